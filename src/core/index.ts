@@ -1,0 +1,14 @@
+// The public contract of Shipshape's core. The extension and the CLI import from here only.
+// Nothing in src/core may import 'vscode'.
+
+export { analyze, fileKindOf } from './analyze.js';
+export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './reference.js';
+export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
+export { isRootUser } from './rules/rootUser.js';
+export { collectFiles, readSourceFile, type CollectedFile, type CollectOptions, type SkippedFile, DEFAULT_MAX_FILE_BYTES } from './files.js';
+export { scanPaths, type ScanReport, type FileReport } from './scan.js';
+export { toJsonReport, type JsonReport } from './report/json.js';
+export { toSarif } from './report/sarif.js';
+export { toText } from './report/text.js';
+export type { Logger } from './logger.js';
+export * from './types.js';

@@ -1,0 +1,58 @@
+// What each rule is, its variants and default severities: one table for the CLI, SARIF and docs.
+
+import type { AnalyzeOptions, RuleId, Severity } from '../types.js';
+
+export interface RuleInfo {
+  readonly id: RuleId;
+  readonly title: string;
+  readonly description: string;
+  /** Default severity per variant; `default` applies when a finding has no variant. */
+  readonly severities: Readonly<Record<string, Severity>>;
+}
+
+export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
+  'unpinned-image': {
+    id: 'unpinned-image',
+    title: 'Image not pinned to a digest',
+    description:
+      'A tag can be moved to other content at any time; only a digest names exactly one image. ' +
+      'Pin images as name:tag@sha256:… so that builds and deployments are reproducible and reviewed.',
+    severities: { latest: 'warning', untagged: 'warning', 'mutable-tag': 'info' },
+  },
+  'root-user': {
+    id: 'root-user',
+    title: 'Container runs as root',
+    description:
+      'A process running as root inside a container turns any escape or misconfiguration into root on the host side of the boundary. ' +
+      'Run as a non-root user: USER in the final Dockerfile stage, runAsNonRoot/runAsUser in Kubernetes.',
+    severities: { explicit: 'warning', implicit: 'info' },
+  },
+  'invalid-reference': {
+    id: 'invalid-reference',
+    title: 'Invalid image reference',
+    description: 'The text is not a valid image reference ([registry[:port]/]repository[:tag][@digest]); pulling it would fail.',
+    severities: { default: 'error' },
+  },
+  'unresolved-image': {
+    id: 'unresolved-image',
+    title: 'Image depends on a variable without a value',
+    description:
+      'The reference uses a build argument or variable that has no default, so the image cannot be known from the file alone. ' +
+      'Give the ARG a default, or pass the value (--build-arg NAME=value) to check it.',
+    severities: { default: 'info' },
+  },
+};
+
+/** True unless the options switch the rule off. */
+export function isEnabled(rule: RuleId, options: AnalyzeOptions): boolean {
+  return options.rules?.[rule]?.enabled !== false;
+}
+
+/** The severity a finding of this rule and variant gets under the options. */
+export function severityOf(rule: RuleId, reason: string | undefined, options: AnalyzeOptions): Severity {
+  const configured = options.rules?.[rule]?.severity;
+  const key = reason ?? 'default';
+  if (typeof configured === 'string') return configured;
+  if (configured && configured[key]) return configured[key];
+  return RULES[rule].severities[key] ?? 'warning';
+}

@@ -1,0 +1,87 @@
+// root-user: the final Dockerfile stage, and every Kubernetes container, should not run as root.
+
+import type { DockerfileFacts, StageFact, UserFact } from '../dockerfile.js';
+import type { ContainerFact } from '../kubernetes.js';
+import type { AnalyzeOptions, Finding } from '../types.js';
+import { isEnabled, severityOf } from './catalog.js';
+
+/** Users that are root: by name, by UID 0, and Windows' administrator account. */
+export function isRootUser(user: string): boolean {
+  const name = user.split(':')[0]!.trim();
+  return name === 'root' || name === '0' || /^0+$/.test(name) || name.toLowerCase() === 'containeradministrator';
+}
+
+const MAX_STAGE_CHAIN = 256;
+
+export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeOptions): Finding[] {
+  if (!isEnabled('root-user', options) || facts.stages.length === 0) return [];
+  const final = facts.stages[facts.stages.length - 1]!;
+  // The effective user is the last USER along the chain of stages the final one is built FROM.
+  let user: UserFact | undefined;
+  let origin: StageFact = final;
+  for (let stage: StageFact | undefined = final, hops = 0; stage && hops < MAX_STAGE_CHAIN; hops++) {
+    origin = stage;
+    if (stage.user) {
+      user = stage.user;
+      break;
+    }
+    stage = stage.baseStage !== undefined ? facts.stages[stage.baseStage] : undefined;
+  }
+  if (user) {
+    if (user.resolved === undefined || !isRootUser(user.resolved)) return [];
+    const where = user.stage === final.index ? 'The final stage' : `The final stage inherits \`USER ${user.raw}\` from stage ${stageLabel(facts.stages[user.stage]!)} and`;
+    const shown = user.raw === user.resolved ? `\`USER ${user.raw}\`` : `\`USER ${user.raw}\` (${user.resolved})`;
+    const message = user.stage === final.index
+      ? `${where} runs as root (${shown}). Create an unprivileged user and end with \`USER <name or uid>\`.`
+      : `${where} runs as root. Add \`USER <name or uid>\` of an unprivileged user to the final stage.`;
+    return [{ rule: 'root-user', reason: 'explicit', severity: severityOf('root-user', 'explicit', options), range: user.range, message }];
+  }
+  const base = origin.base;
+  if (base.dockerfile?.maybeStage) return []; // built from a stage chosen by a variable: unknown
+  const from = base.status === 'scratch'
+    ? 'it is built from `scratch`, which has no user, so it runs as root'
+    : `it runs as the user of its base image \`${base.raw}\`, which is root unless that image sets one`;
+  return [{
+    rule: 'root-user',
+    reason: 'implicit',
+    severity: severityOf('root-user', 'implicit', options),
+    range: final.fromRange,
+    message: `The final stage sets no USER, so ${from}. Add \`USER <name or uid>\` of an unprivileged user.`,
+  }];
+}
+
+function stageLabel(stage: StageFact): string {
+  return stage.name !== undefined ? `\`${stage.name}\`` : `#${stage.index}`;
+}
+
+export function kubernetesRootFindings(containers: readonly ContainerFact[], options: AnalyzeOptions): Finding[] {
+  if (!isEnabled('root-user', options)) return [];
+  const findings: Finding[] = [];
+  for (const container of containers) {
+    const label = container.name !== undefined ? `Container \`${container.name}\`` : 'This container';
+    const { runAsUser, runAsNonRoot } = container;
+    if (runAsUser?.value === 0) {
+      const fromPod = runAsUser.level === 'pod';
+      findings.push({
+        rule: 'root-user',
+        reason: 'explicit',
+        severity: severityOf('root-user', 'explicit', options),
+        range: fromPod ? container.range : runAsUser.range,
+        message: `${label} runs as root (\`runAsUser: 0\`${fromPod ? ' from the pod securityContext' : ''}). ` +
+          'Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.',
+        ...(container.image !== undefined && { reference: container.image }),
+      });
+    } else if (runAsUser === undefined && runAsNonRoot?.value !== true) {
+      const why = runAsNonRoot?.value === false ? '`runAsNonRoot` is false and no `runAsUser` is set' : 'neither `runAsUser` nor `runAsNonRoot: true` is set';
+      findings.push({
+        rule: 'root-user',
+        reason: 'implicit',
+        severity: severityOf('root-user', 'implicit', options),
+        range: container.range,
+        message: `${label} may run as root: ${why}, so the image's user applies. Set \`securityContext.runAsNonRoot: true\` (and a non-zero \`runAsUser\`).`,
+        ...(container.image !== undefined && { reference: container.image }),
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,131 @@
+// The public data shapes of the core. Plain data only: no classes, no editor types.
+
+import type { ImageReference } from './reference.js';
+
+/** A zero-based position; `character` counts UTF-16 code units, as editors do. */
+export interface Position {
+  readonly line: number;
+  readonly character: number;
+}
+
+export interface Range {
+  readonly start: Position;
+  readonly end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** Where an image reference was written. */
+export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose';
+
+/** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
+export type FileKind = 'dockerfile' | 'yaml';
+
+export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image';
+export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image'];
+
+/**
+ * What an image reference turned out to be.
+ * - `image`: a valid reference to a registry image
+ * - `id`: a bare image ID (`sha256:…`), content-addressed
+ * - `scratch`: Docker's empty base
+ * - `stage`: the name of an earlier build stage
+ * - `unresolved`: depends on a variable that has no value
+ * - `template`: holds template syntax (`{{ … }}`), not an image yet
+ * - `invalid`: not a valid reference
+ */
+export type ImageStatus = 'image' | 'id' | 'scratch' | 'stage' | 'unresolved' | 'template' | 'invalid';
+
+export interface DockerfileContext {
+  /** Zero-based index of the stage among the file's `FROM`s. */
+  readonly stage: number;
+  readonly stageName?: string;
+  /** `from` for a stage base, `copy-from` for `COPY --from=<image>`. */
+  readonly via: 'from' | 'copy-from';
+  /** The reference is unresolved, but some value of its variables names an earlier stage. */
+  readonly maybeStage?: boolean;
+}
+
+export interface KubernetesContext {
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  /** Zero-based index of the YAML document in the file. */
+  readonly document: number;
+  readonly container?: string;
+  readonly containerType?: ContainerType;
+}
+
+export interface ComposeContext {
+  readonly service: string;
+  /** The service has a `build` section: Compose builds this image rather than pulling it. */
+  readonly built?: boolean;
+}
+
+export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
+
+/** One image reference found in a file. */
+export interface ImageOccurrence {
+  readonly source: SourceKind;
+  /** The text as written in the file (without surrounding quotes). */
+  readonly raw: string;
+  /** Exactly where `raw` is written. */
+  readonly range: Range;
+  readonly status: ImageStatus;
+  /** The text after variable substitution; absent when unresolved. */
+  readonly resolved?: string;
+  /** The parsed reference, when `status` is `image` (or `id`, without one). */
+  readonly reference?: ImageReference;
+  readonly pinned: boolean;
+  /** The `--platform` (Dockerfile) or `platform:` (Compose) value, after substitution where possible. */
+  readonly platform?: string;
+  /** Variables that had no value, when `status` is `unresolved`. */
+  readonly unresolvedVariables?: readonly string[];
+  /** Why the reference is invalid, when `status` is `invalid`. */
+  readonly problem?: string;
+  readonly dockerfile?: DockerfileContext;
+  readonly kubernetes?: KubernetesContext;
+  readonly compose?: ComposeContext;
+}
+
+export interface Finding {
+  readonly rule: RuleId;
+  /** The rule's variant: `latest`, `untagged`, `mutable-tag` for `unpinned-image`; `explicit`, `implicit` for `root-user`. */
+  readonly reason?: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly range: Range;
+  /** The image concerned, as written. */
+  readonly reference?: string;
+}
+
+/** A problem reading the input itself (a YAML syntax error, …). */
+export interface AnalysisError {
+  readonly message: string;
+  readonly range?: Range;
+}
+
+export interface AnalysisResult {
+  /** What the file turned out to hold; `none` for YAML that is neither a manifest nor a Compose file. */
+  readonly sources: readonly SourceKind[];
+  readonly images: readonly ImageOccurrence[];
+  readonly findings: readonly Finding[];
+  readonly errors: readonly AnalysisError[];
+  /** Things worth saying that are not problems (a template skipped, …). */
+  readonly notes: readonly string[];
+}
+
+export interface RuleSettings {
+  readonly enabled?: boolean;
+  /** One severity for every variant, or one per variant (`latest`, `mutable-tag`, `explicit`, …). */
+  readonly severity?: Severity | Readonly<Record<string, Severity>>;
+}
+
+export interface AnalyzeOptions {
+  /** `--build-arg` overrides for Dockerfiles. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Variables for Compose interpolation (`${VAR}`); none by default. */
+  readonly composeEnv?: Readonly<Record<string, string>>;
+  readonly rules?: Readonly<Partial<Record<RuleId, RuleSettings>>>;
+}
