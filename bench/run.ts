@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../src/core/index.js';
+import { IncrementalYaml } from '../src/core/yamlAnalysis.js';
 
 const CORPUS = path.resolve(__dirname, '..', '..', 'shared', 'corpus');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -57,6 +58,15 @@ const manifest = readFileSync(manifestPath, 'utf8');
 const dockerfileDir = path.join(CORPUS, 'dockerfiles');
 const dockerfiles = readdirSync(dockerfileDir).sort().map((f) => readFileSync(path.join(dockerfileDir, f), 'utf8'));
 
+// An edit in one workload document: the tag of the argocd-server image, typed over and back.
+const tagAt = manifest.indexOf('image: quay.io/argoproj/argocd:latest') + 'image: quay.io/argoproj/argocd:'.length;
+const edited = `${manifest.slice(0, tagAt)}v3.2.0${manifest.slice(tagAt + 'latest'.length)}`;
+const forward = { rangeOffset: tagAt, rangeLength: 'latest'.length, text: 'v3.2.0' };
+const back = { rangeOffset: tagAt, rangeLength: 'v3.2.0'.length, text: 'latest' };
+const open = new IncrementalYaml({});
+open.update(manifest);
+let editedNow = false;
+
 const cases: Case[] = [
   {
     name: 'analyze argo-cd install.yaml',
@@ -64,6 +74,16 @@ const cases: Case[] = [
     baseline: () => parseAllDocuments(manifest),
     subject: () => analyze(manifest, 'yaml'),
     target: 0.3,
+  },
+  {
+    name: 'edit one workload in argo-cd install.yaml',
+    baselineName: 'full analysis of the file',
+    baseline: () => analyze(editedNow ? edited : manifest, 'yaml'),
+    subject: () => {
+      editedNow = !editedNow;
+      return editedNow ? open.update(edited, [forward]) : open.update(manifest, [back]);
+    },
+    target: 0.05,
   },
   {
     name: `analyze ${dockerfiles.length} corpus Dockerfiles`,

@@ -1,20 +1,24 @@
 // The analysis entry point: text in, images, findings and errors out.
 
 import { extractDockerfile } from './dockerfile.js';
-import { extractCompose, isComposeFile } from './compose.js';
-import { extractKubernetes, isKubernetesObject, KINDS_WITHOUT_IMAGES, type ContainerFact } from './kubernetes.js';
-import { LineIndex } from './lines.js';
 import { imageFindings } from './rules/images.js';
-import { dockerfileRootFindings, kubernetesRootFindings } from './rules/rootUser.js';
+import { dockerfileRootFindings } from './rules/rootUser.js';
 import { findSuppressions, isSuppressed } from './suppress.js';
-import type { AnalysisError, AnalysisResult, AnalyzeOptions, FileKind, Finding, ImageOccurrence, SourceKind } from './types.js';
-import { parseChunk, splitDocuments } from './yaml.js';
+import type { AnalysisResult, AnalyzeOptions, FileKind, Finding } from './types.js';
+import { analyzeYaml } from './yamlAnalysis.js';
 
 /** Analyses one file's text. Never throws on bad input: problems become `errors`. */
 export function analyze(text: string, kind: FileKind, options: AnalyzeOptions = {}): AnalysisResult {
-  const result = kind === 'dockerfile' ? analyzeDockerfile(text, options) : analyzeYaml(text, options);
-  const suppressions = findSuppressions(text, kind === 'yaml');
-  return { ...result, findings: sortFindings(result.findings.filter((f) => !isSuppressed(f, suppressions))) };
+  try {
+    if (kind === 'yaml') return sorted(analyzeYaml(text, options));
+    const result = analyzeDockerfile(text, options);
+    const suppressions = findSuppressions(text, false);
+    return sorted({ ...result, findings: result.findings.filter((f) => !isSuppressed(f, suppressions)) });
+  } catch (error) {
+    // A parser bug must cost this file's results, never the whole run.
+    const message = `Shipshape could not analyse this file (${error instanceof Error ? error.message : String(error)}); please report it.`;
+    return { sources: [], images: [], findings: [], errors: [{ message }], notes: [] };
+  }
 }
 
 function analyzeDockerfile(text: string, options: AnalyzeOptions): AnalysisResult {
@@ -24,76 +28,8 @@ function analyzeDockerfile(text: string, options: AnalyzeOptions): AnalysisResul
   return { sources: ['dockerfile'], images: facts.images, findings, errors: [], notes: [] };
 }
 
-// Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
-const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/m;
-const KIND_LINE = /^kind[ \t]*:[ \t]*["']?([A-Za-z][A-Za-z0-9]*)/m;
-
-function analyzeYaml(text: string, options: AnalyzeOptions): AnalysisResult {
-  if (TEMPLATE_LINE.test(text)) {
-    return { sources: [], images: [], findings: [], errors: [], notes: ['this file is a template (Helm or similar `{{ … }}` syntax): skipped'] };
-  }
-  const lines = new LineIndex(text);
-  const sources = new Set<SourceKind>();
-  const images: ImageOccurrence[] = [];
-  const containers: ContainerFact[] = [];
-  const errors: AnalysisError[] = [];
-  const notes: string[] = [];
-  let documentIndex = 0;
-  for (const chunk of splitDocuments(text)) {
-    // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
-    const kind = KIND_LINE.exec(chunk.text)?.[1];
-    if (!chunk.text.includes('image') || (kind !== undefined && KINDS_WITHOUT_IMAGES.has(kind))) {
-      if (kind !== undefined) sources.add('kubernetes');
-      if (/\S/.test(withoutComments(chunk.text))) documentIndex++;
-      continue;
-    }
-    for (const doc of parseChunk(chunk.text)) {
-      if (doc.contents === null && doc.errors.length === 0) continue; // comments only
-      const index = documentIndex++;
-      if (doc.errors.length > 0) {
-        for (const error of doc.errors) {
-          const at = chunk.offset + (error.pos?.[0] ?? 0);
-          errors.push({ message: `YAML syntax error in document ${index + 1}: ${firstLine(error.message)}`, range: lines.rangeAt(at, at) });
-        }
-        continue;
-      }
-      const root = doc.contents;
-      if (root === null) continue;
-      if (isKubernetesObject(root, doc)) {
-        sources.add('kubernetes');
-        const facts = extractKubernetes(root, doc, chunk.text, chunk.offset, lines, index);
-        images.push(...facts.images);
-        containers.push(...facts.containers);
-      } else if (isComposeFile(root, doc)) {
-        sources.add('compose');
-        images.push(...extractCompose(root, doc, chunk.text, chunk.offset, lines, options.composeEnv ?? {}));
-      }
-    }
-  }
-  for (const image of images) {
-    if (image.status === 'template') notes.push(`line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
-  }
-  const findings = dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)]);
-  return { sources: [...sources], images, findings, errors, notes };
-}
-
-function withoutComments(text: string): string {
-  return text.replace(/^---.*$/gm, '').replace(/(^|\s)#.*$/gm, '');
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
-}
-
-/** An anchor used by several containers yields one finding per place, not one per use. */
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.rule}|${f.range.start.line}:${f.range.start.character}|${f.range.end.line}:${f.range.end.character}|${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+function sorted(result: AnalysisResult): AnalysisResult {
+  return { ...result, findings: sortFindings([...result.findings]) };
 }
 
 function sortFindings(findings: Finding[]): Finding[] {

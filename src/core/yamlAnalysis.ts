@@ -1,0 +1,207 @@
+// YAML files are analysed one document chunk at a time; each chunk's result is positioned
+// relative to the chunk, so that an edit re-analyses only the chunk it touches.
+
+import { extractCompose, isComposeFile } from './compose.js';
+import { extractKubernetes, isKubernetesObject, KINDS_WITHOUT_IMAGES, type ContainerFact } from './kubernetes.js';
+import { LineIndex } from './lines.js';
+import { imageFindings } from './rules/images.js';
+import { kubernetesRootFindings } from './rules/rootUser.js';
+import { findSuppressions, isSuppressed } from './suppress.js';
+import type { AnalysisError, AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range, SourceKind } from './types.js';
+import { parseChunk, splitDocuments, type DocumentChunk } from './yaml.js';
+
+/** What one chunk holds, with lines counted from the chunk's first line. */
+export interface ChunkResult {
+  /** Line breaks in the chunk: where the next chunk starts, relative to this one. */
+  readonly lineBreaks: number;
+  /** YAML documents in the chunk (for document indices). */
+  readonly documents: number;
+  readonly sources: readonly SourceKind[];
+  readonly templated: boolean;
+  readonly images: readonly ImageOccurrence[];
+  readonly findings: readonly Finding[];
+  readonly errors: readonly AnalysisError[];
+}
+
+// Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
+const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/m;
+const KIND_LINE = /^kind[ \t]*:[ \t]*["']?([A-Za-z][A-Za-z0-9]*)/m;
+export const TEMPLATE_NOTE = 'this file is a template (Helm or similar `{{ … }}` syntax): skipped';
+
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
+  const lineBreaks = countLineBreaks(text);
+  const empty = { lineBreaks, images: [], findings: [], errors: [] };
+  if (TEMPLATE_LINE.test(text)) return { ...empty, documents: 0, sources: [], templated: true };
+  // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
+  const kind = KIND_LINE.exec(text)?.[1];
+  if (!text.includes('image') || (kind !== undefined && KINDS_WITHOUT_IMAGES.has(kind))) {
+    const hasContent = /\S/.test(text.replace(/^---.*$/gm, '').replace(/(^|\s)#.*$/gm, ''));
+    return { ...empty, documents: hasContent ? 1 : 0, sources: kind !== undefined ? ['kubernetes'] : [], templated: false };
+  }
+  const lines = new LineIndex(text);
+  const sources = new Set<SourceKind>();
+  const images: ImageOccurrence[] = [];
+  const containers: ContainerFact[] = [];
+  const errors: AnalysisError[] = [];
+  let documents = 0;
+  for (const doc of parseChunk(text)) {
+    if (doc.contents === null && doc.errors.length === 0) continue; // comments only
+    const index = documents++;
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const at = error.pos?.[0] ?? 0;
+        errors.push({ message: `YAML syntax error: ${firstLine(error.message)}`, range: lines.rangeAt(at, at) });
+      }
+      continue;
+    }
+    const root = doc.contents;
+    if (root === null) continue;
+    if (isKubernetesObject(root, doc)) {
+      sources.add('kubernetes');
+      const facts = extractKubernetes(root, doc, text, 0, lines, index);
+      images.push(...facts.images);
+      containers.push(...facts.containers);
+    } else if (isComposeFile(root, doc)) {
+      sources.add('compose');
+      images.push(...extractCompose(root, doc, text, 0, lines, options.composeEnv ?? {}));
+    }
+  }
+  const suppressions = findSuppressions(text, true);
+  const findings = dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)])
+    .filter((finding) => !isSuppressed(finding, suppressions));
+  return { lineBreaks, documents, sources: [...sources], templated: false, images, findings, errors };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+/** An anchor used by several containers yields one finding per place, not one per use. */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}|${f.range.start.line}:${f.range.start.character}|${f.range.end.line}:${f.range.end.character}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function shift(range: Range, lines: number): Range {
+  if (lines === 0) return range;
+  return {
+    start: { line: range.start.line + lines, character: range.start.character },
+    end: { line: range.end.line + lines, character: range.end.character },
+  };
+}
+
+/** Puts chunk results together into one file's result, in file coordinates. */
+export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
+  if (chunks.some((chunk) => chunk.templated)) {
+    return { sources: [], images: [], findings: [], errors: [], notes: [TEMPLATE_NOTE] };
+  }
+  const sources = new Set<SourceKind>();
+  const images: ImageOccurrence[] = [];
+  const findings: Finding[] = [];
+  const errors: AnalysisError[] = [];
+  let line = 0;
+  let documentBase = 0;
+  for (const chunk of chunks) {
+    for (const source of chunk.sources) sources.add(source);
+    for (const image of chunk.images) {
+      const moved = { ...image, range: shift(image.range, line) };
+      images.push(image.kubernetes ? { ...moved, kubernetes: { ...image.kubernetes, document: image.kubernetes.document + documentBase } } : moved);
+    }
+    for (const finding of chunk.findings) findings.push(line === 0 ? finding : { ...finding, range: shift(finding.range, line) });
+    for (const error of chunk.errors) {
+      const document = documentBase + 1;
+      errors.push({
+        message: error.message.replace('YAML syntax error:', `YAML syntax error in document ${document}:`),
+        ...(error.range && { range: shift(error.range, line) }),
+      });
+    }
+    line += chunk.lineBreaks;
+    documentBase += chunk.documents;
+  }
+  const notes = images
+    .filter((image) => image.status === 'template')
+    .map((image) => `line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
+  return { sources: [...sources], images, findings, errors, notes };
+}
+
+export function analyzeYaml(text: string, options: AnalyzeOptions): AnalysisResult {
+  return assemble(splitDocuments(text).map((chunk) => analyzeChunk(chunk.text, options)));
+}
+
+function lineEnd(text: string): number {
+  const end = text.indexOf('\n');
+  return end === -1 ? text.length : end;
+}
+
+/** A change to a text, as editors report it: a replaced span of the previous text. */
+export interface TextChange {
+  readonly rangeOffset: number;
+  readonly rangeLength: number;
+  readonly text: string;
+}
+
+interface Entry extends DocumentChunk {
+  readonly result: ChunkResult;
+}
+
+/**
+ * One open YAML document. `update` re-analyses only the chunks an edit touches; chunks
+ * before it are reused as they are and chunks after it are moved.
+ */
+export class IncrementalYaml {
+  private entries: Entry[] = [];
+  private length = -1;
+
+  constructor(private readonly options: AnalyzeOptions) {}
+
+  /** Analyses `text`; `changes`, when given, are the edits from the previous `update`'s text. */
+  update(text: string, changes?: readonly TextChange[]): AnalysisResult {
+    if (changes === undefined || changes.length === 0 || this.length < 0) return this.full(text);
+    let start = Infinity;
+    let oldEnd = -1;
+    for (const change of changes) {
+      start = Math.min(start, change.rangeOffset);
+      oldEnd = Math.max(oldEnd, change.rangeOffset + change.rangeLength);
+    }
+    const delta = text.length - this.length;
+    if (oldEnd > this.length || start < 0) return this.full(text);
+    // Chunks touching the edited span (boundaries included: an edit at a chunk's first
+    // character, or at the line break before it, may merge or split documents).
+    let first = this.entries.findIndex((e) => e.offset + e.text.length >= start);
+    if (first === -1) first = this.entries.length - 1;
+    // An edit on a chunk's `---` line may unmake the marker: the chunk then joins the one before.
+    const head = this.entries[first]!;
+    if (first > 0 && start <= head.offset + lineEnd(head.text)) first--;
+    let last = first;
+    while (last + 1 < this.entries.length && this.entries[last + 1]!.offset <= oldEnd) last++;
+    const regionStart = this.entries[first]!.offset;
+    const regionEnd = this.entries[last]!.offset + this.entries[last]!.text.length + delta;
+    const region = text.slice(regionStart, regionEnd);
+    const fresh: Entry[] = splitDocuments(region).map((chunk) => ({
+      offset: regionStart + chunk.offset,
+      text: chunk.text,
+      result: analyzeChunk(chunk.text, this.options),
+    }));
+    const after = this.entries.slice(last + 1).map((e) => ({ ...e, offset: e.offset + delta }));
+    this.entries = [...this.entries.slice(0, first), ...fresh, ...after];
+    this.length = text.length;
+    return assemble(this.entries.map((e) => e.result));
+  }
+
+  private full(text: string): AnalysisResult {
+    this.entries = splitDocuments(text).map((chunk) => ({ ...chunk, result: analyzeChunk(chunk.text, this.options) }));
+    this.length = text.length;
+    return assemble(this.entries.map((e) => e.result));
+  }
+}
