@@ -21,6 +21,14 @@ export class LineIndex {
     return { line: low, character: offset - starts[low]! };
   }
 
+  /** The offset of a position; positions past a line's end are clamped to it. */
+  offsetAt(position: Position): number {
+    const line = Math.min(Math.max(position.line, 0), this.starts.length - 1);
+    const start = this.starts[line]!;
+    const next = line + 1 < this.starts.length ? this.starts[line + 1]! - 1 : Infinity;
+    return Math.min(start + Math.max(position.character, 0), next);
+  }
+
   rangeAt(start: number, end: number): Range {
     return { start: this.positionAt(start), end: this.positionAt(end) };
   }
