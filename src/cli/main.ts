@@ -138,7 +138,9 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
       throw new UsageError(`${rule} has ${variants.length ? `the variants ${variants.join(', ')}` : 'no variants'}, not "${variant}"`);
     }
     const previous = rules[rule]?.severity;
-    const perVariant = typeof previous === 'object' ? { ...previous } : {};
+    // A rule-wide level set earlier stays in force for the variants not named now.
+    const perVariant: Record<string, Severity> =
+      typeof previous === 'object' ? { ...previous } : typeof previous === 'string' ? Object.fromEntries(variants.map((v) => [v, previous])) : {};
     const severity = variant === undefined ? (level as Severity) : { ...perVariant, [variant]: level as Severity };
     rules[rule] = { ...rules[rule], severity };
   }
@@ -213,6 +215,11 @@ export function exitCode(report: ScanReport, failOn: Severity | 'none'): number 
 
 async function writeAtomically(file: string, content: string): Promise<void> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(temporary, content);
-  await fs.rename(temporary, file);
+  try {
+    await fs.writeFile(temporary, content);
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
 }

@@ -18,6 +18,8 @@ export interface CollectedFile {
   readonly path: string;
   /** Known from the name; `json` files are sniffed for a Kubernetes object when read. */
   readonly kind: FileKind | 'json';
+  /** Named by the user rather than found in a folder: anything not read is worth a note. */
+  readonly explicit?: boolean;
 }
 
 export interface SkippedFile {
@@ -47,7 +49,7 @@ export async function collectFiles(paths: readonly string[]): Promise<CollectRes
       await walk(given, result);
     } else {
       const kind = kindOf(given);
-      if (kind) result.files.push({ path: given, kind });
+      if (kind) result.files.push({ path: given, kind, explicit: true });
       else result.skipped.push({ path: given, reason: 'not a Dockerfile, Containerfile, Kubernetes manifest or Compose file' });
     }
   }
@@ -81,7 +83,7 @@ async function walk(directory: string, result: CollectResult): Promise<void> {
 
 export type ReadResult =
   | { readonly ok: true; readonly text: string; readonly kind: FileKind }
-  | { readonly ok: false; readonly skipped: string }
+  | { readonly ok: false; readonly skipped: string; readonly quiet?: boolean }
   | { readonly ok: false; readonly error: string };
 
 /** Reads a file as UTF-8 text, refusing oversized and binary files. */
@@ -99,7 +101,7 @@ export async function readSourceFile(file: CollectedFile, options: CollectOption
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (file.kind === 'json') {
-    if (!/"apiVersion"/.test(text) || !/"kind"/.test(text)) return { ok: false, skipped: 'JSON that is not a Kubernetes object' };
+    if (!/"apiVersion"/.test(text) || !/"kind"/.test(text)) return { ok: false, skipped: 'JSON that is not a Kubernetes object', quiet: true };
     return { ok: true, text, kind: 'yaml' };
   }
   return { ok: true, text, kind: file.kind };

@@ -35,7 +35,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     const read = await readSourceFile(file, { ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }) });
     if (!read.ok) {
       if ('error' in read) report.ioErrors.push({ path: file.path, message: read.error });
-      else if (file.kind !== 'json') report.skipped.push({ path: file.path, reason: read.skipped });
+      else if (!read.quiet || file.explicit) report.skipped.push({ path: file.path, reason: read.skipped });
       continue;
     }
     logger.debug(`analysing ${file.path} as ${read.kind}`);

@@ -151,6 +151,51 @@ export interface TextChange {
   readonly text: string;
 }
 
+/**
+ * Folds the edits of several change events (each relative to the text after the one before)
+ * into one span of the text as it was before the first: what `IncrementalYaml.update` needs
+ * when an editor analyses after a pause rather than after every keystroke.
+ */
+export class PendingEdits {
+  private start = Infinity;
+  private oldEnd = -1;
+  private delta = 0;
+
+  add(changes: readonly TextChange[]): void {
+    let start = Infinity;
+    let end = -1;
+    let delta = 0;
+    for (const change of changes) {
+      start = Math.min(start, change.rangeOffset);
+      end = Math.max(end, change.rangeOffset + change.rangeLength);
+      delta += change.text.length - change.rangeLength;
+    }
+    if (end < 0) return;
+    if (this.oldEnd < 0) {
+      this.start = start;
+      this.oldEnd = end;
+      this.delta = delta;
+      return;
+    }
+    // Map the new span back: before the pending span nothing moved; after it, everything moved by delta.
+    const pendingEndNow = this.oldEnd + this.delta;
+    const toOld = (offset: number, inside: number) => (offset <= this.start ? offset : offset >= pendingEndNow ? offset - this.delta : inside);
+    this.start = Math.min(this.start, toOld(start, this.start));
+    this.oldEnd = Math.max(this.oldEnd, toOld(end, this.oldEnd));
+    this.delta += delta;
+  }
+
+  /** The folded edit (its `text` is only as long as the net change), and a fresh start. */
+  take(): TextChange[] | undefined {
+    if (this.oldEnd < 0) return undefined;
+    const change = { rangeOffset: this.start, rangeLength: this.oldEnd - this.start, text: ' '.repeat(Math.max(0, this.oldEnd - this.start + this.delta)) };
+    this.start = Infinity;
+    this.oldEnd = -1;
+    this.delta = 0;
+    return [change];
+  }
+}
+
 interface Entry extends DocumentChunk {
   readonly result: ChunkResult;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { IncrementalYaml, analyzeYaml, type TextChange } from '../../src/core/yamlAnalysis.js';
+import { IncrementalYaml, PendingEdits, analyzeYaml, type TextChange } from '../../src/core/yamlAnalysis.js';
 import { readCorpus } from '../helpers.js';
 
 function apply(text: string, change: TextChange): string {
@@ -78,4 +78,20 @@ test('several changes in one event are handled together', () => {
   const first = { rangeOffset: BASE.indexOf('1.27'), rangeLength: 4, text: 'latest' };
   const text = apply(apply(BASE, second), first);
   assert.deepEqual(state.update(text, [second, first]), analyzeYaml(text, {}));
+});
+
+test('edits of several events folded by PendingEdits give the same result as a full analysis', () => {
+  const next = random(99);
+  let text = BASE;
+  const state = new IncrementalYaml({});
+  state.update(text);
+  const pending = new PendingEdits();
+  for (let step = 0; step < 300; step++) {
+    const offset = Math.floor(next() * (text.length + 1));
+    const length = Math.min(text.length - offset, Math.floor(next() * 6));
+    const change = { rangeOffset: offset, rangeLength: length, text: INSERTS[Math.floor(next() * INSERTS.length)]! };
+    text = apply(text, change);
+    pending.add([change]);
+    if (next() < 0.3) assert.deepEqual(state.update(text, pending.take()), analyzeYaml(text, {}), `step ${step}`);
+  }
 });

@@ -74,5 +74,6 @@ function physical(file: string, range: Range): Sarif.Location {
 function toUri(file: string): string {
   const slashes = file.replace(/\\/g, '/').replace(/^\.\//, '');
   const encoded = slashes.split('/').map((part) => encodeURIComponent(part)).join('/');
+  if (/^[A-Za-z]:\//.test(slashes)) return `file:///${slashes.slice(0, 2)}${encoded.slice(encoded.indexOf('/'))}`;
   return slashes.startsWith('/') ? `file://${encoded}` : encoded;
 }

@@ -47,6 +47,7 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
     severity: severityOf('root-user', 'implicit', options),
     range: final.fromRange,
     message: `The final stage sets no USER, so ${from}. Add \`USER <name or uid>\` of an unprivileged user.`,
+    ...(base.raw !== '' && { reference: base.raw }),
   }];
 }
 
