@@ -36,7 +36,7 @@ function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 
-/** Recognises the files Shipshape reads, by name. `.json` is read as YAML (for JSON manifests). */
+/** Recognises Dockerfiles and YAML files by name. (JSON manifests are recognised by content when scanning folders.) */
 export function fileKindOf(fileName: string): FileKind | undefined {
   const base = fileName.split(/[\\/]/).pop() ?? fileName;
   const lower = base.toLowerCase();

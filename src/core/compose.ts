@@ -11,7 +11,10 @@ import { deref, getNode, getString, scalarSpan } from './yaml.js';
 export function isComposeFile(root: unknown, doc: Document): boolean {
   const services = getNode(root, 'services', doc);
   if (!isMap(services) || getString(root, 'kind', doc) !== undefined) return false;
-  return services.items.length > 0 && (services.items as Pair[]).every((pair) => isMap(deref(pair.value, doc)) || pair.value === null);
+  return services.items.length > 0 && (services.items as Pair[]).every((pair) => {
+    const value = deref(pair.value, doc);
+    return isMap(value) || value === undefined || value === null || (isScalar(value) && value.value === null);
+  });
 }
 
 export function extractCompose(
@@ -32,18 +35,27 @@ export function extractCompose(
     if (service.startsWith('x-')) continue;
     const definition = deref(pair.value, doc);
     const image = deref(getNode(definition, 'image', doc), doc);
-    if (!isScalar(image) || typeof image.value !== 'string') continue;
-    const span = scalarSpan(image, text);
-    const platform = getString(definition, 'platform', doc);
+    if (image === undefined) continue;
     // With `build`, `image` names what Compose builds and tags, not something it pulls.
     const built = getNode(definition, 'build', doc) !== undefined;
+    const compose = { service, ...(built && { built }) };
+    if (!isScalar(image) || typeof image.value !== 'string') {
+      const [start, end] = image.range ?? [0, 0];
+      const problem = isScalar(image) && image.value === null ? 'the image is empty' : 'the image must be a string';
+      images.push({ source: 'compose', raw: '', range: lines.rangeAt(offset + start, offset + end), status: 'invalid', pinned: false, problem, compose });
+      continue;
+    }
+    const span = scalarSpan(image, text);
+    const platformRaw = getString(definition, 'platform', doc);
+    const platformExpansion = platformRaw === undefined ? undefined : expand(platformRaw, lookup, { dollarEscape: true });
+    const platform = platformExpansion === undefined ? undefined : platformExpansion.unresolved.length === 0 ? platformExpansion.value : platformRaw;
     images.push({
       source: 'compose',
       raw: span.raw,
       range: lines.rangeAt(offset + span.start, offset + span.end),
       ...classifyImage(image.value, expand(image.value, lookup, { dollarEscape: true })),
       ...(platform !== undefined && { platform }),
-      compose: { service, ...(built && { built }) },
+      compose,
     });
   }
   return images;

@@ -7,7 +7,7 @@ export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js'
 export { isRootUser } from './rules/rootUser.js';
 export { collectFiles, readSourceFile, type CollectedFile, type CollectOptions, type SkippedFile, DEFAULT_MAX_FILE_BYTES } from './files.js';
 export { fixesFor, suppressionFix, runAsNonRootFix, applyEdits, type Fix, type TextEdit } from './fixes.js';
-export { IncrementalYaml, type TextChange } from './yamlAnalysis.js';
+export { IncrementalYaml, PendingEdits, type TextChange } from './yamlAnalysis.js';
 export { scanPaths, type ScanReport, type FileReport } from './scan.js';
 export { toJsonReport, type JsonReport } from './report/json.js';
 export { toSarif } from './report/sarif.js';

@@ -124,11 +124,17 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
       const containerContext = getNode(container, 'securityContext', doc);
       const runAsUser = intValue(getNode(containerContext, 'runAsUser', doc), 'container', walk) ?? podUser;
       const runAsNonRoot = boolValue(getNode(containerContext, 'runAsNonRoot', doc), 'container', walk) ?? podNonRoot;
-      const anchor = isScalar(nameNode) ? nameNode : (container.items[0]?.key as Node | undefined) ?? container;
+      let range: Range;
+      if (isScalar(nameNode)) {
+        const span = scalarSpan(nameNode, walk.text);
+        range = walk.lines.rangeAt(walk.offset + span.start, walk.offset + span.end);
+      } else {
+        range = nodeRange((container.items[0]?.key as Node | undefined) ?? container, walk);
+      }
       walk.facts.containers.push({
         workload: context,
         type,
-        range: nodeRange(anchor, walk),
+        range,
         ...(name !== undefined && { name }),
         ...(image !== undefined && { image }),
         ...(runAsUser !== undefined && { runAsUser }),

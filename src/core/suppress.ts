@@ -14,7 +14,8 @@ export function findSuppressions(text: string, allowTrailing: boolean): Suppress
   const result = new Map<number, Set<RuleId> | 'all'>();
   if (!text.includes(MARKER)) return result;
   const lines = text.split('\n');
-  lines.forEach((line, index) => {
+  lines.forEach((rawLine, index) => {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (!line.includes(MARKER)) return;
     const match = DIRECTIVE.exec(line);
     if (!match) return;

@@ -24,7 +24,30 @@ export interface ChunkResult {
 }
 
 // Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
-const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/m;
+const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/;
+const BLOCK_SCALAR_START = /(?:^|[:\-])[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
+
+/**
+ * True when the text is a template rather than YAML: a line that starts with `{{` or a value
+ * that is an unquoted `{{`, outside comments and block scalars (whose text may well hold
+ * template syntax for some other program, as Argo CD's notification templates do).
+ */
+export function looksLikeTemplate(text: string): boolean {
+  if (!text.includes('{{')) return false;
+  let blockIndent = -1;
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    if (blockIndent >= 0) {
+      if (line.trim() === '' || indent > blockIndent) continue;
+      blockIndent = -1;
+    }
+    if (line.slice(indent).startsWith('#')) continue;
+    if (TEMPLATE_LINE.test(line.replace(/[ \t]#.*$/, ''))) return true;
+    if (BLOCK_SCALAR_START.test(line)) blockIndent = indent;
+  }
+  return false;
+}
 const KIND_LINE = /^kind[ \t]*:[ \t]*["']?([A-Za-z][A-Za-z0-9]*)/m;
 export const TEMPLATE_NOTE = 'this file is a template (Helm or similar `{{ … }}` syntax): skipped';
 
@@ -37,7 +60,7 @@ function countLineBreaks(text: string): number {
 export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
   const lineBreaks = countLineBreaks(text);
   const empty = { lineBreaks, images: [], findings: [], errors: [] };
-  if (TEMPLATE_LINE.test(text)) return { ...empty, documents: 0, sources: [], templated: true };
+  if (looksLikeTemplate(text)) return { ...empty, documents: 0, sources: [], templated: true };
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
   if (!text.includes('image') || (kind !== undefined && KINDS_WITHOUT_IMAGES.has(kind))) {
@@ -54,8 +77,11 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
     if (doc.contents === null && doc.errors.length === 0) continue; // comments only
     const index = documents++;
     if (doc.errors.length > 0) {
+      // The parser notices some errors (an unclosed bracket or quote) only at the end of the
+      // text; keep them inside this document rather than on the next one's `---`.
+      const lastContent = Math.max(0, text.trimEnd().length - 1);
       for (const error of doc.errors) {
-        const at = error.pos?.[0] ?? 0;
+        const at = Math.min(error.pos?.[0] ?? 0, lastContent);
         errors.push({ message: `YAML syntax error: ${firstLine(error.message)}`, range: lines.rangeAt(at, at) });
       }
       continue;
@@ -86,7 +112,7 @@ function firstLine(message: string): string {
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = `${f.rule}|${f.range.start.line}:${f.range.start.character}|${f.range.end.line}:${f.range.end.character}|${f.message}`;
+    const key = `${f.rule}|${f.range.start.line}:${f.range.start.character}|${f.range.end.line}:${f.range.end.character}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
