@@ -1,0 +1,143 @@
+// Findings as diagnostics: analysed on open, after typing (debounced, incrementally for YAML),
+// and on configuration change; cleared on close.
+
+import * as vscode from 'vscode';
+import { analyze, fileKindOf, IncrementalYaml, PendingEdits, type AnalysisResult, type FileKind, type Finding, type Severity } from '../core/index.js';
+import { readConfig, type Config } from './config.js';
+
+export const SOURCE = 'Shipshape';
+export const RULES_URL = 'https://github.com/shipshape-dev/shipshape/blob/main/docs/rules/';
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+/** How Shipshape reads a document, or undefined when it does not. */
+export function kindOf(document: vscode.TextDocument): FileKind | undefined {
+  if (!SCHEMES.has(document.uri.scheme)) return undefined;
+  if (document.languageId === 'dockerfile') return 'dockerfile';
+  if (document.languageId === 'yaml' || document.languageId === 'dockercompose') return 'yaml';
+  return fileKindOf(document.fileName);
+}
+
+interface DocumentState {
+  readonly kind: FileKind;
+  readonly config: Config;
+  readonly yaml?: IncrementalYaml;
+  readonly pending: PendingEdits;
+  timer?: ReturnType<typeof setTimeout> | undefined;
+  /** The version the diagnostics describe. */
+  version: number;
+  result?: AnalysisResult;
+}
+
+export class DiagnosticsController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('shipshape');
+  private readonly states = new Map<string, DocumentState>();
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** The findings behind the current diagnostics of a document (for quick fixes). */
+  findings(document: vscode.TextDocument): readonly Finding[] {
+    return this.states.get(document.uri.toString())?.result?.findings ?? [];
+  }
+
+  open(document: vscode.TextDocument): void {
+    const kind = kindOf(document);
+    if (!kind) return;
+    const key = document.uri.toString();
+    const config = readConfig(document.uri);
+    if (isExcluded(document, config)) {
+      this.log.debug(`${document.uri.fsPath}: excluded by shipshape.exclude`);
+      this.forget(key);
+      return;
+    }
+    this.forget(key);
+    const state: DocumentState = { kind, config, pending: new PendingEdits(), version: -1, ...(kind === 'yaml' && { yaml: new IncrementalYaml(config.analyze) }) };
+    this.states.set(key, state);
+    this.run(document, state, 'opened');
+  }
+
+  change(event: vscode.TextDocumentChangeEvent): void {
+    const state = this.states.get(event.document.uri.toString());
+    if (!state) {
+      if (kindOf(event.document) && event.contentChanges.length > 0) this.open(event.document);
+      return;
+    }
+    if (event.contentChanges.length === 0) return;
+    state.pending.add(event.contentChanges);
+    if (state.timer) clearTimeout(state.timer);
+    // Typing goes on while we wait; only the last pause is analysed (earlier runs are dropped).
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (this.states.get(event.document.uri.toString()) === state && !event.document.isClosed) this.run(event.document, state, 'edited');
+    }, state.config.debounceMs);
+  }
+
+  close(document: vscode.TextDocument): void {
+    this.forget(document.uri.toString());
+  }
+
+  /** Settings changed: every open document is analysed again under the new settings. */
+  reanalyseAll(reason: string): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (this.states.has(document.uri.toString()) || kindOf(document)) {
+        this.log.info(`re-analysing ${vscode.workspace.asRelativePath(document.uri)}: ${reason}`);
+        this.open(document);
+      }
+    }
+  }
+
+  private run(document: vscode.TextDocument, state: DocumentState, why: string): void {
+    if (document.version === state.version) return;
+    const started = performance.now();
+    const text = document.getText();
+    const changes = state.pending.take();
+    const result = state.yaml ? state.yaml.update(text, changes) : analyze(text, state.kind, state.config.analyze);
+    state.version = document.version;
+    state.result = result;
+    this.collection.set(document.uri, toDiagnostics(result));
+    const elapsed = (performance.now() - started).toFixed(1);
+    this.log.debug(`${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`);
+    for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
+  }
+
+  private forget(key: string): void {
+    const state = this.states.get(key);
+    if (state?.timer) clearTimeout(state.timer);
+    this.states.delete(key);
+    this.collection.delete(vscode.Uri.parse(key));
+  }
+
+  dispose(): void {
+    for (const state of this.states.values()) if (state.timer) clearTimeout(state.timer);
+    this.states.clear();
+    this.collection.dispose();
+  }
+}
+
+function isExcluded(document: vscode.TextDocument, config: Config): boolean {
+  return config.exclude.some((pattern) => vscode.languages.match({ pattern }, document) > 0);
+}
+
+export function toRange(range: Finding['range']): vscode.Range {
+  return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+}
+
+function toDiagnostics(result: AnalysisResult): vscode.Diagnostic[] {
+  const diagnostics = result.findings.map((finding) => {
+    const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
+    diagnostic.source = SOURCE;
+    diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(`${RULES_URL}${finding.rule}.md`) };
+    return diagnostic;
+  });
+  for (const error of result.errors) {
+    const range = error.range ? toRange(error.range) : new vscode.Range(0, 0, 0, 0);
+    const diagnostic = new vscode.Diagnostic(range, error.message, vscode.DiagnosticSeverity.Error);
+    diagnostic.source = SOURCE;
+    diagnostics.push(diagnostic);
+  }
+  return diagnostics;
+}
