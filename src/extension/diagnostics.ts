@@ -80,6 +80,27 @@ export class DiagnosticsController implements vscode.Disposable {
     this.forget(document.uri.toString());
   }
 
+  /**
+   * Tabs closed: VS Code keeps a closed editor's document open for a while (and may never
+   * close it), so a file no tab shows any more is cleared now, as a user expects.
+   */
+  tabsClosed(): void {
+    const shown = new Set<string>();
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        if (input instanceof vscode.TabInputText) shown.add(input.uri.toString());
+        else if (input instanceof vscode.TabInputTextDiff) shown.add(input.modified.toString());
+      }
+    }
+    for (const key of [...this.states.keys()]) if (!shown.has(key)) this.forget(key);
+  }
+
+  /** An editor shows a document again (still open, so no open event): analyse it. */
+  shown(editors: readonly vscode.TextEditor[]): void {
+    for (const editor of editors) if (!this.states.has(editor.document.uri.toString())) this.open(editor.document);
+  }
+
   /** Settings changed: every open document is analysed again under the new settings. */
   reanalyseAll(reason: string): void {
     for (const document of vscode.workspace.textDocuments) {

@@ -21,6 +21,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.open(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.change(event)),
     vscode.workspace.onDidCloseTextDocument((document) => diagnostics.close(document)),
+    vscode.window.tabGroups.onDidChangeTabs((event) => {
+      if (event.closed.length > 0) diagnostics.tabsClosed();
+    }),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('shipshape')) diagnostics.reanalyseAll('settings changed');
     }),

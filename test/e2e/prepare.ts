@@ -1,0 +1,118 @@
+// What both end-to-end runners (run.ts for code-server, electron.ts for @vscode/test-electron)
+// share: building the extension, bundling the in-editor test module, and making a fresh
+// workspace and user-data folder outside the repository.
+
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+
+/** The repository root: the extension under development. */
+export const REPO = path.resolve(__dirname, '..', '..');
+/** The shared corpus beside the checkout; files are copied from it, never into the repository. */
+export const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus');
+/** Ignored output folder: bundles, screenshots, logs. */
+export const OUT = path.join(REPO, '.e2e');
+export const SUITE_DIR = path.join(__dirname, 'suite');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+/**
+ * Corpus files (relative to ../shared/corpus) that the tests need in their workspace. Each is
+ * copied to `corpus/<same path>` in the temporary workspace, so a test opens it with
+ * `openDocument('corpus/dockerfiles/…')`. Add to this list as tests need more.
+ */
+export const CORPUS_FILES: readonly string[] = [
+  'dockerfiles/microservices-demo--src-emailservice.Dockerfile',
+  'k8s/microservices-demo--kubernetes-manifests--cartservice.yaml',
+];
+
+/** Settings that keep the workbench quiet and the screenshots free of welcome pages. */
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'git.enabled': false,
+  'chat.commandCenter.enabled': false,
+};
+
+/** `npm run build`'s own bundler, so that dist/extension.js is what the tests load. */
+export function buildExtension(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['esbuild.config.mjs'], { cwd: REPO, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the extension failed (exit ${code})`))));
+  });
+}
+
+/** The names (without `.e2e.ts`) of the test files in test/e2e/suite/, sorted. */
+export async function testNames(): Promise<string[]> {
+  const files = await readdir(SUITE_DIR);
+  return files.filter((f) => f.endsWith('.e2e.ts')).map((f) => f.slice(0, -'.e2e.ts'.length)).sort();
+}
+
+/**
+ * Bundles test/e2e/suite/index.ts and every test/e2e/suite/*.e2e.ts into one CommonJS module
+ * (`vscode` and `mocha` stay external: the extension host provides the first, the repository's
+ * node_modules the second), with a small loader beside it that turns on source maps first.
+ * Returns the loader's absolute path: the `extensionTestsPath`.
+ */
+export async function bundleSuite(): Promise<string> {
+  const loader = path.join(OUT, 'out', 'suite.js');
+  const outfile = path.join(OUT, 'out', 'suite.bundle.js');
+  const names = await testNames();
+  if (names.length === 0) throw new Error(`no *.e2e.ts files in ${SUITE_DIR}`);
+  await esbuild.build({
+    entryPoints: [path.join(SUITE_DIR, 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    external: ['vscode', 'mocha'],
+    define: { SHIPSHAPE_E2E_TESTS: JSON.stringify(names) },
+    logLevel: 'warning',
+  });
+  // Node maps stack traces through source maps only for modules loaded after this call, so a
+  // two-line loader turns it on before it loads the bundle: failures point into the .ts files.
+  await writeFile(loader, "'use strict';\nprocess.setSourceMapsEnabled(true);\nmodule.exports = require('./suite.bundle.js');\n");
+  return loader;
+}
+
+/** Copies the fixtures and CORPUS_FILES into `<parent>/workspace`; returns its path. */
+export async function createWorkspace(parent: string): Promise<string> {
+  const workspace = path.join(parent, 'workspace');
+  await cp(FIXTURES, workspace, { recursive: true });
+  for (const relative of CORPUS_FILES) {
+    const from = path.join(CORPUS, relative);
+    if (!existsSync(from)) throw new Error(`corpus file ${from} is missing (is ../shared/corpus beside the checkout?)`);
+    const to = path.join(workspace, 'corpus', relative);
+    await mkdir(path.dirname(to), { recursive: true });
+    await cp(from, to);
+  }
+  return workspace;
+}
+
+/** Writes the quiet user settings into a VS Code user-data folder. */
+export async function writeUserSettings(userDataDir: string): Promise<void> {
+  await mkdir(path.join(userDataDir, 'User'), { recursive: true });
+  await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+}
+
+/** What the test module writes to `$SHIPSHAPE_E2E_REPORT_DIR/result.json` when mocha is done. */
+export interface SuiteResult {
+  tests: number;
+  passes: number;
+  failures: number;
+  pending: number;
+}
+
+/** The closing line CI reads: `e2e: N passed, N failed[, N skipped]`. */
+export function summaryLine(result: SuiteResult): string {
+  return `e2e: ${result.passes} passed, ${result.failures} failed` + (result.pending ? `, ${result.pending} skipped` : '');
+}

@@ -1,0 +1,342 @@
+// End-to-end tests in a real VS Code: code-server (VS Code 1.100 from the npm registry) serves
+// the workbench, headless Chromium (Debian's) shows it, and VS Code runs the bundled in-editor
+// test module (test/e2e/suite/) in its Node extension host, as @vscode/test-electron would.
+//
+//   node --import tsx test/e2e/run.ts [--grep PATTERN] [--timeout SECONDS] [--keep]
+//
+// Exit status 0 only if the suite passed. Prints mocha's report as it runs, then a closing line
+// `e2e: N passed, N failed`. Leaves in .e2e/ (ignored): out/ (the bundle), screenshots/*.png
+// (those the tests asked for, and final.png), logs/ (code-server, browser console, window logs).
+//
+// Environment: SHIPSHAPE_CODE_SERVER (code-server's entry.js; otherwise
+// scripts/install-code-server.sh installs or finds it), SHIPSHAPE_CHROMIUM (default
+// /usr/bin/chromium), SHIPSHAPE_E2E_TIMEOUT (seconds, default 300).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  buildExtension,
+  bundleSuite,
+  createWorkspace,
+  OUT,
+  REPO,
+  summaryLine,
+  writeUserSettings,
+  type SuiteResult,
+} from './prepare.js';
+
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const SERVER_START_TIMEOUT = 90_000;
+const POLL_INTERVAL = 200;
+
+interface Verdict {
+  code: number;
+  logs: Array<{ relativePath: string; contents: string }>;
+}
+
+const log = (message: string): void => console.log(`[e2e] ${message}`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Everything that must be stopped or removed, whatever happens. */
+const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean } = {};
+let cleaning: Promise<void> | undefined;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      grep: { type: 'string' },
+      timeout: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const timeoutMs = Number(values.timeout ?? process.env['SHIPSHAPE_E2E_TIMEOUT'] ?? 300) * 1000;
+  if (!(timeoutMs > 0)) throw new Error('--timeout must be a positive number of seconds');
+  running.keep = values.keep ?? false;
+  const started = Date.now();
+
+  const codeServer = process.env['SHIPSHAPE_CODE_SERVER'] ?? (await installCodeServer());
+  const chromiumPath = process.env['SHIPSHAPE_CHROMIUM'] ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) throw new Error(`no browser at ${chromiumPath}: run scripts/install-code-server.sh`);
+
+  // Fresh output folders: no stale screenshot or log can be mistaken for this run's.
+  const screenshotsOut = path.join(OUT, 'screenshots');
+  const logsOut = path.join(OUT, 'logs');
+  await rm(screenshotsOut, { recursive: true, force: true });
+  await rm(logsOut, { recursive: true, force: true });
+  await mkdir(screenshotsOut, { recursive: true });
+  await mkdir(logsOut, { recursive: true });
+
+  await buildExtension();
+  const suite = await bundleSuite();
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'shipshape-e2e-'));
+  running.tmp = tmp;
+  const workspace = await createWorkspace(tmp);
+  const userData = path.join(tmp, 'user-data');
+  await writeUserSettings(userData);
+  const reportDir = path.join(tmp, 'report');
+  const requestDir = path.join(tmp, 'screenshot-requests');
+  await mkdir(reportDir, { recursive: true });
+  await mkdir(requestDir, { recursive: true });
+
+  // --- code-server ---
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // A VSCODE_IPC_HOOK_CLI (a terminal inside VS Code) would make code-server open the folder
+    // in that VS Code instead of serving its own.
+    if (!key.startsWith('VSCODE_') && !key.startsWith('CODE_SERVER_') && key !== 'ELECTRON_RUN_AS_NODE') env[key] = value;
+  }
+  Object.assign(env, {
+    // code-server's own config and data, kept out of ~/.config and ~/.local/share.
+    CODE_SERVER_CONFIG: path.join(tmp, 'code-server.yaml'),
+    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+    XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+    // Read by the test module in the extension host (test/e2e/suite/index.ts, util.ts).
+    SHIPSHAPE_E2E_REPORT_DIR: reportDir,
+    SHIPSHAPE_E2E_SCREENSHOT_DIR: requestDir,
+    SHIPSHAPE_E2E_COLOR: process.stdout.isTTY ? '1' : '0',
+  });
+  if (values.grep) env['SHIPSHAPE_E2E_GREP'] = values.grep;
+  const args = [
+    codeServer,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--user-data-dir', userData,
+    '--extensions-dir', path.join(tmp, 'extensions'),
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    workspace,
+  ];
+  const serverLog = createWriteStream(path.join(logsOut, 'code-server.log'));
+  let serverOutput = '';
+  let serverExit: string | undefined;
+  // detached: its own process group, so the extension host and helpers are killed with it.
+  const server = spawn(process.execPath, args, { cwd: tmp, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.server = server;
+  const onOutput = (chunk: Buffer): void => {
+    const text = chunk.toString();
+    if (serverOutput.length < 1_000_000) serverOutput += text;
+    serverLog.write(text);
+  };
+  server.stdout!.on('data', onOutput);
+  server.stderr!.on('data', onOutput);
+  server.on('exit', (code, signal) => (serverExit = `code-server exited (${signal ?? `code ${code}`})`));
+  server.on('error', (error) => (serverExit = `code-server could not start: ${error.message}`));
+  log(`starting code-server on 127.0.0.1:${port}`);
+  const serverDeadline = Date.now() + SERVER_START_TIMEOUT;
+  while (!serverOutput.includes('HTTP server listening')) {
+    if (serverExit) throw new Error(`${serverExit} before it listened:\n${serverOutput}`);
+    if (Date.now() > serverDeadline) throw new Error(`code-server did not listen within ${SERVER_START_TIMEOUT / 1000} s:\n${serverOutput}`);
+    await sleep(100);
+  }
+
+  // --- the browser ---
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    // Our own signal handlers stop everything; Playwright's would exit before code-server is killed.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    // Chromium's crash-report folder goes to $XDG_CONFIG_HOME/chromium: keep it out of ~/.config.
+    env: { ...env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_CACHE_HOME: path.join(tmp, 'xdg-cache') },
+  });
+  running.browser = browser;
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const consoleLog = createWriteStream(path.join(logsOut, 'browser-console.log'));
+  page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
+  page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.stack ?? error.message}\n`));
+  let verdict: Verdict | undefined;
+  await page.exposeFunction('codeAutomationExit', (code: number, logs?: Verdict['logs']) => {
+    verdict = { code, logs: logs ?? [] };
+  });
+
+  const remote = (p: string): string => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(REPO)],
+    ['extensionTestsPath', remote(suite)],
+    ['skipWelcome', 'true'],
+  ];
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  log(`opening the workbench (timeout ${timeoutMs / 1000} s)`);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+
+  // --- wait for the verdict, printing the report and serving screenshot requests meanwhile ---
+  const report = path.join(reportDir, 'report.txt');
+  let printed = 0;
+  const printReport = async (): Promise<void> => {
+    if (!existsSync(report)) return;
+    const text = await readFile(report);
+    if (text.length > printed) {
+      process.stdout.write(text.subarray(printed));
+      printed = text.length;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  let failure: string | undefined;
+  while (!verdict) {
+    await printReport(); // first, so that the report and the screenshot lines keep their order
+    await serveScreenshots(page, requestDir, screenshotsOut);
+    if (serverExit) { failure = serverExit; break; }
+    if (page.isClosed()) { failure = 'the browser page closed'; break; }
+    if (Date.now() > deadline) { failure = `no verdict within ${timeoutMs / 1000} s`; break; }
+    await sleep(POLL_INTERVAL);
+  }
+  await printReport();
+  await serveScreenshots(page, requestDir, screenshotsOut);
+  await printReport();
+
+  // --- the end: final screenshot, logs, verdict ---
+  if (!page.isClosed()) {
+    try {
+      await page.screenshot({ path: path.join(screenshotsOut, 'final.png') });
+    } catch (error) {
+      log(`final screenshot failed: ${(error as Error).message}`);
+    }
+  }
+  for (const entry of verdict?.logs ?? []) {
+    const file = path.join(logsOut, 'window', path.normalize(entry.relativePath).replace(/^(\.\.[/\\])+/, ''));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, entry.contents);
+  }
+  await cp(path.join(userData, 'logs'), path.join(logsOut, 'user-data'), { recursive: true }).catch(() => {});
+
+  const resultFile = path.join(reportDir, 'result.json');
+  const result = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as SuiteResult) : undefined;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const passed = verdict?.code === 0 && result !== undefined && result.failures === 0 && result.tests > 0;
+  if (failure) log(`FAILED: ${failure}`);
+  else if (verdict && verdict.code !== 0) log(`FAILED: the test module's run() rejected (exit code ${verdict.code})`);
+  if (!passed) log(`logs: ${path.relative(REPO, logsOut)}/ (code-server.log, browser-console.log, user-data/…/exthost*.log)`);
+  log(`screenshots: ${path.relative(REPO, screenshotsOut)}/ (${(await readdir(screenshotsOut)).join(', ') || 'none'}); took ${seconds} s`);
+  console.log(result ? summaryLine(result) : 'e2e: the suite reported no result');
+  return passed ? 0 : 1;
+}
+
+/** Takes the screenshots the tests asked for (see screenshot() in suite/util.ts). */
+async function serveScreenshots(page: Page, requestDir: string, outDir: string): Promise<void> {
+  let files: string[];
+  try {
+    files = (await readdir(requestDir)).filter((f) => f.endsWith('.request')).sort();
+  } catch {
+    return;
+  }
+  for (const file of files) {
+    const request = path.join(requestDir, file);
+    const done = request.replace(/\.request$/, '.done');
+    let answer: { path?: string; error?: string };
+    try {
+      const { name } = JSON.parse(await readFile(request, 'utf8')) as { name: string };
+      const safe = String(name).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'screenshot';
+      const target = path.join(outDir, `${safe}.png`);
+      // Two animation frames: what the test just did is painted. (A string: no DOM types here.)
+      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+      await page.screenshot({ path: target });
+      answer = { path: target };
+      log(`screenshot ${path.relative(REPO, target)}`);
+    } catch (error) {
+      answer = { error: (error as Error).message };
+    }
+    await rm(request, { force: true });
+    await writeFile(`${done}.tmp`, JSON.stringify(answer));
+    await rename(`${done}.tmp`, done);
+  }
+}
+
+/** Runs scripts/install-code-server.sh (quick when installed) and returns the path it prints. */
+function installCodeServer(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(REPO, 'scripts', 'install-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const entry = stdout.trim().split('\n').pop() ?? '';
+      if (code === 0 && existsSync(entry)) resolve(entry);
+      else reject(new Error(`scripts/install-code-server.sh failed (exit ${code})`));
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    const { browser, server, tmp } = running;
+    if (browser) await browser.close().catch(() => {});
+    if (server?.pid) {
+      const group = -server.pid;
+      const alive = (): boolean => {
+        try {
+          process.kill(group, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      try {
+        process.kill(group, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+      if (alive()) {
+        try {
+          process.kill(group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    if (tmp) {
+      if (running.keep) log(`kept ${tmp}`);
+      else await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(`[e2e] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  });

@@ -1,0 +1,166 @@
+// The extension in a real VS Code: diagnostics where a user expects them, live updates while
+// editing, quick fixes, settings, and which YAML it leaves alone.
+
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { afterEach, describe, it } from 'mocha';
+import { closeAllEditors, corpusUri, extension, openDocument, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
+
+type Shape = [rule: string, severity: vscode.DiagnosticSeverity, range: string];
+
+const { Error: E, Information: I, Warning: W } = vscode.DiagnosticSeverity;
+
+/** `line:col-line:col`, 1-based, as the CLI prints them. */
+function at(range: vscode.Range): string {
+  return `${range.start.line + 1}:${range.start.character + 1}-${range.end.line + 1}:${range.end.character + 1}`;
+}
+
+function ruleOf(diagnostic: vscode.Diagnostic): string {
+  return typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code);
+}
+
+function shapes(diagnostics: readonly vscode.Diagnostic[]): Shape[] {
+  return diagnostics
+    .filter((d) => d.source === 'Shipshape')
+    .map((d): Shape => [ruleOf(d), d.severity, at(d.range)])
+    .sort((a, b) => a[2].localeCompare(b[2], undefined, { numeric: true }));
+}
+
+async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
+  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range);
+  return actions.filter((a): a is vscode.CodeAction => 'edit' in a || 'kind' in a);
+}
+
+describe('Shipshape in the editor', () => {
+  afterEach(async () => {
+    // Undo the tests' edits without saving, so that closing asks nothing.
+    for (const document of vscode.workspace.textDocuments) {
+      if (!document.isDirty) continue;
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await closeAllEditors();
+  });
+
+  it('is active in a workspace with Dockerfiles, and never activates at start-up by itself', () => {
+    const events: string[] = extension().packageJSON.activationEvents;
+    assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), events.join(', '));
+    assert.ok(events.includes('onLanguage:dockerfile') && events.includes('onLanguage:yaml'));
+    assert.ok(extension().isActive);
+  });
+
+  it('shows the expected diagnostics on a corpus Dockerfile, at the expected ranges', async () => {
+    const uri = corpusUri('dockerfiles/ingress-nginx--images-kube-webhook-certgen-rootfs.Dockerfile');
+    await openDocument(uri);
+    const diagnostics = await waitForDiagnostics(uri, (d) => d.length >= 2);
+    assert.deepEqual(shapes(diagnostics), [
+      ['unresolved-image', I, '17:32-17:56'],
+      ['unpinned-image', I, '27:32-27:64'],
+    ]);
+    const unpinned = diagnostics.find((d) => ruleOf(d) === 'unpinned-image')!;
+    assert.equal(unpinned.source, 'Shipshape');
+    const code = unpinned.code as { value: string; target: vscode.Uri };
+    assert.match(code.target.toString(), /docs\/rules\/unpinned-image\.md$/);
+  });
+
+  it('shows the expected diagnostics on a corpus manifest, at the expected ranges', async () => {
+    const uri = corpusUri('k8s/trivy--integration--testdata--fixtures--k8s--test_nginx.yaml');
+    await openDocument(uri);
+    const diagnostics = await waitForDiagnostics(uri, (d) => d.length >= 2);
+    assert.deepEqual(shapes(diagnostics), [
+      ['root-user', I, '18:15-18:20'],
+      ['unpinned-image', I, '19:16-19:28'],
+    ]);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    await screenshot('problems-panel-manifest');
+  });
+
+  it('updates the diagnostics when an edit pins or unpins an image', async () => {
+    const editor = await openDocument('Dockerfile');
+    const uri = editor.document.uri;
+    await waitForDiagnostics(uri, (d) => shapes(d).some(([rule]) => rule === 'unpinned-image'));
+    const line = editor.document.lineAt(1);
+    const digest = `sha256:${'a'.repeat(64)}`;
+    await editor.edit((e) => e.replace(line.range, `FROM node:22@${digest}`));
+    await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'unpinned-image'));
+    await editor.edit((e) => e.replace(editor.document.lineAt(1).range, 'FROM node'));
+    const unpinned = await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, , range]) => rule === 'unpinned-image' && range === '2:6-2:10'));
+    assert.equal(unpinned.find((d) => ruleOf(d) === 'unpinned-image')!.severity, W);
+  });
+
+  it('quick fix: ignore a rule on this line writes the comment and silences it', async () => {
+    const editor = await openDocument('Dockerfile');
+    const uri = editor.document.uri;
+    const diagnostics = await waitForDiagnostics(uri, (d) => shapes(d).some(([rule]) => rule === 'unpinned-image'));
+    const target = diagnostics.find((d) => ruleOf(d) === 'unpinned-image')!;
+    editor.selection = new vscode.Selection(target.range.start, target.range.start);
+    await vscode.commands.executeCommand('editor.action.quickFix');
+    await sleep(750); // the menu is drawn asynchronously
+    await screenshot('quick-fix-menu');
+    await vscode.commands.executeCommand('hideCodeActionWidget');
+    const fix = (await quickFixes(uri, target.range)).find((a) => a.title === 'Ignore unpinned-image on this line');
+    assert.ok(fix?.edit, 'the suppression fix is offered');
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(editor.document.lineAt(1).text, '# shipshape-ignore unpinned-image');
+    assert.equal(editor.document.lineAt(2).text, 'FROM node:latest');
+    await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'unpinned-image') && shapes(d).some(([rule]) => rule === 'root-user'));
+  });
+
+  it('quick fix: set runAsNonRoot: true on a Kubernetes container, keeping its keys', async () => {
+    const editor = await openDocument('k8s/deployment.yaml');
+    const uri = editor.document.uri;
+    const diagnostics = await waitForDiagnostics(uri, (d) => shapes(d).some(([rule]) => rule === 'root-user'));
+    const root = diagnostics.find((d) => ruleOf(d) === 'root-user')!;
+    const fix = (await quickFixes(uri, root.range)).find((a) => /runAsNonRoot/.test(a.title));
+    assert.ok(fix?.edit, 'the runAsNonRoot fix is offered');
+    assert.equal(fix.isPreferred, true);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    const text = editor.document.getText();
+    assert.match(text, /\n {8}- name: web\n {10}securityContext:\n {12}runAsNonRoot: true\n {10}image: nginx:1\.27\n {10}ports:\n/);
+    await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'root-user'));
+  });
+
+  it('a setting change updates severities at once', async () => {
+    const editor = await openDocument('k8s/deployment.yaml');
+    const uri = editor.document.uri;
+    await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, severity]) => rule === 'unpinned-image' && severity === I));
+    const settings = vscode.workspace.getConfiguration('shipshape');
+    try {
+      await settings.update('rules.unpinnedImage.mutableTagSeverity', 'error', vscode.ConfigurationTarget.Workspace);
+      await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, severity]) => rule === 'unpinned-image' && severity === E));
+      await settings.update('rules.rootUser.enabled', false, vscode.ConfigurationTarget.Workspace);
+      await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'root-user'));
+    } finally {
+      await settings.update('rules.unpinnedImage.mutableTagSeverity', undefined, vscode.ConfigurationTarget.Workspace);
+      await settings.update('rules.rootUser.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, severity]) => rule === 'unpinned-image' && severity === I) && shapes(d).some(([rule]) => rule === 'root-user'));
+  });
+
+  it('gives a CI workflow no diagnostics, while a Compose file next to it gets them', async () => {
+    const workflow = await openDocument('.github/workflows/ci.yml');
+    assert.equal(workflow.document.languageId, 'yaml');
+    const compose = await openDocument('compose.yaml');
+    // Both were analysed on open, in order: once the Compose file has its finding, the workflow was done.
+    await waitForDiagnostics(compose.document.uri, (d) => shapes(d).some(([rule]) => rule === 'unpinned-image'));
+    assert.deepEqual(vscode.languages.getDiagnostics(workflow.document.uri), []);
+  });
+
+  it('associates Containerfile, *.Dockerfile and Dockerfile.* with the dockerfile language', async () => {
+    for (const name of ['Containerfile', 'app.Dockerfile', 'Dockerfile.prod']) {
+      const uri = workspaceUri(`languages/${name}`);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('FROM alpine:latest\n'));
+      const editor = await openDocument(uri);
+      assert.equal(editor.document.languageId, 'dockerfile', name);
+      await waitForDiagnostics(uri, (d) => shapes(d).some(([rule]) => rule === 'unpinned-image'));
+    }
+  });
+
+  it('clears a document\'s diagnostics when it is closed', async () => {
+    const editor = await openDocument('Dockerfile');
+    await waitForDiagnostics(editor.document.uri);
+    await closeAllEditors();
+    // Closing an editor does not close the document at once: VS Code disposes it a little later.
+    await waitForDiagnostics(editor.document.uri, (d) => d.length === 0, 15_000);
+  });
+});
