@@ -1,7 +1,10 @@
 // `npm run bench`: Shipshape's analysis against the bare parsers it is built on, in one run.
 // Prints `name: N.NNx baseline` from medians of repeated, interleaved runs; never asserts a time.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
@@ -101,4 +104,43 @@ for (const c of cases) {
   console.log(
     `${c.name}: ${ratio.toFixed(2)}x baseline (${c.baselineName} ${baseline.toFixed(2)} ms, Shipshape ${subject.toFixed(2)} ms; target <= ${c.target}x${ratio <= c.target ? '' : ', MISSED'})`,
   );
+}
+
+// The activation bundle: its size against the two parsers it cannot do without, and the cost of
+// loading and activating it, measured inside a real VS Code (code-server) by test/e2e.
+const REPO = path.resolve(__dirname, '..');
+const benchDir = path.join(REPO, '.e2e', 'bench');
+mkdirSync(benchDir, { recursive: true });
+const bundle = (entry: esbuild.BuildOptions) =>
+  esbuild.buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
+bundle({ entryPoints: [path.join(REPO, 'src/extension/main.ts')], outfile: path.join(benchDir, 'extension.js'), external: ['vscode'] });
+writeFileSync(path.join(benchDir, 'parsers-entry.js'), "exports.yaml = require('yaml'); exports.dockerfile = require('dockerfile-ast');\n");
+bundle({ entryPoints: [path.join(benchDir, 'parsers-entry.js')], outfile: path.join(benchDir, 'parsers.js'), nodePaths: [path.join(REPO, 'node_modules')] });
+const size = (file: string) => statSync(path.join(benchDir, file)).size;
+console.log(
+  `activation bundle size: ${(size('extension.js') / size('parsers.js')).toFixed(2)}x baseline (yaml + dockerfile-ast bundled alone ${(size('parsers.js') / 1024).toFixed(0)} KiB, ` +
+    `dist/extension.js minified ${(size('extension.js') / 1024).toFixed(0)} KiB)`,
+);
+
+const cache = process.env.SHIPSHAPE_CACHE ?? path.join(os.homedir(), '.cache', 'shipshape');
+if (!process.env.SHIPSHAPE_CODE_SERVER && !existsSync(path.join(cache, 'code-server-4.100.3', '.shipshape-installed'))) {
+  console.log('activation time in VS Code: skipped (code-server is not installed; `npm run test:e2e` installs it)');
+} else {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'test/e2e/run.ts'), '--grep', 'activation'], {
+    cwd: REPO,
+    env: { ...process.env, SHIPSHAPE_BENCH_DIR: benchDir },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  const metricsFile = path.join(benchDir, 'activation.json');
+  if (run.status !== 0 || !existsSync(metricsFile)) {
+    console.log(`activation time in VS Code: failed to measure (exit ${run.status}); see .e2e/logs/\n${run.stdout.slice(-2000)}`);
+  } else {
+    const { activationMs, loadMs, baselineLoadMs } = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, number>;
+    const total = loadMs! + activationMs!;
+    console.log(
+      `activation time in VS Code: ${(total / baselineLoadMs!).toFixed(2)}x baseline (loading yaml + dockerfile-ast alone ${baselineLoadMs!.toFixed(1)} ms; ` +
+        `Shipshape ${total.toFixed(1)} ms = load ${loadMs!.toFixed(1)} ms + activate() ${activationMs!.toFixed(1)} ms)`,
+    );
+  }
 }

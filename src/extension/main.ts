@@ -11,7 +11,13 @@ const SELECTOR: vscode.DocumentSelector = [
   { language: 'dockercompose' },
 ];
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns to other extensions and tests. */
+export interface ShipshapeApi {
+  /** How long activate() took, in milliseconds (module loading not included). */
+  readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Shipshape', { log: true });
   const diagnostics = new DiagnosticsController(log);
@@ -33,7 +39,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('shipshape.showLog', () => log.show()),
   );
   for (const document of vscode.workspace.textDocuments) diagnostics.open(document);
-  log.info(`Shipshape activated in ${(performance.now() - started).toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`);
+  const activationMs = performance.now() - started;
+  log.info(`Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`);
+  return { activationMs };
 }
 
 export function deactivate(): void {}
