@@ -98,6 +98,14 @@ export async function createWorkspace(parent: string): Promise<string> {
   return workspace;
 }
 
+/** A workspace with no Dockerfile, manifest or Compose file: nothing there should activate Shipshape. */
+export async function createPlainWorkspace(parent: string): Promise<string> {
+  const workspace = path.join(parent, 'workspace');
+  await mkdir(workspace, { recursive: true });
+  await writeFile(path.join(workspace, 'README.md'), '# Notes\n\nNo containers here yet.\n');
+  return workspace;
+}
+
 /** Writes the quiet user settings into a VS Code user-data folder. */
 export async function writeUserSettings(userDataDir: string): Promise<void> {
   await mkdir(path.join(userDataDir, 'User'), { recursive: true });

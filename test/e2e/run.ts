@@ -2,7 +2,7 @@
 // the workbench, headless Chromium (Debian's) shows it, and VS Code runs the bundled in-editor
 // test module (test/e2e/suite/) in its Node extension host, as @vscode/test-electron would.
 //
-//   node --import tsx test/e2e/run.ts [--grep PATTERN] [--timeout SECONDS] [--keep]
+//   node --import tsx test/e2e/run.ts [--grep PATTERN] [--timeout SECONDS] [--keep] [--untrusted]
 //
 // Exit status 0 only if the suite passed. Prints mocha's report as it runs, then a closing line
 // `e2e: N passed, N failed`. Leaves in .e2e/ (ignored): out/ (the bundle), screenshots/*.png
@@ -23,6 +23,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   buildExtension,
   bundleSuite,
+  createPlainWorkspace,
   createWorkspace,
   OUT,
   REPO,
@@ -61,6 +62,8 @@ async function main(): Promise<number> {
       grep: { type: 'string' },
       timeout: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      // Open the workspace without trusting it (restricted mode) and run the tests for that mode.
+      untrusted: { type: 'boolean', default: false },
     },
   });
   const timeoutMs = Number(values.timeout ?? process.env['SHIPSHAPE_E2E_TIMEOUT'] ?? 300) * 1000;
@@ -85,7 +88,7 @@ async function main(): Promise<number> {
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'shipshape-e2e-'));
   running.tmp = tmp;
-  const workspace = await createWorkspace(tmp);
+  const workspace = values.untrusted ? await createPlainWorkspace(tmp) : await createWorkspace(tmp);
   const userData = path.join(tmp, 'user-data');
   await writeUserSettings(userData);
   const reportDir = path.join(tmp, 'report');
@@ -112,6 +115,10 @@ async function main(): Promise<number> {
     SHIPSHAPE_E2E_COLOR: process.stdout.isTTY ? '1' : '0',
   });
   if (values.grep) env['SHIPSHAPE_E2E_GREP'] = values.grep;
+  if (values.untrusted) {
+    env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
+    env['SHIPSHAPE_E2E_GREP'] = values.grep ?? 'untrusted workspace';
+  }
   const args = [
     codeServer,
     '--auth', 'none',
@@ -120,7 +127,7 @@ async function main(): Promise<number> {
     '--extensions-dir', path.join(tmp, 'extensions'),
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(values.untrusted ? [] : ['--disable-workspace-trust']),
     workspace,
   ];
   const serverLog = createWriteStream(path.join(logsOut, 'code-server.log'));
