@@ -19,7 +19,13 @@ interface Case {
   readonly baselineName: string;
   readonly baseline: () => unknown;
   readonly subject: () => unknown;
-  readonly target: number;
+  /** The ratio to stay under, where one is set. */
+  readonly target?: number | undefined;
+}
+
+/** N.NN, with more digits for ratios below 0.01 so that they do not read as zero. */
+function formatRatio(ratio: number): string {
+  return ratio >= 0.01 ? ratio.toFixed(2) : ratio.toPrecision(2);
 }
 
 function median(values: number[]): number {
@@ -61,14 +67,28 @@ const manifest = readFileSync(manifestPath, 'utf8');
 const dockerfileDir = path.join(CORPUS, 'dockerfiles');
 const dockerfiles = readdirSync(dockerfileDir).sort().map((f) => readFileSync(path.join(dockerfileDir, f), 'utf8'));
 
-// An edit in one workload document: the tag of the argocd-server image, typed over and back.
-const tagAt = manifest.indexOf('image: quay.io/argoproj/argocd:latest') + 'image: quay.io/argoproj/argocd:'.length;
-const edited = `${manifest.slice(0, tagAt)}v3.2.0${manifest.slice(tagAt + 'latest'.length)}`;
-const forward = { rangeOffset: tagAt, rangeLength: 'latest'.length, text: 'v3.2.0' };
-const back = { rangeOffset: tagAt, rangeLength: 'v3.2.0'.length, text: 'latest' };
-const open = new IncrementalYaml({});
-open.update(manifest);
-let editedNow = false;
+// Edits in one workload document (the argocd-applicationset-controller Deployment), each made and undone in turn
+// on an open document, against a full analysis of the same text.
+function editCase(name: string, anchor: string, from: string, to: string): Case {
+  const at = manifest.indexOf(anchor) + anchor.indexOf(from);
+  if (manifest.indexOf(anchor) < 0) throw new Error(`bench: "${anchor}" is not in the manifest`);
+  const edited = `${manifest.slice(0, at)}${to}${manifest.slice(at + from.length)}`;
+  const forward = { rangeOffset: at, rangeLength: from.length, text: to };
+  const back = { rangeOffset: at, rangeLength: to.length, text: from };
+  const open = new IncrementalYaml({});
+  open.update(manifest);
+  let editedNow = false;
+  return {
+    name,
+    baselineName: 'full analysis of the file',
+    baseline: () => analyze(editedNow ? edited : manifest, 'yaml'),
+    subject: () => {
+      editedNow = !editedNow;
+      return editedNow ? open.update(edited, [forward]) : open.update(manifest, [back]);
+    },
+    target: 0.05,
+  };
+}
 
 const cases: Case[] = [
   {
@@ -78,16 +98,8 @@ const cases: Case[] = [
     subject: () => analyze(manifest, 'yaml'),
     target: 0.3,
   },
-  {
-    name: 'edit one workload in argo-cd install.yaml',
-    baselineName: 'full analysis of the file',
-    baseline: () => analyze(editedNow ? edited : manifest, 'yaml'),
-    subject: () => {
-      editedNow = !editedNow;
-      return editedNow ? open.update(edited, [forward]) : open.update(manifest, [back]);
-    },
-    target: 0.05,
-  },
+  editCase('edit an image tag in one workload of argo-cd install.yaml', 'image: quay.io/argoproj/argocd:latest', 'latest', 'v3.2.0'),
+  { ...editCase('edit a port elsewhere in the same workload', 'containerPort: 8080', '8080', '8081'), target: undefined },
   {
     name: `analyze ${dockerfiles.length} corpus Dockerfiles`,
     baselineName: 'dockerfile-ast parse',
@@ -101,9 +113,8 @@ console.log(`Shipshape benchmark: medians of ${ROUNDS} interleaved rounds (BENCH
 for (const c of cases) {
   const { baseline, subject } = measure(c);
   const ratio = subject / baseline;
-  console.log(
-    `${c.name}: ${ratio.toFixed(2)}x baseline (${c.baselineName} ${baseline.toFixed(2)} ms, Shipshape ${subject.toFixed(2)} ms; target <= ${c.target}x${ratio <= c.target ? '' : ', MISSED'})`,
-  );
+  const target = c.target === undefined ? '' : `; target <= ${c.target}x${ratio <= c.target ? '' : ', MISSED'}`;
+  console.log(`${c.name}: ${formatRatio(ratio)}x baseline (${c.baselineName} ${baseline.toFixed(2)} ms, Shipshape ${subject.toFixed(3)} ms${target})`);
 }
 
 // The activation bundle: its size against the two parsers it cannot do without, and the cost of

@@ -2,6 +2,7 @@
 // relative to the chunk, so that an edit re-analyses only the chunk it touches.
 
 import { extractCompose, isComposeFile } from './compose.js';
+import { classifyImage } from './images.js';
 import { extractKubernetes, isKubernetesObject, KINDS_WITHOUT_IMAGES, type ContainerFact } from './kubernetes.js';
 import { LineIndex } from './lines.js';
 import { imageFindings } from './rules/images.js';
@@ -21,6 +22,8 @@ export interface ChunkResult {
   readonly images: readonly ImageOccurrence[];
   readonly findings: readonly Finding[];
   readonly errors: readonly AnalysisError[];
+  /** The Kubernetes containers the rules ran on, kept so that an edit inside an image can be applied without parsing. */
+  readonly containers?: readonly ContainerFact[];
 }
 
 // Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
@@ -64,7 +67,8 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
   if (!text.includes('image') || (kind !== undefined && KINDS_WITHOUT_IMAGES.has(kind))) {
-    const hasContent = /\S/.test(text.replace(/^---.*$/gm, '').replace(/(^|\s)#.*$/gm, ''));
+    // A line that is neither blank, a comment nor a `---` marker: the chunk holds a document.
+    const hasContent = /^(?!---(?:[ \t]|\r?$))[ \t]*[^\s#]/m.test(text);
     return { ...empty, documents: hasContent ? 1 : 0, sources: kind !== undefined ? ['kubernetes'] : [], templated: false };
   }
   const lines = new LineIndex(text);
@@ -98,10 +102,73 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
       images.push(...extractCompose(root, doc, text, 0, lines, options.composeEnv ?? {}));
     }
   }
+  const findings = runRules(text, images, containers, options);
+  return { lineBreaks, documents, sources: [...sources], templated: false, images, findings, errors, containers };
+}
+
+function runRules(text: string, images: readonly ImageOccurrence[], containers: readonly ContainerFact[], options: AnalyzeOptions): Finding[] {
   const suppressions = findSuppressions(text, true);
-  const findings = dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)])
+  return dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)])
     .filter((finding) => !isSuppressed(finding, suppressions));
-  return { lineBreaks, documents, sources: [...sources], templated: false, images, findings, errors };
+}
+
+// What an edited image reference may contain for the edit to be applied without parsing: the
+// characters of references, so that the YAML structure around it cannot have changed.
+const REFERENCE_CHARS = /^[A-Za-z0-9._/:@+-]+$/;
+
+function sameWorkload(a: ImageOccurrence['kubernetes'], b: ContainerFact['workload']): boolean {
+  return a !== undefined && a.document === b.document && a.kind === b.kind && a.name === b.name && a.container === b.container && a.containerType === b.containerType;
+}
+
+/**
+ * The result of `chunk` after an edit that stays inside one Kubernetes image value on one line
+ * (typing a tag, pinning a digest), or undefined when the edit may change anything else and
+ * the chunk must be parsed again. `start`/`oldEnd` are offsets in the old chunk text.
+ */
+export function patchImageEdit(
+  oldText: string,
+  newText: string,
+  chunk: ChunkResult,
+  start: number,
+  oldEnd: number,
+  options: AnalyzeOptions,
+): ChunkResult | undefined {
+  if (!chunk.containers || chunk.errors.length > 0 || chunk.templated) return undefined;
+  const delta = newText.length - oldText.length;
+  const lines = new LineIndex(oldText);
+  let span: { start: number; end: number; range: Range } | undefined;
+  for (const image of chunk.images) {
+    const s = lines.offsetAt(image.range.start);
+    const e = lines.offsetAt(image.range.end);
+    if (image.source !== 'kubernetes' || image.range.start.line !== image.range.end.line || s > start || oldEnd > e) continue;
+    if (span && (span.start !== s || span.end !== e)) return undefined;
+    span = { start: s, end: e, range: image.range };
+  }
+  if (!span) return undefined;
+  const raw = newText.slice(span.start, span.end + delta);
+  if (!REFERENCE_CHARS.test(raw) || !REFERENCE_CHARS.test(oldText.slice(span.start, span.end))) return undefined;
+  // The value must still read as a string (not a number, say) and as itself.
+  const [parsed] = parseChunk(`x: ${raw}\n`);
+  if (!parsed || parsed.errors.length > 0 || (parsed.toJS() as { x?: unknown } | null)?.x !== raw) return undefined;
+  const line = span.range.start.line;
+  const after = span.range.end.character;
+  // Anything else on the same line after the value would move: leave that to a full parse.
+  const later = (range: Range | undefined) => range !== undefined && range.start.line === line && range.start.character >= after && range !== span!.range;
+  if (chunk.images.some((i) => i.range !== span!.range && later(i.range))) return undefined;
+  if (chunk.containers.some((c) => later(c.range) || later(c.runAsUser?.range) || later(c.runAsNonRoot?.range))) return undefined;
+  const range: Range = { start: span.range.start, end: { line, character: span.range.end.character + delta } };
+  const edited = new Set<ImageOccurrence>();
+  const images = chunk.images.map((image) => {
+    if (image.range !== span!.range && !(image.range.start.line === line && image.range.start.character === span!.range.start.character)) return image;
+    const { status: _s, resolved: _r, reference: _ref, pinned: _p, unresolvedVariables: _u, problem: _pr, ...rest } = image;
+    const next: ImageOccurrence = { ...rest, raw, range, ...classifyImage(raw) };
+    edited.add(image);
+    return next;
+  });
+  const editedImages = [...edited];
+  const containers = chunk.containers.map((c) => (editedImages.some((i) => sameWorkload(i.kubernetes, c.workload)) ? { ...c, image: raw } : c));
+  const findings = runRules(newText, images, containers, options);
+  return { ...chunk, images, findings, containers };
 }
 
 function firstLine(message: string): string {
@@ -256,6 +323,17 @@ export class IncrementalYaml {
     if (first > 0 && start <= head.offset + lineEnd(head.text)) first--;
     let last = first;
     while (last + 1 < this.entries.length && this.entries[last + 1]!.offset <= oldEnd) last++;
+    if (first === last) {
+      const entry = this.entries[first]!;
+      const newText = text.slice(entry.offset, entry.offset + entry.text.length + delta);
+      const patched = patchImageEdit(entry.text, newText, entry.result, start - entry.offset, oldEnd - entry.offset, this.options);
+      if (patched) {
+        const after = this.entries.slice(first + 1).map((e) => ({ ...e, offset: e.offset + delta }));
+        this.entries = [...this.entries.slice(0, first), { offset: entry.offset, text: newText, result: patched }, ...after];
+        this.length = text.length;
+        return assemble(this.entries.map((e) => e.result));
+      }
+    }
     const regionStart = this.entries[first]!.offset;
     const regionEnd = this.entries[last]!.offset + this.entries[last]!.text.length + delta;
     const region = text.slice(regionStart, regionEnd);

@@ -95,3 +95,51 @@ test('edits of several events folded by PendingEdits give the same result as a f
     if (next() < 0.3) assert.deepEqual(state.update(text, pending.take()), analyzeYaml(text, {}), `step ${step}`);
   }
 });
+
+test('typing in an image reference is applied without parsing, and matches a full analysis', async () => {
+  const yamlModule = await import('../../src/core/yamlAnalysis.js');
+  let text = BASE;
+  const state = new IncrementalYaml({});
+  state.update(text);
+  const steps: [string, string][] = [['nginx:1.27', 'nginx:1.28'], ['nginx:1.28', 'nginx:latest'], ['nginx:latest', `nginx:1.28@sha256:${'c'.repeat(64)}`], ['ghcr.io/x/api:latest', 'ghcr.io/x/api:2'], ['ghcr.io/x/api:2', 'Ghcr.io/X/api:2'], ['nginx:1.28', '12345'], ['12345', 'true']];
+  for (const [from, to] of steps) {
+    const at = text.indexOf(from);
+    const change = { rangeOffset: at, rangeLength: from.length, text: to };
+    text = apply(text, change);
+    assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `${from} -> ${to}`);
+  }
+  // The patch applies to the first three edits (valid references typed in place) and refuses
+  // values that would read as another type.
+  const chunk = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n';
+  const result = yamlModule.analyzeChunk(chunk, {});
+  const at = chunk.indexOf('1.27');
+  const edited = chunk.replace('1.27', 'latest');
+  const patched = yamlModule.patchImageEdit(chunk, edited, result, at, at + 4, {});
+  assert.ok(patched);
+  assert.deepEqual(patched.findings, yamlModule.analyzeChunk(edited, {}).findings);
+  assert.equal(yamlModule.patchImageEdit(chunk, chunk.replace('nginx:1.27', '12'), result, at - 6, at + 4, {}), undefined);
+  assert.equal(yamlModule.patchImageEdit(chunk, chunk.replace('1.27', '1.27 # x'), result, at, at + 4, {}), undefined);
+});
+
+test('random edits inside image references (the no-parse path) match a full analysis', () => {
+  const next = random(5);
+  let text = BASE.replace('      securityContext: {runAsNonRoot: true}\n', '') + '---\nkind: List\napiVersion: v1\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: f}, spec: {containers: [{name: f, image: "busybox:1", securityContext: {runAsUser: 0}}]}}\n';
+  const state = new IncrementalYaml({});
+  state.update(text);
+  const chars = ['a', '1', ':', '.', '@', '-', '/', '', ' ', '#', '"', 'x', '{', '\n', 'latest', '0'];
+  for (let step = 0; step < 400; step++) {
+    const images = analyzeYaml(text, {}).images;
+    const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)];
+    let offset = Math.floor(next() * text.length);
+    if (images.length > 0) {
+      const image = images[Math.floor(next() * images.length)]!;
+      const start = lineStarts[image.range.start.line]! + image.range.start.character;
+      const end = lineStarts[image.range.end.line]! + image.range.end.character;
+      offset = start + Math.floor(next() * (end - start + 1));
+    }
+    const length = Math.min(text.length - offset, next() < 0.5 ? 0 : 1);
+    const change = { rangeOffset: offset, rangeLength: length, text: chars[Math.floor(next() * chars.length)]! };
+    text = apply(text, change);
+    assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `step ${step}: ${JSON.stringify(change)}`);
+  }
+});
