@@ -121,7 +121,8 @@ export class DiagnosticsController implements vscode.Disposable {
     state.result = result;
     this.collection.set(document.uri, toDiagnostics(result));
     const elapsed = (performance.now() - started).toFixed(1);
-    this.log.debug(`${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`);
+    // Opening is worth a line; every pause in typing only at debug level.
+    (why === 'edited' ? this.log.debug : this.log.info).call(this.log, `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
   }
 
