@@ -2,7 +2,11 @@
 
 import { parseArgs } from 'node:util';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { ScanCache, DEFAULT_TTL_MS } from '../core/trivy/cache.js';
+import { Scanner } from '../core/trivy/scanner.js';
+import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from '../core/trivy/types.js';
 import {
   RULE_IDS, RULES, SEVERITIES, scanPaths, toJsonReport, toSarif, toText,
   type AnalyzeOptions, type RuleId, type RuleSettings, type ScanReport, type Severity,
@@ -31,6 +35,16 @@ Options:
                              change a rule's severity, e.g. unpinned-image:mutable-tag=warning
   --max-file-size BYTES      skip larger files (default 10M; suffixes K, M)
   --offline                  static rules only: no image scanner, no network
+
+Vulnerability scanning (the default; needs Trivy, https://trivy.dev):
+  --trivy PATH               the Trivy binary (default: trivy on PATH)
+  --severity LIST            the vulnerability severities to report, e.g. HIGH,CRITICAL
+  --ignore-unfixed           report only vulnerabilities that have a fix
+  --server URL               use a Trivy server (client/server mode)
+  --concurrency N            images scanned at once (default 4)
+  --timeout SECONDS          per image (default 300)
+  --trivy-cache-dir DIR      Trivy's own cache (--cache-dir)
+  --no-cache                 do not reuse earlier scan results (default: reused for 12 hours)
   -h, --help                 show this help
   -v, --version              show the version
 
@@ -81,6 +95,8 @@ interface ScanArgs {
   readonly failOn: Severity | 'none';
   readonly analyze: AnalyzeOptions;
   readonly maxFileBytes?: number;
+  /** Absent with --offline. */
+  readonly scan?: { readonly trivyPath?: string; readonly concurrency?: number; readonly cache: boolean; readonly settings: ScanSettings };
 }
 
 function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
@@ -99,6 +115,13 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
         severity: { type: 'string', multiple: true, default: [] },
         'max-file-size': { type: 'string' },
         offline: { type: 'boolean', default: false },
+        trivy: { type: 'string' },
+        'ignore-unfixed': { type: 'boolean', default: false },
+        server: { type: 'string' },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        'trivy-cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -125,7 +148,18 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   for (const rule of values.disable) {
     rules[checkRule(rule, '--disable')] = { enabled: false };
   }
+  const trivySeverities: TrivySeverity[] = [];
   for (const setting of values.severity) {
+    // `--severity HIGH,CRITICAL` filters vulnerabilities; `--severity RULE=LEVEL` sets a rule's severity.
+    if (!setting.includes('=')) {
+      for (const name of setting.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean)) {
+        if (!(TRIVY_SEVERITIES as readonly string[]).includes(name)) {
+          throw new UsageError(`--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not "${setting}"`);
+        }
+        if (!trivySeverities.includes(name as TrivySeverity)) trivySeverities.push(name as TrivySeverity);
+      }
+      continue;
+    }
     const match = /^([\w-]+)(?::([\w-]+))?=(\w+)$/.exec(setting);
     if (!match) throw new UsageError(`--severity expects RULE[:VARIANT]=LEVEL, not "${setting}"`);
     const [, ruleName, variant, level] = match as unknown as [string, string, string | undefined, string];
@@ -145,7 +179,27 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     rules[rule] = { ...rules[rule], severity };
   }
   const maxFileBytes = values['max-file-size'] === undefined ? undefined : parseSize(values['max-file-size']);
+  const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
+  const timeoutSeconds = values.timeout === undefined ? undefined : positiveInteger(values.timeout, '--timeout', 24 * 3600);
+  if (values.server !== undefined && !/^https?:\/\/[^\s]+$/.test(values.server)) {
+    throw new UsageError(`--server expects an http:// or https:// URL, not "${values.server}"`);
+  }
+  const scan: ScanArgs['scan'] = values.offline
+    ? undefined
+    : {
+        ...(values.trivy !== undefined && { trivyPath: values.trivy }),
+        ...(concurrency !== undefined && { concurrency }),
+        cache: !values['no-cache'],
+        settings: {
+          ...(trivySeverities.length > 0 && { severities: trivySeverities }),
+          ...(values['ignore-unfixed'] && { ignoreUnfixed: true }),
+          ...(values.server !== undefined && { serverUrl: values.server }),
+          ...(timeoutSeconds !== undefined && { timeoutSeconds }),
+          ...(values['trivy-cache-dir'] !== undefined && { cacheDir: values['trivy-cache-dir'] }),
+        },
+      };
   return {
+    ...(scan && { scan }),
     paths: positionals.length > 0 ? positionals : ['.'],
     format,
     failOn: failOn as Severity | 'none',
@@ -162,6 +216,12 @@ function checkRule(name: string, option: string): RuleId {
   return name as RuleId;
 }
 
+function positiveInteger(text: string, option: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${option} expects a whole number from 1 to ${max}, not "${text}"`);
+  return value;
+}
+
 function parseSize(text: string): number {
   const match = /^(\d+)([kKmM]?)$/.exec(text);
   if (!match) throw new UsageError(`--max-file-size expects a number of bytes (suffix K or M allowed), not "${text}"`);
@@ -175,9 +235,11 @@ async function scan(args: readonly string[], io: Io): Promise<number> {
     io.stdout(USAGE);
     return EXIT_OK;
   }
+  const scanner = options.scan ? await createScanner(options.scan, io) : undefined;
   const report = await scanPaths(options.paths, {
     analyze: options.analyze,
     ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
+    ...(scanner && { scanner }),
   });
   const rendered = render(report, options.format, io.isTTY && options.output === undefined);
   if (options.output !== undefined) {
@@ -187,6 +249,10 @@ async function scan(args: readonly string[], io: Io): Promise<number> {
   }
   if (report.ioErrors.length > 0) {
     for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
+    return EXIT_ERROR;
+  }
+  if (report.trivyProblem) {
+    io.stderr(`shipshape: ${report.trivyProblem.message} Or pass --offline for the static rules alone.\n`);
     return EXIT_ERROR;
   }
   return exitCode(report, options.failOn);
@@ -211,6 +277,32 @@ export function exitCode(report: ScanReport, failOn: Severity | 'none'): number 
   const threshold = RANK[failOn];
   const failing = report.files.some((f) => f.result.errors.length > 0 || f.result.findings.some((x) => RANK[x.severity] >= threshold));
   return failing ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** The scan cache lives in the user's cache folder (SHIPSHAPE_CACHE_DIR to move it). */
+function cacheFile(): string {
+  const base = process.env['SHIPSHAPE_CACHE_DIR'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'shipshape');
+  return path.join(base, 'scans.json');
+}
+
+async function createScanner(scan: NonNullable<ScanArgs['scan']>, io: Io): Promise<Scanner> {
+  // A .trivyignore in the folder the scan runs from applies, as it does for Trivy itself.
+  let ignoreFile: string | undefined;
+  for (const name of ['.trivyignore', '.trivyignore.yaml']) {
+    const candidate = path.resolve(name);
+    if (await fs.stat(candidate).then((s) => s.isFile(), () => false)) {
+      ignoreFile = candidate;
+      break;
+    }
+  }
+  const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => io.stderr(`shipshape: ${m}\n`) };
+  return new Scanner({
+    ...(scan.trivyPath !== undefined && { trivyPath: scan.trivyPath }),
+    ...(scan.concurrency !== undefined && { concurrency: scan.concurrency }),
+    settings: { ...scan.settings, ...(ignoreFile !== undefined && { ignoreFile }) },
+    cache: new ScanCache(scan.cache ? cacheFile() : undefined, DEFAULT_TTL_MS, logger),
+    logger,
+  });
 }
 
 async function writeAtomically(file: string, content: string): Promise<void> {

@@ -22,8 +22,8 @@ export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose';
 /** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
 export type FileKind = 'dockerfile' | 'yaml';
 
-export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image';
-export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image'];
+export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image' | 'vulnerable-image';
+export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'];
 
 /**
  * What an image reference turned out to be.
@@ -128,4 +128,9 @@ export interface AnalyzeOptions {
   /** Variables for Compose interpolation (`${VAR}`); none by default. */
   readonly composeEnv?: Readonly<Record<string, string>>;
   readonly rules?: Readonly<Partial<Record<RuleId, RuleSettings>>>;
+  /**
+   * The configured user of scanned base images, by normalised reference (`docker.io/library/node:22`):
+   * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
+   */
+  readonly imageUsers?: ReadonlyMap<string, string>;
 }

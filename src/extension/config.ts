@@ -23,7 +23,22 @@ const RULE_SETTINGS: Readonly<Record<RuleId, { readonly key: string; readonly va
   'root-user': { key: 'rootUser', variants: { explicit: 'explicitSeverity', implicit: 'implicitSeverity' } },
   'invalid-reference': { key: 'invalidReference', variants: { default: 'severity' } },
   'unresolved-image': { key: 'unresolvedImage', variants: { default: 'severity' } },
+  // Severities come from the thresholds below, not from one setting per variant.
+  'vulnerable-image': { key: 'vulnerableImage', variants: {} },
 };
+
+const TRIVY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
+
+/** Diagnostic severity per worst vulnerability: error at or above `errorAt`, warning at or above `warningAt`. */
+function vulnerabilitySeverities(errorAt: unknown, warningAt: unknown): Record<string, Severity> {
+  const rank = (value: unknown, fallback: number) => {
+    const index = typeof value === 'string' ? TRIVY_ORDER.indexOf(value) : -1;
+    return value === 'never' ? -1 : index >= 0 ? index : fallback;
+  };
+  const error = rank(errorAt, 0);
+  const warning = rank(warningAt, 1);
+  return Object.fromEntries(TRIVY_ORDER.map((s, i) => [s.toLowerCase(), i <= error ? 'error' : i <= warning ? 'warning' : 'info']));
+}
 
 export function readConfig(scope?: vscode.ConfigurationScope): Config {
   const settings = vscode.workspace.getConfiguration('shipshape', scope);
@@ -36,6 +51,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
     }
     rules[rule] = { enabled: settings.get<boolean>(`rules.${key}.enabled`) !== false, severity: perVariant };
   }
+  rules['vulnerable-image'] = {
+    enabled: settings.get<boolean>('rules.vulnerableImage.enabled') !== false,
+    severity: vulnerabilitySeverities(settings.get('vulnerabilities.errorAt'), settings.get('vulnerabilities.warningAt')),
+  };
   const buildArgs: Record<string, string> = {};
   const rawArgs = settings.get<unknown>('buildArgs');
   if (rawArgs && typeof rawArgs === 'object') {

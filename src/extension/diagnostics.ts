@@ -33,11 +33,47 @@ interface DocumentState {
   result?: AnalysisResult;
 }
 
+/** What the diagnostics controller tells the scanning side, and asks of it. */
+export interface AnalysisListener {
+  analysed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void;
+  edited(event: vscode.TextDocumentChangeEvent): void;
+  closed(uri: vscode.Uri): void;
+  /** Users of base images known from scans (refines root-user in Dockerfiles). */
+  imageUsers(): ReadonlyMap<string, string>;
+}
+
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape');
   private readonly states = new Map<string, DocumentState>();
+  private listener: AnalysisListener | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  listen(listener: AnalysisListener): void {
+    this.listener = listener;
+  }
+
+  /** The current analysis of a document, if it is one Shipshape reads. */
+  resultOf(document: vscode.TextDocument): AnalysisResult | undefined {
+    return this.states.get(document.uri.toString())?.result;
+  }
+
+  /** Runs an analysis that is waiting for the typing pause now (before a save is scanned, say). */
+  flush(document: vscode.TextDocument): void {
+    const state = this.states.get(document.uri.toString());
+    if (!state?.timer) return;
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    this.run(document, state, 'edited');
+  }
+
+  /** Analyses a document again now (what is known about its images changed). */
+  reanalyse(document: vscode.TextDocument): void {
+    const state = this.states.get(document.uri.toString());
+    if (!state) return;
+    state.version = -1;
+    this.run(document, state, 'settings');
+  }
 
   /** The findings behind the current diagnostics of a document (for quick fixes). */
   findings(document: vscode.TextDocument): readonly Finding[] {
@@ -67,6 +103,7 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     if (event.contentChanges.length === 0) return;
+    this.listener?.edited(event);
     state.pending.add(event.contentChanges);
     if (state.timer) clearTimeout(state.timer);
     // Typing goes on while we wait; only the last pause is analysed (earlier runs are dropped).
@@ -111,12 +148,14 @@ export class DiagnosticsController implements vscode.Disposable {
     }
   }
 
-  private run(document: vscode.TextDocument, state: DocumentState, why: string): void {
+  private run(document: vscode.TextDocument, state: DocumentState, why: 'opened' | 'edited' | 'settings'): void {
     if (document.version === state.version) return;
     const started = performance.now();
     const text = document.getText();
     const changes = state.pending.take();
-    const result = state.yaml ? state.yaml.update(text, changes) : analyze(text, state.kind, state.config.analyze);
+    const imageUsers = this.listener?.imageUsers();
+    const options = imageUsers && imageUsers.size > 0 ? { ...state.config.analyze, imageUsers } : state.config.analyze;
+    const result = state.yaml ? state.yaml.update(text, changes) : analyze(text, state.kind, options);
     state.version = document.version;
     state.result = result;
     this.collection.set(document.uri, toDiagnostics(result));
@@ -124,13 +163,16 @@ export class DiagnosticsController implements vscode.Disposable {
     // Opening is worth a line; every pause in typing only at debug level.
     (why === 'edited' ? this.log.debug : this.log.info).call(this.log, `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
+    this.listener?.analysed(document, result, why);
   }
 
   private forget(key: string): void {
     const state = this.states.get(key);
     if (state?.timer) clearTimeout(state.timer);
     this.states.delete(key);
-    this.collection.delete(vscode.Uri.parse(key));
+    const uri = vscode.Uri.parse(key);
+    this.collection.delete(uri);
+    if (state) this.listener?.closed(uri);
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { QuickFixes } from './codeActions.js';
 import { DiagnosticsController } from './diagnostics.js';
+import { ScanController } from './scanning.js';
 
 const SELECTOR: vscode.DocumentSelector = [
   { language: 'dockerfile' },
@@ -21,9 +22,28 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Shipshape', { log: true });
   const diagnostics = new DiagnosticsController(log);
+  const scans = new ScanController(context.globalStorageUri, log, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
+  diagnostics.listen(scans);
   context.subscriptions.push(
     log,
     diagnostics,
+    scans,
+    vscode.workspace.onDidSaveTextDocument((document) => {
+      diagnostics.flush(document);
+      if (diagnostics.resultOf(document)) scans.saved(document);
+    }),
+    vscode.languages.registerHoverProvider(SELECTOR, scans),
+    vscode.languages.registerCodeLensProvider(SELECTOR, scans),
+    vscode.commands.registerCommand('shipshape.scanFile', async () => {
+      const document = vscode.window.activeTextEditor?.document;
+      if (!document || !diagnostics.resultOf(document)) {
+        void vscode.window.showInformationMessage('Shipshape: open a Dockerfile, Kubernetes manifest or Compose file to scan its images.');
+        return;
+      }
+      await scans.scanDocument(document, true);
+    }),
+    vscode.commands.registerCommand('shipshape.scanWorkspace', () => scans.scanWorkspace()),
+    vscode.commands.registerCommand('shipshape.clearScanCache', () => scans.clearCache()),
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.open(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.change(event)),
     vscode.workspace.onDidCloseTextDocument((document) => diagnostics.close(document)),
@@ -32,9 +52,16 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     }),
     vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('shipshape')) diagnostics.reanalyseAll('settings changed');
+      if (!event.affectsConfiguration('shipshape')) return;
+      if (['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
+      diagnostics.reanalyseAll('settings changed');
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted')),
+    // Trusting the workspace turns scanning on without a reload.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('workspace trusted: vulnerability scanning is on');
+      scans.configure();
+      diagnostics.reanalyseAll('workspace trusted');
+    }),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     vscode.commands.registerCommand('shipshape.showLog', () => log.show()),
   );

@@ -22,7 +22,9 @@ interface Run {
   readonly stderr: string;
 }
 
-async function cli(args: readonly string[], isTTY = false): Promise<Run> {
+/** Runs the CLI in-process. These tests are about the static rules, so `scan` runs --offline (scanning: cliScan.test.ts). */
+async function cli(given: readonly string[], isTTY = false): Promise<Run> {
+  const args = given[0] === 'scan' && !given.includes('--offline') ? ['scan', '--offline', ...given.slice(1)] : given;
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -586,7 +588,7 @@ describe('the built binary', () => {
 
   test('scan --format json: exit code and a parsable report', async () => {
     const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n', 'clean/Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
-    const run = spawnSync(process.execPath, [CLI, 'scan', '--format', 'json', root], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', root], { encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
     assert.equal(report.version, 1);
@@ -596,11 +598,11 @@ describe('the built binary', () => {
     ]);
     assert.deepEqual(findingSummary(report), ['root-user/implicit:info', 'unpinned-image/latest:warning']);
 
-    const clean = spawnSync(process.execPath, [CLI, 'scan', '--format', 'json', path.join(root, 'clean')], { encoding: 'utf8' });
+    const clean = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', path.join(root, 'clean')], { encoding: 'utf8' });
     assert.equal(clean.status, 0, clean.stderr);
     assert.deepEqual((JSON.parse(clean.stdout) as JsonReport).findings, []);
 
-    const missing = spawnSync(process.execPath, [CLI, 'scan', path.join(root, 'missing')], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [CLI, 'scan', '--offline', path.join(root, 'missing')], { encoding: 'utf8' });
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no such file/);
   });

@@ -311,7 +311,7 @@ function sarifValidator() {
 const LEVELS_DOCKERFILE = 'FROM Nginx:1 AS bad\nFROM nginx:latest AS old\nFROM nginx:1.27\nUSER 1000\n';
 
 describe('the SARIF report', () => {
-  test('is SARIF 2.1.0 from the Shipshape driver, with the four rules and their help', async () => {
+  test('is SARIF 2.1.0 from the Shipshape driver, with every rule and their help', async () => {
     const { report } = await scan({ 'Dockerfile': 'FROM nginx:1.27\n' });
     const sarif = toSarif(report, { version: '9.8.7' });
     assert.equal(sarif.version, '2.1.0');
@@ -320,14 +320,14 @@ describe('the SARIF report', () => {
     assert.equal(driver.name, 'Shipshape');
     assert.equal(driver.version, '9.8.7');
     const rules = driver.rules ?? [];
-    assert.deepEqual(rules.map((r) => r.id), ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image']);
+    assert.deepEqual(rules.map((r) => r.id), ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image']);
     assert.deepEqual(rules.map((r) => r.id), [...RULE_IDS]);
     for (const rule of rules) {
       assert.ok(rule.helpUri?.endsWith(`docs/rules/${rule.id}.md`), rule.helpUri);
       assert.ok(existsSync(path.join(ROOT, 'docs', 'rules', `${rule.id}.md`)), `the help page of ${rule.id} is in the repository`);
       assert.ok(rule.shortDescription?.text, `${rule.id} has a short description`);
     }
-    assert.deepEqual(rules.map((r) => r.defaultConfiguration?.level), ['warning', 'warning', 'error', 'note']);
+    assert.deepEqual(rules.map((r) => r.defaultConfiguration?.level), ['warning', 'warning', 'error', 'note', 'error']);
   });
 
   test('results: ruleId, ruleIndex, level (error, warning, note), message and a 1-based region', async () => {
@@ -422,7 +422,7 @@ describe('the SARIF report', () => {
     const logs: [string, Sarif.Log][] = [
       ['absolute paths', toSarif(withErrors, { version: '0.1.0' })],
       ['relative paths', toSarif(renamed(report, (f) => path.relative(root, f)), { version: '0.1.0' })],
-      ['an empty scan', toSarif({ files: [], skipped: [], ioErrors: [] }, { version: '0.1.0' })],
+      ['an empty scan', toSarif({ files: [], skipped: [], ioErrors: [], scanErrors: [] }, { version: '0.1.0' })],
     ];
     assert.ok((logs[0]![1].runs[0]!.results ?? []).length >= 8);
     for (const [what, log] of logs) {
@@ -478,7 +478,7 @@ describe('the text report', () => {
   test('summary wording: singular and plural, and a clean run', async () => {
     const clean = await scan({ 'Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     assert.equal(toText(clean.report), 'No findings: 1 file and 1 image checked.\n');
-    const empty = toText({ files: [], skipped: [], ioErrors: [] });
+    const empty = toText({ files: [], skipped: [], ioErrors: [], scanErrors: [] });
     assert.equal(empty, 'No findings: 0 files and 0 images checked.\n');
     const one = await scan({ 'Dockerfile': 'FROM nginx:1.27\nUSER 1000\n' });
     assert.equal(toText(one.report).split('\n').at(-2), '1 finding (0 error, 0 warning, 1 info) in 1 of 1 file; 1 image checked.');

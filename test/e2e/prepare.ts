@@ -38,6 +38,8 @@ const USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
+  // Trivy cannot be installed here: the stand-in speaks its CLI (test/fixtures/trivy/trivy).
+  'shipshape.trivy.path': path.join(REPO, 'test', 'fixtures', 'trivy', 'trivy'),
 };
 
 /** `npm run build`'s own bundler, so that dist/extension.js is what the tests load. */

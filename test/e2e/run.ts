@@ -113,6 +113,8 @@ async function main(): Promise<number> {
     SHIPSHAPE_E2E_REPORT_DIR: reportDir,
     SHIPSHAPE_E2E_SCREENSHOT_DIR: requestDir,
     SHIPSHAPE_E2E_COLOR: process.stdout.isTTY ? '1' : '0',
+    // The stand-in Trivy logs every run here; the tests read it to see what was (not) run.
+    TRIVY_STANDIN_LOG: path.join(tmp, 'trivy-invocations.jsonl'),
   });
   if (values.grep) env['SHIPSHAPE_E2E_GREP'] = values.grep;
   if (values.untrusted) {

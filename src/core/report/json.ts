@@ -1,7 +1,8 @@
 // The JSON report: a stable contract for tools (version 1). Lines and columns are 1-based;
 // columns count UTF-16 code units; endColumn is exclusive, as in SARIF.
 
-import type { ScanReport } from '../scan.js';
+import { outcomeFor, type ScanReport } from '../scan.js';
+import type { TrivySeverity, Vulnerability, VulnerabilityCounts } from '../trivy/types.js';
 import type { ImageOccurrence, Range, Severity } from '../types.js';
 
 export interface JsonLocation {
@@ -31,6 +32,22 @@ export interface JsonImage extends JsonLocation {
   readonly built?: boolean;
   readonly unresolvedVariables?: readonly string[];
   readonly problem?: string;
+  /** When the image was scanned (`digest` is then the one Trivy saw): counts by severity, and every vulnerability. */
+  readonly vulnerabilities?: VulnerabilityCounts;
+  readonly details?: JsonVulnerability[];
+  readonly os?: { readonly family: string; readonly name?: string; readonly eosl: boolean };
+  readonly user?: string;
+}
+
+export interface JsonVulnerability {
+  readonly id: string;
+  readonly severity: TrivySeverity;
+  readonly package: string;
+  readonly installed: string;
+  readonly fixed: readonly string[];
+  readonly status: string;
+  readonly title?: string;
+  readonly url?: string;
 }
 
 export interface JsonFinding extends JsonLocation {
@@ -44,6 +61,8 @@ export interface JsonFinding extends JsonLocation {
 export interface JsonError {
   readonly file: string;
   readonly line?: number;
+  /** The image, for an image that could not be scanned. */
+  readonly reference?: string;
   readonly message: string;
 }
 
@@ -66,7 +85,14 @@ export function location(file: string, range: Range): JsonLocation {
   };
 }
 
-function image(file: string, occurrence: ImageOccurrence): JsonImage {
+function details(vulnerability: Vulnerability): JsonVulnerability {
+  const { id, severity, package: pkg, installed, fixed, status, title, url } = vulnerability;
+  return { id, severity, package: pkg, installed, fixed, status, ...(title !== undefined && { title }), ...(url !== undefined && { url }) };
+}
+
+function image(file: string, occurrence: ImageOccurrence, report: ScanReport): JsonImage {
+  const outcome = outcomeFor(report, occurrence);
+  const scan = outcome?.ok ? outcome.scan : undefined;
   const ref = occurrence.reference;
   const referenceText = ref ? ref.normalized : occurrence.status === 'id' ? occurrence.resolved! : null;
   const { dockerfile, kubernetes, compose } = occurrence;
@@ -99,13 +125,20 @@ function image(file: string, occurrence: ImageOccurrence): JsonImage {
     ...(compose && { service: compose.service, ...(compose.built && { built: true }) }),
     ...(occurrence.unresolvedVariables && { unresolvedVariables: occurrence.unresolvedVariables }),
     ...(occurrence.problem !== undefined && { problem: occurrence.problem }),
+    ...(scan && {
+      ...(scan.digest !== undefined && { digest: scan.digest }),
+      vulnerabilities: scan.counts,
+      details: scan.vulnerabilities.map(details),
+      ...(scan.os && { os: scan.os }),
+      ...(scan.user !== undefined && { user: scan.user }),
+    }),
   };
 }
 
 export function toJsonReport(report: ScanReport): JsonReport {
   const json: JsonReport = { version: 1, images: [], findings: [], errors: [], skipped: [] };
   for (const { file, result } of report.files) {
-    for (const occurrence of result.images) json.images.push(image(file, occurrence));
+    for (const occurrence of result.images) json.images.push(image(file, occurrence, report));
     for (const finding of result.findings) {
       json.findings.push({
         rule: finding.rule,
@@ -121,6 +154,8 @@ export function toJsonReport(report: ScanReport): JsonReport {
     }
   }
   for (const error of report.ioErrors) json.errors.push({ file: error.path, message: error.message });
+  if (report.trivyProblem) json.errors.push({ file: '', message: report.trivyProblem.message });
+  for (const error of report.scanErrors) json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });
   for (const skipped of report.skipped) json.skipped.push({ file: skipped.path, reason: skipped.reason });
   return json;
 }

@@ -45,6 +45,14 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
   for (const error of report.ioErrors) {
     notifications.push({ level: 'error', message: { text: `${error.path}: ${error.message}` } });
   }
+  if (report.trivyProblem) notifications.push({ level: 'error', message: { text: report.trivyProblem.message } });
+  for (const error of report.scanErrors) {
+    notifications.push({
+      level: 'warning',
+      message: { text: error.message },
+      locations: [physical(error.file, { start: { line: error.line - 1, character: 0 }, end: { line: error.line - 1, character: 0 } })],
+    });
+  }
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

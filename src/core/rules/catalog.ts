@@ -33,6 +33,15 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
     description: 'The text is not a valid image reference ([registry[:port]/]repository[:tag][@digest]); pulling it would fail.',
     severities: { default: 'error' },
   },
+  'vulnerable-image': {
+    id: 'vulnerable-image',
+    title: 'Image with known vulnerabilities',
+    description:
+      'Trivy found known vulnerabilities in the image. The finding counts them by severity and names the worst; ' +
+      'its severity follows the worst vulnerability (CRITICAL: error, HIGH: warning, lower: info by default). ' +
+      'Update the image (often a newer tag of the same line fixes them), or rebuild it on a patched base.',
+    severities: { critical: 'error', high: 'warning', medium: 'info', low: 'info', unknown: 'info' },
+  },
   'unresolved-image': {
     id: 'unresolved-image',
     title: 'Image depends on a variable without a value',

@@ -38,6 +38,9 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
   }
   const base = origin.base;
   if (base.dockerfile?.maybeStage) return []; // built from a stage chosen by a variable: unknown
+  // A scan told us the base image's own user: only root (or no user) keeps the finding.
+  const baseUser = base.reference ? options.imageUsers?.get(base.reference.normalized) : undefined;
+  if (baseUser !== undefined && baseUser.trim() !== '' && !isRootUser(baseUser)) return [];
   const from = base.status === 'scratch'
     ? 'it is built from `scratch`, which has no user, so it runs as root'
     : `it runs as the user of its base image \`${base.raw}\`, which is root unless that image sets one`;

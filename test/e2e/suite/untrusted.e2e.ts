@@ -2,6 +2,7 @@
 // without trust (restricted mode). Only these tests run there, in this order.
 
 import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { before, describe, it } from 'mocha';
 import { extension, openDocument, sleep, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
@@ -35,5 +36,13 @@ describe('untrusted workspace', function () {
     await waitFor(() => extension().isActive, 10_000, 'Shipshape activates');
     const diagnostics = await waitForDiagnostics(editor.document.uri, (d) => d.length >= 2);
     assert.deepEqual(diagnostics.map((d) => (typeof d.code === 'object' ? d.code.value : d.code)).sort(), ['root-user', 'unpinned-image']);
+  });
+
+  it('runs no Trivy in an untrusted workspace, even when asked', async () => {
+    await vscode.commands.executeCommand('shipshape.scanFile');
+    await sleep(1500);
+    const log = process.env['TRIVY_STANDIN_LOG'];
+    assert.ok(log, 'the harness logs the stand-in');
+    assert.equal(existsSync(log), false, 'the stand-in Trivy never ran');
   });
 });

@@ -1,0 +1,39 @@
+// vulnerable-image: what Trivy found in an image, as one finding on each place it is written.
+
+import { TRIVY_SEVERITIES, type ImageScan, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
+import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import { isEnabled, severityOf } from './catalog.js';
+
+export function worstSeverity(scan: ImageScan): TrivySeverity | undefined {
+  return TRIVY_SEVERITIES.find((severity) => scan.counts[severity] > 0);
+}
+
+/** `2 CRITICAL, 5 HIGH, 1 LOW`: the non-zero counts, worst first. */
+export function countsText(scan: ImageScan): string {
+  return TRIVY_SEVERITIES.filter((s) => scan.counts[s] > 0).map((s) => `${scan.counts[s]} ${s}`).join(', ');
+}
+
+export function hasFix(vulnerability: Vulnerability): boolean {
+  return vulnerability.fixed.length > 0;
+}
+
+export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, options: AnalyzeOptions): Finding | undefined {
+  const worst = worstSeverity(scan);
+  if (worst === undefined || !isEnabled('vulnerable-image', options)) return undefined;
+  const total = scan.vulnerabilities.length;
+  const fixable = scan.vulnerabilities.filter(hasFix).length;
+  const top = scan.vulnerabilities[0]!;
+  const fix = top.fixed.length > 0 ? `fixed in ${top.fixed.join(', ')}` : `no fix (${top.status.replace(/_/g, ' ')})`;
+  const eosl = scan.os?.eosl ? ` Its OS (${scan.os.family} ${scan.os.name ?? ''}) is end of life: no more fixes will come.` : '';
+  const reason = worst.toLowerCase();
+  return {
+    rule: 'vulnerable-image',
+    reason,
+    severity: severityOf('vulnerable-image', reason, options),
+    range: image.range,
+    reference: image.raw,
+    message:
+      `\`${image.raw}\` has ${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${countsText(scan)}; ${fixable} with a fix). ` +
+      `Worst: ${top.id} in ${top.package} ${top.installed}, ${fix}.${eosl}`,
+  };
+}

@@ -1,0 +1,119 @@
+// Scan results kept across runs: by reference (which digest a tag pointed to, and when) and by
+// digest (the scan of that content). A JSON file replaced atomically; a damaged file is ignored.
+
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { ImageScan } from './types.js';
+
+export const DEFAULT_TTL_MS = 12 * 60 * 60 * 1000;
+const FORMAT = 1;
+const MAX_ENTRIES = 2000;
+
+interface CacheFile {
+  readonly format: number;
+  /** `settings|reference` → the digest it resolved to and the scan (for references without one). */
+  readonly references: Record<string, ImageScan>;
+  /** `settings|digest` → the scan of that content. */
+  readonly digests: Record<string, ImageScan>;
+}
+
+export class ScanCache {
+  private references = new Map<string, ImageScan>();
+  private digests = new Map<string, ImageScan>();
+  private loaded: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  /** `file` undefined keeps the cache in memory only. */
+  constructor(
+    private readonly file: string | undefined,
+    private readonly ttlMs = DEFAULT_TTL_MS,
+    private readonly logger: Logger = silentLogger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Reads the file once; a missing, half-written or foreign file leaves the cache empty. */
+  load(): Promise<void> {
+    this.loaded ??= this.read();
+    return this.loaded;
+  }
+
+  private async read(): Promise<void> {
+    if (!this.file) return;
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const data = JSON.parse(text) as Partial<CacheFile>;
+      if (data.format !== FORMAT || typeof data.references !== 'object' || typeof data.digests !== 'object' || !data.references || !data.digests) {
+        throw new Error('not a Shipshape scan cache');
+      }
+      for (const [key, scan] of Object.entries(data.references)) if (isScan(scan)) this.references.set(key, scan);
+      for (const [key, scan] of Object.entries(data.digests)) if (isScan(scan)) this.digests.set(key, scan);
+    } catch (error) {
+      this.logger.warn(`ignoring the scan cache ${this.file}: ${error instanceof Error ? error.message : String(error)}; it will be rebuilt`);
+    }
+  }
+
+  private fresh(scan: ImageScan | undefined): ImageScan | undefined {
+    return scan && this.now() - scan.scannedAt < this.ttlMs && scan.scannedAt <= this.now() + 60_000 ? scan : undefined;
+  }
+
+  get(settingsKey: string, reference: string, digest?: string): ImageScan | undefined {
+    if (digest) {
+      const byDigest = this.fresh(this.digests.get(`${settingsKey}|${digest}`));
+      if (byDigest) return byDigest;
+    }
+    return this.fresh(this.references.get(`${settingsKey}|${reference}`));
+  }
+
+  put(settingsKey: string, scan: ImageScan): void {
+    this.references.set(`${settingsKey}|${scan.reference}`, scan);
+    if (scan.digest) this.digests.set(`${settingsKey}|${scan.digest}`, scan);
+    this.dirty = true;
+  }
+
+  /** Forgets everything (a command for users, and tests). */
+  clear(): void {
+    this.references.clear();
+    this.digests.clear();
+    this.dirty = true;
+  }
+
+  /** Writes the cache if it changed: to a temporary file, then renamed over the old one. */
+  save(): Promise<void> {
+    if (!this.file || !this.dirty) return this.saving;
+    this.dirty = false;
+    const file = this.file;
+    const data: CacheFile = { format: FORMAT, references: newest(this.references, this.ttlMs, this.now()), digests: newest(this.digests, this.ttlMs, this.now()) };
+    this.saving = this.saving.then(async () => {
+      const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      try {
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(temporary, JSON.stringify(data));
+        await fs.rename(temporary, file);
+      } catch (error) {
+        await fs.rm(temporary, { force: true });
+        this.logger.warn(`could not write the scan cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    return this.saving;
+  }
+}
+
+function newest(map: ReadonlyMap<string, ImageScan>, ttlMs: number, now: number): Record<string, ImageScan> {
+  const live = [...map.entries()].filter(([, scan]) => now - scan.scannedAt < ttlMs);
+  live.sort((a, b) => b[1].scannedAt - a[1].scannedAt);
+  return Object.fromEntries(live.slice(0, MAX_ENTRIES));
+}
+
+function isScan(value: unknown): value is ImageScan {
+  const scan = value as ImageScan;
+  return typeof scan === 'object' && scan !== null && typeof scan.reference === 'string' && typeof scan.scannedAt === 'number' &&
+    Array.isArray(scan.vulnerabilities) && typeof scan.counts === 'object' && scan.counts !== null;
+}

@@ -1,0 +1,240 @@
+// Running the user's own Trivy: finding it, checking its version once, and scanning one image
+// per process, with arguments as an array (never a shell) and the image after `--`.
+
+import { constants, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isImageId, parseReference } from '../reference.js';
+import { parseTrivyReport } from './report.js';
+import type { ScanFailure, ScanFailureReason, ScanOutcome, ScanSettings } from './types.js';
+
+/** The oldest Trivy whose `image` flags Shipshape relies on (`--scanners`, `--list-all-pkgs=false`). */
+export const MINIMUM_TRIVY_VERSION = '0.45.0';
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+/** Trivy's JSON without `Packages[]` stays far below this; more is a runaway process. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+export const INSTALL_HINT =
+  'Install Trivy (https://trivy.dev/latest/getting-started/installation/) and put it on PATH, or set shipshape.trivy.path (CLI: --trivy PATH).';
+
+export interface TrivyBinary {
+  readonly path: string;
+  readonly version: string;
+}
+
+function failure(reference: string, reason: ScanFailureReason, message: string, detail?: string, exitCode?: number): ScanFailure {
+  return {
+    reference,
+    reason,
+    message,
+    ...(detail !== undefined && detail !== '' && { detail }),
+    ...(exitCode !== undefined && { exitCode }),
+  };
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return false;
+    await fs.access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The configured path if given (it must exist), else the first `trivy` on PATH. */
+export async function locateTrivy(configured: string | undefined, searchPath = process.env['PATH'] ?? ''): Promise<string | ScanFailure> {
+  if (configured !== undefined && configured.trim() !== '') {
+    const resolved = path.resolve(configured.replace(/^~(?=$|[\\/])/, os.homedir()));
+    if (await isExecutable(resolved)) return resolved;
+    return failure('', 'not-installed', `Trivy was not found at ${resolved} (the configured path). ${INSTALL_HINT}`);
+  }
+  const names = process.platform === 'win32' ? ['trivy.exe', 'trivy.cmd', 'trivy'] : ['trivy'];
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (dir === '') continue;
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      if (await isExecutable(candidate)) return candidate;
+    }
+  }
+  return failure('', 'not-installed', `Trivy was not found on PATH (${searchPath || 'empty'}). ${INSTALL_HINT}`);
+}
+
+/** Compares dotted versions numerically (`0.58.1` > `0.9.0`); a leading `v` is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.replace(/^v/, '').split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+type Execa = typeof import('execa').execa;
+let execaModule: Promise<Execa> | undefined;
+// Loaded on first use: the editor's activation does not pay for process handling it may never need.
+function loadExeca(): Promise<Execa> {
+  execaModule ??= import('execa').then((m) => m.execa);
+  return execaModule;
+}
+
+let neutralDir: Promise<string> | undefined;
+/** An empty working folder, so that a `trivy.yaml` in some project cannot change what Trivy does. */
+function workingDir(): Promise<string> {
+  neutralDir ??= fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-trivy-'));
+  return neutralDir;
+}
+
+/** The environment for Trivy: the user's, minus variables that would redirect or reshape its report. */
+export function trivyEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (/^TRIVY_(OUTPUT|FORMAT|TEMPLATE|QUIET|LIST_ALL_PKGS|SCANNERS|EXIT_CODE|EXIT_ON_EOL|CONFIG)$/.test(key)) continue;
+    result[key] = value;
+  }
+  return result;
+}
+
+/** Runs `trivy version --format json` and checks the version. */
+export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promise<TrivyBinary | ScanFailure> {
+  const execa = await loadExeca();
+  const result = await execa(trivyPath, ['version', '--format', 'json'], {
+    reject: false,
+    timeout: 30_000,
+    ...(signal && { cancelSignal: signal }),
+    cwd: await workingDir(),
+    env: trivyEnv(),
+    extendEnv: false,
+    stdin: 'ignore',
+    maxBuffer: 1024 * 1024,
+  });
+  if (result.failed) {
+    const detail = String(result.stderr ?? '').trim();
+    return failure('', 'not-installed', `${trivyPath} did not run as Trivy (\`trivy version\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}). ${INSTALL_HINT}`, detail.slice(0, 2000));
+  }
+  let version: unknown;
+  try {
+    version = (JSON.parse(String(result.stdout)) as { Version?: unknown }).Version;
+  } catch {
+    version = /Version:\s*v?([\d.]+)/.exec(String(result.stdout))?.[1];
+  }
+  if (typeof version !== 'string' || !/^v?\d+\.\d+/.test(version)) {
+    return failure('', 'not-installed', `${trivyPath} did not report a Trivy version. ${INSTALL_HINT}`, String(result.stdout).slice(0, 200));
+  }
+  if (compareVersions(version, MINIMUM_TRIVY_VERSION) < 0) {
+    return failure('', 'too-old', `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it (https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`);
+  }
+  return { path: trivyPath, version: version.replace(/^v/, '') };
+}
+
+/** The arguments of one image scan. The reference comes last, after `--`. */
+export function imageScanArgs(reference: string, settings: ScanSettings = {}): string[] {
+  const args = ['image', '--format', 'json', '--quiet', '--scanners', 'vuln', '--list-all-pkgs=false'];
+  if (settings.severities && settings.severities.length > 0) args.push('--severity', settings.severities.join(','));
+  if (settings.ignoreUnfixed) args.push('--ignore-unfixed');
+  if (settings.platform) args.push('--platform', settings.platform);
+  args.push('--timeout', `${settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`);
+  if (settings.cacheDir) args.push('--cache-dir', settings.cacheDir);
+  if (settings.ignoreFile) args.push('--ignorefile', settings.ignoreFile);
+  if (settings.serverUrl) args.push('--server', settings.serverUrl);
+  args.push('--', reference);
+  return args;
+}
+
+/** A reference is only ever handed to Trivy when it is a valid image reference. */
+export function isScannableReference(reference: string): boolean {
+  return parseReference(reference).ok || isImageId(reference);
+}
+
+// Checked in this order: a database failure comes before any image is fetched, and access or
+// rate problems are more specific than "not found".
+const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
+  [/DB error|vulnerability DB|failed to download.*\bdb\b/i, 'database', 'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)'],
+  [/UNAUTHORIZED|authentication required|DENIED|access denied|401 Unauthorized|403 Forbidden/i, 'unauthorized', 'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)'],
+  [/TOOMANYREQUESTS|rate limit|429 Too Many Requests/i, 'rate-limited', 'the registry rate-limited the pull; try again later or log in'],
+  [/MANIFEST_UNKNOWN|NAME_UNKNOWN|manifest unknown|repository does not exist|not found/i, 'not-found', 'the image was not found in its registry'],
+];
+
+/**
+ * Trivy tries the Docker daemon, containerd, Podman and the registry in turn and lists every
+ * failure; when the image is not local, the registry's ("remote error") is the one that matters.
+ */
+function remoteError(stderr: string): string | undefined {
+  return /\*\s*remote error:\s*([^\n]+)/.exec(stderr)?.[1]?.trim();
+}
+
+/** Trivy's own reason: the last line of its fatal error, without timestamp and level. */
+export function trivyReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const fatal = lines.findIndex((l) => /\bFATAL\b|^Error:|^panic:/.test(l));
+  const relevant = fatal >= 0 ? lines.slice(fatal) : lines.slice(-3);
+  const text = relevant
+    .map((l) => l.replace(/^\S*\d{4}-\d\d-\d\dT[\d:.]+\S*\s+/, '').replace(/^(FATAL|ERROR)\s+/, ''))
+    .join(' ')
+    .replace(/\s+/g, ' ');
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}
+
+function classify(reference: string, stderr: string, exitCode: number | undefined): ScanFailure {
+  const detail = stderr.trim().slice(0, 4000);
+  const remote = remoteError(stderr);
+  const reason = remote ?? trivyReason(stderr);
+  for (const [pattern, kind, explanation] of REASONS) {
+    const text = kind === 'database' ? stderr : remote ?? stderr;
+    if (pattern.test(text)) return failure(reference, kind, `Trivy could not scan ${reference}: ${explanation}. Trivy said: ${kind === 'database' ? trivyReason(stderr) : reason}`, detail, exitCode);
+  }
+  const said = reason ? ` Trivy said: ${reason}` : ' Trivy printed nothing on stderr.';
+  return failure(reference, 'failed', `Trivy failed on ${reference} (exit code ${exitCode ?? 'none'}).${said}`, detail, exitCode);
+}
+
+/** Scans one image. Never throws: every way it can fail is a ScanFailure naming the image. */
+export async function runImageScan(
+  trivy: TrivyBinary,
+  reference: string,
+  settings: ScanSettings = {},
+  signal?: AbortSignal,
+  /** How long past Trivy's own --timeout the process may run before it is killed. */
+  graceMs = 15_000,
+): Promise<ScanOutcome> {
+  if (!isScannableReference(reference)) {
+    return { ok: false, failure: failure(reference, 'invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: not scanned.`) };
+  }
+  const execa = await loadExeca();
+  const timeoutSeconds = settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const started = Date.now();
+  const result = await execa(trivy.path, imageScanArgs(reference, settings), {
+    reject: false,
+    // Trivy stops itself at --timeout; this is the backstop for a Trivy that hangs regardless.
+    timeout: timeoutSeconds * 1000 + graceMs,
+    forceKillAfterDelay: 2000,
+    ...(signal && { cancelSignal: signal }),
+    cwd: await workingDir(),
+    env: trivyEnv(),
+    extendEnv: false,
+    stdin: 'ignore',
+    maxBuffer: MAX_OUTPUT_BYTES,
+    encoding: 'utf8',
+  });
+  if (result.isCanceled || signal?.aborted) {
+    return { ok: false, failure: failure(reference, 'canceled', `The scan of ${reference} was cancelled.`) };
+  }
+  if (result.timedOut) {
+    return { ok: false, failure: failure(reference, 'timeout', `Trivy did not finish scanning ${reference} within ${Math.round(timeoutSeconds + graceMs / 1000)} s and was stopped.`) };
+  }
+  if (result.isMaxBuffer) {
+    return { ok: false, failure: failure(reference, 'bad-output', `Trivy printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB for ${reference}; it was stopped.`) };
+  }
+  const stderr = String(result.stderr ?? '');
+  if (result.exitCode !== 0 || result.failed) {
+    if (/timeout|context deadline exceeded/i.test(stderr)) {
+      return { ok: false, failure: failure(reference, 'timeout', `Trivy timed out scanning ${reference} (--timeout ${timeoutSeconds}s). Trivy said: ${trivyReason(stderr)}`, stderr.trim().slice(0, 4000), result.exitCode) };
+    }
+    return { ok: false, failure: classify(reference, stderr, result.exitCode) };
+  }
+  const parsed = parseTrivyReport(String(result.stdout), reference, started);
+  if (!parsed.ok) {
+    return { ok: false, failure: failure(reference, 'bad-output', `Trivy's output for ${reference} is not a report Shipshape can read: ${parsed.message}`, stderr.trim().slice(0, 4000)) };
+  }
+  return { ok: true, scan: parsed.scan };
+}

@@ -1,0 +1,79 @@
+// What a Trivy image scan tells us, as plain data.
+
+export const TRIVY_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+export type TrivySeverity = (typeof TRIVY_SEVERITIES)[number];
+
+export type VulnerabilityCounts = Record<TrivySeverity, number>;
+
+export interface Vulnerability {
+  readonly id: string;
+  readonly package: string;
+  readonly installed: string;
+  /** The versions that fix it; empty when there is no fix. Trivy writes one string, possibly a comma-separated list. */
+  readonly fixed: readonly string[];
+  /** Trivy's status: `fixed`, `affected`, `will_not_fix`, `end_of_life`, … (`unknown` when absent). */
+  readonly status: string;
+  readonly severity: TrivySeverity;
+  readonly title?: string;
+  readonly url?: string;
+  /** The Trivy result (target) it was found in, e.g. `alpine:3.20 (alpine 3.20.3)` or `Java`. */
+  readonly target?: string;
+  readonly publishedDate?: string;
+}
+
+export interface ImageScan {
+  /** The reference that was scanned, as passed to Trivy. */
+  readonly reference: string;
+  /** `sha256:…` of the manifest, from `Metadata.RepoDigests`, when Trivy knows it. */
+  readonly digest?: string;
+  /** The image ID (config digest), from `Metadata.ImageID`. */
+  readonly imageId?: string;
+  readonly os?: { readonly family: string; readonly name?: string; readonly eosl: boolean };
+  /** `Metadata.ImageConfig.config.User`; absent when the image sets none (it then runs as root). */
+  readonly user?: string;
+  readonly vulnerabilities: readonly Vulnerability[];
+  readonly counts: VulnerabilityCounts;
+  /** When the scan ran (ms since the epoch). */
+  readonly scannedAt: number;
+}
+
+export type ScanFailureReason =
+  | 'not-installed'
+  | 'too-old'
+  | 'not-found'
+  | 'unauthorized'
+  | 'rate-limited'
+  | 'database'
+  | 'timeout'
+  | 'canceled'
+  | 'bad-output'
+  | 'failed'
+  | 'invalid-reference';
+
+/** Why one image could not be scanned, in Trivy's own words where it gave any. */
+export interface ScanFailure {
+  readonly reference: string;
+  readonly reason: ScanFailureReason;
+  /** One sentence for people. */
+  readonly message: string;
+  /** Trivy's stderr (trimmed), when it said something. */
+  readonly detail?: string;
+  readonly exitCode?: number;
+}
+
+export type ScanOutcome = { readonly ok: true; readonly scan: ImageScan } | { readonly ok: false; readonly failure: ScanFailure };
+
+export interface ScanSettings {
+  /** Severities Trivy reports (`--severity`); all when empty. */
+  readonly severities?: readonly TrivySeverity[];
+  readonly ignoreUnfixed?: boolean;
+  /** `--platform os/arch[/variant]`. */
+  readonly platform?: string;
+  /** Per-scan timeout in seconds (passed to Trivy as `--timeout`, and enforced on the process). */
+  readonly timeoutSeconds?: number;
+  readonly cacheDir?: string;
+  /** A `.trivyignore` or `.trivyignore.yaml` file. */
+  readonly ignoreFile?: string;
+  /** Client/server mode: `--server URL`. */
+  readonly serverUrl?: string;
+}

@@ -1,0 +1,394 @@
+// Vulnerability scanning in the editor: when to scan, progress, diagnostics, hovers and CodeLenses.
+// The scanner itself (Trivy processes, cache) is loaded on first use from dist/scannerModule.js.
+
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  analyze, countsText, fileKindOf, hasFix, parseReference, requestKey, scanRequestFor, TRIVY_SEVERITIES, vulnerabilityFinding,
+  type AnalysisResult, type ImageOccurrence, type ImageScan, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
+} from '../core/index.js';
+import { readConfig } from './config.js';
+import { RULES_URL, SOURCE, toRange } from './diagnostics.js';
+
+type ScannerModule = typeof import('./scannerModule.js');
+type Scanner = InstanceType<ScannerModule['Scanner']>;
+
+export type ScanMode = 'open' | 'save' | 'manual';
+
+interface ScanConfig {
+  readonly mode: ScanMode;
+  readonly trivyPath?: string;
+  readonly concurrency: number;
+  readonly settings: ScanSettings;
+  readonly cacheHours: number;
+  readonly codeLens: boolean;
+}
+
+function readScanConfig(): ScanConfig {
+  const settings = vscode.workspace.getConfiguration('shipshape');
+  const mode = settings.get<string>('scan.on');
+  const severities = (settings.get<unknown[]>('scan.severities') ?? []).filter((s): s is TrivySeverity => (TRIVY_SEVERITIES as readonly unknown[]).includes(s));
+  const trivyPath = settings.get<string>('trivy.path')?.trim();
+  const serverUrl = settings.get<string>('trivy.serverUrl')?.trim();
+  const cacheDir = settings.get<string>('trivy.cacheDir')?.trim();
+  const timeout = settings.get<number>('scan.timeout');
+  return {
+    mode: mode === 'save' || mode === 'manual' ? mode : 'open',
+    ...(trivyPath && { trivyPath }),
+    concurrency: Math.max(1, Math.min(settings.get<number>('scan.concurrency') ?? 4, 16)),
+    cacheHours: Math.max(0, settings.get<number>('scan.cacheHours') ?? 12),
+    codeLens: settings.get<boolean>('codeLens.enabled') !== false,
+    settings: {
+      ...(severities.length > 0 && { severities }),
+      ...(settings.get<boolean>('scan.ignoreUnfixed') && { ignoreUnfixed: true }),
+      ...(serverUrl && /^https?:\/\//.test(serverUrl) && { serverUrl }),
+      ...(cacheDir && { cacheDir }),
+      ...(typeof timeout === 'number' && timeout > 0 && { timeoutSeconds: Math.min(timeout, 3600) }),
+    },
+  };
+}
+
+const HOVER_LIMIT = 10;
+const DOCUMENT_GLOB = '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*,dockerfile,*.yaml,*.yml}';
+
+export class ScanController implements vscode.Disposable, vscode.HoverProvider, vscode.CodeLensProvider {
+  private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-vulnerabilities');
+  private readonly statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  /** Latest outcome per request key. */
+  private readonly outcomes = new Map<string, ScanOutcome>();
+  private readonly running = new Map<string, vscode.CancellationTokenSource>();
+  private scanner: Promise<Scanner> | undefined;
+  private module: Promise<ScannerModule> | undefined;
+  private config = readScanConfig();
+  private saidTrivyProblem = false;
+  private saidUntrusted = false;
+  private active = 0;
+
+  constructor(
+    private readonly storage: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    /** The current analysis of an open document. */
+    private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
+    /** Asks for a document to be analysed again (a base image's user became known). */
+    private readonly reanalyse: (document: vscode.TextDocument) => void,
+  ) {
+    this.statusBar.name = 'Shipshape scans';
+    this.statusBar.command = 'shipshape.showLog';
+  }
+
+  /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
+  configure(): void {
+    this.config = readScanConfig();
+    this.scanner = undefined;
+    this.saidTrivyProblem = false;
+    this.outcomes.clear();
+    this.collection.clear();
+    this.lensesChanged.fire();
+  }
+
+  /** The base images' own users, by normalised reference, for the root-user rule. */
+  imageUsers(): ReadonlyMap<string, string> {
+    const users = new Map<string, string>();
+    for (const outcome of this.outcomes.values()) {
+      if (!outcome.ok || outcome.scan.user === undefined) continue;
+      const parsed = parseReference(outcome.scan.reference);
+      if (parsed.ok) users.set(parsed.reference.normalized, outcome.scan.user);
+    }
+    return users;
+  }
+
+  private load(): Promise<ScannerModule> {
+    this.module ??= import('./scannerModule.js');
+    return this.module;
+  }
+
+  private getScanner(): Promise<Scanner> {
+    this.scanner ??= this.load().then((m) => {
+      const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
+      this.log.info(`scanner ready (cache ${cacheFile}, concurrency ${this.config.concurrency})`);
+      return new m.Scanner({
+        ...(this.config.trivyPath && { trivyPath: this.config.trivyPath }),
+        concurrency: this.config.concurrency,
+        settings: { ...this.config.settings, ...ignoreFile() },
+        cache: new m.ScanCache(cacheFile, this.config.cacheHours * 3600_000, this.log),
+        logger: this.log,
+      });
+    });
+    return this.scanner;
+  }
+
+  /** Called after every analysis of an open document. */
+  analysed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void {
+    this.render(document, result);
+    if (why === 'opened' && this.config.mode === 'open') void this.scanDocument(document, false);
+  }
+
+  saved(document: vscode.TextDocument): void {
+    if (this.config.mode !== 'manual') void this.scanDocument(document, false);
+  }
+
+  /** An edit drops the results of the references it touches at once, before analysis runs. */
+  edited(event: vscode.TextDocumentChangeEvent): void {
+    const current = this.collection.get(event.document.uri);
+    if (!current || current.length === 0) return;
+    const kept = current.filter((d) => !event.contentChanges.some((c) => c.range.intersection(d.range) !== undefined || c.range.start.line === d.range.start.line));
+    if (kept.length !== current.length) this.collection.set(event.document.uri, kept);
+  }
+
+  closed(uri: vscode.Uri): void {
+    this.running.get(uri.toString())?.cancel();
+    this.collection.delete(uri);
+  }
+
+  private untrusted(interactive: boolean): boolean {
+    if (vscode.workspace.isTrusted) return false;
+    if (!this.saidUntrusted || interactive) {
+      this.saidUntrusted = true;
+      this.log.info('vulnerability scanning is off: the workspace is not trusted (scanning runs Trivy); static rules still run');
+      if (interactive) void vscode.window.showInformationMessage('Shipshape scans images by running Trivy, which an untrusted workspace does not allow. Trust the workspace to scan.');
+    }
+    return true;
+  }
+
+  /** Trivy missing or too old: one message, with the way out, once until settings change. */
+  private sayTrivyProblem(problem: ScanFailure, interactive: boolean): void {
+    this.log.error(problem.message);
+    if (this.saidTrivyProblem && !interactive) return;
+    this.saidTrivyProblem = true;
+    void vscode.window.showWarningMessage(`Shipshape: ${problem.message}`, 'Open Settings', 'Show Log').then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'shipshape.trivy.path');
+      if (choice === 'Show Log') this.log.show();
+    });
+  }
+
+  private requestsOf(result: AnalysisResult | undefined): ScanRequest[] {
+    return (result?.images ?? []).map(scanRequestFor).filter((r): r is ScanRequest => r !== undefined);
+  }
+
+  /** Scans the images of one document, in the background with progress in the status bar. */
+  async scanDocument(document: vscode.TextDocument, interactive: boolean): Promise<void> {
+    if (this.untrusted(interactive)) return;
+    const requests = this.requestsOf(this.analysisOf(document));
+    if (requests.length === 0) {
+      if (interactive) void vscode.window.showInformationMessage('Shipshape: no image to scan in this file.');
+      return;
+    }
+    const key = document.uri.toString();
+    this.running.get(key)?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    this.running.set(key, source);
+    try {
+      await this.scanRequests(requests, source.token, interactive, (done, total) => this.showProgress(`${done}/${total}`));
+    } finally {
+      if (this.running.get(key) === source) this.running.delete(key);
+      source.dispose();
+    }
+  }
+
+  private showProgress(text: string | undefined): void {
+    if (text === undefined || this.active === 0) {
+      this.statusBar.hide();
+      return;
+    }
+    this.statusBar.text = `$(loading~spin) Shipshape: scanning images ${text}`;
+    this.statusBar.tooltip = 'Shipshape is scanning images with Trivy. Click for the log.';
+    this.statusBar.show();
+  }
+
+  private async scanRequests(
+    requests: readonly ScanRequest[],
+    token: vscode.CancellationToken,
+    interactive: boolean,
+    progress: (done: number, total: number) => void,
+  ): Promise<Map<string, ScanOutcome> | undefined> {
+    const scanner = await this.getScanner();
+    const trivy = await scanner.trivy();
+    if (!('version' in trivy)) {
+      this.sayTrivyProblem(trivy, interactive);
+      return undefined;
+    }
+    const controller = new AbortController();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    this.active++;
+    this.showProgress(`0/${new Set(requests.map(requestKey)).size}`);
+    try {
+      const results = await scanner.scanAll(requests, controller.signal, (done, total) => progress(done, total));
+      for (const [key, outcome] of results) {
+        if (!outcome.ok && outcome.failure.reason === 'canceled') continue;
+        this.outcomes.set(key, outcome);
+      }
+      this.refreshOpenDocuments();
+      return results;
+    } finally {
+      subscription.dispose();
+      this.active--;
+      this.showProgress(undefined);
+    }
+  }
+
+  private refreshOpenDocuments(): void {
+    for (const document of vscode.workspace.textDocuments) {
+      const result = this.analysisOf(document);
+      if (!result) continue;
+      // A Dockerfile whose base image's user is now known is judged again by root-user.
+      if (result.sources.includes('dockerfile') && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit')) this.reanalyse(document);
+      else this.render(document, result);
+    }
+    this.lensesChanged.fire();
+  }
+
+  private outcomeOf(image: ImageOccurrence): ScanOutcome | undefined {
+    const request = scanRequestFor(image);
+    return request && this.outcomes.get(requestKey(request));
+  }
+
+  /** One diagnostic per scanned reference: its vulnerabilities, or why it could not be scanned. */
+  render(document: vscode.TextDocument, result: AnalysisResult): void {
+    const options = readConfig(document.uri).analyze;
+    const diagnostics: vscode.Diagnostic[] = [];
+    for (const image of result.images) {
+      const outcome = this.outcomeOf(image);
+      if (!outcome) continue;
+      if (outcome.ok) {
+        const finding = vulnerabilityFinding(image, outcome.scan, options);
+        if (!finding) continue;
+        const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information }[finding.severity];
+        const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, severity);
+        diagnostic.source = SOURCE;
+        diagnostic.code = { value: 'vulnerable-image', target: vscode.Uri.parse(`${RULES_URL}vulnerable-image.md`) };
+        diagnostics.push(diagnostic);
+      } else if (outcome.failure.reason !== 'not-installed' && outcome.failure.reason !== 'too-old') {
+        const diagnostic = new vscode.Diagnostic(toRange(image.range), `Shipshape could not scan this image. ${outcome.failure.message}`, vscode.DiagnosticSeverity.Information);
+        diagnostic.source = SOURCE;
+        diagnostic.code = 'scan-failed';
+        diagnostics.push(diagnostic);
+      }
+    }
+    this.collection.set(document.uri, diagnostics);
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const image = this.analysisOf(document)?.images.find((i) => toRange(i.range).contains(position));
+    const outcome = image && this.outcomeOf(image);
+    if (!image || !outcome) return undefined;
+    const markdown = new vscode.MarkdownString();
+    markdown.supportHtml = false;
+    if (!outcome.ok) {
+      markdown.appendMarkdown(`**Shipshape** could not scan \`${escape(image.raw)}\`: ${escape(outcome.failure.message)}`);
+      return new vscode.Hover(markdown, toRange(image.range));
+    }
+    markdown.appendMarkdown(hoverText(image, outcome.scan));
+    return new vscode.Hover(markdown, toRange(image.range));
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this.config.codeLens) return [];
+    const lenses: vscode.CodeLens[] = [];
+    for (const image of this.analysisOf(document)?.images ?? []) {
+      const outcome = this.outcomeOf(image);
+      if (!outcome) continue;
+      const title = outcome.ok
+        ? outcome.scan.vulnerabilities.length === 0 ? '$(pass) no known vulnerabilities' : `$(shield) ${countsText(outcome.scan)}`
+        : '$(warning) not scanned';
+      const range = new vscode.Range(image.range.start.line, 0, image.range.start.line, 0);
+      lenses.push(new vscode.CodeLens(range, { title: `${title} (Trivy)`, command: 'shipshape.scanFile', tooltip: 'Scan the images of this file again' }));
+    }
+    return lenses;
+  }
+
+  /** Scans every image in the workspace's Dockerfiles, manifests and Compose files. */
+  async scanWorkspace(): Promise<void> {
+    if (this.untrusted(true)) return;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the workspace’s images', cancellable: true },
+      async (progress, token) => {
+        const files = await vscode.workspace.findFiles(DOCUMENT_GLOB, '**/{node_modules,.git}/**', 5000, token);
+        const requests: ScanRequest[] = [];
+        for (const uri of files) {
+          if (token.isCancellationRequested) return;
+          const kind = fileKindOf(uri.fsPath);
+          if (!kind) continue;
+          const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+          const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+          requests.push(...this.requestsOf(analyze(text, kind, readConfig(uri).analyze)));
+        }
+        const total = new Set(requests.map(requestKey)).size;
+        progress.report({ message: `${total} images in ${files.length} files` });
+        let last = 0;
+        const results = await this.scanRequests(requests, token, true, (done, all) => {
+          progress.report({ increment: ((done - last) / all) * 100, message: `${done} of ${all} images` });
+          last = done;
+        });
+        if (!results) return;
+        const outcomes = [...results.values()];
+        const vulnerable = outcomes.filter((o) => o.ok && o.scan.vulnerabilities.length > 0).length;
+        const failed = outcomes.filter((o) => !o.ok && o.failure.reason !== 'canceled').length;
+        const message = `Shipshape scanned ${outcomes.length} images: ${vulnerable} with known vulnerabilities${failed ? `, ${failed} could not be scanned (see the log)` : ''}.`;
+        this.log.info(message);
+        void vscode.window.showInformationMessage(token.isCancellationRequested ? `${message} (cancelled)` : message);
+      },
+    );
+  }
+
+  async clearCache(): Promise<void> {
+    const scanner = await this.getScanner();
+    scanner.cache.clear();
+    await scanner.cache.save();
+    this.outcomes.clear();
+    this.collection.clear();
+    this.lensesChanged.fire();
+    this.log.info('scan results cleared');
+  }
+
+  dispose(): void {
+    for (const source of this.running.values()) source.cancel();
+    this.collection.dispose();
+    this.statusBar.dispose();
+    this.lensesChanged.dispose();
+  }
+}
+
+/** The workspace's `.trivyignore` (or `.trivyignore.yaml`), which Trivy would read in its folder. */
+function ignoreFile(): { ignoreFile?: string } {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder || folder.scheme !== 'file') return {};
+  for (const name of ['.trivyignore', '.trivyignore.yaml']) {
+    const candidate = path.join(folder.fsPath, name);
+    try {
+      if (statSync(candidate).isFile()) return { ignoreFile: candidate };
+    } catch {
+      // not there
+    }
+  }
+  return {};
+}
+
+/** Escapes what would change the meaning of text inside a Markdown table cell or inline code. */
+function escape(text: string): string {
+  return text.replace(/[\\`*_[\]|<>]/g, '\\$&');
+}
+
+/** The hover: counts, the worst vulnerabilities with links, and whether fixes exist. */
+export function hoverText(image: ImageOccurrence, scan: ImageScan): string {
+  const lines: string[] = [];
+  const total = scan.vulnerabilities.length;
+  lines.push(`**Shipshape** · \`${escape(image.raw)}\`${scan.digest ? ` · \`${scan.digest.slice(0, 19)}…\`` : ''}`);
+  if (total === 0) {
+    lines.push('', 'Trivy found no known vulnerabilities.');
+    return lines.join('\n');
+  }
+  const fixable = scan.vulnerabilities.filter(hasFix).length;
+  lines.push('', `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`);
+  if (scan.os?.eosl) lines.push('', `⚠ ${escape(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);
+  lines.push('', '| Vulnerability | Severity | Package | Installed | Fixed in |', '|---|---|---|---|---|');
+  for (const v of scan.vulnerabilities.slice(0, HOVER_LIMIT)) {
+    const id = v.url && /^https:\/\//.test(v.url) ? `[${escape(v.id)}](${v.url})` : escape(v.id);
+    const fixed = v.fixed.length > 0 ? escape(v.fixed.join(', ')) : `no fix (${escape(v.status.replace(/_/g, ' '))})`;
+    lines.push(`| ${id} | ${v.severity} | ${escape(v.package)} | ${escape(v.installed)} | ${fixed} |`);
+  }
+  if (total > HOVER_LIMIT) lines.push('', `…and ${total - HOVER_LIMIT} more.`);
+  return lines.join('\n');
+}

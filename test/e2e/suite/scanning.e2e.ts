@@ -1,0 +1,86 @@
+// Vulnerability scanning in the editor, with the stand-in Trivy (test/fixtures/trivy/trivy),
+// configured as shipshape.trivy.path by the harness's user settings.
+
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { afterEach, describe, it } from 'mocha';
+import { closeAllEditors, openDocument, screenshot, sleep, waitFor, waitForDiagnostics } from './util.js';
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+/** Image scans the stand-in Trivy ran in this session. */
+function trivyScans(): string[][] {
+  const file = process.env['TRIVY_STANDIN_LOG'];
+  if (!file || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv?: string[] }).filter((e) => e.argv?.[0] === 'image').map((e) => e.argv!);
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+}
+
+describe('scanning with Trivy', () => {
+  afterEach(async () => {
+    for (const document of vscode.workspace.textDocuments) {
+      if (!document.isDirty) continue;
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await closeAllEditors();
+  });
+
+  it('scans a FROM on open: one diagnostic on the reference, a hover and a CodeLens with the counts', async () => {
+    const editor = await openDocument('scan/Dockerfile');
+    const uri = editor.document.uri;
+    const diagnostics = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'vulnerable-image'), 20_000);
+    const vulnerable = diagnostics.filter((d) => codeOf(d) === 'vulnerable-image');
+    assert.equal(vulnerable.length, 1);
+    assert.equal(vulnerable[0]!.severity, vscode.DiagnosticSeverity.Error, 'a CRITICAL vulnerability is an error by default');
+    assert.deepEqual([vulnerable[0]!.range.start.line, vulnerable[0]!.range.start.character, vulnerable[0]!.range.end.character], [1, 5, 18]);
+    assert.match(vulnerable[0]!.message, /`debian:buster` has 2 known vulnerabilities \(1 CRITICAL, 1 LOW; 1 with a fix\)/);
+    const scans = trivyScans().filter((argv) => argv.at(-1) === 'debian:buster');
+    assert.equal(scans.length, 1);
+    assert.deepEqual(scans[0]!.slice(-2), ['--', 'debian:buster']);
+
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(1, 10));
+    const text = hoverText(hovers);
+    assert.match(text, /\[CVE-2019-18224\]\(https:\/\/avd\.aquasec\.com\/nvd\/cve-2019-18224\)/);
+    assert.match(text, /\| CRITICAL \| libidn2-0 \| 2\.0\.5-1 \| 2\.0\.5-1\+deb10u1 \|/);
+    assert.match(text, /no fix \(affected\)/);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    assert.ok(lenses.some((l) => l.range.start.line === 1 && /1 CRITICAL, 1 LOW/.test(l.command?.title ?? '')));
+
+    editor.selection = new vscode.Selection(1, 10, 1, 10);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await sleep(750);
+    await screenshot('hover-vulnerabilities');
+  });
+
+  it('drops a reference\'s result at once when it is edited, and scans the new one on save', async () => {
+    const editor = await openDocument('scan/Dockerfile');
+    const uri = editor.document.uri;
+    await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'vulnerable-image'), 20_000);
+    await editor.edit((e) => e.replace(new vscode.Range(1, 12, 1, 18), 'bookworm'));
+    // At once: the edit itself removes it, before any analysis or scan.
+    assert.ok(!vscode.languages.getDiagnostics(uri).some((x) => codeOf(x) === 'vulnerable-image'));
+    await editor.document.save();
+    await waitFor(() => trivyScans().some((argv) => argv.at(-1) === 'debian:bookworm'), 20_000, 'the saved reference is scanned');
+    await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'vulnerable-image' && /debian:bookworm/.test(x.message)), 20_000);
+    await editor.edit((e) => e.replace(new vscode.Range(1, 12, 1, 20), 'buster'));
+    await editor.document.save();
+  });
+
+  it('the scan command reports an image that cannot be scanned on that image, with Trivy\'s reason', async () => {
+    const editor = await openDocument('scan/Dockerfile');
+    await editor.edit((e) => e.insert(new vscode.Position(4, 0), 'FROM ghcr.io/acme/notfound:1.0\nUSER 1000\n'));
+    await vscode.commands.executeCommand('shipshape.scanFile');
+    const diagnostics = await waitForDiagnostics(editor.document.uri, (d) => d.some((x) => codeOf(x) === 'scan-failed'), 20_000);
+    const failed = diagnostics.find((x) => codeOf(x) === 'scan-failed')!;
+    assert.equal(failed.range.start.line, 4);
+    assert.match(failed.message, /not found in its registry.*MANIFEST_UNKNOWN/);
+    assert.ok(diagnostics.some((x) => codeOf(x) === 'vulnerable-image'), 'the other image keeps its result');
+  });
+});
