@@ -85,12 +85,13 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
 async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOptions, dockerfileTexts: ReadonlyMap<number, string>): Promise<void> {
   const requests = report.files.flatMap((f) => f.result.images.map(scanRequestFor).filter((r): r is ScanRequest => r !== undefined));
   if (requests.length === 0) return;
-  const trivy = await scanner.trivy();
-  if (!('version' in trivy)) {
-    report.trivyProblem = trivy;
+  const scans = await scanner.scanAll(requests, options.signal, options.onScanProgress);
+  // Trivy missing or unusable is one problem, said once, not a failure of every image.
+  const unusable = [...scans.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
+  if (unusable && !unusable.ok) {
+    report.trivyProblem = { ...unusable.failure, reference: '' };
     return;
   }
-  const scans = await scanner.scanAll(requests, options.signal, options.onScanProgress);
   report.scans = scans;
   const imageUsers = new Map<string, string>();
   for (const outcome of scans.values()) {

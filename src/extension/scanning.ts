@@ -205,17 +205,17 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     progress: (done: number, total: number) => void,
   ): Promise<Map<string, ScanOutcome> | undefined> {
     const scanner = await this.getScanner();
-    const trivy = await scanner.trivy();
-    if (!('version' in trivy)) {
-      this.sayTrivyProblem(trivy, interactive);
-      return undefined;
-    }
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     this.active++;
     this.showProgress(`0/${new Set(requests.map(requestKey)).size}`);
     try {
       const results = await scanner.scanAll(requests, controller.signal, (done, total) => progress(done, total));
+      const unusable = [...results.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
+      if (unusable && !unusable.ok) {
+        this.sayTrivyProblem(unusable.failure, interactive);
+        return undefined;
+      }
       for (const [key, outcome] of results) {
         if (!outcome.ok && outcome.failure.reason === 'canceled') continue;
         this.outcomes.set(key, outcome);

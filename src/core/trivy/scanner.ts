@@ -58,6 +58,7 @@ export class Scanner {
   private readonly limiter: Limiter;
   private readonly inFlight = new Map<string, InFlight>();
   private binary: Promise<TrivyBinary | ScanFailure> | undefined;
+  private located: Promise<string | ScanFailure> | undefined;
   private readonly logger: Logger;
   readonly cache: ScanCache;
 
@@ -70,13 +71,18 @@ export class Scanner {
   /** Finds and checks Trivy once; the answer (or why not) is kept for every later scan. */
   trivy(): Promise<TrivyBinary | ScanFailure> {
     this.binary ??= (async () => {
-      const located = await locateTrivy(this.options.trivyPath, this.options.searchPath);
+      const located = await this.locate();
       if (typeof located !== 'string') return located;
       const checked = await checkTrivy(located);
       if ('version' in checked) this.logger.info(`using Trivy ${checked.version} at ${checked.path}`);
       return checked;
     })();
     return this.binary;
+  }
+
+  private locate(): Promise<string | ScanFailure> {
+    this.located ??= locateTrivy(this.options.trivyPath, this.options.searchPath);
+    return this.located;
   }
 
   private settingsKey(request: ScanRequest): string {
@@ -129,11 +135,15 @@ export class Scanner {
 
   private async run(request: ScanRequest, signal: AbortSignal): Promise<ScanOutcome> {
     const outcome = await this.limiter.run(async () => {
-      const trivy = await this.trivy();
-      if (!('version' in trivy)) return { ok: false as const, failure: { ...trivy, reference: request.reference } };
+      const located = await this.locate();
+      if (typeof located !== 'string') return { ok: false as const, failure: { ...located, reference: request.reference } };
       const settings = { ...this.options.settings, ...(request.platform !== undefined && { platform: request.platform }) };
       this.logger.debug(`trivy image ${request.reference}${request.platform ? ` (--platform ${request.platform})` : ''}`);
-      return runImageScan(trivy, request.reference, settings, signal);
+      // The version check runs alongside the first scans instead of before them; a scan by a
+      // Trivy that turns out unusable is thrown away.
+      const [trivy, scanned] = await Promise.all([this.trivy(), runImageScan({ path: located, version: '' }, request.reference, settings, signal)]);
+      if (!('version' in trivy)) return { ok: false as const, failure: { ...trivy, reference: request.reference } };
+      return scanned;
     }, signal);
     if (!outcome) return canceled(request.reference);
     if (outcome.ok) {
