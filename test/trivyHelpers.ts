@@ -30,7 +30,9 @@ export function standInLog(env: Record<string, string> = {}): { readonly file: s
       const byPid = new Map<number, Invocation>();
       for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
         const entry = JSON.parse(line) as Partial<Invocation> & { pid: number };
-        if (entry.argv) byPid.set(entry.pid, { argv: entry.argv, pid: entry.pid, start: entry.start!, end: entry.end ?? null });
+        // A run starts when its process does (`origin`), before Node has loaded the script.
+        const origin = (entry as { origin?: number }).origin;
+        if (entry.argv) byPid.set(entry.pid, { argv: entry.argv, pid: entry.pid, start: origin ?? entry.start!, end: entry.end ?? null });
         else if (byPid.has(entry.pid)) byPid.get(entry.pid)!.end = entry.end ?? null;
       }
       return [...byPid.values()];

@@ -16,7 +16,7 @@ function scanner(options: ConstructorParameters<typeof Scanner>[0] = {}): Scanne
 
 describe('Scanner', () => {
   beforeEach(() => {
-    log = standInLog({ TRIVY_STANDIN_DELAY_MS: '150' });
+    log = standInLog({ TRIVY_STANDIN_DELAY_MS: '300' });
     dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-cache-'));
   });
   afterEach(() => log.restore());
