@@ -181,7 +181,23 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     const source = new vscode.CancellationTokenSource();
     this.running.set(key, source);
     try {
-      await this.scanRequests(requests, source.token, interactive, (done, total) => this.showProgress(`${done}/${total}`));
+      if (!interactive) {
+        await this.scanRequests(requests, source.token, false, (done, total) => this.showProgress(`${done}/${total}`));
+        return;
+      }
+      // Asked for: a notification with progress and a Cancel button.
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Shipshape: scanning the images of ${path.basename(document.uri.path)}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => source.cancel());
+          let last = 0;
+          await this.scanRequests(requests, source.token, true, (done, total) => {
+            this.showProgress(`${done}/${total}`);
+            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${total} images` });
+            last = done;
+          });
+        },
+      );
     } finally {
       if (this.running.get(key) === source) this.running.delete(key);
       source.dispose();

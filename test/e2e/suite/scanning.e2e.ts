@@ -84,3 +84,13 @@ describe('scanning with Trivy', () => {
     assert.ok(diagnostics.some((x) => codeOf(x) === 'vulnerable-image'), 'the other image keeps its result');
   });
 });
+
+describe('scanning the workspace', () => {
+  it('scans every image of the workspace\'s Dockerfiles, manifests and Compose files, each once', async () => {
+    await vscode.commands.executeCommand('shipshape.scanWorkspace');
+    const scanned = trivyScans().map((argv) => argv.at(-1));
+    for (const image of ['nginx:1.27', 'redis', 'node:latest']) assert.ok(scanned.includes(image), `${image} was scanned: ${scanned.join(', ')}`);
+    assert.ok(!scanned.some((reference) => /\.github|postgres/.test(reference ?? '')), 'the CI workflow is not a source of images');
+    assert.equal(scanned.filter((r) => r === 'nginx:1.27').length, 1, 'each image once, however often it is named or asked for');
+  });
+});
