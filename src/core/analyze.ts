@@ -32,7 +32,8 @@ function sorted(result: AnalysisResult): AnalysisResult {
   return { ...result, findings: sortFindings([...result.findings]) };
 }
 
-function sortFindings(findings: Finding[]): Finding[] {
+/** Findings in the order of the file. */
+export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 

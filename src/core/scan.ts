@@ -1,6 +1,6 @@
 // Analysing every file under some paths, and scanning their images: the work behind `shipshape scan`.
 
-import { analyze } from './analyze.js';
+import { analyze, sortFindings } from './analyze.js';
 import { collectFiles, readSourceFile, type SkippedFile } from './files.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -118,7 +118,7 @@ async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOpt
       }
     }
     if (extra.length > 0 || result !== fileReport.result) {
-      const findings = [...result.findings, ...extra].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+      const findings = sortFindings([...result.findings, ...extra]);
       report.files[index] = { ...fileReport, result: { ...result, findings } };
     }
   });

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { afterEach, describe, it } from 'mocha';
-import { closeAllEditors, corpusUri, extension, openDocument, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
+import { closeAllEditors, corpusUri, revertAndCloseAll, extension, openDocument, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
 
 type Shape = [rule: string, severity: vscode.DiagnosticSeverity, range: string];
 
@@ -33,15 +33,7 @@ async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.
 }
 
 describe('Shipshape in the editor', () => {
-  afterEach(async () => {
-    // Undo the tests' edits without saving, so that closing asks nothing.
-    for (const document of vscode.workspace.textDocuments) {
-      if (!document.isDirty) continue;
-      await vscode.window.showTextDocument(document);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-    }
-    await closeAllEditors();
-  });
+  afterEach(revertAndCloseAll);
 
   it('is active in a workspace with Dockerfiles, and never activates at start-up by itself', () => {
     const events: string[] = extension().packageJSON.activationEvents;

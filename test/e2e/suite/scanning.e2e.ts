@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { afterEach, describe, it } from 'mocha';
-import { closeAllEditors, openDocument, screenshot, sleep, waitFor, waitForDiagnostics } from './util.js';
+import { openDocument, revertAndCloseAll, screenshot, sleep, waitFor, waitForDiagnostics } from './util.js';
 
 function codeOf(d: vscode.Diagnostic): string {
   return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
@@ -23,14 +23,7 @@ function hoverText(hovers: vscode.Hover[]): string {
 }
 
 describe('scanning with Trivy', () => {
-  afterEach(async () => {
-    for (const document of vscode.workspace.textDocuments) {
-      if (!document.isDirty) continue;
-      await vscode.window.showTextDocument(document);
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-    }
-    await closeAllEditors();
-  });
+  afterEach(revertAndCloseAll);
 
   it('scans a FROM on open: one diagnostic on the reference, a hover and a CodeLens with the counts', async () => {
     const editor = await openDocument('scan/Dockerfile');

@@ -42,6 +42,16 @@ export async function openDocument(
   return vscode.window.showTextDocument(document, { preview: false, ...options });
 }
 
+/** Undoes the tests' unsaved edits (so that closing asks nothing), then closes every editor. */
+export async function revertAndCloseAll(): Promise<void> {
+  for (const document of vscode.workspace.textDocuments) {
+    if (!document.isDirty) continue;
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  }
+  await closeAllEditors();
+}
+
 /** Closes every editor, e.g. in afterEach. */
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
