@@ -19,7 +19,29 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_ERROR = 2;
 
+const PIN_USAGE = `Usage: shipshape pin [options] [PATH...]
+
+Asks each image's registry for the digest its tag points to now and pins the reference as
+name:tag@sha256:… (an ARG default for FROM \$ARG). Pinned references whose tag has moved are
+updated. Without --write, prints the changes.
+
+Options:
+  --write                    write the changes into the files (each replaced atomically)
+  --check                    change nothing; exit 1 if an image is unpinned or a pin is stale
+  --platform OS/ARCH[/VARIANT]
+                             pin a multi-platform image to this platform's own manifest
+                             (default: the index, the same digest for every platform)
+  --insecure-registry HOST   a registry reached over plain HTTP (loopback always is; repeatable)
+  --build-arg NAME=VALUE     a Dockerfile build argument (repeatable)
+  --concurrency N            registry requests at once (default 8)
+
+Credentials come from the Docker config (~/.docker/config.json or $DOCKER_CONFIG): auths,
+credsStore and credHelpers. Exit status: 0 done (or nothing to pin with --check), 1 something to
+pin with --check, 2 usage error or an image that could not be resolved.
+`;
+
 const USAGE = `Usage: shipshape scan [options] [PATH...]
+       shipshape pin [--write | --check] [PATH...]   (shipshape pin --help)
 
 Finds container images in Dockerfiles, Containerfiles, Kubernetes manifests and Compose
 files under PATH (default: the current folder) and reports unpinned images and root users.
@@ -76,6 +98,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     }
+    if (command === 'pin') return await pin(rest, io);
     if (command !== 'scan') throw new UsageError(`unknown command "${command}"`);
     return await scan(rest, io);
   } catch (error) {
@@ -227,6 +250,80 @@ function parseSize(text: string): number {
   if (!match) throw new UsageError(`--max-file-size expects a number of bytes (suffix K or M allowed), not "${text}"`);
   const unit = match[2]!.toLowerCase();
   return Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+}
+
+async function pin(args: readonly string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        write: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        platform: { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true, default: [] },
+        'build-arg': { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(PIN_USAGE);
+    return EXIT_OK;
+  }
+  if (values.write && values.check) throw new UsageError('--write and --check do not go together');
+  const platformMatch = values.platform === undefined ? undefined : /^([a-z0-9]+)\/([a-z0-9_]+)(?:\/([a-z0-9]+))?$/.exec(values.platform);
+  if (values.platform !== undefined && !platformMatch) throw new UsageError(`--platform expects OS/ARCH[/VARIANT], e.g. linux/arm64, not "${values.platform}"`);
+  const buildArgs: Record<string, string> = {};
+  for (const pair of values['build-arg']) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--build-arg expects NAME=VALUE, not "${pair}"`);
+    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const concurrency = values.concurrency === undefined ? 8 : positiveInteger(values.concurrency, '--concurrency', 64);
+  const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze: { buildArgs } });
+  if (report.ioErrors.length > 0) {
+    for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
+    return EXIT_ERROR;
+  }
+  const { RegistryClient } = await import('../core/registry/client.js');
+  const { planPins } = await import('../core/registry/plan.js');
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const client = new RegistryClient({
+    logger,
+    insecureRegistries: values['insecure-registry'],
+    ...(platformMatch && { platform: { os: platformMatch[1]!, architecture: platformMatch[2]!, ...(platformMatch[3] !== undefined && { variant: platformMatch[3] }) } }),
+  });
+  const plan = await planPins(report, client, concurrency);
+  for (const { file, changes } of plan.files) {
+    for (const change of changes) {
+      const { start } = change.edit.range;
+      const what = change.previous ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}` : `${change.image.raw} -> ${change.edit.newText}`;
+      io.stdout(`${file}:${start.line + 1}:${start.character + 1}  ${what}\n`);
+    }
+  }
+  for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);
+  if (values.write) {
+    const { applyEdits } = await import('../core/fixes.js');
+    for (const { file, text, bom, changes } of plan.files) {
+      await writeAtomically(file, `${bom ? '\uFEFF' : ''}${applyEdits(text, changes.map((c) => c.edit))}`);
+    }
+  }
+  const summary = `${plan.unpinned} to pin, ${plan.stale} stale pin${plan.stale === 1 ? '' : 's'}${values.write && plan.unpinned + plan.stale > 0 ? ': written' : ''}` +
+    `${plan.failures.length ? `; ${plan.failures.length} could not be resolved` : ''}.`;
+  io.stdout(`${summary}\n`);
+  if (plan.failures.length > 0) return EXIT_ERROR;
+  return values.check && plan.unpinned + plan.stale > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+function short(digest: string): string {
+  return digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…');
 }
 
 async function scan(args: readonly string[], io: Io): Promise<number> {

@@ -65,6 +65,8 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
   const override = (name: string): string | undefined => (Object.hasOwn(buildArgs, name) ? buildArgs[name] : undefined);
 
   const globals = new Scope();
+  // Where each global ARG's default is written, for pinning a `FROM $BASE` at its source.
+  const globalDefaults = new Map<string, { readonly name: string; readonly range: Range }>();
   for (const name of AUTOMATIC_PLATFORM_ARGS) if (override(name) !== undefined) globals.set(name, override(name));
 
   const stages: StageFact[] = [];
@@ -105,13 +107,15 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
       const platformRaw = platformFlag?.getValue() ?? undefined;
       const platform = platformRaw === undefined ? undefined : resolvedOrRaw(platformRaw, globals.lookup, escape);
       const maybeStage = classification.status === 'unresolved' && matchesAnyStage(raw, stageIndexByName);
+      const wholeVariable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(raw);
+      const argDefault = wholeVariable ? globalDefaults.get((wholeVariable[1] ?? wholeVariable[2])!) : undefined;
       const base: ImageOccurrence = {
         source: 'dockerfile',
         raw,
         range: imageArg.getRange(),
         ...classification,
         ...(platform !== undefined && { platform }),
-        dockerfile: { stage: index, ...(name !== undefined && { stageName: name }), via: 'from', ...(maybeStage && { maybeStage }) },
+        dockerfile: { stage: index, ...(name !== undefined && { stageName: name }), via: 'from', ...(maybeStage && { maybeStage }), ...(argDefault && { argDefault }) },
       };
       images.push(base);
       const baseStage = classification.status === 'stage' ? stageIndexByName.get(classification.resolved!.toLowerCase()) : undefined;
@@ -134,6 +138,8 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
           else if (scope) value = globals.get(name); // `ARG NAME` in a stage takes the global value
         }
         target.set(name, value);
+        const valueRange = property.getValueRange();
+        if (!scope && declared !== null && valueRange && override(name) === undefined) globalDefaults.set(name, { name, range: valueRange });
       }
       continue;
     }

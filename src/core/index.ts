@@ -12,6 +12,7 @@ export { requestKey, type ScanRequest } from './trivy/request.js';
 export { TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
 export { vulnerabilityFinding, countsText, worstSeverity, hasFix } from './rules/vulnerabilities.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './scan.js';
+export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './scan.js';
 export { toJsonReport, type JsonReport } from './report/json.js';
 export { toSarif } from './report/sarif.js';

@@ -45,6 +45,8 @@ export interface DockerfileContext {
   readonly via: 'from' | 'copy-from';
   /** The reference is unresolved, but some value of its variables names an earlier stage. */
   readonly maybeStage?: boolean;
+  /** `FROM $BASE` where BASE is a global ARG with a default: where that default is written. */
+  readonly argDefault?: { readonly name: string; readonly range: Range };
 }
 
 export interface KubernetesContext {

@@ -3,9 +3,12 @@
 import * as vscode from 'vscode';
 import { fixesFor } from '../core/index.js';
 import { kindOf, SOURCE, toRange, type DiagnosticsController } from './diagnostics.js';
+import { PIN_ALL_COMMAND, PIN_COMMAND, TAG_MOVED, UPDATE_DIGEST_COMMAND, type ImageLocation } from './pinning.js';
+
+export const PIN_SOURCE_ACTION = vscode.CodeActionKind.Source.append('pinImages');
 
 export class QuickFixes implements vscode.CodeActionProvider {
-  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+  static readonly kinds = [vscode.CodeActionKind.QuickFix, PIN_SOURCE_ACTION];
 
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
@@ -14,9 +17,32 @@ export class QuickFixes implements vscode.CodeActionProvider {
     if (!kind) return [];
     const findings = this.diagnostics.findings(document);
     const actions: vscode.CodeAction[] = [];
+    if (!context.only || context.only.contains(PIN_SOURCE_ACTION) || PIN_SOURCE_ACTION.contains(context.only)) {
+      if (findings.some((f) => f.rule === 'unpinned-image')) {
+        const all = new vscode.CodeAction('Pin all images to their digests', PIN_SOURCE_ACTION);
+        all.command = { title: all.title, command: PIN_ALL_COMMAND, arguments: [document.uri.toString()] };
+        actions.push(all);
+      }
+    }
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== SOURCE) continue;
       const rule = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
+      const location: ImageLocation = { uri: document.uri.toString(), range: { start: { ...diagnostic.range.start }, end: { ...diagnostic.range.end } } };
+      // Needs the network: a command that asks the registry when chosen, not an edit computed now.
+      if (rule === 'unpinned-image') {
+        const action = new vscode.CodeAction('Pin to digest (asks the registry)', vscode.CodeActionKind.QuickFix);
+        action.command = { title: action.title, command: PIN_COMMAND, arguments: [location] };
+        action.diagnostics = [diagnostic];
+        action.isPreferred = true;
+        actions.push(action);
+      }
+      if (rule === TAG_MOVED) {
+        const action = new vscode.CodeAction('Update the digest to where the tag points now', vscode.CodeActionKind.QuickFix);
+        action.command = { title: action.title, command: UPDATE_DIGEST_COMMAND, arguments: [location] };
+        action.diagnostics = [diagnostic];
+        actions.push(action);
+        continue;
+      }
       // Diagnostics cross a process boundary: match them to findings by rule and range.
       const finding = findings.find((f) => f.rule === rule && toRange(f.range).isEqual(diagnostic.range));
       if (!finding) continue;

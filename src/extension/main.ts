@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import { QuickFixes } from './codeActions.js';
 import { DiagnosticsController } from './diagnostics.js';
-import { ScanController } from './scanning.js';
+import { PIN_ALL_COMMAND, PIN_COMMAND, PinController, UPDATE_DIGEST_COMMAND, type ImageLocation } from './pinning.js';
+import { loadNetworkModule, ScanController } from './scanning.js';
 
 const SELECTOR: vscode.DocumentSelector = [
   { language: 'dockerfile' },
@@ -23,11 +24,30 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const log = vscode.window.createOutputChannel('Shipshape', { log: true });
   const diagnostics = new DiagnosticsController(log);
   const scans = new ScanController(context.globalStorageUri, log, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
-  diagnostics.listen(scans);
+  const pins = new PinController(log, (document) => diagnostics.resultOf(document), loadNetworkModule);
+  diagnostics.listen({
+    analysed: (document, result, why) => scans.analysed(document, result, why),
+    edited: (event) => {
+      scans.edited(event);
+      pins.edited(event);
+    },
+    closed: (uri) => {
+      scans.closed(uri);
+      pins.closed(uri);
+    },
+    imageUsers: () => scans.imageUsers(),
+  });
   context.subscriptions.push(
     log,
     diagnostics,
     scans,
+    pins,
+    vscode.commands.registerCommand(PIN_COMMAND, (location: ImageLocation) => pins.pinImage(location)),
+    vscode.commands.registerCommand(UPDATE_DIGEST_COMMAND, (location: ImageLocation) => pins.updateDigest(location)),
+    vscode.commands.registerCommand(PIN_ALL_COMMAND, async (uri?: string) => {
+      const document = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : vscode.window.activeTextEditor?.document;
+      await pins.pinAll(document);
+    }),
     vscode.workspace.onDidSaveTextDocument((document) => {
       diagnostics.flush(document);
       if (diagnostics.resultOf(document)) scans.saved(document);
@@ -54,12 +74,14 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('shipshape')) return;
       if (['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
+      if (event.affectsConfiguration('shipshape.registry')) pins.configure();
       diagnostics.reanalyseAll('settings changed');
     }),
     // Trusting the workspace turns scanning on without a reload.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: vulnerability scanning is on');
       scans.configure();
+      pins.configure();
       diagnostics.reanalyseAll('workspace trusted');
     }),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),

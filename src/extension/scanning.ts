@@ -12,6 +12,13 @@ import { readConfig } from './config.js';
 import { RULES_URL, SOURCE, toRange } from './diagnostics.js';
 
 type ScannerModule = typeof import('./scannerModule.js');
+
+let networkModule: Promise<ScannerModule> | undefined;
+/** Loads dist/scannerModule.js (Trivy and registry code) the first time it is needed. */
+export function loadNetworkModule(): Promise<ScannerModule> {
+  networkModule ??= import('./scannerModule.js');
+  return networkModule;
+}
 type Scanner = InstanceType<ScannerModule['Scanner']>;
 
 export type ScanMode = 'open' | 'save' | 'manual';
@@ -61,7 +68,6 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   private readonly outcomes = new Map<string, ScanOutcome>();
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
   private scanner: Promise<Scanner> | undefined;
-  private module: Promise<ScannerModule> | undefined;
   private config = readScanConfig();
   private saidTrivyProblem = false;
   private saidUntrusted = false;
@@ -101,8 +107,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   }
 
   private load(): Promise<ScannerModule> {
-    this.module ??= import('./scannerModule.js');
-    return this.module;
+    return loadNetworkModule();
   }
 
   private getScanner(): Promise<Scanner> {

@@ -1,0 +1,195 @@
+// Pinning images to digests from the editor: the "Pin to digest" quick fix, the pin-all command
+// and source action, and "tag has moved" diagnostics for pins that have gone stale.
+
+import * as vscode from 'vscode';
+import { parseReference, pinEdit, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence } from '../core/index.js';
+import { RULES_URL, SOURCE, toRange } from './diagnostics.js';
+
+type NetworkModule = typeof import('./scannerModule.js');
+type RegistryClient = InstanceType<NetworkModule['RegistryClient']>;
+
+export const PIN_COMMAND = 'shipshape.pinImage';
+export const PIN_ALL_COMMAND = 'shipshape.pinAll';
+export const UPDATE_DIGEST_COMMAND = 'shipshape.updateDigest';
+export const TAG_MOVED = 'tag-moved';
+
+/** Where a command finds its image: the document and the image's range, as plain JSON. */
+export interface ImageLocation {
+  readonly uri: string;
+  readonly range: { readonly start: { line: number; character: number }; readonly end: { line: number; character: number } };
+}
+
+export class PinController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-pins');
+  /** The digest a moved tag points to now, by document and range (for the Update quick fix). */
+  private readonly moved = new Map<string, string>();
+  private client: Promise<RegistryClient> | undefined;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
+    private readonly load: () => Promise<NetworkModule>,
+  ) {}
+
+  /** Settings changed: the next lookup builds a client with them. */
+  configure(): void {
+    this.client = undefined;
+  }
+
+  private getClient(): Promise<RegistryClient> {
+    this.client ??= this.load().then((m) => {
+      const settings = vscode.workspace.getConfiguration('shipshape');
+      const insecure = (settings.get<unknown[]>('registry.insecureRegistries') ?? []).filter((h): h is string => typeof h === 'string');
+      const platform = settings.get<boolean>('registry.pinPlatform') ? parsePlatform(settings.get<string>('registry.platform') ?? 'linux/amd64') : undefined;
+      return new m.RegistryClient({ logger: this.log, insecureRegistries: insecure, ...(platform && { platform }) });
+    });
+    return this.client;
+  }
+
+  private allowed(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showInformationMessage('Shipshape asks registries for digests with your Docker credentials, which an untrusted workspace does not allow. Trust the workspace to pin images.');
+    return false;
+  }
+
+  /** The quick fix on an unpinned image: asks its registry, then writes `name:tag@sha256:…`. */
+  async pinImage(location: ImageLocation): Promise<void> {
+    if (!this.allowed()) return;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
+    const image = this.imageAt(document, location);
+    const reference = image && tagReference(image);
+    if (!image || !reference) {
+      void vscode.window.showWarningMessage('Shipshape: the image changed since the quick fix was offered; try again.');
+      return;
+    }
+    const outcome = await this.resolveWithProgress([reference], `Shipshape: asking ${registryOf(reference)} for the digest of ${reference}`);
+    const result = outcome?.get(reference);
+    if (!result) return;
+    if (!result.ok) {
+      void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
+      return;
+    }
+    await this.apply(document, [image], () => result.resolved.digest);
+  }
+
+  /** Pins every unpinned image of a document, asking each distinct reference once; reports moved tags. */
+  async pinAll(document: vscode.TextDocument | undefined): Promise<void> {
+    if (!document || !this.analysisOf(document)) {
+      void vscode.window.showInformationMessage('Shipshape: open a Dockerfile, Kubernetes manifest or Compose file to pin its images.');
+      return;
+    }
+    if (!this.allowed()) return;
+    const images = (this.analysisOf(document)?.images ?? []).filter((i) => tagReference(i) !== undefined);
+    const references = [...new Set(images.map((i) => tagReference(i)!))];
+    if (references.length === 0) {
+      void vscode.window.showInformationMessage('Shipshape: no image to pin in this file.');
+      return;
+    }
+    const outcomes = await this.resolveWithProgress(references, `Shipshape: asking registries for ${references.length} digests`);
+    if (!outcomes) return;
+    const digestOf = (image: ImageOccurrence) => {
+      const outcome = outcomes.get(tagReference(image)!);
+      return outcome?.ok ? outcome.resolved.digest : undefined;
+    };
+    await this.apply(document, images.filter((i) => !i.pinned), digestOf);
+    this.showMoved(document, images.filter((i) => i.pinned), digestOf);
+    const failures = [...outcomes.values()].filter((o) => !o.ok);
+    if (failures.length > 0) {
+      for (const f of failures) if (!f.ok) this.log.warn(f.failure.message);
+      const first = failures[0]!;
+      void vscode.window.showErrorMessage(`Shipshape: ${failures.length} of ${references.length} images could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`, 'Show Log').then((choice) => {
+        if (choice) this.log.show();
+      });
+    }
+  }
+
+  /** The quick fix on a moved tag: writes the digest the tag points to now. */
+  async updateDigest(location: ImageLocation): Promise<void> {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
+    const digest = this.moved.get(movedKey(location.uri, location.range));
+    const image = this.imageAt(document, location);
+    if (!digest || !image) return;
+    await this.apply(document, [image], () => digest);
+  }
+
+  /** A quick fix's way back to the image it was offered for. */
+  private imageAt(document: vscode.TextDocument, location: ImageLocation): ImageOccurrence | undefined {
+    const range = toRange(location.range);
+    return this.analysisOf(document)?.images.find((i) => toRange(i.range).isEqual(range));
+  }
+
+  private async resolveWithProgress(references: string[], title: string) {
+    const client = await this.getClient();
+    const network = await this.load();
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      const results = await network.resolveAll(client, references, 8, controller.signal);
+      return token.isCancellationRequested ? undefined : results;
+    });
+  }
+
+  private async apply(document: vscode.TextDocument, images: readonly ImageOccurrence[], digestOf: (image: ImageOccurrence) => string | undefined): Promise<void> {
+    const read = rangeReader(document.getText());
+    const edit = new vscode.WorkspaceEdit();
+    const seen = new Set<string>();
+    for (const image of images) {
+      const digest = digestOf(image);
+      const change = digest && pinEdit(image, digest, read);
+      if (!change) continue;
+      const key = JSON.stringify(change.edit.range);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
+      this.log.info(`${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${image.raw} -> ${change.edit.newText}`);
+    }
+    if (edit.size > 0) await vscode.workspace.applyEdit(edit);
+  }
+
+  private showMoved(document: vscode.TextDocument, pinned: readonly ImageOccurrence[], digestOf: (image: ImageOccurrence) => string | undefined): void {
+    const diagnostics: vscode.Diagnostic[] = [];
+    for (const image of pinned) {
+      const now = digestOf(image);
+      const written = image.reference?.digest;
+      if (!now || !written || now === written) continue;
+      const diagnostic = new vscode.Diagnostic(
+        toRange(image.range),
+        `The tag of \`${tagReference(image)}\` has moved: it now points to ${now.slice(0, 19)}…, not the pinned ${written.slice(0, 19)}…. Update the digest after checking what changed.`,
+        vscode.DiagnosticSeverity.Information,
+      );
+      diagnostic.source = SOURCE;
+      diagnostic.code = { value: TAG_MOVED, target: vscode.Uri.parse(`${RULES_URL}unpinned-image.md`) };
+      diagnostics.push(diagnostic);
+      this.moved.set(movedKey(document.uri.toString(), image.range), now);
+    }
+    this.collection.set(document.uri, diagnostics);
+  }
+
+  /** Edits make moved-tag results stale at once. */
+  edited(event: vscode.TextDocumentChangeEvent): void {
+    const current = this.collection.get(event.document.uri);
+    if (current?.length) this.collection.set(event.document.uri, current.filter((d) => !event.contentChanges.some((c) => c.range.start.line <= d.range.end.line && c.range.end.line >= d.range.start.line)));
+  }
+
+  closed(uri: vscode.Uri): void {
+    this.collection.delete(uri);
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}
+
+function movedKey(uri: string, range: ImageLocation['range']): string {
+  return `${uri}|${range.start.line}:${range.start.character}`;
+}
+
+function registryOf(reference: string): string {
+  const parsed = parseReference(reference);
+  return parsed.ok ? parsed.reference.domain : 'the registry';
+}
+
+function parsePlatform(text: string): { os: string; architecture: string; variant?: string } | undefined {
+  const [os, architecture, variant] = text.split('/');
+  return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
+}
