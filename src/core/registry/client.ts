@@ -104,7 +104,14 @@ export class RegistryClient {
     const url = `${scheme}://${host}/v2/${path}/manifests/${encodeURIComponent(tag ?? 'latest')}`;
     const scope = `repository:${path}:pull`;
     try {
-      let response = await this.request('HEAD', url, domain, scope, signal);
+      let response: Response;
+      try {
+        response = await this.request('HEAD', url, domain, scope, signal);
+      } catch (error) {
+        // A HEAD answer has no body: ask again to learn whether the tag or the repository is unknown.
+        if (error instanceof Failure && error.reason === 'not-found') await this.request('GET', url, domain, scope, signal);
+        throw error;
+      }
       let digest = response.headers.get('docker-content-digest') ?? undefined;
       let mediaType = response.headers.get('content-type')?.split(';')[0]?.trim();
       let body: Buffer | undefined;
