@@ -304,7 +304,7 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
   for (const { file, changes } of plan.files) {
     for (const change of changes) {
       const { start } = change.edit.range;
-      const what = change.previous ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}` : `${change.image.raw} -> ${change.edit.newText}`;
+      const what = change.previous ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}` : `${change.before} -> ${change.edit.newText}`;
       io.stdout(`${file}:${start.line + 1}:${start.character + 1}  ${what}\n`);
     }
   }
@@ -404,8 +404,10 @@ async function createScanner(scan: NonNullable<ScanArgs['scan']>, io: Io): Promi
 
 async function writeAtomically(file: string, content: string): Promise<void> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // A file that is replaced keeps its permissions.
+  const mode = await fs.stat(file).then((s) => s.mode & 0o7777, () => undefined);
   try {
-    await fs.writeFile(temporary, content);
+    await fs.writeFile(temporary, content, mode === undefined ? {} : { mode });
     await fs.rename(temporary, file);
   } catch (error) {
     await fs.rm(temporary, { force: true });

@@ -30,6 +30,8 @@ export function pinnedText(text: string, digest: string): string {
 export interface PinChange {
   readonly image: ImageOccurrence;
   readonly edit: TextEdit;
+  /** The text the edit replaces (the ARG default's, for `FROM $BASE`). */
+  readonly before: string;
   /** The digest written before, for a stale pin. */
   readonly previous?: string;
 }
@@ -44,7 +46,7 @@ export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: 
   const at = current.indexOf('@');
   const previous = at === -1 ? undefined : current.slice(at + 1);
   if (previous === digest) return undefined;
-  return { image, edit: { range: target, newText: pinnedText(current, digest) }, ...(previous !== undefined && { previous }) };
+  return { image, before: current, edit: { range: target, newText: pinnedText(current, digest) }, ...(previous !== undefined && { previous }) };
 }
 
 /** Edits for several images of one file: one per place, however many images share it. */
