@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { pushImage, startRegistry, type Registry } from '../registry/harness.js';
 import {
   buildExtension,
   bundleSuite,
@@ -53,7 +54,7 @@ const log = (message: string): void => console.log(`[e2e] ${message}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything that must be stopped or removed, whatever happens. */
-const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean } = {};
+const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry } = {};
 let cleaning: Promise<void> | undefined;
 
 async function main(): Promise<number> {
@@ -117,6 +118,14 @@ async function main(): Promise<number> {
     TRIVY_STANDIN_LOG: path.join(tmp, 'trivy-invocations.jsonl'),
   });
   if (values.grep) env['SHIPSHAPE_E2E_GREP'] = values.grep;
+  if (!values.untrusted) {
+    // A real registry on loopback for the pinning tests, with one image in it.
+    const registry = await startRegistry();
+    running.registry = registry;
+    const image = await pushImage(registry, 'team/web', '1.0');
+    env['SHIPSHAPE_E2E_REGISTRY'] = registry.host;
+    env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
+  }
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
     env['SHIPSHAPE_E2E_GREP'] = values.grep ?? 'untrusted workspace';
@@ -299,8 +308,9 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp } = running;
+    const { browser, server, tmp, registry } = running;
     if (browser) await browser.close().catch(() => {});
+    if (registry) await registry.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;
       const alive = (): boolean => {

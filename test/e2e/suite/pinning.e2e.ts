@@ -1,0 +1,66 @@
+// Pinning to digests in the editor, against a real registry the harness runs on loopback
+// (SHIPSHAPE_E2E_REGISTRY, with team/web:1.0 pushed; its digest in SHIPSHAPE_E2E_REGISTRY_DIGEST).
+
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { afterEach, before, describe, it } from 'mocha';
+import { openDocument, revertAndCloseAll, screenshot, sleep, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
+
+const host = process.env['SHIPSHAPE_E2E_REGISTRY'] ?? '';
+const digest = process.env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] ?? '';
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+/** Runs the "Pin to digest" quick fix offered on the unpinned image at `line`. */
+async function pinAt(editor: vscode.TextEditor, line: number): Promise<void> {
+  const uri = editor.document.uri;
+  const diagnostics = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && x.range.start.line === line));
+  const unpinned = diagnostics.find((x) => codeOf(x) === 'unpinned-image' && x.range.start.line === line)!;
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, unpinned.range);
+  const pin = actions.find((a) => a.title.startsWith('Pin to digest'));
+  assert.ok(pin?.command, `the Pin to digest quick fix is offered: ${actions.map((a) => a.title).join(', ')}`);
+  assert.equal(pin.isPreferred, true);
+  await vscode.commands.executeCommand(pin.command.command, ...(pin.command.arguments ?? []));
+}
+
+describe('pinning to digests', () => {
+  before(function () {
+    if (!host) this.skip();
+  });
+  afterEach(revertAndCloseAll);
+
+  it('the quick fix turns a FROM into name:tag@digest, keeping AS and --platform', async () => {
+    const uri = workspaceUri('pin/Dockerfile');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`FROM --platform=linux/amd64 ${host}/team/web:1.0 AS app\nUSER 1000\n`));
+    const editor = await openDocument(uri);
+    editor.selection = new vscode.Selection(0, 30, 0, 30);
+    await vscode.commands.executeCommand('editor.action.quickFix');
+    await sleep(750);
+    await screenshot('pin-quick-fix');
+    await vscode.commands.executeCommand('hideCodeActionWidget');
+    await pinAt(editor, 0);
+    await waitFor(() => editor.document.lineAt(0).text === `FROM --platform=linux/amd64 ${host}/team/web:1.0@${digest} AS app`, 15_000, 'the FROM is pinned');
+    await waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'unpinned-image'));
+  });
+
+  it('the quick fix pins a container image: in YAML, keeping the quotes and the comment', async () => {
+    const uri = workspaceUri('pin/pod.yaml');
+    const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      image: "${host}/team/web:1.0" # the site\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    const editor = await openDocument(uri);
+    await pinAt(editor, 7);
+    await waitFor(() => editor.document.lineAt(7).text === `      image: "${host}/team/web:1.0@${digest}" # the site`, 15_000, 'the image is pinned');
+  });
+
+  it('a tag that cannot be resolved is said once, and the file is unchanged', async () => {
+    const uri = workspaceUri('pin/missing.Dockerfile');
+    const text = `FROM ${host}/team/web:9.9\nUSER 1000\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    const editor = await openDocument(uri);
+    await pinAt(editor, 0);
+    await sleep(500);
+    assert.equal(editor.document.getText(), text);
+  });
+});
