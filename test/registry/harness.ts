@@ -17,6 +17,11 @@
 //
 // The registry binary: $SHIPSHAPE_REGISTRY, else what scripts/install-registry.sh prints (it
 // installs the Debian packages when missing, and is quick when they are there).
+//
+// Never run a program that talks to a token-auth registry with a *synchronous* child_process
+// call (execFileSync, spawnSync): the token server runs in the test's own process, so the
+// program waits for a token that the blocked event loop never serves (a deadlock). Use
+// execFile / spawn, or `skopeo()` below.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, randomUUID, sign, X509Certificate, type KeyObject } from 'node:crypto';
@@ -172,9 +177,18 @@ export const ACCEPT_ALL = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_
 
 // ---------------------------------------------------------------------------------------------
 // Processes left behind: none, even when a test forgets stop() or the runner is interrupted.
+// A running registry (and the harness's servers) do not keep the test process alive; when it
+// exits, or is ended by SIGINT/SIGTERM, the registries still running are killed and their
+// folders removed.
 
 const live = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
 let exitHooked = false;
+
+function killAllNow(): void {
+  for (const child of live) killGroup(child, 'SIGKILL');
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
@@ -192,12 +206,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
-  process.on('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-  });
+  process.on('exit', killAllNow);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      for (const child of live) killGroup(child, 'SIGKILL');
+      killAllNow();
       process.kill(process.pid, signal);
     });
   }
@@ -224,15 +236,21 @@ export function registryVersion(): string {
   return execFileSync(findRegistry(), ['--version'], { encoding: 'utf8' }).trim();
 }
 
-function run(file: string, args: string[], input?: string): Promise<string> {
+function run(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
     if (input !== undefined) child.stdin?.end(input);
     else child.stdin?.end();
   });
+}
+
+/** Runs skopeo (asynchronously: see the top of this file) and returns its stdout; rejects with its stderr. */
+export function skopeo(args: string[], timeoutMs = 60_000): Promise<string> {
+  findRegistry(); // installs skopeo too, when missing
+  return run('skopeo', args, undefined, timeoutMs);
 }
 
 /** A free TCP port on a loopback address (free when asked: the registry binds it a moment later). */
@@ -344,8 +362,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const binary = findRegistry();
   hookExit();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-registry-'));
+  liveDirs.add(dir);
   const admin = { username: 'shipshape-admin', password: randomBytes(12).toString('hex') };
-  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => {
+      rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    },
+  ];
   const runCleanups = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
@@ -483,7 +507,11 @@ async function spawnRegistry(binary: string, configFile: string, port: number): 
       request.on('error', () => resolve(false));
       request.on('timeout', () => request.destroy());
     });
-    if (ready) return { child, output };
+    if (ready) {
+      child.unref();
+      for (const stream of [child.stdout, child.stderr]) (stream as net.Socket | null)?.unref();
+      return { child, output };
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   await stopChild(child);
@@ -495,6 +523,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
     live.delete(child);
     return;
   }
+  child.ref(); // the test waits for the exit
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   killGroup(child, 'SIGTERM');
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
@@ -602,6 +631,7 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
     });
   });
   const port = await listen(server, '127.0.0.1');
+  server.unref();
   return { realm: `http://127.0.0.1:${port}/token`, requests, stop: () => closeServer(server) };
 }
 
@@ -956,6 +986,7 @@ export async function startFaultServer(behaviour: FaultAction | FaultBehaviour, 
     socket.on('close', () => sockets.delete(socket));
   });
   const port = await listen(server, bind);
+  server.unref();
   const host = `${bind}:${port}`;
   return {
     host,
