@@ -123,8 +123,11 @@ async function main(): Promise<number> {
     const registry = await startRegistry();
     running.registry = registry;
     const image = await pushImage(registry, 'team/web', '1.0');
+    // `stable` points to other content than 1.0: a file pinning stable@<1.0's digest> has a moved tag.
+    const stable = await pushImage(registry, 'team/web', 'stable', { content: 'newer' });
     env['SHIPSHAPE_E2E_REGISTRY'] = registry.host;
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
+    env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
   }
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';

@@ -8,6 +8,7 @@ import { openDocument, revertAndCloseAll, screenshot, sleep, waitFor, waitForDia
 
 const host = process.env['SHIPSHAPE_E2E_REGISTRY'] ?? '';
 const digest = process.env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] ?? '';
+const stableDigest = process.env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] ?? '';
 
 function codeOf(d: vscode.Diagnostic): string {
   return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
@@ -62,5 +63,39 @@ describe('pinning to digests', () => {
     await pinAt(editor, 0);
     await sleep(500);
     assert.equal(editor.document.getText(), text);
+  });
+
+  it('the pin-all command pins every image of the file and reports a pin whose tag has moved, with a fix', async () => {
+    const uri = workspaceUri('pin/all.yaml');
+    const text = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: all}',
+      'spec:',
+      '  securityContext: {runAsNonRoot: true}',
+      '  containers:',
+      `    - {name: a, image: ${host}/team/web:1.0}`,
+      `    - {name: b, image: ${host}/team/web:1.0}`,
+      `    - {name: c, image: '${host}/team/web:stable@${digest}'}`,
+      '',
+    ].join('\n');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    const editor = await openDocument(uri);
+    await waitForDiagnostics(uri, (d) => d.filter((x) => codeOf(x) === 'unpinned-image').length === 2);
+    const sources = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.Source.value);
+    const all = sources.find((a) => a.title === 'Pin all images to their digests');
+    assert.ok(all?.command, 'the source action is offered');
+    await vscode.commands.executeCommand(all.command.command, ...(all.command.arguments ?? []));
+    await waitFor(() => editor.document.lineAt(6).text.includes(`1.0@${digest}`) && editor.document.lineAt(7).text.includes(`1.0@${digest}`), 15_000, 'both references are pinned');
+    const moved = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'tag-moved'));
+    const diagnostic = moved.find((x) => codeOf(x) === 'tag-moved')!;
+    assert.equal(diagnostic.range.start.line, 8);
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(diagnostic.message, /has moved/);
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range);
+    const update = fixes.find((a) => /Update the digest/.test(a.title));
+    assert.ok(update?.command, 'the update fix is offered');
+    await vscode.commands.executeCommand(update.command.command, ...(update.command.arguments ?? []));
+    await waitFor(() => editor.document.lineAt(8).text === `    - {name: c, image: '${host}/team/web:stable@${stableDigest}'}`, 15_000, 'the digest is updated');
   });
 });
