@@ -48,6 +48,12 @@ interface Token {
   readonly expires: number;
 }
 
+/** Where a registry's API is: Docker Hub's real host, and HTTPS unless loopback or listed as insecure. */
+export function registryBase(domain: string, insecureRegistries: readonly string[] = []): string {
+  const host = isDockerHub(domain) ? 'registry-1.docker.io' : domain;
+  return `${isLoopback(host) || insecureRegistries.includes(host) ? 'http' : 'https'}://${host}`;
+}
+
 function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
@@ -99,9 +105,7 @@ export class RegistryClient {
     const parsed = parseReference(reference);
     if (!parsed.ok) return this.fail(reference, new Failure('invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: ${parsed.error}`));
     const { domain, path, tag } = parsed.reference;
-    const host = isDockerHub(domain) ? 'registry-1.docker.io' : domain;
-    const scheme = isLoopback(host) || this.options.insecureRegistries?.includes(host) ? 'http' : 'https';
-    const url = `${scheme}://${host}/v2/${path}/manifests/${encodeURIComponent(tag ?? 'latest')}`;
+    const url = `${registryBase(domain, this.options.insecureRegistries)}/v2/${path}/manifests/${encodeURIComponent(tag ?? 'latest')}`;
     const scope = `repository:${path}:pull`;
     try {
       let response: Response;
