@@ -1,6 +1,6 @@
 // The `shipshape` command: a thin shell over the core.
 
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -122,35 +122,45 @@ interface ScanArgs {
   readonly scan?: { readonly trivyPath?: string; readonly concurrency?: number; readonly cache: boolean; readonly settings: ScanSettings };
 }
 
-function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
-  let parsed;
+/** util.parseArgs with positionals, its errors as usage errors. */
+function parseOptions<T extends ParseArgsConfig['options']>(args: readonly string[], options: T) {
   try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        output: { type: 'string', short: 'o' },
-        'build-arg': { type: 'string', multiple: true, default: [] },
-        'fail-on': { type: 'string', default: 'warning' },
-        disable: { type: 'string', multiple: true, default: [] },
-        severity: { type: 'string', multiple: true, default: [] },
-        'max-file-size': { type: 'string' },
-        offline: { type: 'boolean', default: false },
-        trivy: { type: 'string' },
-        'ignore-unfixed': { type: 'boolean', default: false },
-        server: { type: 'string' },
-        concurrency: { type: 'string' },
-        timeout: { type: 'string' },
-        'trivy-cache-dir': { type: 'string' },
-        'no-cache': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    return parseArgs({ args: [...args], allowPositionals: true, strict: true, options });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** `--build-arg NAME=VALUE` values as a record. */
+function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
+  const buildArgs: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--build-arg expects NAME=VALUE, not "${pair}"`);
+    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return buildArgs;
+}
+
+function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
+  const parsed = parseOptions(args, {
+    format: { type: 'string', default: 'text' },
+    output: { type: 'string', short: 'o' },
+    'build-arg': { type: 'string', multiple: true, default: [] },
+    'fail-on': { type: 'string', default: 'warning' },
+    disable: { type: 'string', multiple: true, default: [] },
+    severity: { type: 'string', multiple: true, default: [] },
+    'max-file-size': { type: 'string' },
+    offline: { type: 'boolean', default: false },
+    trivy: { type: 'string' },
+    'ignore-unfixed': { type: 'boolean', default: false },
+    server: { type: 'string' },
+    concurrency: { type: 'string' },
+    timeout: { type: 'string' },
+    'trivy-cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   const format = values.format;
@@ -161,12 +171,7 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new UsageError(`--fail-on must be error, warning, info or none, not "${failOn}"`);
   }
-  const buildArgs: Record<string, string> = {};
-  for (const pair of values['build-arg']) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--build-arg expects NAME=VALUE, not "${pair}"`);
-    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const buildArgs = parseBuildArgs(values['build-arg']);
   const rules: Partial<Record<RuleId, RuleSettings>> = {};
   for (const rule of values.disable) {
     rules[checkRule(rule, '--disable')] = { enabled: false };
@@ -253,25 +258,15 @@ function parseSize(text: string): number {
 }
 
 async function pin(args: readonly string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        write: { type: 'boolean', default: false },
-        check: { type: 'boolean', default: false },
-        platform: { type: 'string' },
-        'insecure-registry': { type: 'string', multiple: true, default: [] },
-        'build-arg': { type: 'string', multiple: true, default: [] },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseOptions(args, {
+    write: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    platform: { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true, default: [] },
+    'build-arg': { type: 'string', multiple: true, default: [] },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(PIN_USAGE);
@@ -280,12 +275,7 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
   if (values.write && values.check) throw new UsageError('--write and --check do not go together');
   const platformMatch = values.platform === undefined ? undefined : /^([a-z0-9]+)\/([a-z0-9_]+)(?:\/([a-z0-9]+))?$/.exec(values.platform);
   if (values.platform !== undefined && !platformMatch) throw new UsageError(`--platform expects OS/ARCH[/VARIANT], e.g. linux/arm64, not "${values.platform}"`);
-  const buildArgs: Record<string, string> = {};
-  for (const pair of values['build-arg']) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--build-arg expects NAME=VALUE, not "${pair}"`);
-    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const buildArgs = parseBuildArgs(values['build-arg']);
   const concurrency = values.concurrency === undefined ? 8 : positiveInteger(values.concurrency, '--concurrency', 64);
   const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze: { buildArgs } });
   if (report.ioErrors.length > 0) {

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli, type Run } from '../cliHelpers.js';
 import type { JsonReport } from '../../src/core/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -16,28 +16,10 @@ const DIGEST = `sha256:${'c'.repeat(64)}`;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI in-process. These tests are about the static rules, so `scan` runs --offline (scanning: cliScan.test.ts). */
 async function cli(given: readonly string[], isTTY = false): Promise<Run> {
   const args = given[0] === 'scan' && !given.includes('--offline') ? ['scan', '--offline', ...given.slice(1)] : given;
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    isTTY,
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
+  return runCli(args, isTTY);
 }
 
 async function scanJson(args: readonly string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {

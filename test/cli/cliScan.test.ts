@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../cliHelpers.js';
 import type { JsonReport } from '../../src/core/index.js';
 import { imageScans, STAND_IN, standInLog } from '../trivyHelpers.js';
 
@@ -11,13 +11,7 @@ let root: string;
 let cacheDir: string;
 let log: ReturnType<typeof standInLog>;
 
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: readonly string[]) => runCli(args);
 
 async function json(args: readonly string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
   const run = await cli(['scan', '--format', 'json', '--trivy', STAND_IN, ...args]);

@@ -5,20 +5,14 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../cliHelpers.js';
 import { moveTag, pushImage, pushIndex, startRegistry, type Registry } from './harness.js';
 
 let registry: Registry;
 let dir: string;
 const digests: Record<string, string> = {};
 
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: readonly string[]) => runCli(args);
 
 function files(host: string): Record<string, string> {
   return {

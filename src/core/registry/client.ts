@@ -162,7 +162,7 @@ export class RegistryClient {
   /** One API request: authentication, retries and redirects handled; a non-2xx answer throws. */
   private async request(method: 'HEAD' | 'GET', url: string, domain: string, scope: string, signal?: AbortSignal): Promise<Response> {
     const host = new URL(url).host;
-    let authorization = await this.authorizationFor(host, domain, scope, signal);
+    let authorization = await this.authorizationFor(host, domain, scope);
     let triedAuth = false;
     const retries = this.options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -234,7 +234,7 @@ export class RegistryClient {
   }
 
   /** What to send before any challenge: a cached token, or Basic credentials for a Basic host. */
-  private async authorizationFor(host: string, domain: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
+  private async authorizationFor(host: string, domain: string, scope: string): Promise<string | undefined> {
     for (const [key, token] of this.tokens) {
       if (key.startsWith(`${host}|`) && key.endsWith(`|${scope}`) && token.expires > Date.now()) return `Bearer ${token.value}`;
     }
@@ -242,7 +242,6 @@ export class RegistryClient {
       const credentials = await this.credentials.get(domain);
       if (credentials) return basic(credentials);
     }
-    void signal;
     return undefined;
   }
 
