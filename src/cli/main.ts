@@ -40,8 +40,31 @@ credsStore and credHelpers. Exit status: 0 done (or nothing to pin with --check)
 pin with --check, 2 usage error or an image that could not be resolved.
 `;
 
+const CLUSTER_USAGE = `Usage: shipshape cluster [options]
+
+Lists the images running in a Kubernetes cluster (every container, init and ephemeral
+container of every pod the credentials can list), scans each distinct image (by digest) once
+with Trivy, and reports each vulnerability with its remediation deadline.
+
+Options:
+  --kubeconfig FILE          kubeconfig (repeatable; default $KUBECONFIG or ~/.kube/config)
+  --context NAME             the kubeconfig context (default: its current one)
+  --namespace NS             only this namespace (repeatable; default all)
+  --format FORMAT            table (default), json, csv, sarif or markdown
+  --output FILE              write the report to FILE
+  --sla SEVERITY=DAYS,...    days to fix per severity (default CRITICAL=7,HIGH=30,MEDIUM=90,LOW=180)
+  --from-published           count deadlines from the vulnerability's publication, not from first seen
+  --state FILE               where first-seen dates are kept (default ~/.cache/shipshape/deadlines.json)
+  --fail-on-breach           exit 1 when a deadline has passed
+  --trivy PATH               the Trivy binary; --concurrency N images at once (default 4)
+
+Exit status: 0 done, 1 a deadline has passed (with --fail-on-breach), 2 the run failed (bad
+arguments, no cluster). Images that could not be scanned are listed and do not change it.
+`;
+
 const USAGE = `Usage: shipshape scan [options] [PATH...]
        shipshape pin [--write | --check] [PATH...]   (shipshape pin --help)
+       shipshape cluster [options]                    (shipshape cluster --help)
 
 Finds container images in Dockerfiles, Containerfiles, Kubernetes manifests and Compose
 files under PATH (default: the current folder) and reports unpinned images and root users.
@@ -99,6 +122,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       return EXIT_OK;
     }
     if (command === 'pin') return await pin(rest, io);
+    if (command === 'cluster') return await cluster(rest, io);
     if (command !== 'scan') throw new UsageError(`unknown command "${command}"`);
     return await scan(rest, io);
   } catch (error) {
@@ -310,6 +334,75 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
   io.stdout(`${summary}\n`);
   if (plan.failures.length > 0) return EXIT_ERROR;
   return values.check && plan.unpinned + plan.stale > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+async function cluster(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseOptions(args, {
+    kubeconfig: { type: 'string', multiple: true, default: [] },
+    context: { type: 'string' },
+    namespace: { type: 'string', multiple: true, default: [] },
+    format: { type: 'string', default: 'table' },
+    output: { type: 'string', short: 'o' },
+    sla: { type: 'string' },
+    'from-published': { type: 'boolean', default: false },
+    state: { type: 'string' },
+    'fail-on-breach': { type: 'boolean', default: false },
+    trivy: { type: 'string' },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) {
+    io.stdout(CLUSTER_USAGE);
+    return EXIT_OK;
+  }
+  const format = values.format;
+  if (!['table', 'json', 'csv', 'sarif', 'markdown'].includes(format)) throw new UsageError(`--format must be table, json, csv, sarif or markdown, not "${format}"`);
+  const { parseSla, DEFAULT_SLA, DeadlineState } = await import('../core/cluster/deadlines.js');
+  let sla = DEFAULT_SLA;
+  try {
+    if (values.sla !== undefined) sla = parseSla(values.sla);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
+  const { scanCluster } = await import('../core/cluster/scanCluster.js');
+  const { ClusterUnavailable } = await import('../core/cluster/inventory.js');
+  const reports = await import('../core/cluster/report.js');
+  const scanner = await createScanner({ ...(values.trivy !== undefined && { trivyPath: values.trivy }), ...(concurrency !== undefined && { concurrency }), cache: true, settings: {} }, io);
+  const stateFile = values.state ?? path.join(path.dirname(cacheFile()), 'deadlines.json');
+  let report;
+  try {
+    report = await scanCluster({
+      scanner,
+      state: new DeadlineState(stateFile),
+      sla,
+      ...(values['from-published'] && { fromPublished: true }),
+      ...(values.kubeconfig.length > 0 && { kubeconfig: values.kubeconfig }),
+      ...(values.context !== undefined && { context: values.context }),
+      ...(values.namespace.length > 0 && { namespaces: values.namespace }),
+    });
+  } catch (error) {
+    if (error instanceof ClusterUnavailable) {
+      io.stderr(`shipshape: ${error.message}\n`);
+      return EXIT_ERROR;
+    }
+    throw error;
+  }
+  const unusable = [...report.outcomes.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
+  if (unusable && !unusable.ok) {
+    io.stderr(`shipshape: ${unusable.failure.message}\n`);
+    return EXIT_ERROR;
+  }
+  const rendered =
+    format === 'json' ? `${JSON.stringify(reports.toClusterJson(report), null, 2)}\n`
+    : format === 'csv' ? reports.toClusterCsv(report)
+    : format === 'sarif' ? `${JSON.stringify(reports.toClusterSarif(report, VERSION), null, 2)}\n`
+    : format === 'markdown' ? reports.toClusterMarkdown(report)
+    : reports.toClusterTable(report);
+  if (values.output !== undefined) await writeAtomically(values.output, rendered);
+  else io.stdout(rendered);
+  for (const error of report.errors) io.stderr(`shipshape: ${error.namespace ? `namespace ${error.namespace}` : error.image}: ${error.message}\n`);
+  return values['fail-on-breach'] && report.findings.some((f) => f.breached) ? EXIT_FINDINGS : EXIT_OK;
 }
 
 function short(digest: string): string {

@@ -1,0 +1,80 @@
+// Remediation deadlines: days per severity, counted from when a vulnerability was first seen in
+// an image (kept in a small state file, so it does not restart each run) or from its publication.
+
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
+
+export type Sla = Readonly<Record<TrivySeverity, number>>;
+export const DEFAULT_SLA: Sla = { CRITICAL: 7, HIGH: 30, MEDIUM: 90, LOW: 180, UNKNOWN: 180 };
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FORMAT = 1;
+
+/** `CRITICAL=3,HIGH=14` over the defaults; throws with a message naming what is wrong. */
+export function parseSla(text: string, base: Sla = DEFAULT_SLA): Sla {
+  const sla: Record<TrivySeverity, number> = { ...base };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z]+)=(\d+)$/.exec(part);
+    const severity = match?.[1]?.toUpperCase();
+    if (!match || !(TRIVY_SEVERITIES as readonly string[]).includes(severity!)) {
+      throw new Error(`--sla expects SEVERITY=DAYS[,…] with severities ${TRIVY_SEVERITIES.join(', ')}, not "${part}"`);
+    }
+    sla[severity as TrivySeverity] = Number(match[2]);
+  }
+  return sla;
+}
+
+export class DeadlineState {
+  private seen = new Map<string, string>();
+  private dirty = false;
+
+  constructor(private readonly file: string | undefined, private readonly logger: Logger = silentLogger) {}
+
+  async load(): Promise<void> {
+    if (!this.file) return;
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const data = JSON.parse(text) as { format?: unknown; firstSeen?: unknown };
+      if (data.format !== FORMAT || typeof data.firstSeen !== 'object' || data.firstSeen === null) throw new Error('not a Shipshape deadline state');
+      for (const [key, value] of Object.entries(data.firstSeen)) if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) this.seen.set(key, value);
+    } catch (error) {
+      this.logger.warn(`ignoring the deadline state ${this.file}: ${(error as Error).message}; first-seen dates start again from now`);
+    }
+  }
+
+  /** When this vulnerability was first seen in this image; now, the first time it is asked. */
+  firstSeen(image: string, vulnerability: string, now: Date): Date {
+    const key = `${image}|${vulnerability}`;
+    const known = this.seen.get(key);
+    if (known) return new Date(known);
+    this.seen.set(key, now.toISOString());
+    this.dirty = true;
+    return now;
+  }
+
+  /** Writes the state atomically (a temporary file renamed over it). */
+  async save(): Promise<void> {
+    if (!this.file || !this.dirty) return;
+    const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      await fs.writeFile(temporary, JSON.stringify({ format: FORMAT, firstSeen: Object.fromEntries(this.seen) }));
+      await fs.rename(temporary, this.file);
+      this.dirty = false;
+    } catch (error) {
+      await fs.rm(temporary, { force: true });
+      this.logger.warn(`could not write the deadline state ${this.file}: ${(error as Error).message}`);
+    }
+  }
+}
+
+export function deadlineOf(start: Date, severity: TrivySeverity, sla: Sla): Date {
+  return new Date(start.getTime() + sla[severity] * DAY_MS);
+}

@@ -1,0 +1,251 @@
+// What runs in a cluster: every container's image across namespaces, paired with the digest the
+// kubelet reports (status imageID), deduplicated by digest and mapped back to its workloads.
+// @kubernetes/client-node is loaded on first use.
+
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { parseReference } from '../reference.js';
+
+export interface Workload {
+  readonly namespace: string;
+  /** The controlling owner: Deployment, StatefulSet, DaemonSet, CronJob, Job, … or Pod for bare pods. */
+  readonly kind: string;
+  readonly name: string;
+  readonly pod: string;
+  readonly container: string;
+  readonly containerType: 'containers' | 'initContainers' | 'ephemeralContainers';
+}
+
+export interface RunningImage {
+  /** What to scan: `repository@digest` when the kubelet reported a digest, else the spec image. */
+  readonly reference: string;
+  readonly digest?: string;
+  /** The images as written in the pod specs (several tags may share one digest). */
+  readonly specImages: readonly string[];
+  readonly workloads: readonly Workload[];
+}
+
+export interface ClusterError {
+  readonly namespace?: string;
+  readonly message: string;
+}
+
+export interface Inventory {
+  readonly context: string;
+  readonly server: string;
+  readonly images: RunningImage[];
+  readonly pods: number;
+  /** Namespaces that could not be read (403, …); the rest was read. */
+  readonly errors: ClusterError[];
+}
+
+export interface ClusterOptions {
+  /** kubeconfig files (several, like KUBECONFIG); default: $KUBECONFIG or ~/.kube/config. */
+  readonly kubeconfig?: readonly string[];
+  readonly context?: string;
+  /** Only these namespaces; all when absent. */
+  readonly namespaces?: readonly string[];
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+}
+
+/** The run itself failed: no cluster, a bad kubeconfig, expired credentials. One message, with what to do. */
+export class ClusterUnavailable extends Error {}
+
+interface PodLike {
+  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] };
+  spec?: Partial<Record<Workload['containerType'], { name?: string; image?: string }[]>>;
+  status?: {
+    containerStatuses?: { name?: string; image?: string; imageID?: string }[];
+    initContainerStatuses?: { name?: string; image?: string; imageID?: string }[];
+    ephemeralContainerStatuses?: { name?: string; image?: string; imageID?: string }[];
+  };
+}
+
+const STATUS_FIELD = {
+  containers: 'containerStatuses',
+  initContainers: 'initContainerStatuses',
+  ephemeralContainers: 'ephemeralContainerStatuses',
+} as const;
+const MAX_RESTARTS = 3;
+
+/** `docker-pullable://nginx@sha256:…`, `docker.io/library/nginx@sha256:…` → repository and digest. */
+export function parseImageId(imageId: string | undefined): { repository?: string; digest: string } | undefined {
+  if (!imageId) return undefined;
+  const text = imageId.replace(/^[a-z-]+:\/\//, '');
+  const match = /^(?:(.+)@)?(sha256:[a-f0-9]{64})$/.exec(text);
+  if (!match) return undefined;
+  return { digest: match[2]!, ...(match[1] !== undefined && { repository: match[1] }) };
+}
+
+/** The controlling workload of a pod, without extra API calls (ReplicaSet and Job names carry their owner's). */
+export function ownerOf(pod: PodLike): { kind: string; name: string } {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner?.kind || !owner.name) return { kind: 'Pod', name: pod.metadata?.name ?? '' };
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+  // CronJobs name their Jobs <cronjob>-<scheduled minutes since the epoch>.
+  const cron = /^(.+)-\d{8,10}$/.exec(owner.name);
+  if (owner.kind === 'Job' && cron) return { kind: 'CronJob', name: cron[1]! };
+  return { kind: owner.kind, name: owner.name };
+}
+
+/** Adds one pod's containers to the images, keyed by digest (or by spec image when none is known). */
+export function collectPod(pod: PodLike, images: Map<string, { reference: string; digest?: string; specImages: Set<string>; workloads: Workload[] }>): void {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const owner = ownerOf(pod);
+  for (const containerType of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
+    const statuses = pod.status?.[STATUS_FIELD[containerType]] ?? [];
+    for (const container of pod.spec?.[containerType] ?? []) {
+      if (!container.image) continue;
+      const status = statuses.find((s) => s.name === container.name);
+      const id = parseImageId(status?.imageID);
+      let reference = container.image;
+      if (id) {
+        // The repository the kubelet pulled from, else the spec's, without its tag.
+        const parsed = parseReference(id.repository ?? container.image);
+        const repository = parsed.ok ? parsed.reference.name : (id.repository ?? container.image).replace(/[:@].*$/, '');
+        reference = `${repository}@${id.digest}`;
+      }
+      const key = id?.digest ?? `ref:${container.image}`;
+      let entry = images.get(key);
+      if (!entry) {
+        entry = { reference, ...(id && { digest: id.digest }), specImages: new Set(), workloads: [] };
+        images.set(key, entry);
+      }
+      entry.specImages.add(container.image);
+      entry.workloads.push({ namespace, kind: owner.kind, name: owner.name, pod: pod.metadata?.name ?? '', container: container.name ?? '', containerType });
+    }
+  }
+}
+
+type K8s = typeof import('@kubernetes/client-node');
+let k8sModule: Promise<K8s> | undefined;
+function loadK8s(): Promise<K8s> {
+  k8sModule ??= import('@kubernetes/client-node');
+  return k8sModule;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // not JSON
+    }
+  }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if (cause?.code) return cause.code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads every pod the credentials may list, page by page, and gathers their images. */
+export async function readCluster(options: ClusterOptions = {}): Promise<Inventory> {
+  const logger = options.logger ?? silentLogger;
+  const k8s = await loadK8s();
+  const config = new k8s.KubeConfig();
+  try {
+    if (options.kubeconfig && options.kubeconfig.length > 0) {
+      config.loadFromFile(options.kubeconfig[0]!);
+      for (const extra of options.kubeconfig.slice(1)) {
+        const other = new k8s.KubeConfig();
+        other.loadFromFile(extra);
+        config.mergeConfig(other);
+      }
+    } else {
+      config.loadFromDefault();
+    }
+  } catch (error) {
+    throw new ClusterUnavailable(`Could not read the kubeconfig (${messageOf(error)}). Point --kubeconfig (or shipshape.cluster.kubeconfig) at a valid file.`);
+  }
+  if (options.context) {
+    if (!config.getContexts().some((c) => c.name === options.context)) {
+      throw new ClusterUnavailable(`The kubeconfig has no context "${options.context}"; it has: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}.`);
+    }
+    config.setCurrentContext(options.context);
+  }
+  const context = config.getCurrentContext();
+  const server = config.getCurrentCluster()?.server ?? '';
+  if (!server) throw new ClusterUnavailable(`The kubeconfig's context "${context}" names no cluster server.`);
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const images = new Map<string, { reference: string; digest?: string; specImages: Set<string>; workloads: Workload[] }>();
+  const errors: ClusterError[] = [];
+  let pods = 0;
+
+  const listAll = async (list: (page: { limit: number; _continue?: string }) => Promise<{ items: PodLike[]; metadata?: { _continue?: string } }>, namespace?: string) => {
+    for (let restart = 0; ; restart++) {
+      const seen = new Map<string, PodLike>();
+      let token: string | undefined;
+      try {
+        do {
+          options.signal?.throwIfAborted();
+          const page = await list({ limit: options.pageSize ?? 500, ...(token && { _continue: token }) });
+          for (const pod of page.items) seen.set(pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
+          token = page.metadata?._continue || undefined;
+        } while (token);
+      } catch (error) {
+        // The continue token expired (410): the list starts again, as kubectl does.
+        if (statusOf(error) === 410 && restart < MAX_RESTARTS) {
+          logger.info(`the pod listing${namespace ? ` of ${namespace}` : ''} expired midway; starting it again`);
+          continue;
+        }
+        throw error;
+      }
+      for (const pod of seen.values()) collectPod(pod, images);
+      pods += seen.size;
+      return;
+    }
+  };
+
+  try {
+    if (options.namespaces && options.namespaces.length > 0) {
+      for (const namespace of options.namespaces) {
+        try {
+          await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
+        } catch (error) {
+          if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
+          errors.push({ namespace, message: messageOf(error) });
+        }
+      }
+    } else {
+      try {
+        await listAll((page) => core.listPodForAllNamespaces(page) as never);
+      } catch (error) {
+        if (statusOf(error) !== 403) throw error;
+        // No cluster-wide right: every namespace the credentials can read, one by one.
+        logger.info(`cannot list pods cluster-wide (${messageOf(error)}); listing namespace by namespace`);
+        const namespaces = await core.listNamespace();
+        for (const namespace of namespaces.items.map((n) => n.metadata?.name).filter((n): n is string => !!n)) {
+          try {
+            await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
+          } catch (inner) {
+            if (statusOf(inner) !== 403) throw inner;
+            errors.push({ namespace, message: messageOf(inner) });
+          }
+        }
+      }
+    }
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const status = statusOf(error);
+    if (status === 401) throw new ClusterUnavailable(`The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`);
+    if (status === 403) throw new ClusterUnavailable(`The credentials of context "${context}" may not list pods or namespaces (403): ${messageOf(error)}`);
+    throw new ClusterUnavailable(`Could not reach the cluster ${server} (context "${context}"): ${messageOf(error)}. Check that it is running and that your kubeconfig points at it.`);
+  }
+  return {
+    context,
+    server,
+    pods,
+    errors,
+    images: [...images.values()].map((e) => ({ reference: e.reference, ...(e.digest && { digest: e.digest }), specImages: [...e.specImages].sort(), workloads: e.workloads })),
+  };
+}

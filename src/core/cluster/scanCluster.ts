@@ -1,0 +1,46 @@
+// A cluster scan: read what runs, scan each distinct image once, and date every finding.
+
+import type { Logger } from '../logger.js';
+import type { Scanner } from '../trivy/scanner.js';
+import type { ScanOutcome } from '../trivy/types.js';
+import type { DeadlineState, Sla } from './deadlines.js';
+import { clusterFindings, type ClusterFinding } from './findings.js';
+import { readCluster, type ClusterError, type ClusterOptions, type RunningImage } from './inventory.js';
+
+export interface ClusterReport {
+  readonly context: string;
+  readonly server: string;
+  readonly generatedAt: string;
+  readonly pods: number;
+  readonly images: readonly RunningImage[];
+  /** Scan outcome by image reference. */
+  readonly outcomes: ReadonlyMap<string, ScanOutcome>;
+  readonly findings: readonly ClusterFinding[];
+  /** Namespaces that could not be read, and images that could not be scanned. */
+  readonly errors: readonly (ClusterError & { readonly image?: string })[];
+  readonly sla: Sla;
+}
+
+export interface ClusterScanOptions extends ClusterOptions {
+  readonly scanner: Scanner;
+  readonly state: DeadlineState;
+  readonly sla: Sla;
+  readonly now?: Date;
+  readonly fromPublished?: boolean;
+  readonly logger?: Logger;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export async function scanCluster(options: ClusterScanOptions): Promise<ClusterReport> {
+  const inventory = await readCluster(options);
+  await options.state.load();
+  const outcomes = await options.scanner.scanAll(inventory.images.map((i) => ({ reference: i.reference })), options.signal, options.onProgress);
+  const errors: (ClusterError & { image?: string })[] = [...inventory.errors];
+  for (const [reference, outcome] of outcomes) {
+    if (!outcome.ok) errors.push({ image: reference, message: outcome.failure.message });
+  }
+  const now = options.now ?? new Date();
+  const findings = clusterFindings(inventory.images, outcomes, { sla: options.sla, state: options.state, now, ...(options.fromPublished && { fromPublished: true }) });
+  await options.state.save();
+  return { context: inventory.context, server: inventory.server, generatedAt: now.toISOString(), pods: inventory.pods, images: inventory.images, outcomes, findings, errors, sla: options.sla };
+}
