@@ -10,6 +10,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../src/core/index.js';
 import { IncrementalYaml } from '../src/core/yamlAnalysis.js';
+import { clusterBenchmark } from './cluster.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
 
@@ -122,6 +123,7 @@ for (const c of cases) {
 async function editorAndScanBenchmarks(): Promise<void> {
 await scanBenchmark();
 await registryBenchmark();
+await clusterBenchmark();
 
 // The activation bundle: its size against the two parsers it cannot do without, and the cost of
 // loading and activating it, measured inside a real VS Code (code-server) by test/e2e.
