@@ -56,6 +56,7 @@ Options:
   --from-published           count deadlines from the vulnerability's publication, not from first seen
   --state FILE               where first-seen dates are kept (default ~/.cache/shipshape/deadlines.json)
   --fail-on-breach           exit 1 when a deadline has passed
+  --use-operator-reports     use the Trivy Operator's VulnerabilityReports where it has scanned an image
   --trivy PATH               the Trivy binary; --concurrency N images at once (default 4)
 
 Exit status: 0 done, 1 a deadline has passed (with --fail-on-breach), 2 the run failed (bad
@@ -347,6 +348,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
     'from-published': { type: 'boolean', default: false },
     state: { type: 'string' },
     'fail-on-breach': { type: 'boolean', default: false },
+    'use-operator-reports': { type: 'boolean', default: false },
     trivy: { type: 'string' },
     concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -377,6 +379,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
       state: new DeadlineState(stateFile),
       sla,
       ...(values['from-published'] && { fromPublished: true }),
+      ...(values['use-operator-reports'] && { useOperatorReports: true }),
       ...(values.kubeconfig.length > 0 && { kubeconfig: values.kubeconfig }),
       ...(values.context !== undefined && { context: values.context }),
       ...(values.namespace.length > 0 && { namespaces: values.namespace }),

@@ -127,12 +127,12 @@ function loadK8s(): Promise<K8s> {
   return k8sModule;
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
   return typeof code === 'number' ? code : undefined;
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   const body = (error as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {
@@ -148,9 +148,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads every pod the credentials may list, page by page, and gathers their images. */
-export async function readCluster(options: ClusterOptions = {}): Promise<Inventory> {
-  const logger = options.logger ?? silentLogger;
+/** The kubeconfig as the options name it, with the chosen context current. */
+export async function loadKubeConfig(options: ClusterOptions): Promise<{ k8s: K8s; config: InstanceType<K8s['KubeConfig']>; context: string; server: string }> {
   const k8s = await loadK8s();
   const config = new k8s.KubeConfig();
   try {
@@ -176,6 +175,13 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
   const context = config.getCurrentContext();
   const server = config.getCurrentCluster()?.server ?? '';
   if (!server) throw new ClusterUnavailable(`The kubeconfig's context "${context}" names no cluster server.`);
+  return { k8s, config, context, server };
+}
+
+/** Reads every pod the credentials may list, page by page, and gathers their images. */
+export async function readCluster(options: ClusterOptions = {}): Promise<Inventory> {
+  const logger = options.logger ?? silentLogger;
+  const { k8s, config, context, server } = await loadKubeConfig(options);
   const core = config.makeApiClient(k8s.CoreV1Api);
   const images = new Map<string, { reference: string; digest?: string; specImages: Set<string>; workloads: Workload[] }>();
   const errors: ClusterError[] = [];

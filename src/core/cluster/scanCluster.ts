@@ -6,6 +6,7 @@ import type { ScanOutcome } from '../trivy/types.js';
 import type { DeadlineState, Sla } from './deadlines.js';
 import { clusterFindings, type ClusterFinding } from './findings.js';
 import { readCluster, type ClusterError, type ClusterOptions, type RunningImage } from './inventory.js';
+import { readOperatorReports } from './operator.js';
 
 export interface ClusterReport {
   readonly context: string;
@@ -27,6 +28,8 @@ export interface ClusterScanOptions extends ClusterOptions {
   readonly sla: Sla;
   readonly now?: Date;
   readonly fromPublished?: boolean;
+  /** Use the Trivy Operator's VulnerabilityReports for the images it has scanned. */
+  readonly useOperatorReports?: boolean;
   readonly logger?: Logger;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -34,8 +37,22 @@ export interface ClusterScanOptions extends ClusterOptions {
 export async function scanCluster(options: ClusterScanOptions): Promise<ClusterReport> {
   const inventory = await readCluster(options);
   await options.state.load();
-  const outcomes = await options.scanner.scanAll(inventory.images.map((i) => ({ reference: i.reference })), options.signal, options.onProgress);
   const errors: (ClusterError & { image?: string })[] = [...inventory.errors];
+  const fromOperator = new Map<string, ScanOutcome>();
+  if (options.useOperatorReports) {
+    const operator = await readOperatorReports(options);
+    if (operator.note) {
+      options.logger?.info(operator.note);
+      errors.push({ message: operator.note });
+    }
+    for (const image of inventory.images) {
+      const scan = image.digest ? operator.scans?.get(image.digest) : undefined;
+      if (scan) fromOperator.set(image.reference, { ok: true, scan: { ...scan, reference: image.reference } });
+    }
+  }
+  const toScan = inventory.images.filter((i) => !fromOperator.has(i.reference));
+  const scanned = await options.scanner.scanAll(toScan.map((i) => ({ reference: i.reference })), options.signal, options.onProgress);
+  const outcomes = new Map<string, ScanOutcome>([...fromOperator, ...scanned]);
   for (const [reference, outcome] of outcomes) {
     if (!outcome.ok) errors.push({ image: reference, message: outcome.failure.message });
   }
