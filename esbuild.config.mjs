@@ -16,7 +16,8 @@ const common = {
 
 await Promise.all([
   // The scanner is a bundle of its own, required the first time a scan is wanted.
-  esbuild.build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', './scannerModule.js'] }),
+  esbuild.build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', './scannerModule.js', './clusterModule.js'] }),
+  esbuild.build({ ...common, entryPoints: ['src/extension/clusterModule.ts'], outfile: 'dist/clusterModule.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['src/extension/scannerModule.ts'], outfile: 'dist/scannerModule.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);

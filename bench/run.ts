@@ -133,7 +133,7 @@ mkdirSync(benchDir, { recursive: true });
 const bundle = (entry: esbuild.BuildOptions) =>
   esbuild.buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
 // The same split as esbuild.config.mjs: the scanner is a bundle of its own, loaded on first use.
-bundle({ entryPoints: [path.join(REPO, 'src/extension/main.ts')], outfile: path.join(benchDir, 'extension.js'), external: ['vscode', './scannerModule.js'] });
+bundle({ entryPoints: [path.join(REPO, 'src/extension/main.ts')], outfile: path.join(benchDir, 'extension.js'), external: ['vscode', './scannerModule.js', './clusterModule.js'] });
 writeFileSync(path.join(benchDir, 'parsers-entry.js'), "exports.yaml = require('yaml'); exports.dockerfile = require('dockerfile-ast');\n");
 bundle({ entryPoints: [path.join(benchDir, 'parsers-entry.js')], outfile: path.join(benchDir, 'parsers.js'), nodePaths: [path.join(REPO, 'node_modules')] });
 const size = (file: string) => statSync(path.join(benchDir, file)).size;

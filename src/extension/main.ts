@@ -6,6 +6,7 @@ import { QuickFixes } from './codeActions.js';
 import { DiagnosticsController } from './diagnostics.js';
 import { PIN_ALL_COMMAND, PIN_COMMAND, PinController, UPDATE_DIGEST_COMMAND, type ImageLocation } from './pinning.js';
 import { loadNetworkModule, ScanController } from './scanning.js';
+import { ClusterView } from './cluster.js';
 
 const SELECTOR: vscode.DocumentSelector = [
   { language: 'dockerfile' },
@@ -17,6 +18,8 @@ const SELECTOR: vscode.DocumentSelector = [
 export interface ShipshapeApi {
   /** How long activate() took, in milliseconds (module loading not included). */
   readonly activationMs: number;
+  /** The last cluster report's images and findings (for tests and other extensions). */
+  clusterReport(): { context: string; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ShipshapeApi {
@@ -25,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const diagnostics = new DiagnosticsController(log);
   const scans = new ScanController(context.globalStorageUri, log, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
   const pins = new PinController(log, (document) => diagnostics.resultOf(document), loadNetworkModule);
+  const cluster = new ClusterView(context.globalStorageUri, log, scans);
   diagnostics.listen({
     analysed: (document, result, why) => scans.analysed(document, result, why),
     edited: (event) => {
@@ -42,6 +46,10 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     diagnostics,
     scans,
     pins,
+    cluster,
+    vscode.window.registerTreeDataProvider('shipshape.cluster', cluster),
+    vscode.commands.registerCommand('shipshape.scanCluster', () => cluster.scan()),
+    vscode.commands.registerCommand('shipshape.exportClusterReport', () => cluster.export()),
     vscode.commands.registerCommand(PIN_COMMAND, (location: ImageLocation) => pins.pinImage(location)),
     vscode.commands.registerCommand(UPDATE_DIGEST_COMMAND, (location: ImageLocation) => pins.updateDigest(location)),
     vscode.commands.registerCommand(PIN_ALL_COMMAND, async (uri?: string) => {
@@ -90,7 +98,17 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   for (const document of vscode.workspace.textDocuments) diagnostics.open(document);
   const activationMs = performance.now() - started;
   log.info(`Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`);
-  return { activationMs };
+  return {
+    activationMs,
+    clusterReport: () => {
+      const report = cluster.report();
+      return report && {
+        context: report.context,
+        images: report.images.map((i) => i.reference),
+        findings: report.findings.map((f) => ({ id: f.id, severity: f.severity, image: f.image, breached: f.breached })),
+      };
+    },
+  };
 }
 
 export function deactivate(): void {}

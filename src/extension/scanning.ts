@@ -110,7 +110,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     return loadNetworkModule();
   }
 
-  private getScanner(): Promise<Scanner> {
+  /** The scanner (Trivy, cache, concurrency) the cluster view shares. */
+  getScanner(): Promise<Scanner> {
     this.scanner ??= this.load().then((m) => {
       const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
       this.log.info(`scanner ready (cache ${cacheFile}, concurrency ${this.config.concurrency})`);

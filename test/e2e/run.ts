@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, startRegistry, type Registry } from '../registry/harness.js';
+import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../k8s/apiServer.js';
 import {
   buildExtension,
   bundleSuite,
@@ -54,7 +55,7 @@ const log = (message: string): void => console.log(`[e2e] ${message}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything that must be stopped or removed, whatever happens. */
-const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry } = {};
+const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry; apiServer?: ApiServer } = {};
 let cleaning: Promise<void> | undefined;
 
 async function main(): Promise<number> {
@@ -128,6 +129,10 @@ async function main(): Promise<number> {
     env['SHIPSHAPE_E2E_REGISTRY'] = registry.host;
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
     env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
+    // A Kubernetes API server for the cluster view, with a few dozen generated pods.
+    const apiServer = await startApiServer({ pods: generatePods({ count: 24, distinctImages: 5, namespaces: ['shop', 'payments'], seed: 'e2e' }) });
+    running.apiServer = apiServer;
+    env['SHIPSHAPE_E2E_KUBECONFIG'] = writeKubeconfig(apiServer);
   }
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
@@ -311,9 +316,10 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp, registry } = running;
+    const { browser, server, tmp, registry, apiServer } = running;
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
+    if (apiServer) await apiServer.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;
       const alive = (): boolean => {

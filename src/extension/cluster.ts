@@ -1,0 +1,192 @@
+// The cluster view: "Shipshape: Scan Cluster" reads the images running in a cluster, scans each
+// once (sharing the editor's scanner and cache) and shows them by severity, with deadlines.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ClusterFinding } from '../core/cluster/findings.js';
+import type { ClusterReport } from '../core/cluster/scanCluster.js';
+import { TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
+import type { ScanController } from './scanning.js';
+
+type ClusterModule = typeof import('./clusterModule.js');
+let clusterModule: Promise<ClusterModule> | undefined;
+/** Loads dist/clusterModule.js (the Kubernetes client) the first time a cluster is scanned. */
+function loadClusterModule(): Promise<ClusterModule> {
+  clusterModule ??= import('./clusterModule.js');
+  return clusterModule;
+}
+
+type Node =
+  | { readonly type: 'cluster'; readonly report: ClusterReport }
+  | { readonly type: 'severity'; readonly severity: TrivySeverity; readonly findings: readonly ClusterFinding[] }
+  | { readonly type: 'image'; readonly image: string; readonly findings: readonly ClusterFinding[] }
+  | { readonly type: 'finding'; readonly finding: ClusterFinding }
+  | { readonly type: 'errors'; readonly report: ClusterReport };
+
+export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private current: ClusterReport | undefined;
+
+  constructor(
+    private readonly storage: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly scans: ScanController,
+  ) {}
+
+  /** The last report (for export and tests). */
+  report(): ClusterReport | undefined {
+    return this.current;
+  }
+
+  async scan(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage('Shipshape reads your kubeconfig and runs Trivy to scan a cluster, which an untrusted workspace does not allow. Trust the workspace first.');
+      return;
+    }
+    const network = await loadClusterModule();
+    const settings = vscode.workspace.getConfiguration('shipshape');
+    const kubeconfig = settings.get<string>('cluster.kubeconfig')?.trim();
+    const options = { ...(kubeconfig && { kubeconfig: kubeconfig.split(path.delimiter) }) };
+    let context = settings.get<string>('cluster.context')?.trim() || undefined;
+    if (!context) {
+      try {
+        const { config } = await network.loadKubeConfig(options);
+        const contexts = config.getContexts().map((c) => c.name);
+        if (contexts.length > 1) {
+          context = await vscode.window.showQuickPick(contexts, { title: 'Shipshape: scan which cluster?', placeHolder: config.getCurrentContext() });
+          if (!context) return;
+        }
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+    }
+    const namespaces = (settings.get<unknown[]>('cluster.namespaces') ?? []).filter((n): n is string => typeof n === 'string' && n !== '');
+    let sla = network.DEFAULT_SLA;
+    try {
+      sla = network.parseSla(settings.get<string>('cluster.sla') ?? '');
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Shipshape: shipshape.cluster.sla: ${(error as Error).message}; using the defaults.`);
+    }
+    const scanner = await this.scans.getScanner();
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the cluster', cancellable: true }, async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      progress.report({ message: 'listing pods…' });
+      try {
+        this.current = await network.scanCluster({
+          ...options,
+          ...(context && { context }),
+          ...(namespaces.length > 0 && { namespaces }),
+          scanner,
+          state: new network.DeadlineState(vscode.Uri.joinPath(this.storage, 'deadlines.json').fsPath, this.log),
+          sla,
+          signal: controller.signal,
+          logger: this.log,
+          onProgress: (done, total) => progress.report({ message: `${done} of ${total} images scanned` }),
+        });
+      } catch (error) {
+        if (!controller.signal.aborted) this.fail(error);
+        return;
+      }
+      const report = this.current;
+      const breached = report.findings.filter((f) => f.breached).length;
+      this.log.info(`cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors`);
+      this.changed.fire(undefined);
+      void vscode.commands.executeCommand('shipshape.cluster.focus');
+    });
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.error(message);
+    void vscode.window.showErrorMessage(`Shipshape: ${message}`, 'Show Log').then((choice) => {
+      if (choice) this.log.show();
+    });
+  }
+
+  async export(): Promise<void> {
+    const report = this.current;
+    if (!report) {
+      void vscode.window.showInformationMessage('Shipshape: scan a cluster first.');
+      return;
+    }
+    const target = await vscode.window.showSaveDialog({
+      filters: { CSV: ['csv'], JSON: ['json'], SARIF: ['sarif'], Markdown: ['md'] },
+      defaultUri: vscode.Uri.file(`shipshape-${report.context}.csv`),
+    });
+    if (!target) return;
+    const network = await loadClusterModule();
+    const ext = path.extname(target.path).toLowerCase();
+    const text = ext === '.json' ? JSON.stringify(network.toClusterJson(report), null, 2)
+      : ext === '.sarif' ? JSON.stringify(network.toClusterSarif(report, '0.1.0'), null, 2)
+      : ext === '.md' ? network.toClusterMarkdown(report)
+      : network.toClusterCsv(report);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  }
+
+  getChildren(node?: Node): Node[] {
+    const report = this.current;
+    if (!report) return [];
+    if (!node) return [{ type: 'cluster', report }];
+    if (node.type === 'cluster') {
+      const groups: Node[] = TRIVY_SEVERITIES.map((severity) => ({ type: 'severity' as const, severity, findings: report.findings.filter((f) => f.severity === severity) })).filter((g) => g.findings.length > 0);
+      if (report.errors.length > 0) groups.push({ type: 'errors', report });
+      return groups;
+    }
+    if (node.type === 'severity') {
+      const byImage = new Map<string, ClusterFinding[]>();
+      for (const f of node.findings) byImage.set(f.image, [...(byImage.get(f.image) ?? []), f]);
+      return [...byImage.entries()].map(([image, findings]) => ({ type: 'image' as const, image, findings }));
+    }
+    if (node.type === 'image') return node.findings.map((finding) => ({ type: 'finding' as const, finding }));
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.type) {
+      case 'cluster': {
+        const item = new vscode.TreeItem(node.report.context, vscode.TreeItemCollapsibleState.Expanded);
+        const breached = node.report.findings.filter((f) => f.breached).length;
+        item.description = `${node.report.images.length} images · ${node.report.findings.length} findings · ${breached} past deadline`;
+        item.tooltip = `${node.report.server}\n${node.report.pods} pods, scanned ${node.report.generatedAt}`;
+        item.iconPath = new vscode.ThemeIcon('server');
+        return item;
+      }
+      case 'severity': {
+        const item = new vscode.TreeItem(node.severity, node.severity === 'CRITICAL' || node.severity === 'HIGH' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${node.findings.length} findings in ${new Set(node.findings.map((f) => f.image)).size} images`;
+        item.iconPath = new vscode.ThemeIcon(node.severity === 'CRITICAL' ? 'error' : node.severity === 'HIGH' ? 'warning' : 'info');
+        return item;
+      }
+      case 'image': {
+        const item = new vscode.TreeItem(node.image, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = node.findings[0]?.workloads.join(', ') ?? '';
+        item.iconPath = new vscode.ThemeIcon('package');
+        return item;
+      }
+      case 'finding': {
+        const f = node.finding;
+        const item = new vscode.TreeItem(`${f.id}  ${f.package} ${f.installed}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `${f.fixed.length > 0 ? `fixed in ${f.fixed.join(', ')}` : 'no fix'} · due ${f.deadline.slice(0, 10)}${f.breached ? ' · BREACHED' : ''}`;
+        item.tooltip = `${f.title ?? f.id}\nImage: ${f.image}\nFirst seen ${f.firstSeen.slice(0, 10)}, deadline ${f.deadline.slice(0, 10)}\nRuns in ${f.workloads.join(', ')}`;
+        item.iconPath = new vscode.ThemeIcon(f.breached ? 'flame' : 'circle-outline', f.breached ? new vscode.ThemeColor('errorForeground') : undefined);
+        if (f.url && /^https:\/\//.test(f.url)) item.command = { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.parse(f.url)] };
+        item.contextValue = 'finding';
+        return item;
+      }
+      case 'errors': {
+        const item = new vscode.TreeItem('Not scanned', vscode.TreeItemCollapsibleState.None);
+        item.description = `${node.report.errors.length}`;
+        item.tooltip = node.report.errors.map((e) => `${e.image ?? e.namespace ?? ''}: ${e.message}`).join('\n');
+        item.iconPath = new vscode.ThemeIcon('warning');
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
