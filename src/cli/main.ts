@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeAtomically } from '../core/atomicFile.js';
 import { ScanCache, DEFAULT_TTL_MS } from '../core/trivy/cache.js';
 import { Scanner } from '../core/trivy/scanner.js';
 import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from '../core/trivy/types.js';
@@ -488,15 +489,3 @@ async function createScanner(scan: NonNullable<ScanArgs['scan']>, io: Io): Promi
   });
 }
 
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  // A file that is replaced keeps its permissions.
-  const mode = await fs.stat(file).then((s) => s.mode & 0o7777, () => undefined);
-  try {
-    await fs.writeFile(temporary, content, mode === undefined ? {} : { mode });
-    await fs.rename(temporary, file);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}

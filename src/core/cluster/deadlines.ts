@@ -2,7 +2,7 @@
 // an image (kept in a small state file, so it does not restart each run) or from its publication.
 
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { writeAtomically } from '../atomicFile.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
@@ -62,14 +62,10 @@ export class DeadlineState {
   /** Writes the state atomically (a temporary file renamed over it). */
   async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
-    const temporary = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await fs.writeFile(temporary, JSON.stringify({ format: FORMAT, firstSeen: Object.fromEntries(this.seen) }));
-      await fs.rename(temporary, this.file);
+      await writeAtomically(this.file, JSON.stringify({ format: FORMAT, firstSeen: Object.fromEntries(this.seen) }));
       this.dirty = false;
     } catch (error) {
-      await fs.rm(temporary, { force: true });
       this.logger.warn(`could not write the deadline state ${this.file}: ${(error as Error).message}`);
     }
   }

@@ -2,7 +2,7 @@
 // digest (the scan of that content). A JSON file replaced atomically; a damaged file is ignored.
 
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { writeAtomically } from '../atomicFile.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { ImageScan } from './types.js';
@@ -92,13 +92,9 @@ export class ScanCache {
     const file = this.file;
     const data: CacheFile = { format: FORMAT, references: newest(this.references, this.ttlMs, this.now()), digests: newest(this.digests, this.ttlMs, this.now()) };
     this.saving = this.saving.then(async () => {
-      const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
-        await fs.mkdir(path.dirname(file), { recursive: true });
-        await fs.writeFile(temporary, JSON.stringify(data));
-        await fs.rename(temporary, file);
+        await writeAtomically(file, JSON.stringify(data));
       } catch (error) {
-        await fs.rm(temporary, { force: true });
         this.logger.warn(`could not write the scan cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
