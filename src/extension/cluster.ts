@@ -19,6 +19,8 @@ function loadClusterModule(): Promise<ClusterModule> {
 type Node =
   | { readonly type: 'cluster'; readonly report: ClusterReport }
   | { readonly type: 'severity'; readonly severity: TrivySeverity; readonly findings: readonly ClusterFinding[] }
+  | { readonly type: 'namespace'; readonly namespace: string; readonly findings: readonly ClusterFinding[] }
+  | { readonly type: 'workloads'; readonly workloads: readonly string[] }
   | { readonly type: 'image'; readonly image: string; readonly findings: readonly ClusterFinding[] }
   | { readonly type: 'finding'; readonly finding: ClusterFinding }
   | { readonly type: 'errors'; readonly report: ClusterReport };
@@ -33,6 +35,20 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     private readonly log: vscode.LogOutputChannel,
     private readonly scans: ScanController,
   ) {}
+
+  /** The tree as labels, depth first (for tests): `[depth, label, description]`. */
+  outline(): [number, string, string][] {
+    const rows: [number, string, string][] = [];
+    const walk = (nodes: Node[], depth: number) => {
+      for (const node of nodes) {
+        const item = this.getTreeItem(node);
+        rows.push([depth, typeof item.label === 'string' ? item.label : item.label?.label ?? '', typeof item.description === 'string' ? item.description : '']);
+        walk(this.getChildren(node), depth + 1);
+      }
+    };
+    walk(this.getChildren(), 0);
+    return rows;
+  }
 
   /** The last report (for export and tests). */
   report(): ClusterReport | undefined {
@@ -106,6 +122,11 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     });
   }
 
+  /** Redraws the tree (grouping changed). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
   async export(): Promise<void> {
     const report = this.current;
     if (!report) {
@@ -131,16 +152,22 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (!report) return [];
     if (!node) return [{ type: 'cluster', report }];
     if (node.type === 'cluster') {
-      const groups: Node[] = TRIVY_SEVERITIES.map((severity) => ({ type: 'severity' as const, severity, findings: report.findings.filter((f) => f.severity === severity) })).filter((g) => g.findings.length > 0);
+      const byNamespace = vscode.workspace.getConfiguration('shipshape').get<string>('cluster.groupBy') === 'namespace';
+      const groups: Node[] = byNamespace
+        ? [...new Set(report.findings.flatMap((f) => f.namespaces))].sort().map((namespace) => ({ type: 'namespace' as const, namespace, findings: report.findings.filter((f) => f.namespaces.includes(namespace)) }))
+        : TRIVY_SEVERITIES.map((severity) => ({ type: 'severity' as const, severity, findings: report.findings.filter((f) => f.severity === severity) })).filter((g) => g.findings.length > 0);
       if (report.errors.length > 0) groups.push({ type: 'errors', report });
       return groups;
     }
-    if (node.type === 'severity') {
+    if (node.type === 'severity' || node.type === 'namespace') {
       const byImage = new Map<string, ClusterFinding[]>();
       for (const f of node.findings) byImage.set(f.image, [...(byImage.get(f.image) ?? []), f]);
       return [...byImage.entries()].map(([image, findings]) => ({ type: 'image' as const, image, findings }));
     }
-    if (node.type === 'image') return node.findings.map((finding) => ({ type: 'finding' as const, finding }));
+    if (node.type === 'image') {
+      const workloads: Node = { type: 'workloads', workloads: node.findings[0]?.workloads ?? [] };
+      return [workloads, ...node.findings.map((finding) => ({ type: 'finding' as const, finding }))];
+    }
     return [];
   }
 
@@ -158,6 +185,19 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         const item = new vscode.TreeItem(node.severity, node.severity === 'CRITICAL' || node.severity === 'HIGH' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.description = `${node.findings.length} findings in ${new Set(node.findings.map((f) => f.image)).size} images`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'CRITICAL' ? 'error' : node.severity === 'HIGH' ? 'warning' : 'info');
+        return item;
+      }
+      case 'namespace': {
+        const item = new vscode.TreeItem(node.namespace, vscode.TreeItemCollapsibleState.Expanded);
+        item.description = `${node.findings.length} findings, ${node.findings.filter((f) => f.breached).length} past deadline`;
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        return item;
+      }
+      case 'workloads': {
+        const item = new vscode.TreeItem(`Runs in ${node.workloads.length} workload${node.workloads.length === 1 ? '' : 's'}`, vscode.TreeItemCollapsibleState.None);
+        item.description = node.workloads.join(', ');
+        item.tooltip = node.workloads.join('\n');
+        item.iconPath = new vscode.ThemeIcon('symbol-class');
         return item;
       }
       case 'image': {

@@ -20,6 +20,8 @@ export interface ShipshapeApi {
   readonly activationMs: number;
   /** The last cluster report's images and findings (for tests and other extensions). */
   clusterReport(): { context: string; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
+  /** What the cluster tree shows: `[depth, label, description]`, depth first. */
+  clusterTree(): [number, string, string][];
 }
 
 export function activate(context: vscode.ExtensionContext): ShipshapeApi {
@@ -83,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
       if (!event.affectsConfiguration('shipshape')) return;
       if (['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
       if (event.affectsConfiguration('shipshape.registry')) pins.configure();
+      if (event.affectsConfiguration('shipshape.cluster.groupBy')) cluster.refresh();
       diagnostics.reanalyseAll('settings changed');
     }),
     // Trusting the workspace turns scanning on without a reload.
@@ -100,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   log.info(`Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`);
   return {
     activationMs,
+    clusterTree: () => cluster.outline(),
     clusterReport: () => {
       const report = cluster.report();
       return report && {

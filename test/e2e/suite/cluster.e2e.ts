@@ -10,6 +10,7 @@ const kubeconfig = process.env['SHIPSHAPE_E2E_KUBECONFIG'] ?? '';
 
 interface Api {
   clusterReport(): { context: string; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
+  clusterTree(): [number, string, string][];
 }
 
 describe('the cluster view', () => {
@@ -36,8 +37,32 @@ describe('the cluster view', () => {
     assert.ok(report.findings.length > 0);
     const order = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
     assert.deepEqual([...report.findings.map((f) => f.severity)].sort((a, b) => order.indexOf(a) - order.indexOf(b)), report.findings.map((f) => f.severity));
+    // The tree: the context, then severities, images (with their workloads) and vulnerabilities.
+    const tree = api.clusterTree();
+    assert.equal(tree[0]![1], 'shipshape-test');
+    assert.match(tree[0]![2], new RegExp(`^${report.images.length} images · ${report.findings.length} findings`));
+    const severities = tree.filter(([depth]) => depth === 1).map(([, label]) => label);
+    assert.deepEqual(severities, [...new Set(report.findings.map((f) => f.severity))]);
+    const images = new Set(tree.filter(([depth]) => depth === 2).map(([, label]) => label));
+    assert.deepEqual(images, new Set(report.findings.map((f) => f.image)));
+    const leaves = tree.filter(([depth]) => depth === 3);
+    assert.ok(leaves.some(([, label, description]) => /^Runs in \d+ workload/.test(label) && /^(shop|payments)\//.test(description)));
+    const vulnerabilities = leaves.filter(([, label]) => !label.startsWith('Runs in'));
+    assert.equal(vulnerabilities.length, report.findings.length);
+    assert.ok(vulnerabilities.every(([, , description]) => /due \d{4}-\d\d-\d\d/.test(description)));
     await vscode.commands.executeCommand('shipshape.cluster.focus');
     await sleep(1000);
     await screenshot('cluster-view');
+  });
+
+  it('groups by namespace when asked', async () => {
+    const api = (await extension().activate()) as Api;
+    await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', 'namespace', vscode.ConfigurationTarget.Global);
+    try {
+      const groups = api.clusterTree().filter(([depth]) => depth === 1).map(([, label]) => label);
+      assert.ok(groups.length > 0 && groups.every((g) => ['shop', 'payments', 'Not scanned'].includes(g)), groups.join(', '));
+    } finally {
+      await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
