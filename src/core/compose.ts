@@ -21,7 +21,6 @@ export function extractCompose(
   root: Node,
   doc: Document,
   text: string,
-  offset: number,
   lines: LineIndex,
   env: Readonly<Record<string, string>>,
 ): ImageOccurrence[] {
@@ -42,7 +41,7 @@ export function extractCompose(
     if (!isScalar(image) || typeof image.value !== 'string') {
       const [start, end] = image.range ?? [0, 0];
       const problem = isScalar(image) && image.value === null ? 'the image is empty' : 'the image must be a string';
-      images.push({ source: 'compose', raw: '', range: lines.rangeAt(offset + start, offset + end), status: 'invalid', pinned: false, problem, compose });
+      images.push({ source: 'compose', raw: '', range: lines.rangeAt(start, end), status: 'invalid', pinned: false, problem, compose });
       continue;
     }
     const span = scalarSpan(image, text);
@@ -52,7 +51,7 @@ export function extractCompose(
     images.push({
       source: 'compose',
       raw: span.raw,
-      range: lines.rangeAt(offset + span.start, offset + span.end),
+      range: lines.rangeAt(span.start, span.end),
       ...classifyImage(image.value, expand(image.value, lookup, { dollarEscape: true })),
       ...(platform !== undefined && { platform }),
       compose,

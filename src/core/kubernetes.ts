@@ -59,17 +59,16 @@ export function isKubernetesObject(root: unknown, doc: Document): boolean {
 }
 
 /** Collects images and containers from one Kubernetes object (or a List of them). */
-export function extractKubernetes(root: Node, doc: Document, text: string, offset: number, lines: LineIndex, index: number): ObjectFacts {
+export function extractKubernetes(root: Node, doc: Document, text: string, lines: LineIndex, index: number): ObjectFacts {
   const facts: ObjectFacts = { images: [], containers: [] };
-  visitObject(root, { doc, text, offset, lines, index, facts }, 0);
+  visitObject(root, { doc, text, lines, index, facts }, 0);
   return facts;
 }
 
 interface Walk {
   readonly doc: Document;
-  /** The text the document was parsed from, and its offset in the file. */
+  /** The text the document was parsed from; `lines` indexes the same text. */
   readonly text: string;
-  readonly offset: number;
   readonly lines: LineIndex;
   readonly index: number;
   readonly facts: ObjectFacts;
@@ -127,7 +126,7 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
       let range: Range;
       if (isScalar(nameNode)) {
         const span = scalarSpan(nameNode, walk.text);
-        range = walk.lines.rangeAt(walk.offset + span.start, walk.offset + span.end);
+        range = walk.lines.rangeAt(span.start, span.end);
       } else {
         range = nodeRange((container.items[0]?.key as Node | undefined) ?? container, walk);
       }
@@ -146,7 +145,7 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
 
 function nodeRange(node: Node, walk: Walk): Range {
   const [start, end] = node.range ?? [0, 0];
-  return walk.lines.rangeAt(walk.offset + start, walk.offset + end);
+  return walk.lines.rangeAt(start, end);
 }
 
 function occurrence(node: Node, kubernetes: KubernetesContext, walk: Walk): ImageOccurrence {
@@ -159,7 +158,7 @@ function occurrence(node: Node, kubernetes: KubernetesContext, walk: Walk): Imag
   return {
     source: 'kubernetes',
     raw: span.raw,
-    range: walk.lines.rangeAt(walk.offset + span.start, walk.offset + span.end),
+    range: walk.lines.rangeAt(span.start, span.end),
     ...classifyImage(target.value),
     kubernetes,
   };

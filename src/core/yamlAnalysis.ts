@@ -94,12 +94,12 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
     if (root === null) continue;
     if (isKubernetesObject(root, doc)) {
       sources.add('kubernetes');
-      const facts = extractKubernetes(root, doc, text, 0, lines, index);
+      const facts = extractKubernetes(root, doc, text, lines, index);
       images.push(...facts.images);
       containers.push(...facts.containers);
     } else if (isComposeFile(root, doc)) {
       sources.add('compose');
-      images.push(...extractCompose(root, doc, text, 0, lines, options.composeEnv ?? {}));
+      images.push(...extractCompose(root, doc, text, lines, options.composeEnv ?? {}));
     }
   }
   const findings = runRules(text, images, containers, options);
