@@ -17,3 +17,33 @@ export async function writeAtomically(file: string, content: string): Promise<vo
     throw error;
   }
 }
+
+/**
+ * Reads a JSON file of ours that carries a `format` number. A missing file is nothing to say;
+ * a damaged, half-written or foreign one (not JSON, another format, `isValid` false) is told
+ * to `damaged` and read as absent, so that it is rebuilt.
+ */
+export async function readVersionedJson<T>(
+  file: string,
+  format: number,
+  isValid: (data: Record<string, unknown>) => data is Record<string, unknown> & T,
+  damaged: (reason: string) => void,
+  what: string,
+): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const data = JSON.parse(text) as unknown;
+    if (typeof data !== 'object' || data === null || (data as { format?: unknown }).format !== format || !isValid(data as Record<string, unknown>)) {
+      throw new Error(`not a Shipshape ${what}`);
+    }
+    return data as T;
+  } catch (error) {
+    damaged(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+}

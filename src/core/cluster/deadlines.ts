@@ -1,8 +1,7 @@
 // Remediation deadlines: days per severity, counted from when a vulnerability was first seen in
 // an image (kept in a small state file, so it does not restart each run) or from its publication.
 
-import { promises as fs } from 'node:fs';
-import { writeAtomically } from '../atomicFile.js';
+import { readVersionedJson, writeAtomically } from '../atomicFile.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
@@ -33,20 +32,16 @@ export class DeadlineState {
   constructor(private readonly file: string | undefined, private readonly logger: Logger = silentLogger) {}
 
   async load(): Promise<void> {
-    if (!this.file) return;
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch {
-      return;
-    }
-    try {
-      const data = JSON.parse(text) as { format?: unknown; firstSeen?: unknown };
-      if (data.format !== FORMAT || typeof data.firstSeen !== 'object' || data.firstSeen === null) throw new Error('not a Shipshape deadline state');
-      for (const [key, value] of Object.entries(data.firstSeen)) if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) this.seen.set(key, value);
-    } catch (error) {
-      this.logger.warn(`ignoring the deadline state ${this.file}: ${(error as Error).message}; first-seen dates start again from now`);
-    }
+    const file = this.file;
+    if (!file) return;
+    const data = await readVersionedJson(
+      file,
+      FORMAT,
+      (d): d is { firstSeen: Record<string, unknown> } => typeof d['firstSeen'] === 'object' && d['firstSeen'] !== null,
+      (reason) => this.logger.warn(`ignoring the deadline state ${file}: ${reason}; first-seen dates start again from now`),
+      'deadline state',
+    );
+    for (const [key, value] of Object.entries(data?.firstSeen ?? {})) if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) this.seen.set(key, value);
   }
 
   /** When this vulnerability was first seen in this image; now, the first time it is asked. */

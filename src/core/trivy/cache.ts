@@ -1,8 +1,7 @@
 // Scan results kept across runs: by reference (which digest a tag pointed to, and when) and by
 // digest (the scan of that content). A JSON file replaced atomically; a damaged file is ignored.
 
-import { promises as fs } from 'node:fs';
-import { writeAtomically } from '../atomicFile.js';
+import { readVersionedJson, writeAtomically } from '../atomicFile.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { ImageScan } from './types.js';
@@ -41,23 +40,19 @@ export class ScanCache {
   }
 
   private async read(): Promise<void> {
-    if (!this.file) return;
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch {
-      return;
-    }
-    try {
-      const data = JSON.parse(text) as Partial<CacheFile>;
-      if (data.format !== FORMAT || typeof data.references !== 'object' || typeof data.digests !== 'object' || !data.references || !data.digests) {
-        throw new Error('not a Shipshape scan cache');
-      }
-      for (const [key, scan] of Object.entries(data.references)) if (isScan(scan)) this.references.set(key, scan);
-      for (const [key, scan] of Object.entries(data.digests)) if (isScan(scan)) this.digests.set(key, scan);
-    } catch (error) {
-      this.logger.warn(`ignoring the scan cache ${this.file}: ${error instanceof Error ? error.message : String(error)}; it will be rebuilt`);
-    }
+    const file = this.file;
+    if (!file) return;
+    const data = await readVersionedJson(
+      file,
+      FORMAT,
+      (d): d is Pick<CacheFile, 'references' | 'digests'> =>
+        typeof d['references'] === 'object' && d['references'] !== null && typeof d['digests'] === 'object' && d['digests'] !== null,
+      (reason) => this.logger.warn(`ignoring the scan cache ${file}: ${reason}; it will be rebuilt`),
+      'scan cache',
+    );
+    if (!data) return;
+    for (const [key, scan] of Object.entries(data.references)) if (isScan(scan)) this.references.set(key, scan);
+    for (const [key, scan] of Object.entries(data.digests)) if (isScan(scan)) this.digests.set(key, scan);
   }
 
   private fresh(scan: ImageScan | undefined): ImageScan | undefined {
