@@ -23,21 +23,15 @@ MARKER="$DIR/.shipshape-installed"
 PKG="$DIR/node_modules/code-server"
 ENTRY="$PKG/out/node/entry.js"
 
-log() { echo "[install-code-server] $*" >&2; }
-# Runs a command with its stdout sent to stderr, so that stdout carries only the final path.
-quiet() { "$@" >&2; }
-
-SUDO=()
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo > /dev/null; then SUDO=(sudo); else log "not root and no sudo: apt-get may fail"; fi
-fi
+LOG_NAME=install-code-server
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # --- Debian packages --------------------------------------------------------------------------
 # libkrb5-dev: headers for the `kerberos` native module; ripgrep: VS Code's search binary (copied
 # in place of @vscode/ripgrep's download); chromium: the browser that shows the workbench;
 # fonts-liberation: readable text in screenshots; python3, make, g++: node-gyp for the native
 # modules (argon2, node-pty, spdlog, ...).
-is_installed() { dpkg-query -W -f='${Status}' "$1" 2> /dev/null | grep -q 'install ok installed'; }
 missing=()
 for p in libkrb5-dev ripgrep chromium fonts-liberation ca-certificates; do
   is_installed "$p" || missing+=("$p")

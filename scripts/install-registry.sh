@@ -19,16 +19,10 @@
 # stopped and disabled.
 set -euo pipefail
 
-log() { echo "[install-registry] $*" >&2; }
-# Runs a command with its stdout sent to stderr, so that stdout carries only the final path.
-quiet() { "$@" >&2; }
+LOG_NAME=install-registry
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SUDO=()
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo > /dev/null; then SUDO=(sudo); else log "not root and no sudo: apt-get may fail"; fi
-fi
-
-is_installed() { dpkg-query -W -f='${Status}' "$1" 2> /dev/null | grep -q 'install ok installed'; }
 
 missing=()
 is_installed docker-registry || missing+=(docker-registry)
