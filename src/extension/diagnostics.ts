@@ -190,13 +190,16 @@ export function toRange(range: Finding['range']): vscode.Range {
   return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
 }
 
+/** A finding as a diagnostic: its range, severity, and its rule's page as the code's link. */
+export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
+  diagnostic.source = SOURCE;
+  diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(`${RULES_URL}${finding.rule}.md`) };
+  return diagnostic;
+}
+
 function toDiagnostics(result: AnalysisResult): vscode.Diagnostic[] {
-  const diagnostics = result.findings.map((finding) => {
-    const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
-    diagnostic.source = SOURCE;
-    diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(`${RULES_URL}${finding.rule}.md`) };
-    return diagnostic;
-  });
+  const diagnostics = result.findings.map(findingDiagnostic);
   for (const error of result.errors) {
     const range = error.range ? toRange(error.range) : new vscode.Range(0, 0, 0, 0);
     const diagnostic = new vscode.Diagnostic(range, error.message, vscode.DiagnosticSeverity.Error);

@@ -9,7 +9,7 @@ import {
   type AnalysisResult, type ImageOccurrence, type ImageScan, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
 } from '../core/index.js';
 import { readConfig } from './config.js';
-import { RULES_URL, SOURCE, toRange } from './diagnostics.js';
+import { findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
 
 type ScannerModule = typeof import('./scannerModule.js');
 
@@ -276,12 +276,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       if (!outcome) continue;
       if (outcome.ok) {
         const finding = vulnerabilityFinding(image, outcome.scan, options);
-        if (!finding) continue;
-        const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information }[finding.severity];
-        const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, severity);
-        diagnostic.source = SOURCE;
-        diagnostic.code = { value: 'vulnerable-image', target: vscode.Uri.parse(`${RULES_URL}vulnerable-image.md`) };
-        diagnostics.push(diagnostic);
+        if (finding) diagnostics.push(findingDiagnostic(finding));
       } else if (outcome.failure.reason !== 'not-installed' && outcome.failure.reason !== 'too-old') {
         const diagnostic = new vscode.Diagnostic(toRange(image.range), `Shipshape could not scan this image. ${outcome.failure.message}`, vscode.DiagnosticSeverity.Information);
         diagnostic.source = SOURCE;
