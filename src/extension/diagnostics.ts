@@ -190,6 +190,17 @@ export function toRange(range: Finding['range']): vscode.Range {
   return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
 }
 
+/**
+ * Drops at once the diagnostics on the lines an edit touches: results from the network
+ * (scans, registry lookups) describe text that is no longer there.
+ */
+export function dropEdited(collection: vscode.DiagnosticCollection, event: vscode.TextDocumentChangeEvent): void {
+  const current = collection.get(event.document.uri);
+  if (!current || current.length === 0) return;
+  const kept = current.filter((d) => !event.contentChanges.some((c) => c.range.start.line <= d.range.end.line && c.range.end.line >= d.range.start.line));
+  if (kept.length !== current.length) collection.set(event.document.uri, kept);
+}
+
 /** A finding as a diagnostic: its range, severity, and its rule's page as the code's link. */
 export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);

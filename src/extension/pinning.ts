@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { parseReference, pinEdit, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence } from '../core/index.js';
-import { RULES_URL, SOURCE, toRange } from './diagnostics.js';
+import { dropEdited, RULES_URL, SOURCE, toRange } from './diagnostics.js';
 
 type NetworkModule = typeof import('./scannerModule.js');
 type RegistryClient = InstanceType<NetworkModule['RegistryClient']>;
@@ -167,8 +167,7 @@ export class PinController implements vscode.Disposable {
 
   /** Edits make moved-tag results stale at once. */
   edited(event: vscode.TextDocumentChangeEvent): void {
-    const current = this.collection.get(event.document.uri);
-    if (current?.length) this.collection.set(event.document.uri, current.filter((d) => !event.contentChanges.some((c) => c.range.start.line <= d.range.end.line && c.range.end.line >= d.range.start.line)));
+    dropEdited(this.collection, event);
   }
 
   closed(uri: vscode.Uri): void {

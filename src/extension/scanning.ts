@@ -9,7 +9,7 @@ import {
   type AnalysisResult, type ImageOccurrence, type ImageScan, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
 } from '../core/index.js';
 import { readConfig } from './config.js';
-import { findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
+import { dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
 
 type ScannerModule = typeof import('./scannerModule.js');
 
@@ -138,10 +138,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** An edit drops the results of the references it touches at once, before analysis runs. */
   edited(event: vscode.TextDocumentChangeEvent): void {
-    const current = this.collection.get(event.document.uri);
-    if (!current || current.length === 0) return;
-    const kept = current.filter((d) => !event.contentChanges.some((c) => c.range.intersection(d.range) !== undefined || c.range.start.line === d.range.start.line));
-    if (kept.length !== current.length) this.collection.set(event.document.uri, kept);
+    dropEdited(this.collection, event);
   }
 
   closed(uri: vscode.Uri): void {
