@@ -61,7 +61,8 @@ Options:
   --trivy PATH               the Trivy binary; --concurrency N images at once (default 4)
 
 Exit status: 0 done, 1 a deadline has passed (with --fail-on-breach), 2 the run failed (bad
-arguments, no cluster). Images that could not be scanned are listed and do not change it.
+arguments, no cluster, or interrupted by SIGINT/SIGTERM, after writing the partial report).
+Images that could not be scanned are listed and do not change it.
 `;
 
 const USAGE = `Usage: shipshape scan [options] [PATH...]
@@ -373,9 +374,15 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
   const reports = await import('../core/cluster/report.js');
   const scanner = await createScanner({ ...(values.trivy !== undefined && { trivyPath: values.trivy }), ...(concurrency !== undefined && { concurrency }), cache: true, settings: {} }, io);
   const stateFile = values.state ?? path.join(path.dirname(cacheFile()), 'deadlines.json');
+  // Ctrl-C, or a CronJob's deadline (SIGTERM): stop, and still write what was found so far.
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  // `on`, not `once`: execa's exit hook re-raises the signal when no other listener remains.
+  process.on('SIGINT', stop).on('SIGTERM', stop);
   let report;
   try {
     report = await scanCluster({
+      signal: controller.signal,
       scanner,
       state: new DeadlineState(stateFile),
       sla,
@@ -391,6 +398,8 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
       return EXIT_ERROR;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
   }
   const unusable = [...report.outcomes.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
   if (unusable && !unusable.ok) {
@@ -405,7 +414,8 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
     : reports.toClusterTable(report);
   if (values.output !== undefined) await writeAtomically(values.output, rendered);
   else io.stdout(rendered);
-  for (const error of report.errors) io.stderr(`shipshape: ${error.namespace ? `namespace ${error.namespace}` : error.image}: ${error.message}\n`);
+  for (const error of report.errors) io.stderr(`shipshape: ${error.namespace ? `namespace ${error.namespace}: ` : error.image ? `${error.image}: ` : ''}${error.message}\n`);
+  if (report.cancelled) return EXIT_ERROR;
   return values['fail-on-breach'] && report.findings.some((f) => f.breached) ? EXIT_FINDINGS : EXIT_OK;
 }
 

@@ -3,13 +3,14 @@
 
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterUnavailable, parseImageId, readCluster } from '../../src/core/cluster/inventory.js';
 import { runCli } from '../cliHelpers.js';
 import { corpusPods, failingExecPlugin, generatePods, startApiServer, unreachableServer, writeKubeconfig, type ApiServer, type Pod } from '../k8s/apiServer.js';
-import { STAND_IN } from '../trivyHelpers.js';
+import { imageScans, isAlive, STAND_IN, standInLog } from '../trivyHelpers.js';
 
 /** The distinct images the pods run: digest where the kubelet reported one, else the spec image. */
 function expectedImages(pods: readonly Pod[]): Set<string> {
@@ -25,6 +26,8 @@ function expectedImages(pods: readonly Pod[]): Set<string> {
   }
   return keys;
 }
+
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
 describe('reading a cluster', () => {
   let server: ApiServer;
@@ -82,6 +85,32 @@ describe('reading a cluster', () => {
       assert.deepEqual(inventory.errors.map((e) => e.namespace), ['secret']);
     } finally {
       await restricted.stop();
+    }
+  });
+
+  test('cancelled midway, the listing keeps the pods read so far and says it is partial', async () => {
+    const controller = new AbortController();
+    const slow = await startApiServer({ pods, latencyMs: 150 });
+    try {
+      const counts: number[] = [];
+      const inventory = await readCluster({
+        kubeconfig: [writeKubeconfig(slow)],
+        namespaces: ['shop', 'payments'],
+        pageSize: 5,
+        signal: controller.signal,
+        onPods: (n) => {
+          counts.push(n);
+          if (n >= 10) controller.abort();
+        },
+      });
+      assert.equal(inventory.cancelled, true);
+      assert.equal(inventory.pods, 10, `pages seen: ${counts.join(', ')}`);
+      assert.ok(inventory.images.length > 0);
+      const total = pods.filter((p) => ['shop', 'payments'].includes(p.metadata!.namespace!)).length;
+      assert.ok(inventory.pods < total);
+      assert.ok(!slow.requests().some((r) => r.path.includes('/namespaces/payments/')), 'nothing is listed after the cancellation');
+    } finally {
+      await slow.stop();
     }
   });
 
@@ -161,6 +190,32 @@ describe('shipshape cluster', () => {
     assert.equal(sarif.version, '2.1.0');
     assert.ok(sarif.runs[0]!.results.length > 0);
     assert.match((await cluster()).stdout, /^Cluster shipshape-test \(https:\/\/127\.0\.0\.1:\d+\): \d+ pods, \d+ distinct images/);
+  });
+
+  test('SIGTERM (a CronJob deadline) stops the scans, writes the partial report, exits 2 and leaves no Trivy behind', async () => {
+    // The built CLI in its own process: the test runner has SIGTERM handlers of its own.
+    const log = standInLog({ TRIVY_STANDIN_DELAY_MS: '20000' });
+    try {
+      const child = spawn(process.execPath, [CLI, 'cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json', '--concurrency', '2'], { env: process.env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      for (let i = 0; i < 300 && imageScans(log.invocations()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(imageScans(log.invocations()).length, 2, 'two scans are running');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 2, stderr);
+      const report = JSON.parse(stdout) as { partial?: boolean; images: unknown[]; errors: { image?: string; message: string }[] };
+      assert.equal(report.partial, true);
+      assert.equal(report.images.length, expectedImages(server.pods()).size, 'the listed images are all in the report');
+      assert.ok(report.errors.some((e) => /^Cancelled: this report is partial; \d+ images were not scanned/.test(e.message)), JSON.stringify(report.errors));
+      assert.match(stderr, /this report is partial/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(imageScans(log.invocations()).filter((i) => isAlive(i.pid)).map((i) => i.pid), []);
+    } finally {
+      log.restore();
+    }
   });
 
   test('no cluster, bad arguments: exit 2 with the reason', async () => {

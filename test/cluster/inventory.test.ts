@@ -127,7 +127,7 @@ describe('findings and reports', () => {
   test('CSV has the documented columns, quotes what needs it, and defuses formulas', () => {
     const state = new DeadlineState(undefined);
     const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = { context: 'kind', server: 'https://x', generatedAt: '2026-01-01T00:00:00.000Z', pods: 1, images, outcomes, findings, errors: [{ image: '=cmd', message: 'a "quoted", message' }], sla: DEFAULT_SLA };
+    const report = { context: 'kind', server: 'https://x', generatedAt: '2026-01-01T00:00:00.000Z', pods: 1, images, outcomes, findings, errors: [{ image: '=cmd', message: 'a "quoted", message' }], sla: DEFAULT_SLA, cancelled: false };
     const csv = toClusterCsv(report);
     assert.equal(csv.split('\r\n')[0], 'image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached');
     assert.equal(csv.split('\r\n').length, 5);

@@ -37,6 +37,8 @@ export interface Inventory {
   readonly pods: number;
   /** Namespaces that could not be read (403, …); the rest was read. */
   readonly errors: ClusterError[];
+  /** The listing was cancelled: the images come from the pods read until then. */
+  readonly cancelled?: boolean;
 }
 
 export interface ClusterOptions {
@@ -48,6 +50,8 @@ export interface ClusterOptions {
   readonly pageSize?: number;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
+  /** Called after each page with the number of pods read so far. */
+  readonly onPods?: (pods: number) => void;
 }
 
 /** The run itself failed: no cluster, a bad kubeconfig, expired credentials. One message, with what to do. */
@@ -187,6 +191,16 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
   const errors: ClusterError[] = [];
   let pods = 0;
 
+  let cancelled = false;
+  const cancel = (seen: Iterable<PodLike>) => {
+    // What was read before the cancellation is kept: the caller shows it as a partial result.
+    for (const pod of seen) {
+      collectPod(pod, images);
+      pods++;
+    }
+    cancelled = true;
+  };
+
   const listAll = async (list: (page: { limit: number; _continue?: string }) => Promise<{ items: PodLike[]; metadata?: { _continue?: string } }>, namespace?: string) => {
     for (let restart = 0; ; restart++) {
       const seen = new Map<string, PodLike>();
@@ -194,11 +208,16 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
       try {
         do {
           options.signal?.throwIfAborted();
-          const page = await list({ limit: options.pageSize ?? 500, ...(token && { _continue: token }) });
+          const page = await abortable(list({ limit: options.pageSize ?? 500, ...(token && { _continue: token }) }), options.signal);
           for (const pod of page.items) seen.set(pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
           token = page.metadata?._continue || undefined;
+          options.onPods?.(pods + seen.size);
         } while (token);
       } catch (error) {
+        if (options.signal?.aborted) {
+          cancel(seen.values());
+          return;
+        }
         // The continue token expired (410): the list starts again, as kubectl does.
         if (statusOf(error) === 410 && restart < MAX_RESTARTS) {
           logger.info(`the pod listing${namespace ? ` of ${namespace}` : ''} expired midway; starting it again`);
@@ -215,6 +234,7 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
   try {
     if (options.namespaces && options.namespaces.length > 0) {
       for (const namespace of options.namespaces) {
+        if (cancelled) break;
         try {
           await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
         } catch (error) {
@@ -229,8 +249,9 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
         if (statusOf(error) !== 403) throw error;
         // No cluster-wide right: every namespace the credentials can read, one by one.
         logger.info(`cannot list pods cluster-wide (${messageOf(error)}); listing namespace by namespace`);
-        const namespaces = await core.listNamespace();
+        const namespaces = await abortable(core.listNamespace(), options.signal);
         for (const namespace of namespaces.items.map((n) => n.metadata?.name).filter((n): n is string => !!n)) {
+          if (cancelled) break;
           try {
             await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
           } catch (inner) {
@@ -241,17 +262,31 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
       }
     }
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    const status = statusOf(error);
-    if (status === 401) throw new ClusterUnavailable(`The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`);
-    if (status === 403) throw new ClusterUnavailable(`The credentials of context "${context}" may not list pods or namespaces (403): ${messageOf(error)}`);
-    throw new ClusterUnavailable(`Could not reach the cluster ${server} (context "${context}"): ${messageOf(error)}. Check that it is running and that your kubeconfig points at it.`);
+    if (options.signal?.aborted) cancelled = true;
+    else {
+      const status = statusOf(error);
+      if (status === 401) throw new ClusterUnavailable(`The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`);
+      if (status === 403) throw new ClusterUnavailable(`The credentials of context "${context}" may not list pods or namespaces (403): ${messageOf(error)}`);
+      throw new ClusterUnavailable(`Could not reach the cluster ${server} (context "${context}"): ${messageOf(error)}. Check that it is running and that your kubeconfig points at it.`);
+    }
   }
   return {
     context,
     server,
     pods,
     errors,
+    ...(cancelled && { cancelled: true }),
     images: [...images.values()].map((e) => ({ reference: e.reference, ...(e.digest && { digest: e.digest }), specImages: [...e.specImages].sort(), workloads: e.workloads })),
   };
+}
+
+/** The promise, or a rejection as soon as the signal aborts (the client's request may not stop). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

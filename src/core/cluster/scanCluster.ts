@@ -20,6 +20,8 @@ export interface ClusterReport {
   /** Namespaces that could not be read, and images that could not be scanned. */
   readonly errors: readonly (ClusterError & { readonly image?: string })[];
   readonly sla: Sla;
+  /** Cancelled midway: the report holds what was listed and scanned until then. */
+  readonly cancelled: boolean;
 }
 
 export interface ClusterScanOptions extends ClusterOptions {
@@ -31,7 +33,7 @@ export interface ClusterScanOptions extends ClusterOptions {
   /** Use the Trivy Operator's VulnerabilityReports for the images it has scanned. */
   readonly useOperatorReports?: boolean;
   readonly logger?: Logger;
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: (done: number, total: number, outcome: ScanOutcome) => void;
 }
 
 export async function scanCluster(options: ClusterScanOptions): Promise<ClusterReport> {
@@ -39,7 +41,7 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
   await options.state.load();
   const errors: (ClusterError & { image?: string })[] = [...inventory.errors];
   const fromOperator = new Map<string, ScanOutcome>();
-  if (options.useOperatorReports) {
+  if (options.useOperatorReports && !options.signal?.aborted) {
     const operator = await readOperatorReports(options);
     if (operator.note) {
       options.logger?.info(operator.note);
@@ -50,14 +52,19 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
       if (scan) fromOperator.set(image.reference, { ok: true, scan: { ...scan, reference: image.reference } });
     }
   }
-  const toScan = inventory.images.filter((i) => !fromOperator.has(i.reference));
+  const toScan = options.signal?.aborted ? [] : inventory.images.filter((i) => !fromOperator.has(i.reference));
   const scanned = await options.scanner.scanAll(toScan.map((i) => ({ reference: i.reference })), options.signal, options.onProgress);
   const outcomes = new Map<string, ScanOutcome>([...fromOperator, ...scanned]);
   for (const [reference, outcome] of outcomes) {
-    if (!outcome.ok) errors.push({ image: reference, message: outcome.failure.message });
+    if (!outcome.ok && outcome.failure.reason !== 'canceled') errors.push({ image: reference, message: outcome.failure.message });
+  }
+  const cancelled = !!inventory.cancelled || !!options.signal?.aborted;
+  if (cancelled) {
+    const notScanned = inventory.images.filter((i) => outcomes.get(i.reference)?.ok !== true && !errors.some((e) => e.image === i.reference)).length;
+    errors.push({ message: `Cancelled${inventory.cancelled ? ` while listing pods (${inventory.pods} read)` : ''}: this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.` });
   }
   const now = options.now ?? new Date();
   const findings = clusterFindings(inventory.images, outcomes, { sla: options.sla, state: options.state, now, ...(options.fromPublished && { fromPublished: true }) });
   await options.state.save();
-  return { context: inventory.context, server: inventory.server, generatedAt: now.toISOString(), pods: inventory.pods, images: inventory.images, outcomes, findings, errors, sla: options.sla };
+  return { context: inventory.context, server: inventory.server, generatedAt: now.toISOString(), pods: inventory.pods, images: inventory.images, outcomes, findings, errors, sla: options.sla, cancelled };
 }

@@ -1,6 +1,7 @@
 // Scanning many images: bounded concurrency, one Trivy run per distinct request however many
 // callers ask, results cached, and cancellation that stops the processes nobody waits for.
 
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { parseReference } from '../reference.js';
@@ -163,6 +164,8 @@ export class Scanner {
   ): Promise<Map<string, ScanOutcome>> {
     const unique = new Map<string, ScanRequest>();
     for (const request of requests) unique.set(requestKey(request), request);
+    // Each waiting scan listens to the signal: that many listeners are expected, not a leak.
+    if (signal) setMaxListeners(Math.max(getMaxListeners(signal), unique.size + 10), signal);
     const results = new Map<string, ScanOutcome>();
     let done = 0;
     await Promise.all(
