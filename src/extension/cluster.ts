@@ -29,9 +29,14 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private current: ClusterReport | undefined;
+  private running: AbortController | undefined;
+  private panel: vscode.WebviewPanel | undefined;
+  /** The progress messages of the last scan (for tests). */
+  readonly progress: string[] = [];
 
   constructor(
     private readonly storage: vscode.Uri,
+    private readonly media: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly scans: ScanController,
   ) {}
@@ -86,12 +91,21 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       void vscode.window.showWarningMessage(`Shipshape: shipshape.cluster.sla: ${(error as Error).message}; using the defaults.`);
     }
     const scanner = await this.scans.getScanner();
+    this.running?.abort();
+    const controller = new AbortController();
+    this.running = controller;
+    this.progress.length = 0;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the cluster', cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      progress.report({ message: 'listing pods…' });
+      const say = (message: string) => {
+        this.progress.push(message);
+        progress.report({ message });
+      };
+      say('listing pods…');
+      let failed = 0;
+      let report: ClusterReport;
       try {
-        this.current = await network.scanCluster({
+        report = await network.scanCluster({
           ...options,
           ...(context && { context }),
           ...(namespaces.length > 0 && { namespaces }),
@@ -100,18 +114,34 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
           sla,
           signal: controller.signal,
           logger: this.log,
-          onProgress: (done, total) => progress.report({ message: `${done} of ${total} images scanned` }),
+          onPods: (pods) => say(`listing pods: ${pods} read`),
+          onProgress: (done, total, outcome) => {
+            if (!outcome.ok && outcome.failure.reason !== 'canceled') failed++;
+            say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
+          },
         });
       } catch (error) {
         if (!controller.signal.aborted) this.fail(error);
         return;
+      } finally {
+        if (this.running === controller) this.running = undefined;
       }
-      const report = this.current;
+      this.current = report;
       const breached = report.findings.filter((f) => f.breached).length;
-      this.log.info(`cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors`);
+      this.log.info(`cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`);
       this.changed.fire(undefined);
+      void this.renderPanel();
       void vscode.commands.executeCommand('shipshape.cluster.focus');
+      if (report.cancelled) {
+        const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
+        void vscode.window.showInformationMessage(`Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`);
+      }
     });
+  }
+
+  /** Stops a running cluster scan (what the notification's Cancel does). */
+  cancel(): void {
+    this.running?.abort();
   }
 
   private fail(error: unknown): void {
@@ -147,6 +177,67 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   }
 
+  /** Opens (or reveals) the report page: a severity chart and the breach list. */
+  async openReport(): Promise<void> {
+    if (!this.current) {
+      void vscode.window.showInformationMessage('Shipshape: scan a cluster first.');
+      return;
+    }
+    if (this.panel) this.panel.reveal();
+    else {
+      this.panel = vscode.window.createWebviewPanel('shipshape.clusterReport', 'Shipshape: Cluster Report', vscode.ViewColumn.Active, {
+        enableScripts: false,
+        enableCommandUris: false,
+        localResourceRoots: [this.media],
+      });
+      this.panel.onDidDispose(() => (this.panel = undefined));
+    }
+    await this.renderPanel();
+  }
+
+  /** The report page's HTML as shown (for tests). */
+  reportHtml(): string | undefined {
+    return this.panel?.webview.html;
+  }
+
+  private async renderPanel(): Promise<void> {
+    const panel = this.panel;
+    const report = this.current;
+    if (!panel || !report) return;
+    const { toClusterHtml } = await loadClusterModule();
+    panel.title = `Shipshape: ${report.context}`;
+    panel.webview.html = toClusterHtml(report, {
+      cspSource: panel.webview.cspSource,
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(this.media, 'report.css')).toString(),
+    });
+  }
+
+  /** Copies what a tree item stands for: an image reference, or a vulnerability as a line. */
+  async copy(node: Node | undefined, what: 'image' | 'vulnerability'): Promise<string | undefined> {
+    if (!node) return undefined;
+    let text: string | undefined;
+    if (what === 'image') text = node.type === 'image' ? node.image : node.type === 'finding' ? node.finding.image : undefined;
+    else if (node.type === 'finding') {
+      const f = node.finding;
+      text = `${f.id} (${f.severity}) ${f.package} ${f.installed} → ${f.fixed.join(', ') || 'no fix'}, deadline ${f.deadline.slice(0, 10)}${f.breached ? ' (breached)' : ''}: ${f.image}${f.url ? ` ${f.url}` : ''}`;
+    }
+    if (text !== undefined) await vscode.env.clipboard.writeText(text);
+    return text;
+  }
+
+  /** Every node, depth first, in the order of outline() (for tests). */
+  nodes(): Node[] {
+    const all: Node[] = [];
+    const walk = (nodes: Node[]) => {
+      for (const node of nodes) {
+        all.push(node);
+        walk(this.getChildren(node));
+      }
+    };
+    walk(this.getChildren());
+    return all;
+  }
+
   getChildren(node?: Node): Node[] {
     const report = this.current;
     if (!report) return [];
@@ -176,7 +267,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       case 'cluster': {
         const item = new vscode.TreeItem(node.report.context, vscode.TreeItemCollapsibleState.Expanded);
         const breached = node.report.findings.filter((f) => f.breached).length;
-        item.description = `${node.report.images.length} images · ${node.report.findings.length} findings · ${breached} past deadline`;
+        item.description = `${node.report.images.length} images · ${node.report.findings.length} findings · ${breached} past deadline${node.report.cancelled ? ' · partial (cancelled)' : ''}`;
         item.tooltip = `${node.report.server}\n${node.report.pods} pods, scanned ${node.report.generatedAt}`;
         item.iconPath = new vscode.ThemeIcon('server');
         return item;
@@ -204,6 +295,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         const item = new vscode.TreeItem(node.image, vscode.TreeItemCollapsibleState.Collapsed);
         item.description = node.findings[0]?.workloads.join(', ') ?? '';
         item.iconPath = new vscode.ThemeIcon('package');
+        item.contextValue = 'image';
         return item;
       }
       case 'finding': {

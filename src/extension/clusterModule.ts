@@ -5,3 +5,4 @@ export { scanCluster } from '../core/cluster/scanCluster.js';
 export { DeadlineState, DEFAULT_SLA, parseSla } from '../core/cluster/deadlines.js';
 export { loadKubeConfig, ClusterUnavailable } from '../core/cluster/inventory.js';
 export { toClusterCsv, toClusterJson, toClusterMarkdown, toClusterSarif } from '../core/cluster/report.js';
+export { toClusterHtml } from '../core/cluster/html.js';

@@ -19,9 +19,17 @@ export interface ShipshapeApi {
   /** How long activate() took, in milliseconds (module loading not included). */
   readonly activationMs: number;
   /** The last cluster report's images and findings (for tests and other extensions). */
-  clusterReport(): { context: string; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
+  clusterReport(): { context: string; partial: boolean; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
   /** What the cluster tree shows: `[depth, label, description]`, depth first. */
   clusterTree(): [number, string, string][];
+  /** The cluster tree's nodes in the order of clusterTree() (arguments for the copy commands). */
+  clusterNodes(): unknown[];
+  /** The progress messages of the last cluster scan. */
+  clusterProgress(): readonly string[];
+  /** Cancels a running cluster scan, as the notification's Cancel button does. */
+  cancelClusterScan(): void;
+  /** The cluster report page's HTML, when it is open. */
+  clusterReportHtml(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ShipshapeApi {
@@ -30,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const diagnostics = new DiagnosticsController(log);
   const scans = new ScanController(context.globalStorageUri, log, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
   const pins = new PinController(log, (document) => diagnostics.resultOf(document), loadNetworkModule);
-  const cluster = new ClusterView(context.globalStorageUri, log, scans);
+  const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, scans);
   diagnostics.listen({
     analysed: (document, result, why) => scans.analysed(document, result, why),
     edited: (event) => {
@@ -52,6 +60,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.registerTreeDataProvider('shipshape.cluster', cluster),
     vscode.commands.registerCommand('shipshape.scanCluster', () => cluster.scan()),
     vscode.commands.registerCommand('shipshape.exportClusterReport', () => cluster.export()),
+    vscode.commands.registerCommand('shipshape.openClusterReport', () => cluster.openReport()),
+    vscode.commands.registerCommand('shipshape.cluster.copyImage', (node: Parameters<ClusterView['copy']>[0]) => cluster.copy(node, 'image')),
+    vscode.commands.registerCommand('shipshape.cluster.copyVulnerability', (node: Parameters<ClusterView['copy']>[0]) => cluster.copy(node, 'vulnerability')),
     vscode.commands.registerCommand(PIN_COMMAND, (location: ImageLocation) => pins.pinImage(location)),
     vscode.commands.registerCommand(UPDATE_DIGEST_COMMAND, (location: ImageLocation) => pins.updateDigest(location)),
     vscode.commands.registerCommand(PIN_ALL_COMMAND, async (uri?: string) => {
@@ -104,10 +115,15 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   return {
     activationMs,
     clusterTree: () => cluster.outline(),
+    clusterNodes: () => cluster.nodes(),
+    clusterProgress: () => cluster.progress,
+    cancelClusterScan: () => cluster.cancel(),
+    clusterReportHtml: () => cluster.reportHtml(),
     clusterReport: () => {
       const report = cluster.report();
       return report && {
         context: report.context,
+        partial: report.cancelled,
         images: report.images.map((i) => i.reference),
         findings: report.findings.map((f) => ({ id: f.id, severity: f.severity, image: f.image, breached: f.breached })),
       };

@@ -17,6 +17,7 @@ export function toClusterJson(report: ClusterReport): object {
     context: report.context,
     server: report.server,
     generatedAt: report.generatedAt,
+    ...(report.cancelled && { partial: true }),
     pods: report.pods,
     sla: report.sla,
     images: report.images.map((image) => {
@@ -57,12 +58,25 @@ function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
+/** Cluster text in a Markdown table: no column breaks, links, HTML or emphasis from image names. */
+function md(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`);
+}
+
+function mdCode(text: string): string {
+  return /[`\r\n|]/.test(text) ? md(text) : `\`${text}\``;
+}
+
+function mdLink(id: string, url: string | undefined): string {
+  return url && /^https:\/\/[^\s()<>]+$/.test(url) ? `[${md(id)}](${url})` : md(id);
+}
+
 export function toClusterMarkdown(report: ClusterReport): string {
   const breached = report.findings.filter((f) => f.breached);
   const lines = [
-    `# Shipshape cluster report: ${report.context}`,
+    `# Shipshape cluster report: ${md(report.context)}`,
     '',
-    `${report.server} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} findings, ${breached.length} past their deadline`,
+    `${md(report.server)} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} findings, ${breached.length} past their deadline`,
     '',
     '| Severity | Findings | Days to fix |',
     '|---|---|---|',
@@ -74,17 +88,17 @@ export function toClusterMarkdown(report: ClusterReport): string {
   if (breached.length === 0) lines.push('None.');
   else {
     lines.push('| Vulnerability | Severity | Image | Package | Fixed in | Deadline | Workloads |', '|---|---|---|---|---|---|---|');
-    for (const f of breached) lines.push(`| ${f.url ? `[${f.id}](${f.url})` : f.id} | ${f.severity} | \`${f.image}\` | ${f.package} ${f.installed} | ${f.fixed.join(', ') || 'no fix'} | ${day(f.deadline)} | ${f.workloads.join(', ')} |`);
+    for (const f of breached) lines.push(`| ${mdLink(f.id, f.url)} | ${f.severity} | ${mdCode(f.image)} | ${md(`${f.package} ${f.installed}`)} | ${md(f.fixed.join(', ')) || 'no fix'} | ${day(f.deadline)} | ${md(f.workloads.join(', '))} |`);
   }
   lines.push('', '## Images', '', '| Image | Critical | High | Medium | Low | Workloads |', '|---|---|---|---|---|---|');
   for (const image of report.images) {
     const c = counts(report, image.reference);
     const workloads = [...new Set(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`))];
-    lines.push(`| \`${image.reference}\` | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ${workloads.join(', ')} |`);
+    lines.push(`| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ${md(workloads.join(', '))} |`);
   }
   if (report.errors.length > 0) {
     lines.push('', '## Not scanned', '');
-    for (const e of report.errors) lines.push(`- ${e.image ?? e.namespace ?? ''}: ${e.message}`);
+    for (const e of report.errors) lines.push(`- ${md(e.image ?? e.namespace ?? '')}${e.image || e.namespace ? ': ' : ''}${md(e.message)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,8 +9,12 @@ import { extension, screenshot, sleep } from './util.js';
 const kubeconfig = process.env['SHIPSHAPE_E2E_KUBECONFIG'] ?? '';
 
 interface Api {
-  clusterReport(): { context: string; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
+  clusterReport(): { context: string; partial: boolean; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
   clusterTree(): [number, string, string][];
+  clusterNodes(): unknown[];
+  clusterProgress(): readonly string[];
+  cancelClusterScan(): void;
+  clusterReportHtml(): string | undefined;
 }
 
 describe('the cluster view', () => {
@@ -50,9 +54,49 @@ describe('the cluster view', () => {
     const vulnerabilities = leaves.filter(([, label]) => !label.startsWith('Runs in'));
     assert.equal(vulnerabilities.length, report.findings.length);
     assert.ok(vulnerabilities.every(([, , description]) => /due \d{4}-\d\d-\d\d/.test(description)));
+    // Progress said how many images were found, scanned and failed.
+    const last = api.clusterProgress().at(-1) ?? '';
+    const failed = report.images.length - new Set(report.findings.map((f) => f.image)).size;
+    assert.match(last, new RegExp(`^${report.images.length} images found · \\d+ scanned · \\d+ failed$`), api.clusterProgress().join(' / '));
+    assert.ok(api.clusterProgress().some((m) => /^listing pods: \d+ read$/.test(m)));
+    assert.ok(failed >= 0);
     await vscode.commands.executeCommand('shipshape.cluster.focus');
     await sleep(1000);
     await screenshot('cluster-view');
+  });
+
+  it('copies an image reference and a vulnerability from the tree', async () => {
+    const api = (await extension().activate()) as Api;
+    const tree = api.clusterTree();
+    const nodes = api.clusterNodes();
+    const imageRow = tree.findIndex(([depth]) => depth === 2);
+    await vscode.commands.executeCommand('shipshape.cluster.copyImage', nodes[imageRow]);
+    assert.equal(await vscode.env.clipboard.readText(), tree[imageRow]![1]);
+    const findingRow = tree.findIndex(([depth, label]) => depth === 3 && !label.startsWith('Runs in'));
+    await vscode.commands.executeCommand('shipshape.cluster.copyVulnerability', nodes[findingRow]);
+    const copied = await vscode.env.clipboard.readText();
+    const id = tree[findingRow]![1].split(/\s+/)[0]!;
+    assert.ok(copied.startsWith(`${id} (`), copied);
+    assert.match(copied, /deadline \d{4}-\d\d-\d\d/);
+  });
+
+  it('opens the report page: severity chart and breach list under a strict content security policy', async () => {
+    const api = (await extension().activate()) as Api;
+    await vscode.commands.executeCommand('shipshape.openClusterReport');
+    await sleep(500);
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputWebview, `active tab: ${tab?.label}`);
+    assert.match(tab.input.viewType, /shipshape\.clusterReport$/);
+    const html = api.clusterReportHtml() ?? '';
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src [^;]+; img-src [^;]+; script-src 'none'/);
+    assert.match(html, /<h2>Findings by severity<\/h2>/);
+    assert.match(html, /<h2>Past their deadline \(\d+\)<\/h2>/);
+    const report = api.clusterReport()!;
+    const total = [...html.matchAll(/data-total="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.equal(total, report.findings.length);
+    assert.match(html, /href="[^"]*media\/report\.css"/);
+    await screenshot('cluster-report');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('groups by namespace when asked', async () => {
@@ -63,6 +107,26 @@ describe('the cluster view', () => {
       assert.ok(groups.length > 0 && groups.every((g) => ['shop', 'payments', 'Not scanned'].includes(g)), groups.join(', '));
     } finally {
       await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('cancelling keeps what was found so far, marked partial', async () => {
+    const api = (await extension().activate()) as Api;
+    await vscode.commands.executeCommand('shipshape.clearScanCache');
+    // The stand-in Trivy inherits the extension host's environment: make every scan slow.
+    process.env['TRIVY_STANDIN_DELAY_MS'] = '30000';
+    try {
+      const running = vscode.commands.executeCommand('shipshape.scanCluster');
+      for (let i = 0; i < 100 && !api.clusterProgress().some((m) => m.startsWith('listing pods:')); i++) await sleep(100);
+      await sleep(1500);
+      api.cancelClusterScan();
+      await running;
+      const report = api.clusterReport()!;
+      assert.equal(report.partial, true);
+      assert.ok(report.images.length >= 3, 'the listed images stay');
+      assert.match(api.clusterTree()[0]![2], /partial \(cancelled\)$/);
+    } finally {
+      delete process.env['TRIVY_STANDIN_DELAY_MS'];
     }
   });
 });
