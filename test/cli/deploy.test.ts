@@ -1,0 +1,156 @@
+// deploy/: the CLI's image definition and the CronJob that runs it in a cluster. They pass
+// Shipshape's own rules, the ClusterRole grants exactly what a run needs, the CronJob's arguments
+// work against a cluster that enforces that role, and the release step (push, then pin) leaves
+// nothing to suppress.
+
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { runCli } from '../cliHelpers.js';
+import { corpusPods, generatePods, startApiServer, vulnerabilityReportsFor, writeKubeconfig, type Attributes } from '../k8s/apiServer.js';
+import { pushImage, startRegistry } from '../registry/harness.js';
+import { STAND_IN } from '../trivyHelpers.js';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DEPLOY = path.join(ROOT, 'deploy');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+type Doc = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
+
+function manifests(): Doc[] {
+  return parseAllDocuments(readFileSync(path.join(DEPLOY, 'cronjob.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+}
+
+function byKind(kind: string): Doc {
+  const doc = manifests().find((d) => d.kind === kind);
+  assert.ok(doc, `deploy/cronjob.yaml has a ${kind}`);
+  return doc;
+}
+
+function podSpec(): { serviceAccountName: string; securityContext: Record<string, unknown>; containers: { image: string; args: string[]; securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } {
+  const cronJob = byKind('CronJob') as unknown as { spec: { jobTemplate: { spec: { template: { spec: ReturnType<typeof podSpec> } } } } };
+  return cronJob.spec.jobTemplate.spec.template.spec;
+}
+
+describe('deploy/', () => {
+  let dir: string;
+  const saved = process.env['SHIPSHAPE_CACHE_DIR'];
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-deploy-'));
+    process.env['SHIPSHAPE_CACHE_DIR'] = dir;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env['SHIPSHAPE_CACHE_DIR'];
+    else process.env['SHIPSHAPE_CACHE_DIR'] = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the image definition and the manifests pass Shipshape\'s own rules', async () => {
+    const run = await runCli(['scan', '--offline', '--fail-on', 'info', '--format', 'json', DEPLOY]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout) as { findings: unknown[]; images: { raw: string; file: string }[] };
+    assert.deepEqual(report.findings, []);
+    const images = report.images.map((i) => `${path.basename(i.file)} ${i.raw}`).sort();
+    assert.equal(images.length, 2);
+    assert.match(images[0]!, /^Dockerfile node:20\.20\.2-alpine@sha256:[0-9a-f]{64}$/);
+    assert.match(images[1]!, /^cronjob\.yaml ghcr\.io\/shipshape-dev\/shipshape:0\.1\.0$/);
+    // The Dockerfile's final user is a non-root number (so that runAsNonRoot can verify it).
+    assert.match(readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8'), /^USER 1000:1000$/m);
+  });
+
+  test('the image needs only dist/cli.js: the bundle runs on its own, without node_modules', () => {
+    assert.ok(existsSync(CLI), 'run `npm run build` first');
+    const alone = path.join(dir, 'opt');
+    rmSync(alone, { recursive: true, force: true });
+    mkdirSync(alone);
+    copyFileSync(CLI, path.join(alone, 'cli.js'));
+    const dockerfile = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js \/opt\/shipshape\/cli\.js$/m);
+    assert.match(dockerfile, /^ENTRYPOINT \["node", "\/opt\/shipshape\/cli\.js"\]$/m);
+    const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /No findings: 1 file and 1 image checked/);
+    const help = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--help'], { cwd: alone, encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^Usage: shipshape cluster/);
+  });
+
+  test('a read-only ClusterRole (pods and VulnerabilityReports: get, list) bound to the CronJob\'s ServiceAccount', () => {
+    const role = byKind('ClusterRole') as unknown as { metadata: { name: string }; rules: Rule[] };
+    assert.deepEqual(role.rules.map((r) => [r.apiGroups, r.resources, [...r.verbs].sort()]), [
+      [[''], ['pods'], ['get', 'list']],
+      [['aquasecurity.github.io'], ['vulnerabilityreports'], ['get', 'list']],
+    ]);
+    const binding = byKind('ClusterRoleBinding') as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
+    const account = byKind('ServiceAccount');
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+    assert.equal(podSpec().serviceAccountName, account.metadata.name);
+  });
+
+  test('the CronJob runs non-root on a read-only root filesystem, with the cache and state on a volume', () => {
+    const spec = podSpec();
+    assert.equal(spec.securityContext['runAsNonRoot'], true);
+    const [container] = spec.containers;
+    assert.equal(container!.securityContext['readOnlyRootFilesystem'], true);
+    assert.equal(container!.securityContext['allowPrivilegeEscalation'], false);
+    const cache = container!.volumeMounts.find((m) => m.mountPath === '/var/cache/shipshape');
+    assert.ok(cache);
+    const claim = spec.volumes.find((v) => v.name === cache.name)?.persistentVolumeClaim?.claimName;
+    assert.equal(claim, byKind('PersistentVolumeClaim').metadata.name);
+    for (const arg of ['--state=/var/cache/shipshape/deadlines.json', '--output=/var/cache/shipshape/report.json']) assert.ok(container!.args.includes(arg), arg);
+  });
+
+  test('the CronJob\'s arguments work against a cluster that grants only that ClusterRole', async () => {
+    const rules = (byKind('ClusterRole') as unknown as { rules: Rule[] }).rules;
+    const asked: Attributes[] = [];
+    const allowed = (a: Attributes) => !a.isResourceRequest || rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
+    const pods = [...generatePods({ count: 12, distinctImages: 4, namespaces: ['shop', 'payments'], seed: 11 }), ...corpusPods()];
+    const server = await startApiServer({
+      pods,
+      vulnerabilityReports: vulnerabilityReportsFor(pods.slice(0, 3), () => [{ vulnerabilityID: 'CVE-2099-0002', resource: 'libfoo', installedVersion: '1.0', fixedVersion: '1.1', severity: 'HIGH', title: 'from the operator', primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0002' }]),
+      authorize: (a) => {
+        asked.push(a);
+        return allowed(a);
+      },
+    });
+    try {
+      const args = podSpec().containers[0]!.args.map((arg) => arg.replace('/var/cache/shipshape', dir));
+      const run = await runCli([...args, '--kubeconfig', writeKubeconfig(server), '--trivy', STAND_IN]);
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { images: unknown[]; errors: { message: string }[] };
+      assert.ok(report.images.length > 0);
+      assert.deepEqual(report.errors, []);
+      assert.ok(existsSync(path.join(dir, 'deadlines.json')));
+      assert.ok(asked.some((a) => a.resource === 'vulnerabilityreports'), 'the operator\'s reports were read');
+      assert.deepEqual(asked.filter((a) => a.isResourceRequest && !allowed(a)).map((a) => `${a.verb} ${a.resource}`), [], 'nothing outside the role was needed');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('after the image is pushed, `shipshape pin --write` pins the CronJob and nothing is left to suppress', async () => {
+    const registry = await startRegistry();
+    try {
+      const pushed = await pushImage(registry, 'shipshape-dev/shipshape', '0.1.0');
+      const text = readFileSync(path.join(DEPLOY, 'cronjob.yaml'), 'utf8')
+        .replace('ghcr.io/shipshape-dev/shipshape:0.1.0', `${registry.host}/shipshape-dev/shipshape:0.1.0`)
+        .replace(/ # shipshape-ignore .*$/m, '');
+      const file = path.join(dir, 'cronjob.yaml');
+      writeFileSync(file, text);
+      assert.equal((await runCli(['scan', '--offline', '--fail-on', 'info', file])).code, 1, 'unpinned before the release step');
+      const pinned = await runCli(['pin', '--write', file]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      assert.ok(readFileSync(file, 'utf8').includes(`image: ${registry.host}/shipshape-dev/shipshape:0.1.0@${pushed.digest}`));
+      const after = await runCli(['scan', '--offline', '--fail-on', 'info', file]);
+      assert.equal(after.code, 0, after.stdout);
+    } finally {
+      await registry.stop();
+    }
+  });
+});
