@@ -59,6 +59,7 @@ Options:
   --fail-on-breach           exit 1 when a deadline has passed
   --use-operator-reports     use the Trivy Operator's VulnerabilityReports where it has scanned an image
   --trivy PATH               the Trivy binary; --concurrency N images at once (default 4)
+  --request-timeout SECONDS  how long one request to the API server may take (default 60)
 
 Exit status: 0 done, 1 a deadline has passed (with --fail-on-breach), 2 the run failed (bad
 arguments, no cluster, or interrupted by SIGINT/SIGTERM, after writing the partial report).
@@ -353,6 +354,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
     'use-operator-reports': { type: 'boolean', default: false },
     trivy: { type: 'string' },
     concurrency: { type: 'string' },
+    'request-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
@@ -369,6 +371,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
+  const requestTimeout = values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
   const { scanCluster } = await import('../core/cluster/scanCluster.js');
   const { ClusterUnavailable } = await import('../core/cluster/inventory.js');
   const reports = await import('../core/cluster/report.js');
@@ -383,6 +386,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
   try {
     report = await scanCluster({
       signal: controller.signal,
+      ...(requestTimeout !== undefined && { requestTimeoutMs: requestTimeout * 1000 }),
       scanner,
       state: new DeadlineState(stateFile),
       sla,

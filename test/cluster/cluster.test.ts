@@ -114,6 +114,64 @@ describe('reading a cluster', () => {
     }
   });
 
+  test('a listing dropped or failing (5xx) midway is tried again and completes', async () => {
+    const shop = pods.filter((p) => p.metadata?.namespace === 'shop').length;
+    const faults = ['drop', 'error'] as const;
+    for (const fault of faults) {
+      const flaky = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? fault : undefined) });
+      try {
+        const inventory = await readCluster({ kubeconfig: [writeKubeconfig(flaky)], namespaces: ['shop'], pageSize: 5 });
+        assert.equal(inventory.pods, shop, fault);
+        assert.deepEqual(inventory.errors, [], fault);
+        assert.ok(flaky.requests().some((r) => r.status === -1 || r.status === 500), `the ${fault} happened`);
+      } finally {
+        await flaky.stop();
+      }
+    }
+  });
+
+  test('a listing that keeps failing midway keeps the pages read, says where it broke off, and the other namespaces are read', async () => {
+    const broken = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.query['continue'] && r.seen >= 3 ? 'drop' : undefined) });
+    try {
+      const inventory = await readCluster({ kubeconfig: [writeKubeconfig(broken)], namespaces: ['shop', 'payments'], pageSize: 5 });
+      const payments = pods.filter((p) => p.metadata?.namespace === 'payments').length;
+      assert.equal(inventory.pods, 10 + payments, 'two pages of shop, all of payments');
+      assert.equal(inventory.errors.length, 1);
+      assert.equal(inventory.errors[0]!.namespace, 'shop');
+      assert.match(inventory.errors[0]!.message, /^the pod listing broke off after 10 pods \(.+\); the pods after those were not read$/);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  test('an API server that stops answering: bounded by the request timeout, with what was read kept', async () => {
+    const hanging = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen >= 2 ? 'hang' : undefined) });
+    try {
+      const kubeconfig = writeKubeconfig(hanging);
+      const midway = await readCluster({ kubeconfig: [kubeconfig], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 });
+      assert.equal(midway.pods, 5);
+      assert.match(midway.errors[0]!.message, /broke off after 5 pods \(the API server did not answer within 1 s\)/);
+      // Hanging from the first page: nothing to keep, one clear message.
+      const first = await readCluster({ kubeconfig: [kubeconfig], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 }).then(() => assert.fail('no pods'), (e: unknown) => e);
+      assert.ok(first instanceof ClusterUnavailable);
+      assert.match(first.message, /Could not reach the cluster .*: the API server did not answer within 1 s\./);
+    } finally {
+      await hanging.stop();
+    }
+  });
+
+  test('a page cut short (half its body, then the connection closes) ends at the request timeout, with the pages before it kept', async () => {
+    // node-fetch (the client's HTTP layer) waits for the rest of such a body: the timeout is what ends it.
+    const cut = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? 'truncate' : undefined) });
+    try {
+      const inventory = await readCluster({ kubeconfig: [writeKubeconfig(cut)], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 });
+      assert.equal(inventory.pods, 10);
+      assert.match(inventory.errors[0]!.message, /broke off after 10 pods \(the API server did not answer within 1 s\)/);
+    } finally {
+      await cut.stop();
+    }
+  });
+
   test('an unreachable cluster, a refused token, a failing exec plugin, an unknown context: one clear message each', async () => {
     const kubeconfig = writeKubeconfig(server, {
       contexts: [
@@ -128,6 +186,7 @@ describe('reading a cluster', () => {
     assert.match(gone.message, /Could not reach the cluster/);
     const expired = await attempt('expired');
     assert.ok(expired instanceof ClusterUnavailable);
+    assert.ok(!expired.message.includes('not-the-token') && !expired.message.includes(server.token), 'no token in the message');
     assert.match(expired.message, /refused the credentials .*401/);
     const exec = await attempt('exec');
     assert.ok(exec instanceof ClusterUnavailable);
@@ -224,5 +283,6 @@ describe('shipshape cluster', () => {
     assert.match(gone.stderr, /Could not read the kubeconfig/);
     assert.equal((await cluster('--format', 'xml')).code, 2);
     assert.equal((await cluster('--sla', 'CRITICAL=soon')).code, 2);
+    assert.match((await cluster('--request-timeout', '0')).stderr, /--request-timeout expects a whole number from 1 to 3600/);
   });
 });

@@ -178,6 +178,12 @@ export interface ApiServerOptions {
   aggregatedDiscovery?: boolean;
   /** Milliseconds every answer waits. */
   latencyMs?: number;
+  /**
+   * Faults, decided per request (`seen` counts the requests to that path so far, from 1):
+   * `drop` closes the connection without an answer, `truncate` sends the headers and half the
+   * body and closes, `hang` never answers (until the server stops), `error` answers 500.
+   */
+  fault?: (request: { path: string; query: Record<string, string>; seen: number }) => 'drop' | 'truncate' | 'hang' | 'error' | undefined;
   /** Fields of /version to change. */
   version?: Partial<VersionInfo>;
 }
@@ -1010,6 +1016,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let compactedBelow = 0;
   const tokenIssued = new Map<string, number>();
   const seen: { -readonly [K in keyof ApiRequest]: ApiRequest[K] }[] = [];
+  const faultCounts = new Map<string, number>();
+  const hung = new Set<http.ServerResponse>();
 
   const maxObjectRv = (objects: readonly KubeObject[]) => objects.reduce((max, o) => Math.max(max, Number(o.metadata?.resourceVersion) || 0), 0);
   const latest = (): Snapshot => snapshots[snapshots.length - 1]!;
@@ -1263,6 +1271,32 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const method = req.method ?? 'GET';
     const acceptEncoding = String(req.headers['accept-encoding'] ?? '');
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    const fault = options.fault?.({ path: pathname, query: Object.fromEntries(url.searchParams), seen: (faultCounts.get(pathname) ?? 0) + 1 });
+    faultCounts.set(pathname, (faultCounts.get(pathname) ?? 0) + 1);
+    if (fault === 'drop') {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'hang') {
+      entry.status = -1;
+      hung.add(res);
+      return;
+    }
+    if (fault === 'error') {
+      entry.status = 500;
+      const body = JSON.stringify(statusBody(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out'));
+      res.writeHead(500, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body);
+      return;
+    }
+    if (fault === 'truncate') {
+      entry.status = -1;
+      const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }).repeat(20);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.write(body.slice(0, body.length / 2), () => req.socket.destroy());
+      return;
+    }
 
     const send = async (status: number, body: unknown, contentType = 'application/json', json?: string) => {
       let data: Buffer = Buffer.from(json ?? (typeof body === 'string' && contentType.startsWith('text/') ? body : JSON.stringify(body)), 'utf8');

@@ -52,6 +52,42 @@ export interface ClusterOptions {
   readonly logger?: Logger;
   /** Called after each page with the number of pods read so far. */
   readonly onPods?: (pods: number) => void;
+  /** How long one request to the API server may take (default 60 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** A request to the API server took longer than ClusterOptions.requestTimeoutMs. */
+class RequestTimeout extends Error {}
+
+/**
+ * Runs one API request with the caller's cancellation and a time bound: the client's own fetch
+ * is given the signal (a middleware sets it on the request), so a hung or cancelled request is
+ * really closed, not just forgotten.
+ */
+export async function request<T>(options: ClusterOptions, call: (requestOptions: object) => Promise<T>): Promise<T> {
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new RequestTimeout(`the API server did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+  // The object-parameter API takes the observable middleware shape: what `pre` and `post`
+  // return is read with `toPromise()`.
+  const middleware = {
+    pre: (context: { setSignal(signal: AbortSignal): void }) => {
+      context.setSignal(signal);
+      return { toPromise: () => Promise.resolve(context) };
+    },
+    post: <R>(response: R) => ({ toPromise: () => Promise.resolve(response) }),
+  };
+  try {
+    return await call({ middleware: [middleware], middlewareMergeStrategy: 'append' });
+  } catch (error) {
+    if (timeout.signal.aborted && !options.signal?.aborted) throw timeout.signal.reason as Error;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The run itself failed: no cluster, a bad kubeconfig, expired credentials. One message, with what to do. */
@@ -73,6 +109,35 @@ const STATUS_FIELD = {
   ephemeralContainers: 'ephemeralContainerStatuses',
 } as const;
 const MAX_RESTARTS = 3;
+const PAGE_RETRIES = 2;
+const RETRY_DELAYS_MS = [250, 1000];
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN']);
+
+/**
+ * A dropped connection or a server-side 5xx / 429: worth another try. Not a timeout (that bound
+ * is the user's), a refused connection, a TLS failure or a failing credential plugin: those are
+ * said at once.
+ */
+function isTransient(error: unknown): boolean {
+  if (error instanceof RequestTimeout) return false;
+  const status = statusOf(error);
+  if (status !== undefined) return status >= 500 || status === 429;
+  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || /socket hang up|premature close/i.test(error instanceof Error ? error.message : '');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** `docker-pullable://nginx@sha256:…`, `docker.io/library/nginx@sha256:…` → repository and digest. */
 export function parseImageId(imageId: string | undefined): { repository?: string; digest: string } | undefined {
@@ -192,23 +257,39 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
   let pods = 0;
 
   let cancelled = false;
-  const cancel = (seen: Iterable<PodLike>) => {
-    // What was read before the cancellation is kept: the caller shows it as a partial result.
+  const keep = (seen: Iterable<PodLike>) => {
     for (const pod of seen) {
       collectPod(pod, images);
       pods++;
     }
+  };
+  const cancel = (seen: Iterable<PodLike>) => {
+    // What was read before the cancellation is kept: the caller shows it as a partial result.
+    keep(seen);
     cancelled = true;
   };
 
-  const listAll = async (list: (page: { limit: number; _continue?: string }) => Promise<{ items: PodLike[]; metadata?: { _continue?: string } }>, namespace?: string) => {
+  type Page = { items: PodLike[]; metadata?: { _continue?: string } };
+  const listAll = async (listPage: (page: { limit: number; _continue?: string }, requestOptions: object) => Promise<Page>, namespace?: string) => {
+    // A dropped connection or a 5xx/429 midway is tried again (the continue token stays valid).
+    const list = async (page: { limit: number; _continue?: string }) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await request(options, (requestOptions) => listPage(page, requestOptions));
+        } catch (error) {
+          if (options.signal?.aborted || attempt >= PAGE_RETRIES || !isTransient(error)) throw error;
+          logger.info(`the pod listing${namespace ? ` of ${namespace}` : ''} failed (${messageOf(error)}); trying again`);
+          await sleep(RETRY_DELAYS_MS[attempt] ?? 1000, options.signal);
+        }
+      }
+    };
     for (let restart = 0; ; restart++) {
       const seen = new Map<string, PodLike>();
       let token: string | undefined;
       try {
         do {
           options.signal?.throwIfAborted();
-          const page = await abortable(list({ limit: options.pageSize ?? 500, ...(token && { _continue: token }) }), options.signal);
+          const page = await list({ limit: options.pageSize ?? 500, ...(token && { _continue: token }) });
           for (const pod of page.items) seen.set(pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
           token = page.metadata?._continue || undefined;
           options.onPods?.(pods + seen.size);
@@ -223,6 +304,12 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
           logger.info(`the pod listing${namespace ? ` of ${namespace}` : ''} expired midway; starting it again`);
           continue;
         }
+        // Broken off after some pages: keep those pods and say that the rest was not read.
+        if (seen.size > 0 && statusOf(error) !== 401 && statusOf(error) !== 403) {
+          keep(seen.values());
+          errors.push({ ...(namespace && { namespace }), message: `the pod listing broke off after ${seen.size} pods (${messageOf(error)}); the pods after those were not read` });
+          return;
+        }
         throw error;
       }
       for (const pod of seen.values()) collectPod(pod, images);
@@ -236,7 +323,7 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
       for (const namespace of options.namespaces) {
         if (cancelled) break;
         try {
-          await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
+          await listAll((page, o) => core.listNamespacedPod({ namespace, ...page }, o as never) as never, namespace);
         } catch (error) {
           if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
           errors.push({ namespace, message: messageOf(error) });
@@ -244,16 +331,16 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
       }
     } else {
       try {
-        await listAll((page) => core.listPodForAllNamespaces(page) as never);
+        await listAll((page, o) => core.listPodForAllNamespaces(page, o as never) as never);
       } catch (error) {
         if (statusOf(error) !== 403) throw error;
         // No cluster-wide right: every namespace the credentials can read, one by one.
         logger.info(`cannot list pods cluster-wide (${messageOf(error)}); listing namespace by namespace`);
-        const namespaces = await abortable(core.listNamespace(), options.signal);
+        const namespaces = await request(options, (o) => core.listNamespace({}, o as never));
         for (const namespace of namespaces.items.map((n) => n.metadata?.name).filter((n): n is string => !!n)) {
           if (cancelled) break;
           try {
-            await listAll((page) => core.listNamespacedPod({ namespace, ...page }) as never, namespace);
+            await listAll((page, o) => core.listNamespacedPod({ namespace, ...page }, o as never) as never, namespace);
           } catch (inner) {
             if (statusOf(inner) !== 403) throw inner;
             errors.push({ namespace, message: messageOf(inner) });
@@ -280,13 +367,3 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
   };
 }
 
-/** The promise, or a rejection as soon as the signal aborts (the client's request may not stop). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -2,7 +2,7 @@
 // it and the user allows them: the images it has scanned need no scan of ours.
 
 import { TRIVY_SEVERITIES, type ImageScan, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
-import { loadKubeConfig, messageOf, statusOf, type ClusterOptions } from './inventory.js';
+import { loadKubeConfig, messageOf, request, statusOf, type ClusterOptions } from './inventory.js';
 
 interface ReportObject {
   metadata?: { creationTimestamp?: string };
@@ -65,18 +65,19 @@ export async function readOperatorReports(options: ClusterOptions): Promise<{ sc
   try {
     if (options.namespaces && options.namespaces.length > 0) {
       for (const namespace of options.namespaces) {
-        const list = (await api.listNamespacedCustomObject({ group, version, namespace, plural })) as { items?: ReportObject[] };
+        const list = (await request(options, (o) => api.listNamespacedCustomObject({ group, version, namespace, plural }, o as never))) as { items?: ReportObject[] };
         items.push(...(list.items ?? []));
       }
     } else {
-      const list = (await api.listClusterCustomObject({ group, version, plural })) as { items?: ReportObject[] };
+      const list = (await request(options, (o) => api.listClusterCustomObject({ group, version, plural }, o as never))) as { items?: ReportObject[] };
       items.push(...(list.items ?? []));
     }
   } catch (error) {
     const status = statusOf(error);
     if (status === 404) return { note: 'the Trivy Operator is not installed in this cluster (no VulnerabilityReport resource): images are scanned with Trivy' };
     if (status === 403) return { note: `VulnerabilityReports may not be read (${messageOf(error)}): images are scanned with Trivy` };
-    throw error;
+    if (options.signal?.aborted) throw error;
+    return { note: `the Trivy Operator's VulnerabilityReports could not be read (${messageOf(error)}): images are scanned with Trivy` };
   }
   const scans = new Map<string, ImageScan>();
   for (const item of items) {
