@@ -32,8 +32,21 @@ export class DeadlineState {
   constructor(private readonly file: string | undefined, private readonly logger: Logger = silentLogger) {}
 
   async load(): Promise<void> {
+    this.merge(await this.readFile());
+  }
+
+  /** The earliest first-seen date wins: another window or run may have seen a finding first. */
+  private merge(firstSeen: Record<string, unknown> | undefined): void {
+    for (const [key, value] of Object.entries(firstSeen ?? {})) {
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) continue;
+      const known = this.seen.get(key);
+      if (!known || Date.parse(value) < Date.parse(known)) this.seen.set(key, value);
+    }
+  }
+
+  private async readFile(): Promise<Record<string, unknown> | undefined> {
     const file = this.file;
-    if (!file) return;
+    if (!file) return undefined;
     const data = await readVersionedJson(
       file,
       FORMAT,
@@ -41,7 +54,7 @@ export class DeadlineState {
       (reason) => this.logger.warn(`ignoring the deadline state ${file}: ${reason}; first-seen dates start again from now`),
       'deadline state',
     );
-    for (const [key, value] of Object.entries(data?.firstSeen ?? {})) if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) this.seen.set(key, value);
+    return data?.firstSeen;
   }
 
   /** When this vulnerability was first seen in this image; now, the first time it is asked. */
@@ -58,6 +71,8 @@ export class DeadlineState {
   async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
     try {
+      // Another window or a concurrent run may have written since this one loaded: merge first.
+      this.merge(await this.readFile());
       await writeAtomically(this.file, JSON.stringify({ format: FORMAT, firstSeen: Object.fromEntries(this.seen) }));
       this.dirty = false;
     } catch (error) {

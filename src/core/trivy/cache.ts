@@ -24,6 +24,8 @@ export class ScanCache {
   private loaded: Promise<void> | undefined;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** Cleared since the last save: what is on disk is not merged back. */
+  private cleared = false;
 
   /** `file` undefined keeps the cache in memory only. */
   constructor(
@@ -40,9 +42,26 @@ export class ScanCache {
   }
 
   private async read(): Promise<void> {
+    const data = await this.readFile();
+    if (!data) return;
+    this.merge(data);
+  }
+
+  /** Entries another window or run wrote that this one lacks (or has older) are taken in. */
+  private merge(data: Pick<CacheFile, 'references' | 'digests'>): void {
+    const take = (map: Map<string, ImageScan>, entries: Record<string, unknown>) => {
+      for (const [key, scan] of Object.entries(entries)) {
+        if (isScan(scan) && scan.scannedAt > (map.get(key)?.scannedAt ?? -Infinity)) map.set(key, scan);
+      }
+    };
+    take(this.references, data.references);
+    take(this.digests, data.digests);
+  }
+
+  private async readFile(): Promise<Pick<CacheFile, 'references' | 'digests'> | undefined> {
     const file = this.file;
-    if (!file) return;
-    const data = await readVersionedJson(
+    if (!file) return undefined;
+    return readVersionedJson(
       file,
       FORMAT,
       (d): d is Pick<CacheFile, 'references' | 'digests'> =>
@@ -50,9 +69,6 @@ export class ScanCache {
       (reason) => this.logger.warn(`ignoring the scan cache ${file}: ${reason}; it will be rebuilt`),
       'scan cache',
     );
-    if (!data) return;
-    for (const [key, scan] of Object.entries(data.references)) if (isScan(scan)) this.references.set(key, scan);
-    for (const [key, scan] of Object.entries(data.digests)) if (isScan(scan)) this.digests.set(key, scan);
   }
 
   private fresh(scan: ImageScan | undefined): ImageScan | undefined {
@@ -78,6 +94,7 @@ export class ScanCache {
     this.references.clear();
     this.digests.clear();
     this.dirty = true;
+    this.cleared = true;
   }
 
   /** Writes the cache if it changed: to a temporary file, then renamed over the old one. */
@@ -85,9 +102,16 @@ export class ScanCache {
     if (!this.file || !this.dirty) return this.saving;
     this.dirty = false;
     const file = this.file;
-    const data: CacheFile = { format: FORMAT, references: newest(this.references, this.ttlMs, this.now()), digests: newest(this.digests, this.ttlMs, this.now()) };
+    const merge = !this.cleared;
+    this.cleared = false;
     this.saving = this.saving.then(async () => {
       try {
+        // Another VS Code window (or CLI run) may have written since: keep its entries too.
+        if (merge) {
+          const onDisk = await this.readFile();
+          if (onDisk) this.merge(onDisk);
+        }
+        const data: CacheFile = { format: FORMAT, references: newest(this.references, this.ttlMs, this.now()), digests: newest(this.digests, this.ttlMs, this.now()) };
         await writeAtomically(file, JSON.stringify(data));
       } catch (error) {
         this.logger.warn(`could not write the scan cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
