@@ -113,7 +113,9 @@ describe('Scanner', () => {
     const controller = new AbortController();
     const s = scanner({ concurrency: 2 });
     const pending = s.scanAll(['acme/hang:1', 'acme/hang:2', 'acme/hang:3'].map((reference) => ({ reference })), controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Wait until both allowed scans run (however slowly the machine starts processes).
+    for (let i = 0; i < 200 && imageScans(log.invocations()).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     controller.abort();
     const results = await pending;
     assert.ok([...results.values()].every((o) => !o.ok && o.failure.reason === 'canceled'));
