@@ -279,10 +279,10 @@ function positiveInteger(text: string, option: string, max: number): number {
 }
 
 function parseSize(text: string): number {
-  const match = /^(\d+)([kKmM]?)$/.exec(text);
-  if (!match) throw new UsageError(`--max-file-size expects a number of bytes (suffix K or M allowed), not "${text}"`);
-  const unit = match[2]!.toLowerCase();
-  return Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+  const match = /^(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--max-file-size expects a size in bytes, or with K/KB or M/MB (e.g. 512K, 20MB), not "${text}"`);
+  const unit = (match[2] ?? '').toLowerCase()[0];
+  return Math.round(Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1));
 }
 
 async function pin(args: readonly string[], io: Io): Promise<number> {

@@ -170,6 +170,12 @@ describe('walking folders', () => {
     // Nothing at or above warning was analysed: the `latest` images were in skipped files.
     assert.equal(json.code, 0);
 
+    // The same limit, as people write it.
+    for (const size of ['1KB', '1kib', '1024', '0.5K']) {
+      const same = await scanJson(['--max-file-size', size, root]);
+      assert.equal(same.report.skipped.length, size === '0.5K' ? 3 : 2, size);
+    }
+
     const text = await cli(['scan', '--max-file-size', '1K', root]);
     const lines = text.stdout.split('\n');
     assert.ok(lines.some((l) => l.startsWith(`note: ${binary}: `) && /binary/.test(l)), text.stdout);
