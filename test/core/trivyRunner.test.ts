@@ -163,6 +163,15 @@ describe('scanning one image', () => {
     assert.equal(isAlive(hung.pid), false, 'and it is gone');
   });
 
+  test('a Trivy that floods its output is stopped at the limit and said; nothing is left running', async () => {
+    const outcome = await runImageScan(trivy, 'acme/flood:1', {}, undefined, 15_000, 1024 * 1024);
+    assert.ok(!outcome.ok && outcome.failure.reason === 'bad-output', JSON.stringify(outcome));
+    assert.match(outcome.failure.message, /^Trivy printed more than 1 MB for acme\/flood:1; it was stopped\.$/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const flood = imageScans(log.invocations()).find((i) => i.argv.includes('acme/flood:1'))!;
+    assert.equal(isAlive(flood.pid), false);
+  });
+
   test('a Trivy that hangs past its timeout is killed and reported as a timeout', async () => {
     const outcome = await runImageScan(trivy, 'acme/hang:2', { timeoutSeconds: 1 }, undefined, 200);
     assert.ok(!outcome.ok && outcome.failure.reason === 'timeout');

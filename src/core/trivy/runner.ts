@@ -196,6 +196,8 @@ export async function runImageScan(
   signal?: AbortSignal,
   /** How long past Trivy's own --timeout the process may run before it is killed. */
   graceMs = 15_000,
+  /** More output than this and Trivy is stopped: a report never needs it, and memory is bounded. */
+  maxOutputBytes = MAX_OUTPUT_BYTES,
 ): Promise<ScanOutcome> {
   if (!isScannableReference(reference)) {
     return { ok: false, failure: failure(reference, 'invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: not scanned.`) };
@@ -213,7 +215,7 @@ export async function runImageScan(
     env: trivyEnv(),
     extendEnv: false,
     stdin: 'ignore',
-    maxBuffer: MAX_OUTPUT_BYTES,
+    maxBuffer: maxOutputBytes,
     encoding: 'utf8',
   });
   if (result.isCanceled || signal?.aborted) {
@@ -223,7 +225,7 @@ export async function runImageScan(
     return { ok: false, failure: failure(reference, 'timeout', `Trivy did not finish scanning ${reference} within ${Math.round(timeoutSeconds + graceMs / 1000)} s and was stopped.`) };
   }
   if (result.isMaxBuffer) {
-    return { ok: false, failure: failure(reference, 'bad-output', `Trivy printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB for ${reference}; it was stopped.`) };
+    return { ok: false, failure: failure(reference, 'bad-output', `Trivy printed more than ${Math.round(maxOutputBytes / 1024 / 1024)} MB for ${reference}; it was stopped.`) };
   }
   const stderr = String(result.stderr ?? '');
   if (result.exitCode !== 0 || result.failed) {
