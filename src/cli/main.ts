@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeAtomically } from '../core/atomicFile.js';
+import { printable } from '../core/printable.js';
 import { ScanCache, DEFAULT_TTL_MS } from '../core/trivy/cache.js';
 import { Scanner } from '../core/trivy/scanner.js';
 import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from '../core/trivy/types.js';
@@ -114,7 +115,10 @@ const defaultIo: Io = {
   isTTY: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], given: Io = defaultIo): Promise<number> {
+  // Messages quote file names, image names and cluster data: no control character from them
+  // reaches the terminal (each line is made printable; the line breaks are ours).
+  const io: Io = { ...given, stderr: (text) => given.stderr(text.split('\n').map(printable).join('\n')) };
   try {
     const [command, ...rest] = argv;
     if (command === '-h' || command === '--help' || command === 'help' || command === undefined) {
@@ -323,7 +327,7 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
     for (const change of changes) {
       const { start } = change.edit.range;
       const what = change.previous ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}` : `${change.before} -> ${change.edit.newText}`;
-      io.stdout(`${file}:${start.line + 1}:${start.character + 1}  ${what}\n`);
+      io.stdout(`${printable(`${file}:${start.line + 1}:${start.character + 1}  ${what}`)}\n`);
     }
   }
   for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);

@@ -600,3 +600,19 @@ describe('the built binary', () => {
     assert.equal(out, `${pkg.version}\n`);
   });
 });
+
+describe('terminal safety', () => {
+  test('control characters from file names and contents never reach the terminal: they are shown escaped', async () => {
+    const evilName = 'pods\x1b]0;owned\x07.yaml';
+    const root = await tree({
+      [`k8s/${evilName}`]: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: "nginx\\e[2J:1"\n    - name: d\n      image: "nginx:latest\\u202e"\n',
+    });
+    for (const args of [['scan', '--offline', root], ['pin', root]]) {
+      const run = await cli(args);
+      const out = run.stdout + run.stderr;
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, `${args[0]}: ${JSON.stringify(out)}`);
+      if (args[0] === 'scan') assert.ok(out.includes('pods\\u001b]0;owned\\u0007.yaml'), `scan names the file, escaped: ${JSON.stringify(out)}`);
+    }
+  });
+});

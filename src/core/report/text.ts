@@ -1,6 +1,7 @@
 // The terminal report: grouped by file, each line starting with file:line:col so that
 // terminals and editors can jump to it.
 
+import { printable as p } from '../printable.js';
 import type { ScanReport } from '../scan.js';
 import type { Severity } from '../types.js';
 
@@ -23,23 +24,24 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
     images += result.images.filter((i) => i.status === 'image' || i.status === 'id').length;
     if (result.findings.length === 0 && result.errors.length === 0) continue;
     filesWithFindings++;
-    out.push(paint(BOLD, file));
+    const name = p(file);
+    out.push(paint(BOLD, name));
     for (const error of result.errors) {
-      const at = error.range ? `${file}:${error.range.start.line + 1}:${error.range.start.character + 1}` : file;
-      out.push(`  ${at}  ${paint(COLORS.error, 'error')}  ${error.message}`);
+      const at = error.range ? `${name}:${error.range.start.line + 1}:${error.range.start.character + 1}` : name;
+      out.push(`  ${at}  ${paint(COLORS.error, 'error')}  ${p(error.message)}`);
     }
     for (const finding of result.findings) {
       counts[finding.severity]++;
-      const at = `${file}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
-      out.push(`  ${at}  ${paint(COLORS[finding.severity], finding.severity)}  ${paint(DIM, finding.rule)}  ${finding.message}`);
+      const at = `${name}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
+      out.push(`  ${at}  ${paint(COLORS[finding.severity], finding.severity)}  ${paint(DIM, finding.rule)}  ${p(finding.message)}`);
     }
     out.push('');
   }
-  for (const error of report.ioErrors) out.push(`${error.path}: ${paint(COLORS.error, 'error')}  ${error.message}`);
-  if (report.trivyProblem) out.push(`${paint(COLORS.error, 'error')}  ${report.trivyProblem.message}`);
-  for (const error of report.scanErrors) out.push(`${error.file}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${error.message}`);
+  for (const error of report.ioErrors) out.push(`${p(error.path)}: ${paint(COLORS.error, 'error')}  ${p(error.message)}`);
+  if (report.trivyProblem) out.push(`${paint(COLORS.error, 'error')}  ${p(report.trivyProblem.message)}`);
+  for (const error of report.scanErrors) out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${p(error.message)}`);
   if (report.trivyProblem || report.scanErrors.length > 0) out.push('');
-  for (const skipped of report.skipped) out.push(paint(DIM, `note: ${skipped.path}: ${skipped.reason}`));
+  for (const skipped of report.skipped) out.push(paint(DIM, `note: ${p(skipped.path)}: ${p(skipped.reason)}`));
   if (report.ioErrors.length > 0 || report.skipped.length > 0) out.push('');
   const total = counts.error + counts.warning + counts.info;
   const parseErrors = report.files.reduce((n, f) => n + f.result.errors.length, 0) + report.ioErrors.length;
