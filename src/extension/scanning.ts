@@ -5,8 +5,8 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  analyze, countsText, fileKindOf, hasFix, parseReference, requestKey, scanRequestFor, TRIVY_SEVERITIES, vulnerabilityFinding,
-  type AnalysisResult, type ImageOccurrence, type ImageScan, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
+  analyze, countsText, fileKindOf, hoverText, markdownCode, markdownText, parseReference, requestKey, scanRequestFor, TRIVY_SEVERITIES, vulnerabilityFinding,
+  type AnalysisResult, type ImageOccurrence, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
 } from '../core/index.js';
 import { readConfig } from './config.js';
 import { dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
@@ -56,7 +56,6 @@ function readScanConfig(): ScanConfig {
   };
 }
 
-const HOVER_LIMIT = 10;
 const DOCUMENT_GLOB = '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*,dockerfile,*.yaml,*.yml}';
 
 export class ScanController implements vscode.Disposable, vscode.HoverProvider, vscode.CodeLensProvider {
@@ -291,10 +290,10 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     const markdown = new vscode.MarkdownString();
     markdown.supportHtml = false;
     if (!outcome.ok) {
-      markdown.appendMarkdown(`**Shipshape** could not scan \`${escape(image.raw)}\`: ${escape(outcome.failure.message)}`);
+      markdown.appendMarkdown(`**Shipshape** could not scan ${markdownCode(image.raw)}: ${markdownText(outcome.failure.message)}`);
       return new vscode.Hover(markdown, toRange(image.range));
     }
-    markdown.appendMarkdown(hoverText(image, outcome.scan));
+    markdown.appendMarkdown(hoverText(image.raw, outcome.scan));
     return new vscode.Hover(markdown, toRange(image.range));
   }
 
@@ -381,28 +380,3 @@ function ignoreFile(): { ignoreFile?: string } {
 }
 
 /** Escapes what would change the meaning of text inside a Markdown table cell or inline code. */
-function escape(text: string): string {
-  return text.replace(/[\\`*_[\]|<>]/g, '\\$&');
-}
-
-/** The hover: counts, the worst vulnerabilities with links, and whether fixes exist. */
-export function hoverText(image: ImageOccurrence, scan: ImageScan): string {
-  const lines: string[] = [];
-  const total = scan.vulnerabilities.length;
-  lines.push(`**Shipshape** · \`${escape(image.raw)}\`${scan.digest ? ` · \`${scan.digest.slice(0, 19)}…\`` : ''}`);
-  if (total === 0) {
-    lines.push('', 'Trivy found no known vulnerabilities.');
-    return lines.join('\n');
-  }
-  const fixable = scan.vulnerabilities.filter(hasFix).length;
-  lines.push('', `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`);
-  if (scan.os?.eosl) lines.push('', `⚠ ${escape(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);
-  lines.push('', '| Vulnerability | Severity | Package | Installed | Fixed in |', '|---|---|---|---|---|');
-  for (const v of scan.vulnerabilities.slice(0, HOVER_LIMIT)) {
-    const id = v.url && /^https:\/\//.test(v.url) ? `[${escape(v.id)}](${v.url})` : escape(v.id);
-    const fixed = v.fixed.length > 0 ? escape(v.fixed.join(', ')) : `no fix (${escape(v.status.replace(/_/g, ' '))})`;
-    lines.push(`| ${id} | ${v.severity} | ${escape(v.package)} | ${escape(v.installed)} | ${fixed} |`);
-  }
-  if (total > HOVER_LIMIT) lines.push('', `…and ${total - HOVER_LIMIT} more.`);
-  return lines.join('\n');
-}
