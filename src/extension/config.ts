@@ -9,6 +9,8 @@ export interface Config {
   readonly exclude: readonly string[];
   /** Pause after typing before analysing, in milliseconds. */
   readonly debounceMs: number;
+  /** Documents longer than this (in characters, about bytes) are not analysed. */
+  readonly maxFileChars: number;
 }
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -62,9 +64,11 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
   }
   const exclude = (settings.get<unknown[]>('exclude') ?? []).filter((p): p is string => typeof p === 'string' && p.length > 0);
   const debounce = settings.get<number>('analysis.debounce');
+  const maxSize = settings.get<number>('analysis.maxFileSize');
   return {
     analyze: { buildArgs, rules },
     exclude,
     debounceMs: typeof debounce === 'number' && debounce >= 0 ? Math.min(debounce, 5000) : 250,
+    maxFileChars: Math.round((typeof maxSize === 'number' && maxSize > 0 ? Math.min(maxSize, 100) : 10) * 1024 * 1024),
   };
 }

@@ -30,7 +30,7 @@ interface DocumentState {
   timer?: ReturnType<typeof setTimeout> | undefined;
   /** The version the diagnostics describe. */
   version: number;
-  result?: AnalysisResult;
+  result?: AnalysisResult | undefined;
 }
 
 /** What the diagnostics controller tells the scanning side, and asks of it. */
@@ -150,6 +150,17 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private run(document: vscode.TextDocument, state: DocumentState, why: 'opened' | 'edited' | 'settings'): void {
     if (document.version === state.version) return;
+    // The length without copying the text out: a huge file is skipped before it costs anything.
+    const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+    if (length > state.config.maxFileChars) {
+      this.skip(document, state, `it is ${megabytes(length)}, over shipshape.analysis.maxFileSize (${megabytes(state.config.maxFileChars)}). Raise the setting, or check it with the command line (shipshape scan --max-file-size)`);
+      return;
+    }
+    const longest = length > MAX_LINE_CHARS ? longestLine(document) : 0;
+    if (longest > MAX_LINE_CHARS) {
+      this.skip(document, state, `it has a line of ${megabytes(longest)} (generated or minified text, which would be analysed again at every pause in typing). Check it with the command line (shipshape scan)`);
+      return;
+    }
     const started = performance.now();
     const text = document.getText();
     const changes = state.pending.take();
@@ -166,6 +177,20 @@ export class DiagnosticsController implements vscode.Disposable {
     this.listener?.analysed(document, result, why);
   }
 
+  /** Too large to analyse while editing: one note on the file, said once in the log. */
+  private skip(document: vscode.TextDocument, state: DocumentState, why: string): void {
+    const wasSkipped = state.version !== -1 && state.result === undefined;
+    state.version = document.version;
+    state.result = undefined;
+    state.pending.take();
+    const message = `Shipshape did not analyse this file: ${why}.`;
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message, vscode.DiagnosticSeverity.Information);
+    diagnostic.source = SOURCE;
+    diagnostic.code = 'file-too-large';
+    this.collection.set(document.uri, [diagnostic]);
+    if (!wasSkipped) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: not analysed: ${why}`);
+  }
+
   private forget(key: string): void {
     const state = this.states.get(key);
     if (state?.timer) clearTimeout(state.timer);
@@ -180,6 +205,19 @@ export class DiagnosticsController implements vscode.Disposable {
     this.states.clear();
     this.collection.dispose();
   }
+}
+
+/** Lines longer than this (minified or generated text) make a file too costly to analyse while typing. */
+const MAX_LINE_CHARS = 64 * 1024;
+
+function longestLine(document: vscode.TextDocument): number {
+  let longest = 0;
+  for (let i = 0; i < document.lineCount; i++) longest = Math.max(longest, document.lineAt(i).range.end.character);
+  return longest;
+}
+
+function megabytes(chars: number): string {
+  return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`;
 }
 
 function isExcluded(document: vscode.TextDocument, config: Config): boolean {

@@ -156,4 +156,46 @@ describe('Shipshape in the editor', () => {
     // Closing an editor does not close the document at once: VS Code disposes it a little later.
     await waitForDiagnostics(editor.document.uri, (d) => d.length === 0, 15_000);
   });
+
+  it('a 20 MB manifest and a 1 MB single-line file are not analysed: a note says so, and the editor keeps answering', async function () {
+    this.timeout(120_000);
+    const deployment = (i: number) => `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env:\n${Array.from({ length: 20 }, (_, k) => `            - name: V${k}\n              value: "${'x'.repeat(40)}"\n`).join('')}`;
+    const parts: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 20 * 1024 * 1024; i++) {
+      parts.push(deployment(i));
+      size += parts[parts.length - 1]!.length;
+    }
+    const huge = workspaceUri('generated/huge.yaml');
+    await vscode.workspace.fs.writeFile(huge, new TextEncoder().encode(parts.join('')));
+    const pods = Array.from({ length: 9000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { containers: [{ name: 'c', image: `registry.example/app${i}:1.${i}` }] } }));
+    const oneLine = workspaceUri('generated/one-line.yaml');
+    await vscode.workspace.fs.writeFile(oneLine, new TextEncoder().encode(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods })));
+    try {
+      const tooLarge = (uri: vscode.Uri) => waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'file-too-large'), 60_000);
+      const [bigNote] = await tooLarge((await openDocument(huge)).document.uri);
+      assert.match(bigNote!.message, /^Shipshape did not analyse this file: it is 20\.\d MB, over shipshape\.analysis\.maxFileSize \(10\.0 MB\)/);
+      assert.equal(bigNote!.severity, vscode.DiagnosticSeverity.Information);
+      const [lineNote] = await tooLarge((await openDocument(oneLine)).document.uri);
+      assert.match(lineNote!.message, /^Shipshape did not analyse this file: it has a line of 1\.\d MB/);
+      assert.equal(vscode.languages.getDiagnostics(oneLine).length, 1, 'only the note');
+      // Meanwhile other files are analysed as usual, edits included.
+      const editor = await openDocument('Dockerfile');
+      await waitForDiagnostics(editor.document.uri, (d) => shapes(d).length > 0);
+      await editor.edit((e) => e.insert(new vscode.Position(editor.document.lineCount, 0), '\nFROM alpine:latest\n'));
+      await waitForDiagnostics(editor.document.uri, (d) => d.some((x) => x.message.includes('alpine:latest')));
+      // A lower limit applies to small files too, and lifting it analyses them again.
+      const settings = vscode.workspace.getConfiguration('shipshape');
+      await settings.update('analysis.maxFileSize', 0.0001, vscode.ConfigurationTarget.Global);
+      try {
+        await waitForDiagnostics(editor.document.uri, (d) => d.length === 1 && d[0]!.code === 'file-too-large');
+      } finally {
+        await settings.update('analysis.maxFileSize', undefined, vscode.ConfigurationTarget.Global);
+      }
+      await waitForDiagnostics(editor.document.uri, (d) => shapes(d).length > 0);
+    } finally {
+      await revertAndCloseAll();
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(huge, '..'), { recursive: true });
+    }
+  });
 });
