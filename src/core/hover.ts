@@ -9,7 +9,7 @@ const HOVER_LIMIT = 10;
 
 /** Text from a scan (names a registry's image chose) as Markdown text: no link, markup or new row. */
 export function markdownText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&');
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]()|<>~]/g, '\\$&');
 }
 
 /** As code (verbatim), unless a backtick or line break would end it: then as escaped text. */

@@ -32,8 +32,12 @@ export interface ShipshapeApi {
   clusterReportHtml(): string | undefined;
 }
 
+/** How long to wait after a trust grant for the workspace's restricted settings to arrive. */
+const TRUSTED_SETTINGS_WAIT_MS = 1000;
+
 export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const started = performance.now();
+  let trustTimer: ReturnType<typeof setTimeout> | undefined;
   const log = vscode.window.createOutputChannel('Shipshape', { log: true });
   const diagnostics = new DiagnosticsController(log);
   const scans = new ScanController(context.globalStorageUri, log, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
@@ -94,18 +98,32 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('shipshape')) return;
+      if (trustTimer) {
+        // The workspace's restricted values arrived after the trust: this change applies them.
+        clearTimeout(trustTimer);
+        trustTimer = undefined;
+        scans.configure();
+        pins.configure();
+      }
       if (['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
       if (event.affectsConfiguration('shipshape.registry')) pins.configure();
       if (event.affectsConfiguration('shipshape.cluster.groupBy')) cluster.refresh();
       diagnostics.reanalyseAll('settings changed');
     }),
     // Trusting the workspace turns scanning on without a reload.
+    // VS Code grants the trust first and delivers the workspace's restricted values (Trivy path,
+    // server, kubeconfig…) a moment later: scanning starts with those, not the settings before.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('workspace trusted: vulnerability scanning is on');
-      scans.configure();
-      pins.configure();
-      diagnostics.reanalyseAll('workspace trusted');
+      if (trustTimer) clearTimeout(trustTimer);
+      trustTimer = setTimeout(() => {
+        trustTimer = undefined;
+        scans.configure();
+        pins.configure();
+        diagnostics.reanalyseAll('workspace trusted');
+      }, TRUSTED_SETTINGS_WAIT_MS);
     }),
+    { dispose: () => trustTimer && clearTimeout(trustTimer) },
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     vscode.commands.registerCommand('shipshape.showLog', () => log.show()),
   );

@@ -67,6 +67,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   private readonly outcomes = new Map<string, ScanOutcome>();
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
   private scanner: Promise<Scanner> | undefined;
+  /** Aborted when the settings change: scans under the old ones stop, and their results are not used. */
+  private generation = new AbortController();
   private config = readScanConfig();
   private saidTrivyProblem = false;
   private saidUntrusted = false;
@@ -86,6 +88,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
   configure(): void {
+    this.generation.abort();
+    this.generation = new AbortController();
     this.config = readScanConfig();
     this.scanner = undefined;
     this.saidTrivyProblem = false;
@@ -222,13 +226,19 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     interactive: boolean,
     progress: (done: number, total: number) => void,
   ): Promise<Map<string, ScanOutcome> | undefined> {
+    const generation = this.generation.signal;
     const scanner = await this.getScanner();
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
+    const onNewSettings = () => controller.abort();
+    generation.addEventListener('abort', onNewSettings, { once: true });
+    if (generation.aborted) controller.abort();
     this.active++;
     this.showProgress(`0/${new Set(requests.map(requestKey)).size}`);
     try {
       const results = await scanner.scanAll(requests, controller.signal, (done, total) => progress(done, total));
+      // The settings changed meanwhile: these results are from the old Trivy, server or cache.
+      if (generation.aborted) return undefined;
       const unusable = [...results.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
       if (unusable && !unusable.ok) {
         this.sayTrivyProblem(unusable.failure, interactive);
@@ -242,6 +252,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       return results;
     } finally {
       subscription.dispose();
+      generation.removeEventListener('abort', onNewSettings);
       this.active--;
       this.showProgress(undefined);
     }

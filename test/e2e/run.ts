@@ -8,6 +8,12 @@
 // `e2e: N passed, N failed`. Leaves in .e2e/ (ignored): out/ (the bundle), screenshots/*.png
 // (those the tests asked for, and final.png), logs/ (code-server, browser console, window logs).
 //
+// The tests run in the extension host and cannot touch the browser: they ask this runner, which
+// owns the Playwright page, through request files (requestAction() in suite/util.ts). Actions:
+// `screenshot` (the whole workbench) and `trust` (trust the workspace in the Workspace Trust
+// editor, as a user would). With --untrusted the workspace also gets hostile workspace settings
+// and programs (hostile.ts).
+//
 // Environment: SHIPSHAPE_CODE_SERVER (code-server's entry.js; otherwise
 // scripts/install-code-server.sh installs or finds it), SHIPSHAPE_CHROMIUM (default
 // /usr/bin/chromium), SHIPSHAPE_E2E_TIMEOUT (seconds, default 300).
@@ -22,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, startRegistry, type Registry } from '../registry/harness.js';
 import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../k8s/apiServer.js';
+import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
   bundleSuite,
@@ -55,7 +62,7 @@ const log = (message: string): void => console.log(`[e2e] ${message}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything that must be stopped or removed, whatever happens. */
-const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry; apiServer?: ApiServer } = {};
+const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry; apiServer?: ApiServer; hostile?: HostileSetup } = {};
 let cleaning: Promise<void> | undefined;
 
 async function main(): Promise<number> {
@@ -94,7 +101,7 @@ async function main(): Promise<number> {
   const userData = path.join(tmp, 'user-data');
   await writeUserSettings(userData);
   const reportDir = path.join(tmp, 'report');
-  const requestDir = path.join(tmp, 'screenshot-requests');
+  const requestDir = path.join(tmp, 'requests');
   await mkdir(reportDir, { recursive: true });
   await mkdir(requestDir, { recursive: true });
 
@@ -113,7 +120,7 @@ async function main(): Promise<number> {
     XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
     // Read by the test module in the extension host (test/e2e/suite/index.ts, util.ts).
     SHIPSHAPE_E2E_REPORT_DIR: reportDir,
-    SHIPSHAPE_E2E_SCREENSHOT_DIR: requestDir,
+    SHIPSHAPE_E2E_REQUEST_DIR: requestDir,
     SHIPSHAPE_E2E_COLOR: process.stdout.isTTY ? '1' : '0',
     // The stand-in Trivy logs every run here; the tests read it to see what was (not) run.
     TRIVY_STANDIN_LOG: path.join(tmp, 'trivy-invocations.jsonl'),
@@ -137,6 +144,15 @@ async function main(): Promise<number> {
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
     env['SHIPSHAPE_E2E_GREP'] = values.grep ?? 'untrusted workspace';
+    // Workspace settings naming the workspace's own programs, kubeconfig, servers and registry.
+    const hostile = await setUpHostileWorkspace(workspace, tmp);
+    running.hostile = hostile;
+    Object.assign(env, hostile.env);
+    // The extension host gets this environment as it is: without this, code-server replaces PATH
+    // with a login shell's, and the stand-in credential helper (hostile.env's PATH) is not found.
+    // (VS Code's own CLI sets it for the same reason: the environment is already the user's.)
+    env['VSCODE_CLI'] = '1';
+    if (!hostile.registry) log('no address that is not loopback: the untrusted pinning tests will skip');
   }
   const args = [
     codeServer,
@@ -205,7 +221,7 @@ async function main(): Promise<number> {
   log(`opening the workbench (timeout ${timeoutMs / 1000} s)`);
   await page.goto(url, { waitUntil: 'domcontentloaded' });
 
-  // --- wait for the verdict, printing the report and serving screenshot requests meanwhile ---
+  // --- wait for the verdict, printing the report and serving the tests' requests meanwhile ---
   const report = path.join(reportDir, 'report.txt');
   let printed = 0;
   const printReport = async (): Promise<void> => {
@@ -219,15 +235,15 @@ async function main(): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let failure: string | undefined;
   while (!verdict) {
-    await printReport(); // first, so that the report and the screenshot lines keep their order
-    await serveScreenshots(page, requestDir, screenshotsOut);
+    await printReport(); // first, so that the report and the request lines keep their order
+    await serveRequests(page, requestDir, screenshotsOut);
     if (serverExit) { failure = serverExit; break; }
     if (page.isClosed()) { failure = 'the browser page closed'; break; }
     if (Date.now() > deadline) { failure = `no verdict within ${timeoutMs / 1000} s`; break; }
     await sleep(POLL_INTERVAL);
   }
   await printReport();
-  await serveScreenshots(page, requestDir, screenshotsOut);
+  await serveRequests(page, requestDir, screenshotsOut);
   await printReport();
 
   // --- the end: final screenshot, logs, verdict ---
@@ -257,8 +273,12 @@ async function main(): Promise<number> {
   return passed ? 0 : 1;
 }
 
-/** Takes the screenshots the tests asked for (see screenshot() in suite/util.ts). */
-async function serveScreenshots(page: Page, requestDir: string, outDir: string): Promise<void> {
+/**
+ * Does what the tests asked for (see requestAction() in suite/util.ts): each request is a file
+ * `<id>.request` holding `{"action": …, …}`, answered with `<id>.done` holding what the action
+ * returns, or `{"error": …}`. A request without an action is a screenshot (`{"name": …}`).
+ */
+async function serveRequests(page: Page, requestDir: string, screenshotsOut: string): Promise<void> {
   let files: string[];
   try {
     files = (await readdir(requestDir)).filter((f) => f.endsWith('.request')).sort();
@@ -268,23 +288,84 @@ async function serveScreenshots(page: Page, requestDir: string, outDir: string):
   for (const file of files) {
     const request = path.join(requestDir, file);
     const done = request.replace(/\.request$/, '.done');
-    let answer: { path?: string; error?: string };
+    let answer: Record<string, unknown>;
     try {
-      const { name } = JSON.parse(await readFile(request, 'utf8')) as { name: string };
-      const safe = String(name).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'screenshot';
-      const target = path.join(outDir, `${safe}.png`);
-      // Two animation frames: what the test just did is painted. (A string: no DOM types here.)
-      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-      await page.screenshot({ path: target });
-      answer = { path: target };
-      log(`screenshot ${path.relative(REPO, target)}`);
+      const body = JSON.parse(await readFile(request, 'utf8')) as { action?: string; name?: string };
+      const action = body.action ?? 'screenshot';
+      if (action === 'screenshot') answer = { path: await takeScreenshot(page, screenshotsOut, String(body.name ?? 'screenshot')) };
+      else if (action === 'trust') answer = await trustWorkspace(page, screenshotsOut);
+      else throw new Error(`unknown action ${JSON.stringify(action)}`);
     } catch (error) {
       answer = { error: (error as Error).message };
+      log(`request ${file} failed: ${(error as Error).message}`);
     }
     await rm(request, { force: true });
     await writeFile(`${done}.tmp`, JSON.stringify(answer));
     await rename(`${done}.tmp`, done);
   }
+}
+
+/** Saves the whole workbench as `<outDir>/<name>.png` once what the test just did is painted. */
+async function takeScreenshot(page: Page, outDir: string, name: string): Promise<string> {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'screenshot';
+  const target = path.join(outDir, `${safe}.png`);
+  // Two animation frames: what the test just did is painted. (A string: no DOM types here.)
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+  await page.screenshot({ path: target });
+  log(`screenshot ${path.relative(REPO, target)}`);
+  return target;
+}
+
+/**
+ * Trusts the workspace as a user does: the command palette's "Workspaces: Manage Workspace
+ * Trust" (or, failing that, the status bar's Restricted Mode item) opens the Workspace Trust
+ * editor, whose Trust button is clicked; a confirmation dialog, if one comes, is accepted.
+ * Resolves once the editor says the folder is trusted. Saves `trust-editor.png` (before the
+ * click) and answers with its path and the editor's title afterwards.
+ */
+async function trustWorkspace(page: Page, screenshotsOut: string): Promise<{ path: string; title: string }> {
+  const editor = page.locator('.workspace-trust-editor');
+  const palette = page.locator('.quick-input-widget');
+  await page.keyboard.press('Escape'); // whatever had focus (a hover, a widget) lets go
+  await page.keyboard.press('F1');
+  try {
+    await palette.locator('input').waitFor({ state: 'visible', timeout: 10_000 });
+    await palette.locator('input').fill('>Workspaces: Manage Workspace Trust');
+    await palette.locator('.monaco-list-row', { hasText: 'Manage Workspace Trust' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await editor.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch (error) {
+    log(`the command palette did not open the Workspace Trust editor (${(error as Error).message.split('\n')[0]}); trying the status bar`);
+    await page.keyboard.press('Escape');
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().click({ timeout: 10_000 });
+    await editor.waitFor({ state: 'visible', timeout: 10_000 });
+  }
+  // "Trust" (beside it, when the folder has a parent to trust, "Trust Parent"); under each, its shortcut.
+  const trust = editor.locator('.monaco-button', { hasText: /^\s*Trust\s*$/ }).first();
+  try {
+    await trust.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch (error) {
+    const buttons = await editor.locator('.monaco-button').allInnerTexts().catch(() => []);
+    await takeScreenshot(page, screenshotsOut, 'trust-failed').catch(() => '');
+    throw new Error(`no Trust button in the Workspace Trust editor (its buttons: ${JSON.stringify(buttons)}): ${(error as Error).message.split('\n')[0]}`);
+  }
+  const before = await takeScreenshot(page, screenshotsOut, 'trust-editor');
+  await trust.click();
+  const trusted = editor.locator('.workspace-trust-title', { hasText: /You trust this/ });
+  const dialog = page.locator('.monaco-dialog-box');
+  const deadline = Date.now() + 15_000;
+  while (!(await trusted.isVisible())) {
+    if (await dialog.isVisible()) {
+      const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+      log(`trust: accepting a dialog: ${text}`);
+      await dialog.locator('.dialog-buttons .monaco-button').first().click();
+    }
+    if (Date.now() > deadline) throw new Error(`the Workspace Trust editor did not show the folder as trusted: ${(await editor.innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
+    await sleep(100);
+  }
+  const title = (await trusted.innerText()).trim();
+  log(`trust: ${title}`);
+  return { path: before, title };
 }
 
 /** Runs scripts/install-code-server.sh (quick when installed) and returns the path it prints. */
@@ -316,9 +397,10 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp, registry, apiServer } = running;
+    const { browser, server, tmp, registry, apiServer, hostile } = running;
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
+    if (hostile) await hostile.stop().catch(() => {});
     if (apiServer) await apiServer.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;

@@ -1,5 +1,5 @@
-// Helpers for the in-editor tests. Nothing here is specific to the browser: screenshot() asks
-// the runner through files, and does nothing where no runner takes screenshots.
+// Helpers for the in-editor tests. Nothing here is specific to the browser: screenshot() and
+// requestAction() ask the runner through files, and do nothing where no runner serves them.
 
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -106,27 +106,42 @@ export function waitForDiagnostics(
   );
 }
 
-let screenshots = 0;
+let requests = 0;
+
+/**
+ * Asks the runner, which owns the browser page, to do something the extension host cannot:
+ * `screenshot` (`{name}`) or `trust` (trust the workspace in the Workspace Trust editor, as a user
+ * would). The runner (test/e2e/run.ts) passes a folder in SHIPSHAPE_E2E_REQUEST_DIR; the request
+ * is the file `<n>.request` there holding `{"action": …, …args}`, and the runner answers with
+ * `<n>.done` holding what the action returns, or `{"error": …}` (then this rejects). Where no
+ * runner serves requests (@vscode/test-electron), this resolves with undefined at once. A missing
+ * answer rejects after `timeout` ms.
+ */
+export async function requestAction<T extends object = Record<string, unknown>>(
+  action: string,
+  args: object = {},
+  timeout = 30_000,
+): Promise<T | undefined> {
+  const dir = process.env['SHIPSHAPE_E2E_REQUEST_DIR'];
+  if (!dir) return undefined;
+  const id = `${process.pid}-${++requests}`;
+  const request = path.join(dir, `${id}.request`);
+  const done = path.join(dir, `${id}.done`);
+  await writeFile(`${request}.tmp`, JSON.stringify({ ...args, action }));
+  await rename(`${request}.tmp`, request); // atomic: the runner never reads half a request
+  const answer = await waitFor(() => existsSync(done) && readFile(done, 'utf8'), timeout, `the runner's answer to ${action}`, 100);
+  await rm(done, { force: true });
+  const parsed = JSON.parse(answer) as T & { error?: string };
+  if (parsed.error !== undefined) throw new Error(`${action} failed: ${parsed.error}`);
+  return parsed;
+}
 
 /**
  * Asks the runner for a screenshot of the whole workbench, saved as
- * `.e2e/screenshots/<name>.png`, and resolves with its path once it is taken. The runner
- * (test/e2e/run.ts) passes a folder in SHIPSHAPE_E2E_SCREENSHOT_DIR; the request is the file
- * `<n>.request` there holding `{"name": …}`, and the runner answers with `<n>.done` holding
- * `{"path": …}` or `{"error": …}`. Where no runner takes screenshots (@vscode/test-electron),
- * this resolves with undefined at once. A missing answer rejects after `timeout` ms.
+ * `.e2e/screenshots/<name>.png`, and resolves with its path once it is taken (undefined where
+ * no runner takes screenshots). See requestAction().
  */
 export async function screenshot(name: string, timeout = 20_000): Promise<string | undefined> {
-  const dir = process.env['SHIPSHAPE_E2E_SCREENSHOT_DIR'];
-  if (!dir) return undefined;
-  const id = `${process.pid}-${++screenshots}`;
-  const request = path.join(dir, `${id}.request`);
-  const done = path.join(dir, `${id}.done`);
-  await writeFile(`${request}.tmp`, JSON.stringify({ name }));
-  await rename(`${request}.tmp`, request); // atomic: the runner never reads half a request
-  const answer = await waitFor(() => existsSync(done) && readFile(done, 'utf8'), timeout, `screenshot ${name}`, 100);
-  await rm(done, { force: true });
-  const parsed = JSON.parse(answer) as { path?: string; error?: string };
-  if (parsed.error !== undefined) throw new Error(`screenshot ${name} failed: ${parsed.error}`);
-  return parsed.path;
+  const answer = await requestAction<{ path?: string }>('screenshot', { name }, timeout);
+  return answer?.path;
 }
