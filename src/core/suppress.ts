@@ -30,12 +30,19 @@ export function findSuppressions(text: string, allowTrailing: boolean): Suppress
   return result;
 }
 
+/**
+ * The rules a comment names, then an explanation: `unpinned-image, root-user: the base is ours`.
+ * No rule named at all silences every rule on the line; but a first word that looks like a rule
+ * name and is not one (a typo, `unpined-image`) silences nothing, rather than everything.
+ */
 function parseRules(rest: string): Set<RuleId> | 'all' {
   const rules = new Set<RuleId>();
-  for (const token of rest.split(/[\s,]+/)) {
-    if (token === '') continue;
+  for (const [index, raw] of rest.split(/[\s,]+/).filter((t) => t !== '').entries()) {
+    const token = raw.replace(/[:;.]+$/, '');
     if ((RULE_IDS as readonly string[]).includes(token)) rules.add(token as RuleId);
+    else if (index === 0 && /^[a-z]+(?:-[a-z]+)+$/.test(token)) return rules; // an unknown rule: nothing
     else break; // the rest is an explanation
+    if (raw !== token) break; // `rule:` ends the list
   }
   return rules.size === 0 ? 'all' : rules;
 }

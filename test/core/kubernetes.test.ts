@@ -940,6 +940,15 @@ test('suppression: a comma-separated list of rules, followed by an explanation',
   ]);
 });
 
+test('suppression: `rule:` then a reason silences that rule only; a misspelt rule silences nothing', () => {
+  const text = suppressionPod(`  - name: app # shipshape-ignore root-user: it drops privileges itself
+    image: nginx:latest # shipshape-ignore unpined-image (typo)
+  - name: b # shipshape-ignore root-user, unpinned-image: both known
+    image: redis:latest # shipshape-ignore unpinned-image. reviewed
+`);
+  assert.deepEqual(findings(text, yaml(text)), ['8:12-8:24 unpinned-image/latest warning nginx:latest']);
+});
+
 test('suppression: a bare # shipshape-ignore silences every rule on its line', () => {
   const text = suppressionPod(`  - name: app  # shipshape-ignore
     image: nginx:latest  # shipshape-ignore
