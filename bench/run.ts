@@ -125,6 +125,28 @@ await scanBenchmark();
 await registryBenchmark();
 await clusterBenchmark();
 
+// The CLI's start-up (what every CI step and CronJob pays): `shipshape --version` against Node
+// starting with nothing to load. The Kubernetes client is a bundle apart (dist/k8s.js), loaded
+// only by `shipshape cluster`.
+{
+  const cliPath = path.resolve(__dirname, '..', 'dist', 'cli.js');
+  if (!existsSync(cliPath)) console.log('CLI start-up: skipped (run `npm run build` first)');
+  else {
+    const median = (args: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = performance.now();
+        spawnSync(process.execPath, args, { stdio: 'ignore' });
+        times.push(performance.now() - t);
+      }
+      return times.sort((a, b) => a - b)[3]!;
+    };
+    const bare = median(['-e', '']);
+    const version = median([cliPath, '--version']);
+    console.log(`CLI start-up: shipshape --version ${(version / bare).toFixed(2)}x baseline (node -e '' ${bare.toFixed(0)} ms, shipshape ${version.toFixed(0)} ms)`);
+  }
+}
+
 // The activation bundle: its size against the two parsers it cannot do without, and the cost of
 // loading and activating it, measured inside a real VS Code (code-server) by test/e2e.
 const REPO = path.resolve(__dirname, '..');

@@ -63,14 +63,15 @@ describe('deploy/', () => {
     assert.match(readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8'), /^USER 1000:1000$/m);
   });
 
-  test('the image needs only dist/cli.js: the bundle runs on its own, without node_modules', () => {
+  test('the image needs only dist/cli.js and dist/k8s.js: they run on their own, without node_modules', () => {
     assert.ok(existsSync(CLI), 'run `npm run build` first');
     const alone = path.join(dir, 'opt');
     rmSync(alone, { recursive: true, force: true });
     mkdirSync(alone);
     copyFileSync(CLI, path.join(alone, 'cli.js'));
+    copyFileSync(path.join(path.dirname(CLI), 'k8s.js'), path.join(alone, 'k8s.js'));
     const dockerfile = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js \/opt\/shipshape\/cli\.js$/m);
+    assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js dist\/k8s\.js \/opt\/shipshape\/$/m);
     assert.match(dockerfile, /^ENTRYPOINT \["node", "\/opt\/shipshape\/cli\.js"\]$/m);
     const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
     assert.equal(run.status, 0, run.stderr);
@@ -78,6 +79,10 @@ describe('deploy/', () => {
     const help = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--help'], { cwd: alone, encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: shipshape cluster/);
+    // The cluster command loads the Kubernetes client from k8s.js beside it.
+    const cluster = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--kubeconfig', path.join(alone, 'missing.yaml')], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    assert.equal(cluster.status, 2, cluster.stderr);
+    assert.match(cluster.stderr, /Could not read the kubeconfig/);
   });
 
   test('a read-only ClusterRole (pods and VulnerabilityReports: get, list) bound to the CronJob\'s ServiceAccount', () => {
