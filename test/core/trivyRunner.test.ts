@@ -154,8 +154,11 @@ describe('scanning one image', () => {
   test('cancelling kills the Trivy process at once', async () => {
     const controller = new AbortController();
     const started = Date.now();
-    setTimeout(() => controller.abort(), 300);
-    const outcome = await runImageScan(trivy, 'acme/hang:1', {}, controller.signal);
+    const running = runImageScan(trivy, 'acme/hang:1', {}, controller.signal);
+    // Cancel once the process runs (however slowly this machine starts it).
+    for (let i = 0; i < 200 && !imageScans(log.invocations()).some((i) => i.argv.includes('acme/hang:1')); i++) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    const outcome = await running;
     assert.ok(!outcome.ok && outcome.failure.reason === 'canceled');
     assert.ok(Date.now() - started < 10_000);
     const hung = imageScans(log.invocations()).find((i) => i.argv.includes('acme/hang:1'))!;
