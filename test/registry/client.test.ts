@@ -257,6 +257,21 @@ describe('faults', () => {
     }
   });
 
+  test('a token service on plain HTTP off loopback is refused: no credentials are sent to it', async () => {
+    // 192.0.2.1 (TEST-NET-1) is never contacted: the client refuses before any request.
+    const origin = await startFaultServer(() => fault.unauthorized('Bearer realm="http://192.0.2.1/token",service="registry"'));
+    try {
+      const { lines, logger } = recorder();
+      const outcome = await client(dockerConfig({ auths: { [origin.host]: { auth: auth('dave', 's3cret-pw') } } }), {}, logger).resolve(`${origin.host}/a:1`);
+      assert.ok(!outcome.ok);
+      assert.equal(outcome.failure.reason, 'insecure');
+      assert.match(outcome.failure.message, /token service 192\.0\.2\.1 is not HTTPS/);
+      assert.ok(!lines.join('\n').includes('s3cret-pw') && !outcome.failure.message.includes('s3cret-pw'));
+    } finally {
+      await origin.stop();
+    }
+  });
+
   test('WWW-Authenticate challenges are parsed', () => {
     assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'), {
       scheme: 'bearer',
