@@ -23,6 +23,12 @@ export interface ExpandOptions {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const MAX_DEPTH = 16;
+/**
+ * The longest text an expansion may produce. Variables may use each other more than once
+ * (`ARG B=$A$A`, `ARG C=$B$B`, …), doubling at every step: past this, a variable's value is not
+ * known (it is reported unresolved) rather than built until the string no longer fits in memory.
+ */
+export const MAX_EXPANSION_LENGTH = 1 << 20;
 
 /** Expands variables in `text`; never throws, never loops: unknown syntax is kept literally. */
 export function expand(text: string, lookup: Lookup, options: ExpandOptions = {}): Expansion {
@@ -74,7 +80,7 @@ function expandInner(text: string, lookup: Lookup, options: ExpandOptions, unres
       let end = i + 2;
       while (end < text.length && NAME_CHAR.test(text[end]!)) end++;
       const name = text.slice(i + 1, end);
-      out += valueOf(name, lookup, unresolved);
+      out = append(out, valueOf(name, lookup, unresolved), name, unresolved);
       i = end;
       continue;
     }
@@ -84,7 +90,8 @@ function expandInner(text: string, lookup: Lookup, options: ExpandOptions, unres
         out += text.slice(i);
         break;
       }
-      out += braced(text.slice(i + 2, close), lookup, options, unresolved, depth);
+      const body = text.slice(i + 2, close);
+      out = append(out, braced(body, lookup, options, unresolved, depth), variableName(body), unresolved);
       i = close + 1;
       continue;
     }
@@ -92,6 +99,17 @@ function expandInner(text: string, lookup: Lookup, options: ExpandOptions, unres
     i++;
   }
   return out;
+}
+
+/** `out` with a variable's value appended, unless that makes it too long: then the variable counts as unresolved. */
+function append(out: string, value: string, name: string, unresolved: string[]): string {
+  if (out.length + value.length <= MAX_EXPANSION_LENGTH) return out + value;
+  if (!unresolved.includes(name)) unresolved.push(name);
+  return out;
+}
+
+function variableName(body: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0] ?? body;
 }
 
 function valueOf(name: string, lookup: Lookup, unresolved: string[]): string {
@@ -116,7 +134,7 @@ function braced(body: string, lookup: Lookup, options: ExpandOptions, unresolved
   const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([\s\S]*))?$/.exec(body);
   if (!match) {
     // Syntax we do not evaluate (${X#pattern}, ${X/a/b}, …): the result is unknown.
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0] ?? body;
+    const name = variableName(body);
     if (!unresolved.includes(name)) unresolved.push(name);
     return '';
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { expand } from '../../src/core/substitute.js';
+import { expand, MAX_EXPANSION_LENGTH } from '../../src/core/substitute.js';
 
 const vars: Record<string, string> = { A: 'alpha', EMPTY: '', TAG: '1.2' };
 const lookup = (name: string) => (Object.hasOwn(vars, name) ? vars[name] : undefined);
@@ -69,4 +69,19 @@ test('deeply nested defaults terminate', () => {
   const nested = `${'${M:-'.repeat(200)}x${'}'.repeat(200)}`;
   const result = expand(nested, lookup);
   assert.equal(typeof result.value, 'string');
+});
+
+test('values that grow past MAX_EXPANSION_LENGTH (variables doubling each other) are unresolved, not built', () => {
+  const big = 'x'.repeat(MAX_EXPANSION_LENGTH / 2 + 1);
+  const values: Record<string, string> = { BIG: big, OK: 'x'.repeat(MAX_EXPANSION_LENGTH / 2) };
+  const look = (name: string) => (Object.hasOwn(values, name) ? values[name] : undefined);
+  assert.deepEqual(expand('$BIG$BIG', look).unresolved, ['BIG']);
+  assert.deepEqual(expand('${BIG}${BIG:-y}', look).unresolved, ['BIG']);
+  assert.deepEqual(expand(`\${M:-$BIG$BIG}`, look).unresolved, ['BIG']);
+  // Exactly at the limit is still a value.
+  const atLimit = expand('$OK$OK', look);
+  assert.deepEqual(atLimit.unresolved, []);
+  assert.equal(atLimit.value.length, MAX_EXPANSION_LENGTH);
+  // Without the limit this built strings of 2^40 characters: "Invalid string length".
+  assert.deepEqual(expand('$BIG'.repeat(1 << 20), look).unresolved, ['BIG']);
 });
