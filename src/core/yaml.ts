@@ -1,7 +1,7 @@
 // Reading YAML with source ranges: documents split without parsing, node access that follows
 // aliases and merge keys, and scalars located exactly in the text.
 
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { Composer, Document, isAlias, isMap, isScalar, isSeq, Parser, visit, YAMLParseError, type Alias, type CST, type Node, type Pair, type Scalar } from 'yaml';
 
 export interface DocumentChunk {
   /** Offset of the chunk in the file. */
@@ -43,18 +43,105 @@ function withDirectives(text: string, start: number): number {
 
 export const PARSE_OPTIONS = { merge: true, prettyErrors: false, maxAliasCount: 1000 } as const;
 
+/**
+ * Collections nested deeper than this are not read. The yaml composer recurses once per level and
+ * turns a stack overflow into errors, so what a deep document yielded depended on how much stack
+ * the caller had left (an incremental update and a full analysis disagreed); the parser's own
+ * overflow (closing many block levels at once) escaped as an exception; and V8 may abort the whole
+ * process when it compiles a regular expression with the stack nearly exhausted. Manifests nest a
+ * few dozen levels at most.
+ */
+export const MAX_NESTING = 256;
+
+/**
+ * Parses a chunk's documents. A chunk nested deeper than `MAX_NESTING` levels yields one
+ * document holding one error, whatever the stack depth: it is refused before the parser's
+ * recursion (block collections, which need a new column at least every other level) or before
+ * composing (any collection, counted on the parser's tokens, without recursion).
+ */
 export function parseChunk(text: string): Document.Parsed[] {
-  return parseAllDocuments(text, PARSE_OPTIONS) as Document.Parsed[];
+  // Block levels reaching the parser: at most 2 * (2 * MAX_NESTING + 1); it overflows past about 2000.
+  if (blockStartColumn(text) > 2 * MAX_NESTING) return [tooDeep(text)];
+  let tokens: CST.Token[];
+  try {
+    tokens = Array.from(new Parser().parse(text));
+  } catch (error) {
+    if (error instanceof RangeError) return [tooDeep(text)];
+    throw error;
+  }
+  if (tokens.some((token) => nestingOf(token) > MAX_NESTING)) return [tooDeep(text)];
+  return Array.from(new Composer(PARSE_OPTIONS).compose(tokens)) as Document.Parsed[];
+}
+
+// Indentation, then the block indicators (`- `, `? `, `: `) that open compact nested collections.
+const BLOCK_START = /^[ \t]*(?:[-?:][ \t]+)*/gm;
+
+/**
+ * The rightmost column at which a block collection may start: a line's indentation and its
+ * leading indicators. A nested block collection starts further right than its parent, except a
+ * sequence under a mapping key, so block nesting is at most twice this column, plus two.
+ */
+function blockStartColumn(text: string): number {
+  let widest = 0;
+  BLOCK_START.lastIndex = 0;
+  for (let match = BLOCK_START.exec(text); match; match = BLOCK_START.exec(text)) {
+    widest = Math.max(widest, match[0].length);
+    if (match[0].length === 0) BLOCK_START.lastIndex++;
+  }
+  return widest;
+}
+
+/** How deeply collections nest in a parser token, counted without recursion. */
+function nestingOf(root: CST.Token): number {
+  let deepest = 0;
+  const pending: Array<[CST.Token | null | undefined, number]> = [[root, 0]];
+  while (pending.length > 0) {
+    const [token, depth] = pending.pop()!;
+    if (!token) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING) break;
+    if (token.type === 'document') pending.push([token.value, depth]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (const item of token.items) pending.push([item.key, depth + 1], [item.value, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
+function tooDeep(text: string): Document.Parsed {
+  const doc = new Document(null, PARSE_OPTIONS) as Document.Parsed;
+  doc.range = [0, text.length, text.length];
+  doc.errors.push(new YAMLParseError([0, Math.min(1, text.length)], 'RESOURCE_EXHAUSTION', `collections are nested more than ${MAX_NESTING} levels deep: not read`));
+  return doc;
 }
 
 const MAX_MERGE_DEPTH = 8;
 
+// What each alias of a document names, found in one walk of the document: `Alias.resolve` walks
+// the whole document on every call, which made many aliases (or merge keys) quadratic.
+const aliasTargets = new WeakMap<Document, Map<Alias, Node | undefined>>();
+
+function aliasTarget(alias: Alias, doc: Document): Node | undefined {
+  let targets = aliasTargets.get(doc);
+  if (!targets) {
+    // As `Alias.resolve` does: the last node with the anchor before the alias, in document order.
+    const found = new Map<Alias, Node | undefined>();
+    const anchors = new Map<string, Node>();
+    visit(doc, {
+      Node(_, node) {
+        if (isAlias(node)) found.set(node, anchors.get(node.source));
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+    aliasTargets.set(doc, found);
+    targets = found;
+  }
+  return targets.has(alias) ? targets.get(alias) : (alias.resolve(doc) as Node | undefined);
+}
+
 /** Follows an alias to the node it names. */
 export function deref(node: unknown, doc: Document): Node | undefined {
-  if (isAlias(node)) {
-    const target = node.resolve(doc);
-    return target === undefined ? undefined : (target as Node);
-  }
+  if (isAlias(node)) return aliasTarget(node, doc);
   return (node ?? undefined) as Node | undefined;
 }
 
@@ -64,20 +151,31 @@ function isMergeKey(key: unknown): boolean {
   return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
 }
 
-/** The value node of `key` in a mapping, through aliases and `<<` merge keys. */
-export function getNode(map: unknown, key: string, doc: Document, depth = 0): Node | undefined {
+/**
+ * The value node of `key` in a mapping, through aliases and `<<` merge keys. `searched` keeps the
+ * mappings already searched and at which merge depth: merges may name the same mapping many
+ * times over (`<<: [*a, *a]` at every level), which is searched again only from shallower.
+ */
+export function getNode(map: unknown, key: string, doc: Document, depth = 0, searched?: Map<Node, number>): Node | undefined {
   const node = deref(map, doc);
   if (!isMap(node) || depth > MAX_MERGE_DEPTH) return undefined;
+  if (searched) {
+    const before = searched.get(node);
+    if (before !== undefined && before <= depth) return undefined;
+    searched.set(node, depth);
+  }
   const merges: Pair[] = [];
   for (const pair of node.items as Pair[]) {
     if (isScalar(pair.key) && pair.key.value === key) return deref(pair.value, doc);
     if (isMergeKey(pair.key)) merges.push(pair);
   }
+  if (merges.length === 0) return undefined;
+  const seen = searched ?? new Map<Node, number>([[node, depth]]);
   for (const merge of merges) {
     const source = deref(merge.value, doc);
     const sources = isSeq(source) ? source.items : [source];
     for (const item of sources) {
-      const found = getNode(item, key, doc, depth + 1);
+      const found = getNode(item, key, doc, depth + 1, seen);
       if (found !== undefined) return found;
     }
   }

@@ -1306,3 +1306,44 @@ test('corpus: k9s po_sidecar JSON (CRLF, no final newline, native sidecar initCo
   );
   assert.deepEqual(rootNames(text, result), ['20 implicit sleep', '52 implicit init', '80 implicit sidecar']);
 });
+
+test('an anchor defined again: each alias names the latest one before it', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: re-anchored
+spec:
+  ${NON_ROOT}
+  containers:
+  - {name: a, image: &img "nginx:1.27"}
+  - {name: b, image: *img}
+  - {name: c, image: &img "redis:7"}
+  - {name: d, image: *img}
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.images.map((i) => `${i.kubernetes?.container} ${i.raw} ${i.range.start.line + 1}`), ['a nginx:1.27 8', 'b nginx:1.27 8', 'c redis:7 10', 'd redis:7 10']);
+});
+
+test('merge keys naming the same mapping many times over (a merge bomb) are each searched once', () => {
+  // 7 levels of 6 merges each: 6^7 (280 000) paths to the same few mappings, each alias resolved
+  // by walking the whole document: this took minutes, and a few more levels for ever.
+  const levels = ['m0: &m0 {image: "nginx:1", securityContext: {runAsUser: 0}}'];
+  for (let i = 1; i <= 7; i++) levels.push(`m${i}: &m${i} {<<: [${Array(6).fill(`*m${i - 1}`).join(', ')}]}`);
+  const text = `apiVersion: v1
+kind: Pod
+${levels.join('\n')}
+metadata: {<<: *m7, name: bomb}
+spec:
+  <<: *m7
+  securityContext: {<<: *m7}
+  containers:
+  - <<: *m7
+    name: c
+`;
+  const started = performance.now();
+  const result = yaml(text);
+  assert.ok(performance.now() - started < 5000, `took ${Math.round(performance.now() - started)} ms`);
+  // What the merges supply is still found: the image, and runAsUser 0 through the pod's securityContext.
+  assert.deepEqual(images(text, result), ['3:18-3:25 image nginx:1']);
+  assert.deepEqual(findings(text, result).map((f) => f.split(' ')[1]), ['unpinned-image/mutable-tag', 'root-user/explicit']);
+});

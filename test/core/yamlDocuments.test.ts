@@ -473,3 +473,53 @@ ${pod('app', 'nginx:1.27')}`;
   assert.deepEqual(images(text, result), ['22:12-22:22 image nginx:1.27']);
   assert.equal(result.images[0]!.kubernetes?.document, 2);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Nesting
+// ---------------------------------------------------------------------------------------------
+
+const TOO_DEEP = 'YAML syntax error in document 1: collections are nested more than 256 levels deep: not read';
+
+/** The same text analysed with little stack left, as a deep caller (or an incremental update) would. */
+function withDeepStack(text: string, frames: number): AnalysisResult {
+  const down = (n: number): AnalysisResult => (n === 0 ? yaml(text) : down(n - 1));
+  return down(frames);
+}
+
+test('collections nested more than 256 levels deep: one error for the document, never an exception or a stack-dependent result', () => {
+  const texts = {
+    'block mappings': `image:\n${Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} x\n`,
+    'sequences of mappings, dedented at the end': `${Array.from({ length: 1200 }, (_, i) => `${' '.repeat(2 * i)}- image:`).join('\n')} x\nafter: 1\n`,
+    'compact sequences': `${'- '.repeat(5000)}image\nafter: 1\n`,
+    'flow sequences': `image: ${'['.repeat(5000)}x${']'.repeat(5000)}\n`,
+    'unclosed flow mappings': `image: ${'{a: '.repeat(3000)}x\n`,
+    'JSON': `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": ${'['.repeat(2000)}${']'.repeat(2000)}}]}}`,
+  };
+  for (const [name, text] of Object.entries(texts)) {
+    const result = yaml(text);
+    assert.deepEqual(result.errors.map((e) => e.message), [TOO_DEEP], name);
+    assert.deepEqual(result.errors[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, name);
+    // The yaml parser caught its own stack overflows: how many errors, and where, depended on the stack left.
+    assert.deepEqual(withDeepStack(text, 3000), result, name);
+  }
+});
+
+test('a document nested just within the limit is read; a deep one does not hide the other documents', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const within = `${pod('app', 'nginx:1.27')}    args: ${nested(250)}\n`;
+  assert.deepEqual(yaml(within).errors, []);
+  assert.deepEqual(images(within, yaml(within)), ['10:12-10:22 image nginx:1.27']);
+  const text = `${pod('one', 'nginx:1.27')}---\n${pod('two', 'redis:7')}    args: ${nested(300)}\n---\n${pod('three', 'busybox:1')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors.map((e) => [e.message.replace(/document \d/, 'document N'), at(e.range!)]), [[TOO_DEEP.replace('document 1', 'document N'), '11:1-11:1']]);
+  assert.match(result.errors[0]!.message, /document 2:/);
+  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'busybox:1']);
+});
+
+test('an indentation alone (a deep block scalar, long flow lines) is no reason to refuse a document', () => {
+  const script = Array.from({ length: 30 }, (_, i) => `${' '.repeat(300)}echo ${i} [[[[[[`).join('\n');
+  const text = `${pod('app', 'nginx:1.27')}    command:\n    - |\n${script}\n`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27']);
+});
