@@ -174,10 +174,29 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
 
 /** True when some value of the variables in `raw` would name an earlier stage (`FROM build-$TARGETOS`). */
 function matchesAnyStage(raw: string, stageIndexByName: ReadonlyMap<string, number>): boolean {
-  const parts = raw.split(/\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/);
-  const pattern = new RegExp(`^${parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  for (const name of stageIndexByName.keys()) if (pattern.test(name)) return true;
+  const parts = raw.toLowerCase().split(/\$\{[^}]*\}|\$[a-z_][a-z0-9_]*/);
+  for (const name of stageIndexByName.keys()) if (matchesWildcards(parts, name)) return true;
   return false;
+}
+
+/**
+ * True when `name` is `parts` joined by any texts. Each middle part is taken at its leftmost
+ * place, which finds a match whenever there is one, in linear time (a regular expression of
+ * `.*`s backtracks exponentially: `FROM ${A}a${A}a…` against a long stage name never ended).
+ */
+function matchesWildcards(parts: readonly string[], name: string): boolean {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (parts.length === 1) return name === first;
+  if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+  const end = name.length - last.length;
+  let at = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = name.indexOf(part, at);
+    if (found === -1 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
 
 function emptyBase(range: Range, stage: number, name?: string): ImageOccurrence {

@@ -378,3 +378,32 @@ describe('the corpus', () => {
     assert.deepEqual(rules(result), ['root-user/implicit', 'unpinned-image/mutable-tag']);
   });
 });
+
+test('ARG and ENV values that double at every step (a substitution bomb) leave the image unresolved; the file is still analysed', () => {
+  const args = ['ARG A0=nginx', ...Array.from({ length: 40 }, (_, i) => `ARG A${i + 1}=\${A${i}}\${A${i}}`)];
+  const fromArgs = dockerfile(`${args.join('\n')}\nFROM --platform=$A40 $A40\nUSER $A40\n`);
+  assert.deepEqual(fromArgs.errors, []);
+  assert.deepEqual(statuses(fromArgs), ['unresolved:$A40']);
+  assert.deepEqual(rules(fromArgs), ['unresolved-image']);
+  const envs = ['FROM nginx:1.27', 'ENV E0=root', ...Array.from({ length: 40 }, (_, i) => `ENV E${i + 1}=$E${i}$E${i}`)];
+  const fromEnv = dockerfile(`${envs.join('\n')}\nUSER $E40\nCOPY --from=$E40 /a /b\n`);
+  assert.deepEqual(fromEnv.errors, []);
+  assert.deepEqual(statuses(fromEnv), ['image:nginx:1.27', 'unresolved:$E40']);
+});
+
+test('a FROM built from many variables is matched against the stage names in linear time', () => {
+  const stage = 'a'.repeat(40);
+  // With a regular expression of `.*`s, this one backtracked for 90 s (and longer ones for ever).
+  const started = performance.now();
+  const unmatched = dockerfile(`FROM nginx:1 AS ${stage}\nUSER 1000\nFROM ${'${A}a'.repeat(12)}z\n`);
+  assert.ok(performance.now() - started < 5000, `took ${Math.round(performance.now() - started)} ms`);
+  assert.deepEqual(rules(unmatched), ['unpinned-image/mutable-tag', 'root-user/implicit', 'unresolved-image']);
+  assert.equal(unmatched.images[1]!.dockerfile!.maybeStage, undefined);
+  const matched = dockerfile(`FROM nginx:1 AS ${stage}\nUSER 1000\nFROM ${'${A}a'.repeat(30)}\n`);
+  assert.equal(matched.images[1]!.dockerfile!.maybeStage, true);
+  // Literal parts in order, anywhere between the variables; case-insensitive, as stage names are.
+  assert.equal(dockerfile('FROM nginx:1 AS Build-Linux-AMD64\nFROM BUILD-$OS-$ARCH\n').images[1]!.dockerfile!.maybeStage, true);
+  assert.equal(dockerfile('FROM nginx:1 AS build-linux\nFROM build-$OS-$ARCH\n').images[1]!.dockerfile!.maybeStage, undefined);
+  assert.equal(dockerfile('FROM nginx:1 AS xay\nFROM ${P}a${Q}\n').images[1]!.dockerfile!.maybeStage, true);
+  assert.equal(dockerfile('FROM nginx:1 AS ya\nFROM ${P}a${Q}a\n').images[1]!.dockerfile!.maybeStage, undefined);
+});
