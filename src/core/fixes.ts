@@ -158,13 +158,22 @@ function addToMap(map: YAMLMap, text: string, key: string, value: string, eol: s
   return { start: at, end: at, newText: lines.map((l) => `${l}${eol}`).join('') };
 }
 
-/** Applies non-overlapping edits to a text (for the CLI and tests). */
+/**
+ * Applies non-overlapping edits to a text (for the CLI and tests), in one pass: splicing them in
+ * one at a time copied the whole text per edit (pinning a large manifest took minutes). Several
+ * insertions at one place land in reverse order, as they did when applied one by one.
+ */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const lines = new LineIndex(text);
   const spans = edits
-    .map((edit) => ({ start: lines.offsetAt(edit.range.start), end: lines.offsetAt(edit.range.end), text: edit.newText }))
-    .sort((a, b) => b.start - a.start);
-  let result = text;
-  for (const span of spans) result = result.slice(0, span.start) + span.text + result.slice(span.end);
-  return result;
+    .map((edit, index) => ({ start: lines.offsetAt(edit.range.start), end: lines.offsetAt(edit.range.end), text: edit.newText, index }))
+    .sort((a, b) => a.start - b.start || b.index - a.index);
+  const parts: string[] = [];
+  let at = 0;
+  for (const span of spans) {
+    parts.push(text.slice(at, Math.max(at, span.start)), span.text);
+    at = Math.max(at, span.end);
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }

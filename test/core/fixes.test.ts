@@ -100,3 +100,33 @@ describe('set runAsNonRoot: true', () => {
     assert.deepEqual(fixesFor(text, 'yaml', finding).map((f) => f.title), ['Ignore root-user on this line']);
   });
 });
+
+describe('applying edits', () => {
+  const at = (line: number, character: number) => ({ line, character });
+
+  test('edits in any order; insertions at one place land in reverse order, as when applied one by one', () => {
+    const text = 'ab\ncd\n';
+    const edits = [
+      { range: { start: at(1, 0), end: at(1, 1) }, newText: 'C' },
+      { range: { start: at(0, 1), end: at(0, 1) }, newText: '1' },
+      { range: { start: at(0, 1), end: at(0, 1) }, newText: '2' },
+      { range: { start: at(0, 0), end: at(0, 0) }, newText: '>' },
+      { range: { start: at(1, 2), end: at(2, 0) }, newText: '' },
+    ];
+    assert.equal(applyEdits(text, edits), '>a21b\nCd');
+    assert.equal(applyEdits(text, []), text);
+  });
+
+  test('thousands of pin edits on a large manifest, in one pass', () => {
+    const doc = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n';
+    const text = Array(3000).fill(doc).join('---\n');
+    const lines = text.split('\n');
+    const edits = lines.flatMap((line, i) => (line.endsWith('nginx:1.27') ? [{ range: { start: at(i, line.length), end: at(i, line.length) }, newText: '@sha256:x' }] : []));
+    assert.equal(edits.length, 3000);
+    const started = performance.now();
+    const after = applyEdits(text, edits);
+    // Splicing the edits in one at a time copied the whole text each time: 3000 x 0.3 MB.
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
+    assert.equal(after, text.replaceAll('nginx:1.27', 'nginx:1.27@sha256:x'));
+  });
+});
