@@ -21,6 +21,8 @@ export interface ContainerFact {
   /** The container's name value, or its first key when it has no name. */
   readonly range: Range;
   readonly image?: string;
+  /** Where `image` is written (an alias's anchored scalar: the same place for every container using it). */
+  readonly imageRange?: Range;
   readonly runAsUser?: ContextValue<number>;
   readonly runAsNonRoot?: ContextValue<boolean>;
 }
@@ -115,10 +117,12 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
       const context: KubernetesContext = { ...workload, ...(name !== undefined && { container: name }), containerType: type };
       const imageNode = getNode(container, 'image', doc);
       let image: string | undefined;
+      let imageRange: Range | undefined;
       if (imageNode !== undefined) {
         const found = occurrence(imageNode, context, walk);
         walk.facts.images.push(found);
         image = found.raw;
+        imageRange = found.range;
       }
       const containerContext = getNode(container, 'securityContext', doc);
       const runAsUser = intValue(getNode(containerContext, 'runAsUser', doc), 'container', walk) ?? podUser;
@@ -136,6 +140,7 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
         range,
         ...(name !== undefined && { name }),
         ...(image !== undefined && { image }),
+        ...(imageRange !== undefined && { imageRange }),
         ...(runAsUser !== undefined && { runAsUser }),
         ...(runAsNonRoot !== undefined && { runAsNonRoot }),
       });

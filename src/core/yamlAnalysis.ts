@@ -116,10 +116,6 @@ function runRules(text: string, images: readonly ImageOccurrence[], containers: 
 // characters of references, so that the YAML structure around it cannot have changed.
 const REFERENCE_CHARS = /^[A-Za-z0-9._/:@+-]+$/;
 
-function sameWorkload(a: ImageOccurrence['kubernetes'], b: ContainerFact['workload']): boolean {
-  return a !== undefined && a.document === b.document && a.kind === b.kind && a.name === b.name && a.container === b.container && a.containerType === b.containerType;
-}
-
 /**
  * The result of `chunk` after an edit that stays inside one Kubernetes image value on one line
  * (typing a tag, pinning a digest), or undefined when the edit may change anything else and
@@ -157,16 +153,16 @@ export function patchImageEdit(
   if (chunk.images.some((i) => i.range !== span!.range && later(i.range))) return undefined;
   if (chunk.containers.some((c) => later(c.range) || later(c.runAsUser?.range) || later(c.runAsNonRoot?.range))) return undefined;
   const range: Range = { start: span.range.start, end: { line, character: span.range.end.character + delta } };
-  const edited = new Set<ImageOccurrence>();
+  // The images and containers written at the span (several when an alias shares it). Containers
+  // are matched by where their image is written: two items of a List may be the same workload.
+  const atSpan = (r: Range | undefined) => r !== undefined && r.start.line === line && r.start.character === span!.range.start.character;
   const images = chunk.images.map((image) => {
-    if (image.range !== span!.range && !(image.range.start.line === line && image.range.start.character === span!.range.start.character)) return image;
+    if (image.range !== span!.range && !atSpan(image.range)) return image;
     const { status: _s, resolved: _r, reference: _ref, pinned: _p, unresolvedVariables: _u, problem: _pr, ...rest } = image;
     const next: ImageOccurrence = { ...rest, raw, range, ...classifyImage(raw) };
-    edited.add(image);
     return next;
   });
-  const editedImages = [...edited];
-  const containers = chunk.containers.map((c) => (editedImages.some((i) => sameWorkload(i.kubernetes, c.workload)) ? { ...c, image: raw } : c));
+  const containers = chunk.containers.map((c) => (atSpan(c.imageRange) ? { ...c, image: raw, imageRange: range } : c));
   const findings = runRules(newText, images, containers, options);
   return { ...chunk, images, findings, containers };
 }

@@ -143,3 +143,32 @@ test('random edits inside image references (the no-parse path) match a full anal
     assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `step ${step}: ${JSON.stringify(change)}`);
   }
 });
+
+test('an edit in a document nested too deeply to read: the same single error as a full analysis', () => {
+  // The parser caught its own stack overflows, so the errors depended on the stack left, which
+  // is less inside an incremental update than in a full analysis.
+  const deep = `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": ${'['.repeat(1000)}"x"${']'.repeat(1000)}}]}}\n`;
+  const text = `${BASE}---\n${deep}`;
+  const state = new IncrementalYaml({});
+  assert.deepEqual(state.update(text), analyzeYaml(text, {}));
+  const change = { rangeOffset: text.indexOf('"x"') + 1, rangeLength: 1, text: 'yz' };
+  const edited = apply(text, change);
+  const result = state.update(edited, [change]);
+  assert.deepEqual(result, analyzeYaml(edited, {}));
+  assert.deepEqual(result.errors.map((e) => e.message), ['YAML syntax error in document 4: collections are nested more than 256 levels deep: not read']);
+  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'ghcr.io/x/api:latest']);
+});
+
+test('typing in the image of one of two identical List items changes that container only', () => {
+  // Containers were matched by workload (kind, name, container), which two items can share:
+  // the other item's root-user finding took the edited image.
+  const item = '- apiVersion: v1\n  kind: Pod\n  metadata: {name: same}\n  spec:\n    containers:\n    - name: app\n      image: nginx:1.27\n';
+  const text = `apiVersion: v1\nkind: List\nitems:\n${item}${item}`;
+  const state = new IncrementalYaml({});
+  state.update(text);
+  const change = { rangeOffset: text.indexOf('nginx:1.27') + 'nginx:1.'.length, rangeLength: 2, text: '28' };
+  const edited = apply(text, change);
+  const result = state.update(edited, [change]);
+  assert.deepEqual(result, analyzeYaml(edited, {}));
+  assert.deepEqual(result.findings.filter((f) => f.rule === 'root-user').map((f) => f.reference), ['nginx:1.28', 'nginx:1.27']);
+});
