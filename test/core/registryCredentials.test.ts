@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { registryBase } from '../../src/core/registry/client.js';
+import { refusedRedirect, registryBase } from '../../src/core/registry/client.js';
 import { CredentialStore, isDockerHub } from '../../src/core/registry/credentials.js';
 
 function store(config: object | string): CredentialStore {
@@ -23,6 +23,17 @@ test('HTTPS unless the registry is on loopback or listed as insecure; Docker Hub
   assert.equal(registryBase('[::1]:5000'), 'http://[::1]:5000');
   assert.equal(registryBase('docker.io'), 'https://registry-1.docker.io');
   assert.equal(registryBase('localhost.evil.example'), 'https://localhost.evil.example');
+});
+
+test('redirects: followed to HTTPS, or to plain HTTP from plain HTTP or on loopback; never from HTTPS down to plain HTTP, never to other schemes', () => {
+  const refused = (from: string, to: string) => refusedRedirect(new URL(from), new URL(to))?.reason;
+  assert.equal(refused('https://ghcr.io/v2/a/manifests/1', 'https://pkg-containers.githubusercontent.com/x'), undefined);
+  assert.equal(refused('http://127.0.0.1:5000/v2/a/manifests/1', 'http://127.0.0.2:5000/x'), undefined);
+  assert.equal(refused('https://registry.example/v2/a/manifests/1', 'http://127.0.0.1:9000/x'), undefined);
+  assert.equal(refused('https://registry.example/v2/a/manifests/1', 'http://cdn.example/x'), 'insecure');
+  assert.equal(refused('https://registry.example/v2/a/manifests/1', 'file:///etc/passwd'), 'bad-response');
+  assert.equal(refused('http://127.0.0.1:5000/v2/a/manifests/1', 'ftp://cdn.example/x'), 'bad-response');
+  assert.match(refusedRedirect(new URL('https://r.example/'), new URL('http://cdn.example/x'))!.message, /from HTTPS to plain HTTP \(cdn\.example\); not followed/);
 });
 
 test("Docker Hub's names all find the credentials docker login stores", async () => {

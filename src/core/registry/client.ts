@@ -48,6 +48,15 @@ interface Token {
   readonly expires: number;
 }
 
+/** Why a registry's redirect is not followed, or undefined when it may be: only http(s), and never from HTTPS down to plain HTTP off loopback. */
+export function refusedRedirect(from: URL, to: URL): { reason: 'bad-response' | 'insecure'; message: string } | undefined {
+  if (to.protocol !== 'https:' && to.protocol !== 'http:') return { reason: 'bad-response', message: `the registry redirected to ${to.protocol} URL` };
+  if (to.protocol === 'http:' && from.protocol === 'https:' && !isLoopback(to.host)) {
+    return { reason: 'insecure', message: `the registry redirected from HTTPS to plain HTTP (${to.host}); not followed` };
+  }
+  return undefined;
+}
+
 /** Where a registry's API is: Docker Hub's real host, and HTTPS unless loopback or listed as insecure. */
 export function registryBase(domain: string, insecureRegistries: readonly string[] = []): string {
   const host = isDockerHub(domain) ? 'registry-1.docker.io' : domain;
@@ -223,10 +232,8 @@ export class RegistryClient {
       if (response.status < 300 || response.status >= 400 || !response.headers.get('location')) return response;
       const next = new URL(response.headers.get('location')!, current);
       await response.body?.cancel();
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new Failure('bad-response', `the registry redirected to ${next.protocol} URL`);
-      if (next.protocol === 'http:' && new URL(current).protocol === 'https:' && !isLoopback(next.host)) {
-        throw new Failure('insecure', `the registry redirected from HTTPS to plain HTTP (${next.host}); not followed`);
-      }
+      const refused = refusedRedirect(new URL(current), next);
+      if (refused) throw new Failure(refused.reason, refused.message);
       if (next.host !== new URL(current).host) auth = undefined;
       current = next.toString();
     }
