@@ -2,20 +2,11 @@
 // exist. Everything in it but our own words comes from a scan, so from whoever published the
 // image: it is Markdown-escaped, links are https only, and no HTML is produced.
 
+import { markdownCode, markdownLink, markdownText } from './markdown.js';
 import { countsText, hasFix } from './rules/vulnerabilities.js';
 import type { ImageScan } from './trivy/types.js';
 
 const HOVER_LIMIT = 10;
-
-/** Text from a scan (names a registry's image chose) as Markdown text: no link, markup or new row. */
-export function markdownText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]()|<>~]/g, '\\$&');
-}
-
-/** As code (verbatim), unless a backtick or line break would end it: then as escaped text. */
-export function markdownCode(text: string): string {
-  return /[`\r\n]/.test(text) ? markdownText(text) : `\`${text}\``;
-}
 
 /** The hover: counts, the worst vulnerabilities with links, and whether fixes exist. */
 export function hoverText(raw: string, scan: ImageScan): string {
@@ -31,7 +22,7 @@ export function hoverText(raw: string, scan: ImageScan): string {
   if (scan.os?.eosl) lines.push('', `⚠ ${markdownText(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);
   lines.push('', '| Vulnerability | Severity | Package | Installed | Fixed in |', '|---|---|---|---|---|');
   for (const v of scan.vulnerabilities.slice(0, HOVER_LIMIT)) {
-    const id = v.url && /^https:\/\/[^\s()<>]+$/.test(v.url) ? `[${markdownText(v.id)}](${v.url})` : markdownText(v.id);
+    const id = markdownLink(v.id, v.url);
     const fixed = v.fixed.length > 0 ? markdownText(v.fixed.join(', ')) : `no fix (${markdownText(v.status.replace(/_/g, ' '))})`;
     lines.push(`| ${id} | ${v.severity} | ${markdownText(v.package)} | ${markdownText(v.installed)} | ${fixed} |`);
   }

@@ -11,7 +11,8 @@ export { IncrementalYaml, PendingEdits, type TextChange } from './yamlAnalysis.j
 export { requestKey, type ScanRequest } from './trivy/request.js';
 export { TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
 export { vulnerabilityFinding, countsText, worstSeverity, hasFix } from './rules/vulnerabilities.js';
-export { hoverText, markdownCode, markdownText } from './hover.js';
+export { hoverText } from './hover.js';
+export { markdownCode, markdownText } from './markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './scan.js';
 export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './scan.js';

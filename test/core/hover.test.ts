@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { hoverText, markdownCode } from '../../src/core/hover.js';
+import { hoverText } from '../../src/core/hover.js';
+import { markdownCode } from '../../src/core/markdown.js';
 import type { ImageScan, Vulnerability } from '../../src/core/index.js';
 
 const v = (over: Partial<Vulnerability>): Vulnerability => ({ id: 'CVE-2024-1', severity: 'HIGH', package: 'openssl', installed: '3.0.1', fixed: ['3.0.2'], status: 'fixed', ...over });

@@ -1,6 +1,7 @@
 // Cluster reports: a terminal table, JSON, CSV, SARIF 2.1.0 and Markdown.
 
 import type * as Sarif from 'sarif';
+import { markdownCode as mdCode, markdownLink as mdLink, markdownText as md } from '../markdown.js';
 import { printable } from '../printable.js';
 import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
 import type { ClusterReport } from './scanCluster.js';
@@ -57,19 +58,6 @@ export function toClusterCsv(report: ClusterReport): string {
 
 function day(iso: string): string {
   return iso.slice(0, 10);
-}
-
-/** Cluster text in a Markdown table: no column breaks, links, HTML or emphasis from image names. */
-function md(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`);
-}
-
-function mdCode(text: string): string {
-  return /[`\r\n|]/.test(text) ? md(text) : `\`${text}\``;
-}
-
-function mdLink(id: string, url: string | undefined): string {
-  return url && /^https:\/\/[^\s()<>]+$/.test(url) ? `[${md(id)}](${url})` : md(id);
 }
 
 export function toClusterMarkdown(report: ClusterReport): string {
