@@ -2,6 +2,7 @@
 // kubelet reports (status imageID), deduplicated by digest and mapped back to its workloads.
 // @kubernetes/client-node is loaded on first use.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { parseReference } from '../reference.js';
@@ -127,17 +128,6 @@ function isTransient(error: unknown): boolean {
   return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || /socket hang up|premature close/i.test(error instanceof Error ? error.message : '');
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** `docker-pullable://nginx@sha256:…`, `docker.io/library/nginx@sha256:…` → repository and digest. */
 export function parseImageId(imageId: string | undefined): { repository?: string; digest: string } | undefined {
@@ -279,7 +269,8 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
         } catch (error) {
           if (options.signal?.aborted || attempt >= PAGE_RETRIES || !isTransient(error)) throw error;
           logger.info(`the pod listing${namespace ? ` of ${namespace}` : ''} failed (${messageOf(error)}); trying again`);
-          await sleep(RETRY_DELAYS_MS[attempt] ?? 1000, options.signal);
+          // A cancellation during the wait rejects, and is taken for what it is by the caller.
+          await delay(RETRY_DELAYS_MS[attempt] ?? 1000, undefined, options.signal && { signal: options.signal });
         }
       }
     };

@@ -3,6 +3,7 @@
 // and registries the user lists; credentials only ever sent to their own host.
 
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { parseReference } from '../reference.js';
@@ -87,13 +88,10 @@ function retryAfter(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new Failure('canceled', 'cancelled'));
-    }, { once: true });
+/** Waits before a retry; cancelling ends the wait as a cancelled lookup. */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, signal && { signal }).catch(() => {
+    throw new Failure('canceled', 'cancelled');
   });
 
 export class RegistryClient {
