@@ -43,16 +43,10 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   /** The tree as labels, depth first (for tests): `[depth, label, description]`. */
   outline(): [number, string, string][] {
-    const rows: [number, string, string][] = [];
-    const walk = (nodes: Node[], depth: number) => {
-      for (const node of nodes) {
-        const item = this.getTreeItem(node);
-        rows.push([depth, typeof item.label === 'string' ? item.label : item.label?.label ?? '', typeof item.description === 'string' ? item.description : '']);
-        walk(this.getChildren(node), depth + 1);
-      }
-    };
-    walk(this.getChildren(), 0);
-    return rows;
+    return this.walk().map(([node, depth]) => {
+      const item = this.getTreeItem(node);
+      return [depth, typeof item.label === 'string' ? item.label : item.label?.label ?? '', typeof item.description === 'string' ? item.description : ''];
+    });
   }
 
   /** The last report (for export and tests). */
@@ -227,14 +221,19 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   /** Every node, depth first, in the order of outline() (for tests). */
   nodes(): Node[] {
-    const all: Node[] = [];
-    const walk = (nodes: Node[]) => {
+    return this.walk().map(([node]) => node);
+  }
+
+  /** Every node with its depth, depth first. */
+  private walk(): [Node, number][] {
+    const all: [Node, number][] = [];
+    const visit = (nodes: Node[], depth: number) => {
       for (const node of nodes) {
-        all.push(node);
-        walk(this.getChildren(node));
+        all.push([node, depth]);
+        visit(this.getChildren(node), depth + 1);
       }
     };
-    walk(this.getChildren());
+    visit(this.getChildren(), 0);
     return all;
   }
 
