@@ -98,15 +98,13 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('shipshape')) return;
-      if (trustTimer) {
-        // The workspace's restricted values arrived after the trust: this change applies them.
-        clearTimeout(trustTimer);
-        trustTimer = undefined;
-        scans.configure();
-        pins.configure();
-      }
-      if (['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
-      if (event.affectsConfiguration('shipshape.registry')) pins.configure();
+      // Right after a trust grant, this change carries the workspace's restricted values: it
+      // applies them (and the trust) in place of the fallback timer.
+      const trusted = trustTimer !== undefined;
+      if (trustTimer) clearTimeout(trustTimer);
+      trustTimer = undefined;
+      if (trusted || ['shipshape.trivy', 'shipshape.scan', 'shipshape.codeLens'].some((section) => event.affectsConfiguration(section))) scans.configure();
+      if (trusted || event.affectsConfiguration('shipshape.registry')) pins.configure();
       if (event.affectsConfiguration('shipshape.cluster.groupBy')) cluster.refresh();
       diagnostics.reanalyseAll('settings changed');
     }),
