@@ -14,7 +14,7 @@ import { clusterBenchmark } from './cluster.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
 
-const CORPUS = path.resolve(__dirname, '..', '..', 'shared', 'corpus');
+const CORPUS = path.resolve(__dirname, '..', 'test', 'corpus');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
 interface Case {

@@ -44,13 +44,13 @@ export interface GenerateSettings {
 
 export const DEFAULT_SETTINGS: GenerateSettings = { hugeBytes: 4 * 1024 * 1024, longLineBytes: 1024 * 1024 };
 
-/** The corpus beside the checkout, and the repository's examples. Never copied. */
+/** The repository's test corpus (test/corpus) and its examples. */
 export function loadSeeds(repoRoot: string): SeedFile[] {
-  const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
+  const corpus = path.join(repoRoot, 'test', 'corpus');
   const seeds: SeedFile[] = [];
   for (const [folder, kind] of [['dockerfiles', 'dockerfile'], ['k8s', 'yaml']] as const) {
     const dir = path.join(corpus, folder);
-    if (!existsSync(dir)) throw new Error(`fuzz: the corpus folder ${dir} is missing (the corpus is read from ../shared/corpus beside the checkout)`);
+    if (!existsSync(dir)) throw new Error(`fuzz: the corpus folder ${dir} is missing`);
     for (const name of readdirSync(dir).sort()) {
       const file = path.join(dir, name);
       if (statSync(file).isFile()) seeds.push({ name: `corpus/${folder}/${name}`, kind, text: readFileSync(file, 'utf8') });

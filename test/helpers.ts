@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { analyze, type AnalysisResult, type AnalyzeOptions, type FileKind, type Finding, type ImageOccurrence, type Range } from '../src/core/index.js';
 
-/** The shared corpus beside the checkout (`../shared/corpus`). */
-export const CORPUS = path.resolve(__dirname, '..', '..', 'shared', 'corpus');
+/** The real files the tests read, copied into the repository (test/corpus, see its README). */
+export const CORPUS = path.resolve(__dirname, 'corpus');
 
 export function corpusPath(relative: string): string {
   return path.join(CORPUS, relative);

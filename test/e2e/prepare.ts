@@ -10,15 +10,15 @@ import * as esbuild from 'esbuild';
 
 /** The repository root: the extension under development. */
 export const REPO = path.resolve(__dirname, '..', '..');
-/** The shared corpus beside the checkout; files are copied from it, never into the repository. */
-export const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus');
+/** The repository's copy of the real files tests read (test/corpus). */
+export const CORPUS = path.join(REPO, 'test', 'corpus');
 /** Ignored output folder: bundles, screenshots, logs. */
 export const OUT = path.join(REPO, '.e2e');
 export const SUITE_DIR = path.join(__dirname, 'suite');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 /**
- * Corpus files (relative to ../shared/corpus) that the tests need in their workspace. Each is
+ * Corpus files (relative to test/corpus) that the tests need in their workspace. Each is
  * copied to `corpus/<same path>` in the temporary workspace, so a test opens it with
  * `openDocument('corpus/dockerfiles/…')`. Add to this list as tests need more.
  */
@@ -92,7 +92,7 @@ export async function createWorkspace(parent: string): Promise<string> {
   await cp(FIXTURES, workspace, { recursive: true });
   for (const relative of CORPUS_FILES) {
     const from = path.join(CORPUS, relative);
-    if (!existsSync(from)) throw new Error(`corpus file ${from} is missing (is ../shared/corpus beside the checkout?)`);
+    if (!existsSync(from)) throw new Error(`corpus file ${from} is missing from the repository`);
     const to = path.join(workspace, 'corpus', relative);
     await mkdir(path.dirname(to), { recursive: true });
     await cp(from, to);

@@ -46,8 +46,8 @@ import { gzip } from 'node:zlib';
 import { stringify as toYaml } from 'yaml';
 
 const REPO = path.resolve(__dirname, '..', '..');
-/** The shared corpus's Kubernetes API objects (read in place, never copied). */
-export const K8S_CORPUS = path.resolve(REPO, '..', 'shared', 'corpus', 'k8s-api');
+/** The corpus's real Kubernetes API objects (test/corpus/k8s-api). */
+export const K8S_CORPUS = path.resolve(REPO, 'test', 'corpus', 'k8s-api');
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -1547,7 +1547,7 @@ export function execPlugin(token: string): ExecConfig {
 // Pods from the corpus
 
 /**
- * The real pods of the shared corpus, read in place: the PodList items of
+ * The real pods of the test corpus (test/corpus/k8s-api), read in place: the PodList items of
  * `datadog-agent--podlist_1.8-2.json` (kubelet, k8s 1.8, Docker) and the Pod of
  * `k9s--internal-render-testdata-po_sidecar.json` (kind, containerd, CRLF).
  */

@@ -27,9 +27,9 @@ export function workspaceUri(relPath: string): vscode.Uri {
   return vscode.Uri.joinPath(workspaceRoot(), ...relPath.split('/'));
 }
 
-/** A file of the shared corpus (`../shared/corpus` beside the checkout), read in place. */
+/** A file of the repository's test corpus (test/corpus), read in place. */
 export function corpusUri(relPath: string): vscode.Uri {
-  return vscode.Uri.file(path.resolve(extension().extensionPath, '..', 'shared', 'corpus', ...relPath.split('/')));
+  return vscode.Uri.file(path.resolve(extension().extensionPath, 'test', 'corpus', ...relPath.split('/')));
 }
 
 /** Opens a workspace file (or any Uri) in an editor, not as a preview, and returns the editor. */
