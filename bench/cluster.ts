@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { generatePods, startApiServer, writeKubeconfig } from '../test/k8s/apiServer.js';
+import { generatePods, startApiServer, writeKubeconfig } from '../test/support/apiServer.js';
 
 const REPO = path.resolve(__dirname, '..');
 

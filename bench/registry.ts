@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { RegistryClient } from '../src/core/registry/client.js';
 import { CredentialStore } from '../src/core/registry/credentials.js';
 import { resolveAll } from '../src/core/registry/plan.js';
-import { pushImage, skopeo, startRegistry } from '../test/registry/harness.js';
+import { pushImage, skopeo, startRegistry } from '../test/support/registry.js';
 
 export async function registryBenchmark(): Promise<void> {
   const user = 'bench';

@@ -9,7 +9,7 @@ import {
   rangeReader, runAsNonRootFix, suppressionFix, tagReference, toJsonReport, toSarif, toText,
   type AnalysisResult, type AnalyzeOptions, type FileKind, type Range, type ScanReport, type TextChange,
 } from '../src/core/index.js';
-import { sortFindings } from '../src/core/analyze.js';
+import { sortFindings } from '../src/core/analysis/analyze.js';
 import type { FuzzInput, FuzzOptions } from './inputs.js';
 import { mulberry32, type Random } from './prng.js';
 

@@ -4,8 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeAtomically } from '../core/atomicFile.js';
-import { printable } from '../core/printable.js';
+import { writeAtomically } from '../core/util/atomicFile.js';
+import { printable } from '../core/output/printable.js';
 import { ScanCache, DEFAULT_TTL_MS } from '../core/trivy/cache.js';
 import { Scanner } from '../core/trivy/scanner.js';
 import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from '../core/trivy/types.js';
@@ -332,7 +332,7 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
   }
   for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);
   if (values.write) {
-    const { applyEdits } = await import('../core/fixes.js');
+    const { applyEdits } = await import('../core/edits/fixes.js');
     for (const { file, text, bom, changes } of plan.files) {
       await writeAtomically(file, `${bom ? '\uFEFF' : ''}${applyEdits(text, changes.map((c) => c.edit))}`);
     }
@@ -378,7 +378,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
   const requestTimeout = values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
   const { scanCluster } = await import('../core/cluster/scanCluster.js');
   const { ClusterUnavailable } = await import('../core/cluster/inventory.js');
-  const reports = await import('../core/cluster/report.js');
+  const reports = await import('../core/cluster/reports.js');
   const scanner = await createScanner({ ...(values.trivy !== undefined && { trivyPath: values.trivy }), ...(concurrency !== undefined && { concurrency }), cache: true, settings: {} }, io);
   const stateFile = values.state ?? path.join(path.dirname(cacheFile()), 'deadlines.json');
   // Ctrl-C, or a CronJob's deadline (SIGTERM): stop, and still write what was found so far.

@@ -1,6 +1,6 @@
 // The public data shapes of the core. Plain data only: no classes, no editor types.
 
-import type { ImageReference } from './reference.js';
+import type { ImageReference } from './analysis/reference.js';
 
 /** A zero-based position; `character` counts UTF-16 code units, as editors do. */
 export interface Position {

@@ -8,11 +8,11 @@ import type { ClusterReport } from '../core/cluster/scanCluster.js';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
 import type { ScanController } from './scanning.js';
 
-type ClusterModule = typeof import('./clusterModule.js');
+type ClusterModule = typeof import('../core/cluster/index.js');
 let clusterModule: Promise<ClusterModule> | undefined;
 /** Loads dist/clusterModule.js (the Kubernetes client) the first time a cluster is scanned. */
 function loadClusterModule(): Promise<ClusterModule> {
-  clusterModule ??= import('./clusterModule.js');
+  clusterModule ??= import('../core/cluster/index.js');
   return clusterModule;
 }
 

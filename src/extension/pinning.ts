@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { parseReference, pinEdit, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence } from '../core/index.js';
 import { dropEdited, RULES_URL, SOURCE, toRange } from './diagnostics.js';
 
-type NetworkModule = typeof import('./scannerModule.js');
+type NetworkModule = typeof import('../core/network.js');
 type RegistryClient = InstanceType<NetworkModule['RegistryClient']>;
 
 export const PIN_COMMAND = 'shipshape.pinImage';

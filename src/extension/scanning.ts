@@ -1,5 +1,5 @@
 // Vulnerability scanning in the editor: when to scan, progress, diagnostics, hovers and CodeLenses.
-// The scanner itself (Trivy processes, cache) is loaded on first use from dist/scannerModule.js.
+// The scanner itself (Trivy processes, cache) is loaded on first use from dist/network.js.
 
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,12 +11,12 @@ import {
 import { readConfig } from './config.js';
 import { dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
 
-type ScannerModule = typeof import('./scannerModule.js');
+type ScannerModule = typeof import('../core/network.js');
 
 let networkModule: Promise<ScannerModule> | undefined;
 /** Loads dist/scannerModule.js (Trivy and registry code) the first time it is needed. */
 export function loadNetworkModule(): Promise<ScannerModule> {
-  networkModule ??= import('./scannerModule.js');
+  networkModule ??= import('../core/network.js');
   return networkModule;
 }
 type Scanner = InstanceType<ScannerModule['Scanner']>;

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli, type Run } from '../cliHelpers.js';
+import { runCli, type Run } from '../support/cli.js';
 import type { JsonReport } from '../../src/core/index.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');

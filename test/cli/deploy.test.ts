@@ -10,10 +10,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../cliHelpers.js';
-import { corpusPods, generatePods, startApiServer, vulnerabilityReportsFor, writeKubeconfig, type Attributes } from '../k8s/apiServer.js';
-import { pushImage, startRegistry } from '../registry/harness.js';
-import { STAND_IN } from '../trivyHelpers.js';
+import { runCli } from '../support/cli.js';
+import { corpusPods, generatePods, startApiServer, vulnerabilityReportsFor, writeKubeconfig, type Attributes } from '../support/apiServer.js';
+import { pushImage, startRegistry } from '../support/registry.js';
+import { STAND_IN } from '../support/trivy.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEPLOY = path.join(ROOT, 'deploy');

@@ -26,8 +26,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { pushImage, startRegistry, type Registry } from '../registry/harness.js';
-import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../k8s/apiServer.js';
+import { pushImage, startRegistry, type Registry } from '../support/registry.js';
+import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../support/apiServer.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,

@@ -1,9 +1,9 @@
 // Remediation deadlines: days per severity, counted from when a vulnerability was first seen in
 // an image (kept in a small state file, so it does not restart each run) or from its publication.
 
-import { readVersionedJson, writeAtomically } from '../atomicFile.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { readVersionedJson, writeAtomically } from '../util/atomicFile.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
 
 export type Sla = Readonly<Record<TrivySeverity, number>>;

@@ -3,9 +3,9 @@
 // @kubernetes/client-node is loaded on first use.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { parseReference } from '../reference.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+import { parseReference } from '../analysis/reference.js';
 
 export interface Workload {
   readonly namespace: string;

@@ -1,6 +1,6 @@
 // A cluster scan: read what runs, scan each distinct image once, and date every finding.
 
-import type { Logger } from '../logger.js';
+import type { Logger } from '../util/logger.js';
 import type { Scanner } from '../trivy/scanner.js';
 import type { ScanOutcome } from '../trivy/types.js';
 import type { DeadlineState, Sla } from './deadlines.js';

@@ -4,9 +4,9 @@
 
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { parseReference } from '../reference.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+import { parseReference } from '../analysis/reference.js';
 import { CredentialStore, isDockerHub, type Credentials } from './credentials.js';
 import type { Platform, RegistryFailure, RegistryFailureReason, ResolveOutcome } from './types.js';
 

@@ -2,8 +2,8 @@
 // once, a few at a time; unpinned images get pinned, pins whose tag has moved get updated.
 
 import { readFile } from 'node:fs/promises';
-import { pinEdits, rangeReader, tagReference, type PinChange } from '../pin.js';
-import type { ScanReport } from '../scan.js';
+import { pinEdits, rangeReader, tagReference, type PinChange } from '../edits/pin.js';
+import type { ScanReport } from '../workspace/scan.js';
 import type { ImageOccurrence } from '../types.js';
 import type { RegistryClient } from './client.js';
 import type { ResolveOutcome } from './types.js';

@@ -1,7 +1,7 @@
 // unpinned-image, invalid-reference and unresolved-image: rules on each image reference.
 
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
-import { familiarName } from '../reference.js';
+import { familiarName } from '../analysis/reference.js';
 import { isEnabled, severityOf } from './catalog.js';
 
 export function imageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {

@@ -1,7 +1,7 @@
 // root-user: the final Dockerfile stage, and every Kubernetes container, should not run as root.
 
-import type { DockerfileFacts, StageFact, UserFact } from '../dockerfile.js';
-import type { ContainerFact } from '../kubernetes.js';
+import type { DockerfileFacts, StageFact, UserFact } from '../analysis/dockerfile.js';
+import type { ContainerFact } from '../analysis/kubernetes.js';
 import type { AnalyzeOptions, Finding } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 

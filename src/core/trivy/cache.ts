@@ -1,9 +1,9 @@
 // Scan results kept across runs: by reference (which digest a tag pointed to, and when) and by
 // digest (the scan of that content). A JSON file replaced atomically; a damaged file is ignored.
 
-import { readVersionedJson, writeAtomically } from '../atomicFile.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { readVersionedJson, writeAtomically } from '../util/atomicFile.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
 import type { ImageScan } from './types.js';
 
 export const DEFAULT_TTL_MS = 12 * 60 * 60 * 1000;

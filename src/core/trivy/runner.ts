@@ -4,8 +4,8 @@
 import { constants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isImageId, parseReference } from '../reference.js';
-import { parseTrivyReport } from './report.js';
+import { isImageId, parseReference } from '../analysis/reference.js';
+import { parseTrivyReport } from './parseReport.js';
 import type { ScanFailure, ScanFailureReason, ScanOutcome, ScanSettings } from './types.js';
 
 /** The oldest Trivy whose `image` flags Shipshape relies on (`--scanners`, `--list-all-pkgs=false`). */

@@ -2,9 +2,9 @@
 // callers ask, results cached, and cancellation that stops the processes nobody waits for.
 
 import { getMaxListeners, setMaxListeners } from 'node:events';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
-import { parseReference } from '../reference.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+import { parseReference } from '../analysis/reference.js';
 import { ScanCache } from './cache.js';
 import { requestKey, type ScanRequest } from './request.js';
 import { checkTrivy, locateTrivy, runImageScan, type TrivyBinary } from './runner.js';

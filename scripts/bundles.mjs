@@ -1,0 +1,31 @@
+// The bundles of dist/ and how they split, shared by esbuild.config.mjs and the benchmark.
+//
+// Three parts are loaded only when first needed, so that activation and `shipshape scan` never
+// parse them: the network entry (src/core/network.ts: Trivy and the registry) as dist/network.js,
+// the cluster entry (src/core/cluster/index.ts) as dist/cluster.js, and the Kubernetes client
+// (about 14 MB of source) as dist/k8s.js.
+
+/** The lazily loaded entries: what the extension's `import()` names, and the bundle it becomes. */
+export const LAZY_ENTRIES = {
+  '../core/network.js': { entry: 'src/core/network.ts', bundle: 'network.js' },
+  '../core/cluster/index.js': { entry: 'src/core/cluster/index.ts', bundle: 'cluster.js' },
+};
+
+/** In the extension bundle, `import('../core/network.js')` loads `./network.js` beside it at run time. */
+export const lazyEntries = {
+  name: 'lazy-entries',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/core\/(network|cluster\/index)\.js$/ }, (args) => {
+      const lazy = LAZY_ENTRIES[args.path];
+      return lazy && args.importer.includes(`${'src'}/extension/`) ? { path: `./${lazy.bundle}`, external: true } : undefined;
+    });
+  },
+};
+
+/** `@kubernetes/client-node` is `./k8s.js` beside the bundle that needs it. */
+export const k8sApart = {
+  name: 'k8s-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: './k8s.js', external: true }));
+  },
+};

@@ -1,0 +1,51 @@
+// The analysis entry point: text in, images, findings and errors out.
+
+import { extractDockerfile } from './dockerfile.js';
+import { imageFindings } from '../rules/images.js';
+import { dockerfileRootFindings } from '../rules/rootUser.js';
+import { findSuppressions, isSuppressed } from './suppress.js';
+import type { AnalysisResult, AnalyzeOptions, FileKind, Finding } from '../types.js';
+import { analyzeYaml } from './yaml/analyze.js';
+
+/** Analyses one file's text. Never throws on bad input: problems become `errors`. */
+export function analyze(text: string, kind: FileKind, options: AnalyzeOptions = {}): AnalysisResult {
+  try {
+    if (kind === 'yaml') return sorted(analyzeYaml(text, options));
+    const result = analyzeDockerfile(text, options);
+    const suppressions = findSuppressions(text, false);
+    return sorted({ ...result, findings: result.findings.filter((f) => !isSuppressed(f, suppressions)) });
+  } catch (error) {
+    // A parser bug must cost this file's results, never the whole run.
+    const message = `Shipshape could not analyse this file (${error instanceof Error ? error.message : String(error)}); please report it.`;
+    return { sources: [], images: [], findings: [], errors: [{ message }], notes: [] };
+  }
+}
+
+function analyzeDockerfile(text: string, options: AnalyzeOptions): AnalysisResult {
+  const facts = extractDockerfile(text, options.buildArgs);
+  if (facts.templateNote) return { sources: [], images: [], findings: [], errors: [], notes: [facts.templateNote] };
+  const findings = [...imageFindings(facts.images, options), ...dockerfileRootFindings(facts, options)];
+  return { sources: ['dockerfile'], images: facts.images, findings, errors: [], notes: [] };
+}
+
+function sorted(result: AnalysisResult): AnalysisResult {
+  return { ...result, findings: sortFindings([...result.findings]) };
+}
+
+/** Findings in the order of the file. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
+/** Recognises Dockerfiles and YAML files by name. (JSON manifests are recognised by content when scanning folders.) */
+export function fileKindOf(fileName: string): FileKind | undefined {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const lower = base.toLowerCase();
+  if (lower.endsWith('.dockerignore')) return undefined;
+  if (/^(docker|container)file$/.test(lower) || /\.(docker|container)file$/.test(lower) || /^(docker|container)file\./.test(lower)) {
+    return 'dockerfile';
+  }
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  return undefined;
+}
+

@@ -1,0 +1,39 @@
+// Turning the text of an image field into an ImageOccurrence's status, reference and pin.
+
+import { isImageId, parseReference, type ImageReference } from './reference.js';
+import type { Expansion } from './substitute.js';
+import type { ImageStatus } from '../types.js';
+
+export interface Classification {
+  readonly status: ImageStatus;
+  readonly resolved?: string;
+  readonly reference?: ImageReference;
+  readonly pinned: boolean;
+  readonly unresolvedVariables?: readonly string[];
+  readonly problem?: string;
+}
+
+const TEMPLATE = /\{\{|\}\}|\{%|<%=/;
+
+/** True when the text holds template syntax (Helm, Jinja, ERB) rather than a value. */
+export function isTemplated(text: string): boolean {
+  return TEMPLATE.test(text);
+}
+
+/**
+ * Classifies an image field. `expansion` is the result of variable substitution, if the
+ * source substitutes; `isStage` says whether a resolved name is an earlier build stage.
+ */
+export function classifyImage(raw: string, expansion?: Expansion, isStage?: (name: string) => boolean): Classification {
+  if (isTemplated(raw)) return { status: 'template', pinned: false };
+  if (expansion && expansion.unresolved.length > 0) {
+    return { status: 'unresolved', pinned: false, unresolvedVariables: expansion.unresolved };
+  }
+  const resolved = expansion ? expansion.value : raw;
+  if (isStage?.(resolved)) return { status: 'stage', resolved, pinned: false };
+  if (resolved === 'scratch' && isStage) return { status: 'scratch', resolved, pinned: false };
+  if (isImageId(resolved)) return { status: 'id', resolved, pinned: true };
+  const parsed = parseReference(resolved);
+  if (!parsed.ok) return { status: 'invalid', resolved, pinned: false, problem: parsed.error };
+  return { status: 'image', resolved, reference: parsed.reference, pinned: parsed.reference.digest !== undefined };
+}

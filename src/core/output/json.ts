@@ -1,0 +1,161 @@
+// The JSON report: a stable contract for tools (version 1). Lines and columns are 1-based;
+// columns count UTF-16 code units; endColumn is exclusive, as in SARIF.
+
+import { outcomeFor, type ScanReport } from '../workspace/scan.js';
+import type { TrivySeverity, Vulnerability, VulnerabilityCounts } from '../trivy/types.js';
+import type { ImageOccurrence, Range, Severity } from '../types.js';
+
+export interface JsonLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+export interface JsonImage extends JsonLocation {
+  readonly raw: string;
+  /** The normalised reference (`docker.io/library/nginx:1.27`), or null when unresolved or invalid. */
+  readonly reference: string | null;
+  readonly pinned: boolean;
+  readonly source: ImageOccurrence['source'];
+  readonly status: ImageOccurrence['status'];
+  readonly name?: string;
+  readonly tag?: string;
+  readonly digest?: string;
+  readonly platform?: string;
+  readonly stage?: { readonly index: number; readonly name?: string };
+  readonly via?: 'from' | 'copy-from';
+  readonly workload?: { readonly kind: string; readonly name?: string; readonly namespace?: string; readonly document: number };
+  readonly container?: { readonly name?: string; readonly type: string };
+  readonly service?: string;
+  readonly built?: boolean;
+  readonly unresolvedVariables?: readonly string[];
+  readonly problem?: string;
+  /** When the image was scanned (`digest` is then the one Trivy saw): counts by severity, and every vulnerability. */
+  readonly vulnerabilities?: VulnerabilityCounts;
+  readonly details?: JsonVulnerability[];
+  readonly os?: { readonly family: string; readonly name?: string; readonly eosl: boolean };
+  readonly user?: string;
+}
+
+export interface JsonVulnerability {
+  readonly id: string;
+  readonly severity: TrivySeverity;
+  readonly package: string;
+  readonly installed: string;
+  readonly fixed: readonly string[];
+  readonly status: string;
+  readonly title?: string;
+  readonly url?: string;
+}
+
+export interface JsonFinding extends JsonLocation {
+  readonly rule: string;
+  readonly reason?: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly reference?: string;
+}
+
+export interface JsonError {
+  readonly file: string;
+  readonly line?: number;
+  /** The image, for an image that could not be scanned. */
+  readonly reference?: string;
+  readonly message: string;
+}
+
+export interface JsonReport {
+  readonly version: 1;
+  readonly images: JsonImage[];
+  readonly findings: JsonFinding[];
+  readonly errors: JsonError[];
+  /** Files (or values) deliberately not analysed, and why. */
+  readonly skipped: { readonly file: string; readonly reason: string }[];
+}
+
+export function location(file: string, range: Range): JsonLocation {
+  return {
+    file,
+    line: range.start.line + 1,
+    column: range.start.character + 1,
+    endLine: range.end.line + 1,
+    endColumn: range.end.character + 1,
+  };
+}
+
+function details(vulnerability: Vulnerability): JsonVulnerability {
+  const { id, severity, package: pkg, installed, fixed, status, title, url } = vulnerability;
+  return { id, severity, package: pkg, installed, fixed, status, ...(title !== undefined && { title }), ...(url !== undefined && { url }) };
+}
+
+function image(file: string, occurrence: ImageOccurrence, report: ScanReport): JsonImage {
+  const outcome = outcomeFor(report, occurrence);
+  const scan = outcome?.ok ? outcome.scan : undefined;
+  const ref = occurrence.reference;
+  const referenceText = ref ? ref.normalized : occurrence.status === 'id' ? occurrence.resolved! : null;
+  const { dockerfile, kubernetes, compose } = occurrence;
+  return {
+    ...location(file, occurrence.range),
+    raw: occurrence.raw,
+    reference: referenceText,
+    pinned: occurrence.pinned,
+    source: occurrence.source,
+    status: occurrence.status,
+    ...(ref && { name: ref.name }),
+    ...(ref?.tag !== undefined && { tag: ref.tag }),
+    ...(ref?.digest !== undefined && { digest: ref.digest }),
+    ...(occurrence.platform !== undefined && { platform: occurrence.platform }),
+    ...(dockerfile && {
+      stage: { index: dockerfile.stage, ...(dockerfile.stageName !== undefined && { name: dockerfile.stageName }) },
+      via: dockerfile.via,
+    }),
+    ...(kubernetes && {
+      workload: {
+        kind: kubernetes.kind,
+        ...(kubernetes.name !== undefined && { name: kubernetes.name }),
+        ...(kubernetes.namespace !== undefined && { namespace: kubernetes.namespace }),
+        document: kubernetes.document,
+      },
+    }),
+    ...(kubernetes?.containerType !== undefined && {
+      container: { ...(kubernetes.container !== undefined && { name: kubernetes.container }), type: kubernetes.containerType },
+    }),
+    ...(compose && { service: compose.service, ...(compose.built && { built: true }) }),
+    ...(occurrence.unresolvedVariables && { unresolvedVariables: occurrence.unresolvedVariables }),
+    ...(occurrence.problem !== undefined && { problem: occurrence.problem }),
+    ...(scan && {
+      ...(scan.digest !== undefined && { digest: scan.digest }),
+      vulnerabilities: scan.counts,
+      details: scan.vulnerabilities.map(details),
+      ...(scan.os && { os: scan.os }),
+      ...(scan.user !== undefined && { user: scan.user }),
+    }),
+  };
+}
+
+export function toJsonReport(report: ScanReport): JsonReport {
+  const json: JsonReport = { version: 1, images: [], findings: [], errors: [], skipped: [] };
+  for (const { file, result } of report.files) {
+    for (const occurrence of result.images) json.images.push(image(file, occurrence, report));
+    for (const finding of result.findings) {
+      json.findings.push({
+        rule: finding.rule,
+        ...(finding.reason !== undefined && { reason: finding.reason }),
+        severity: finding.severity,
+        ...location(file, finding.range),
+        message: finding.message,
+        ...(finding.reference !== undefined && { reference: finding.reference }),
+      });
+    }
+    for (const error of result.errors) {
+      json.errors.push({ file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
+    }
+  }
+  for (const error of report.ioErrors) json.errors.push({ file: error.path, message: error.message });
+  if (report.trivyProblem) json.errors.push({ file: '', message: report.trivyProblem.message });
+  for (const error of report.scanErrors) json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });
+  for (const skipped of report.skipped) json.skipped.push({ file: skipped.path, reason: skipped.reason });
+  return json;
+}

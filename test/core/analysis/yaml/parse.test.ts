@@ -1,0 +1,525 @@
+// YAML streams: documents and their markers, syntax errors confined to their document, YAML that
+// is neither a manifest nor a Compose file, templates, and kinds that hold no image.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { AnalysisResult } from '../../../../src/core/index.js';
+import { at, textAt, yaml } from '../../../support/analysis.js';
+
+function images(text: string, result: AnalysisResult): string[] {
+  return result.images.map((i) => `${at(i.range)} ${i.status} ${textAt(text, i.range)}`);
+}
+
+function findings(text: string, result: AnalysisResult): string[] {
+  return result.findings.map((f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`);
+}
+
+/** A complete, empty result: what YAML that is not for Shipshape yields. */
+const NOTHING = { sources: [], images: [], findings: [], errors: [], notes: [] };
+
+/** A non-root Pod with one image: 10 lines, the image on line 10 at column 12. */
+function pod(name: string, image: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  securityContext:
+    runAsNonRoot: true
+  containers:
+  - name: ${name}
+    image: ${image}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document markers
+// ---------------------------------------------------------------------------------------------
+
+test('--- markers with comments, a %YAML directive and ... end markers split documents', () => {
+  const text = `%YAML 1.2
+--- # the first document
+${pod('one', 'nginx:latest')}...
+--- # the second document
+${pod('two', 'redis')}---   # third, with trailing spaces before the comment
+${pod('three', 'alpine:3.20')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.sources, ['kubernetes']);
+  assert.deepEqual(images(text, result), ['12:12-12:24 image nginx:latest', '24:12-24:17 image redis', '35:12-35:23 image alpine:3.20']);
+  assert.deepEqual(result.images.map((i) => [i.kubernetes?.name, i.kubernetes?.document]), [['one', 0], ['two', 1], ['three', 2]]);
+  assert.deepEqual(findings(text, result), [
+    '12:12-12:24 unpinned-image/latest warning nginx:latest',
+    '24:12-24:17 unpinned-image/untagged warning redis',
+    '35:12-35:23 unpinned-image/mutable-tag info alpine:3.20',
+  ]);
+});
+
+test('a leading --- and a directive before a later document', () => {
+  const text = `---
+${pod('one', 'nginx:1.27')}...
+%YAML 1.2
+---
+${pod('two', 'nginx:1.26')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(images(text, result), ['11:12-11:22 image nginx:1.27', '24:12-24:22 image nginx:1.26']);
+  assert.deepEqual(result.images.map((i) => i.kubernetes?.document), [0, 1]);
+});
+
+test('empty and comment-only documents are not counted; documents without images are', () => {
+  const text = `# A bundle
+---
+# only a comment in this one
+---
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: sa
+---
+${pod('app', 'nginx:1.27')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(images(text, result), ['20:12-20:22 image nginx:1.27']);
+  // The ServiceAccount is document 0; the empty ones before it do not count.
+  assert.equal(result.images[0]!.kubernetes?.document, 1);
+});
+
+test('--- indented inside a block scalar does not split the document', () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: embedded
+data:
+  bundle.yaml: |
+    ---
+    image: not-an-image:latest
+    ---
+---
+${pod('app', 'nginx:1.27')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(images(text, result), ['20:12-20:22 image nginx:1.27']);
+  assert.equal(result.images[0]!.kubernetes?.document, 1);
+});
+
+test('a --- glued to other text (---x) is not a document marker', () => {
+  const text = `apiVersion: v1
+kind: Pod
+---x: 1
+metadata:
+  name: p
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: a, image: "nginx:1.27"}]
+`;
+  const result = yaml(text);
+  // Split there, the image would be in a document without apiVersion and kind.
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(images(text, result), ['8:34-8:44 image nginx:1.27']);
+  assert.deepEqual(result.images[0]!.kubernetes, { kind: 'Pod', name: 'p', document: 0, container: 'a', containerType: 'containers' });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Syntax errors stay in their document
+// ---------------------------------------------------------------------------------------------
+
+test('a syntax error in a middle document: an error on its line, findings before and after it still reported', () => {
+  const text = `${pod('one', 'a:latest')}---
+apiVersion: v1
+kind: Pod
+kind: Pod
+metadata:
+  name: broken
+spec:
+  containers: [{name: x, image: "d:latest"}]
+---
+${pod('three', 'c:latest')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors.map((e) => [e.message, e.range && at(e.range)]), [
+    ['YAML syntax error in document 2: Map keys must be unique', '14:1-14:1'],
+  ]);
+  assert.equal(text.split('\n')[13], 'kind: Pod');
+  assert.deepEqual(images(text, result), ['10:12-10:20 image a:latest', '29:12-29:20 image c:latest']);
+  assert.deepEqual(result.images.map((i) => i.kubernetes?.document), [0, 2]);
+  assert.deepEqual(findings(text, result), [
+    '10:12-10:20 unpinned-image/latest warning a:latest',
+    '29:12-29:20 unpinned-image/latest warning c:latest',
+  ]);
+  assert.deepEqual(result.sources, ['kubernetes']);
+});
+
+test('a tab used as indentation: the error is on the tab line; the other documents still count', () => {
+  const text = `apiVersion: v1
+kind: Pod
+spec:
+\tcontainers:
+  - image: broken:latest
+---
+${pod('two', 'b:latest')}`;
+  const result = yaml(text);
+  assert.ok(result.errors.length >= 1);
+  assert.equal(result.errors[0]!.message, 'YAML syntax error in document 1: Tabs are not allowed as indentation');
+  assert.equal(at(result.errors[0]!.range!), '4:1-4:1');
+  assert.ok(result.errors.every((e) => e.message.startsWith('YAML syntax error in document 1: ')));
+  assert.ok(result.errors.every((e) => e.range !== undefined && e.range.start.line <= 4));
+  assert.deepEqual(images(text, result), ['16:12-16:20 image b:latest']);
+  assert.equal(result.images[0]!.kubernetes?.document, 1);
+  assert.deepEqual(findings(text, result), ['16:12-16:20 unpinned-image/latest warning b:latest']);
+});
+
+test('a wrongly indented key in the last document (no final newline)', () => {
+  const text = `${pod('one', 'a:1')}---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: broken
+ spec: bad
+  image: x`;
+  const result = yaml(text);
+  assert.ok(result.errors.length >= 1);
+  assert.equal(result.errors[0]!.message, 'YAML syntax error in document 2: All mapping items must start at the same column');
+  assert.equal(result.errors[0]!.range?.start.line, 15);
+  assert.equal(text.split('\n')[15], ' spec: bad');
+  assert.deepEqual(findings(text, result), ['10:12-10:15 unpinned-image/mutable-tag info a:1']);
+});
+
+test('a file that is only a broken document: one error, nothing else', () => {
+  const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: "x}\nspec:\n  containers: []\n  image: y\n';
+  const result = yaml(text);
+  assert.ok(result.errors.length >= 1);
+  assert.equal(result.errors[0]!.message, 'YAML syntax error in document 1: Missing closing "quote');
+  assert.ok(result.errors.every((e) => e.message.startsWith('YAML syntax error in document 1: ')));
+  assert.deepEqual(result.images, []);
+  assert.deepEqual(result.findings, []);
+  assert.deepEqual(result.sources, []);
+});
+
+test('an unclosed flow sequence: the error stays in its own document', () => {
+  const text = `${pod('one', 'a:latest')}---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: broken
+spec:
+  containers:
+  - name: x
+    image: [unclosed
+---
+${pod('three', 'c:latest')}`;
+  const result = yaml(text);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0]!.message, /^YAML syntax error in document 2: Flow sequence/);
+  // Line 19 holds `image: [unclosed`; line 20 is the next document's `---`.
+  assert.equal(result.errors[0]!.range?.start.line, 18);
+});
+
+// ---------------------------------------------------------------------------------------------
+// YAML that is not for Shipshape
+// ---------------------------------------------------------------------------------------------
+
+test('a GitHub Actions workflow (jobs.*.container.image, jobs.*.services) is neither manifest nor Compose', () => {
+  const text = `name: CI
+on: [push]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    container:
+      image: node:latest
+    services:
+      redis:
+        image: redis
+        ports: ["6379:6379"]
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm test
+`;
+  assert.deepEqual(yaml(text), NOTHING);
+});
+
+test('a GitLab CI file (top-level image:, services: list) yields nothing', () => {
+  const text = `image: ruby:latest
+services:
+  - postgres:latest
+  - name: redis:7
+    alias: cache
+stages: [test]
+test:
+  image: node
+  script: [npm test]
+`;
+  assert.deepEqual(yaml(text), NOTHING);
+});
+
+test('a Helm values.yaml (image: {repository, tag}) yields nothing', () => {
+  const text = `replicaCount: 1
+image:
+  repository: nginx
+  tag: latest
+  pullPolicy: IfNotPresent
+sidecar:
+  image: busybox:latest
+service:
+  type: ClusterIP
+`;
+  assert.deepEqual(yaml(text), NOTHING);
+});
+
+test('an OpenAPI document mentioning images yields nothing', () => {
+  const text = `openapi: 3.0.0
+info: {title: registry, version: "1"}
+paths:
+  /images:
+    get:
+      parameters:
+        - name: image
+          in: query
+          schema: {type: string, example: "nginx:latest"}
+      responses:
+        '200':
+          description: ok
+components:
+  schemas:
+    Container:
+      properties:
+        image: {type: string}
+`;
+  assert.deepEqual(yaml(text), NOTHING);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+// ---------------------------------------------------------------------------------------------
+
+const TEMPLATE_NOTE = /template.*skipped/;
+
+test('a Helm template with {{- if }} control lines is skipped with a note', () => {
+  const text = `{{- if .Values.enabled }}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+spec:
+  containers:
+  - name: app
+    image: nginx:latest
+{{- end }}
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.sources, []);
+  assert.deepEqual(result.images, []);
+  assert.deepEqual(result.findings, []);
+  assert.deepEqual(result.errors, []);
+  assert.equal(result.notes.length, 1);
+  assert.match(result.notes[0]!, TEMPLATE_NOTE);
+});
+
+test('a Helm template with an unquoted image: {{ .Values.image }} is skipped with a note', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+spec:
+  containers:
+  - name: app
+    image: {{ .Values.image.repository }}:{{ .Values.image.tag }}
+  - name: other
+    image: nginx:latest
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.images, []);
+  assert.deepEqual(result.findings, []);
+  assert.deepEqual(result.errors, []);
+  assert.equal(result.notes.length, 1);
+  assert.match(result.notes[0]!, TEMPLATE_NOTE);
+});
+
+test('a template in a list item (- {{ include … }}) also marks the file as a template', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  containers:
+  - name: app
+    image: nginx:latest
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.findings, []);
+  assert.deepEqual(result.errors, []);
+  assert.match(result.notes[0]!, TEMPLATE_NOTE);
+});
+
+test('a quoted template value in a plain manifest: status template, no finding, a note with its line', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+spec:
+  securityContext:
+    runAsNonRoot: true
+  containers:
+  - name: app
+    image: "{{ .Values.image }}"
+  - name: other
+    image: nginx:latest
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.sources, ['kubernetes']);
+  assert.deepEqual(images(text, result), ['10:13-10:32 template {{ .Values.image }}', '12:12-12:24 image nginx:latest']);
+  const template = result.images[0]!;
+  assert.equal(template.raw, '{{ .Values.image }}');
+  assert.equal(template.pinned, false);
+  assert.equal(template.reference, undefined);
+  assert.deepEqual(result.notes, ['line 10: `{{ .Values.image }}` is a template value: not checked']);
+  assert.deepEqual(findings(text, result), ['12:12-12:24 unpinned-image/latest warning nginx:latest']);
+});
+
+test('Go templates inside a block scalar of a plain manifest do not make it a Helm template', () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-notifications-cm
+data:
+  template.app-created: |
+    message: |
+      {{if eq .serviceType "slack"}}:white_check_mark:{{end}} Application {{.app.metadata.name}} has been created.
+---
+${pod('app', 'nginx:latest')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.notes, []);
+  assert.deepEqual(findings(text, result), ['19:12-19:24 unpinned-image/latest warning nginx:latest']);
+});
+
+test('template syntax in a comment does not make the file a template', () => {
+  const text = `# Rendered from the chart; the source line was:
+#   image: {{ .Values.image }}
+${pod('app', 'nginx:latest')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.notes, []);
+  assert.deepEqual(findings(text, result), ['12:12-12:24 unpinned-image/latest warning nginx:latest']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Kinds without images
+// ---------------------------------------------------------------------------------------------
+
+test('kinds that hold no image (CRD, ConfigMap, Secret, Service, …) produce nothing, even with an image key', () => {
+  const text = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: things.example.com
+spec:
+  image: not-read:latest
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        properties:
+          image: {type: string, default: "nginx:latest"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+data:
+  image: nginx:latest
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+stringData:
+  image: nginx:latest
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+spec:
+  ports: [{port: 80}]
+`;
+  const result = yaml(text);
+  assert.deepEqual(result, { ...NOTHING, sources: ['kubernetes'] });
+});
+
+test('a JSON ConfigMap with an image in its data produces nothing', () => {
+  const text = '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"image": "nginx:latest"}}';
+  const result = yaml(text);
+  assert.deepEqual(result.images, []);
+  assert.deepEqual(result.findings, []);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.sources, ['kubernetes']);
+});
+
+test('skipped documents still count in the document index', () => {
+  const text = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: a.example.com
+spec:
+  image: not-read
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+---
+${pod('app', 'nginx:1.27')}`;
+  const result = yaml(text);
+  assert.deepEqual(images(text, result), ['22:12-22:22 image nginx:1.27']);
+  assert.equal(result.images[0]!.kubernetes?.document, 2);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Nesting
+// ---------------------------------------------------------------------------------------------
+
+const TOO_DEEP = 'YAML syntax error in document 1: collections are nested more than 256 levels deep: not read';
+
+/** The same text analysed with little stack left, as a deep caller (or an incremental update) would. */
+function withDeepStack(text: string, frames: number): AnalysisResult {
+  const down = (n: number): AnalysisResult => (n === 0 ? yaml(text) : down(n - 1));
+  return down(frames);
+}
+
+test('collections nested more than 256 levels deep: one error for the document, never an exception or a stack-dependent result', () => {
+  const texts = {
+    'block mappings': `image:\n${Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} x\n`,
+    'sequences of mappings, dedented at the end': `${Array.from({ length: 1200 }, (_, i) => `${' '.repeat(2 * i)}- image:`).join('\n')} x\nafter: 1\n`,
+    'compact sequences': `${'- '.repeat(5000)}image\nafter: 1\n`,
+    'flow sequences': `image: ${'['.repeat(5000)}x${']'.repeat(5000)}\n`,
+    'unclosed flow mappings': `image: ${'{a: '.repeat(3000)}x\n`,
+    'JSON': `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": ${'['.repeat(2000)}${']'.repeat(2000)}}]}}`,
+  };
+  for (const [name, text] of Object.entries(texts)) {
+    const result = yaml(text);
+    assert.deepEqual(result.errors.map((e) => e.message), [TOO_DEEP], name);
+    assert.deepEqual(result.errors[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, name);
+    // The yaml parser caught its own stack overflows: how many errors, and where, depended on the stack left.
+    assert.deepEqual(withDeepStack(text, 3000), result, name);
+  }
+});
+
+test('a document nested just within the limit is read; a deep one does not hide the other documents', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const within = `${pod('app', 'nginx:1.27')}    args: ${nested(250)}\n`;
+  assert.deepEqual(yaml(within).errors, []);
+  assert.deepEqual(images(within, yaml(within)), ['10:12-10:22 image nginx:1.27']);
+  const text = `${pod('one', 'nginx:1.27')}---\n${pod('two', 'redis:7')}    args: ${nested(300)}\n---\n${pod('three', 'busybox:1')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors.map((e) => [e.message.replace(/document \d/, 'document N'), at(e.range!)]), [[TOO_DEEP.replace('document 1', 'document N'), '11:1-11:1']]);
+  assert.match(result.errors[0]!.message, /document 2:/);
+  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'busybox:1']);
+});
+
+test('an indentation alone (a deep block scalar, long flow lines) is no reason to refuse a document', () => {
+  const script = Array.from({ length: 30 }, (_, i) => `${' '.repeat(300)}echo ${i} [[[[[[`).join('\n');
+  const text = `${pod('app', 'nginx:1.27')}    command:\n    - |\n${script}\n`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27']);
+});

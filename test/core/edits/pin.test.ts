@@ -1,0 +1,94 @@
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { analyze, applyEdits, pinEdits, pinnedText, rangeReader, tagReference, type FileKind } from '../../../src/core/index.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+
+/** Pins every image of `text` to the digest `digests` gives for its tag reference. */
+function pinAll(text: string, kind: FileKind, digests: Record<string, string>, options = {}): string {
+  const images = analyze(text, kind, options).images;
+  const changes = pinEdits(images, (i) => digests[tagReference(i) ?? ''], rangeReader(text));
+  return applyEdits(text, changes.map((c) => c.edit));
+}
+
+describe('what is asked of the registry', () => {
+  test('the reference with its tag; untagged means latest; a digest is dropped; digest-only pins are left alone', () => {
+    const images = analyze(`FROM nginx:1.27 AS a\nFROM redis AS b\nFROM nginx:1.27@${D1} AS c\nFROM nginx@${D1} AS d\nFROM scratch\n`, 'dockerfile').images;
+    assert.deepEqual(images.map(tagReference), ['nginx:1.27', 'redis:latest', 'nginx:1.27', undefined, undefined]);
+  });
+
+  test('stages, unresolved references and Compose images that are built are not asked for', () => {
+    assert.deepEqual(analyze('FROM alpine:3 AS base\nFROM base\nFROM app:$V\n', 'dockerfile').images.map(tagReference), ['alpine:3', undefined, undefined]);
+    const compose = analyze('services:\n  api:\n    build: .\n    image: me/api:dev\n  db:\n    image: postgres:17\n', 'yaml').images;
+    assert.deepEqual(compose.map(tagReference), [undefined, 'postgres:17']);
+  });
+});
+
+describe('pinned text', () => {
+  test('keeps the tag, adds the digest; re-pinning replaces only the digest', () => {
+    assert.equal(pinnedText('nginx:1.27', D1), `nginx:1.27@${D1}`);
+    assert.equal(pinnedText(`nginx:1.27@${D1}`, D2), `nginx:1.27@${D2}`);
+    assert.equal(pinnedText('redis', D1), `redis:latest@${D1}`);
+    assert.equal(pinnedText('ghcr.io/a/b:${TAG:-1}', D1), `ghcr.io/a/b:\${TAG:-1}@${D1}`);
+  });
+});
+
+describe('pinning files', () => {
+  test('a Dockerfile keeps --platform, AS name, comments and everything else', () => {
+    const text = '# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n';
+    assert.equal(pinAll(text, 'dockerfile', { 'golang:1.23': D1, 'gcr.io/distroless/static:nonroot': D2 }),
+      `# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23@${D1} AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot@${D2}\nCOPY --from=build /app /app\n`);
+  });
+
+  test('FROM $BASE is pinned where the ARG default is written, once for every FROM using it', () => {
+    const text = 'ARG BASE=node:22-alpine\nFROM ${BASE} AS a\nFROM $BASE\n';
+    assert.equal(pinAll(text, 'dockerfile', { 'node:22-alpine': D1 }), `ARG BASE=node:22-alpine@${D1}\nFROM \${BASE} AS a\nFROM $BASE\n`);
+  });
+
+  test('a reference built from several ARGs gets the digest on the FROM itself', () => {
+    const text = 'ARG V=22\nFROM node:${V}-alpine\n';
+    assert.equal(pinAll(text, 'dockerfile', { 'node:22-alpine': D1 }), `ARG V=22\nFROM node:\${V}-alpine@${D1}\n`);
+  });
+
+  test('an ARG overridden by a build arg is not rewritten', () => {
+    const text = 'ARG BASE=node:22\nFROM $BASE\n';
+    assert.equal(pinAll(text, 'dockerfile', { 'node:20': D1 }, { buildArgs: { BASE: 'node:20' } }), `ARG BASE=node:22\nFROM $BASE@${D1}\n`);
+  });
+
+  test('Kubernetes YAML keeps quotes, comments, flow style and anchors', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'spec:',
+      '  containers:',
+      '    - name: a',
+      '      image: "nginx:1.27" # the web server',
+      "    - {name: b, image: 'redis:7'}",
+      '    - name: c',
+      '      image: &img busybox:1.36',
+      '    - name: d',
+      '      image: *img',
+      '',
+    ].join('\n');
+    const expected = text
+      .replace('"nginx:1.27"', `"nginx:1.27@${D1}"`)
+      .replace("'redis:7'", `'redis:7@${D2}'`)
+      .replace('&img busybox:1.36', `&img busybox:1.36@${D1}`);
+    assert.equal(pinAll(text, 'yaml', { 'nginx:1.27': D1, 'redis:7': D2, 'busybox:1.36': D1 }), expected);
+  });
+
+  test('Compose images are pinned, interpolation kept', () => {
+    const text = 'services:\n  db:\n    image: postgres:${PG:-17}\n';
+    assert.equal(pinAll(text, 'yaml', { 'postgres:17': D1 }), `services:\n  db:\n    image: postgres:\${PG:-17}@${D1}\n`);
+  });
+
+  test('a pin whose tag moved is updated and says what it was; a current pin is untouched', () => {
+    const text = `FROM nginx:1.27@${D1} AS a\nFROM redis:7@${D2}\n`;
+    const images = analyze(text, 'dockerfile').images;
+    const changes = pinEdits(images, (i) => ({ 'nginx:1.27': D2, 'redis:7': D2 })[tagReference(i)!], rangeReader(text));
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0]!.previous, D1);
+    assert.equal(applyEdits(text, changes.map((c) => c.edit)), `FROM nginx:1.27@${D2} AS a\nFROM redis:7@${D2}\n`);
+  });
+});

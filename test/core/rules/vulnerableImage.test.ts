@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { analyze, countsText, vulnerabilityFinding, worstSeverity, type ImageScan, type Vulnerability } from '../../../src/core/index.js';
+
+function vulnerability(id: string, severity: Vulnerability['severity'], fixed: string[] = [], status = fixed.length ? 'fixed' : 'affected'): Vulnerability {
+  return { id, severity, package: `pkg-${id}`, installed: '1.0', fixed, status };
+}
+
+function scan(vulnerabilities: Vulnerability[], extra: Partial<ImageScan> = {}): ImageScan {
+  const counts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+  for (const v of vulnerabilities) counts[v.severity]++;
+  return { reference: 'nginx:1.27', vulnerabilities, counts, scannedAt: 0, ...extra };
+}
+
+const image = analyze('FROM nginx:1.27\nUSER 1\n', 'dockerfile').images[0]!;
+
+test('one finding on the reference: counts, fixable share and the worst vulnerability', () => {
+  const finding = vulnerabilityFinding(image, scan([vulnerability('CVE-1', 'HIGH', ['1.1']), vulnerability('CVE-2', 'LOW'), vulnerability('CVE-3', 'LOW')]), {})!;
+  assert.equal(finding.rule, 'vulnerable-image');
+  assert.equal(finding.reason, 'high');
+  assert.equal(finding.severity, 'warning');
+  assert.deepEqual(finding.range, image.range);
+  assert.equal(finding.reference, 'nginx:1.27');
+  assert.equal(finding.message, '`nginx:1.27` has 3 known vulnerabilities (1 HIGH, 2 LOW; 1 with a fix). Worst: CVE-1 in pkg-CVE-1 1.0, fixed in 1.1.');
+});
+
+test('the severity follows the worst vulnerability and can be configured per level', () => {
+  const critical = scan([vulnerability('CVE-9', 'CRITICAL')]);
+  assert.equal(vulnerabilityFinding(image, critical, {})!.severity, 'error');
+  assert.equal(vulnerabilityFinding(image, scan([vulnerability('CVE-9', 'MEDIUM')]), {})!.severity, 'info');
+  assert.equal(vulnerabilityFinding(image, critical, { rules: { 'vulnerable-image': { severity: { critical: 'warning' } } } })!.severity, 'warning');
+  assert.equal(vulnerabilityFinding(image, critical, { rules: { 'vulnerable-image': { enabled: false } } }), undefined);
+});
+
+test('no vulnerabilities, no finding; an end-of-life OS is said', () => {
+  assert.equal(vulnerabilityFinding(image, scan([]), {}), undefined);
+  const eol = vulnerabilityFinding(image, scan([vulnerability('CVE-5', 'LOW', [], 'end_of_life')], { os: { family: 'debian', name: '9', eosl: true } }), {})!;
+  assert.match(eol.message, /no fix \(end of life\)\. Its OS \(debian 9\) is end of life/);
+});
+
+test('counts read worst first, and the worst severity is known', () => {
+  const s = scan([vulnerability('A', 'LOW'), vulnerability('B', 'CRITICAL'), vulnerability('C', 'LOW')]);
+  assert.equal(countsText(s), '1 CRITICAL, 2 LOW');
+  assert.equal(worstSeverity(s), 'CRITICAL');
+  assert.equal(worstSeverity(scan([])), undefined);
+});
+
+test("a base image's own user refines the implicit root-user of a Dockerfile", () => {
+  const text = 'FROM gcr.io/distroless/static:nonroot\nCOPY app /app\n';
+  const users = (user: string) => ({ imageUsers: new Map([['gcr.io/distroless/static:nonroot', user]]) });
+  assert.deepEqual(analyze(text, 'dockerfile').findings.map((f) => f.rule), ['root-user', 'unpinned-image']);
+  assert.deepEqual(analyze(text, 'dockerfile', users('65532')).findings.map((f) => f.rule), ['unpinned-image']);
+  assert.deepEqual(analyze(text, 'dockerfile', users('nonroot:nonroot')).findings.map((f) => f.rule), ['unpinned-image']);
+  // Root by name or UID, or no user at all, keeps the finding.
+  for (const user of ['root', '0', '0:0', '']) {
+    assert.ok(analyze(text, 'dockerfile', users(user)).findings.some((f) => f.rule === 'root-user'), JSON.stringify(user));
+  }
+  // Only the final stage's chain matters; an explicit USER root is never overridden by the image.
+  assert.ok(analyze('FROM gcr.io/distroless/static:nonroot\nUSER root\n', 'dockerfile', users('65532')).findings.some((f) => f.rule === 'root-user'));
+});
