@@ -1,7 +1,7 @@
 // Run by bench/cluster.ts in a process of its own: reads the cluster and prints what it found,
 // its wall time and its peak memory, as JSON.
 
-import { readCluster } from '../src/core/cluster/inventory.js';
+import { readCluster } from '../src/core/cluster/listing.js';
 
 const started = performance.now();
 readCluster({ kubeconfig: [process.argv[2]!] }).then((inventory) => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../src/core/index.js';
-import { IncrementalYaml } from '../src/core/analysis/yaml/analyze.js';
+import { IncrementalYaml } from '../src/core/analysis/yaml/incremental.js';
 import { lazyEntries } from '../scripts/bundles.mjs';
 import { clusterBenchmark } from './cluster.js';
 import { registryBenchmark } from './registry.js';

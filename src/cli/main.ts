@@ -332,7 +332,7 @@ async function pin(args: readonly string[], io: Io): Promise<number> {
   }
   for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);
   if (values.write) {
-    const { applyEdits } = await import('../core/edits/fixes.js');
+    const { applyEdits } = await import('../core/edits/textEdits.js');
     for (const { file, text, bom, changes } of plan.files) {
       await writeAtomically(file, `${bom ? '\uFEFF' : ''}${applyEdits(text, changes.map((c) => c.edit))}`);
     }
@@ -377,7 +377,7 @@ async function cluster(args: readonly string[], io: Io): Promise<number> {
   const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
   const requestTimeout = values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
   const { scanCluster } = await import('../core/cluster/scanCluster.js');
-  const { ClusterUnavailable } = await import('../core/cluster/inventory.js');
+  const { ClusterUnavailable } = await import('../core/cluster/kubeconfig.js');
   const reports = await import('../core/cluster/reports.js');
   const scanner = await createScanner({ ...(values.trivy !== undefined && { trivyPath: values.trivy }), ...(concurrency !== undefined && { concurrency }), cache: true, settings: {} }, io);
   const stateFile = values.state ?? path.join(path.dirname(cacheFile()), 'deadlines.json');

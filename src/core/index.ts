@@ -1,13 +1,15 @@
 // The public contract of Shipshape's core. The extension and the CLI import from here only.
 // Nothing in src/core may import 'vscode'.
 
-export { analyze, fileKindOf } from './analysis/analyze.js';
+export { analyze } from './analysis/analyze.js';
+export { fileKindOf } from './analysis/fileKinds.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
 export { isRootUser } from './rules/rootUser.js';
 export { collectFiles, readSourceFile, type CollectedFile, type CollectOptions, type SkippedFile, DEFAULT_MAX_FILE_BYTES } from './workspace/files.js';
-export { fixesFor, suppressionFix, runAsNonRootFix, applyEdits, type Fix, type TextEdit } from './edits/fixes.js';
-export { IncrementalYaml, PendingEdits, type TextChange } from './analysis/yaml/analyze.js';
+export { fixesFor, suppressionFix, runAsNonRootFix, type Fix } from './edits/fixes.js';
+export { applyEdits, type TextEdit } from './edits/textEdits.js';
+export { IncrementalYaml, PendingEdits, type TextChange } from './analysis/yaml/incremental.js';
 export { requestKey, type ScanRequest } from './trivy/request.js';
 export { TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
 export { vulnerabilityFinding, countsText, worstSeverity, hasFix } from './rules/vulnerableImage.js';

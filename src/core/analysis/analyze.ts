@@ -1,7 +1,7 @@
 // The analysis entry point: text in, images, findings and errors out.
 
 import { extractDockerfile } from './dockerfile.js';
-import { imageFindings } from '../rules/images.js';
+import { imageFindings } from '../rules/index.js';
 import { dockerfileRootFindings } from '../rules/rootUser.js';
 import { findSuppressions, isSuppressed } from './suppress.js';
 import type { AnalysisResult, AnalyzeOptions, FileKind, Finding } from '../types.js';
@@ -36,16 +36,3 @@ function sorted(result: AnalysisResult): AnalysisResult {
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
-
-/** Recognises Dockerfiles and YAML files by name. (JSON manifests are recognised by content when scanning folders.) */
-export function fileKindOf(fileName: string): FileKind | undefined {
-  const base = fileName.split(/[\\/]/).pop() ?? fileName;
-  const lower = base.toLowerCase();
-  if (lower.endsWith('.dockerignore')) return undefined;
-  if (/^(docker|container)file$/.test(lower) || /\.(docker|container)file$/.test(lower) || /^(docker|container)file\./.test(lower)) {
-    return 'dockerfile';
-  }
-  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
-  return undefined;
-}
-

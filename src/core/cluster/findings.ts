@@ -4,7 +4,7 @@
 import type { ScanOutcome, TrivySeverity } from '../trivy/types.js';
 import { TRIVY_SEVERITIES } from '../trivy/types.js';
 import { deadlineOf, type DeadlineState, type Sla } from './deadlines.js';
-import type { RunningImage } from './inventory.js';
+import type { RunningImage } from './types.js';
 
 export interface ClusterFinding {
   readonly id: string;

@@ -3,6 +3,6 @@
 
 export { scanCluster } from './scanCluster.js';
 export { DeadlineState, DEFAULT_SLA, parseSla } from './deadlines.js';
-export { loadKubeConfig, ClusterUnavailable } from './inventory.js';
+export { loadKubeConfig, ClusterUnavailable } from './kubeconfig.js';
 export { toClusterCsv, toClusterJson, toClusterMarkdown, toClusterSarif } from './reports.js';
 export { toClusterHtml } from './html.js';

@@ -2,7 +2,9 @@
 // it and the user allows them: the images it has scanned need no scan of ours.
 
 import { TRIVY_SEVERITIES, type ImageScan, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
-import { loadKubeConfig, messageOf, request, statusOf, type ClusterOptions } from './inventory.js';
+import { messageOf, request, statusOf } from './api.js';
+import { loadKubeConfig } from './kubeconfig.js';
+import type { ClusterOptions } from './types.js';
 
 interface ReportObject {
   metadata?: { creationTimestamp?: string };

@@ -5,7 +5,8 @@ import type { Scanner } from '../trivy/scanner.js';
 import type { ScanOutcome } from '../trivy/types.js';
 import type { DeadlineState, Sla } from './deadlines.js';
 import { clusterFindings, type ClusterFinding } from './findings.js';
-import { readCluster, type ClusterError, type ClusterOptions, type RunningImage } from './inventory.js';
+import { readCluster } from './listing.js';
+import type { ClusterError, ClusterOptions, RunningImage } from './types.js';
 import { readOperatorReports } from './operator.js';
 
 export interface ClusterReport {

@@ -2,13 +2,9 @@
 
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type Pair, type YAMLMap } from 'yaml';
 import { LineIndex } from '../util/lines.js';
-import type { FileKind, Finding, Position, Range } from '../types.js';
+import type { FileKind, Finding, Position } from '../types.js';
+import type { TextEdit } from './textEdits.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
-
-export interface TextEdit {
-  readonly range: Range;
-  readonly newText: string;
-}
 
 export interface Fix {
   readonly title: string;
@@ -156,24 +152,4 @@ function addToMap(map: YAMLMap, text: string, key: string, value: string, eol: s
   if (lineEnd === -1) return { start: text.length, end: text.length, newText: lines.map((l) => `${eol}${l}`).join('') };
   const at = lineEnd + 1;
   return { start: at, end: at, newText: lines.map((l) => `${l}${eol}`).join('') };
-}
-
-/**
- * Applies non-overlapping edits to a text (for the CLI and tests), in one pass: splicing them in
- * one at a time copied the whole text per edit (pinning a large manifest took minutes). Several
- * insertions at one place land in reverse order, as they did when applied one by one.
- */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const lines = new LineIndex(text);
-  const spans = edits
-    .map((edit, index) => ({ start: lines.offsetAt(edit.range.start), end: lines.offsetAt(edit.range.end), text: edit.newText, index }))
-    .sort((a, b) => a.start - b.start || b.index - a.index);
-  const parts: string[] = [];
-  let at = 0;
-  for (const span of spans) {
-    parts.push(text.slice(at, Math.max(at, span.start)), span.text);
-    at = Math.max(at, span.end);
-  }
-  parts.push(text.slice(at));
-  return parts.join('');
 }

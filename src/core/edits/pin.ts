@@ -1,7 +1,7 @@
 // Pinning images to digests, as edits: `name:tag` becomes `name:tag@sha256:…`, keeping the tag
 // for people; a `FROM $BASE` is pinned where the ARG's default is written.
 
-import type { TextEdit } from './fixes.js';
+import type { TextEdit } from './textEdits.js';
 import { parseReference } from '../analysis/reference.js';
 import type { ImageOccurrence, Range } from '../types.js';
 

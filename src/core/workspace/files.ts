@@ -2,7 +2,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fileKindOf } from '../analysis/analyze.js';
+import { fileKindOf } from '../analysis/fileKinds.js';
 import type { FileKind } from '../types.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;

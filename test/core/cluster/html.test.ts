@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { DeadlineState, DEFAULT_SLA } from '../../../src/core/cluster/deadlines.js';
 import { clusterFindings } from '../../../src/core/cluster/findings.js';
 import { toClusterHtml } from '../../../src/core/cluster/html.js';
-import type { RunningImage } from '../../../src/core/cluster/inventory.js';
+import type { RunningImage } from '../../../src/core/cluster/types.js';
 import { toClusterMarkdown } from '../../../src/core/cluster/reports.js';
 import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
 import type { ScanOutcome, Vulnerability } from '../../../src/core/index.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { IncrementalYaml, PendingEdits, analyzeYaml, type TextChange } from '../../../../src/core/analysis/yaml/analyze.js';
+import { analyzeChunk, analyzeYaml } from '../../../../src/core/analysis/yaml/analyze.js';
+import { IncrementalYaml, PendingEdits, patchImageEdit, type TextChange } from '../../../../src/core/analysis/yaml/incremental.js';
 import { readCorpus } from '../../../support/analysis.js';
 
 function apply(text: string, change: TextChange): string {
@@ -96,8 +97,7 @@ test('edits of several events folded by PendingEdits give the same result as a f
   }
 });
 
-test('typing in an image reference is applied without parsing, and matches a full analysis', async () => {
-  const yamlModule = await import('../../../../src/core/analysis/yaml/analyze.js');
+test('typing in an image reference is applied without parsing, and matches a full analysis', () => {
   let text = BASE;
   const state = new IncrementalYaml({});
   state.update(text);
@@ -111,14 +111,14 @@ test('typing in an image reference is applied without parsing, and matches a ful
   // The patch applies to the first three edits (valid references typed in place) and refuses
   // values that would read as another type.
   const chunk = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: nginx:1.27\n';
-  const result = yamlModule.analyzeChunk(chunk, {});
+  const result = analyzeChunk(chunk, {});
   const at = chunk.indexOf('1.27');
   const edited = chunk.replace('1.27', 'latest');
-  const patched = yamlModule.patchImageEdit(chunk, edited, result, at, at + 4, {});
+  const patched = patchImageEdit(chunk, edited, result, at, at + 4, {});
   assert.ok(patched);
-  assert.deepEqual(patched.findings, yamlModule.analyzeChunk(edited, {}).findings);
-  assert.equal(yamlModule.patchImageEdit(chunk, chunk.replace('nginx:1.27', '12'), result, at - 6, at + 4, {}), undefined);
-  assert.equal(yamlModule.patchImageEdit(chunk, chunk.replace('1.27', '1.27 # x'), result, at, at + 4, {}), undefined);
+  assert.deepEqual(patched.findings, analyzeChunk(edited, {}).findings);
+  assert.equal(patchImageEdit(chunk, chunk.replace('nginx:1.27', '12'), result, at - 6, at + 4, {}), undefined);
+  assert.equal(patchImageEdit(chunk, chunk.replace('1.27', '1.27 # x'), result, at, at + 4, {}), undefined);
 });
 
 test('random edits inside image references (the no-parse path) match a full analysis', () => {
