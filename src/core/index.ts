@@ -1,18 +1,22 @@
-// The public contract of Shipshape's core. The extension and the CLI import from here only.
-// Nothing in src/core may import 'vscode'.
+// The public contract of Shipshape's core: analysis, rules, fixes, reports and what they share.
+// The extension and the CLI import from here, and from the two entry points loaded on first use:
+// network.ts (Trivy, registries) and cluster/index.ts (the Kubernetes client). A test forbids
+// their importing anything else of the core, and the core importing 'vscode'.
 
 export { analyze } from './analysis/analyze.js';
 export { fileKindOf } from './analysis/fileKinds.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
-export { isRootUser } from './rules/rootUser.js';
+export { isRootUser, imageUsersOf } from './rules/rootUser.js';
 export { collectFiles, readSourceFile, type CollectedFile, type CollectOptions, type SkippedFile, DEFAULT_MAX_FILE_BYTES } from './workspace/files.js';
 export { fixesFor, suppressionFix, runAsNonRootFix, type Fix } from './edits/fixes.js';
 export { applyEdits, type TextEdit } from './edits/textEdits.js';
 export { IncrementalYaml, PendingEdits, type TextChange } from './analysis/yaml/incremental.js';
 export { requestKey, type ScanRequest } from './trivy/request.js';
-export { TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
-export { vulnerabilityFinding, countsText, worstSeverity, hasFix } from './rules/vulnerableImage.js';
+export { readScanOptions, isServerUrl, SCAN_LIMITS, type ScanInput, type ScanOptions, type ScanProblem, type ScanField } from './trivy/settings.js';
+export { parsePlatform, DEFAULT_PLATFORM, type PlatformResult } from './registry/platform.js';
+export { TRIVY_SEVERITIES, isTrivyUnusable, trivyProblemIn, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
+export { vulnerabilityFinding, scanVerdicts, countsText, worstSeverity, hasFix, type ScanVerdicts } from './rules/vulnerableImage.js';
 export { hoverText } from './output/hover.js';
 export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
@@ -21,5 +25,8 @@ export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
 export { toText } from './output/text.js';
-export type { Logger } from './util/logger.js';
+export { printable } from './output/printable.js';
+export { writeAtomically } from './util/atomicFile.js';
+export { silentLogger, type Logger } from './util/logger.js';
+export { VERSION } from './version.js';
 export * from './types.js';

@@ -1,10 +1,12 @@
 // The network entry point of the core: running Trivy and asking registries. The extension loads
 // it (bundled on its own as dist/network.js) the first time a scan or a pin is wanted, so that
-// activation does not pay for it.
+// activation does not pay for it; the CLI imports it directly.
 
-export { Scanner } from './trivy/scanner.js';
+export { createScanner, Scanner, type ScannerPlace } from './trivy/scanner.js';
 export { ScanCache } from './trivy/cache.js';
 export { INSTALL_HINT } from './trivy/runner.js';
-export { RegistryClient } from './registry/client.js';
+export { findTrivyIgnore } from './trivy/ignoreFile.js';
+export { RegistryClient, type RegistryClientOptions } from './registry/client.js';
 export { CredentialStore } from './registry/credentials.js';
-export { resolveAll } from './registry/plan.js';
+export { planPins, resolveAll, type FilePins, type PinPlan } from './registry/plan.js';
+export type { Platform, RegistryFailure, ResolveOutcome } from './registry/types.js';

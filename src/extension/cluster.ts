@@ -1,20 +1,13 @@
 // The cluster view: "Shipshape: Scan Cluster" reads the images running in a cluster, scans each
 // once (sharing the editor's scanner and cache) and shows them by severity, with deadlines.
 
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ClusterFinding } from '../core/cluster/findings.js';
-import type { ClusterReport } from '../core/cluster/scanCluster.js';
+import type { ClusterFinding, ClusterReport } from '../core/cluster/index.js';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
+import { CLUSTER_VIEW, CONTEXT_KEYS } from './commandIds.js';
+import type { Config } from './config.js';
+import { loadCluster } from './lazy.js';
 import type { ScanController } from './scanning.js';
-
-type ClusterModule = typeof import('../core/cluster/index.js');
-let clusterModule: Promise<ClusterModule> | undefined;
-/** Loads dist/clusterModule.js (the Kubernetes client) the first time a cluster is scanned. */
-function loadClusterModule(): Promise<ClusterModule> {
-  clusterModule ??= import('../core/cluster/index.js');
-  return clusterModule;
-}
 
 type Node =
   | { readonly type: 'cluster'; readonly report: ClusterReport }
@@ -38,6 +31,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     private readonly storage: vscode.Uri,
     private readonly media: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
     private readonly scans: ScanController,
   ) {}
 
@@ -59,11 +53,10 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       void vscode.window.showInformationMessage('Shipshape reads your kubeconfig and runs Trivy to scan a cluster, which an untrusted workspace does not allow. Trust the workspace first.');
       return;
     }
-    const network = await loadClusterModule();
-    const settings = vscode.workspace.getConfiguration('shipshape');
-    const kubeconfig = settings.get<string>('cluster.kubeconfig')?.trim();
-    const options = { ...(kubeconfig && { kubeconfig: kubeconfig.split(path.delimiter) }) };
-    let context = settings.get<string>('cluster.context')?.trim() || undefined;
+    const network = await loadCluster();
+    const settings = this.config.cluster();
+    const options = { ...(settings.kubeconfig && { kubeconfig: settings.kubeconfig }) };
+    let context = settings.context;
     if (!context) {
       try {
         const { config } = await network.loadKubeConfig(options);
@@ -77,10 +70,10 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return;
       }
     }
-    const namespaces = (settings.get<unknown[]>('cluster.namespaces') ?? []).filter((n): n is string => typeof n === 'string' && n !== '');
+    const { namespaces } = settings;
     let sla = network.DEFAULT_SLA;
     try {
-      sla = network.parseSla(settings.get<string>('cluster.sla') ?? '');
+      sla = network.parseSla(settings.sla);
     } catch (error) {
       void vscode.window.showWarningMessage(`Shipshape: shipshape.cluster.sla: ${(error as Error).message}; using the defaults.`);
     }
@@ -121,11 +114,12 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         if (this.running === controller) this.running = undefined;
       }
       this.current = report;
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, true);
       const breached = report.findings.filter((f) => f.breached).length;
       this.log.info(`cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`);
       this.changed.fire(undefined);
       void this.renderPanel();
-      void vscode.commands.executeCommand('shipshape.cluster.focus');
+      void vscode.commands.executeCommand(`${CLUSTER_VIEW}.focus`);
       if (report.cancelled) {
         const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
         void vscode.window.showInformationMessage(`Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`);
@@ -162,12 +156,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       defaultUri: vscode.Uri.file(`shipshape-${report.context}.csv`),
     });
     if (!target) return;
-    const network = await loadClusterModule();
-    const ext = path.extname(target.path).toLowerCase();
-    const text = ext === '.json' ? JSON.stringify(network.toClusterJson(report), null, 2)
-      : ext === '.sarif' ? JSON.stringify(network.toClusterSarif(report, '0.1.0'), null, 2)
-      : ext === '.md' ? network.toClusterMarkdown(report)
-      : network.toClusterCsv(report);
+    const cluster = await loadCluster();
+    const text = cluster.renderClusterReport(report, cluster.clusterFormatOfFile(target.path));
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   }
 
@@ -198,7 +188,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const panel = this.panel;
     const report = this.current;
     if (!panel || !report) return;
-    const { toClusterHtml } = await loadClusterModule();
+    const { toClusterHtml } = await loadCluster();
     panel.title = `Shipshape: ${report.context}`;
     panel.webview.html = toClusterHtml(report, {
       cspSource: panel.webview.cspSource,
@@ -242,7 +232,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (!report) return [];
     if (!node) return [{ type: 'cluster', report }];
     if (node.type === 'cluster') {
-      const byNamespace = vscode.workspace.getConfiguration('shipshape').get<string>('cluster.groupBy') === 'namespace';
+      const byNamespace = this.config.cluster().groupBy === 'namespace';
       const groups: Node[] = byNamespace
         ? [...new Set(report.findings.flatMap((f) => f.namespaces))].sort().map((namespace) => ({ type: 'namespace' as const, namespace, findings: report.findings.filter((f) => f.namespaces.includes(namespace)) }))
         : TRIVY_SEVERITIES.map((severity) => ({ type: 'severity' as const, severity, findings: report.findings.filter((f) => f.severity === severity) })).filter((g) => g.findings.length > 0);

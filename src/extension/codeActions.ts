@@ -2,8 +2,9 @@
 
 import * as vscode from 'vscode';
 import { fixesFor } from '../core/index.js';
+import { COMMANDS } from './commandIds.js';
 import { kindOf, SOURCE, toRange, type DiagnosticsController } from './diagnostics.js';
-import { PIN_ALL_COMMAND, PIN_COMMAND, TAG_MOVED, UPDATE_DIGEST_COMMAND, type ImageLocation } from './pinning.js';
+import { TAG_MOVED, type ImageLocation } from './pinning.js';
 
 export const PIN_SOURCE_ACTION = vscode.CodeActionKind.Source.append('pinImages');
 
@@ -20,7 +21,7 @@ export class QuickFixes implements vscode.CodeActionProvider {
     if (!context.only || context.only.contains(PIN_SOURCE_ACTION) || PIN_SOURCE_ACTION.contains(context.only)) {
       if (findings.some((f) => f.rule === 'unpinned-image')) {
         const all = new vscode.CodeAction('Pin all images to their digests', PIN_SOURCE_ACTION);
-        all.command = { title: all.title, command: PIN_ALL_COMMAND, arguments: [document.uri.toString()] };
+        all.command = { title: all.title, command: COMMANDS.pinAll, arguments: [document.uri.toString()] };
         actions.push(all);
       }
     }
@@ -33,14 +34,14 @@ export class QuickFixes implements vscode.CodeActionProvider {
       // Needs the network: a command that asks the registry when chosen, not an edit computed now.
       if (rule === 'unpinned-image') {
         const action = new vscode.CodeAction('Pin to digest (asks the registry)', vscode.CodeActionKind.QuickFix);
-        action.command = { title: action.title, command: PIN_COMMAND, arguments: [location] };
+        action.command = { title: action.title, command: COMMANDS.pinImage, arguments: [location] };
         action.diagnostics = [diagnostic];
         action.isPreferred = true;
         actions.push(action);
       }
       if (rule === TAG_MOVED) {
         const action = new vscode.CodeAction('Update the digest to where the tag points now', vscode.CodeActionKind.QuickFix);
-        action.command = { title: action.title, command: UPDATE_DIGEST_COMMAND, arguments: [location] };
+        action.command = { title: action.title, command: COMMANDS.updateDigest, arguments: [location] };
         action.diagnostics = [diagnostic];
         actions.push(action);
         continue;

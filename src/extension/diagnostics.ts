@@ -3,10 +3,10 @@
 
 import * as vscode from 'vscode';
 import { analyze, fileKindOf, IncrementalYaml, PendingEdits, type AnalysisResult, type FileKind, type Finding, type Severity } from '../core/index.js';
-import { readConfig, type Config } from './config.js';
+import type { Config } from './config.js';
+import type { AnalysisSettings } from './settings.js';
 
 export const SOURCE = 'Shipshape';
-export const RULES_URL = 'https://github.com/shipshape-dev/shipshape/blob/main/docs/rules/';
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -24,7 +24,7 @@ export function kindOf(document: vscode.TextDocument): FileKind | undefined {
 
 interface DocumentState {
   readonly kind: FileKind;
-  readonly config: Config;
+  readonly config: AnalysisSettings;
   readonly yaml?: IncrementalYaml;
   readonly pending: PendingEdits;
   timer?: ReturnType<typeof setTimeout> | undefined;
@@ -47,7 +47,10 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly states = new Map<string, DocumentState>();
   private listener: AnalysisListener | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly settings: Config,
+  ) {}
 
   listen(listener: AnalysisListener): void {
     this.listener = listener;
@@ -84,7 +87,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const kind = kindOf(document);
     if (!kind) return;
     const key = document.uri.toString();
-    const config = readConfig(document.uri);
+    const config = this.settings.analysis(document.uri);
     if (isExcluded(document, config)) {
       this.log.debug(`${document.uri.fsPath}: excluded by shipshape.exclude`);
       this.forget(key);
@@ -220,7 +223,7 @@ function megabytes(chars: number): string {
   return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`;
 }
 
-function isExcluded(document: vscode.TextDocument, config: Config): boolean {
+function isExcluded(document: vscode.TextDocument, config: AnalysisSettings): boolean {
   return config.exclude.some((pattern) => vscode.languages.match({ pattern }, document) > 0);
 }
 
@@ -239,11 +242,24 @@ export function dropEdited(collection: vscode.DiagnosticCollection, event: vscod
   if (kept.length !== current.length) collection.set(event.document.uri, kept);
 }
 
+let rulePages: vscode.Uri | undefined;
+
+/** Where the rule pages are: docs/rules/ inside the installed extension (set once, at activation). */
+export function setRulePages(extensionUri: vscode.Uri): void {
+  rulePages = vscode.Uri.joinPath(extensionUri, 'docs', 'rules');
+}
+
+/** A rule's page (docs/rules/<rule>.md, shipped with the extension), opened from a diagnostic's code. */
+export function ruleLink(rule: string): vscode.Uri {
+  if (!rulePages) throw new Error('setRulePages was not called');
+  return vscode.Uri.joinPath(rulePages, `${rule}.md`);
+}
+
 /** A finding as a diagnostic: its range, severity, and its rule's page as the code's link. */
 export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
   diagnostic.source = SOURCE;
-  diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(`${RULES_URL}${finding.rule}.md`) };
+  diagnostic.code = { value: finding.rule, target: ruleLink(finding.rule) };
   return diagnostic;
 }
 

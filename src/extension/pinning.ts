@@ -2,15 +2,14 @@
 // and source action, and "tag has moved" diagnostics for pins that have gone stale.
 
 import * as vscode from 'vscode';
-import { parseReference, pinEdit, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence } from '../core/index.js';
-import { dropEdited, RULES_URL, SOURCE, toRange } from './diagnostics.js';
+import { parseReference, pinEdits, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence, type PinChange } from '../core/index.js';
+import type { Config } from './config.js';
+import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
+import { loadNetwork, type Network } from './lazy.js';
 
-type NetworkModule = typeof import('../core/network.js');
-type RegistryClient = InstanceType<NetworkModule['RegistryClient']>;
+type RegistryClient = InstanceType<Network['RegistryClient']>;
 
-export const PIN_COMMAND = 'shipshape.pinImage';
-export const PIN_ALL_COMMAND = 'shipshape.pinAll';
-export const UPDATE_DIGEST_COMMAND = 'shipshape.updateDigest';
+/** The code of the information diagnostic on a pin whose tag has moved. */
 export const TAG_MOVED = 'tag-moved';
 
 /** Where a command finds its image: the document and the image's range, as plain JSON. */
@@ -27,8 +26,8 @@ export class PinController implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
-    private readonly load: () => Promise<NetworkModule>,
   ) {}
 
   /** Settings changed: the next lookup builds a client with them. */
@@ -37,11 +36,9 @@ export class PinController implements vscode.Disposable {
   }
 
   private getClient(): Promise<RegistryClient> {
-    this.client ??= this.load().then((m) => {
-      const settings = vscode.workspace.getConfiguration('shipshape');
-      const insecure = (settings.get<unknown[]>('registry.insecureRegistries') ?? []).filter((h): h is string => typeof h === 'string');
-      const platform = settings.get<boolean>('registry.pinPlatform') ? parsePlatform(settings.get<string>('registry.platform') ?? 'linux/amd64') : undefined;
-      return new m.RegistryClient({ logger: this.log, insecureRegistries: insecure, ...(platform && { platform }) });
+    this.client ??= loadNetwork().then((network) => {
+      const { insecureRegistries, platform } = this.config.registry();
+      return new network.RegistryClient({ logger: this.log, insecureRegistries, ...(platform && { platform }) });
     });
     return this.client;
   }
@@ -69,7 +66,7 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
       return;
     }
-    await this.apply(document, [image], () => result.resolved.digest);
+    await this.apply(document, pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())));
   }
 
   /** Pins every unpinned image of a document, asking each distinct reference once; reports moved tags. */
@@ -91,8 +88,10 @@ export class PinController implements vscode.Disposable {
       const outcome = outcomes.get(tagReference(image)!);
       return outcome?.ok ? outcome.resolved.digest : undefined;
     };
-    await this.apply(document, images.filter((i) => !i.pinned), digestOf);
-    this.showMoved(document, images.filter((i) => i.pinned), digestOf);
+    // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
+    const changes = pinEdits(images, digestOf, rangeReader(document.getText()));
+    await this.apply(document, changes.filter((c) => c.previous === undefined));
+    this.showMoved(document, changes.filter((c) => c.previous !== undefined));
     const failures = [...outcomes.values()].filter((o) => !o.ok);
     if (failures.length > 0) {
       for (const f of failures) if (!f.ok) this.log.warn(f.failure.message);
@@ -109,7 +108,7 @@ export class PinController implements vscode.Disposable {
     const digest = this.moved.get(movedKey(location.uri, location.range));
     const image = this.imageAt(document, location);
     if (!digest || !image) return;
-    await this.apply(document, [image], () => digest);
+    await this.apply(document, pinEdits([image], () => digest, rangeReader(document.getText())));
   }
 
   /** A quick fix's way back to the image it was offered for. */
@@ -120,7 +119,7 @@ export class PinController implements vscode.Disposable {
 
   private async resolveWithProgress(references: string[], title: string) {
     const client = await this.getClient();
-    const network = await this.load();
+    const network = await loadNetwork();
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
@@ -129,36 +128,26 @@ export class PinController implements vscode.Disposable {
     });
   }
 
-  private async apply(document: vscode.TextDocument, images: readonly ImageOccurrence[], digestOf: (image: ImageOccurrence) => string | undefined): Promise<void> {
-    const read = rangeReader(document.getText());
+  private async apply(document: vscode.TextDocument, changes: readonly PinChange[]): Promise<void> {
     const edit = new vscode.WorkspaceEdit();
-    const seen = new Set<string>();
-    for (const image of images) {
-      const digest = digestOf(image);
-      const change = digest && pinEdit(image, digest, read);
-      if (!change) continue;
-      const key = JSON.stringify(change.edit.range);
-      if (seen.has(key)) continue;
-      seen.add(key);
+    for (const change of changes) {
       edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
-      this.log.info(`${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${image.raw} -> ${change.edit.newText}`);
+      this.log.info(`${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`);
     }
     if (edit.size > 0) await vscode.workspace.applyEdit(edit);
   }
 
-  private showMoved(document: vscode.TextDocument, pinned: readonly ImageOccurrence[], digestOf: (image: ImageOccurrence) => string | undefined): void {
+  private showMoved(document: vscode.TextDocument, moved: readonly PinChange[]): void {
     const diagnostics: vscode.Diagnostic[] = [];
-    for (const image of pinned) {
-      const now = digestOf(image);
-      const written = image.reference?.digest;
-      if (!now || !written || now === written) continue;
+    for (const { image, previous, edit } of moved) {
+      const now = edit.newText.slice(edit.newText.lastIndexOf('@') + 1);
       const diagnostic = new vscode.Diagnostic(
         toRange(image.range),
-        `The tag of \`${tagReference(image)}\` has moved: it now points to ${now.slice(0, 19)}…, not the pinned ${written.slice(0, 19)}…. Update the digest after checking what changed.`,
+        `The tag of \`${tagReference(image)}\` has moved: it now points to ${now.slice(0, 19)}…, not the pinned ${previous!.slice(0, 19)}…. Update the digest after checking what changed.`,
         vscode.DiagnosticSeverity.Information,
       );
       diagnostic.source = SOURCE;
-      diagnostic.code = { value: TAG_MOVED, target: vscode.Uri.parse(`${RULES_URL}unpinned-image.md`) };
+      diagnostic.code = { value: TAG_MOVED, target: ruleLink('unpinned-image') };
       diagnostics.push(diagnostic);
       this.moved.set(movedKey(document.uri.toString(), image.range), now);
     }
@@ -186,9 +175,4 @@ function movedKey(uri: string, range: ImageLocation['range']): string {
 function registryOf(reference: string): string {
   const parsed = parseReference(reference);
   return parsed.ok ? parsed.reference.domain : 'the registry';
-}
-
-function parsePlatform(text: string): { os: string; architecture: string; variant?: string } | undefined {
-  const [os, architecture, variant] = text.split('/');
-  return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
 }

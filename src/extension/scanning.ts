@@ -1,60 +1,18 @@
 // Vulnerability scanning in the editor: when to scan, progress, diagnostics, hovers and CodeLenses.
 // The scanner itself (Trivy processes, cache) is loaded on first use from dist/network.js.
 
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  analyze, countsText, fileKindOf, hoverText, markdownCode, markdownText, parseReference, requestKey, scanRequestFor, TRIVY_SEVERITIES, vulnerabilityFinding,
-  type AnalysisResult, type ImageOccurrence, type ScanFailure, type ScanOutcome, type ScanRequest, type ScanSettings, type TrivySeverity,
+  analyze, countsText, fileKindOf, hoverText, imageUsersOf, markdownCode, markdownText, requestKey, scanRequestFor, scanVerdicts, trivyProblemIn,
+  type AnalysisResult, type ImageOccurrence, type ScanFailure, type ScanOutcome, type ScanRequest,
 } from '../core/index.js';
-import { readConfig } from './config.js';
+import type { Config } from './config.js';
+import { COMMANDS } from './commandIds.js';
 import { dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
+import { loadNetwork, type Network } from './lazy.js';
 
-type ScannerModule = typeof import('../core/network.js');
-
-let networkModule: Promise<ScannerModule> | undefined;
-/** Loads dist/scannerModule.js (Trivy and registry code) the first time it is needed. */
-export function loadNetworkModule(): Promise<ScannerModule> {
-  networkModule ??= import('../core/network.js');
-  return networkModule;
-}
-type Scanner = InstanceType<ScannerModule['Scanner']>;
-
-export type ScanMode = 'open' | 'save' | 'manual';
-
-interface ScanConfig {
-  readonly mode: ScanMode;
-  readonly trivyPath?: string;
-  readonly concurrency: number;
-  readonly settings: ScanSettings;
-  readonly cacheHours: number;
-  readonly codeLens: boolean;
-}
-
-function readScanConfig(): ScanConfig {
-  const settings = vscode.workspace.getConfiguration('shipshape');
-  const mode = settings.get<string>('scan.on');
-  const severities = (settings.get<unknown[]>('scan.severities') ?? []).filter((s): s is TrivySeverity => (TRIVY_SEVERITIES as readonly unknown[]).includes(s));
-  const trivyPath = settings.get<string>('trivy.path')?.trim();
-  const serverUrl = settings.get<string>('trivy.serverUrl')?.trim();
-  const cacheDir = settings.get<string>('trivy.cacheDir')?.trim();
-  const timeout = settings.get<number>('scan.timeout');
-  return {
-    mode: mode === 'save' || mode === 'manual' ? mode : 'open',
-    ...(trivyPath && { trivyPath }),
-    concurrency: Math.max(1, Math.min(settings.get<number>('scan.concurrency') ?? 4, 16)),
-    cacheHours: Math.max(0, settings.get<number>('scan.cacheHours') ?? 12),
-    codeLens: settings.get<boolean>('codeLens.enabled') !== false,
-    settings: {
-      ...(severities.length > 0 && { severities }),
-      ...(settings.get<boolean>('scan.ignoreUnfixed') && { ignoreUnfixed: true }),
-      ...(serverUrl && /^https?:\/\//.test(serverUrl) && { serverUrl }),
-      ...(cacheDir && { cacheDir }),
-      ...(typeof timeout === 'number' && timeout > 0 && { timeoutSeconds: Math.min(timeout, 3600) }),
-    },
-  };
-}
+type Scanner = InstanceType<Network['Scanner']>;
 
 const DOCUMENT_GLOB = '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*,dockerfile,*.yaml,*.yml}';
 
@@ -69,7 +27,6 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   private scanner: Promise<Scanner> | undefined;
   /** Aborted when the settings change: scans under the old ones stop, and their results are not used. */
   private generation = new AbortController();
-  private config = readScanConfig();
   private saidTrivyProblem = false;
   private saidUntrusted = false;
   private active = 0;
@@ -77,20 +34,20 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   constructor(
     private readonly storage: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
     /** The current analysis of an open document. */
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Asks for a document to be analysed again (a base image's user became known). */
     private readonly reanalyse: (document: vscode.TextDocument) => void,
   ) {
     this.statusBar.name = 'Shipshape scans';
-    this.statusBar.command = 'shipshape.showLog';
+    this.statusBar.command = COMMANDS.showLog;
   }
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
   configure(): void {
     this.generation.abort();
     this.generation = new AbortController();
-    this.config = readScanConfig();
     this.scanner = undefined;
     this.saidTrivyProblem = false;
     this.outcomes.clear();
@@ -100,31 +57,19 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** The base images' own users, by normalised reference, for the root-user rule. */
   imageUsers(): ReadonlyMap<string, string> {
-    const users = new Map<string, string>();
-    for (const outcome of this.outcomes.values()) {
-      if (!outcome.ok || outcome.scan.user === undefined) continue;
-      const parsed = parseReference(outcome.scan.reference);
-      if (parsed.ok) users.set(parsed.reference.normalized, outcome.scan.user);
-    }
-    return users;
-  }
-
-  private load(): Promise<ScannerModule> {
-    return loadNetworkModule();
+    return imageUsersOf(this.outcomes.values());
   }
 
   /** The scanner (Trivy, cache, concurrency) the cluster view shares. */
   getScanner(): Promise<Scanner> {
-    this.scanner ??= this.load().then((m) => {
+    this.scanner ??= loadNetwork().then(async (network) => {
+      const { options } = this.config.scanner();
       const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
-      this.log.info(`scanner ready (cache ${cacheFile}, concurrency ${this.config.concurrency})`);
-      return new m.Scanner({
-        ...(this.config.trivyPath && { trivyPath: this.config.trivyPath }),
-        concurrency: this.config.concurrency,
-        settings: { ...this.config.settings, ...ignoreFile() },
-        cache: new m.ScanCache(cacheFile, this.config.cacheHours * 3600_000, this.log),
-        logger: this.log,
-      });
+      // The workspace's .trivyignore, which Trivy would read in its folder.
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
+      this.log.info(`scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`);
+      return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
     });
     return this.scanner;
   }
@@ -132,11 +77,11 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   /** Called after every analysis of an open document. */
   analysed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void {
     this.render(document, result);
-    if (why === 'opened' && this.config.mode === 'open') void this.scanDocument(document, false);
+    if (why === 'opened' && this.config.documentScan(document.uri).trigger === 'open') void this.scanDocument(document, false);
   }
 
   saved(document: vscode.TextDocument): void {
-    if (this.config.mode !== 'manual') void this.scanDocument(document, false);
+    if (this.config.documentScan(document.uri).trigger !== 'manual') void this.scanDocument(document, false);
   }
 
   /** An edit drops the results of the references it touches at once, before analysis runs. */
@@ -239,9 +184,9 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       const results = await scanner.scanAll(requests, controller.signal, (done, total) => progress(done, total));
       // The settings changed meanwhile: these results are from the old Trivy, server or cache.
       if (generation.aborted) return undefined;
-      const unusable = [...results.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
-      if (unusable && !unusable.ok) {
-        this.sayTrivyProblem(unusable.failure, interactive);
+      const unusable = trivyProblemIn(results.values());
+      if (unusable) {
+        this.sayTrivyProblem(unusable, interactive);
         return undefined;
       }
       for (const [key, outcome] of results) {
@@ -276,20 +221,13 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** One diagnostic per scanned reference: its vulnerabilities, or why it could not be scanned. */
   render(document: vscode.TextDocument, result: AnalysisResult): void {
-    const options = readConfig(document.uri).analyze;
-    const diagnostics: vscode.Diagnostic[] = [];
-    for (const image of result.images) {
-      const outcome = this.outcomeOf(image);
-      if (!outcome) continue;
-      if (outcome.ok) {
-        const finding = vulnerabilityFinding(image, outcome.scan, options);
-        if (finding) diagnostics.push(findingDiagnostic(finding));
-      } else if (outcome.failure.reason !== 'not-installed' && outcome.failure.reason !== 'too-old') {
-        const diagnostic = new vscode.Diagnostic(toRange(image.range), `Shipshape could not scan this image. ${outcome.failure.message}`, vscode.DiagnosticSeverity.Information);
-        diagnostic.source = SOURCE;
-        diagnostic.code = 'scan-failed';
-        diagnostics.push(diagnostic);
-      }
+    const verdicts = scanVerdicts(result.images, (image) => this.outcomeOf(image), this.config.analysis(document.uri).analyze);
+    const diagnostics = verdicts.findings.map(findingDiagnostic);
+    for (const { image, failure } of verdicts.failures) {
+      const diagnostic = new vscode.Diagnostic(toRange(image.range), `Shipshape could not scan this image. ${failure.message}`, vscode.DiagnosticSeverity.Information);
+      diagnostic.source = SOURCE;
+      diagnostic.code = 'scan-failed';
+      diagnostics.push(diagnostic);
     }
     this.collection.set(document.uri, diagnostics);
   }
@@ -309,7 +247,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    if (!this.config.codeLens) return [];
+    if (!this.config.documentScan(document.uri).codeLens) return [];
     const lenses: vscode.CodeLens[] = [];
     for (const image of this.analysisOf(document)?.images ?? []) {
       const outcome = this.outcomeOf(image);
@@ -318,7 +256,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         ? outcome.scan.vulnerabilities.length === 0 ? '$(pass) no known vulnerabilities' : `$(shield) ${countsText(outcome.scan)}`
         : '$(warning) not scanned';
       const range = new vscode.Range(image.range.start.line, 0, image.range.start.line, 0);
-      lenses.push(new vscode.CodeLens(range, { title: `${title} (Trivy)`, command: 'shipshape.scanFile', tooltip: 'Scan the images of this file again' }));
+      lenses.push(new vscode.CodeLens(range, { title: `${title} (Trivy)`, command: COMMANDS.scanFile, tooltip: 'Scan the images of this file again' }));
     }
     return lenses;
   }
@@ -337,7 +275,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
           if (!kind) continue;
           const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
           const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-          requests.push(...this.requestsOf(analyze(text, kind, readConfig(uri).analyze)));
+          requests.push(...this.requestsOf(analyze(text, kind, this.config.analysis(uri).analyze)));
         }
         const total = new Set(requests.map(requestKey)).size;
         progress.report({ message: `${total} images in ${files.length} files` });
@@ -374,20 +312,3 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     this.lensesChanged.dispose();
   }
 }
-
-/** The workspace's `.trivyignore` (or `.trivyignore.yaml`), which Trivy would read in its folder. */
-function ignoreFile(): { ignoreFile?: string } {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (!folder || folder.scheme !== 'file') return {};
-  for (const name of ['.trivyignore', '.trivyignore.yaml']) {
-    const candidate = path.join(folder.fsPath, name);
-    try {
-      if (statSync(candidate).isFile()) return { ignoreFile: candidate };
-    } catch {
-      // not there
-    }
-  }
-  return {};
-}
-
-/** Escapes what would change the meaning of text inside a Markdown table cell or inline code. */

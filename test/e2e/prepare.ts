@@ -38,7 +38,15 @@ const USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
-  // Trivy cannot be installed here: the stand-in speaks its CLI (test/fixtures/trivy/trivy).
+};
+
+/**
+ * Settings of the machine the extension host runs on. Trivy cannot be installed here: the
+ * stand-in speaks its CLI (test/fixtures/trivy/trivy). `shipshape.trivy.path` is scoped
+ * machine-overridable, so a remote window (code-server's) reads it from the remote machine's
+ * settings, not from the browser's user settings; desktop VS Code reads the user settings.
+ */
+const MACHINE_SETTINGS = {
   'shipshape.trivy.path': path.join(REPO, 'test', 'fixtures', 'trivy', 'trivy'),
 };
 
@@ -108,10 +116,12 @@ export async function createPlainWorkspace(parent: string): Promise<string> {
   return workspace;
 }
 
-/** Writes the quiet user settings into a VS Code user-data folder. */
+/** Writes the quiet user settings, and the machine's, into a VS Code user-data folder. */
 export async function writeUserSettings(userDataDir: string): Promise<void> {
-  await mkdir(path.join(userDataDir, 'User'), { recursive: true });
-  await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  for (const [folder, settings] of [['User', { ...USER_SETTINGS, ...MACHINE_SETTINGS }], ['Machine', MACHINE_SETTINGS]] as const) {
+    await mkdir(path.join(userDataDir, folder), { recursive: true });
+    await writeFile(path.join(userDataDir, folder, 'settings.json'), JSON.stringify(settings, null, 2));
+  }
 }
 
 /** What the test module writes to `$SHIPSHAPE_E2E_REPORT_DIR/result.json` when mocha is done. */

@@ -19,7 +19,7 @@ function codeServer(): string {
 test('npm run package makes a .vsix with the bundles, media and docs, and no sources, tests or node_modules', () => {
   execFileSync('npm', ['run', 'package'], { cwd: REPO, stdio: 'pipe' });
   const listing = execFileSync('unzip', ['-Z1', VSIX], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const expected of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/k8s.js', 'extension/dist/cluster.js', 'extension/dist/network.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/shipshape.svg']) {
+  for (const expected of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/k8s.js', 'extension/dist/cluster.js', 'extension/dist/network.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/icon.png', 'extension/media/activitybar.svg', ...['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'].map((rule) => `extension/docs/rules/${rule}.md`)]) {
     assert.ok(listing.includes(expected), `${expected} is in the package: ${listing.join(', ')}`);
   }
   assert.deepEqual(listing.filter((f) => /\/(src|test|node_modules|bench|examples)\/|\.ts$|\.map$/.test(f)), []);

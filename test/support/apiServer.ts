@@ -44,6 +44,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzip } from 'node:zlib';
 import { stringify as toYaml } from 'yaml';
+import { parseImageId } from '../../src/core/cluster/pods.js';
 
 const REPO = path.resolve(__dirname, '..', '..');
 /** The corpus's real Kubernetes API objects (test/corpus/k8s-api). */
@@ -2174,4 +2175,19 @@ export function vulnerabilityReportsFor(pods: readonly Pod[], vulnerabilities: (
     }
   }
   return [...reports.values()];
+}
+
+/** The distinct images the pods run: digest where the kubelet reported one, else the spec image. */
+export function expectedImages(pods: readonly Pod[]): Set<string> {
+  const keys = new Set<string>();
+  for (const pod of pods) {
+    for (const type of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
+      const statuses = (pod.status as Record<string, { name: string; imageID?: string }[] | undefined> | undefined)?.[type === 'containers' ? 'containerStatuses' : type === 'initContainers' ? 'initContainerStatuses' : 'ephemeralContainerStatuses'] ?? [];
+      for (const container of (pod.spec as Record<string, { name: string; image: string }[] | undefined>)[type] ?? []) {
+        const id = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
+        keys.add(id ? id.digest : `ref:${container.image}`);
+      }
+    }
+  }
+  return keys;
 }

@@ -4,9 +4,37 @@ import type * as Sarif from 'sarif';
 import { markdownCode as mdCode, markdownLink as mdLink, markdownText as md } from '../output/markdown.js';
 import { printable } from '../output/printable.js';
 import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
+import { VERSION } from '../version.js';
 import type { ClusterReport } from './scanCluster.js';
 
-export type ClusterFormat = 'table' | 'json' | 'csv' | 'sarif' | 'markdown';
+export const CLUSTER_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown'] as const;
+export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
+
+export function isClusterFormat(text: string): text is ClusterFormat {
+  return (CLUSTER_FORMATS as readonly string[]).includes(text);
+}
+
+/** The format a report file is written in, by its extension (`.csv`, `.json`, `.sarif`, `.md`); CSV for any other. */
+export function clusterFormatOfFile(file: string): ClusterFormat {
+  const extension = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+  return extension === 'json' ? 'json' : extension === 'sarif' ? 'sarif' : extension === 'md' || extension === 'markdown' ? 'markdown' : 'csv';
+}
+
+/** The report in one format, as the text to print or save. */
+export function renderClusterReport(report: ClusterReport, format: ClusterFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toClusterJson(report), null, 2)}\n`;
+    case 'csv':
+      return toClusterCsv(report);
+    case 'sarif':
+      return `${JSON.stringify(toClusterSarif(report), null, 2)}\n`;
+    case 'markdown':
+      return toClusterMarkdown(report);
+    case 'table':
+      return toClusterTable(report);
+  }
+}
 
 function counts(report: ClusterReport, reference: string): VulnerabilityCounts | undefined {
   const outcome = report.outcomes.get(reference);
@@ -102,13 +130,14 @@ export function toClusterTable(report: ClusterReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function toClusterSarif(report: ClusterReport, version: string): Sarif.Log {
+/** SARIF 2.1.0; the tool version is this build's unless another is given. */
+export function toClusterSarif(report: ClusterReport, version: string = VERSION): Sarif.Log {
   const level = (s: string): Sarif.Result.level => (s === 'CRITICAL' ? 'error' : s === 'HIGH' ? 'warning' : 'note');
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     runs: [{
-      tool: { driver: { name: 'Shipshape', version, informationUri: 'https://github.com/shipshape-dev/shipshape', rules: [{ id: 'vulnerable-image', shortDescription: { text: 'Running image with a known vulnerability' } }] } },
+      tool: { driver: { name: 'Shipshape', version, rules: [{ id: 'vulnerable-image', shortDescription: { text: 'Running image with a known vulnerability' } }] } },
       results: report.findings.map((f) => ({
         ruleId: 'vulnerable-image',
         level: level(f.severity),

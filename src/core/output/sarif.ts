@@ -6,7 +6,6 @@ import type { ScanReport } from '../workspace/scan.js';
 import { RULE_IDS, type Range, type Severity } from '../types.js';
 
 const LEVELS: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
-export const RULES_URL = 'https://github.com/shipshape-dev/shipshape/blob/main/docs/rules/';
 
 export interface SarifOptions {
   readonly version: string;
@@ -18,7 +17,6 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
     name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
     shortDescription: { text: RULES[id].title },
     fullDescription: { text: RULES[id].description },
-    helpUri: `${RULES_URL}${id}.md`,
     defaultConfiguration: { level: LEVELS[Object.values(RULES[id].severities)[0]!] },
   }));
   const results: Sarif.Result[] = [];
@@ -57,7 +55,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     runs: [{
-      tool: { driver: { name: 'Shipshape', version: options.version, informationUri: 'https://github.com/shipshape-dev/shipshape', rules } },
+      tool: { driver: { name: 'Shipshape', version: options.version, rules } },
       results,
       invocations: [{ executionSuccessful: report.ioErrors.length === 0, toolExecutionNotifications: notifications }],
     }],

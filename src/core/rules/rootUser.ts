@@ -2,6 +2,8 @@
 
 import type { DockerfileFacts, StageFact, UserFact } from '../analysis/dockerfile.js';
 import type { ContainerFact } from '../analysis/kubernetes.js';
+import { isImageId, parseReference } from '../analysis/reference.js';
+import type { ScanOutcome } from '../trivy/types.js';
 import type { AnalyzeOptions, Finding } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 
@@ -9,6 +11,22 @@ import { isEnabled, severityOf } from './catalog.js';
 export function isRootUser(user: string): boolean {
   const name = user.split(':')[0]!.trim();
   return name === 'root' || name === '0' || /^0+$/.test(name) || name.toLowerCase() === 'containeradministrator';
+}
+
+/**
+ * The configured users that scans found, by normalised reference (`docker.io/library/node:22`):
+ * what `AnalyzeOptions.imageUsers` takes, so that a base image's own non-root user settles a
+ * Dockerfile's implicit root-user finding.
+ */
+export function imageUsersOf(outcomes: Iterable<ScanOutcome>): Map<string, string> {
+  const users = new Map<string, string>();
+  for (const outcome of outcomes) {
+    // An image ID names content, not a repository: no reference can share its user.
+    if (!outcome.ok || outcome.scan.user === undefined || isImageId(outcome.scan.reference)) continue;
+    const parsed = parseReference(outcome.scan.reference);
+    if (parsed.ok) users.set(parsed.reference.normalized, outcome.scan.user);
+  }
+  return users;
 }
 
 const MAX_STAGE_CHAIN = 256;

@@ -1,6 +1,6 @@
 // vulnerable-image: what Trivy found in an image, as one finding on each place it is written.
 
-import { TRIVY_SEVERITIES, type ImageScan, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
+import { isTrivyUnusable, TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 
@@ -36,4 +36,30 @@ export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, op
       `\`${image.raw}\` has ${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${countsText(scan)}; ${fixable} with a fix). ` +
       `Worst: ${top.id} in ${top.package} ${top.installed}, ${fix}.${eosl}`,
   };
+}
+
+/** What the scans of a file's images say: a finding per vulnerable image, and the images that could not be scanned. */
+export interface ScanVerdicts {
+  readonly findings: Finding[];
+  readonly failures: { readonly image: ImageOccurrence; readonly failure: ScanFailure }[];
+}
+
+/**
+ * The vulnerable-image findings and the scan failures of a file's images, given each image's
+ * outcome (none for an image that was not scanned). A Trivy that cannot run at all is one
+ * problem said elsewhere, not a failure of every image.
+ */
+export function scanVerdicts(images: readonly ImageOccurrence[], outcomeOf: (image: ImageOccurrence) => ScanOutcome | undefined, options: AnalyzeOptions): ScanVerdicts {
+  const verdicts: ScanVerdicts = { findings: [], failures: [] };
+  for (const image of images) {
+    const outcome = outcomeOf(image);
+    if (!outcome) continue;
+    if (outcome.ok) {
+      const finding = vulnerabilityFinding(image, outcome.scan, options);
+      if (finding) verdicts.findings.push(finding);
+    } else if (!isTrivyUnusable(outcome.failure)) {
+      verdicts.failures.push({ image, failure: outcome.failure });
+    }
+  }
+  return verdicts;
 }

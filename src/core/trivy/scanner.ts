@@ -8,6 +8,7 @@ import { parseReference } from '../analysis/reference.js';
 import { ScanCache } from './cache.js';
 import { requestKey, type ScanRequest } from './request.js';
 import { checkTrivy, locateTrivy, runImageScan, type TrivyBinary } from './runner.js';
+import { SCAN_LIMITS, type ScanOptions } from './settings.js';
 
 export { requestKey, type ScanRequest };
 import type { ScanFailure, ScanOutcome, ScanSettings } from './types.js';
@@ -64,7 +65,8 @@ export class Scanner {
   readonly cache: ScanCache;
 
   constructor(private readonly options: ScannerOptions = {}) {
-    this.limiter = new Limiter(Math.max(1, Math.min(options.concurrency ?? 4, 32)));
+    const { min, max, default: fallback } = SCAN_LIMITS.concurrency;
+    this.limiter = new Limiter(Math.max(min, Math.min(options.concurrency ?? fallback, max)));
     this.logger = options.logger ?? silentLogger;
     this.cache = options.cache ?? new ScanCache(undefined);
   }
@@ -178,4 +180,25 @@ export class Scanner {
     await this.cache.save();
     return results;
   }
+}
+
+/** Where a scanner keeps its results and what it logs to. */
+export interface ScannerPlace {
+  /** The scan cache's file; results are kept in memory only when absent. */
+  readonly cacheFile?: string;
+  /** A `.trivyignore` that applies to every scan (see findTrivyIgnore). */
+  readonly ignoreFile?: string;
+  readonly logger?: Logger;
+}
+
+/** A scanner for checked options (readScanOptions), as the CLI and the extension both make it. */
+export function createScanner(options: ScanOptions, place: ScannerPlace = {}): Scanner {
+  const logger = place.logger ?? silentLogger;
+  return new Scanner({
+    ...(options.trivyPath !== undefined && { trivyPath: options.trivyPath }),
+    concurrency: options.concurrency,
+    settings: { ...options.settings, ...(place.ignoreFile !== undefined && { ignoreFile: place.ignoreFile }) },
+    cache: new ScanCache(place.cacheFile, options.cacheTtlMs, logger),
+    logger,
+  });
 }

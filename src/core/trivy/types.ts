@@ -77,3 +77,14 @@ export interface ScanSettings {
   /** Client/server mode: `--server URL`. */
   readonly serverUrl?: string;
 }
+
+/** Trivy itself cannot be used (missing, too old): one problem for the whole run, not one per image. */
+export function isTrivyUnusable(failure: ScanFailure): boolean {
+  return failure.reason === 'not-installed' || failure.reason === 'too-old';
+}
+
+/** The reason no image could be scanned at all, if any outcome says Trivy is unusable. */
+export function trivyProblemIn(outcomes: Iterable<ScanOutcome>): ScanFailure | undefined {
+  for (const outcome of outcomes) if (!outcome.ok && isTrivyUnusable(outcome.failure)) return outcome.failure;
+  return undefined;
+}

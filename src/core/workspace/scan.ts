@@ -4,11 +4,12 @@ import { analyze, sortFindings } from '../analysis/analyze.js';
 import { collectFiles, readSourceFile, type SkippedFile } from './files.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import { vulnerabilityFinding } from '../rules/vulnerableImage.js';
+import { imageUsersOf } from '../rules/rootUser.js';
+import { scanVerdicts } from '../rules/vulnerableImage.js';
 import { requestKey, type ScanRequest } from '../trivy/request.js';
 import type { Scanner } from '../trivy/scanner.js';
-import type { ScanFailure, ScanOutcome } from '../trivy/types.js';
-import type { AnalysisResult, AnalyzeOptions, FileKind, Finding, ImageOccurrence } from '../types.js';
+import { trivyProblemIn, type ScanFailure, type ScanOutcome } from '../trivy/types.js';
+import type { AnalysisResult, AnalyzeOptions, FileKind, ImageOccurrence } from '../types.js';
 
 export interface FileReport {
   readonly file: string;
@@ -87,18 +88,13 @@ async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOpt
   if (requests.length === 0) return;
   const scans = await scanner.scanAll(requests, options.signal, options.onScanProgress);
   // Trivy missing or unusable is one problem, said once, not a failure of every image.
-  const unusable = [...scans.values()].find((o) => !o.ok && (o.failure.reason === 'not-installed' || o.failure.reason === 'too-old'));
-  if (unusable && !unusable.ok) {
-    report.trivyProblem = { ...unusable.failure, reference: '' };
+  const unusable = trivyProblemIn(scans.values());
+  if (unusable) {
+    report.trivyProblem = { ...unusable, reference: '' };
     return;
   }
   report.scans = scans;
-  const imageUsers = new Map<string, string>();
-  for (const outcome of scans.values()) {
-    if (!outcome.ok || outcome.scan.user === undefined) continue;
-    const image = report.files.flatMap((f) => f.result.images).find((i) => i.resolved === outcome.scan.reference && i.reference);
-    if (image?.reference) imageUsers.set(image.reference.normalized, outcome.scan.user);
-  }
+  const imageUsers = imageUsersOf(scans.values());
   report.files.forEach((fileReport, index) => {
     let result = fileReport.result;
     const text = dockerfileTexts.get(index);
@@ -106,19 +102,12 @@ async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOpt
     if (text !== undefined && imageUsers.size > 0 && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit')) {
       result = analyze(text, 'dockerfile', { ...options.analyze, imageUsers });
     }
-    const extra: Finding[] = [];
-    for (const image of result.images) {
-      const outcome = outcomeFor(report, image);
-      if (!outcome) continue;
-      if (outcome.ok) {
-        const finding = vulnerabilityFinding(image, outcome.scan, options.analyze ?? {});
-        if (finding) extra.push(finding);
-      } else {
-        report.scanErrors.push({ file: fileReport.file, line: image.range.start.line + 1, reference: image.raw, message: outcome.failure.message });
-      }
+    const verdicts = scanVerdicts(result.images, (image) => outcomeFor(report, image), options.analyze ?? {});
+    for (const { image, failure } of verdicts.failures) {
+      report.scanErrors.push({ file: fileReport.file, line: image.range.start.line + 1, reference: image.raw, message: failure.message });
     }
-    if (extra.length > 0 || result !== fileReport.result) {
-      const findings = sortFindings([...result.findings, ...extra]);
+    if (verdicts.findings.length > 0 || result !== fileReport.result) {
+      const findings = sortFindings([...result.findings, ...verdicts.findings]);
       report.files[index] = { ...fileReport, result: { ...result, findings } };
     }
   });

@@ -1,14 +1,9 @@
+// From pods to images: image IDs, owners, and the real pods of the corpus.
+
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { DeadlineState, DEFAULT_SLA, parseSla } from '../../../src/core/cluster/deadlines.js';
-import { clusterFindings } from '../../../src/core/cluster/findings.js';
 import { collectPod, ownerOf, parseImageId } from '../../../src/core/cluster/pods.js';
-import type { RunningImage, Workload } from '../../../src/core/cluster/types.js';
-import { toClusterCsv, toClusterJson, toClusterMarkdown } from '../../../src/core/cluster/reports.js';
-import type { ScanOutcome, Vulnerability } from '../../../src/core/index.js';
+import type { Workload } from '../../../src/core/cluster/types.js';
 import { readCorpus } from '../../support/analysis.js';
 
 type Entry = { reference: string; digest?: string; specImages: Set<string>; workloads: Workload[] };
@@ -69,77 +64,5 @@ describe('reading pods', () => {
     assert.deepEqual([...redis.specImages].sort(), ['redis:7', 'redis:7.2']);
     assert.equal(redis.workloads.length, 2);
     assert.equal(images.get('ref:busybox:1.36')!.workloads[0]!.containerType, 'ephemeralContainers');
-  });
-});
-
-describe('deadlines', () => {
-  test('--sla overrides some severities; a bad value says what is expected', () => {
-    assert.deepEqual(parseSla('CRITICAL=3,high=14'), { ...DEFAULT_SLA, CRITICAL: 3, HIGH: 14 });
-    assert.throws(() => parseSla('SEVERE=3'), /SEVERITY=DAYS/);
-    assert.throws(() => parseSla('CRITICAL=soon'), /SEVERITY=DAYS/);
-  });
-
-  test('first-seen dates persist across runs; a damaged state file is ignored', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-state-'));
-    const file = path.join(dir, 'deadlines.json');
-    const first = new DeadlineState(file);
-    await first.load();
-    const then = new Date('2026-01-01T00:00:00Z');
-    assert.equal(first.firstSeen('sha256:x', 'CVE-1|openssl', then).toISOString(), then.toISOString());
-    await first.save();
-    const second = new DeadlineState(file);
-    await second.load();
-    assert.equal(second.firstSeen('sha256:x', 'CVE-1|openssl', new Date()).toISOString(), then.toISOString());
-    writeFileSync(file, '{"format":1,"firstSeen":{"a|');
-    const warnings: string[] = [];
-    const damaged = new DeadlineState(file, { debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {} });
-    await damaged.load();
-    assert.match(warnings[0]!, /ignoring the deadline state/);
-  });
-});
-
-describe('findings and reports', () => {
-  const v = (id: string, severity: Vulnerability['severity'], fixed: string[] = [], publishedDate?: string): Vulnerability =>
-    ({ id, severity, package: 'openssl', installed: '1.0', fixed, status: fixed.length ? 'fixed' : 'affected', ...(publishedDate && { publishedDate }) });
-  const images: RunningImage[] = [
-    { reference: `docker.io/library/nginx@sha256:${'1'.repeat(64)}`, digest: `sha256:${'1'.repeat(64)}`, specImages: ['nginx:1.27'], workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'web', pod: 'web-1', container: 'web', containerType: 'containers' }] },
-  ];
-  const scan = (vulnerabilities: Vulnerability[]): ScanOutcome => {
-    const counts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
-    for (const x of vulnerabilities) counts[x.severity]++;
-    return { ok: true, scan: { reference: images[0]!.reference, vulnerabilities, counts, scannedAt: 0 } };
-  };
-  const outcomes = new Map([[images[0]!.reference, scan([v('CVE-LOW', 'LOW'), v('CVE-CRIT', 'CRITICAL', ['1.1']), v('CVE-HIGH', 'HIGH', [], '2020-01-01T00:00:00Z')])]]);
-
-  test('ordered by severity then deadline; breached when the deadline has passed', () => {
-    const state = new DeadlineState(undefined);
-    const seen = new Date('2026-01-01T00:00:00Z');
-    clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: seen });
-    const later = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-20T00:00:00Z') });
-    assert.deepEqual(later.map((f) => [f.id, f.deadline.slice(0, 10), f.breached]), [
-      ['CVE-CRIT', '2026-01-08', true],
-      ['CVE-HIGH', '2026-01-31', false],
-      ['CVE-LOW', '2026-06-30', false],
-    ]);
-    const published = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-20T00:00:00Z'), fromPublished: true });
-    assert.equal(published.find((f) => f.id === 'CVE-HIGH')!.breached, true, 'published in 2020: long past');
-  });
-
-  test('CSV has the documented columns, quotes what needs it, and defuses formulas', () => {
-    const state = new DeadlineState(undefined);
-    const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = { context: 'kind', server: 'https://x', generatedAt: '2026-01-01T00:00:00.000Z', pods: 1, images, outcomes, findings, errors: [{ image: '=cmd', message: 'a "quoted", message' }], sla: DEFAULT_SLA, cancelled: false };
-    const csv = toClusterCsv(report);
-    assert.equal(csv.split('\r\n')[0], 'image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached');
-    assert.equal(csv.split('\r\n').length, 5);
-    const json = toClusterJson(report) as { findings: { id: string; breached: boolean; firstSeen: string }[]; images: { vulnerabilities: object }[] };
-    assert.deepEqual(json.findings.map((f) => f.id), ['CVE-CRIT', 'CVE-HIGH', 'CVE-LOW']);
-    assert.deepEqual(json.images[0]!.vulnerabilities, { CRITICAL: 1, HIGH: 1, MEDIUM: 0, LOW: 1, UNKNOWN: 0 });
-    const markdown = toClusterMarkdown(report);
-    assert.match(markdown, /^# Shipshape cluster report: kind/);
-    assert.match(markdown, /## Not scanned\n\n- =cmd: a "quoted", message/);
-    const hostile = new Map([[images[0]!.reference, scan([{ ...v('CVE-X', 'LOW'), package: '=HYPERLINK("http://x")', installed: '1,2' }])]]);
-    const hostileCsv = toClusterCsv({ ...report, findings: clusterFindings(images, hostile, { sla: DEFAULT_SLA, state, now: new Date() }) });
-    assert.match(hostileCsv, /,"'=HYPERLINK\(""http:\/\/x""\)","1,2",/);
   });
 });

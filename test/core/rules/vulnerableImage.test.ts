@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, countsText, vulnerabilityFinding, worstSeverity, type ImageScan, type Vulnerability } from '../../../src/core/index.js';
+import { analyze, countsText, scanVerdicts, trivyProblemIn, vulnerabilityFinding, worstSeverity, type ImageScan, type ScanOutcome, type Vulnerability } from '../../../src/core/index.js';
 
 function vulnerability(id: string, severity: Vulnerability['severity'], fixed: string[] = [], status = fixed.length ? 'fixed' : 'affected'): Vulnerability {
   return { id, severity, package: `pkg-${id}`, installed: '1.0', fixed, status };
@@ -57,4 +57,20 @@ test("a base image's own user refines the implicit root-user of a Dockerfile", (
   }
   // Only the final stage's chain matters; an explicit USER root is never overridden by the image.
   assert.ok(analyze('FROM gcr.io/distroless/static:nonroot\nUSER root\n', 'dockerfile', users('65532')).findings.some((f) => f.rule === 'root-user'));
+});
+
+test('scan verdicts: a finding per vulnerable image, failures per image; an unusable Trivy is no image failure', () => {
+  const images = analyze('FROM nginx:1.27 AS a\nFROM alpine:3.20 AS b\nFROM gone:1 AS c\nFROM redis:7\nUSER 1\n', 'dockerfile').images;
+  const outcomes = new Map<string, ScanOutcome>([
+    ['nginx:1.27', { ok: true, scan: scan([vulnerability('CVE-1', 'CRITICAL')]) }],
+    ['alpine:3.20', { ok: true, scan: scan([]) }],
+    ['gone:1', { ok: false, failure: { reference: 'gone:1', reason: 'not-found', message: 'gone:1 was not found' } }],
+    ['redis:7', { ok: false, failure: { reference: 'redis:7', reason: 'not-installed', message: 'Trivy was not found' } }],
+  ]);
+  const verdicts = scanVerdicts(images, (image) => outcomes.get(image.raw), {});
+  assert.deepEqual(verdicts.findings.map((f) => [f.reference, f.severity]), [['nginx:1.27', 'error']]);
+  assert.deepEqual(verdicts.failures.map((f) => [f.image.raw, f.failure.reason]), [['gone:1', 'not-found']]);
+  assert.deepEqual(trivyProblemIn(outcomes.values())?.reason, 'not-installed');
+  assert.equal(trivyProblemIn([...outcomes.values()].slice(0, 3)), undefined);
+  assert.deepEqual(scanVerdicts(images, () => undefined, {}), { findings: [], failures: [] }, 'nothing scanned, nothing said');
 });

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
-import type { ShipshapeApi } from '../../../src/extension/main.js';
+import type { ShipshapeTestApi } from '../../../src/extension/api.js';
 import { extension, screenshot, sleep } from './util.js';
 
 const kubeconfig = process.env['SHIPSHAPE_E2E_KUBECONFIG'] ?? '';
@@ -24,7 +24,7 @@ describe('the cluster view', () => {
 
   it('Scan Cluster lists the running images, scans them, and the tree shows them by severity', async () => {
     await vscode.commands.executeCommand('shipshape.scanCluster');
-    const api = (await extension().activate()) as ShipshapeApi;
+    const api = (await extension().activate()) as ShipshapeTestApi;
     const report = api.clusterReport();
     assert.ok(report, 'a report exists after the command');
     assert.equal(report.context, 'shipshape-test');
@@ -58,14 +58,14 @@ describe('the cluster view', () => {
   });
 
   it('copies an image reference and a vulnerability from the tree', async () => {
-    const api = (await extension().activate()) as ShipshapeApi;
+    const api = (await extension().activate()) as ShipshapeTestApi;
     const tree = api.clusterTree();
     const nodes = api.clusterNodes();
     const imageRow = tree.findIndex(([depth]) => depth === 2);
-    await vscode.commands.executeCommand('shipshape.cluster.copyImage', nodes[imageRow]);
+    await vscode.commands.executeCommand('shipshape.copyClusterImage', nodes[imageRow]);
     assert.equal(await vscode.env.clipboard.readText(), tree[imageRow]![1]);
     const findingRow = tree.findIndex(([depth, label]) => depth === 3 && !label.startsWith('Runs in'));
-    await vscode.commands.executeCommand('shipshape.cluster.copyVulnerability', nodes[findingRow]);
+    await vscode.commands.executeCommand('shipshape.copyClusterVulnerability', nodes[findingRow]);
     const copied = await vscode.env.clipboard.readText();
     const id = tree[findingRow]![1].split(/\s+/)[0]!;
     assert.ok(copied.startsWith(`${id} (`), copied);
@@ -73,7 +73,7 @@ describe('the cluster view', () => {
   });
 
   it('opens the report page: severity chart and breach list under a strict content security policy', async () => {
-    const api = (await extension().activate()) as ShipshapeApi;
+    const api = (await extension().activate()) as ShipshapeTestApi;
     await vscode.commands.executeCommand('shipshape.openClusterReport');
     await sleep(500);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
@@ -92,7 +92,7 @@ describe('the cluster view', () => {
   });
 
   it('groups by namespace when asked', async () => {
-    const api = (await extension().activate()) as ShipshapeApi;
+    const api = (await extension().activate()) as ShipshapeTestApi;
     await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', 'namespace', vscode.ConfigurationTarget.Global);
     try {
       const groups = api.clusterTree().filter(([depth]) => depth === 1).map(([, label]) => label);
@@ -103,7 +103,7 @@ describe('the cluster view', () => {
   });
 
   it('cancelling keeps what was found so far, marked partial', async () => {
-    const api = (await extension().activate()) as ShipshapeApi;
+    const api = (await extension().activate()) as ShipshapeTestApi;
     await vscode.commands.executeCommand('shipshape.clearScanCache');
     // The stand-in Trivy inherits the extension host's environment: make every scan slow.
     process.env['TRIVY_STANDIN_DELAY_MS'] = '30000';

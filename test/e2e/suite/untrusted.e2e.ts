@@ -17,6 +17,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { before, describe, it } from 'mocha';
+import type { ShipshapeTestApi } from '../../../src/extension/api.js';
 import { extension, openDocument, requestAction, screenshot, sleep, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
 
 const MANIFEST = `apiVersion: v1
@@ -43,11 +44,7 @@ interface HostSnapshot {
   readonly activationMs: number;
 }
 
-interface Api {
-  readonly activationMs: number;
-  clusterReport(): unknown;
-  clusterProgress(): readonly string[];
-}
+type Api = ShipshapeTestApi;
 
 function codeOf(d: vscode.Diagnostic): string {
   return typeof d.code === 'object' ? String(d.code.value) : String(d.code);

@@ -1,0 +1,216 @@
+// `shipshape scan`: find images under some paths, run the static rules and (unless --offline)
+// scan the images with Trivy; print or write the report.
+
+import * as path from 'node:path';
+import {
+  readScanOptions, RULE_IDS, RULES, scanPaths, SEVERITIES, TRIVY_SEVERITIES, toJsonReport, toSarif, toText, VERSION, writeAtomically,
+  type AnalyzeOptions, type Logger, type RuleId, type RuleSettings, type ScanInput, type ScanReport, type Severity,
+} from '../core/index.js';
+import { createScanner, findTrivyIgnore, type Scanner } from '../core/network.js';
+import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseBuildArgs, parseOptions, parseSize, UsageError, type Io } from './args.js';
+
+export const SCAN_USAGE = `Usage: shipshape scan [options] [PATH...]
+       shipshape pin [--write | --check] [PATH...]   (shipshape pin --help)
+       shipshape cluster [options]                    (shipshape cluster --help)
+
+Finds container images in Dockerfiles, Containerfiles, Kubernetes manifests and Compose
+files under PATH (default: the current folder) and reports unpinned images and root users.
+
+Options:
+  --format text|json|sarif   report format (default: text)
+  --output FILE              write the report to FILE instead of standard output
+  --build-arg NAME=VALUE     a Dockerfile build argument (repeatable)
+  --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
+                             error, warning (default), info, or none
+  --disable RULE             switch a rule off (repeatable): ${RULE_IDS.join(', ')}
+  --severity RULE[:VARIANT]=LEVEL
+                             change a rule's severity, e.g. unpinned-image:mutable-tag=warning
+  --max-file-size BYTES      skip larger files (default 10M; suffixes K, M)
+  --offline                  static rules only: no image scanner, no network
+
+Vulnerability scanning (the default; needs Trivy, https://trivy.dev):
+  --trivy PATH               the Trivy binary (default: trivy on PATH)
+  --severity LIST            the vulnerability severities to report, e.g. HIGH,CRITICAL
+  --ignore-unfixed           report only vulnerabilities that have a fix
+  --server URL               use a Trivy server (client/server mode)
+  --concurrency N            images scanned at once (default 4)
+  --timeout SECONDS          per image (default 300)
+  --trivy-cache-dir DIR      Trivy's own cache (--cache-dir)
+  --no-cache                 do not reuse earlier scan results (default: reused for 12 hours)
+  -h, --help                 show this help
+  -v, --version              show the version
+
+Exit status: 0 nothing at or above --fail-on, 1 findings (or unreadable input), 2 usage or I/O error.
+`;
+
+interface ScanArgs {
+  readonly paths: string[];
+  readonly format: 'text' | 'json' | 'sarif';
+  readonly output?: string;
+  readonly failOn: Severity | 'none';
+  readonly analyze: AnalyzeOptions;
+  readonly maxFileBytes?: number;
+  /** Absent with --offline. */
+  readonly scan?: { readonly input: ScanInput; readonly cache: boolean };
+}
+
+/** The names of the scan options on the command line, for messages. */
+const SCAN_OPTION_NAMES: Readonly<Record<keyof ScanInput, string>> = {
+  trivyPath: '--trivy',
+  concurrency: '--concurrency',
+  timeoutSeconds: '--timeout',
+  severities: '--severity',
+  ignoreUnfixed: '--ignore-unfixed',
+  serverUrl: '--server',
+  cacheDir: '--trivy-cache-dir',
+  cacheHours: '--cache-hours',
+};
+
+function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
+  const { values, positionals } = parseOptions(args, {
+    format: { type: 'string', default: 'text' },
+    output: { type: 'string', short: 'o' },
+    'build-arg': { type: 'string', multiple: true, default: [] },
+    'fail-on': { type: 'string', default: 'warning' },
+    disable: { type: 'string', multiple: true, default: [] },
+    severity: { type: 'string', multiple: true, default: [] },
+    'max-file-size': { type: 'string' },
+    offline: { type: 'boolean', default: false },
+    trivy: { type: 'string' },
+    'ignore-unfixed': { type: 'boolean', default: false },
+    server: { type: 'string' },
+    concurrency: { type: 'string' },
+    timeout: { type: 'string' },
+    'trivy-cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return 'help';
+  const format = values.format;
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+    throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
+  }
+  const failOn = values['fail-on'];
+  if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
+    throw new UsageError(`--fail-on must be error, warning, info or none, not "${failOn}"`);
+  }
+  const rules: Partial<Record<RuleId, RuleSettings>> = {};
+  for (const rule of values.disable) rules[checkRule(rule, '--disable')] = { enabled: false };
+  // `--severity HIGH,CRITICAL` filters vulnerabilities; `--severity RULE=LEVEL` sets a rule's severity.
+  const vulnerabilitySeverities = values.severity.filter((s) => !s.includes('='));
+  for (const setting of values.severity.filter((s) => s.includes('='))) setRuleSeverity(rules, setting);
+  const input: ScanInput = {
+    trivyPath: values.trivy,
+    concurrency: values.concurrency,
+    timeoutSeconds: values.timeout,
+    severities: vulnerabilitySeverities.join(','),
+    ignoreUnfixed: values['ignore-unfixed'],
+    serverUrl: values.server,
+    cacheDir: values['trivy-cache-dir'],
+  };
+  const [problem] = readScanOptions(input).problems;
+  if (problem) {
+    if (problem.field === 'severities') {
+      throw new UsageError(`--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not ${JSON.stringify(problem.value)}`);
+    }
+    throw new UsageError(`${SCAN_OPTION_NAMES[problem.field]} ${problem.message}`);
+  }
+  return {
+    ...(!values.offline && { scan: { input, cache: !values['no-cache'] } }),
+    paths: positionals.length > 0 ? positionals : ['.'],
+    format,
+    failOn: failOn as Severity | 'none',
+    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules },
+    ...(values.output !== undefined && { output: values.output }),
+    ...(values['max-file-size'] !== undefined && { maxFileBytes: parseSize(values['max-file-size'], '--max-file-size') }),
+  };
+}
+
+/** `RULE[:VARIANT]=LEVEL`: a rule's severity, for all its variants or one. */
+function setRuleSeverity(rules: Partial<Record<RuleId, RuleSettings>>, setting: string): void {
+  const match = /^([\w-]+)(?::([\w-]+))?=(\w+)$/.exec(setting);
+  if (!match) throw new UsageError(`--severity expects RULE[:VARIANT]=LEVEL, not "${setting}"`);
+  const [, ruleName, variant, level] = match as unknown as [string, string, string | undefined, string];
+  const rule = checkRule(ruleName, '--severity');
+  if (!(SEVERITIES as readonly string[]).includes(level)) {
+    throw new UsageError(`--severity level must be error, warning or info, not "${level}"`);
+  }
+  const variants = Object.keys(RULES[rule].severities).filter((v) => v !== 'default');
+  if (variant !== undefined && !variants.includes(variant)) {
+    throw new UsageError(`${rule} has ${variants.length ? `the variants ${variants.join(', ')}` : 'no variants'}, not "${variant}"`);
+  }
+  const previous = rules[rule]?.severity;
+  // A rule-wide level set earlier stays in force for the variants not named now.
+  const perVariant: Record<string, Severity> =
+    typeof previous === 'object' ? { ...previous } : typeof previous === 'string' ? Object.fromEntries(variants.map((v) => [v, previous])) : {};
+  const severity = variant === undefined ? (level as Severity) : { ...perVariant, [variant]: level as Severity };
+  rules[rule] = { ...rules[rule], severity };
+}
+
+export function checkRule(name: string, option: string): RuleId {
+  if (!(RULE_IDS as readonly string[]).includes(name)) {
+    throw new UsageError(`${option}: unknown rule "${name}" (rules: ${RULE_IDS.join(', ')})`);
+  }
+  return name as RuleId;
+}
+
+export async function scan(args: readonly string[], io: Io): Promise<number> {
+  const options = parseScanArgs(args);
+  if (options === 'help') {
+    io.stdout(SCAN_USAGE);
+    return EXIT_OK;
+  }
+  const scanner = options.scan ? await cliScanner(options.scan.input, options.scan.cache, io) : undefined;
+  const report = await scanPaths(options.paths, {
+    analyze: options.analyze,
+    ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
+    ...(scanner && { scanner }),
+  });
+  const rendered = render(report, options.format, io.isTTY && options.output === undefined);
+  if (options.output !== undefined) await writeAtomically(options.output, rendered);
+  else io.stdout(rendered);
+  if (report.ioErrors.length > 0) {
+    for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
+    return EXIT_ERROR;
+  }
+  if (report.trivyProblem) {
+    io.stderr(`shipshape: ${report.trivyProblem.message} Or pass --offline for the static rules alone.\n`);
+    return EXIT_ERROR;
+  }
+  return exitCode(report, options.failOn);
+}
+
+function render(report: ScanReport, format: ScanArgs['format'], color: boolean): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toJsonReport(report), null, 2)}\n`;
+    case 'sarif':
+      return `${JSON.stringify(toSarif(report, { version: VERSION }), null, 2)}\n`;
+    default:
+      return toText(report, { color });
+  }
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** 1 when a finding is at or above the threshold, or a file could not be parsed; else 0. */
+export function exitCode(report: ScanReport, failOn: Severity | 'none'): number {
+  if (failOn === 'none') return EXIT_OK;
+  const threshold = RANK[failOn];
+  const failing = report.files.some((f) => f.result.errors.length > 0 || f.result.findings.some((x) => RANK[x.severity] >= threshold));
+  return failing ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/**
+ * The scanner of a CLI run: results cached in the user's cache folder (unless `cache` is false),
+ * and the `.trivyignore` of the current folder, as Trivy itself would read it.
+ */
+export async function cliScanner(input: ScanInput, cache: boolean, io: Io): Promise<Scanner> {
+  const logger: Logger = { debug() {}, info() {}, warn() {}, error: (m) => io.stderr(`shipshape: ${m}\n`) };
+  const ignoreFile = await findTrivyIgnore(process.cwd());
+  return createScanner(readScanOptions(input).options, {
+    ...(cache && { cacheFile: path.join(cacheDir(), 'scans.json') }),
+    ...(ignoreFile !== undefined && { ignoreFile }),
+    logger,
+  });
+}
