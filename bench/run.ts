@@ -42,7 +42,7 @@ function median(values: number[]): number {
 function time(fn: () => unknown, minMs = 20): number {
   let calls = 0;
   const start = process.hrtime.bigint();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     fn();
     calls++;

@@ -38,7 +38,7 @@ const KINDS: readonly FileKind[] = ['dockerfile', 'yaml'];
 
 export function analyzeOptions(options: FuzzOptions): AnalyzeOptions {
   const { imageUsers, ...rest } = options;
-  return { ...rest, ...(imageUsers && { imageUsers: new Map(Object.entries(imageUsers)) }) } as AnalyzeOptions;
+  return { ...rest, ...(imageUsers && { imageUsers: new Map(Object.entries(imageUsers)) }) };
 }
 
 /**
@@ -220,7 +220,7 @@ function randomEvent(rng: Random, text: string): { changes: TextChange[]; after:
   const count = rng.chance(0.7) ? 1 : rng.int(2, 3);
   const cuts = Array.from({ length: count + 1 }, () => rng.int(0, text.length)).sort((a, b) => a - b);
   const changes: TextChange[] = [];
-  for (let i = 0; i < count; i++) changes.push(randomChange(rng, text, cuts[i]!, cuts[i + 1]!));
+  for (let i = 0; i < count; i++) changes.push(randomChange(rng, text, cuts[i], cuts[i + 1]));
   // Applied from the end, as editors describe them.
   let after = text;
   for (const change of [...changes].sort((a, b) => b.rangeOffset - a.rangeOffset)) after = apply(after, change);

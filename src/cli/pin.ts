@@ -8,7 +8,7 @@ import { EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseBuildArgs, parseOptions, posit
 export const PIN_USAGE = `Usage: shipshape pin [options] [PATH...]
 
 Asks each image's registry for the digest its tag points to now and pins the reference as
-name:tag@sha256:… (an ARG default for FROM \$ARG). Pinned references whose tag has moved are
+name:tag@sha256:… (an ARG default for FROM $ARG). Pinned references whose tag has moved are
 updated. Without --write, prints the changes.
 
 Options:

@@ -175,7 +175,9 @@ export class DiagnosticsController implements vscode.Disposable {
     this.collection.set(document.uri, toDiagnostics(result));
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
-    (why === 'edited' ? this.log.debug : this.log.info).call(this.log, `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`);
+    const summary = `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
+    if (why === 'edited') this.log.debug(summary);
+    else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
     this.listener?.analysed(document, result, why);
   }

@@ -610,7 +610,7 @@ describe('terminal safety', () => {
     for (const args of [['scan', '--offline', root], ['pin', root]]) {
       const run = await cli(args);
       const out = run.stdout + run.stderr;
-      // eslint-disable-next-line no-control-regex
+       
       assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, `${args[0]}: ${JSON.stringify(out)}`);
       if (args[0] === 'scan') assert.ok(out.includes('pods\\u001b]0;owned\\u0007.yaml'), `scan names the file, escaped: ${JSON.stringify(out)}`);
     }

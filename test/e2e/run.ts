@@ -176,8 +176,8 @@ async function main(): Promise<number> {
     if (serverOutput.length < 1_000_000) serverOutput += text;
     serverLog.write(text);
   };
-  server.stdout!.on('data', onOutput);
-  server.stderr!.on('data', onOutput);
+  server.stdout.on('data', onOutput);
+  server.stderr.on('data', onOutput);
   server.on('exit', (code, signal) => (serverExit = `code-server exited (${signal ?? `code ${code}`})`));
   server.on('error', (error) => (serverExit = `code-server could not start: ${error.message}`));
   log(`starting code-server on 127.0.0.1:${port}`);
@@ -347,7 +347,7 @@ async function trustWorkspace(page: Page, screenshotsOut: string): Promise<{ pat
   } catch (error) {
     const buttons = await editor.locator('.monaco-button').allInnerTexts().catch(() => []);
     await takeScreenshot(page, screenshotsOut, 'trust-failed').catch(() => '');
-    throw new Error(`no Trust button in the Workspace Trust editor (its buttons: ${JSON.stringify(buttons)}): ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`no Trust button in the Workspace Trust editor (its buttons: ${JSON.stringify(buttons)}): ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   const before = await takeScreenshot(page, screenshotsOut, 'trust-editor');
   await trust.click();
@@ -441,7 +441,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-main()
+void main()
   .catch((error: unknown) => {
     console.error(`[e2e] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;

@@ -342,7 +342,7 @@ interface ResourceDef {
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value));
+const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '');
 const podSpec = (o: KubeObject): Record<string, unknown> => (o['spec'] as Record<string, unknown> | undefined) ?? {};
 const podStatus = (o: KubeObject): Record<string, unknown> => (o['status'] as Record<string, unknown> | undefined) ?? {};
 
@@ -539,17 +539,12 @@ function storeObjects(def: ResourceDef, objects: readonly KubeObject[]): Stored[
   for (const original of objects) {
     const name = original.metadata?.name;
     if (!name) throw new Error(`a ${def.kind} without metadata.name`);
-    let object: KubeObject = original;
     let namespace = '';
     if (def.namespaced) {
       namespace = original.metadata?.namespace ?? '';
       if (!namespace) throw new Error(`${def.kind} ${name} has no metadata.namespace`);
     }
-    if (def.custom) {
-      object = { apiVersion: groupVersion(def), kind: def.kind, ...stripKind(original) };
-    } else {
-      object = stripKind(original);
-    }
+    const object: KubeObject = def.custom ? { apiVersion: groupVersion(def), kind: def.kind, ...stripKind(original) } : stripKind(original);
     const key = def.namespaced ? `${namespace}/${name}` : name;
     if (seen.has(key)) throw new Error(`two ${def.resource} named ${key}: the API server keeps one object per name`);
     seen.add(key);
@@ -710,7 +705,7 @@ function parseLabelSelector(text: string): Matcher | null {
     } else if ((m = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term))) {
       const [, key, op, list] = m as unknown as [string, string, string, string];
       const values = new Set(list.split(',').map((v) => v.trim()));
-      tests.push(op === 'in' ? (l) => l[key] !== undefined && values.has(l[key]!) : (l) => l[key] === undefined || !values.has(l[key]!));
+      tests.push(op === 'in' ? (l) => l[key] !== undefined && values.has(l[key]) : (l) => l[key] === undefined || !values.has(l[key]));
     } else if ((m = /^!([\w./-]+)$/.exec(term))) {
       const key = m[1]!;
       tests.push((l) => !(key in l));
@@ -1157,7 +1152,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const items = latest().resources.get(resourceKey(def)) ?? [];
     const key = def.namespaced ? `${namespace}/${name}` : name;
     const i = lowerBound(items, key, 0, items.length);
-    const found = items[i]?.key === key ? items[i]! : undefined;
+    const found = items[i]?.key === key ? items[i] : undefined;
     if (!found) throw new ApiError(statusBody(404, 'NotFound', `${qualified(def)} "${name}" not found`, { name, ...(def.group && { group: def.group }), kind: def.resource }));
     if (representation.as === 'table') {
       const { columns, rows } = tableOf(def, [found]);
@@ -1231,7 +1226,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   function requestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | null {
     const parts = pathname.split('/').filter(Boolean);
     let group = '';
-    let version = '';
+    let version: string;
     let rest: string[];
     if (parts[0] === 'api' && parts.length >= 3) {
       version = parts[1]!;

@@ -484,8 +484,8 @@ async function spawnRegistry(binary: string, configFile: string, port: number): 
     size += chunk.length;
     while (size > 1_000_000 && chunks.length > 1) size -= chunks.shift()!.length;
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const output = (): string => chunks.join('');
   let exited: string | undefined;
   child.once('exit', (code, signal) => {

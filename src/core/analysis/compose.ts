@@ -1,6 +1,6 @@
 // Compose files: `services.<name>.image`, with Compose's own `${VAR}` interpolation.
 
-import { isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, type Document, type Node } from 'yaml';
 import { classifyImage } from './classify.js';
 import type { LineIndex } from '../util/lines.js';
 import { expand } from './substitute.js';
@@ -11,7 +11,7 @@ import { deref, getNode, getString, scalarSpan } from './yaml/parse.js';
 export function isComposeFile(root: unknown, doc: Document): boolean {
   const services = getNode(root, 'services', doc);
   if (!isMap(services) || getString(root, 'kind', doc) !== undefined) return false;
-  return services.items.length > 0 && (services.items as Pair[]).every((pair) => {
+  return services.items.length > 0 && (services.items).every((pair) => {
     const value = deref(pair.value, doc);
     return isMap(value) || value === undefined || value === null || (isScalar(value) && value.value === null);
   });
@@ -28,7 +28,7 @@ export function extractCompose(
   const services = getNode(root, 'services', doc);
   if (!isMap(services)) return images;
   const lookup = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
-  for (const pair of services.items as Pair[]) {
+  for (const pair of services.items) {
     if (!isScalar(pair.key)) continue;
     const service = String(pair.key.value);
     if (service.startsWith('x-')) continue;

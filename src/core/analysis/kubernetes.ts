@@ -113,7 +113,7 @@ function visitPodSpec(podSpec: Node, workload: KubernetesContext, walk: Walk): v
     for (const container of seqItems(getNode(podSpec, type, doc), doc)) {
       if (!isMap(container)) continue;
       const nameNode = getNode(container, 'name', doc);
-      const name = isScalar(nameNode) && nameNode.value != null ? String(nameNode.value) : undefined;
+      const name = isScalar(nameNode) ? scalarText(nameNode.value) : undefined;
       const context: KubernetesContext = { ...workload, ...(name !== undefined && { container: name }), containerType: type };
       const imageNode = getNode(container, 'image', doc);
       let image: string | undefined;
@@ -177,4 +177,9 @@ function intValue(node: Node | undefined, level: 'pod' | 'container', walk: Walk
 function boolValue(node: Node | undefined, level: 'pod' | 'container', walk: Walk): ContextValue<boolean> | undefined {
   if (!isScalar(node) || typeof node.value !== 'boolean') return undefined;
   return { value: node.value, range: nodeRange(node, walk), level };
+}
+
+/** A scalar's value as text: a container named `1` or `true` is named so; no value, no name. */
+function scalarText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : undefined;
 }

@@ -139,11 +139,11 @@ function braced(body: string, lookup: Lookup, options: ExpandOptions, unresolved
     return '';
   }
   const [, name, operator, word = ''] = match as unknown as [string, string, string | undefined, string | undefined];
-  const value = lookup(name!);
+  const value = lookup(name);
   const word_ = () => expandInner(word, lookup, options, unresolved, depth + 1);
   switch (operator) {
     case undefined:
-      return valueOf(name!, lookup, unresolved);
+      return valueOf(name, lookup, unresolved);
     case ':-':
       return value === undefined || value === '' ? word_() : value;
     case '-':
@@ -155,7 +155,7 @@ function braced(body: string, lookup: Lookup, options: ExpandOptions, unresolved
     case ':?':
     case '?':
       if (value === undefined || (operator === ':?' && value === '')) {
-        if (!unresolved.includes(name!)) unresolved.push(name!);
+        if (!unresolved.includes(name)) unresolved.push(name);
         return '';
       }
       return value;

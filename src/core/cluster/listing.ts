@@ -72,7 +72,7 @@ class PodListing {
       return;
     }
     try {
-      await this.list((page, o) => this.core.listPodForAllNamespaces(page, o as never) as never);
+      await this.list((page, o) => this.core.listPodForAllNamespaces(page, o));
     } catch (error) {
       if (statusOf(error) !== 403) throw error;
       this.logger.info(`cannot list pods cluster-wide (${messageOf(error)}); listing namespace by namespace`);
@@ -87,7 +87,7 @@ class PodListing {
   /** One namespace's pods; a refusal with a `tolerated` status is an error entry, and the others are still read. */
   private async readNamespace(namespace: string, tolerated: readonly number[]): Promise<void> {
     try {
-      await this.list((page, o) => this.core.listNamespacedPod({ namespace, ...page }, o as never) as never, namespace);
+      await this.list((page, o) => this.core.listNamespacedPod({ namespace, ...page }, o), namespace);
     } catch (error) {
       if (!tolerated.includes(statusOf(error) ?? 0)) throw error;
       this.errors.push({ namespace, message: messageOf(error) });

@@ -1,6 +1,6 @@
 // Quick fixes that need no network: edits as plain data, for the editor (and tests) to apply.
 
-import { isMap, isPair, isScalar, isSeq, visit, type Document, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, visit, type Document, type YAMLMap } from 'yaml';
 import { LineIndex } from '../util/lines.js';
 import type { FileKind, Finding, Position } from '../types.js';
 import type { TextEdit } from './textEdits.js';
@@ -101,7 +101,7 @@ function columnOf(text: string, offset: number): number {
 }
 
 function addRunAsNonRoot(container: YAMLMap, text: string, eol: string): OffsetEdit | undefined {
-  const pairs = container.items as Pair[];
+  const pairs = container.items;
   const contextPair = pairs.find((p) => isScalar(p.key) && p.key.value === 'securityContext');
   if (contextPair) {
     const value = contextPair.value;
@@ -121,7 +121,7 @@ function addRunAsNonRoot(container: YAMLMap, text: string, eol: string): OffsetE
  * a new line at the keys' indentation for block mappings, an entry for flow mappings.
  */
 function addToMap(map: YAMLMap, text: string, key: string, value: string, eol: string, children: string[] = []): OffsetEdit | undefined {
-  const pairs = map.items as Pair[];
+  const pairs = map.items;
   const existing = pairs.find((p) => isScalar(p.key) && p.key.value === key);
   if (existing && isScalar(existing.value) && existing.value.range && children.length === 0) {
     return { start: existing.value.range[0], end: existing.value.range[1], newText: value };

@@ -135,7 +135,7 @@ export class RegistryClient {
         mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? mediaType;
       }
       const multiPlatform = mediaType !== undefined && INDEX_TYPES.has(mediaType);
-      if (multiPlatform && wantPlatform && body) digest = this.platformDigest(reference, body, this.options.platform!);
+      if (multiPlatform && wantPlatform && body) digest = this.platformDigest(reference, body, this.options.platform);
       return { ok: true, resolved: { reference, digest, multiPlatform, ...(mediaType !== undefined && { mediaType }) } };
     } catch (error) {
       return this.fail(reference, error);

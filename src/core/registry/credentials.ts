@@ -58,7 +58,7 @@ export class CredentialStore {
       const file = path.join(this.configDir(), 'config.json');
       try {
         const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
-        return typeof data === 'object' && data !== null ? (data as DockerConfig) : {};
+        return typeof data === 'object' && data !== null ? (data) : {};
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`could not read the Docker config ${file}: ${(error as Error).message}`);
         return {};

@@ -201,6 +201,7 @@ function own(object: JsonObject, key: string): unknown {
 /** The first characters of the output, quoted, with control characters escaped. */
 function preview(text: string): string {
   const head = Array.from(text.slice(0, PREVIEW_LENGTH * 2)).slice(0, PREVIEW_LENGTH);
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   const shown = head.join('').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029"\\]/g, escapeChar);
   const more = head.length === PREVIEW_LENGTH && text.length > head.join('').length ? '…' : '';
   return `"${shown}"${more}`;

@@ -65,7 +65,7 @@ export function readScanOptions(input: ScanInput): { options: ScanOptions; probl
   const timeoutSeconds = integer('timeoutSeconds');
   const cacheHours = integer('cacheHours');
   const severities: TrivySeverity[] = [];
-  const given = typeof input.severities === 'string' ? input.severities.split(',') : Array.isArray(input.severities) ? input.severities : [];
+  const given: readonly unknown[] = typeof input.severities === 'string' ? input.severities.split(',') : Array.isArray(input.severities) ? input.severities : [];
   for (const entry of given) {
     const name = typeof entry === 'string' ? entry.trim().toUpperCase() : entry;
     if (name === '') continue;

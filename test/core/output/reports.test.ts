@@ -349,7 +349,7 @@ describe('the SARIF report', () => {
       assert.equal(rules[result.ruleIndex!]?.id, result.ruleId, 'ruleIndex points at the rule');
       assert.equal(result.message.text, finding.message);
       assert.equal(result.locations?.length, 1);
-      const physical = result.locations![0]!.physicalLocation!;
+      const physical = result.locations[0]!.physicalLocation!;
       assert.ok(physical.artifactLocation?.uri?.endsWith(uri), physical.artifactLocation?.uri);
       assert.deepEqual(physical.region, { startLine: i + 1, startColumn: 6, endLine: i + 1, endColumn: [13, 18, 16][i] });
     });
@@ -407,7 +407,7 @@ describe('the SARIF report', () => {
     const io = toSarif(await scanPaths([missing]), { version: '1.0.0' }).runs[0]!.invocations![0]!;
     assert.equal(io.executionSuccessful, false);
     assert.equal(io.toolExecutionNotifications?.length, 1);
-    assert.ok(io.toolExecutionNotifications![0]!.message.text?.includes(missing));
+    assert.ok(io.toolExecutionNotifications[0]!.message.text?.includes(missing));
   });
 
   test('validates against the official SARIF 2.1.0 schema', async () => {

@@ -46,6 +46,7 @@ export async function run(): Promise<void> {
       const file = `${name}.e2e.ts`;
       mocha.suite.emit('pre-require', globalThis, file, mocha);
       // esbuild bundles every ./*.e2e.ts for this pattern and loads the one named on demand.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha registers a suite as its file is required
       mocha.suite.emit('require', require(`./${name}.e2e.ts`), file, mocha);
       mocha.suite.emit('post-require', globalThis, file, mocha);
     }
@@ -104,6 +105,7 @@ function mapStackTraces(): void {
       header = 'Error';
     }
     const lines = frames.map((frame) => {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- V8's CallSite prints itself as a stack line
       const text = frame.toString();
       const file = frame.getFileName();
       const line = frame.getLineNumber();

@@ -118,7 +118,7 @@ describe('untrusted workspace', function () {
     assert.equal(existsSync(log), false, 'the stand-in Trivy never ran');
   });
 
-  it('ignores the workspace\'s values of the restricted settings, and applies its other settings', async () => {
+  it('ignores the workspace\'s values of the restricted settings, and applies its other settings', () => {
     const snapshot: HostSnapshot = { pid: process.pid, exports: extension().exports, activationMs: (extension().exports as Api).activationMs };
     (globalThis as Record<symbol, unknown>)[HOST_KEY] = snapshot;
 
@@ -203,7 +203,7 @@ describe('untrusted workspace', function () {
     await screenshot('trusted');
   });
 
-  it('once trusted, the workspace\'s values of the restricted settings are in effect', async () => {
+  it('once trusted, the workspace\'s values of the restricted settings are in effect', () => {
     const file = workspaceSettings();
     const settings = vscode.workspace.getConfiguration('shipshape');
     for (const name of restrictedConfigurations()) {

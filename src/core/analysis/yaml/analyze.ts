@@ -27,7 +27,7 @@ export interface ChunkResult {
 
 // Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
 const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/;
-const BLOCK_SCALAR_START = /(?:^|[:\-])[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
+const BLOCK_SCALAR_START = /(?:^|[:-])[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
 
 /**
  * True when the text is a template rather than YAML: a line that starts with `{{` or a value

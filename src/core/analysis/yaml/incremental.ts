@@ -44,15 +44,15 @@ export function patchImageEdit(
   const line = span.range.start.line;
   const after = span.range.end.character;
   // Anything else on the same line after the value would move: leave that to a full parse.
-  const later = (range: Range | undefined) => range !== undefined && range.start.line === line && range.start.character >= after && range !== span!.range;
-  if (chunk.images.some((i) => i.range !== span!.range && later(i.range))) return undefined;
+  const later = (range: Range | undefined) => range !== undefined && range.start.line === line && range.start.character >= after && range !== span.range;
+  if (chunk.images.some((i) => i.range !== span.range && later(i.range))) return undefined;
   if (chunk.containers.some((c) => later(c.range) || later(c.runAsUser?.range) || later(c.runAsNonRoot?.range))) return undefined;
   const range: Range = { start: span.range.start, end: { line, character: span.range.end.character + delta } };
   // The images and containers written at the span (several when an alias shares it). Containers
   // are matched by where their image is written: two items of a List may be the same workload.
-  const atSpan = (r: Range | undefined) => r !== undefined && r.start.line === line && r.start.character === span!.range.start.character;
+  const atSpan = (r: Range | undefined) => r !== undefined && r.start.line === line && r.start.character === span.range.start.character;
   const images = chunk.images.map((image) => {
-    if (image.range !== span!.range && !atSpan(image.range)) return image;
+    if (image.range !== span.range && !atSpan(image.range)) return image;
     const { status: _s, resolved: _r, reference: _ref, pinned: _p, unresolvedVariables: _u, problem: _pr, ...rest } = image;
     const next: ImageOccurrence = { ...rest, raw, range, ...classifyImage(raw) };
     return next;

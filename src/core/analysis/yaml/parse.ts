@@ -70,7 +70,7 @@ export function parseChunk(text: string): Document.Parsed[] {
     throw error;
   }
   if (tokens.some((token) => nestingOf(token) > MAX_NESTING)) return [tooDeep(text)];
-  return Array.from(new Composer(PARSE_OPTIONS).compose(tokens)) as Document.Parsed[];
+  return Array.from(new Composer(PARSE_OPTIONS).compose(tokens));
 }
 
 // Indentation, then the block indicators (`- `, `? `, `: `) that open compact nested collections.
@@ -136,7 +136,7 @@ function aliasTarget(alias: Alias, doc: Document): Node | undefined {
     aliasTargets.set(doc, found);
     targets = found;
   }
-  return targets.has(alias) ? targets.get(alias) : (alias.resolve(doc) as Node | undefined);
+  return targets.has(alias) ? targets.get(alias) : (alias.resolve(doc));
 }
 
 /** Follows an alias to the node it names. */
@@ -165,7 +165,7 @@ export function getNode(map: unknown, key: string, doc: Document, depth = 0, sea
     searched.set(node, depth);
   }
   const merges: Pair[] = [];
-  for (const pair of node.items as Pair[]) {
+  for (const pair of node.items) {
     if (isScalar(pair.key) && pair.key.value === key) return deref(pair.value, doc);
     if (isMergeKey(pair.key)) merges.push(pair);
   }

@@ -129,7 +129,7 @@ test('random edits inside image references (the no-parse path) match a full anal
   const chars = ['a', '1', ':', '.', '@', '-', '/', '', ' ', '#', '"', 'x', '{', '\n', 'latest', '0'];
   for (let step = 0; step < 400; step++) {
     const images = analyzeYaml(text, {}).images;
-    const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)];
+    const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)];
     let offset = Math.floor(next() * text.length);
     if (images.length > 0) {
       const image = images[Math.floor(next() * images.length)]!;
