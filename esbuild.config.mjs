@@ -18,9 +18,29 @@ const common = {
 // Bundles from an earlier layout must not linger (the package lists what it ships by name).
 await rm('dist', { recursive: true, force: true });
 await Promise.all([
-  esbuild.build({ ...common, stdin: { contents: "export * from '@kubernetes/client-node';", resolveDir: process.cwd(), sourcefile: 'k8s.ts' }, outfile: 'dist/k8s.js', minify: true, sourcemap: false }),
-  esbuild.build({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyEntries] }),
-  ...Object.values(LAZY_ENTRIES).map(({ entry, bundle }) => esbuild.build({ ...common, entryPoints: [entry], outfile: `dist/${bundle}`, plugins: [k8sApart] })),
-  esbuild.build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sApart] }),
+  esbuild.build({
+    ...common,
+    stdin: { contents: "export * from '@kubernetes/client-node';", resolveDir: process.cwd(), sourcefile: 'k8s.ts' },
+    outfile: 'dist/k8s.js',
+    minify: true,
+    sourcemap: false,
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [lazyEntries],
+  }),
+  ...Object.values(LAZY_ENTRIES).map(({ entry, bundle }) =>
+    esbuild.build({ ...common, entryPoints: [entry], outfile: `dist/${bundle}`, plugins: [k8sApart] }),
+  ),
+  esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/bin.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [k8sApart],
+  }),
 ]);
 await chmod('dist/cli.js', 0o755);

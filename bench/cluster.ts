@@ -44,7 +44,15 @@ export async function clusterBenchmark(): Promise<void> {
   try {
     const kubeconfig = writeKubeconfig(server);
     const child = path.join(REPO, '.e2e', 'bench', 'cluster-child.js');
-    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'clusterChild.ts')], outfile: child, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+    await esbuild.build({
+      entryPoints: [path.join(REPO, 'bench', 'clusterChild.ts')],
+      outfile: child,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+    });
     const kubectl = await measure('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-A', '-o', 'json']);
     const pods = (JSON.parse(kubectl.stdout) as { items: unknown[] }).items.length;
     const ours = await measure(process.execPath, [child, kubeconfig]);

@@ -6,5 +6,7 @@ import { readCluster } from '../src/core/cluster/listing.js';
 const started = performance.now();
 void readCluster({ kubeconfig: [process.argv[2]!] }).then((inventory) => {
   const ms = performance.now() - started;
-  process.stdout.write(JSON.stringify({ pods: inventory.pods, images: inventory.images.length, ms, maxRssKb: process.resourceUsage().maxRSS }));
+  process.stdout.write(
+    JSON.stringify({ pods: inventory.pods, images: inventory.images.length, ms, maxRssKb: process.resourceUsage().maxRSS }),
+  );
 });

@@ -26,12 +26,25 @@ export async function registryBenchmark(): Promise<void> {
         expected.set(reference, image.digest);
       }
     }
-    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+    writeFileSync(
+      path.join(config, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }),
+    );
 
     let started = performance.now();
     for (const reference of references) {
       // Asynchronously: the token server runs in this process and must keep answering.
-      const digest = (await skopeo(['inspect', '--tls-verify=false', '--creds', `${user}:${password}`, '--format', '{{.Digest}}', `docker://${reference}`])).trim();
+      const digest = (
+        await skopeo([
+          'inspect',
+          '--tls-verify=false',
+          '--creds',
+          `${user}:${password}`,
+          '--format',
+          '{{.Digest}}',
+          `docker://${reference}`,
+        ])
+      ).trim();
       if (digest !== expected.get(reference)) throw new Error(`bench: skopeo said ${digest} for ${reference}`);
     }
     const skopeoMs = performance.now() - started;
@@ -43,7 +56,8 @@ export async function registryBenchmark(): Promise<void> {
     const results = await resolveAll(client, references, 8);
     const shipshape = performance.now() - started;
     for (const [reference, outcome] of results) {
-      if (!outcome.ok || outcome.resolved.digest !== expected.get(reference)) throw new Error(`bench: Shipshape got ${JSON.stringify(outcome)} for ${reference}`);
+      if (!outcome.ok || outcome.resolved.digest !== expected.get(reference))
+        throw new Error(`bench: Shipshape got ${JSON.stringify(outcome)} for ${reference}`);
     }
     const ratio = shipshape / skopeoMs;
     console.log(

@@ -69,7 +69,9 @@ function measure(c: Case): { baseline: number; subject: number } {
 const manifestPath = path.join(CORPUS, 'k8s', 'argo-cd--manifests--install.yaml');
 const manifest = readFileSync(manifestPath, 'utf8');
 const dockerfileDir = path.join(CORPUS, 'dockerfiles');
-const dockerfiles = readdirSync(dockerfileDir).sort().map((f) => readFileSync(path.join(dockerfileDir, f), 'utf8'));
+const dockerfiles = readdirSync(dockerfileDir)
+  .sort()
+  .map((f) => readFileSync(path.join(dockerfileDir, f), 'utf8'));
 
 // Edits in one workload document (the argocd-applicationset-controller Deployment), each made and undone in turn
 // on an open document, against a full analysis of the same text.
@@ -118,75 +120,91 @@ for (const c of cases) {
   const { baseline, subject } = measure(c);
   const ratio = subject / baseline;
   const target = c.target === undefined ? '' : `; target <= ${c.target}x${ratio <= c.target ? '' : ', MISSED'}`;
-  console.log(`${c.name}: ${formatRatio(ratio)}x baseline (${c.baselineName} ${baseline.toFixed(2)} ms, Shipshape ${subject.toFixed(3)} ms${target})`);
+  console.log(
+    `${c.name}: ${formatRatio(ratio)}x baseline (${c.baselineName} ${baseline.toFixed(2)} ms, Shipshape ${subject.toFixed(3)} ms${target})`,
+  );
 }
 
 async function editorAndScanBenchmarks(): Promise<void> {
-await scanBenchmark();
-await registryBenchmark();
-await clusterBenchmark();
+  await scanBenchmark();
+  await registryBenchmark();
+  await clusterBenchmark();
 
-// The CLI's start-up (what every CI step and CronJob pays): `shipshape --version` against Node
-// starting with nothing to load. The Kubernetes client is a bundle apart (dist/k8s.js), loaded
-// only by `shipshape cluster`.
-{
-  const cliPath = path.resolve(__dirname, '..', 'dist', 'cli.js');
-  if (!existsSync(cliPath)) console.log('CLI start-up: skipped (run `npm run build` first)');
-  else {
-    const median = (args: string[]) => {
-      const times: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        const t = performance.now();
-        spawnSync(process.execPath, args, { stdio: 'ignore' });
-        times.push(performance.now() - t);
-      }
-      return times.sort((a, b) => a - b)[3]!;
-    };
-    const bare = median(['-e', '']);
-    const version = median([cliPath, '--version']);
-    console.log(`CLI start-up: shipshape --version ${(version / bare).toFixed(2)}x baseline (node -e '' ${bare.toFixed(0)} ms, shipshape ${version.toFixed(0)} ms)`);
+  // The CLI's start-up (what every CI step and CronJob pays): `shipshape --version` against Node
+  // starting with nothing to load. The Kubernetes client is a bundle apart (dist/k8s.js), loaded
+  // only by `shipshape cluster`.
+  {
+    const cliPath = path.resolve(__dirname, '..', 'dist', 'cli.js');
+    if (!existsSync(cliPath)) console.log('CLI start-up: skipped (run `npm run build` first)');
+    else {
+      const median = (args: string[]) => {
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          const t = performance.now();
+          spawnSync(process.execPath, args, { stdio: 'ignore' });
+          times.push(performance.now() - t);
+        }
+        return times.sort((a, b) => a - b)[3]!;
+      };
+      const bare = median(['-e', '']);
+      const version = median([cliPath, '--version']);
+      console.log(
+        `CLI start-up: shipshape --version ${(version / bare).toFixed(2)}x baseline (node -e '' ${bare.toFixed(0)} ms, shipshape ${version.toFixed(0)} ms)`,
+      );
+    }
   }
-}
 
-// The activation bundle: its size against the two parsers it cannot do without, and the cost of
-// loading and activating it, measured inside a real VS Code (code-server) by test/e2e.
-const REPO = path.resolve(__dirname, '..');
-const benchDir = path.join(REPO, '.e2e', 'bench');
-mkdirSync(benchDir, { recursive: true });
-const bundle = (entry: esbuild.BuildOptions) =>
-  esbuild.buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
-// The same split as esbuild.config.mjs: the network and cluster entries are bundles of their own.
-bundle({ entryPoints: [path.join(REPO, 'src/extension/main.ts')], outfile: path.join(benchDir, 'extension.js'), external: ['vscode'], plugins: [lazyEntries] });
-writeFileSync(path.join(benchDir, 'parsers-entry.js'), "exports.yaml = require('yaml'); exports.dockerfile = require('dockerfile-ast');\n");
-bundle({ entryPoints: [path.join(benchDir, 'parsers-entry.js')], outfile: path.join(benchDir, 'parsers.js'), nodePaths: [path.join(REPO, 'node_modules')] });
-const size = (file: string) => statSync(path.join(benchDir, file)).size;
-console.log(
-  `activation bundle size: ${(size('extension.js') / size('parsers.js')).toFixed(2)}x baseline (yaml + dockerfile-ast bundled alone ${(size('parsers.js') / 1024).toFixed(0)} KiB, ` +
-    `dist/extension.js minified ${(size('extension.js') / 1024).toFixed(0)} KiB)`,
-);
-
-const cache = process.env.SHIPSHAPE_CACHE ?? path.join(os.homedir(), '.cache', 'shipshape');
-if (!process.env.SHIPSHAPE_CODE_SERVER && !existsSync(path.join(cache, 'code-server-4.100.3', '.shipshape-installed'))) {
-  console.log('activation time in VS Code: skipped (code-server is not installed; `npm run test:e2e` installs it)');
-} else {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'test/e2e/run.ts'), '--grep', 'activation'], {
-    cwd: REPO,
-    env: { ...process.env, SHIPSHAPE_BENCH_DIR: benchDir },
-    encoding: 'utf8',
-    timeout: 300_000,
+  // The activation bundle: its size against the two parsers it cannot do without, and the cost of
+  // loading and activating it, measured inside a real VS Code (code-server) by test/e2e.
+  const REPO = path.resolve(__dirname, '..');
+  const benchDir = path.join(REPO, '.e2e', 'bench');
+  mkdirSync(benchDir, { recursive: true });
+  const bundle = (entry: esbuild.BuildOptions) =>
+    esbuild.buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
+  // The same split as esbuild.config.mjs: the network and cluster entries are bundles of their own.
+  bundle({
+    entryPoints: [path.join(REPO, 'src/extension/main.ts')],
+    outfile: path.join(benchDir, 'extension.js'),
+    external: ['vscode'],
+    plugins: [lazyEntries],
   });
-  const metricsFile = path.join(benchDir, 'activation.json');
-  if (run.status !== 0 || !existsSync(metricsFile)) {
-    console.log(`activation time in VS Code: failed to measure (exit ${run.status}); see .e2e/logs/\n${run.stdout.slice(-2000)}`);
+  writeFileSync(
+    path.join(benchDir, 'parsers-entry.js'),
+    "exports.yaml = require('yaml'); exports.dockerfile = require('dockerfile-ast');\n",
+  );
+  bundle({
+    entryPoints: [path.join(benchDir, 'parsers-entry.js')],
+    outfile: path.join(benchDir, 'parsers.js'),
+    nodePaths: [path.join(REPO, 'node_modules')],
+  });
+  const size = (file: string) => statSync(path.join(benchDir, file)).size;
+  console.log(
+    `activation bundle size: ${(size('extension.js') / size('parsers.js')).toFixed(2)}x baseline (yaml + dockerfile-ast bundled alone ${(size('parsers.js') / 1024).toFixed(0)} KiB, ` +
+      `dist/extension.js minified ${(size('extension.js') / 1024).toFixed(0)} KiB)`,
+  );
+
+  const cache = process.env.SHIPSHAPE_CACHE ?? path.join(os.homedir(), '.cache', 'shipshape');
+  if (!process.env.SHIPSHAPE_CODE_SERVER && !existsSync(path.join(cache, 'code-server-4.100.3', '.shipshape-installed'))) {
+    console.log('activation time in VS Code: skipped (code-server is not installed; `npm run test:e2e` installs it)');
   } else {
-    const { activationMs, loadMs, baselineLoadMs } = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, number>;
-    const total = loadMs! + activationMs!;
-    console.log(
-      `activation time in VS Code: ${(total / baselineLoadMs!).toFixed(2)}x baseline (loading yaml + dockerfile-ast alone ${baselineLoadMs!.toFixed(1)} ms; ` +
-        `Shipshape ${total.toFixed(1)} ms = load ${loadMs!.toFixed(1)} ms + activate() ${activationMs!.toFixed(1)} ms)`,
-    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'test/e2e/run.ts'), '--grep', 'activation'], {
+      cwd: REPO,
+      env: { ...process.env, SHIPSHAPE_BENCH_DIR: benchDir },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const metricsFile = path.join(benchDir, 'activation.json');
+    if (run.status !== 0 || !existsSync(metricsFile)) {
+      console.log(`activation time in VS Code: failed to measure (exit ${run.status}); see .e2e/logs/\n${run.stdout.slice(-2000)}`);
+    } else {
+      const { activationMs, loadMs, baselineLoadMs } = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, number>;
+      const total = loadMs! + activationMs!;
+      console.log(
+        `activation time in VS Code: ${(total / baselineLoadMs!).toFixed(2)}x baseline (loading yaml + dockerfile-ast alone ${baselineLoadMs!.toFixed(1)} ms; ` +
+          `Shipshape ${total.toFixed(1)} ms = load ${loadMs!.toFixed(1)} ms + activate() ${activationMs!.toFixed(1)} ms)`,
+      );
+    }
   }
-}
 }
 
 void editorAndScanBenchmarks();

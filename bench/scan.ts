@@ -28,7 +28,10 @@ function workspace(): { dir: string; references: string[] } {
       writeFileSync(path.join(folder, 'Dockerfile'), picks.map((p, k) => `FROM ${p} AS s${k}\n`).join('') + 'USER 1000\n');
     } else {
       const containers = picks.map((p, k) => `    - name: c${k}\n      image: ${p}\n`).join('');
-      writeFileSync(path.join(dir, `app${file}.yaml`), `apiVersion: v1\nkind: Pod\nmetadata: {name: p${file}}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n${containers}`);
+      writeFileSync(
+        path.join(dir, `app${file}.yaml`),
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: p${file}}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n${containers}`,
+      );
     }
   }
   return { dir, references };
@@ -55,10 +58,18 @@ export async function scanBenchmark(): Promise<void> {
     if (cold.scans?.size !== distinct || warm.scans?.size !== distinct) throw new Error('bench: not every image was scanned');
 
     const ideal = (distinct * DELAY_MS) / CONCURRENCY;
-    console.log(`scan ${references.length} references (${distinct} distinct images, ${DELAY_MS} ms per Trivy run, concurrency ${CONCURRENCY}):`);
-    console.log(`  against the naive way: ${(coldMs / naive).toFixed(2)}x baseline (one after another ${naive.toFixed(0)} ms, Shipshape ${coldMs.toFixed(0)} ms)`);
-    console.log(`  against the ideal: ${(coldMs / ideal).toFixed(2)}x baseline (distinct images x delay / concurrency ${ideal.toFixed(0)} ms; target <= 1.3x${coldMs / ideal <= 1.3 ? '' : ', MISSED'})`);
-    console.log(`  warm cache: ${(warmMs / coldMs).toFixed(3)}x baseline (cold ${coldMs.toFixed(0)} ms, warm ${warmMs.toFixed(1)} ms, ${(coldMs / warmMs).toFixed(0)}x faster; target >= 20x faster${coldMs / warmMs >= 20 ? '' : ', MISSED'})`);
+    console.log(
+      `scan ${references.length} references (${distinct} distinct images, ${DELAY_MS} ms per Trivy run, concurrency ${CONCURRENCY}):`,
+    );
+    console.log(
+      `  against the naive way: ${(coldMs / naive).toFixed(2)}x baseline (one after another ${naive.toFixed(0)} ms, Shipshape ${coldMs.toFixed(0)} ms)`,
+    );
+    console.log(
+      `  against the ideal: ${(coldMs / ideal).toFixed(2)}x baseline (distinct images x delay / concurrency ${ideal.toFixed(0)} ms; target <= 1.3x${coldMs / ideal <= 1.3 ? '' : ', MISSED'})`,
+    );
+    console.log(
+      `  warm cache: ${(warmMs / coldMs).toFixed(3)}x baseline (cold ${coldMs.toFixed(0)} ms, warm ${warmMs.toFixed(1)} ms, ${(coldMs / warmMs).toFixed(0)}x faster; target >= 20x faster${coldMs / warmMs >= 20 ? '' : ', MISSED'})`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

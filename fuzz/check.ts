@@ -5,9 +5,30 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import {
-  analyze, applyEdits, familiarName, fixesFor, IncrementalYaml, isImageId, parseReference, PendingEdits, pinEdit, pinEdits, pinnedText,
-  rangeReader, runAsNonRootFix, suppressionFix, tagReference, toJsonReport, toSarif, toText,
-  type AnalysisResult, type AnalyzeOptions, type FileKind, type Range, type ScanReport, type TextChange,
+  analyze,
+  applyEdits,
+  familiarName,
+  fixesFor,
+  IncrementalYaml,
+  isImageId,
+  parseReference,
+  PendingEdits,
+  pinEdit,
+  pinEdits,
+  pinnedText,
+  rangeReader,
+  runAsNonRootFix,
+  suppressionFix,
+  tagReference,
+  toJsonReport,
+  toSarif,
+  toText,
+  type AnalysisResult,
+  type AnalyzeOptions,
+  type FileKind,
+  type Range,
+  type ScanReport,
+  type TextChange,
 } from '../src/core/index.js';
 import { sortFindings } from '../src/core/analysis/analyze.js';
 import type { FuzzInput, FuzzOptions } from './inputs.js';
@@ -16,7 +37,13 @@ import { mulberry32, type Random } from './prng.js';
 export type FailureKind = 'crash' | 'mismatch' | 'bad-range';
 
 export class CheckFailure extends Error {
-  constructor(readonly kind: FailureKind, readonly phase: string, message: string, readonly details?: string, readonly original?: unknown) {
+  constructor(
+    readonly kind: FailureKind,
+    readonly phase: string,
+    message: string,
+    readonly details?: string,
+    readonly original?: unknown,
+  ) {
     super(message);
   }
 }
@@ -96,7 +123,8 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
       for (const finding of sample) {
         operation(`fixes for ${finding.rule} (${kind})`);
         const fixes = fixesFor(text, kind, finding);
-        if (fixes.length === 0) throw new CheckFailure('crash', 'fixes', 'fixesFor returned no fix (the suppression fix is always offered)');
+        if (fixes.length === 0)
+          throw new CheckFailure('crash', 'fixes', 'fixesFor returned no fix (the suppression fix is always offered)');
         // fixesFor offers runAsNonRootFix for implicit root-user findings only; it must not throw on
         // any other (each call parses the finding's document again: not for the large inputs).
         const offered = kind === 'yaml' && finding.rule === 'root-user' && finding.reason === 'implicit';
@@ -118,13 +146,19 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
       for (const image of result.images.slice(0, 50)) pinEdit(image, OTHER_DIGEST, textAt);
       if (changes.length === 0) return;
       operation(`apply ${changes.length} pin edits (${kind})`);
-      const pinned = applyEdits(text, changes.map((c) => c.edit));
+      const pinned = applyEdits(
+        text,
+        changes.map((c) => c.edit),
+      );
       operation(`analyze ${kind} after pinning`);
       const again = analyzeChecked(pinned, kind, options, 'analyze after pinning');
       if (!large) {
         // A stale pin being updated.
         operation(`analyze ${kind} after re-pinning`);
-        const repinned = applyEdits(pinned, pinEdits(again.images, () => OTHER_DIGEST, rangeReader(pinned)).map((c) => c.edit));
+        const repinned = applyEdits(
+          pinned,
+          pinEdits(again.images, () => OTHER_DIGEST, rangeReader(pinned)).map((c) => c.edit),
+        );
         analyzeChecked(repinned, kind, options, 'analyze after re-pinning');
       }
     });
@@ -135,7 +169,9 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
   phase('reports', () => {
     const report: ScanReport = {
       files: KINDS.map((kind) => ({ file: kind === 'yaml' ? 'fuzz/input.yaml' : 'fuzz/Dockerfile', kind, result: results.get(kind)! })),
-      skipped: [], ioErrors: [], scanErrors: [],
+      skipped: [],
+      ioErrors: [],
+      scanErrors: [],
     };
     JSON.stringify(toJsonReport(report));
     JSON.stringify(toSarif(report, { version: '0.0.0-fuzz' }));
@@ -167,12 +203,13 @@ function analyzeChecked(text: string, kind: FileKind, options: AnalyzeOptions, w
  */
 function checkRanges(text: string, result: AnalysisResult, what: string): void {
   const models = [text.split('\n'), text.split(/\r\n|\r|\n/)].map((lines) => lines.map((l) => l.length));
-  const inside = (range: Range) => models.some((lengths) => {
-    const { start, end } = range;
-    if (start.line < 0 || start.character < 0 || end.line >= lengths.length || start.line > end.line) return false;
-    if (start.line === end.line && start.character > end.character) return false;
-    return start.character <= lengths[start.line]! && end.character <= lengths[end.line]!;
-  });
+  const inside = (range: Range) =>
+    models.some((lengths) => {
+      const { start, end } = range;
+      if (start.line < 0 || start.character < 0 || end.line >= lengths.length || start.line > end.line) return false;
+      if (start.line === end.line && start.character > end.character) return false;
+      return start.character <= lengths[start.line]! && end.character <= lengths[end.line]!;
+    });
   const ranges: Array<[string, Range]> = [
     ...result.images.map((i): [string, Range] => [`image ${JSON.stringify(i.raw.slice(0, 80))}`, i.range]),
     ...result.findings.map((f): [string, Range] => [`finding ${f.rule}`, f.range]),
@@ -187,14 +224,59 @@ function checkRanges(text: string, result: AnalysisResult, what: string): void {
 // Incremental re-analysis against a full one
 
 const EDIT_TEXTS = [
-  '', '', 'x', 'a', '1', '.', ':', '@', '/', '-', '_', '\n', '\n---\n', '---', '--- ', ' ', '  ', '#', '"', "'", '{', '}', '[', ']', ',', ':latest',
-  `@${DIGEST}`, 'image: redis\n', 'kind: Pod\n', '\r\n', '\r', '\t', '{{ x }}', '&a ', '*a', '\uFEFF', '\u0000', 'é', '${X}', '# shipshape-ignore\n',
-  '  - name: z\n    image: z:1\n', 'runAsUser: 0', 'runAsNonRoot: true\n', '...\n', '%YAML 1.2\n', '|\n', '? ',
+  '',
+  '',
+  'x',
+  'a',
+  '1',
+  '.',
+  ':',
+  '@',
+  '/',
+  '-',
+  '_',
+  '\n',
+  '\n---\n',
+  '---',
+  '--- ',
+  ' ',
+  '  ',
+  '#',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':latest',
+  `@${DIGEST}`,
+  'image: redis\n',
+  'kind: Pod\n',
+  '\r\n',
+  '\r',
+  '\t',
+  '{{ x }}',
+  '&a ',
+  '*a',
+  '\uFEFF',
+  '\u0000',
+  'é',
+  '${X}',
+  '# shipshape-ignore\n',
+  '  - name: z\n    image: z:1\n',
+  'runAsUser: 0',
+  'runAsNonRoot: true\n',
+  '...\n',
+  '%YAML 1.2\n',
+  '|\n',
+  '? ',
 ];
 const REFERENCE_CHARS = 'abcxyz019._/:@+-';
 
 function randomEditText(rng: Random): string {
-  if (rng.chance(0.35)) return Array.from({ length: rng.int(1, 10) }, () => REFERENCE_CHARS[rng.int(0, REFERENCE_CHARS.length - 1)]).join('');
+  if (rng.chance(0.35))
+    return Array.from({ length: rng.int(1, 10) }, () => REFERENCE_CHARS[rng.int(0, REFERENCE_CHARS.length - 1)]).join('');
   return rng.pick(EDIT_TEXTS);
 }
 
@@ -237,7 +319,12 @@ function checkIncremental(text: string, options: AnalyzeOptions, rng: Random, st
     const ordered = { ...incremental, findings: sortFindings([...incremental.findings]) };
     if (!isDeepStrictEqual(ordered, full)) {
       const difference = firstDifference(ordered, full, 'result');
-      throw new CheckFailure('mismatch', 'incremental', `incremental result differs from a full analysis after ${step}: ${difference}`, history.join('\n'));
+      throw new CheckFailure(
+        'mismatch',
+        'incremental',
+        `incremental result differs from a full analysis after ${step}: ${difference}`,
+        history.join('\n'),
+      );
     }
   };
   operation('incremental: the first update');

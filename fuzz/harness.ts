@@ -125,7 +125,12 @@ function startWorker(maxHeapMiB: number): Worker {
   const tsx = require.resolve('tsx/cjs');
   const bootstrap = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(WORKER_FILE)});`;
   // A 1 MiB stack, about what the extension host's and the CLI's main threads have.
-  return new Worker(bootstrap, { eval: true, resourceLimits: { maxOldGenerationSizeMb: maxHeapMiB, stackSizeMb: 1 }, stdout: false, stderr: false });
+  return new Worker(bootstrap, {
+    eval: true,
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMiB, stackSizeMb: 1 },
+    stdout: false,
+    stderr: false,
+  });
 }
 
 export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary> {
@@ -139,7 +144,8 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
   const maxHeapMiB = options.maxHeapMiB ?? 2048;
   const reproDir = options.reproDir ?? path.join(REPO_ROOT, '.fuzz');
   const log = options.log ?? (() => {});
-  const limit = options.replay?.length ?? options.only?.length ?? options.inputs ?? (options.seconds === undefined ? DEFAULT_INPUTS : Infinity);
+  const limit =
+    options.replay?.length ?? options.only?.length ?? options.inputs ?? (options.seconds === undefined ? DEFAULT_INPUTS : Infinity);
   const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
   const seeds = options.replay ? [] : loadSeeds(REPO_ROOT);
 
@@ -163,8 +169,15 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
     mkdirSync(reproDir, { recursive: true });
     const base = path.join(reproDir, `seed${seed}-input${input.index}-${failure.kind}`);
     const reproducer: Reproducer = {
-      ...input, seed, kind: failure.kind, message: failure.message, bytes: failure.bytes, ms: failure.ms, boundMs: failure.boundMs,
-      ...(failure.phase !== undefined && { phase: failure.phase }), ...(failure.details !== undefined && { details: failure.details }),
+      ...input,
+      seed,
+      kind: failure.kind,
+      message: failure.message,
+      bytes: failure.bytes,
+      ms: failure.ms,
+      boundMs: failure.boundMs,
+      ...(failure.phase !== undefined && { phase: failure.phase }),
+      ...(failure.details !== undefined && { details: failure.details }),
     };
     // JSON keeps the text exactly (lone surrogates too); the raw file is for reading and editors.
     writeFileSync(`${base}.json`, JSON.stringify(reproducer, null, 2));
@@ -173,7 +186,14 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
   };
 
   const record = (input: FuzzInput, ms: number, phases: Record<string, number>) => {
-    const timing: InputTiming = { index: input.index, mutation: input.mutation, detail: input.detail, bytes: input.text.length, ms, phases };
+    const timing: InputTiming = {
+      index: input.index,
+      mutation: input.mutation,
+      detail: input.detail,
+      bytes: input.text.length,
+      ms,
+      phases,
+    };
     timings.push(timing);
     const entry = (byMutation[input.mutation] ??= { count: 0, totalMs: 0, maxMs: 0 });
     entry.count++;
@@ -183,8 +203,16 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
 
   const fail = (input: FuzzInput, kind: FailureKind, ms: number, boundMs: number, message: string, phase?: string, details?: string) => {
     const failure = {
-      kind, index: input.index, mutation: input.mutation, detail: input.detail, bytes: input.text.length, ms, boundMs, message,
-      ...(phase !== undefined && { phase }), ...(details !== undefined && { details }),
+      kind,
+      index: input.index,
+      mutation: input.mutation,
+      detail: input.detail,
+      bytes: input.text.length,
+      ms,
+      boundMs,
+      message,
+      ...(phase !== undefined && { phase }),
+      ...(details !== undefined && { details }),
     };
     const reproducer = save(input, failure);
     failures.push({ ...failure, reproducer });
@@ -206,7 +234,9 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
     const slot = () => {
       const worker = startWorker(maxHeapMiB);
       running++;
-      let current: { input: FuzzInput; started: number; boundMs: number; operation: string; operationStarted: number; timer: NodeJS.Timeout } | undefined;
+      let current:
+        | { input: FuzzInput; started: number; boundMs: number; operation: string; operationStarted: number; timer: NodeJS.Timeout }
+        | undefined;
       let retired = false;
 
       // The call that was running is over: note it when it was slow.
@@ -215,7 +245,14 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
         const ms = performance.now() - current.operationStarted;
         if (ms > timeoutMs) {
           const { input } = current;
-          slowCalls.push({ index: input.index, mutation: input.mutation, detail: input.detail, bytes: input.text.length, operation: current.operation, ms });
+          slowCalls.push({
+            index: input.index,
+            mutation: input.mutation,
+            detail: input.detail,
+            bytes: input.text.length,
+            operation: current.operation,
+            ms,
+          });
         }
       };
 
@@ -241,21 +278,23 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
       };
 
       // Each call into the core gets the bound on its own; the input as a whole, INPUT_BOUNDS times it.
-      const watch = (input: FuzzInput, ms: number) => setTimeout(() => {
-        if (retired || current?.input !== input) return;
-        const { started, boundMs, operation, operationStarted } = current;
-        const total = performance.now() - started;
-        const spent = performance.now() - operationStarted;
-        current = undefined;
-        record(input, total, {});
-        const what = spent >= boundMs
-          ? `"${operation}" still running after ${Math.round(spent)} ms (bound ${boundMs} ms per call)`
-          : `the input still running after ${Math.round(total)} ms (bound ${INPUT_BOUNDS} x ${boundMs} ms), in "${operation}"`;
-        fail(input, 'hang', total, boundMs, `${what}: the worker was stopped`, operation);
-        progress();
-        retire();
-        slot(); // a fresh worker takes over
-      }, ms);
+      const watch = (input: FuzzInput, ms: number) =>
+        setTimeout(() => {
+          if (retired || current?.input !== input) return;
+          const { started, boundMs, operation, operationStarted } = current;
+          const total = performance.now() - started;
+          const spent = performance.now() - operationStarted;
+          current = undefined;
+          record(input, total, {});
+          const what =
+            spent >= boundMs
+              ? `"${operation}" still running after ${Math.round(spent)} ms (bound ${boundMs} ms per call)`
+              : `the input still running after ${Math.round(total)} ms (bound ${INPUT_BOUNDS} x ${boundMs} ms), in "${operation}"`;
+          fail(input, 'hang', total, boundMs, `${what}: the worker was stopped`, operation);
+          progress();
+          retire();
+          slot(); // a fresh worker takes over
+        }, ms);
 
       // The worker itself died (out of memory, a native crash): a crash of the input it had.
       const died = (message: string) => {
@@ -303,7 +342,11 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
         progress();
         dispatch();
       });
-      worker.on('error', (error) => died(`the worker died: ${error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error)}`));
+      worker.on('error', (error) =>
+        died(
+          `the worker died: ${error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error)}`,
+        ),
+      );
       worker.on('exit', (code) => died(`the worker exited with code ${code}`));
     };
 
@@ -313,11 +356,24 @@ export async function runFuzz(options: FuzzRunOptions = {}): Promise<FuzzSummary
   const count = (kind: FailureKind) => failures.filter((f) => f.kind === kind).length;
   const slowest = timings.reduce<InputTiming | undefined>((a, b) => (a === undefined || b.ms > a.ms ? b : a), undefined);
   const largest = [...timings].sort((a, b) => b.bytes - a.bytes).slice(0, 6);
-  const slowestSmall = timings.filter((t) => t.bytes < SMALL).sort((a, b) => b.ms - a.ms).slice(0, 5);
+  const slowestSmall = timings
+    .filter((t) => t.bytes < SMALL)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
   return {
-    seed, inputsRun: finished, elapsedMs: performance.now() - started, failures,
-    crashes: count('crash'), hangs: count('hang'), mismatches: count('mismatch'), badRanges: count('bad-range'),
-    ...(slowest && { slowest }), largest, slowestSmall, byMutation, slowCalls: slowCalls.sort((a, b) => b.ms - a.ms),
+    seed,
+    inputsRun: finished,
+    elapsedMs: performance.now() - started,
+    failures,
+    crashes: count('crash'),
+    hangs: count('hang'),
+    mismatches: count('mismatch'),
+    badRanges: count('bad-range'),
+    ...(slowest && { slowest }),
+    largest,
+    slowestSmall,
+    byMutation,
+    slowCalls: slowCalls.sort((a, b) => b.ms - a.ms),
   };
 }
 
@@ -329,10 +385,14 @@ export function readReproducer(file: string): Reproducer {
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-const mib = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`);
+const mib = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
 
 function phasesText(phases: Readonly<Record<string, number>>): string {
-  return Object.entries(phases).filter(([, ms]) => ms >= 0.5).map(([name, ms]) => `${name} ${Math.round(ms)}`).join(', ');
+  return Object.entries(phases)
+    .filter(([, ms]) => ms >= 0.5)
+    .map(([name, ms]) => `${name} ${Math.round(ms)}`)
+    .join(', ');
 }
 
 export function describeTiming(t: InputTiming): string {
@@ -358,11 +418,15 @@ export function formatSummary(summary: FuzzSummary): string {
   }
   lines.push('by mutation (inputs, mean ms, max ms):');
   for (const [name, s] of Object.entries(summary.byMutation).sort((a, b) => a[0].localeCompare(b[0]))) {
-    lines.push(`  ${name.padEnd(18)} ${String(s.count).padStart(6)} ${(s.totalMs / s.count).toFixed(1).padStart(9)} ${Math.round(s.maxMs).toString().padStart(8)}`);
+    lines.push(
+      `  ${name.padEnd(18)} ${String(s.count).padStart(6)} ${(s.totalMs / s.count).toFixed(1).padStart(9)} ${Math.round(s.maxMs).toString().padStart(8)}`,
+    );
   }
   for (const f of summary.failures) {
     lines.push(`${f.kind.toUpperCase()} input ${f.index} (${f.mutation}: ${f.detail}; ${mib(f.bytes)}) in ${f.phase ?? '?'}: ${f.message}`);
-    lines.push(`  reproducer: ${path.relative(process.cwd(), f.reproducer)}; replay: npm run fuzz -- --replay ${path.relative(process.cwd(), f.reproducer)}`);
+    lines.push(
+      `  reproducer: ${path.relative(process.cwd(), f.reproducer)}; replay: npm run fuzz -- --replay ${path.relative(process.cwd(), f.reproducer)}`,
+    );
   }
   return lines.join('\n');
 }

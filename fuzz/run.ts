@@ -24,8 +24,15 @@ function integer(name: string, value: string | undefined): number | undefined {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      seed: { type: 'string' }, inputs: { type: 'string' }, seconds: { type: 'string' }, workers: { type: 'string' }, only: { type: 'string' },
-      replay: { type: 'string' }, 'huge-mib': { type: 'string' }, 'timeout-ms': { type: 'string' }, 'ms-per-mib': { type: 'string' },
+      seed: { type: 'string' },
+      inputs: { type: 'string' },
+      seconds: { type: 'string' },
+      workers: { type: 'string' },
+      only: { type: 'string' },
+      replay: { type: 'string' },
+      'huge-mib': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'ms-per-mib': { type: 'string' },
     },
   });
   const replay = values.replay === undefined ? undefined : readReproducer(values.replay);
@@ -49,7 +56,13 @@ async function main(): Promise<number> {
     ...(replay && { replay: [replay] }),
     log: (line) => console.error(line),
   };
-  const what = replay ? `replaying ${values.replay}` : only ? `inputs ${only.join(', ')}` : seconds !== undefined ? `for ${seconds} s` : `${inputs ?? DEFAULT_INPUTS} inputs`;
+  const what = replay
+    ? `replaying ${values.replay}`
+    : only
+      ? `inputs ${only.join(', ')}`
+      : seconds !== undefined
+        ? `for ${seconds} s`
+        : `${inputs ?? DEFAULT_INPUTS} inputs`;
   console.error(`fuzz: seed ${seed}, ${what}`);
   const summary = await runFuzz(options);
   console.log(formatSummary(summary));
@@ -57,7 +70,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 2;

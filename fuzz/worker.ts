@@ -8,8 +8,24 @@ import type { FuzzInput } from './inputs.js';
 export type WorkerReply =
   | { readonly type: 'ready' }
   | { readonly type: 'operation'; readonly index: number; readonly name: string }
-  | { readonly type: 'done'; readonly index: number; readonly ms: number; readonly phases: Record<string, number>; readonly images: number; readonly findings: number; readonly errors: number }
-  | { readonly type: 'failed'; readonly index: number; readonly ms: number; readonly kind: string; readonly phase: string; readonly message: string; readonly details?: string };
+  | {
+      readonly type: 'done';
+      readonly index: number;
+      readonly ms: number;
+      readonly phases: Record<string, number>;
+      readonly images: number;
+      readonly findings: number;
+      readonly errors: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly index: number;
+      readonly ms: number;
+      readonly kind: string;
+      readonly phase: string;
+      readonly message: string;
+      readonly details?: string;
+    };
 
 const port = parentPort;
 if (!port) throw new Error('fuzz/worker.ts runs in a worker thread');
@@ -19,14 +35,27 @@ port.on('message', (input: FuzzInput) => {
   let reply: WorkerReply;
   try {
     const result = checkInput(input, (name) => port.postMessage({ type: 'operation', index: input.index, name } satisfies WorkerReply));
-    reply = { type: 'done', index: input.index, ms: performance.now() - started, phases: result.phases, images: result.images, findings: result.findings, errors: result.errors };
+    reply = {
+      type: 'done',
+      index: input.index,
+      ms: performance.now() - started,
+      phases: result.phases,
+      images: result.images,
+      findings: result.findings,
+      errors: result.errors,
+    };
   } catch (error) {
     // Reported, never swallowed: the harness counts it as a crash (or a mismatch) and saves the input.
     const failure = error instanceof CheckFailure ? error : undefined;
     const message = failure?.message ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     const details = failure ? failure.details : error instanceof Error ? error.stack : undefined;
     reply = {
-      type: 'failed', index: input.index, ms: performance.now() - started, kind: failure?.kind ?? 'crash', phase: failure?.phase ?? 'harness', message,
+      type: 'failed',
+      index: input.index,
+      ms: performance.now() - started,
+      kind: failure?.kind ?? 'crash',
+      phase: failure?.phase ?? 'harness',
+      message,
       ...(details !== undefined && { details }),
     };
   }

@@ -19,12 +19,17 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const wanted = args.filter((a) => !a.startsWith('-'));
-const files = find('test').sort().filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)));
+const files = find('test')
+  .sort()
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)));
 if (files.length === 0) {
   console.error(`no test files match ${wanted.join(' ')}`);
   process.exit(2);
 }
 const runnerArgs = args.filter((a) => a.startsWith('-'));
 const reporter = runnerArgs.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...runnerArgs, ...files], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...runnerArgs, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

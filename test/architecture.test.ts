@@ -13,13 +13,17 @@ function files(dir: string): string[] {
 }
 
 test('nothing in src/core imports vscode', () => {
-  const offenders = files(CORE).filter((file) => /from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)/.test(readFileSync(file, 'utf8')));
+  const offenders = files(CORE).filter((file) =>
+    /from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)/.test(readFileSync(file, 'utf8')),
+  );
   assert.deepEqual(offenders, []);
 });
 
 test('nothing in src runs a shell', () => {
   const src = path.resolve(CORE, '..');
-  const offenders = files(src).filter((file) => /shell:\s*true|execSync\(|[^.\w]exec\(|child_process['"].*\bexec\b/.test(readFileSync(file, 'utf8')));
+  const offenders = files(src).filter((file) =>
+    /shell:\s*true|execSync\(|[^.\w]exec\(|child_process['"].*\bexec\b/.test(readFileSync(file, 'utf8')),
+  );
   assert.deepEqual(offenders, []);
 });
 

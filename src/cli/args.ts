@@ -55,7 +55,8 @@ export function parseBuildArgs(pairs: readonly string[]): Record<string, string>
 
 export function positiveInteger(text: string, option: string, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${option} expects a whole number from 1 to ${max}, not "${text}"`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new UsageError(`${option} expects a whole number from 1 to ${max}, not "${text}"`);
   return value;
 }
 

@@ -3,7 +3,16 @@
 
 import * as path from 'node:path';
 import { trivyProblemIn, writeAtomically } from '../core/index.js';
-import { CLUSTER_FORMATS, ClusterUnavailable, DEFAULT_SLA, DeadlineState, isClusterFormat, parseSla, renderClusterReport, scanCluster } from '../core/cluster/index.js';
+import {
+  CLUSTER_FORMATS,
+  ClusterUnavailable,
+  DEFAULT_SLA,
+  DeadlineState,
+  isClusterFormat,
+  parseSla,
+  renderClusterReport,
+  scanCluster,
+} from '../core/cluster/index.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
 import { cliScanner } from './scan.js';
 
@@ -54,7 +63,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     return EXIT_OK;
   }
   const format = values.format;
-  if (!isClusterFormat(format)) throw new UsageError(`--format must be ${CLUSTER_FORMATS.slice(0, -1).join(', ')} or ${CLUSTER_FORMATS.at(-1)}, not "${format}"`);
+  if (!isClusterFormat(format))
+    throw new UsageError(`--format must be ${CLUSTER_FORMATS.slice(0, -1).join(', ')} or ${CLUSTER_FORMATS.at(-1)}, not "${format}"`);
   let sla = DEFAULT_SLA;
   try {
     if (values.sla !== undefined) sla = parseSla(values.sla);
@@ -62,7 +72,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     throw new UsageError((error as Error).message);
   }
   const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
-  const requestTimeout = values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
+  const requestTimeout =
+    values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
   const scanner = await cliScanner({ trivyPath: values.trivy, concurrency }, true, io);
   const stateFile = values.state ?? path.join(cacheDir(), 'deadlines.json');
   // Ctrl-C, or a CronJob's deadline (SIGTERM): stop, and still write what was found so far.
@@ -101,7 +112,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
   const rendered = renderClusterReport(report, format);
   if (values.output !== undefined) await writeAtomically(values.output, rendered);
   else io.stdout(rendered);
-  for (const error of report.errors) io.stderr(`shipshape: ${error.namespace ? `namespace ${error.namespace}: ` : error.image ? `${error.image}: ` : ''}${error.message}\n`);
+  for (const error of report.errors)
+    io.stderr(`shipshape: ${error.namespace ? `namespace ${error.namespace}: ` : error.image ? `${error.image}: ` : ''}${error.message}\n`);
   if (report.cancelled) return EXIT_ERROR;
   return values['fail-on-breach'] && report.findings.some((f) => f.breached) ? EXIT_FINDINGS : EXIT_OK;
 }

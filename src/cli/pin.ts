@@ -59,17 +59,26 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
   for (const { file, changes } of plan.files) {
     for (const change of changes) {
       const { start } = change.edit.range;
-      const what = change.previous ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}` : `${change.before} -> ${change.edit.newText}`;
+      const what = change.previous
+        ? `tag moved: @${short(change.previous)} -> ${change.edit.newText}`
+        : `${change.before} -> ${change.edit.newText}`;
       io.stdout(`${printable(`${file}:${start.line + 1}:${start.character + 1}  ${what}`)}\n`);
     }
   }
   for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);
   if (values.write) {
     for (const { file, text, bom, changes } of plan.files) {
-      await writeAtomically(file, `${bom ? '\uFEFF' : ''}${applyEdits(text, changes.map((c) => c.edit))}`);
+      await writeAtomically(
+        file,
+        `${bom ? '\uFEFF' : ''}${applyEdits(
+          text,
+          changes.map((c) => c.edit),
+        )}`,
+      );
     }
   }
-  const summary = `${plan.unpinned} to pin, ${plan.stale} stale pin${plan.stale === 1 ? '' : 's'}${values.write && plan.unpinned + plan.stale > 0 ? ': written' : ''}` +
+  const summary =
+    `${plan.unpinned} to pin, ${plan.stale} stale pin${plan.stale === 1 ? '' : 's'}${values.write && plan.unpinned + plan.stale > 0 ? ': written' : ''}` +
     `${plan.failures.length ? `; ${plan.failures.length} could not be resolved` : ''}.`;
   io.stdout(`${summary}\n`);
   if (plan.failures.length > 0) return EXIT_ERROR;

@@ -3,8 +3,24 @@
 
 import * as path from 'node:path';
 import {
-  readScanOptions, RULE_IDS, RULES, scanPaths, SEVERITIES, TRIVY_SEVERITIES, toJsonReport, toSarif, toText, VERSION, writeAtomically,
-  type AnalyzeOptions, type Logger, type RuleId, type RuleSettings, type ScanInput, type ScanReport, type Severity,
+  readScanOptions,
+  RULE_IDS,
+  RULES,
+  scanPaths,
+  SEVERITIES,
+  TRIVY_SEVERITIES,
+  toJsonReport,
+  toSarif,
+  toText,
+  VERSION,
+  writeAtomically,
+  type AnalyzeOptions,
+  type Logger,
+  type RuleId,
+  type RuleSettings,
+  type ScanInput,
+  type ScanReport,
+  type Severity,
 } from '../core/index.js';
 import { createScanner, findTrivyIgnore, type Scanner } from '../core/network.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseBuildArgs, parseOptions, parseSize, UsageError, type Io } from './args.js';
@@ -111,7 +127,9 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   const [problem] = readScanOptions(input).problems;
   if (problem) {
     if (problem.field === 'severities') {
-      throw new UsageError(`--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not ${JSON.stringify(problem.value)}`);
+      throw new UsageError(
+        `--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not ${JSON.stringify(problem.value)}`,
+      );
     }
     throw new UsageError(`${SCAN_OPTION_NAMES[problem.field]} ${problem.message}`);
   }
@@ -142,7 +160,11 @@ function setRuleSeverity(rules: Partial<Record<RuleId, RuleSettings>>, setting: 
   const previous = rules[rule]?.severity;
   // A rule-wide level set earlier stays in force for the variants not named now.
   const perVariant: Record<string, Severity> =
-    typeof previous === 'object' ? { ...previous } : typeof previous === 'string' ? Object.fromEntries(variants.map((v) => [v, previous])) : {};
+    typeof previous === 'object'
+      ? { ...previous }
+      : typeof previous === 'string'
+        ? Object.fromEntries(variants.map((v) => [v, previous]))
+        : {};
   const severity = variant === undefined ? (level as Severity) : { ...perVariant, [variant]: level as Severity };
   rules[rule] = { ...rules[rule], severity };
 }

@@ -8,14 +8,40 @@ export { fileKindOf } from './analysis/fileKinds.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
 export { isRootUser, imageUsersOf } from './rules/rootUser.js';
-export { collectFiles, readSourceFile, type CollectedFile, type CollectOptions, type SkippedFile, DEFAULT_MAX_FILE_BYTES } from './workspace/files.js';
+export {
+  collectFiles,
+  readSourceFile,
+  type CollectedFile,
+  type CollectOptions,
+  type SkippedFile,
+  DEFAULT_MAX_FILE_BYTES,
+} from './workspace/files.js';
 export { fixesFor, suppressionFix, runAsNonRootFix, type Fix } from './edits/fixes.js';
 export { applyEdits, type TextEdit } from './edits/textEdits.js';
 export { IncrementalYaml, PendingEdits, type TextChange } from './analysis/yaml/incremental.js';
 export { requestKey, type ScanRequest } from './trivy/request.js';
-export { readScanOptions, isServerUrl, SCAN_LIMITS, type ScanInput, type ScanOptions, type ScanProblem, type ScanField } from './trivy/settings.js';
+export {
+  readScanOptions,
+  isServerUrl,
+  SCAN_LIMITS,
+  type ScanInput,
+  type ScanOptions,
+  type ScanProblem,
+  type ScanField,
+} from './trivy/settings.js';
 export { parsePlatform, DEFAULT_PLATFORM, type PlatformResult } from './registry/platform.js';
-export { TRIVY_SEVERITIES, isTrivyUnusable, trivyProblemIn, type ImageScan, type ScanFailure, type ScanOutcome, type ScanSettings, type TrivySeverity, type Vulnerability, type VulnerabilityCounts } from './trivy/types.js';
+export {
+  TRIVY_SEVERITIES,
+  isTrivyUnusable,
+  trivyProblemIn,
+  type ImageScan,
+  type ScanFailure,
+  type ScanOutcome,
+  type ScanSettings,
+  type TrivySeverity,
+  type Vulnerability,
+  type VulnerabilityCounts,
+} from './trivy/types.js';
 export { vulnerabilityFinding, scanVerdicts, countsText, worstSeverity, hasFix, type ScanVerdicts } from './rules/vulnerableImage.js';
 export { hoverText } from './output/hover.js';
 export { markdownCode, markdownText } from './output/markdown.js';

@@ -10,7 +10,14 @@ export interface ShipshapeApi {
 /** The hooks the end-to-end tests use; present only in test mode. */
 export interface ShipshapeTestApi extends ShipshapeApi {
   /** The last cluster report's images and findings. */
-  clusterReport(): { context: string; partial: boolean; images: string[]; findings: { id: string; severity: string; image: string; breached: boolean }[] } | undefined;
+  clusterReport():
+    | {
+        context: string;
+        partial: boolean;
+        images: string[];
+        findings: { id: string; severity: string; image: string; breached: boolean }[];
+      }
+    | undefined;
   /** What the cluster tree shows: `[depth, label, description]`, depth first. */
   clusterTree(): [number, string, string][];
   /** The cluster tree's nodes in the order of clusterTree() (arguments for the copy commands). */

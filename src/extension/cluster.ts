@@ -39,7 +39,11 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   outline(): [number, string, string][] {
     return this.walk().map(([node, depth]) => {
       const item = this.getTreeItem(node);
-      return [depth, typeof item.label === 'string' ? item.label : item.label?.label ?? '', typeof item.description === 'string' ? item.description : ''];
+      return [
+        depth,
+        typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+        typeof item.description === 'string' ? item.description : '',
+      ];
     });
   }
 
@@ -50,7 +54,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   async scan(): Promise<void> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showInformationMessage('Shipshape reads your kubeconfig and runs Trivy to scan a cluster, which an untrusted workspace does not allow. Trust the workspace first.');
+      void vscode.window.showInformationMessage(
+        'Shipshape reads your kubeconfig and runs Trivy to scan a cluster, which an untrusted workspace does not allow. Trust the workspace first.',
+      );
       return;
     }
     const network = await loadCluster();
@@ -62,7 +68,10 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         const { config } = await network.loadKubeConfig(options);
         const contexts = config.getContexts().map((c) => c.name);
         if (contexts.length > 1) {
-          context = await vscode.window.showQuickPick(contexts, { title: 'Shipshape: scan which cluster?', placeHolder: config.getCurrentContext() });
+          context = await vscode.window.showQuickPick(contexts, {
+            title: 'Shipshape: scan which cluster?',
+            placeHolder: config.getCurrentContext(),
+          });
           if (!context) return;
         }
       } catch (error) {
@@ -82,49 +91,56 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const controller = new AbortController();
     this.running = controller;
     this.progress.length = 0;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the cluster', cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => controller.abort());
-      const say = (message: string) => {
-        this.progress.push(message);
-        progress.report({ message });
-      };
-      say('listing pods…');
-      let failed = 0;
-      let report: ClusterReport;
-      try {
-        report = await network.scanCluster({
-          ...options,
-          ...(context && { context }),
-          ...(namespaces.length > 0 && { namespaces }),
-          scanner,
-          state: new network.DeadlineState(vscode.Uri.joinPath(this.storage, 'deadlines.json').fsPath, this.log),
-          sla,
-          signal: controller.signal,
-          logger: this.log,
-          onPods: (pods) => say(`listing pods: ${pods} read`),
-          onProgress: (done, total, outcome) => {
-            if (!outcome.ok && outcome.failure.reason !== 'canceled') failed++;
-            say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
-          },
-        });
-      } catch (error) {
-        if (!controller.signal.aborted) this.fail(error);
-        return;
-      } finally {
-        if (this.running === controller) this.running = undefined;
-      }
-      this.current = report;
-      void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, true);
-      const breached = report.findings.filter((f) => f.breached).length;
-      this.log.info(`cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`);
-      this.changed.fire(undefined);
-      void this.renderPanel();
-      void vscode.commands.executeCommand(`${CLUSTER_VIEW}.focus`);
-      if (report.cancelled) {
-        const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
-        void vscode.window.showInformationMessage(`Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`);
-      }
-    });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the cluster', cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        const say = (message: string) => {
+          this.progress.push(message);
+          progress.report({ message });
+        };
+        say('listing pods…');
+        let failed = 0;
+        let report: ClusterReport;
+        try {
+          report = await network.scanCluster({
+            ...options,
+            ...(context && { context }),
+            ...(namespaces.length > 0 && { namespaces }),
+            scanner,
+            state: new network.DeadlineState(vscode.Uri.joinPath(this.storage, 'deadlines.json').fsPath, this.log),
+            sla,
+            signal: controller.signal,
+            logger: this.log,
+            onPods: (pods) => say(`listing pods: ${pods} read`),
+            onProgress: (done, total, outcome) => {
+              if (!outcome.ok && outcome.failure.reason !== 'canceled') failed++;
+              say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
+            },
+          });
+        } catch (error) {
+          if (!controller.signal.aborted) this.fail(error);
+          return;
+        } finally {
+          if (this.running === controller) this.running = undefined;
+        }
+        this.current = report;
+        void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, true);
+        const breached = report.findings.filter((f) => f.breached).length;
+        this.log.info(
+          `cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`,
+        );
+        this.changed.fire(undefined);
+        void this.renderPanel();
+        void vscode.commands.executeCommand(`${CLUSTER_VIEW}.focus`);
+        if (report.cancelled) {
+          const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
+          void vscode.window.showInformationMessage(
+            `Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`,
+          );
+        }
+      },
+    );
   }
 
   /** Stops a running cluster scan (what the notification's Cancel does). */
@@ -234,8 +250,16 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (node.type === 'cluster') {
       const byNamespace = this.config.cluster().groupBy === 'namespace';
       const groups: Node[] = byNamespace
-        ? [...new Set(report.findings.flatMap((f) => f.namespaces))].sort().map((namespace) => ({ type: 'namespace' as const, namespace, findings: report.findings.filter((f) => f.namespaces.includes(namespace)) }))
-        : TRIVY_SEVERITIES.map((severity) => ({ type: 'severity' as const, severity, findings: report.findings.filter((f) => f.severity === severity) })).filter((g) => g.findings.length > 0);
+        ? [...new Set(report.findings.flatMap((f) => f.namespaces))].sort().map((namespace) => ({
+            type: 'namespace' as const,
+            namespace,
+            findings: report.findings.filter((f) => f.namespaces.includes(namespace)),
+          }))
+        : TRIVY_SEVERITIES.map((severity) => ({
+            type: 'severity' as const,
+            severity,
+            findings: report.findings.filter((f) => f.severity === severity),
+          })).filter((g) => g.findings.length > 0);
       if (report.errors.length > 0) groups.push({ type: 'errors', report });
       return groups;
     }
@@ -262,7 +286,12 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return item;
       }
       case 'severity': {
-        const item = new vscode.TreeItem(node.severity, node.severity === 'CRITICAL' || node.severity === 'HIGH' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          node.severity,
+          node.severity === 'CRITICAL' || node.severity === 'HIGH'
+            ? vscode.TreeItemCollapsibleState.Expanded
+            : vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.description = `${node.findings.length} findings in ${new Set(node.findings.map((f) => f.image)).size} images`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'CRITICAL' ? 'error' : node.severity === 'HIGH' ? 'warning' : 'info');
         return item;
@@ -274,7 +303,10 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return item;
       }
       case 'workloads': {
-        const item = new vscode.TreeItem(`Runs in ${node.workloads.length} workload${node.workloads.length === 1 ? '' : 's'}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `Runs in ${node.workloads.length} workload${node.workloads.length === 1 ? '' : 's'}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.description = node.workloads.join(', ');
         item.tooltip = node.workloads.join('\n');
         item.iconPath = new vscode.ThemeIcon('symbol-class');
@@ -292,8 +324,12 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         const item = new vscode.TreeItem(`${f.id}  ${f.package} ${f.installed}`, vscode.TreeItemCollapsibleState.None);
         item.description = `${f.fixed.length > 0 ? `fixed in ${f.fixed.join(', ')}` : 'no fix'} · due ${f.deadline.slice(0, 10)}${f.breached ? ' · BREACHED' : ''}`;
         item.tooltip = `${f.title ?? f.id}\nImage: ${f.image}\nFirst seen ${f.firstSeen.slice(0, 10)}, deadline ${f.deadline.slice(0, 10)}\nRuns in ${f.workloads.join(', ')}`;
-        item.iconPath = new vscode.ThemeIcon(f.breached ? 'flame' : 'circle-outline', f.breached ? new vscode.ThemeColor('errorForeground') : undefined);
-        if (f.url && /^https:\/\//.test(f.url)) item.command = { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.parse(f.url)] };
+        item.iconPath = new vscode.ThemeIcon(
+          f.breached ? 'flame' : 'circle-outline',
+          f.breached ? new vscode.ThemeColor('errorForeground') : undefined,
+        );
+        if (f.url && /^https:\/\//.test(f.url))
+          item.command = { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.parse(f.url)] };
         item.contextValue = 'finding';
         return item;
       }

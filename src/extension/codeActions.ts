@@ -30,7 +30,10 @@ export class QuickFixes implements vscode.CodeActionProvider {
       const rule = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
       const { start, end } = diagnostic.range;
       // Plain JSON: command arguments cross process boundaries.
-      const location: ImageLocation = { uri: document.uri.toString(), range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } } };
+      const location: ImageLocation = {
+        uri: document.uri.toString(),
+        range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } },
+      };
       // Needs the network: a command that asks the registry when chosen, not an edit computed now.
       if (rule === 'unpinned-image') {
         const action = new vscode.CodeAction('Pin to digest (asks the registry)', vscode.CodeActionKind.QuickFix);

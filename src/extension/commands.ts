@@ -18,7 +18,9 @@ export interface CommandTargets {
 
 type ClusterNode = Parameters<ClusterView['copy']>[0];
 
-export function commandTable({ log, diagnostics, scans, pins, cluster }: CommandTargets): { [K in CommandName]: (...args: never[]) => unknown } {
+export function commandTable({ log, diagnostics, scans, pins, cluster }: CommandTargets): {
+  [K in CommandName]: (...args: never[]) => unknown;
+} {
   return {
     showLog: () => log.show(),
     scanFile: async () => {
@@ -47,5 +49,7 @@ export function commandTable({ log, diagnostics, scans, pins, cluster }: Command
 
 export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
   const table = commandTable(targets);
-  return (Object.keys(COMMANDS) as CommandName[]).map((name) => vscode.commands.registerCommand(COMMANDS[name], table[name] as (...args: unknown[]) => unknown));
+  return (Object.keys(COMMANDS) as CommandName[]).map((name) =>
+    vscode.commands.registerCommand(COMMANDS[name], table[name] as (...args: unknown[]) => unknown),
+  );
 }

@@ -4,8 +4,19 @@
 
 import * as vscode from 'vscode';
 import {
-  EVERYTHING, readAnalysisSettings, readClusterSettings, readDocumentScanSettings, readRegistrySettings, readScannerSettings, settingsChange,
-  type AnalysisSettings, type ClusterSettings, type DocumentScanSettings, type RegistrySettings, type ScannerSettings, type SettingsChange,
+  EVERYTHING,
+  readAnalysisSettings,
+  readClusterSettings,
+  readDocumentScanSettings,
+  readRegistrySettings,
+  readScannerSettings,
+  settingsChange,
+  type AnalysisSettings,
+  type ClusterSettings,
+  type DocumentScanSettings,
+  type RegistrySettings,
+  type ScannerSettings,
+  type SettingsChange,
 } from './settings.js';
 
 /** How long to wait after a trust grant for the workspace's restricted settings to arrive. */

@@ -2,7 +2,16 @@
 // and on configuration change; cleared on close.
 
 import * as vscode from 'vscode';
-import { analyze, fileKindOf, IncrementalYaml, PendingEdits, type AnalysisResult, type FileKind, type Finding, type Severity } from '../core/index.js';
+import {
+  analyze,
+  fileKindOf,
+  IncrementalYaml,
+  PendingEdits,
+  type AnalysisResult,
+  type FileKind,
+  type Finding,
+  type Severity,
+} from '../core/index.js';
 import type { Config } from './config.js';
 import type { AnalysisSettings } from './settings.js';
 
@@ -94,7 +103,13 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     this.forget(key);
-    const state: DocumentState = { kind, config, pending: new PendingEdits(), version: -1, ...(kind === 'yaml' && { yaml: new IncrementalYaml(config.analyze) }) };
+    const state: DocumentState = {
+      kind,
+      config,
+      pending: new PendingEdits(),
+      version: -1,
+      ...(kind === 'yaml' && { yaml: new IncrementalYaml(config.analyze) }),
+    };
     this.states.set(key, state);
     this.run(document, state, 'opened');
   }
@@ -156,12 +171,20 @@ export class DiagnosticsController implements vscode.Disposable {
     // The length without copying the text out: a huge file is skipped before it costs anything.
     const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
     if (length > state.config.maxFileChars) {
-      this.skip(document, state, `it is ${megabytes(length)}, over shipshape.analysis.maxFileSize (${megabytes(state.config.maxFileChars)}). Raise the setting, or check it with the command line (shipshape scan --max-file-size)`);
+      this.skip(
+        document,
+        state,
+        `it is ${megabytes(length)}, over shipshape.analysis.maxFileSize (${megabytes(state.config.maxFileChars)}). Raise the setting, or check it with the command line (shipshape scan --max-file-size)`,
+      );
       return;
     }
     const longest = length > MAX_LINE_CHARS ? longestLine(document) : 0;
     if (longest > MAX_LINE_CHARS) {
-      this.skip(document, state, `it has a line of ${megabytes(longest)} (generated or minified text, which would be analysed again at every pause in typing). Check it with the command line (shipshape scan)`);
+      this.skip(
+        document,
+        state,
+        `it has a line of ${megabytes(longest)} (generated or minified text, which would be analysed again at every pause in typing). Check it with the command line (shipshape scan)`,
+      );
       return;
     }
     const started = performance.now();
@@ -240,7 +263,9 @@ export function toRange(range: Finding['range']): vscode.Range {
 export function dropEdited(collection: vscode.DiagnosticCollection, event: vscode.TextDocumentChangeEvent): void {
   const current = collection.get(event.document.uri);
   if (!current || current.length === 0) return;
-  const kept = current.filter((d) => !event.contentChanges.some((c) => c.range.start.line <= d.range.end.line && c.range.end.line >= d.range.start.line));
+  const kept = current.filter(
+    (d) => !event.contentChanges.some((c) => c.range.start.line <= d.range.end.line && c.range.end.line >= d.range.start.line),
+  );
   if (kept.length !== current.length) collection.set(event.document.uri, kept);
 }
 

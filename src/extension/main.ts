@@ -22,7 +22,13 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   setRulePages(context.extensionUri);
   const config = new Config(log);
   const diagnostics = new DiagnosticsController(log, config);
-  const scans = new ScanController(context.globalStorageUri, log, config, (document) => diagnostics.resultOf(document), (document) => diagnostics.reanalyse(document));
+  const scans = new ScanController(
+    context.globalStorageUri,
+    log,
+    config,
+    (document) => diagnostics.resultOf(document),
+    (document) => diagnostics.reanalyse(document),
+  );
   const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
   diagnostics.listen({
@@ -69,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   );
   for (const document of vscode.workspace.textDocuments) diagnostics.open(document);
   const activationMs = performance.now() - started;
-  log.info(`Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`);
+  log.info(
+    `Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`,
+  );
   if (context.extensionMode !== vscode.ExtensionMode.Test) return { activationMs };
   return testApi(activationMs, cluster);
 }

@@ -2,7 +2,15 @@
 // and source action, and "tag has moved" diagnostics for pins that have gone stale.
 
 import * as vscode from 'vscode';
-import { parseReference, pinEdits, rangeReader, tagReference, type AnalysisResult, type ImageOccurrence, type PinChange } from '../core/index.js';
+import {
+  parseReference,
+  pinEdits,
+  rangeReader,
+  tagReference,
+  type AnalysisResult,
+  type ImageOccurrence,
+  type PinChange,
+} from '../core/index.js';
 import type { Config } from './config.js';
 import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
 import { loadNetwork, type Network } from './lazy.js';
@@ -45,7 +53,9 @@ export class PinController implements vscode.Disposable {
 
   private allowed(): boolean {
     if (vscode.workspace.isTrusted) return true;
-    void vscode.window.showInformationMessage('Shipshape asks registries for digests with your Docker credentials, which an untrusted workspace does not allow. Trust the workspace to pin images.');
+    void vscode.window.showInformationMessage(
+      'Shipshape asks registries for digests with your Docker credentials, which an untrusted workspace does not allow. Trust the workspace to pin images.',
+    );
     return false;
   }
 
@@ -59,14 +69,20 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showWarningMessage('Shipshape: the image changed since the quick fix was offered; try again.');
       return;
     }
-    const outcome = await this.resolveWithProgress([reference], `Shipshape: asking ${registryOf(reference)} for the digest of ${reference}`);
+    const outcome = await this.resolveWithProgress(
+      [reference],
+      `Shipshape: asking ${registryOf(reference)} for the digest of ${reference}`,
+    );
     const result = outcome?.get(reference);
     if (!result) return;
     if (!result.ok) {
       void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
       return;
     }
-    await this.apply(document, pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())));
+    await this.apply(
+      document,
+      pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())),
+    );
   }
 
   /** Pins every unpinned image of a document, asking each distinct reference once; reports moved tags. */
@@ -90,15 +106,26 @@ export class PinController implements vscode.Disposable {
     };
     // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
     const changes = pinEdits(images, digestOf, rangeReader(document.getText()));
-    await this.apply(document, changes.filter((c) => c.previous === undefined));
-    this.showMoved(document, changes.filter((c) => c.previous !== undefined));
+    await this.apply(
+      document,
+      changes.filter((c) => c.previous === undefined),
+    );
+    this.showMoved(
+      document,
+      changes.filter((c) => c.previous !== undefined),
+    );
     const failures = [...outcomes.values()].filter((o) => !o.ok);
     if (failures.length > 0) {
       for (const f of failures) if (!f.ok) this.log.warn(f.failure.message);
       const first = failures[0]!;
-      void vscode.window.showErrorMessage(`Shipshape: ${failures.length} of ${references.length} images could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`, 'Show Log').then((choice) => {
-        if (choice) this.log.show();
-      });
+      void vscode.window
+        .showErrorMessage(
+          `Shipshape: ${failures.length} of ${references.length} images could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`,
+          'Show Log',
+        )
+        .then((choice) => {
+          if (choice) this.log.show();
+        });
     }
   }
 
@@ -108,7 +135,10 @@ export class PinController implements vscode.Disposable {
     const digest = this.moved.get(movedKey(location.uri, location.range));
     const image = this.imageAt(document, location);
     if (!digest || !image) return;
-    await this.apply(document, pinEdits([image], () => digest, rangeReader(document.getText())));
+    await this.apply(
+      document,
+      pinEdits([image], () => digest, rangeReader(document.getText())),
+    );
   }
 
   /** A quick fix's way back to the image it was offered for. */
@@ -120,19 +150,24 @@ export class PinController implements vscode.Disposable {
   private async resolveWithProgress(references: string[], title: string) {
     const client = await this.getClient();
     const network = await loadNetwork();
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort());
-      const results = await network.resolveAll(client, references, 8, controller.signal);
-      return token.isCancellationRequested ? undefined : results;
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (_progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        const results = await network.resolveAll(client, references, 8, controller.signal);
+        return token.isCancellationRequested ? undefined : results;
+      },
+    );
   }
 
   private async apply(document: vscode.TextDocument, changes: readonly PinChange[]): Promise<void> {
     const edit = new vscode.WorkspaceEdit();
     for (const change of changes) {
       edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
-      this.log.info(`${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`);
+      this.log.info(
+        `${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
+      );
     }
     if (edit.size > 0) await vscode.workspace.applyEdit(edit);
   }

@@ -4,8 +4,22 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  analyze, countsText, fileKindOf, hoverText, imageUsersOf, markdownCode, markdownText, requestKey, scanRequestFor, scanVerdicts, trivyProblemIn,
-  type AnalysisResult, type ImageOccurrence, type ScanFailure, type ScanOutcome, type ScanRequest,
+  analyze,
+  countsText,
+  fileKindOf,
+  hoverText,
+  imageUsersOf,
+  markdownCode,
+  markdownText,
+  requestKey,
+  scanRequestFor,
+  scanVerdicts,
+  trivyProblemIn,
+  type AnalysisResult,
+  type ImageOccurrence,
+  type ScanFailure,
+  type ScanOutcome,
+  type ScanRequest,
 } from '../core/index.js';
 import type { Config } from './config.js';
 import { COMMANDS } from './commandIds.js';
@@ -68,7 +82,9 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       // The workspace's .trivyignore, which Trivy would read in its folder.
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
-      this.log.info(`scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`);
+      this.log.info(
+        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
+      );
       return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
     });
     return this.scanner;
@@ -99,7 +115,10 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     if (!this.saidUntrusted || interactive) {
       this.saidUntrusted = true;
       this.log.info('vulnerability scanning is off: the workspace is not trusted (scanning runs Trivy); static rules still run');
-      if (interactive) void vscode.window.showInformationMessage('Shipshape scans images by running Trivy, which an untrusted workspace does not allow. Trust the workspace to scan.');
+      if (interactive)
+        void vscode.window.showInformationMessage(
+          'Shipshape scans images by running Trivy, which an untrusted workspace does not allow. Trust the workspace to scan.',
+        );
     }
     return true;
   }
@@ -138,7 +157,11 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       }
       // Asked for: a notification with progress and a Cancel button.
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Shipshape: scanning the images of ${path.basename(document.uri.path)}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Shipshape: scanning the images of ${path.basename(document.uri.path)}`,
+          cancellable: true,
+        },
         async (progress, token) => {
           token.onCancellationRequested(() => source.cancel());
           let last = 0;
@@ -208,7 +231,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       const result = this.analysisOf(document);
       if (!result) continue;
       // A Dockerfile whose base image's user is now known is judged again by root-user.
-      if (result.sources.includes('dockerfile') && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit')) this.reanalyse(document);
+      if (result.sources.includes('dockerfile') && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit'))
+        this.reanalyse(document);
       else this.render(document, result);
     }
     this.lensesChanged.fire();
@@ -224,7 +248,11 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     const verdicts = scanVerdicts(result.images, (image) => this.outcomeOf(image), this.config.analysis(document.uri).analyze);
     const diagnostics = verdicts.findings.map(findingDiagnostic);
     for (const { image, failure } of verdicts.failures) {
-      const diagnostic = new vscode.Diagnostic(toRange(image.range), `Shipshape could not scan this image. ${failure.message}`, vscode.DiagnosticSeverity.Information);
+      const diagnostic = new vscode.Diagnostic(
+        toRange(image.range),
+        `Shipshape could not scan this image. ${failure.message}`,
+        vscode.DiagnosticSeverity.Information,
+      );
       diagnostic.source = SOURCE;
       diagnostic.code = 'scan-failed';
       diagnostics.push(diagnostic);
@@ -253,10 +281,18 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       const outcome = this.outcomeOf(image);
       if (!outcome) continue;
       const title = outcome.ok
-        ? outcome.scan.vulnerabilities.length === 0 ? '$(pass) no known vulnerabilities' : `$(shield) ${countsText(outcome.scan)}`
+        ? outcome.scan.vulnerabilities.length === 0
+          ? '$(pass) no known vulnerabilities'
+          : `$(shield) ${countsText(outcome.scan)}`
         : '$(warning) not scanned';
       const range = new vscode.Range(image.range.start.line, 0, image.range.start.line, 0);
-      lenses.push(new vscode.CodeLens(range, { title: `${title} (Trivy)`, command: COMMANDS.scanFile, tooltip: 'Scan the images of this file again' }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `${title} (Trivy)`,
+          command: COMMANDS.scanFile,
+          tooltip: 'Scan the images of this file again',
+        }),
+      );
     }
     return lenses;
   }

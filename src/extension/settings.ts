@@ -4,8 +4,17 @@
 
 import * as path from 'node:path';
 import {
-  DEFAULT_PLATFORM, parsePlatform, readScanOptions, SEVERITIES, TRIVY_SEVERITIES,
-  type AnalyzeOptions, type RuleId, type RuleSettings, type ScanField, type ScanOptions, type Severity,
+  DEFAULT_PLATFORM,
+  parsePlatform,
+  readScanOptions,
+  SEVERITIES,
+  TRIVY_SEVERITIES,
+  type AnalyzeOptions,
+  type RuleId,
+  type RuleSettings,
+  type ScanField,
+  type ScanOptions,
+  type Severity,
 } from '../core/index.js';
 
 /** Reads one setting by its key below `shipshape.` (`scan.concurrency`). */
@@ -55,7 +64,10 @@ export interface ClusterSettings {
 
 /** Rule settings: `shipshape.rules.<key>.enabled` and a severity setting per variant. */
 const RULE_SETTINGS: Readonly<Record<RuleId, { readonly key: string; readonly variants: Readonly<Record<string, string>> }>> = {
-  'unpinned-image': { key: 'unpinnedImage', variants: { latest: 'latestSeverity', untagged: 'untaggedSeverity', 'mutable-tag': 'mutableTagSeverity' } },
+  'unpinned-image': {
+    key: 'unpinnedImage',
+    variants: { latest: 'latestSeverity', untagged: 'untaggedSeverity', 'mutable-tag': 'mutableTagSeverity' },
+  },
   'root-user': { key: 'rootUser', variants: { explicit: 'explicitSeverity', implicit: 'implicitSeverity' } },
   'invalid-reference': { key: 'invalidReference', variants: { default: 'severity' } },
   'unresolved-image': { key: 'unresolvedImage', variants: { default: 'severity' } },
@@ -111,7 +123,10 @@ export function readAnalysisSettings(get: Get): AnalysisSettings {
     }
     rules[rule] = { enabled: get(`rules.${key}.enabled`) !== false, severity: perVariant };
   }
-  rules['vulnerable-image'] = { ...rules['vulnerable-image'], severity: vulnerabilitySeverities(get('vulnerabilities.errorAt'), get('vulnerabilities.warningAt')) };
+  rules['vulnerable-image'] = {
+    ...rules['vulnerable-image'],
+    severity: vulnerabilitySeverities(get('vulnerabilities.errorAt'), get('vulnerabilities.warningAt')),
+  };
   const buildArgs: Record<string, string> = {};
   const rawArgs = get('buildArgs');
   if (rawArgs && typeof rawArgs === 'object') {
@@ -123,7 +138,9 @@ export function readAnalysisSettings(get: Get): AnalysisSettings {
     analyze: { buildArgs, rules },
     exclude: strings(get('exclude')),
     debounceMs: typeof debounce === 'number' && debounce >= 0 ? Math.min(debounce, DEBOUNCE.max) : DEBOUNCE.default,
-    maxFileChars: Math.round((typeof maxSize === 'number' && maxSize > 0 ? Math.min(maxSize, MAX_FILE_MB.max) : MAX_FILE_MB.default) * 1024 * 1024),
+    maxFileChars: Math.round(
+      (typeof maxSize === 'number' && maxSize > 0 ? Math.min(maxSize, MAX_FILE_MB.max) : MAX_FILE_MB.default) * 1024 * 1024,
+    ),
   };
 }
 
@@ -183,7 +200,15 @@ export interface SettingsChange {
 /** Sorts a change event's sections (`affects('shipshape.scan')`) into what must be redone. */
 export function settingsChange(affects: (section: string) => boolean): SettingsChange {
   return {
-    analysis: ['shipshape.rules', 'shipshape.buildArgs', 'shipshape.exclude', 'shipshape.analysis', 'shipshape.vulnerabilities', 'shipshape.codeLens', 'shipshape.scan.on'].some(affects),
+    analysis: [
+      'shipshape.rules',
+      'shipshape.buildArgs',
+      'shipshape.exclude',
+      'shipshape.analysis',
+      'shipshape.vulnerabilities',
+      'shipshape.codeLens',
+      'shipshape.scan.on',
+    ].some(affects),
     scanner: ['shipshape.trivy', 'shipshape.scan'].some(affects),
     registry: affects('shipshape.registry'),
     clusterView: affects('shipshape.cluster.groupBy'),

@@ -86,8 +86,8 @@ function deployment(image: string, extra = ''): string {
 describe('walking folders', () => {
   test('recognises Dockerfiles, Containerfiles, YAML and Kubernetes JSON by name, and nothing else', async () => {
     const root = await tree({
-      'Dockerfile': 'FROM nginx:1.27\n',
-      'Containerfile': 'FROM alpine:3.20\n',
+      Dockerfile: 'FROM nginx:1.27\n',
+      Containerfile: 'FROM alpine:3.20\n',
       'lower/dockerfile': 'FROM busybox:1.36\n',
       'x.Dockerfile': 'FROM redis:7\n',
       'Dockerfile.prod': 'FROM node:20\n',
@@ -117,12 +117,14 @@ describe('walking folders', () => {
       'lower/dockerfile',
       'x.Dockerfile',
     ]);
-    assert.deepEqual(report.images.map((i) => i.raw), [
-      'alpine:3.20', 'nginx:1.27', 'node:20', 'postgres:16', 'memcached:1.6', 'httpd:2.4', 'busybox:1.36', 'redis:7',
-    ]);
-    assert.deepEqual(report.images.map((i) => i.source), [
-      'dockerfile', 'dockerfile', 'dockerfile', 'compose', 'kubernetes', 'kubernetes', 'dockerfile', 'dockerfile',
-    ]);
+    assert.deepEqual(
+      report.images.map((i) => i.raw),
+      ['alpine:3.20', 'nginx:1.27', 'node:20', 'postgres:16', 'memcached:1.6', 'httpd:2.4', 'busybox:1.36', 'redis:7'],
+    );
+    assert.deepEqual(
+      report.images.map((i) => i.source),
+      ['dockerfile', 'dockerfile', 'dockerfile', 'compose', 'kubernetes', 'kubernetes', 'dockerfile', 'dockerfile'],
+    );
     assert.ok(!report.images.some((i) => i.raw.startsWith('ignored')));
     // Files that are simply not Shipshape's business are not noted while walking.
     assert.deepEqual(report.skipped, []);
@@ -151,7 +153,7 @@ describe('walking folders', () => {
     const exactly1K = exact + '#'.repeat(1024 - Buffer.byteLength(exact) - 1) + '\n';
     assert.equal(Buffer.byteLength(exactly1K), 1024);
     const root = await tree({
-      'Dockerfile': Buffer.concat([Buffer.from('FROM nginx:latest\n'), Buffer.from([0, 1, 2, 0]), Buffer.from('\n')]),
+      Dockerfile: Buffer.concat([Buffer.from('FROM nginx:latest\n'), Buffer.from([0, 1, 2, 0]), Buffer.from('\n')]),
       'big.yaml': big,
       'exact.yaml': exactly1K,
     });
@@ -178,8 +180,14 @@ describe('walking folders', () => {
 
     const text = await cli(['scan', '--max-file-size', '1K', root]);
     const lines = text.stdout.split('\n');
-    assert.ok(lines.some((l) => l.startsWith(`note: ${binary}: `) && /binary/.test(l)), text.stdout);
-    assert.ok(lines.some((l) => l.startsWith(`note: ${oversized}: `) && /larger than/.test(l)), text.stdout);
+    assert.ok(
+      lines.some((l) => l.startsWith(`note: ${binary}: `) && /binary/.test(l)),
+      text.stdout,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith(`note: ${oversized}: `) && /larger than/.test(l)),
+      text.stdout,
+    );
 
     // Without the option the default limit (10M) reads the large file.
     const full = await scanJson([root]);
@@ -197,9 +205,15 @@ describe('walking folders', () => {
     const ignore = path.join(root, 'Dockerfile.dockerignore');
     const dockerfile = path.join(root, 'build', 'Dockerfile');
     const { report } = await scanJson([readme, ignore, dockerfile]);
-    assert.deepEqual(report.skipped.map((s) => s.file), [readme, ignore]);
+    assert.deepEqual(
+      report.skipped.map((s) => s.file),
+      [readme, ignore],
+    );
     for (const skipped of report.skipped) assert.match(skipped.reason, /not a Dockerfile/);
-    assert.deepEqual(report.images.map((i) => [i.file, i.raw]), [[dockerfile, 'alpine:3.20']]);
+    assert.deepEqual(
+      report.images.map((i) => [i.file, i.raw]),
+      [[dockerfile, 'alpine:3.20']],
+    );
 
     const text = await cli(['scan', readme]);
     assert.match(text.stdout, new RegExp(`^note: ${escape(readme)}: not a Dockerfile`, 'm'));
@@ -209,11 +223,14 @@ describe('walking folders', () => {
     const root = await tree({ 'package.json': '{"name":"app"}\n' });
     const file = path.join(root, 'package.json');
     const { report } = await scanJson([file]);
-    assert.deepEqual(report.skipped.map((s) => s.file), [file]);
+    assert.deepEqual(
+      report.skipped.map((s) => s.file),
+      [file],
+    );
   });
 
   test('a path that does not exist: exit 2 and a message on stderr naming it', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:1.27@' + DIGEST + '\nUSER 1000\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:1.27@' + DIGEST + '\nUSER 1000\n' });
     const missing = path.join(root, 'no-such-folder');
     const run = await cli(['scan', missing]);
     assert.equal(run.code, 2);
@@ -224,7 +241,10 @@ describe('walking folders', () => {
     // Alongside a good path, still 2, and the good path is still scanned.
     const both = await scanJson([root, missing]);
     assert.equal(both.code, 2);
-    assert.deepEqual(both.report.images.map((i) => i.raw), [`nginx:1.27@${DIGEST}`]);
+    assert.deepEqual(
+      both.report.images.map((i) => i.raw),
+      [`nginx:1.27@${DIGEST}`],
+    );
     assert.deepEqual(both.report.errors, [{ file: missing, message: 'no such file or folder' }]);
     assert.ok(both.stderr.includes(missing));
   });
@@ -248,7 +268,7 @@ describe('usage', () => {
   ];
   for (const [what, args, message] of cases) {
     test(`${what}: exit 2 and a message naming the problem`, async () => {
-      const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n' });
+      const root = await tree({ Dockerfile: 'FROM nginx:latest\n' });
       const run = await cli(['scan', ...args, root]);
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^shipshape: /);
@@ -287,7 +307,7 @@ describe('usage', () => {
 
 describe('exit codes', () => {
   test('FROM nginx:1.27 gives two info findings: only --fail-on info fails', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:1.27\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:1.27\n' });
     const { report } = await scanJson(['--fail-on', 'none', root]);
     assert.deepEqual(findingSummary(report), ['root-user/implicit:info', 'unpinned-image/mutable-tag:info']);
     const expected: Record<string, number> = { error: 0, warning: 0, info: 1, none: 0 };
@@ -298,7 +318,7 @@ describe('exit codes', () => {
   });
 
   test('FROM nginx:latest gives a warning: --fail-on warning and info fail', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n' });
     const { report } = await scanJson(['--fail-on', 'none', root]);
     assert.deepEqual(findingSummary(report), ['root-user/implicit:info', 'unpinned-image/latest:warning']);
     const expected: Record<string, number> = { error: 0, warning: 1, info: 1, none: 0 };
@@ -309,7 +329,7 @@ describe('exit codes', () => {
   });
 
   test('an invalid reference is an error: --fail-on error fails', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM Nginx:1\nUSER 1000\n' });
+    const root = await tree({ Dockerfile: 'FROM Nginx:1\nUSER 1000\n' });
     const { report } = await scanJson(['--fail-on', 'none', root]);
     assert.deepEqual(findingSummary(report), ['invalid-reference:error']);
     assert.equal((await cli(['scan', '--fail-on', 'error', root])).code, 1);
@@ -317,7 +337,7 @@ describe('exit codes', () => {
   });
 
   test('nothing to report: 0 even with --fail-on info', async () => {
-    const root = await tree({ 'Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
+    const root = await tree({ Dockerfile: `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     const run = await cli(['scan', '--fail-on', 'info', root]);
     assert.equal(run.code, 0);
     assert.equal(run.stderr, '');
@@ -338,33 +358,39 @@ describe('exit codes', () => {
 describe('options', () => {
   test('--build-arg changes what an ARG resolves to', async () => {
     const root = await tree({
-      'Dockerfile': 'ARG VERSION=1.25\nFROM nginx:${VERSION}\nUSER 1000\n',
+      Dockerfile: 'ARG VERSION=1.25\nFROM nginx:${VERSION}\nUSER 1000\n',
       'tool.Dockerfile': 'ARG TAG\nFROM alpine:${TAG}\nUSER 1000\n',
     });
     const plain = await scanJson(['--fail-on', 'none', root]);
-    assert.deepEqual(plain.report.images.map((i) => [i.raw, i.reference, i.status]), [
-      ['nginx:${VERSION}', 'docker.io/library/nginx:1.25', 'image'],
-      ['alpine:${TAG}', null, 'unresolved'],
-    ]);
+    assert.deepEqual(
+      plain.report.images.map((i) => [i.raw, i.reference, i.status]),
+      [
+        ['nginx:${VERSION}', 'docker.io/library/nginx:1.25', 'image'],
+        ['alpine:${TAG}', null, 'unresolved'],
+      ],
+    );
     assert.deepEqual(findingSummary(plain.report), ['unpinned-image/mutable-tag:info', 'unresolved-image:info']);
 
     const set = await scanJson(['--fail-on', 'none', '--build-arg', 'VERSION=1.27', '--build-arg', 'TAG=3.20', root]);
-    assert.deepEqual(set.report.images.map((i) => [i.raw, i.reference, i.status]), [
-      ['nginx:${VERSION}', 'docker.io/library/nginx:1.27', 'image'],
-      ['alpine:${TAG}', 'docker.io/library/alpine:3.20', 'image'],
-    ]);
+    assert.deepEqual(
+      set.report.images.map((i) => [i.raw, i.reference, i.status]),
+      [
+        ['nginx:${VERSION}', 'docker.io/library/nginx:1.27', 'image'],
+        ['alpine:${TAG}', 'docker.io/library/alpine:3.20', 'image'],
+      ],
+    );
     assert.deepEqual(findingSummary(set.report), ['unpinned-image/mutable-tag:info', 'unpinned-image/mutable-tag:info']);
   });
 
   test('--build-arg keeps everything after the first = in the value', async () => {
-    const root = await tree({ 'Dockerfile': 'ARG IMAGE=busybox\nFROM ${IMAGE}\nUSER 1000\n' });
+    const root = await tree({ Dockerfile: 'ARG IMAGE=busybox\nFROM ${IMAGE}\nUSER 1000\n' });
     const { report } = await scanJson(['--fail-on', 'none', '--build-arg', `IMAGE=nginx@${DIGEST}`, root]);
     assert.equal(report.images[0]!.reference, `docker.io/library/nginx@${DIGEST}`);
     assert.equal(report.images[0]!.pinned, true);
   });
 
   test('--disable root-user removes root-user findings and keeps the others', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\nUSER root\n', 'k8s.yaml': deployment('redis:7') });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\nUSER root\n', 'k8s.yaml': deployment('redis:7') });
     const before = await scanJson(['--fail-on', 'none', root]);
     assert.ok(before.report.findings.some((f) => f.rule === 'root-user'));
     const { report } = await scanJson(['--fail-on', 'none', '--disable', 'root-user', root]);
@@ -375,7 +401,7 @@ describe('options', () => {
   });
 
   test('--severity RULE:VARIANT=LEVEL changes that variant only', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest AS base\nFROM nginx:1.27\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest AS base\nFROM nginx:1.27\n' });
     const { code, report } = await scanJson(['--fail-on', 'error', '--severity', 'unpinned-image:mutable-tag=error', root]);
     assert.deepEqual(findingSummary(report), [
       'unpinned-image/latest:warning',
@@ -386,21 +412,27 @@ describe('options', () => {
   });
 
   test('--severity RULE=LEVEL changes every variant of the rule', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n' });
     const { report } = await scanJson(['--fail-on', 'none', '--severity', 'root-user=error', '--severity', 'unpinned-image=info', root]);
     assert.deepEqual(findingSummary(report), ['root-user/implicit:error', 'unpinned-image/latest:info']);
   });
 
   test('--severity for a variant refines an earlier rule-wide --severity', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest AS base\nFROM nginx:1.27\nUSER 1000\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest AS base\nFROM nginx:1.27\nUSER 1000\n' });
     const { report } = await scanJson([
-      '--fail-on', 'none', '--severity', 'unpinned-image=error', '--severity', 'unpinned-image:latest=info', root,
+      '--fail-on',
+      'none',
+      '--severity',
+      'unpinned-image=error',
+      '--severity',
+      'unpinned-image:latest=info',
+      root,
     ]);
     assert.deepEqual(findingSummary(report), ['unpinned-image/latest:info', 'unpinned-image/mutable-tag:error']);
   });
 
   test('--output FILE writes the report there and nothing to stdout', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n' });
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-out-'));
     made.push(out);
     const file = path.join(out, 'report.json');
@@ -410,7 +442,10 @@ describe('options', () => {
     assert.equal(run.code, 1, 'the exit code still reflects the findings');
     const written = JSON.parse(await fs.readFile(file, 'utf8')) as JsonReport;
     assert.equal(written.version, 1);
-    assert.deepEqual(written.images.map((i) => i.raw), ['nginx:latest']);
+    assert.deepEqual(
+      written.images.map((i) => i.raw),
+      ['nginx:latest'],
+    );
     assert.deepEqual(await fs.readdir(out), ['report.json'], 'no temporary file is left beside it');
 
     // A text report written to a file has no colour codes, even from a terminal.
@@ -423,7 +458,7 @@ describe('options', () => {
   });
 
   test('--output to a path that cannot be written: exit 2 and a message on stderr', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n', 'out/keep': '' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n', 'out/keep': '' });
     const run = await cli(['scan', '--output', path.join(root, 'out'), path.join(root, 'Dockerfile')]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^shipshape: /);
@@ -431,7 +466,7 @@ describe('options', () => {
   });
 
   test('--output to a path that cannot be written leaves no temporary file behind', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n', 'out/keep': '' });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n', 'out/keep': '' });
     await cli(['scan', '--output', path.join(root, 'out'), path.join(root, 'Dockerfile')]);
     assert.deepEqual((await fs.readdir(root)).sort(), ['Dockerfile', 'out']);
   });
@@ -471,7 +506,7 @@ describe('YAML syntax errors', () => {
       '      image: redis:latest', //     27
       '',
     ];
-    const root = await tree({ 'pods.yaml': lines.join('\n'), 'Dockerfile': 'FROM alpine:latest\n' });
+    const root = await tree({ 'pods.yaml': lines.join('\n'), Dockerfile: 'FROM alpine:latest\n' });
     const pods = path.join(root, 'pods.yaml');
     const { code, report } = await scanJson([root]);
     assert.equal(code, 1);
@@ -480,11 +515,14 @@ describe('YAML syntax errors', () => {
     assert.equal(error.file, pods);
     assert.equal(error.line, 14);
     assert.match(error.message, /document 2/);
-    assert.deepEqual(report.images.map((i) => [under(root, i.file), i.raw, i.line, i.workload?.document ?? null]), [
-      ['Dockerfile', 'alpine:latest', 1, null],
-      ['pods.yaml', 'nginx:1.27', 8, 0],
-      ['pods.yaml', 'redis:latest', 27, 2],
-    ]);
+    assert.deepEqual(
+      report.images.map((i) => [under(root, i.file), i.raw, i.line, i.workload?.document ?? null]),
+      [
+        ['Dockerfile', 'alpine:latest', 1, null],
+        ['pods.yaml', 'nginx:1.27', 8, 0],
+        ['pods.yaml', 'redis:latest', 27, 2],
+      ],
+    );
     assert.ok(report.findings.some((f) => f.file === pods && f.line === 27 && f.rule === 'unpinned-image'));
     assert.ok(report.findings.some((f) => f.file === pods && f.line === 8 && f.rule === 'unpinned-image'));
     assert.ok(report.findings.some((f) => under(root, f.file) === 'Dockerfile' && f.reason === 'latest'));
@@ -496,7 +534,7 @@ describe('YAML syntax errors', () => {
 describe('the text format', () => {
   async function fixture(): Promise<string> {
     return tree({
-      'Dockerfile': 'FROM nginx:latest\n',
+      Dockerfile: 'FROM nginx:latest\n',
       'k8s.yaml': deployment(`nginx:1.27@${DIGEST}`, '          securityContext:\n            runAsNonRoot: true\n'),
       'svc/compose.yaml': 'services:\n  cache:\n    image: redis\n',
     });
@@ -521,15 +559,14 @@ describe('the text format', () => {
     const findingLines = lines.filter((l) => /^\s+\S+:\d+:\d+\s/.test(l));
     assert.deepEqual(
       findingLines.map((l) => /^\s+(\S+:\d+:\d+)\s+(error|warning|info)\s+(\S+)/.exec(l)?.slice(1).join(' ')),
-      [
-        `${dockerfile}:1:1 info root-user`,
-        `${dockerfile}:1:6 warning unpinned-image`,
-        `${compose}:3:12 warning unpinned-image`,
-      ],
+      [`${dockerfile}:1:1 info root-user`, `${dockerfile}:1:6 warning unpinned-image`, `${compose}:3:12 warning unpinned-image`],
     );
     // Each finding line sits under its own file's header.
     for (const line of findingLines) {
-      const header = lines.slice(0, lines.indexOf(line)).filter((l) => l !== '' && !/^\s/.test(l)).pop();
+      const header = lines
+        .slice(0, lines.indexOf(line))
+        .filter((l) => l !== '' && !/^\s/.test(l))
+        .pop();
       assert.ok(line.trimStart().startsWith(`${header}:`), `${line} under ${header}`);
     }
     assert.equal(lines.at(-1), '3 findings (0 error, 2 warning, 1 info) in 2 of 3 files; 3 images checked.');
@@ -546,7 +583,7 @@ describe('the text format', () => {
   });
 
   test('a clean scan says so, with totals', async () => {
-    const root = await tree({ 'Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
+    const root = await tree({ Dockerfile: `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     const run = await cli(['scan', root]);
     assert.equal(run.code, 0);
     assert.equal(run.stdout, 'No findings: 1 file and 1 image checked.\n');
@@ -575,18 +612,23 @@ describe('the built binary', () => {
   });
 
   test('scan --format json: exit code and a parsable report', async () => {
-    const root = await tree({ 'Dockerfile': 'FROM nginx:latest\n', 'clean/Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
+    const root = await tree({ Dockerfile: 'FROM nginx:latest\n', 'clean/Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     const run = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', root], { encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
     assert.equal(report.version, 1);
-    assert.deepEqual(report.images.map((i) => [under(root, i.file), i.reference, i.pinned]), [
-      ['Dockerfile', 'docker.io/library/nginx:latest', false],
-      ['clean/Dockerfile', `docker.io/library/nginx:1.27@${DIGEST}`, true],
-    ]);
+    assert.deepEqual(
+      report.images.map((i) => [under(root, i.file), i.reference, i.pinned]),
+      [
+        ['Dockerfile', 'docker.io/library/nginx:latest', false],
+        ['clean/Dockerfile', `docker.io/library/nginx:1.27@${DIGEST}`, true],
+      ],
+    );
     assert.deepEqual(findingSummary(report), ['root-user/implicit:info', 'unpinned-image/latest:warning']);
 
-    const clean = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', path.join(root, 'clean')], { encoding: 'utf8' });
+    const clean = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', path.join(root, 'clean')], {
+      encoding: 'utf8',
+    });
     assert.equal(clean.status, 0, clean.stderr);
     assert.deepEqual((JSON.parse(clean.stdout) as JsonReport).findings, []);
 
@@ -595,24 +637,33 @@ describe('the built binary', () => {
     assert.match(missing.stderr, /no such file/);
   });
 
-  test('runs through its shebang and reports the package version', { skip: process.platform === 'win32' && 'no shebangs on Windows' }, () => {
-    const out = execFileSync(CLI, ['--version'], { encoding: 'utf8' });
-    assert.equal(out, `${pkg.version}\n`);
-  });
+  test(
+    'runs through its shebang and reports the package version',
+    { skip: process.platform === 'win32' && 'no shebangs on Windows' },
+    () => {
+      const out = execFileSync(CLI, ['--version'], { encoding: 'utf8' });
+      assert.equal(out, `${pkg.version}\n`);
+    },
+  );
 });
 
 describe('terminal safety', () => {
   test('control characters from file names and contents never reach the terminal: they are shown escaped', async () => {
     const evilName = 'pods\x1b]0;owned\x07.yaml';
     const root = await tree({
-      [`k8s/${evilName}`]: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: "nginx\\e[2J:1"\n    - name: d\n      image: "nginx:latest\\u202e"\n',
+      [`k8s/${evilName}`]:
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: "nginx\\e[2J:1"\n    - name: d\n      image: "nginx:latest\\u202e"\n',
     });
-    for (const args of [['scan', '--offline', root], ['pin', root]]) {
+    for (const args of [
+      ['scan', '--offline', root],
+      ['pin', root],
+    ]) {
       const run = await cli(args);
       const out = run.stdout + run.stderr;
-       
+
       assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, `${args[0]}: ${JSON.stringify(out)}`);
-      if (args[0] === 'scan') assert.ok(out.includes('pods\\u001b]0;owned\\u0007.yaml'), `scan names the file, escaped: ${JSON.stringify(out)}`);
+      if (args[0] === 'scan')
+        assert.ok(out.includes('pods\\u001b]0;owned\\u0007.yaml'), `scan names the file, escaped: ${JSON.stringify(out)}`);
     }
   });
 });

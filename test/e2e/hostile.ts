@@ -92,7 +92,12 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'workspace-cluster', cluster: { server: `https://127.0.0.1:${unusedPort}`, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'workspace-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: evilCredential, interactiveMode: 'Never' } } }],
+        users: [
+          {
+            name: 'workspace-user',
+            user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: evilCredential, interactiveMode: 'Never' } },
+          },
+        ],
         contexts: [{ name: 'workspace-context', context: { cluster: 'workspace-cluster', user: 'workspace-user' } }],
         'current-context': 'workspace-context',
       },
@@ -151,25 +156,37 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
 async function startHostileRegistry(log: string): Promise<{ host: string; digest: string; stop(): Promise<void> } | undefined> {
   const address = await nonLoopbackAddress();
   if (!address) return undefined;
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 2 },
-    layers: [],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 2 },
+      layers: [],
+    }),
+  );
   const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
   const note = (entry: object): void => appendFileSync(log, `${JSON.stringify({ ...entry, time: Date.now() })}\n`);
   const expected = `Basic ${Buffer.from(`${USER}:${SECRET}`).toString('base64')}`;
   const server = http.createServer((request, response) => {
     const authorized = request.headers.authorization === expected;
-    note({ event: 'request', method: request.method, url: request.url, authorization: request.headers.authorization !== undefined, authorized });
+    note({
+      event: 'request',
+      method: request.method,
+      url: request.url,
+      authorization: request.headers.authorization !== undefined,
+      authorized,
+    });
     if (!authorized) {
       response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="hostile"', 'Content-Type': 'application/json' });
       response.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       return;
     }
     if (request.url === `/v2/${HOSTILE_REPOSITORY}/manifests/${HOSTILE_TAG}`) {
-      response.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', 'Docker-Content-Digest': digest, 'Content-Length': manifest.length });
+      response.writeHead(200, {
+        'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+        'Docker-Content-Digest': digest,
+        'Content-Length': manifest.length,
+      });
       response.end(request.method === 'HEAD' ? undefined : manifest);
       return;
     }

@@ -62,7 +62,10 @@ export function buildExtension(): Promise<void> {
 /** The names (without `.e2e.ts`) of the test files in test/e2e/suite/, sorted. */
 export async function testNames(): Promise<string[]> {
   const files = await readdir(SUITE_DIR);
-  return files.filter((f) => f.endsWith('.e2e.ts')).map((f) => f.slice(0, -'.e2e.ts'.length)).sort();
+  return files
+    .filter((f) => f.endsWith('.e2e.ts'))
+    .map((f) => f.slice(0, -'.e2e.ts'.length))
+    .sort();
 }
 
 /**
@@ -118,7 +121,10 @@ export async function createPlainWorkspace(parent: string): Promise<string> {
 
 /** Writes the quiet user settings, and the machine's, into a VS Code user-data folder. */
 export async function writeUserSettings(userDataDir: string): Promise<void> {
-  for (const [folder, settings] of [['User', { ...USER_SETTINGS, ...MACHINE_SETTINGS }], ['Machine', MACHINE_SETTINGS]] as const) {
+  for (const [folder, settings] of [
+    ['User', { ...USER_SETTINGS, ...MACHINE_SETTINGS }],
+    ['Machine', MACHINE_SETTINGS],
+  ] as const) {
     await mkdir(path.join(userDataDir, folder), { recursive: true });
     await writeFile(path.join(userDataDir, folder, 'settings.json'), JSON.stringify(settings, null, 2));
   }

@@ -62,7 +62,15 @@ const log = (message: string): void => console.log(`[e2e] ${message}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Everything that must be stopped or removed, whatever happens. */
-const running: { server?: ChildProcess; browser?: Browser; tmp?: string; keep?: boolean; registry?: Registry; apiServer?: ApiServer; hostile?: HostileSetup } = {};
+const running: {
+  server?: ChildProcess;
+  browser?: Browser;
+  tmp?: string;
+  keep?: boolean;
+  registry?: Registry;
+  apiServer?: ApiServer;
+  hostile?: HostileSetup;
+} = {};
 let cleaning: Promise<void> | undefined;
 
 async function main(): Promise<number> {
@@ -137,7 +145,9 @@ async function main(): Promise<number> {
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
     env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
     // A Kubernetes API server for the cluster view, with a few dozen generated pods.
-    const apiServer = await startApiServer({ pods: generatePods({ count: 24, distinctImages: 5, namespaces: ['shop', 'payments'], seed: 'e2e' }) });
+    const apiServer = await startApiServer({
+      pods: generatePods({ count: 24, distinctImages: 5, namespaces: ['shop', 'payments'], seed: 'e2e' }),
+    });
     running.apiServer = apiServer;
     env['SHIPSHAPE_E2E_KUBECONFIG'] = writeKubeconfig(apiServer);
   }
@@ -156,10 +166,14 @@ async function main(): Promise<number> {
   }
   const args = [
     codeServer,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', userData,
-    '--extensions-dir', path.join(tmp, 'extensions'),
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    path.join(tmp, 'extensions'),
     '--disable-telemetry',
     '--disable-update-check',
     ...(values.untrusted ? [] : ['--disable-workspace-trust']),
@@ -184,7 +198,8 @@ async function main(): Promise<number> {
   const serverDeadline = Date.now() + SERVER_START_TIMEOUT;
   while (!serverOutput.includes('HTTP server listening')) {
     if (serverExit) throw new Error(`${serverExit} before it listened:\n${serverOutput}`);
-    if (Date.now() > serverDeadline) throw new Error(`code-server did not listen within ${SERVER_START_TIMEOUT / 1000} s:\n${serverOutput}`);
+    if (Date.now() > serverDeadline)
+      throw new Error(`code-server did not listen within ${SERVER_START_TIMEOUT / 1000} s:\n${serverOutput}`);
     await sleep(100);
   }
 
@@ -237,9 +252,18 @@ async function main(): Promise<number> {
   while (!verdict) {
     await printReport(); // first, so that the report and the request lines keep their order
     await serveRequests(page, requestDir, screenshotsOut);
-    if (serverExit) { failure = serverExit; break; }
-    if (page.isClosed()) { failure = 'the browser page closed'; break; }
-    if (Date.now() > deadline) { failure = `no verdict within ${timeoutMs / 1000} s`; break; }
+    if (serverExit) {
+      failure = serverExit;
+      break;
+    }
+    if (page.isClosed()) {
+      failure = 'the browser page closed';
+      break;
+    }
+    if (Date.now() > deadline) {
+      failure = `no verdict within ${timeoutMs / 1000} s`;
+      break;
+    }
     await sleep(POLL_INTERVAL);
   }
   await printReport();
@@ -345,9 +369,15 @@ async function trustWorkspace(page: Page, screenshotsOut: string): Promise<{ pat
   try {
     await trust.waitFor({ state: 'visible', timeout: 10_000 });
   } catch (error) {
-    const buttons = await editor.locator('.monaco-button').allInnerTexts().catch(() => []);
+    const buttons = await editor
+      .locator('.monaco-button')
+      .allInnerTexts()
+      .catch(() => []);
     await takeScreenshot(page, screenshotsOut, 'trust-failed').catch(() => '');
-    throw new Error(`no Trust button in the Workspace Trust editor (its buttons: ${JSON.stringify(buttons)}): ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new Error(
+      `no Trust button in the Workspace Trust editor (its buttons: ${JSON.stringify(buttons)}): ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
+    );
   }
   const before = await takeScreenshot(page, screenshotsOut, 'trust-editor');
   await trust.click();
@@ -360,7 +390,10 @@ async function trustWorkspace(page: Page, screenshotsOut: string): Promise<{ pat
       log(`trust: accepting a dialog: ${text}`);
       await dialog.locator('.dialog-buttons .monaco-button').first().click();
     }
-    if (Date.now() > deadline) throw new Error(`the Workspace Trust editor did not show the folder as trusted: ${(await editor.innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the Workspace Trust editor did not show the folder as trusted: ${(await editor.innerText()).replace(/\s+/g, ' ').slice(0, 300)}`,
+      );
     await sleep(100);
   }
   const title = (await trusted.innerText()).trim();

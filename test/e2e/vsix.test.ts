@@ -13,16 +13,40 @@ const { version } = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'ut
 const VSIX = path.join(REPO, `shipshape-${version}.vsix`);
 
 function codeServer(): string {
-  return process.env['SHIPSHAPE_CODE_SERVER'] ?? execFileSync('bash', [path.join(REPO, 'scripts/install-code-server.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  return (
+    process.env['SHIPSHAPE_CODE_SERVER'] ??
+    execFileSync('bash', [path.join(REPO, 'scripts/install-code-server.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!
+  );
 }
 
 test('npm run package makes a .vsix with the bundles, media and docs, and no sources, tests or node_modules', () => {
   execFileSync('npm', ['run', 'package'], { cwd: REPO, stdio: 'pipe' });
   const listing = execFileSync('unzip', ['-Z1', VSIX], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const expected of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/k8s.js', 'extension/dist/cluster.js', 'extension/dist/network.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/icon.png', 'extension/media/activitybar.svg', ...['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'].map((rule) => `extension/docs/rules/${rule}.md`)]) {
+  for (const expected of [
+    'extension/package.json',
+    'extension/dist/extension.js',
+    'extension/dist/cli.js',
+    'extension/dist/k8s.js',
+    'extension/dist/cluster.js',
+    'extension/dist/network.js',
+    'extension/readme.md',
+    'extension/changelog.md',
+    'extension/LICENSE.txt',
+    'extension/media/icon.png',
+    'extension/media/activitybar.svg',
+    ...['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'].map(
+      (rule) => `extension/docs/rules/${rule}.md`,
+    ),
+  ]) {
     assert.ok(listing.includes(expected), `${expected} is in the package: ${listing.join(', ')}`);
   }
-  assert.deepEqual(listing.filter((f) => /\/(src|test|node_modules|bench|examples)\/|\.ts$|\.map$/.test(f)), []);
+  assert.deepEqual(
+    listing.filter((f) => /\/(src|test|node_modules|bench|examples)\/|\.ts$|\.map$/.test(f)),
+    [],
+  );
 });
 
 test('code-server installs the .vsix and lists it', () => {
@@ -32,7 +56,11 @@ test('code-server installs the .vsix and lists it', () => {
     const env = { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') };
     const common = ['--extensions-dir', path.join(dir, 'extensions'), '--user-data-dir', path.join(dir, 'user')];
     execFileSync(process.execPath, [entry, ...common, '--install-extension', VSIX], { env, stdio: 'pipe', timeout: 120_000 });
-    const listed = execFileSync(process.execPath, [entry, ...common, '--list-extensions', '--show-versions'], { env, encoding: 'utf8', timeout: 60_000 });
+    const listed = execFileSync(process.execPath, [entry, ...common, '--list-extensions', '--show-versions'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.match(listed, new RegExp(`^shipshape\\.shipshape@${version.replace(/\./g, '\\.')}$`, 'm'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

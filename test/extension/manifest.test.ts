@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SCAN_LIMITS } from '../../src/core/index.js';
 import { COMMANDS, CONTEXT_KEYS } from '../../src/extension/commandIds.js';
-import { readAnalysisSettings, readClusterSettings, readDocumentScanSettings, readRegistrySettings, readScannerSettings, settingsChange } from '../../src/extension/settings.js';
+import {
+  readAnalysisSettings,
+  readClusterSettings,
+  readDocumentScanSettings,
+  readRegistrySettings,
+  readScannerSettings,
+  settingsChange,
+} from '../../src/extension/settings.js';
 
 interface Setting {
   readonly scope?: string;
@@ -50,24 +57,46 @@ describe('settings', () => {
   });
 
   test('every setting declares its scope: machine-overridable for paths and hosts, resource where a folder may differ', () => {
-    for (const [key, setting] of Object.entries(declared)) assert.ok(['resource', 'window', 'machine-overridable'].includes(setting.scope ?? ''), `${key} has scope ${setting.scope}`);
-    for (const key of ['shipshape.trivy.path', 'shipshape.trivy.cacheDir', 'shipshape.cluster.kubeconfig', 'shipshape.registry.insecureRegistries']) assert.equal(declared[key]!.scope, 'machine-overridable', key);
-    for (const key of Object.keys(declared).filter((k) => k.startsWith('shipshape.rules.') || k.startsWith('shipshape.analysis.'))) assert.equal(declared[key]!.scope, 'resource', key);
+    for (const [key, setting] of Object.entries(declared))
+      assert.ok(['resource', 'window', 'machine-overridable'].includes(setting.scope ?? ''), `${key} has scope ${setting.scope}`);
+    for (const key of [
+      'shipshape.trivy.path',
+      'shipshape.trivy.cacheDir',
+      'shipshape.cluster.kubeconfig',
+      'shipshape.registry.insecureRegistries',
+    ])
+      assert.equal(declared[key]!.scope, 'machine-overridable', key);
+    for (const key of Object.keys(declared).filter((k) => k.startsWith('shipshape.rules.') || k.startsWith('shipshape.analysis.')))
+      assert.equal(declared[key]!.scope, 'resource', key);
     // What a restricted (untrusted) workspace may not set is a path, a host or a server.
-    for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations) assert.equal(declared[key]!.scope, 'machine-overridable', key);
+    for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations)
+      assert.equal(declared[key]!.scope, 'machine-overridable', key);
   });
 
   test('titled sections, in order, each setting with its order', () => {
-    assert.deepEqual(sections.map((s) => s.order), sections.map((_, i) => i));
+    assert.deepEqual(
+      sections.map((s) => s.order),
+      sections.map((_, i) => i),
+    );
     for (const section of sections) {
       assert.match(section.title, /^Shipshape: \S/);
-      assert.deepEqual(Object.values(section.properties).map((s) => s.order), Object.keys(section.properties).map((_, i) => i), section.title);
+      assert.deepEqual(
+        Object.values(section.properties).map((s) => s.order),
+        Object.keys(section.properties).map((_, i) => i),
+        section.title,
+      );
     }
   });
 
   test('the numeric limits are the core scanner limits', () => {
-    assert.deepEqual([declared['shipshape.scan.concurrency']!.minimum, declared['shipshape.scan.concurrency']!.maximum], [SCAN_LIMITS.concurrency.min, SCAN_LIMITS.concurrency.max]);
-    assert.deepEqual([declared['shipshape.scan.timeout']!.minimum, declared['shipshape.scan.timeout']!.maximum], [SCAN_LIMITS.timeoutSeconds.min, SCAN_LIMITS.timeoutSeconds.max]);
+    assert.deepEqual(
+      [declared['shipshape.scan.concurrency']!.minimum, declared['shipshape.scan.concurrency']!.maximum],
+      [SCAN_LIMITS.concurrency.min, SCAN_LIMITS.concurrency.max],
+    );
+    assert.deepEqual(
+      [declared['shipshape.scan.timeout']!.minimum, declared['shipshape.scan.timeout']!.maximum],
+      [SCAN_LIMITS.timeoutSeconds.min, SCAN_LIMITS.timeoutSeconds.max],
+    );
     assert.equal(declared['shipshape.scan.cacheHours']!.maximum, SCAN_LIMITS.cacheHours.max);
     assert.equal(declared['shipshape.scan.concurrency']!.default, SCAN_LIMITS.concurrency.default);
     assert.equal(declared['shipshape.scan.timeout']!.default, SCAN_LIMITS.timeoutSeconds.default);
@@ -90,18 +119,23 @@ describe('commands', () => {
 
   test('menus name only declared commands; the report commands need a scanned cluster, the file commands a container file', () => {
     const all = new Set<string>(Object.values(COMMANDS));
-    for (const [menu, items] of Object.entries(pkg.contributes.menus)) for (const item of items) assert.ok(all.has(item.command), `${menu}: ${item.command}`);
+    for (const [menu, items] of Object.entries(pkg.contributes.menus))
+      for (const item of items) assert.ok(all.has(item.command), `${menu}: ${item.command}`);
     const palette = new Map(pkg.contributes.menus['commandPalette']!.map((i) => [i.command, i.when]));
     assert.equal(palette.get(COMMANDS.openClusterReport), CONTEXT_KEYS.clusterScanned);
     assert.equal(palette.get(COMMANDS.exportClusterReport), CONTEXT_KEYS.clusterScanned);
     assert.match(palette.get(COMMANDS.scanFile) ?? '', /editorLangId/);
-    for (const hidden of [COMMANDS.pinImage, COMMANDS.updateDigest, COMMANDS.copyClusterImage, COMMANDS.copyClusterVulnerability]) assert.equal(palette.get(hidden), 'false');
+    for (const hidden of [COMMANDS.pinImage, COMMANDS.updateDigest, COMMANDS.copyClusterImage, COMMANDS.copyClusterVulnerability])
+      assert.equal(palette.get(hidden), 'false');
   });
 });
 
 describe('icons', () => {
   const media = (name: string) => path.resolve(__dirname, '..', '..', 'media', name);
-  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { icon: string; contributes: { viewsContainers: { activitybar: { icon: string }[] } } };
+  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    icon: string;
+    contributes: { viewsContainers: { activitybar: { icon: string }[] } };
+  };
 
   test('the activity-bar icon is a glyph VS Code can use as a mask: one colour, no background', () => {
     const svg = readFileSync(path.resolve(__dirname, '..', '..', manifest.contributes.viewsContainers.activitybar[0]!.icon), 'utf8');

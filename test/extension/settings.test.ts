@@ -6,10 +6,19 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { SCAN_LIMITS } from '../../src/core/index.js';
 import {
-  readAnalysisSettings, readClusterSettings, readDocumentScanSettings, readRegistrySettings, readScannerSettings, settingsChange, type Get,
+  readAnalysisSettings,
+  readClusterSettings,
+  readDocumentScanSettings,
+  readRegistrySettings,
+  readScannerSettings,
+  settingsChange,
+  type Get,
 } from '../../src/extension/settings.js';
 
-const from = (values: Record<string, unknown>): Get => (key) => values[key];
+const from =
+  (values: Record<string, unknown>): Get =>
+  (key) =>
+    values[key];
 
 describe('analysis settings', () => {
   test('defaults: every rule on, default severities, 250 ms pause, 10 MB', () => {
@@ -18,16 +27,24 @@ describe('analysis settings', () => {
     assert.equal(settings.maxFileChars, 10 * 1024 * 1024);
     assert.deepEqual(settings.exclude, []);
     assert.ok(Object.values(settings.analyze.rules!).every((rule) => rule.enabled === true));
-    assert.deepEqual(settings.analyze.rules!['vulnerable-image']!.severity, { critical: 'error', high: 'warning', medium: 'info', low: 'info', unknown: 'info' });
+    assert.deepEqual(settings.analyze.rules!['vulnerable-image']!.severity, {
+      critical: 'error',
+      high: 'warning',
+      medium: 'info',
+      low: 'info',
+      unknown: 'info',
+    });
   });
 
   test('rules switched off, severities per variant; values that are not severities are ignored', () => {
-    const settings = readAnalysisSettings(from({
-      'rules.rootUser.enabled': false,
-      'rules.unpinnedImage.mutableTagSeverity': 'warning',
-      'rules.unpinnedImage.latestSeverity': 'fatal',
-      'rules.invalidReference.severity': 'info',
-    }));
+    const settings = readAnalysisSettings(
+      from({
+        'rules.rootUser.enabled': false,
+        'rules.unpinnedImage.mutableTagSeverity': 'warning',
+        'rules.unpinnedImage.latestSeverity': 'fatal',
+        'rules.invalidReference.severity': 'info',
+      }),
+    );
     assert.equal(settings.analyze.rules!['root-user']!.enabled, false);
     assert.deepEqual(settings.analyze.rules!['unpinned-image']!.severity, { 'mutable-tag': 'warning' });
     assert.deepEqual(settings.analyze.rules!['invalid-reference']!.severity, { default: 'info' });
@@ -35,13 +52,32 @@ describe('analysis settings', () => {
 
   test('vulnerability thresholds: errorAt and warningAt, or never', () => {
     const severity = (values: Record<string, unknown>) => readAnalysisSettings(from(values)).analyze.rules!['vulnerable-image']!.severity;
-    assert.deepEqual(severity({ 'vulnerabilities.errorAt': 'HIGH', 'vulnerabilities.warningAt': 'LOW' }), { critical: 'error', high: 'error', medium: 'warning', low: 'warning', unknown: 'info' });
-    assert.deepEqual(severity({ 'vulnerabilities.errorAt': 'never', 'vulnerabilities.warningAt': 'never' }), { critical: 'info', high: 'info', medium: 'info', low: 'info', unknown: 'info' });
+    assert.deepEqual(severity({ 'vulnerabilities.errorAt': 'HIGH', 'vulnerabilities.warningAt': 'LOW' }), {
+      critical: 'error',
+      high: 'error',
+      medium: 'warning',
+      low: 'warning',
+      unknown: 'info',
+    });
+    assert.deepEqual(severity({ 'vulnerabilities.errorAt': 'never', 'vulnerabilities.warningAt': 'never' }), {
+      critical: 'info',
+      high: 'info',
+      medium: 'info',
+      low: 'info',
+      unknown: 'info',
+    });
     assert.equal(readAnalysisSettings(from({ 'rules.vulnerableImage.enabled': false })).analyze.rules!['vulnerable-image']!.enabled, false);
   });
 
   test('build arguments keep string values only; pause and size are bounded', () => {
-    const settings = readAnalysisSettings(from({ buildArgs: { A: '1', B: 2, C: null }, exclude: ['**/vendor/**', '', 3], 'analysis.debounce': 99_999, 'analysis.maxFileSize': 500 }));
+    const settings = readAnalysisSettings(
+      from({
+        buildArgs: { A: '1', B: 2, C: null },
+        exclude: ['**/vendor/**', '', 3],
+        'analysis.debounce': 99_999,
+        'analysis.maxFileSize': 500,
+      }),
+    );
     assert.deepEqual(settings.analyze.buildArgs, { A: '1' });
     assert.deepEqual(settings.exclude, ['**/vendor/**']);
     assert.equal(settings.debounceMs, 5000);
@@ -53,20 +89,25 @@ describe('analysis settings', () => {
 describe('scan settings', () => {
   test('per document: when to scan, CodeLens on or off', () => {
     assert.deepEqual(readDocumentScanSettings(from({})), { trigger: 'open', codeLens: true });
-    assert.deepEqual(readDocumentScanSettings(from({ 'scan.on': 'manual', 'codeLens.enabled': false })), { trigger: 'manual', codeLens: false });
+    assert.deepEqual(readDocumentScanSettings(from({ 'scan.on': 'manual', 'codeLens.enabled': false })), {
+      trigger: 'manual',
+      codeLens: false,
+    });
     assert.equal(readDocumentScanSettings(from({ 'scan.on': 'always' })).trigger, 'open');
   });
 
   test('the scanner: the same limits as the CLI, out-of-range values brought within them and said with the setting', () => {
-    const { options, problems } = readScannerSettings(from({
-      'trivy.path': ' /opt/trivy ',
-      'scan.concurrency': 64,
-      'scan.timeout': 60,
-      'scan.severities': ['HIGH', 'CRITICAL', 'HIGH'],
-      'scan.ignoreUnfixed': true,
-      'trivy.serverUrl': 'trivy:4954',
-      'scan.cacheHours': 2,
-    }));
+    const { options, problems } = readScannerSettings(
+      from({
+        'trivy.path': ' /opt/trivy ',
+        'scan.concurrency': 64,
+        'scan.timeout': 60,
+        'scan.severities': ['HIGH', 'CRITICAL', 'HIGH'],
+        'scan.ignoreUnfixed': true,
+        'trivy.serverUrl': 'trivy:4954',
+        'scan.cacheHours': 2,
+      }),
+    );
     assert.equal(options.trivyPath, '/opt/trivy');
     assert.equal(options.concurrency, SCAN_LIMITS.concurrency.max);
     assert.equal(options.cacheTtlMs, 2 * 3600_000);
@@ -78,7 +119,9 @@ describe('scan settings', () => {
   });
 
   test('defaults: no problems, four at once, results kept 12 hours', () => {
-    const { options, problems } = readScannerSettings(from({ 'scan.timeout': SCAN_LIMITS.timeoutSeconds.default, 'scan.severities': [], 'trivy.path': '' }));
+    const { options, problems } = readScannerSettings(
+      from({ 'scan.timeout': SCAN_LIMITS.timeoutSeconds.default, 'scan.severities': [], 'trivy.path': '' }),
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(options, { concurrency: 4, cacheTtlMs: 12 * 3600_000, settings: {} });
   });
@@ -86,17 +129,38 @@ describe('scan settings', () => {
 
 describe('registry and cluster settings', () => {
   test('pinning to one platform: its manifest, or the index with a problem said when the platform is not one', () => {
-    assert.deepEqual(readRegistrySettings(from({ 'registry.insecureRegistries': ['registry.lan:5000', 7] })), { insecureRegistries: ['registry.lan:5000'], problems: [] });
+    assert.deepEqual(readRegistrySettings(from({ 'registry.insecureRegistries': ['registry.lan:5000', 7] })), {
+      insecureRegistries: ['registry.lan:5000'],
+      problems: [],
+    });
     assert.deepEqual(readRegistrySettings(from({ 'registry.pinPlatform': true })).platform, { os: 'linux', architecture: 'amd64' });
-    assert.deepEqual(readRegistrySettings(from({ 'registry.pinPlatform': true, 'registry.platform': 'linux/arm/v7' })).platform, { os: 'linux', architecture: 'arm', variant: 'v7' });
+    assert.deepEqual(readRegistrySettings(from({ 'registry.pinPlatform': true, 'registry.platform': 'linux/arm/v7' })).platform, {
+      os: 'linux',
+      architecture: 'arm',
+      variant: 'v7',
+    });
     const bad = readRegistrySettings(from({ 'registry.pinPlatform': true, 'registry.platform': 'arm64' }));
     assert.equal(bad.platform, undefined);
     assert.match(bad.problems[0]!, /^shipshape\.registry\.platform expects OS\/ARCH\[\/VARIANT\], e\.g\. linux\/arm64, not "arm64"/);
   });
 
   test('cluster: kubeconfig files split like KUBECONFIG, namespaces, grouping', () => {
-    const settings = readClusterSettings(from({ 'cluster.kubeconfig': ['/a/config', '/b/config'].join(path.delimiter), 'cluster.context': ' prod ', 'cluster.namespaces': ['shop', ''], 'cluster.groupBy': 'namespace', 'cluster.sla': 'CRITICAL=3' }));
-    assert.deepEqual(settings, { kubeconfig: ['/a/config', '/b/config'], context: 'prod', namespaces: ['shop'], sla: 'CRITICAL=3', groupBy: 'namespace' });
+    const settings = readClusterSettings(
+      from({
+        'cluster.kubeconfig': ['/a/config', '/b/config'].join(path.delimiter),
+        'cluster.context': ' prod ',
+        'cluster.namespaces': ['shop', ''],
+        'cluster.groupBy': 'namespace',
+        'cluster.sla': 'CRITICAL=3',
+      }),
+    );
+    assert.deepEqual(settings, {
+      kubeconfig: ['/a/config', '/b/config'],
+      context: 'prod',
+      namespaces: ['shop'],
+      sla: 'CRITICAL=3',
+      groupBy: 'namespace',
+    });
     assert.deepEqual(readClusterSettings(from({})), { namespaces: [], sla: '', groupBy: 'severity' });
   });
 });

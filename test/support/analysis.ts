@@ -2,7 +2,15 @@
 
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { analyze, type AnalysisResult, type AnalyzeOptions, type FileKind, type Finding, type ImageOccurrence, type Range } from '../../src/core/index.js';
+import {
+  analyze,
+  type AnalysisResult,
+  type AnalyzeOptions,
+  type FileKind,
+  type Finding,
+  type ImageOccurrence,
+  type Range,
+} from '../../src/core/index.js';
 
 /** The real files the tests read, copied into the repository (test/corpus, see its README). */
 export const CORPUS = path.resolve(__dirname, '..', 'corpus');

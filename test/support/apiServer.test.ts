@@ -55,25 +55,41 @@ interface Answer {
 }
 
 /** A GET through node's https with the server's CA (no gzip asked for, so the body is plain). */
-function get(server: ApiServer, pathAndQuery: string, init: { token?: string | null; accept?: string; port?: number } = {}): Promise<Answer> {
+function get(
+  server: ApiServer,
+  pathAndQuery: string,
+  init: { token?: string | null; accept?: string; port?: number } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' };
     const token = init.token === undefined ? server.token : init.token;
     if (token !== null) headers['Authorization'] = `Bearer ${token}`;
-    const req = https.request({ host: '127.0.0.1', port: init.port ?? server.port, path: pathAndQuery, method: 'GET', headers, ca: server.caPem, servername: 'localhost', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: init.port ?? server.port,
+        path: pathAndQuery,
+        method: 'GET',
+        headers,
+        ca: server.caPem,
+        servername: 'localhost',
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -81,10 +97,15 @@ function get(server: ApiServer, pathAndQuery: string, init: { token?: string | n
 
 function kubectl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('kubectl', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'kubectl',
+      args,
+      { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -125,8 +146,21 @@ async function listAll(server: ApiServer, basePath: string, limit: number): Prom
 }
 
 const REPORT_VULNS = [
-  { vulnerabilityID: 'CVE-2024-6119', resource: 'libssl3', installedVersion: '3.0.13-1~deb12u1', fixedVersion: '3.0.14-1~deb12u2', severity: 'HIGH' as const, title: 'openssl: Possible denial of service in X.509 name checks' },
-  { vulnerabilityID: 'CVE-2023-45853', resource: 'zlib1g', installedVersion: '1:1.2.13.dfsg-1', severity: 'CRITICAL' as const, title: 'zlib: integer overflow and resultant heap-based buffer overflow in zipOpenNewFileInZip4_6' },
+  {
+    vulnerabilityID: 'CVE-2024-6119',
+    resource: 'libssl3',
+    installedVersion: '3.0.13-1~deb12u1',
+    fixedVersion: '3.0.14-1~deb12u2',
+    severity: 'HIGH' as const,
+    title: 'openssl: Possible denial of service in X.509 name checks',
+  },
+  {
+    vulnerabilityID: 'CVE-2023-45853',
+    resource: 'zlib1g',
+    installedVersion: '1:1.2.13.dfsg-1',
+    severity: 'CRITICAL' as const,
+    title: 'zlib: integer overflow and resultant heap-based buffer overflow in zipOpenNewFileInZip4_6',
+  },
   { vulnerabilityID: 'CVE-2011-3374', resource: 'apt', installedVersion: '2.6.1', severity: 'LOW' as const },
 ];
 
@@ -138,8 +172,17 @@ describe('kubectl against the server', () => {
   let run: ReturnType<typeof kubectlFor>;
 
   before(async () => {
-    pods = [...generatePods({ count: 60, distinctImages: 25, namespaces: ['default', 'payments', 'monitoring'], seed: 7 }), ...corpusPods()];
-    server = await start({ pods, forbiddenNamespaces: ['restricted'], vulnerabilityReports: vulnerabilityReportsFor(pods, (image) => (image.includes('nginx') || image.includes('redis') ? REPORT_VULNS : undefined)) });
+    pods = [
+      ...generatePods({ count: 60, distinctImages: 25, namespaces: ['default', 'payments', 'monitoring'], seed: 7 }),
+      ...corpusPods(),
+    ];
+    server = await start({
+      pods,
+      forbiddenNamespaces: ['restricted'],
+      vulnerabilityReports: vulnerabilityReportsFor(pods, (image) =>
+        image.includes('nginx') || image.includes('redis') ? REPORT_VULNS : undefined,
+      ),
+    });
     run = kubectlFor(writeKubeconfig(server, { contexts: [{ name: 'expired', token: 'not-the-token' }] }));
   });
 
@@ -151,9 +194,16 @@ describe('kubectl against the server', () => {
     assert.equal(list.kind, 'List');
     assert.deepEqual(list.items.map(keyOf), pods.map(keyOf).sort(byKey));
     const sleep = list.items.find((p) => p.metadata.name === 'sleep')!;
-    assert.equal(sleep.status?.containerStatuses?.[0]?.imageID, 'docker.io/istio/base@sha256:61673929bc39a86dca7d978b27fc632d3e590bc59cd8b2f386408751d007c91e');
+    assert.equal(
+      sleep.status?.containerStatuses?.[0]?.imageID,
+      'docker.io/istio/base@sha256:61673929bc39a86dca7d978b27fc632d3e590bc59cd8b2f386408751d007c91e',
+    );
     const listCalls = server.requests().filter((r) => r.path === '/api/v1/pods');
-    assert.deepEqual(listCalls.map((r) => r.query), [{ limit: '500' }], 'kubectl pages by 500 by default');
+    assert.deepEqual(
+      listCalls.map((r) => r.query),
+      [{ limit: '500' }],
+      'kubectl pages by 500 by default',
+    );
     assert.ok(listCalls.every((r) => r.auth && r.user === USER && r.status === 200));
   });
 
@@ -171,7 +221,10 @@ describe('kubectl against the server', () => {
     const seen = server.requests();
     const discovery = seen.filter((r) => r.path === '/api' || r.path === '/apis');
     assert.equal(discovery.length, 2);
-    assert.ok(discovery.every((r) => r.accept.startsWith('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList')), 'aggregated discovery');
+    assert.ok(
+      discovery.every((r) => r.accept.startsWith('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList')),
+      'aggregated discovery',
+    );
     const list = seen.find((r) => r.path === '/api/v1/pods')!;
     assert.match(list.accept, /^application\/json;as=Table;v=v1;g=meta\.k8s\.io/);
   });
@@ -185,7 +238,10 @@ describe('kubectl against the server', () => {
     assert.equal(calls.length, Math.ceil(pods.length / 7));
     assert.ok(calls.every((r) => r.query['limit'] === '7'));
     assert.equal(calls[0]!.query['continue'], undefined);
-    assert.ok(calls.slice(1).every((r) => r.query['continue']), 'every later page continues');
+    assert.ok(
+      calls.slice(1).every((r) => r.query['continue']),
+      'every later page continues',
+    );
     const first = decodeContinue(calls[1]!.query['continue']!);
     assert.equal(first.start, `${pods.map(keyOf).sort(byKey)[6]}\u0000`, 'the token starts just after the 7th key');
   });
@@ -199,15 +255,35 @@ describe('kubectl against the server', () => {
   test('a forbidden namespace is Forbidden, with the RBAC message', needsKubectl, async () => {
     const { code, stderr } = await run(['get', 'pods', '-n', 'restricted']);
     assert.notEqual(code, 0);
-    assert.match(stderr, /Error from server \(Forbidden\): pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" in the namespace "restricted"/);
+    assert.match(
+      stderr,
+      /Error from server \(Forbidden\): pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" in the namespace "restricted"/,
+    );
   });
 
   test('get vulnerabilityreports -A uses the CRD columns', needsKubectl, async () => {
     const { code, stdout, stderr } = await run(['get', 'vulnerabilityreports', '-A', '-o', 'wide']);
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split('\n');
-    assert.deepEqual(lines[0]!.split(/\s+/), ['NAMESPACE', 'NAME', 'REPOSITORY', 'TAG', 'SCANNER', 'AGE', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']);
-    assert.ok(lines.some((l) => /^default\s+replicaset-redis-75586d7d7c-redis\s+library\/redis\s+latest\s+Trivy\s+\S+\s+1\s+1\s+0\s+1\s+0$/.test(l)), stdout);
+    assert.deepEqual(lines[0]!.split(/\s+/), [
+      'NAMESPACE',
+      'NAME',
+      'REPOSITORY',
+      'TAG',
+      'SCANNER',
+      'AGE',
+      'CRITICAL',
+      'HIGH',
+      'MEDIUM',
+      'LOW',
+      'UNKNOWN',
+    ]);
+    assert.ok(
+      lines.some((l) =>
+        /^default\s+replicaset-redis-75586d7d7c-redis\s+library\/redis\s+latest\s+Trivy\s+\S+\s+1\s+1\s+0\s+1\s+0$/.test(l),
+      ),
+      stdout,
+    );
   });
 
   test('get replicasets -o json: the owners made from the pods', needsKubectl, async () => {
@@ -220,12 +296,16 @@ describe('kubectl against the server', () => {
 
 describe('legacy discovery', () => {
   test('kubectl falls back to /api/v1 and /apis/{group}/{version} when aggregated discovery is off', needsKubectl, async () => {
-    const server = await start({ pods: generatePods({ count: 10, distinctImages: 5, namespaces: 2, seed: 3 }), aggregatedDiscovery: false });
+    const server = await start({
+      pods: generatePods({ count: 10, distinctImages: 5, namespaces: 2, seed: 3 }),
+      aggregatedDiscovery: false,
+    });
     const { code, stdout, stderr } = await kubectlFor(writeKubeconfig(server))(['get', 'pods', '-A']);
     assert.equal(code, 0, stderr);
     assert.equal(stdout.trim().split('\n').length, 11);
     const paths = new Set(server.requests().map((r) => r.path));
-    for (const p of ['/api', '/apis', '/api/v1', '/apis/apps/v1', '/apis/batch/v1', '/apis/aquasecurity.github.io/v1alpha1']) assert.ok(paths.has(p), `${p} was asked for`);
+    for (const p of ['/api', '/apis', '/api/v1', '/apis/apps/v1', '/apis/batch/v1', '/apis/aquasecurity.github.io/v1alpha1'])
+      assert.ok(paths.has(p), `${p} was asked for`);
   });
 
   test('the legacy documents: APIVersions, APIGroupList, APIResourceList', async () => {
@@ -236,22 +316,48 @@ describe('legacy discovery', () => {
     assert.deepEqual(api.json.versions, ['v1']);
     const groups = await get(server, '/apis', { accept: aggregatedAccept });
     assert.equal(groups.json.kind, 'APIGroupList');
-    assert.deepEqual(groups.json.groups.map((g: { name: string }) => g.name), ['apps', 'batch', 'aquasecurity.github.io']);
+    assert.deepEqual(
+      groups.json.groups.map((g: { name: string }) => g.name),
+      ['apps', 'batch', 'aquasecurity.github.io'],
+    );
     assert.deepEqual(groups.json.groups[0].preferredVersion, { groupVersion: 'apps/v1', version: 'v1' });
     const core = await get(server, '/api/v1');
     const podsResource = core.json.resources.find((r: { name: string }) => r.name === 'pods');
-    assert.deepEqual({ ...podsResource, verbs: undefined }, { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: undefined, shortNames: ['po'], categories: ['all'], storageVersionHash: 'xPOwRZ+Yhw8=' });
+    assert.deepEqual(
+      { ...podsResource, verbs: undefined },
+      {
+        name: 'pods',
+        singularName: 'pod',
+        namespaced: true,
+        kind: 'Pod',
+        verbs: undefined,
+        shortNames: ['po'],
+        categories: ['all'],
+        storageVersionHash: 'xPOwRZ+Yhw8=',
+      },
+    );
   });
 });
 
 describe('authentication and RBAC', () => {
   let server: ApiServer;
   before(async () => {
-    server = await start({ pods: generatePods({ count: 20, distinctImages: 8, namespaces: ['default', 'payments', 'restricted'], seed: 11 }), forbiddenNamespaces: ['restricted'] });
+    server = await start({
+      pods: generatePods({ count: 20, distinctImages: 8, namespaces: ['default', 'payments', 'restricted'], seed: 11 }),
+      forbiddenNamespaces: ['restricted'],
+    });
   });
 
   test('no token, or a wrong one: 401 with the Status object, and the token is never recorded', async () => {
-    const expected = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    const expected = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    };
     server.clearRequests();
     for (const token of [null, 'wrong-token']) {
       for (const p of ['/api/v1/pods', '/version', '/api']) {
@@ -262,7 +368,10 @@ describe('authentication and RBAC', () => {
     }
     await get(server, '/api/v1/pods');
     const seen = server.requests();
-    assert.deepEqual(seen.map((r) => [r.auth, r.user, r.status]), [...Array(3).fill([false, null, 401]), ...Array(3).fill([true, null, 401]), [true, USER, 200]]);
+    assert.deepEqual(
+      seen.map((r) => [r.auth, r.user, r.status]),
+      [...Array(3).fill([false, null, 401]), ...Array(3).fill([true, null, 401]), [true, USER, 200]],
+    );
     assert.ok(!JSON.stringify(seen).includes(server.token));
   });
 
@@ -274,22 +383,33 @@ describe('authentication and RBAC', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" in the namespace "restricted"',
+      message:
+        'pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" in the namespace "restricted"',
       reason: 'Forbidden',
       details: { kind: 'pods' },
       code: 403,
     });
     const rs = await get(server, '/apis/apps/v1/namespaces/restricted/replicasets/anything');
-    assert.equal(rs.json.message, 'replicasets.apps "anything" is forbidden: User "system:serviceaccount:shipshape:scanner" cannot get resource "replicasets" in API group "apps" in the namespace "restricted"');
+    assert.equal(
+      rs.json.message,
+      'replicasets.apps "anything" is forbidden: User "system:serviceaccount:shipshape:scanner" cannot get resource "replicasets" in API group "apps" in the namespace "restricted"',
+    );
     assert.deepEqual(rs.json.details, { name: 'anything', group: 'apps', kind: 'replicasets' });
     assert.equal((await get(server, '/api/v1/namespaces/payments/pods')).status, 200);
   });
 
   test('cluster-wide listing forbidden: a client falls back to the namespaces it may read', async () => {
-    const narrow = await start({ pods: generatePods({ count: 20, distinctImages: 8, namespaces: ['default', 'payments', 'restricted'], seed: 11 }), clusterWideForbidden: true, forbiddenNamespaces: ['restricted'] });
+    const narrow = await start({
+      pods: generatePods({ count: 20, distinctImages: 8, namespaces: ['default', 'payments', 'restricted'], seed: 11 }),
+      clusterWideForbidden: true,
+      forbiddenNamespaces: ['restricted'],
+    });
     const all = await get(narrow, '/api/v1/pods');
     assert.equal(all.status, 403);
-    assert.equal(all.json.message, 'pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" at the cluster scope');
+    assert.equal(
+      all.json.message,
+      'pods is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "pods" in API group "" at the cluster scope',
+    );
     const namespaces = await get(narrow, '/api/v1/namespaces');
     assert.equal(namespaces.status, 200);
     assert.equal(namespaces.json.kind, 'NamespaceList');
@@ -305,16 +425,30 @@ describe('authentication and RBAC', () => {
     assert.deepEqual(refused, ['restricted:403']);
     assert.equal(read, narrow.pods().filter((p) => p.metadata.namespace !== 'restricted').length);
     const noNamespaces = await start({ clusterWideForbidden: true, namespacesForbidden: true });
-    assert.equal((await get(noNamespaces, '/api/v1/namespaces')).json.message, 'namespaces is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "namespaces" in API group "" at the cluster scope');
+    assert.equal(
+      (await get(noNamespaces, '/api/v1/namespaces')).json.message,
+      'namespaces is forbidden: User "system:serviceaccount:shipshape:scanner" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
   });
 
   test('writes are refused, as for a read-only scanner', async () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: server.port, path: '/api/v1/namespaces/default/pods', method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' }, ca: server.caPem, servername: 'localhost' }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/v1/namespaces/default/pods',
+          method: 'POST',
+          headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+          ca: server.caPem,
+          servername: 'localhost',
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -331,7 +465,10 @@ describe('authentication and RBAC', () => {
     assert.equal(api.status, 403);
     assert.equal(api.json.message, 'forbidden: User "system:anonymous" cannot get path "/api"');
     const pods = await get(anonymous, '/api/v1/pods', { token: null });
-    assert.equal(pods.json.message, 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope');
+    assert.equal(
+      pods.json.message,
+      'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope',
+    );
     assert.equal((await get(anonymous, '/api/v1/pods', { token: 'wrong' })).status, 401, 'wrong credentials are still 401');
   });
 });
@@ -363,7 +500,16 @@ describe('lists, paging and continue tokens', () => {
     assert.equal(one.json.apiVersion, 'v1');
     const missing = await get(server, '/api/v1/namespaces/default/pods/nope');
     assert.equal(missing.status, 404);
-    assert.deepEqual(missing.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "nope" not found', reason: 'NotFound', details: { name: 'nope', kind: 'pods' }, code: 404 });
+    assert.deepEqual(missing.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', kind: 'pods' },
+      code: 404,
+    });
   });
 
   test('limit and continue: real tokens, remainingItemCount, every pod once', async () => {
@@ -387,7 +533,13 @@ describe('lists, paging and continue tokens', () => {
     });
     const ns = pods[0]!.metadata.namespace!;
     const inNs = await listAll(server, `/api/v1/namespaces/${ns}/pods`, 2);
-    assert.deepEqual(inNs.items.map(keyOf), pods.filter((p) => p.metadata.namespace === ns).map(keyOf).sort(byKey));
+    assert.deepEqual(
+      inNs.items.map(keyOf),
+      pods
+        .filter((p) => p.metadata.namespace === ns)
+        .map(keyOf)
+        .sort(byKey),
+    );
     const token = decodeContinue(inNs.pages[0]!.json.metadata.continue);
     assert.equal(token.start, `${inNs.items[1]!.metadata!.name}\u0000`, 'namespaced keys are relative to the namespace');
   });
@@ -446,7 +598,8 @@ describe('lists, paging and continue tokens', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      message:
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
       reason: 'Expired',
       code: 410,
     });
@@ -458,7 +611,10 @@ describe('lists, paging and continue tokens', () => {
     assert.equal(garbage.json.reason, 'BadRequest');
     assert.match(garbage.json.message, /^invalid continue token: continue key is not valid: illegal base64 data at input byte/);
     const traversal = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 5, start: '../secrets/x' })).toString('base64url');
-    assert.equal((await get(server, `/api/v1/namespaces/default/pods?continue=${traversal}`)).json.message, 'invalid continue token: continue key is not valid: ../secrets/x');
+    assert.equal(
+      (await get(server, `/api/v1/namespaces/default/pods?continue=${traversal}`)).json.message,
+      'invalid continue token: continue key is not valid: ../secrets/x',
+    );
     const first = await get(server, '/api/v1/pods?limit=5');
     const both = await get(server, `/api/v1/pods?limit=5&continue=${first.json.metadata.continue}&resourceVersion=12`);
     assert.equal(both.json.message, 'specifying resource version is not allowed when using continue');
@@ -472,7 +628,13 @@ describe('lists, paging and continue tokens', () => {
 
   test('label and field selectors; no remainingItemCount with a selector', async () => {
     const phase = await get(server, '/api/v1/pods?fieldSelector=status.phase%3DPending');
-    assert.deepEqual(phase.json.items.map(keyOf), pods.filter((p) => p.status?.phase === 'Pending').map(keyOf).sort(byKey));
+    assert.deepEqual(
+      phase.json.items.map(keyOf),
+      pods
+        .filter((p) => p.status?.phase === 'Pending')
+        .map(keyOf)
+        .sort(byKey),
+    );
     const app = pods[0]!.metadata.labels!['app'] ?? pods[0]!.metadata.labels!['job-name']!;
     const labelKey = pods[0]!.metadata.labels!['app'] ? 'app' : 'job-name';
     const labelled = await get(server, `/api/v1/pods?labelSelector=${encodeURIComponent(`${labelKey}=${app}`)}&limit=1`);
@@ -485,29 +647,51 @@ describe('lists, paging and continue tokens', () => {
 
   test('the Table kubectl asks for: pod columns and PartialObjectMetadata rows', async () => {
     const corpus = await start({ pods: corpusPods() });
-    const answer = await get(corpus, '/api/v1/namespaces/default/pods?limit=2', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+    const answer = await get(corpus, '/api/v1/namespaces/default/pods?limit=2', {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    });
     assert.equal(answer.headers['content-type'], 'application/json;as=Table;v=v1;g=meta.k8s.io');
     assert.equal(answer.json.kind, 'Table');
     assert.equal(answer.json.apiVersion, 'meta.k8s.io/v1');
-    assert.deepEqual(answer.json.columnDefinitions.map((c: { name: string; priority: number }) => `${c.name}:${c.priority}`), ['Name:0', 'Ready:0', 'Status:0', 'Restarts:0', 'Age:0', 'IP:1', 'Node:1', 'Nominated Node:1', 'Readiness Gates:1']);
+    assert.deepEqual(
+      answer.json.columnDefinitions.map((c: { name: string; priority: number }) => `${c.name}:${c.priority}`),
+      ['Name:0', 'Ready:0', 'Status:0', 'Restarts:0', 'Age:0', 'IP:1', 'Node:1', 'Nominated Node:1', 'Readiness Gates:1'],
+    );
     assert.equal(answer.json.metadata.remainingItemCount, 1);
     const row = answer.json.rows[0];
     assert.equal(row.object.kind, 'PartialObjectMetadata');
     assert.equal(row.object.metadata.name, 'nginx-99d8b564-4r4vq');
-    assert.deepEqual(row.cells.filter((_: unknown, i: number) => i !== 4), ['nginx-99d8b564-4r4vq', '1/1', 'Running', '0', '192.168.128.141', 'my-node-name', '<none>', '<none>'], 'podIP without podIPs (k8s 1.8) is still printed');
+    assert.deepEqual(
+      row.cells.filter((_: unknown, i: number) => i !== 4),
+      ['nginx-99d8b564-4r4vq', '1/1', 'Running', '0', '192.168.128.141', 'my-node-name', '<none>', '<none>'],
+      'podIP without podIPs (k8s 1.8) is still printed',
+    );
     assert.equal(row.cells[4], '8y');
     const sleep = await get(corpus, '/api/v1/namespaces/default/pods/sleep', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
-    assert.deepEqual(sleep.json.rows[0].cells.filter((_: unknown, i: number) => i !== 4), ['sleep', '2/2', 'Running', '0', '10.244.0.8', 'kind-control-plane', '<none>', '<none>']);
+    assert.deepEqual(
+      sleep.json.rows[0].cells.filter((_: unknown, i: number) => i !== 4),
+      ['sleep', '2/2', 'Running', '0', '10.244.0.8', 'kind-control-plane', '<none>', '<none>'],
+    );
   });
 
   test('large lists are gzipped when the client accepts it', async () => {
     const big = await start({ pods: generatePods({ count: 300, distinctImages: 40, namespaces: 4, seed: 9 }) });
     const answer = await new Promise<{ encoding: string | undefined; length: number }>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: big.port, path: '/api/v1/pods', headers: { Authorization: `Bearer ${big.token}`, 'Accept-Encoding': 'gzip' }, ca: big.caPem, servername: 'localhost' }, (res) => {
-        let length = 0;
-        res.on('data', (c: Buffer) => (length += c.length));
-        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], length }));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port: big.port,
+          path: '/api/v1/pods',
+          headers: { Authorization: `Bearer ${big.token}`, 'Accept-Encoding': 'gzip' },
+          ca: big.caPem,
+          servername: 'localhost',
+        },
+        (res) => {
+          let length = 0;
+          res.on('data', (c: Buffer) => (length += c.length));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], length }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -526,10 +710,16 @@ describe('discovery and versions', () => {
     assert.equal(core.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     assert.equal(core.json.kind, 'APIGroupDiscoveryList');
     const resources = core.json.items[0].versions[0].resources;
-    assert.deepEqual(resources.map((r: { resource: string }) => r.resource), ['pods', 'namespaces']);
+    assert.deepEqual(
+      resources.map((r: { resource: string }) => r.resource),
+      ['pods', 'namespaces'],
+    );
     assert.deepEqual(resources[0].responseKind, { group: '', version: 'v1', kind: 'Pod' });
     const groups = await get(server, '/apis', { accept });
-    assert.deepEqual(groups.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['apps', 'batch', 'aquasecurity.github.io']);
+    assert.deepEqual(
+      groups.json.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+      ['apps', 'batch', 'aquasecurity.github.io'],
+    );
     const version = await get(server, '/version');
     assert.equal(version.json.major, '1');
     assert.equal(version.json.minor, '32');
@@ -539,13 +729,29 @@ describe('discovery and versions', () => {
 
   test('without the operator its URLs are 404 with the NotFound Status, and discovery omits it', async () => {
     const server = await start({ operator: false });
-    for (const p of ['/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports', '/apis/aquasecurity.github.io/v1alpha1/namespaces/default/vulnerabilityreports', '/apis/aquasecurity.github.io/v1alpha1']) {
+    for (const p of [
+      '/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports',
+      '/apis/aquasecurity.github.io/v1alpha1/namespaces/default/vulnerabilityreports',
+      '/apis/aquasecurity.github.io/v1alpha1',
+    ]) {
       const answer = await get(server, p);
       assert.equal(answer.status, 404);
-      assert.deepEqual(answer.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+      assert.deepEqual(answer.json, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        details: {},
+        code: 404,
+      });
     }
     const groups = await get(server, '/apis');
-    assert.deepEqual(groups.json.groups.map((g: { name: string }) => g.name), ['apps', 'batch']);
+    assert.deepEqual(
+      groups.json.groups.map((g: { name: string }) => g.name),
+      ['apps', 'batch'],
+    );
   });
 });
 
@@ -572,14 +778,29 @@ describe('owners and Trivy Operator reports', () => {
     const deployment = await get(server, `/apis/apps/v1/namespaces/${deployed.metadata.namespace}/deployments/${owner.name}`);
     assert.equal(deployment.json.metadata.uid, owner.uid);
 
-    const scheduled = pods.find((p) => p.metadata.ownerReferences?.[0]?.kind === 'Job' && /-\d{8}$/.test(p.metadata.ownerReferences[0].name))!;
-    const job = await get(server, `/apis/batch/v1/namespaces/${scheduled.metadata.namespace}/jobs/${scheduled.metadata.ownerReferences![0]!.name}`);
+    const scheduled = pods.find(
+      (p) => p.metadata.ownerReferences?.[0]?.kind === 'Job' && /-\d{8}$/.test(p.metadata.ownerReferences[0].name),
+    )!;
+    const job = await get(
+      server,
+      `/apis/batch/v1/namespaces/${scheduled.metadata.namespace}/jobs/${scheduled.metadata.ownerReferences![0]!.name}`,
+    );
     assert.equal(job.json.metadata.ownerReferences[0].kind, 'CronJob');
-    const bareJob = pods.find((p) => p.metadata.ownerReferences?.[0]?.kind === 'Job' && !/-\d{8}$/.test(p.metadata.ownerReferences[0].name));
-    if (bareJob) assert.equal((await get(server, `/apis/batch/v1/namespaces/${bareJob.metadata.namespace}/jobs/${bareJob.metadata.ownerReferences![0]!.name}`)).json.metadata.ownerReferences, undefined);
+    const bareJob = pods.find(
+      (p) => p.metadata.ownerReferences?.[0]?.kind === 'Job' && !/-\d{8}$/.test(p.metadata.ownerReferences[0].name),
+    );
+    if (bareJob)
+      assert.equal(
+        (await get(server, `/apis/batch/v1/namespaces/${bareJob.metadata.namespace}/jobs/${bareJob.metadata.ownerReferences![0]!.name}`))
+          .json.metadata.ownerReferences,
+        undefined,
+      );
     for (const kind of ['StatefulSet', 'DaemonSet']) {
       const pod = pods.find((p) => p.metadata.ownerReferences?.[0]?.kind === kind)!;
-      const answer = await get(server, `/apis/apps/v1/namespaces/${pod.metadata.namespace}/${kind.toLowerCase()}s/${pod.metadata.ownerReferences![0]!.name}`);
+      const answer = await get(
+        server,
+        `/apis/apps/v1/namespaces/${pod.metadata.namespace}/${kind.toLowerCase()}s/${pod.metadata.ownerReferences![0]!.name}`,
+      );
       assert.equal(answer.json.kind, kind);
     }
     const missing = await get(server, '/apis/apps/v1/namespaces/default/replicasets/nope');
@@ -595,24 +816,41 @@ describe('owners and Trivy Operator reports', () => {
     for (const item of all.json.items) {
       assert.equal(item.kind, 'VulnerabilityReport', 'custom resources keep kind on list items');
       const labels = item.metadata.labels;
-      assert.equal(item.metadata.name, `${labels['trivy-operator.resource.kind'].toLowerCase()}-${labels['trivy-operator.resource.name']}-${labels['trivy-operator.container.name']}`);
+      assert.equal(
+        item.metadata.name,
+        `${labels['trivy-operator.resource.kind'].toLowerCase()}-${labels['trivy-operator.resource.name']}-${labels['trivy-operator.container.name']}`,
+      );
       assert.equal(labels['trivy-operator.resource.namespace'], item.metadata.namespace);
       assert.equal(item.report.registry.server, 'index.docker.io');
       assert.match(item.report.artifact.repository, /^library\//);
       assert.deepEqual(item.report.summary, { criticalCount: 1, highCount: 1, mediumCount: 0, lowCount: 1, unknownCount: 0, noneCount: 0 });
       const v = item.report.vulnerabilities[0];
-      assert.deepEqual(Object.keys(v).filter((k) => ['vulnerabilityID', 'resource', 'installedVersion', 'fixedVersion', 'severity', 'title', 'primaryLink'].includes(k)).length, 7);
+      assert.deepEqual(
+        Object.keys(v).filter((k) =>
+          ['vulnerabilityID', 'resource', 'installedVersion', 'fixedVersion', 'severity', 'title', 'primaryLink'].includes(k),
+        ).length,
+        7,
+      );
     }
     const withDigest = all.json.items.filter((i: { report: { artifact: { digest?: string } } }) => i.report.artifact.digest);
     assert.ok(withDigest.length > 0, 'the digest comes from the pods’ imageIDs');
     const ns = all.json.items[0].metadata.namespace;
     const inNs = await get(server, `/apis/aquasecurity.github.io/v1alpha1/namespaces/${ns}/vulnerabilityreports`);
-    assert.deepEqual(inNs.json.items.map((i: KubeObject) => i.metadata?.name), all.json.items.filter((i: KubeObject) => i.metadata?.namespace === ns).map((i: KubeObject) => i.metadata?.name));
+    assert.deepEqual(
+      inNs.json.items.map((i: KubeObject) => i.metadata?.name),
+      all.json.items.filter((i: KubeObject) => i.metadata?.namespace === ns).map((i: KubeObject) => i.metadata?.name),
+    );
   });
 
   test('vulnerabilityReport for a non-Docker-Hub image pinned by digest', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
-    const report = vulnerabilityReport({ namespace: 'payments', owner: { kind: 'StatefulSet', name: 'ledger' }, container: 'ledger', image: `ghcr.io/acme/ledger@${digest}`, vulnerabilities: REPORT_VULNS }) as { metadata: { name: string }; report: { artifact: Record<string, string>; registry: { server: string } } };
+    const report = vulnerabilityReport({
+      namespace: 'payments',
+      owner: { kind: 'StatefulSet', name: 'ledger' },
+      container: 'ledger',
+      image: `ghcr.io/acme/ledger@${digest}`,
+      vulnerabilities: REPORT_VULNS,
+    }) as { metadata: { name: string }; report: { artifact: Record<string, string>; registry: { server: string } } };
     assert.equal(report.metadata.name, 'statefulset-ledger-ledger');
     assert.deepEqual(report.report.artifact, { repository: 'acme/ledger', digest });
     assert.equal(report.report.registry.server, 'ghcr.io');
@@ -652,7 +890,11 @@ describe('pods: the corpus and generated ones', () => {
         if (!s?.imageID) continue;
         const runtime = s.containerID?.startsWith('docker://') ? 'docker' : 'containerd';
         const digest = /sha256:[0-9a-f]{64}$/.exec(s.imageID)![0];
-        assert.deepEqual(kubeletImageStatus(c.image!, runtime, digest), { image: s.image, imageID: s.imageID }, `${pod.metadata.name}/${c.name}`);
+        assert.deepEqual(
+          kubeletImageStatus(c.image!, runtime, digest),
+          { image: s.image, imageID: s.imageID },
+          `${pod.metadata.name}/${c.name}`,
+        );
         checked++;
       }
     }
@@ -677,7 +919,11 @@ describe('pods: the corpus and generated ones', () => {
     let docker = 0;
     let waitingWithoutImageId = 0;
     for (const pod of pods) {
-      const statuses: ContainerStatus[] = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+      const statuses: ContainerStatus[] = [
+        ...(pod.status?.containerStatuses ?? []),
+        ...(pod.status?.initContainerStatuses ?? []),
+        ...(pod.status?.ephemeralContainerStatuses ?? []),
+      ];
       for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) {
         specImages.add(c.image!);
         const s = statuses.find((x) => x.name === c.name);
@@ -712,17 +958,36 @@ describe('pods: the corpus and generated ones', () => {
     assert.ok(waitingWithoutImageId > 0, 'some ImagePullBackOff containers');
     for (const [image, digests] of digestsBySpec) {
       const p = parseImage(image);
-      if (digests.size > 1) assert.ok(!p.digest && (p.tag === undefined || p.tag === 'latest'), `only a mutable tag runs two digests (${image})`);
+      if (digests.size > 1)
+        assert.ok(!p.digest && (p.tag === undefined || p.tag === 'latest'), `only a mutable tag runs two digests (${image})`);
     }
-    assert.ok([...digestsBySpec.values()].some((d) => d.size > 1), 'a moved latest tag');
+    assert.ok(
+      [...digestsBySpec.values()].some((d) => d.size > 1),
+      'a moved latest tag',
+    );
 
     const pending = pods.filter((p) => p.status?.phase === 'Pending' && !p.status.containerStatuses);
     assert.ok(pending.length > 0 && pending.every((p) => !p.spec?.nodeName), 'unschedulable Pending pods without container statuses');
-    assert.ok(pods.some((p) => p.spec?.ephemeralContainers?.length && p.status?.ephemeralContainerStatuses?.length), 'an ephemeral container');
-    assert.ok(pods.some((p) => p.spec?.initContainers?.length), 'init containers');
-    assert.ok(pods.some((p) => p.spec?.initContainers?.some((c) => c.restartPolicy === 'Always')), 'a native sidecar');
-    assert.ok(pods.some((p) => p.status?.phase === 'Succeeded'), 'completed Job pods');
-    assert.ok(pods.some((p) => p.status?.containerStatuses?.some((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')), 'a crash loop');
+    assert.ok(
+      pods.some((p) => p.spec?.ephemeralContainers?.length && p.status?.ephemeralContainerStatuses?.length),
+      'an ephemeral container',
+    );
+    assert.ok(
+      pods.some((p) => p.spec?.initContainers?.length),
+      'init containers',
+    );
+    assert.ok(
+      pods.some((p) => p.spec?.initContainers?.some((c) => c.restartPolicy === 'Always')),
+      'a native sidecar',
+    );
+    assert.ok(
+      pods.some((p) => p.status?.phase === 'Succeeded'),
+      'completed Job pods',
+    );
+    assert.ok(
+      pods.some((p) => p.status?.containerStatuses?.some((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')),
+      'a crash loop',
+    );
     const kinds = new Set(pods.map((p) => p.metadata.ownerReferences?.[0]?.kind ?? 'none'));
     assert.deepEqual([...kinds].sort(), ['DaemonSet', 'Job', 'ReplicaSet', 'StatefulSet', 'none']);
     for (const pod of pods.filter((p) => p.metadata.labels?.['pod-template-hash'])) {
@@ -744,7 +1009,13 @@ describe('5,000 pods and 300 images', () => {
     const { pages, items } = await listAll(server, '/api/v1/pods', 500);
     assert.equal(pages.length, 10);
     assert.equal(new Set(items.map(keyOf)).size, 5000);
-    const images = new Set(items.flatMap((p) => ((p as Pod).spec?.containers ?? []).concat((p as Pod).spec?.initContainers ?? [], (p as Pod).spec?.ephemeralContainers ?? []).map((c) => c.image)));
+    const images = new Set(
+      items.flatMap((p) =>
+        ((p as Pod).spec?.containers ?? [])
+          .concat((p as Pod).spec?.initContainers ?? [], (p as Pod).spec?.ephemeralContainers ?? [])
+          .map((c) => c.image),
+      ),
+    );
     assert.equal(images.size, 300);
   });
 
@@ -803,10 +1074,22 @@ describe('stop()', () => {
     // A keep-alive connection open while stopping.
     const agent = new https.Agent({ keepAlive: true, ca: server.caPem });
     await new Promise<void>((resolve, reject) => {
-      https.get({ host: '127.0.0.1', port: server.port, path: '/version', headers: { Authorization: `Bearer ${server.token}` }, agent, servername: 'localhost' }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            path: '/version',
+            headers: { Authorization: `Bearer ${server.token}` },
+            agent,
+            servername: 'localhost',
+          },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        )
+        .on('error', reject);
     });
     await server.stop();
     agent.destroy();

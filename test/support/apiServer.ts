@@ -96,7 +96,15 @@ export interface Container {
 export interface ContainerState {
   running?: { startedAt?: string };
   waiting?: { reason?: string; message?: string };
-  terminated?: { exitCode: number; signal?: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string; containerID?: string };
+  terminated?: {
+    exitCode: number;
+    signal?: number;
+    reason?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    containerID?: string;
+  };
 }
 
 export interface ContainerStatus {
@@ -300,8 +308,34 @@ interface TlsMaterial {
 async function makeCertificates(dir: string): Promise<TlsMaterial> {
   const file = (name: string) => path.join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256'];
-  await run('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=shipshape-test-kubernetes-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', file('ca.key'), '-out', file('ca.crt')]);
-  await run('openssl', ['req', '-new', ...ec, '-subj', '/CN=kube-apiserver', '-keyout', file('apiserver.key'), '-out', file('apiserver.csr')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=shipshape-test-kubernetes-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+  ]);
+  await run('openssl', [
+    'req',
+    '-new',
+    ...ec,
+    '-subj',
+    '/CN=kube-apiserver',
+    '-keyout',
+    file('apiserver.key'),
+    '-out',
+    file('apiserver.csr'),
+  ]);
   writeFileSync(
     file('apiserver.ext'),
     [
@@ -312,10 +346,33 @@ async function makeCertificates(dir: string): Promise<TlsMaterial> {
       '',
     ].join('\n'),
   );
-  await run('openssl', ['x509', '-req', '-in', file('apiserver.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '2', '-sha256', '-extfile', file('apiserver.ext'), '-out', file('apiserver.crt')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    file('apiserver.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    file('apiserver.ext'),
+    '-out',
+    file('apiserver.crt'),
+  ]);
   rmSync(file('ca.key'));
   rmSync(file('apiserver.csr'));
-  return { caFile: file('ca.crt'), caPem: readFileSync(file('ca.crt'), 'utf8'), keyPem: readFileSync(file('apiserver.key'), 'utf8'), certPem: readFileSync(file('apiserver.crt'), 'utf8') };
+  return {
+    caFile: file('ca.crt'),
+    caPem: readFileSync(file('ca.crt'), 'utf8'),
+    keyPem: readFileSync(file('apiserver.key'), 'utf8'),
+    certPem: readFileSync(file('apiserver.crt'), 'utf8'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,7 +399,8 @@ interface ResourceDef {
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '');
+const str = (value: unknown): string =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 const podSpec = (o: KubeObject): Record<string, unknown> => (o['spec'] as Record<string, unknown> | undefined) ?? {};
 const podStatus = (o: KubeObject): Record<string, unknown> => (o['status'] as Record<string, unknown> | undefined) ?? {};
 
@@ -397,12 +455,92 @@ const RESOURCES: readonly ResourceDef[] = [
     ],
     fields: { 'status.phase': (o) => str(podStatus(o)['phase']) },
   },
-  { group: 'apps', version: 'v1', resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, verbs: VERBS, shortNames: ['deploy'], categories: ['all'], storageVersionHash: '8aSe+NMegvE=', subresources: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS }, { name: 'status', kind: 'Deployment', verbs: STATUS_VERBS }] },
-  { group: 'apps', version: 'v1', resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: VERBS, shortNames: ['rs'], categories: ['all'], storageVersionHash: 'P1RzHs8/mWQ=', subresources: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS }, { name: 'status', kind: 'ReplicaSet', verbs: STATUS_VERBS }] },
-  { group: 'apps', version: 'v1', resource: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, verbs: VERBS, shortNames: ['sts'], categories: ['all'], storageVersionHash: 'H+vl74LkKdo=', subresources: [{ name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS }, { name: 'status', kind: 'StatefulSet', verbs: STATUS_VERBS }] },
-  { group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, verbs: VERBS, shortNames: ['ds'], categories: ['all'], storageVersionHash: 'dd7pWHUlMKQ=', subresources: [{ name: 'status', kind: 'DaemonSet', verbs: STATUS_VERBS }] },
-  { group: 'batch', version: 'v1', resource: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: VERBS, shortNames: ['cj'], categories: ['all'], storageVersionHash: 'sd5LIXh4Fjs=', subresources: [{ name: 'status', kind: 'CronJob', verbs: STATUS_VERBS }] },
-  { group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: VERBS, categories: ['all'], storageVersionHash: 'mudhfqk/qZY=', subresources: [{ name: 'status', kind: 'Job', verbs: STATUS_VERBS }] },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    verbs: VERBS,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    storageVersionHash: '8aSe+NMegvE=',
+    subresources: [
+      { name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS },
+      { name: 'status', kind: 'Deployment', verbs: STATUS_VERBS },
+    ],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    verbs: VERBS,
+    shortNames: ['rs'],
+    categories: ['all'],
+    storageVersionHash: 'P1RzHs8/mWQ=',
+    subresources: [
+      { name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS },
+      { name: 'status', kind: 'ReplicaSet', verbs: STATUS_VERBS },
+    ],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'statefulsets',
+    singular: 'statefulset',
+    kind: 'StatefulSet',
+    namespaced: true,
+    verbs: VERBS,
+    shortNames: ['sts'],
+    categories: ['all'],
+    storageVersionHash: 'H+vl74LkKdo=',
+    subresources: [
+      { name: 'scale', kind: 'Scale', group: 'autoscaling', verbs: STATUS_VERBS },
+      { name: 'status', kind: 'StatefulSet', verbs: STATUS_VERBS },
+    ],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'daemonsets',
+    singular: 'daemonset',
+    kind: 'DaemonSet',
+    namespaced: true,
+    verbs: VERBS,
+    shortNames: ['ds'],
+    categories: ['all'],
+    storageVersionHash: 'dd7pWHUlMKQ=',
+    subresources: [{ name: 'status', kind: 'DaemonSet', verbs: STATUS_VERBS }],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    resource: 'cronjobs',
+    singular: 'cronjob',
+    kind: 'CronJob',
+    namespaced: true,
+    verbs: VERBS,
+    shortNames: ['cj'],
+    categories: ['all'],
+    storageVersionHash: 'sd5LIXh4Fjs=',
+    subresources: [{ name: 'status', kind: 'CronJob', verbs: STATUS_VERBS }],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    resource: 'jobs',
+    singular: 'job',
+    kind: 'Job',
+    namespaced: true,
+    verbs: VERBS,
+    categories: ['all'],
+    storageVersionHash: 'mudhfqk/qZY=',
+    subresources: [{ name: 'status', kind: 'Job', verbs: STATUS_VERBS }],
+  },
   {
     group: 'aquasecurity.github.io',
     version: 'v1alpha1',
@@ -436,26 +574,48 @@ interface StatusBody {
   code: number;
 }
 
-function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>, metadata: { continue?: string } = {}): StatusBody {
-  return { kind: 'Status', apiVersion: 'v1', metadata, status: 'Failure', message, ...(reason && { reason }), ...(details && { details }), code };
+function statusBody(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+  metadata: { continue?: string } = {},
+): StatusBody {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata,
+    status: 'Failure',
+    message,
+    ...(reason && { reason }),
+    ...(details && { details }),
+    code,
+  };
 }
 
 function forbiddenStatus(attributes: Attributes, def: ResourceDef | undefined): StatusBody {
   // k8s.io/apiserver/pkg/endpoints/handlers/responsewriters.forbiddenMessage, then apierrors.NewForbidden.
   let reasonText: string;
   if (!attributes.isResourceRequest) reasonText = `User "${attributes.user}" cannot ${attributes.verb} path "${attributes.path}"`;
-  else if (attributes.namespace) reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" in the namespace "${attributes.namespace}"`;
-  else reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" at the cluster scope`;
+  else if (attributes.namespace)
+    reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" in the namespace "${attributes.namespace}"`;
+  else
+    reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" at the cluster scope`;
   if (!attributes.isResourceRequest || !def) return statusBody(403, 'Forbidden', `forbidden: ${reasonText}`, {});
   const what = qualified(def);
   const message = attributes.name ? `${what} "${attributes.name}" is forbidden: ${reasonText}` : `${what} is forbidden: ${reasonText}`;
-  return statusBody(403, 'Forbidden', message, { ...(attributes.name && { name: attributes.name }), ...(def.group && { group: def.group }), kind: def.resource });
+  return statusBody(403, 'Forbidden', message, {
+    ...(attributes.name && { name: attributes.name }),
+    ...(def.group && { group: def.group }),
+    kind: def.resource,
+  });
 }
 
 const UNAUTHORIZED = statusBody(401, 'Unauthorized', 'Unauthorized');
 const NOT_FOUND_PATH = statusBody(404, 'NotFound', 'the server could not find the requested resource', {});
 
-const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 const INCONSISTENT_CONTINUE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 const LIST_EXPIRED = 'The resourceVersion for the provided list is too old.';
@@ -594,7 +754,11 @@ export function workloadsFor(pods: readonly Pod[]): KubeObject[] {
   const counts = new Map<string, number>();
   for (const pod of pods) {
     const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
-    if (owner) counts.set(`${owner.kind}/${pod.metadata.namespace}/${owner.name}`, (counts.get(`${owner.kind}/${pod.metadata.namespace}/${owner.name}`) ?? 0) + 1);
+    if (owner)
+      counts.set(
+        `${owner.kind}/${pod.metadata.namespace}/${owner.name}`,
+        (counts.get(`${owner.kind}/${pod.metadata.namespace}/${owner.name}`) ?? 0) + 1,
+      );
   }
   const done = new Set<string>();
   for (const pod of pods) {
@@ -609,9 +773,27 @@ export function workloadsFor(pods: readonly Pod[]): KubeObject[] {
     const base = (kind: string, apiVersion: string, name: string, uid: string, ownerRefs?: OwnerReference[]): KubeObject => ({
       apiVersion,
       kind,
-      metadata: { name, namespace, uid, resourceVersion: '1', generation: 1, creationTimestamp: created, labels, ...(ownerRefs && { ownerReferences: ownerRefs }) },
+      metadata: {
+        name,
+        namespace,
+        uid,
+        resourceVersion: '1',
+        generation: 1,
+        creationTimestamp: created,
+        labels,
+        ...(ownerRefs && { ownerReferences: ownerRefs }),
+      },
     });
-    const selector = { matchLabels: Object.fromEntries(Object.entries(labels).filter(([k]) => !/^(pod-template-hash|controller-revision-hash|pod-template-generation|statefulset\.kubernetes\.io\/pod-name|apps\.kubernetes\.io\/pod-index|batch\.kubernetes\.io\/job-completion-index)$/.test(k))) };
+    const selector = {
+      matchLabels: Object.fromEntries(
+        Object.entries(labels).filter(
+          ([k]) =>
+            !/^(pod-template-hash|controller-revision-hash|pod-template-generation|statefulset\.kubernetes\.io\/pod-name|apps\.kubernetes\.io\/pod-index|batch\.kubernetes\.io\/job-completion-index)$/.test(
+              k,
+            ),
+        ),
+      ),
+    };
     switch (owner.kind) {
       case 'ReplicaSet': {
         const hash = pod.metadata.labels?.['pod-template-hash'];
@@ -623,21 +805,75 @@ export function workloadsFor(pods: readonly Pod[]): KubeObject[] {
           const { 'pod-template-hash': _hash, ...deploymentLabels } = labels;
           add({
             ...base('Deployment', 'apps/v1', deployment, uid),
-            metadata: { name: deployment, namespace, uid, resourceVersion: '1', generation: 1, creationTimestamp: created, labels: deploymentLabels, annotations: { 'deployment.kubernetes.io/revision': '1' } },
-            spec: { replicas, selector, template: { metadata: { labels: deploymentLabels }, spec: templateSpec(pod) }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
+            metadata: {
+              name: deployment,
+              namespace,
+              uid,
+              resourceVersion: '1',
+              generation: 1,
+              creationTimestamp: created,
+              labels: deploymentLabels,
+              annotations: { 'deployment.kubernetes.io/revision': '1' },
+            },
+            spec: {
+              replicas,
+              selector,
+              template: { metadata: { labels: deploymentLabels }, spec: templateSpec(pod) },
+              strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+              revisionHistoryLimit: 10,
+              progressDeadlineSeconds: 600,
+            },
             status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas },
           });
         }
         const rs = base('ReplicaSet', 'apps/v1', owner.name, owner.uid, ownerRefs);
-        rs.metadata!.annotations = { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas / 4)), 'deployment.kubernetes.io/revision': '1' };
-        add({ ...rs, spec: { replicas, selector: { matchLabels: labels }, template }, status: { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 } });
+        rs.metadata!.annotations = {
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas / 4)),
+          'deployment.kubernetes.io/revision': '1',
+        };
+        add({
+          ...rs,
+          spec: { replicas, selector: { matchLabels: labels }, template },
+          status: { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 },
+        });
         break;
       }
       case 'StatefulSet':
-        add({ ...base('StatefulSet', 'apps/v1', owner.name, owner.uid), spec: { replicas, selector, serviceName: owner.name, template, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } }, status: { replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 } });
+        add({
+          ...base('StatefulSet', 'apps/v1', owner.name, owner.uid),
+          spec: {
+            replicas,
+            selector,
+            serviceName: owner.name,
+            template,
+            podManagementPolicy: 'OrderedReady',
+            updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+          },
+          status: {
+            replicas,
+            readyReplicas: replicas,
+            currentReplicas: replicas,
+            updatedReplicas: replicas,
+            availableReplicas: replicas,
+            observedGeneration: 1,
+          },
+        });
         break;
       case 'DaemonSet':
-        add({ ...base('DaemonSet', 'apps/v1', owner.name, owner.uid), spec: { selector, template, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } }, status: { currentNumberScheduled: replicas, desiredNumberScheduled: replicas, numberAvailable: replicas, numberMisscheduled: 0, numberReady: replicas, observedGeneration: 1, updatedNumberScheduled: replicas } });
+        add({
+          ...base('DaemonSet', 'apps/v1', owner.name, owner.uid),
+          spec: { selector, template, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } },
+          status: {
+            currentNumberScheduled: replicas,
+            desiredNumberScheduled: replicas,
+            numberAvailable: replicas,
+            numberMisscheduled: 0,
+            numberReady: replicas,
+            observedGeneration: 1,
+            updatedNumberScheduled: replicas,
+          },
+        });
         break;
       case 'Job': {
         const cron = /^(.+)-(\d{8,10})$/.exec(owner.name);
@@ -649,11 +885,28 @@ export function workloadsFor(pods: readonly Pod[]): KubeObject[] {
           add({
             ...base('CronJob', 'batch/v1', cronJob, uid),
             metadata: { name: cronJob, namespace, uid, resourceVersion: '1', generation: 1, creationTimestamp: created },
-            spec: { schedule: '0 * * * *', concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1, jobTemplate: { metadata: { creationTimestamp: null }, spec: { template: { metadata: { creationTimestamp: null }, spec: templateSpec(pod) } } } },
+            spec: {
+              schedule: '0 * * * *',
+              concurrencyPolicy: 'Allow',
+              suspend: false,
+              successfulJobsHistoryLimit: 3,
+              failedJobsHistoryLimit: 1,
+              jobTemplate: {
+                metadata: { creationTimestamp: null },
+                spec: { template: { metadata: { creationTimestamp: null }, spec: templateSpec(pod) } },
+              },
+            },
             status: { lastScheduleTime: created },
           });
         }
-        add({ ...base('Job', 'batch/v1', owner.name, owner.uid, ownerRefs), spec: { parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, template }, status: { ...(pod.status?.phase === 'Succeeded' ? { succeeded: replicas, completionTime: created } : { active: replicas }), startTime: created } });
+        add({
+          ...base('Job', 'batch/v1', owner.name, owner.uid, ownerRefs),
+          spec: { parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, template },
+          status: {
+            ...(pod.status?.phase === 'Succeeded' ? { succeeded: replicas, completionTime: created } : { active: replicas }),
+            startTime: created,
+          },
+        });
         break;
       }
       default:
@@ -670,7 +923,13 @@ function templateSpec(pod: Pod): Record<string, unknown> {
 
 function namespaceObject(name: string, created: string): KubeObject {
   return {
-    metadata: { name, uid: stableUid(`Namespace/${name}`), resourceVersion: '1', creationTimestamp: created, labels: { 'kubernetes.io/metadata.name': name } },
+    metadata: {
+      name,
+      uid: stableUid(`Namespace/${name}`),
+      resourceVersion: '1',
+      creationTimestamp: created,
+      labels: { 'kubernetes.io/metadata.name': name },
+    },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   };
@@ -777,7 +1036,13 @@ interface Column {
   priority: number;
 }
 
-const col = (name: string, type: string, description: string, priority = 0, format = ''): Column => ({ name, type, format, description, priority });
+const col = (name: string, type: string, description: string, priority = 0, format = ''): Column => ({
+  name,
+  type,
+  format,
+  description,
+  priority,
+});
 const NAME_DESCRIPTION =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
 const CREATED_DESCRIPTION =
@@ -787,12 +1052,31 @@ const POD_COLUMNS: Column[] = [
   col('Name', 'string', NAME_DESCRIPTION, 0, 'name'),
   col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
   col('Status', 'string', 'The aggregate status of the containers in this pod.'),
-  col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+  col(
+    'Restarts',
+    'string',
+    'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+  ),
   col('Age', 'string', CREATED_DESCRIPTION),
   col('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
-  col('Node', 'string', 'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename', 1),
-  col('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.', 1),
-  col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates', 1),
+  col(
+    'Node',
+    'string',
+    'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename',
+    1,
+  ),
+  col(
+    'Nominated Node',
+    'string',
+    'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.',
+    1,
+  ),
+  col(
+    'Readiness Gates',
+    'string',
+    'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates',
+    1,
+  ),
 ];
 
 interface Row {
@@ -812,9 +1096,11 @@ export function podRow(pod: Pod): Row {
   let lastRestartableInitRestart = 0;
   const phase = status.phase ?? '';
   let reason = status.reason || phase;
-  for (const condition of status.conditions ?? []) if (condition.type === 'PodScheduled' && condition.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  for (const condition of status.conditions ?? [])
+    if (condition.type === 'PodScheduled' && condition.reason === 'SchedulingGated') reason = 'SchedulingGated';
   const row: Row = { cells: [] };
-  if (phase === 'Succeeded') row.conditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
+  if (phase === 'Succeeded')
+    row.conditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
   if (phase === 'Failed') row.conditions = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
 
   const initContainers = new Map((spec.initContainers ?? []).map((c) => [c.name, c]));
@@ -842,7 +1128,12 @@ export function podRow(pod: Pod): Row {
       if (c.ready) readyContainers++;
       continue;
     }
-    if (terminated) reason = terminated.reason ? `Init:${terminated.reason}` : terminated.signal ? `Init:Signal:${terminated.signal}` : `Init:ExitCode:${terminated.exitCode}`;
+    if (terminated)
+      reason = terminated.reason
+        ? `Init:${terminated.reason}`
+        : terminated.signal
+          ? `Init:Signal:${terminated.signal}`
+          : `Init:ExitCode:${terminated.exitCode}`;
     else if (waiting?.reason && waiting.reason !== 'PodInitializing') reason = `Init:${waiting.reason}`;
     else reason = `Init:${i}/${(spec.initContainers ?? []).length}`;
     initializing = true;
@@ -874,17 +1165,33 @@ export function podRow(pod: Pod): Row {
   if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
   else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
 
-  const restartsText = restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(Date.now() - lastRestart)} ago)` : String(restarts);
+  const restartsText =
+    restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(Date.now() - lastRestart)} ago)` : String(restarts);
   // The internal type's podIPs (conversion from v1 fills it from podIP when only that is set).
   const podIP = status.podIPs?.[0]?.ip || status.podIP || '<none>';
   const gates = spec.readinessGates ?? [];
   const gatesText = gates.length ? `${gates.filter((g) => conditionTrue(g.conditionType)).length}/${gates.length}` : '<none>';
-  row.cells = [pod.metadata.name ?? '', `${readyContainers}/${totalContainers}`, reason, restartsText, since(pod.metadata.creationTimestamp), podIP, spec.nodeName || '<none>', status.nominatedNodeName || '<none>', gatesText];
+  row.cells = [
+    pod.metadata.name ?? '',
+    `${readyContainers}/${totalContainers}`,
+    reason,
+    restartsText,
+    since(pod.metadata.creationTimestamp),
+    podIP,
+    spec.nodeName || '<none>',
+    status.nominatedNodeName || '<none>',
+    gatesText,
+  ];
   return row;
 }
 
 const VULN_COLUMNS: { column: Column; get: (o: KubeObject) => unknown; date?: boolean }[] = (() => {
-  const report = (o: KubeObject) => (o['report'] ?? {}) as { artifact?: { repository?: string; tag?: string }; scanner?: { name?: string }; summary?: Record<string, number> };
+  const report = (o: KubeObject) =>
+    (o['report'] ?? {}) as {
+      artifact?: { repository?: string; tag?: string };
+      scanner?: { name?: string };
+      summary?: Record<string, number>;
+    };
   const count = (field: string) => (o: KubeObject) => report(o).summary?.[field] ?? null;
   return [
     { column: col('Repository', 'string', 'The name of image repository'), get: (o) => report(o).artifact?.repository ?? null },
@@ -905,7 +1212,11 @@ function tableOf(def: ResourceDef, items: readonly Stored[]): { columns: Column[
       return { columns: POD_COLUMNS, rows: items.map((s) => podRow(s.object as Pod)) };
     case 'namespaces':
       return {
-        columns: [col('Name', 'string', NAME_DESCRIPTION, 0, 'name'), col('Status', 'string', 'The status of the namespace'), col('Age', 'string', CREATED_DESCRIPTION)],
+        columns: [
+          col('Name', 'string', NAME_DESCRIPTION, 0, 'name'),
+          col('Status', 'string', 'The status of the namespace'),
+          col('Age', 'string', CREATED_DESCRIPTION),
+        ],
         rows: items.map((s) => ({ cells: [s.name, str(podStatus(s.object)['phase']), since(s.object.metadata?.creationTimestamp)] })),
       };
     case 'vulnerabilityreports':
@@ -925,7 +1236,11 @@ function tableOf(def: ResourceDef, items: readonly Stored[]): { columns: Column[
 // ---------------------------------------------------------------------------------------------
 // Content negotiation
 
-type Representation = { as: 'object' } | { as: 'table'; version: 'v1' | 'v1beta1' } | { as: 'metadata'; version: 'v1' | 'v1beta1' } | { as: 'discovery'; version: 'v2' | 'v2beta1' };
+type Representation =
+  | { as: 'object' }
+  | { as: 'table'; version: 'v1' | 'v1beta1' }
+  | { as: 'metadata'; version: 'v1' | 'v1beta1' }
+  | { as: 'discovery'; version: 'v2' | 'v2beta1' };
 
 function negotiate(accept: string | undefined, allowed: 'resource' | 'discovery' | 'plain'): Representation | null {
   if (!accept?.trim()) return { as: 'object' };
@@ -942,14 +1257,25 @@ function negotiate(accept: string | undefined, allowed: 'resource' | 'discovery'
     if (params['as'] === undefined) return { as: 'object' };
     if (allowed === 'resource' && params['g'] === 'meta.k8s.io' && (params['v'] === 'v1' || params['v'] === 'v1beta1')) {
       if (params['as'] === 'Table') return { as: 'table', version: params['v'] };
-      if (params['as'] === 'PartialObjectMetadataList' || params['as'] === 'PartialObjectMetadata') return { as: 'metadata', version: params['v'] };
+      if (params['as'] === 'PartialObjectMetadataList' || params['as'] === 'PartialObjectMetadata')
+        return { as: 'metadata', version: params['v'] };
     }
-    if (allowed === 'discovery' && params['as'] === 'APIGroupDiscoveryList' && params['g'] === 'apidiscovery.k8s.io' && (params['v'] === 'v2' || params['v'] === 'v2beta1')) return { as: 'discovery', version: params['v'] };
+    if (
+      allowed === 'discovery' &&
+      params['as'] === 'APIGroupDiscoveryList' &&
+      params['g'] === 'apidiscovery.k8s.io' &&
+      (params['v'] === 'v2' || params['v'] === 'v2beta1')
+    )
+      return { as: 'discovery', version: params['v'] };
   }
   return null;
 }
 
-const NOT_ACCEPTABLE = statusBody(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+const NOT_ACCEPTABLE = statusBody(
+  406,
+  'NotAcceptable',
+  'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+);
 
 // ---------------------------------------------------------------------------------------------
 // The server
@@ -1015,7 +1341,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const faultCounts = new Map<string, number>();
   const hung = new Set<http.ServerResponse>();
 
-  const maxObjectRv = (objects: readonly KubeObject[]) => objects.reduce((max, o) => Math.max(max, Number(o.metadata?.resourceVersion) || 0), 0);
+  const maxObjectRv = (objects: readonly KubeObject[]) =>
+    objects.reduce((max, o) => Math.max(max, Number(o.metadata?.resourceVersion) || 0), 0);
   const latest = (): Snapshot => snapshots[snapshots.length - 1]!;
 
   function rebuild(): void {
@@ -1024,13 +1351,31 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const resources = new Map<string, readonly Stored[]>();
     const pods = currentPods.map((p) => (p.metadata.namespace ? p : { ...p, metadata: { ...p.metadata, namespace: 'default' } }));
     resources.set(resourceKey({ group: '', resource: 'pods' }), storeObjects(RESOURCES[0]!, pods));
-    const namespaces = new Set([...DEFAULT_NAMESPACES, ...(options.namespaces ?? []), ...forbiddenNamespaces, ...pods.map((p) => p.metadata.namespace!)]);
-    resources.set(resourceKey({ group: '', resource: 'namespaces' }), storeObjects(RESOURCES[1]!, [...namespaces].map((n) => namespaceObject(n, created))));
+    const namespaces = new Set([
+      ...DEFAULT_NAMESPACES,
+      ...(options.namespaces ?? []),
+      ...forbiddenNamespaces,
+      ...pods.map((p) => p.metadata.namespace!),
+    ]);
+    resources.set(
+      resourceKey({ group: '', resource: 'namespaces' }),
+      storeObjects(
+        RESOURCES[1]!,
+        [...namespaces].map((n) => namespaceObject(n, created)),
+      ),
+    );
     const workloads = new Map<string, KubeObject>();
-    for (const w of [...workloadsFor(pods), ...(options.workloads ?? [])]) workloads.set(`${w.kind}/${w.metadata?.namespace}/${w.metadata?.name}`, w);
+    for (const w of [...workloadsFor(pods), ...(options.workloads ?? [])])
+      workloads.set(`${w.kind}/${w.metadata?.namespace}/${w.metadata?.name}`, w);
     for (const def of RESOURCES) {
       if (def.group !== 'apps' && def.group !== 'batch') continue;
-      resources.set(resourceKey(def), storeObjects(def, [...workloads.values()].filter((w) => w.kind === def.kind)));
+      resources.set(
+        resourceKey(def),
+        storeObjects(
+          def,
+          [...workloads.values()].filter((w) => w.kind === def.kind),
+        ),
+      );
     }
     const vulnDef = RESOURCES.find((d) => d.resource === 'vulnerabilityreports')!;
     resources.set(resourceKey(vulnDef), storeObjects(vulnDef, currentReports));
@@ -1056,7 +1401,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   // -------------------------------------------------------------------------------------------
   // Lists
 
-  function list(def: ResourceDef, namespace: string, query: URLSearchParams, representation: Representation): { body: unknown; json?: string } {
+  function list(
+    def: ResourceDef,
+    namespace: string,
+    query: URLSearchParams,
+    representation: Representation,
+  ): { body: unknown; json?: string } {
     const cont = query.get('continue') ?? '';
     const rvParam = query.get('resourceVersion') ?? '';
     const rvMatch = query.get('resourceVersionMatch') ?? '';
@@ -1068,10 +1418,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     }
     const labels = parseLabelSelector(query.get('labelSelector') ?? '');
     const fields = parseFieldSelector(query.get('fieldSelector') ?? '', def);
-    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') throw invalidListOptions(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
-    if (rvMatch && cont) throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
-    if (rvMatch && !rvParam) throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
-    if (rvMatch === 'Exact' && rvParam === '0') throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan')
+      throw invalidListOptions(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
+    if (rvMatch && cont)
+      throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
+    if (rvMatch && !rvParam)
+      throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (rvMatch === 'Exact' && rvParam === '0')
+      throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
 
     const prefix = def.namespaced && namespace ? `${namespace}/` : '';
     let snapshot = latest();
@@ -1082,10 +1436,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       startKey = prefix + decoded.start;
       if (decoded.rv > 0) {
         const issuedAt = tokenIssued.get(cont);
-        const timedOut = options.expireContinueAfterMs !== undefined && issuedAt !== undefined && Date.now() - issuedAt >= options.expireContinueAfterMs;
+        const timedOut =
+          options.expireContinueAfterMs !== undefined && issuedAt !== undefined && Date.now() - issuedAt >= options.expireContinueAfterMs;
         if (decoded.rv < compactedBelow || timedOut) {
           if (options.inconsistentContinue === false) throw new ApiError(statusBody(410, 'Expired', CONTINUE_EXPIRED));
-          throw new ApiError(statusBody(410, 'Expired', INCONSISTENT_CONTINUE, undefined, { continue: issue(encodeContinue(decoded.start, -1)) }));
+          throw new ApiError(
+            statusBody(410, 'Expired', INCONSISTENT_CONTINUE, undefined, { continue: issue(encodeContinue(decoded.start, -1)) }),
+          );
         }
         if (decoded.rv > latest().rv) throw new ApiError(statusBody(500, '', 'etcdserver: mvcc: required revision is a future revision'));
         snapshot = snapshotAt(decoded.rv) ?? latest();
@@ -1094,10 +1451,16 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       // Served from the watch cache, which (in 1.32) ignores the limit.
       limit = 0;
     } else if (rvParam) {
-      if (!/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: strconv.ParseUint: parsing ${JSON.stringify(rvParam)}: invalid syntax`);
+      if (!/^\d+$/.test(rvParam))
+        throw badRequest(`invalid resource version: strconv.ParseUint: parsing ${JSON.stringify(rvParam)}: invalid syntax`);
       const wanted = Number(rvParam);
       if (wanted > latest().rv) {
-        throw new ApiError(statusBody(504, 'Timeout', `Too large resource version: ${wanted}, current: ${latest().rv}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }));
+        throw new ApiError(
+          statusBody(504, 'Timeout', `Too large resource version: ${wanted}, current: ${latest().rv}`, {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          }),
+        );
       }
       // Exact (explicitly, or the legacy meaning of resourceVersion with a limit): that snapshot.
       if (rvMatch === 'Exact' || (limit > 0 && !rvMatch)) {
@@ -1131,11 +1494,36 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     if (representation.as === 'table') {
       const includeObject = query.get('includeObject') ?? 'Metadata';
       const { columns, rows } = tableOf(def, out);
-      const objects = out.map((s) => (includeObject === 'Object' ? { apiVersion: groupVersion(def), kind: def.kind, ...s.object } : includeObject === 'None' ? undefined : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: s.object.metadata ?? {} }));
-      return { body: { kind: 'Table', apiVersion: `meta.k8s.io/${representation.version}`, metadata, columnDefinitions: columns, rows: rows.map((r, n) => ({ ...r, ...(objects[n] !== undefined && { object: objects[n] }) })) } };
+      const objects = out.map((s) =>
+        includeObject === 'Object'
+          ? { apiVersion: groupVersion(def), kind: def.kind, ...s.object }
+          : includeObject === 'None'
+            ? undefined
+            : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: s.object.metadata ?? {} },
+      );
+      return {
+        body: {
+          kind: 'Table',
+          apiVersion: `meta.k8s.io/${representation.version}`,
+          metadata,
+          columnDefinitions: columns,
+          rows: rows.map((r, n) => ({ ...r, ...(objects[n] !== undefined && { object: objects[n] }) })),
+        },
+      };
     }
     if (representation.as === 'metadata') {
-      return { body: { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${representation.version}`, metadata, items: out.map((s) => ({ kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: s.object.metadata ?? {} })) } };
+      return {
+        body: {
+          kind: 'PartialObjectMetadataList',
+          apiVersion: `meta.k8s.io/${representation.version}`,
+          metadata,
+          items: out.map((s) => ({
+            kind: 'PartialObjectMetadata',
+            apiVersion: `meta.k8s.io/${representation.version}`,
+            metadata: s.object.metadata ?? {},
+          })),
+        },
+      };
     }
     // The list, written by hand around the stored JSON of each item (5,000 pods without re-serialising them).
     const head = JSON.stringify({ kind: `${def.kind}List`, apiVersion: groupVersion(def), metadata });
@@ -1145,7 +1533,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   function invalidListOptions(detail: string): ApiError {
     const [field = '', ...rest] = detail.split(': ');
     const message = rest.join(': ');
-    return new ApiError(statusBody(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${detail}`, { group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueForbidden', message, field }] }));
+    return new ApiError(
+      statusBody(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${detail}`, {
+        group: 'meta.k8s.io',
+        kind: 'ListOptions',
+        causes: [{ reason: 'FieldValueForbidden', message, field }],
+      }),
+    );
   }
 
   function getOne(def: ResourceDef, namespace: string, name: string, representation: Representation): unknown {
@@ -1153,12 +1547,33 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const key = def.namespaced ? `${namespace}/${name}` : name;
     const i = lowerBound(items, key, 0, items.length);
     const found = items[i]?.key === key ? items[i] : undefined;
-    if (!found) throw new ApiError(statusBody(404, 'NotFound', `${qualified(def)} "${name}" not found`, { name, ...(def.group && { group: def.group }), kind: def.resource }));
+    if (!found)
+      throw new ApiError(
+        statusBody(404, 'NotFound', `${qualified(def)} "${name}" not found`, {
+          name,
+          ...(def.group && { group: def.group }),
+          kind: def.resource,
+        }),
+      );
     if (representation.as === 'table') {
       const { columns, rows } = tableOf(def, [found]);
-      return { kind: 'Table', apiVersion: `meta.k8s.io/${representation.version}`, metadata: { resourceVersion: found.object.metadata?.resourceVersion ?? '' }, columnDefinitions: columns, rows: rows.map((r) => ({ ...r, object: { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: found.object.metadata ?? {} } })) };
+      return {
+        kind: 'Table',
+        apiVersion: `meta.k8s.io/${representation.version}`,
+        metadata: { resourceVersion: found.object.metadata?.resourceVersion ?? '' },
+        columnDefinitions: columns,
+        rows: rows.map((r) => ({
+          ...r,
+          object: {
+            kind: 'PartialObjectMetadata',
+            apiVersion: `meta.k8s.io/${representation.version}`,
+            metadata: found.object.metadata ?? {},
+          },
+        })),
+      };
     }
-    if (representation.as === 'metadata') return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: found.object.metadata ?? {} };
+    if (representation.as === 'metadata')
+      return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${representation.version}`, metadata: found.object.metadata ?? {} };
     return { kind: def.kind, apiVersion: groupVersion(def), ...found.object };
   }
 
@@ -1192,7 +1607,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
               ...(d.shortNames && { shortNames: d.shortNames }),
               ...(d.categories && { categories: d.categories }),
               ...(d.subresources && {
-                subresources: d.subresources.map((s) => ({ subresource: s.name, responseKind: { group: s.group ?? d.group, version: s.version ?? (s.group ? 'v1' : d.version), kind: s.kind }, verbs: s.verbs })),
+                subresources: d.subresources.map((s) => ({
+                  subresource: s.name,
+                  responseKind: { group: s.group ?? d.group, version: s.version ?? (s.group ? 'v1' : d.version), kind: s.kind },
+                  verbs: s.verbs,
+                })),
               }),
             })),
             freshness: 'Current',
@@ -1207,10 +1626,29 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     if (!g) return undefined;
     const resources: unknown[] = [];
     for (const d of g.defs) {
-      resources.push({ name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: d.verbs, ...(d.shortNames && { shortNames: d.shortNames }), ...(d.categories && { categories: d.categories }), ...(d.storageVersionHash && { storageVersionHash: d.storageVersionHash }) });
-      for (const s of d.subresources ?? []) resources.push({ name: `${d.resource}/${s.name}`, singularName: '', namespaced: d.namespaced, ...(s.group && { group: s.group, version: s.version ?? 'v1' }), kind: s.kind, verbs: s.verbs });
+      resources.push({
+        name: d.resource,
+        singularName: d.singular,
+        namespaced: d.namespaced,
+        kind: d.kind,
+        verbs: d.verbs,
+        ...(d.shortNames && { shortNames: d.shortNames }),
+        ...(d.categories && { categories: d.categories }),
+        ...(d.storageVersionHash && { storageVersionHash: d.storageVersionHash }),
+      });
+      for (const s of d.subresources ?? [])
+        resources.push({
+          name: `${d.resource}/${s.name}`,
+          singularName: '',
+          namespaced: d.namespaced,
+          ...(s.group && { group: s.group, version: s.version ?? 'v1' }),
+          kind: s.kind,
+          verbs: s.verbs,
+        });
     }
-    return group ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources } : { kind: 'APIResourceList', groupVersion: version, resources };
+    return group
+      ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources }
+      : { kind: 'APIResourceList', groupVersion: version, resources };
   }
 
   const apiGroup = (group: string) => {
@@ -1247,7 +1685,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     if (extra.length && subresource !== 'proxy') return null;
     const watch = query.get('watch') === 'true' || query.get('watch') === '1';
     const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection' };
-    const verb = method === 'GET' || method === 'HEAD' ? (name ? 'get' : watch ? 'watch' : 'list') : (verbs[method] ?? method.toLowerCase());
+    const verb =
+      method === 'GET' || method === 'HEAD' ? (name ? 'get' : watch ? 'watch' : 'list') : (verbs[method] ?? method.toLowerCase());
     return { isResource: true, verb, group, version, resource, subresource, namespace, name };
   }
 
@@ -1267,7 +1706,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const method = req.method ?? 'GET';
     const acceptEncoding = String(req.headers['accept-encoding'] ?? '');
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-    const fault = options.fault?.({ path: pathname, query: Object.fromEntries(url.searchParams), seen: (faultCounts.get(pathname) ?? 0) + 1 });
+    const fault = options.fault?.({
+      path: pathname,
+      query: Object.fromEntries(url.searchParams),
+      seen: (faultCounts.get(pathname) ?? 0) + 1,
+    });
     faultCounts.set(pathname, (faultCounts.get(pathname) ?? 0) + 1);
     if (fault === 'drop') {
       entry.status = -1;
@@ -1295,7 +1738,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     }
 
     const send = async (status: number, body: unknown, contentType = 'application/json', json?: string) => {
-      let data: Buffer = Buffer.from(json ?? (typeof body === 'string' && contentType.startsWith('text/') ? body : JSON.stringify(body)), 'utf8');
+      let data: Buffer = Buffer.from(
+        json ?? (typeof body === 'string' && contentType.startsWith('text/') ? body : JSON.stringify(body)),
+        'utf8',
+      );
       const headers: Record<string, string> = {
         'Audit-Id': randomUUID(),
         'Cache-Control': 'no-cache, private',
@@ -1304,7 +1750,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         'X-Kubernetes-Pf-Prioritylevel-Uid': priorityLevel,
       };
       if (data.length > GZIP_THRESHOLD && /\bgzip\b/.test(acceptEncoding)) {
-        data = await new Promise<Buffer>((resolve, reject) => gzip(data, { level: 1 }, (error, out) => (error ? reject(error) : resolve(out))));
+        data = await new Promise<Buffer>((resolve, reject) =>
+          gzip(data, { level: 1 }, (error, out) => (error ? reject(error) : resolve(out))),
+        );
         headers['Content-Encoding'] = 'gzip';
         headers['Vary'] = 'Accept-Encoding';
       }
@@ -1332,8 +1780,26 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const info = requestInfo(method, pathname, url.searchParams);
     const def = info ? defs.get(`${info.group}/${info.version}/${info.resource}`) : undefined;
     const attributes: Attributes = info
-      ? { user: who, verb: info.verb, group: info.group, resource: info.resource, namespace: info.namespace, name: info.name, path: pathname, isResourceRequest: true }
-      : { user: who, verb: method === 'GET' || method === 'HEAD' ? 'get' : method === 'POST' ? 'post' : method.toLowerCase(), group: '', resource: '', namespace: '', name: '', path: pathname, isResourceRequest: false };
+      ? {
+          user: who,
+          verb: info.verb,
+          group: info.group,
+          resource: info.resource,
+          namespace: info.namespace,
+          name: info.name,
+          path: pathname,
+          isResourceRequest: true,
+        }
+      : {
+          user: who,
+          verb: method === 'GET' || method === 'HEAD' ? 'get' : method === 'POST' ? 'post' : method.toLowerCase(),
+          group: '',
+          resource: '',
+          namespace: '',
+          name: '',
+          path: pathname,
+          isResourceRequest: false,
+        };
     if (!authorized(attributes, def)) return sendStatus(forbiddenStatus(attributes, def));
 
     // Non-resource paths
@@ -1348,14 +1814,34 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         case '/api': {
           const rep = negotiate(options.aggregatedDiscovery === false ? 'application/json' : req.headers.accept, 'discovery');
           if (!rep) return sendStatus(NOT_ACCEPTABLE);
-          if (rep.as === 'discovery') return send(200, aggregated(true, rep.version), `application/json;g=apidiscovery.k8s.io;v=${rep.version};as=APIGroupDiscoveryList`);
-          return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
+          if (rep.as === 'discovery')
+            return send(
+              200,
+              aggregated(true, rep.version),
+              `application/json;g=apidiscovery.k8s.io;v=${rep.version};as=APIGroupDiscoveryList`,
+            );
+          return send(200, {
+            kind: 'APIVersions',
+            versions: ['v1'],
+            serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+          });
         }
         case '/apis': {
           const rep = negotiate(options.aggregatedDiscovery === false ? 'application/json' : req.headers.accept, 'discovery');
           if (!rep) return sendStatus(NOT_ACCEPTABLE);
-          if (rep.as === 'discovery') return send(200, aggregated(false, rep.version), `application/json;g=apidiscovery.k8s.io;v=${rep.version};as=APIGroupDiscoveryList`);
-          return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: groups().filter((g) => g.group).map((g) => apiGroup(g.group)) });
+          if (rep.as === 'discovery')
+            return send(
+              200,
+              aggregated(false, rep.version),
+              `application/json;g=apidiscovery.k8s.io;v=${rep.version};as=APIGroupDiscoveryList`,
+            );
+          return send(200, {
+            kind: 'APIGroupList',
+            apiVersion: 'v1',
+            groups: groups()
+              .filter((g) => g.group)
+              .map((g) => apiGroup(g.group)),
+          });
         }
         case '/api/v1': {
           return send(200, resourceList('', 'v1'));
@@ -1379,10 +1865,16 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     if (!def) return sendStatus(NOT_FOUND_PATH);
     if (info.subresource) return sendStatus(NOT_FOUND_PATH);
     if (info.verb === 'watch') return sendStatus(statusBody(405, 'MethodNotAllowed', 'watch is not served by this test API server', {}));
-    if (info.verb !== 'get' && info.verb !== 'list') return sendStatus(statusBody(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+    if (info.verb !== 'get' && info.verb !== 'list')
+      return sendStatus(statusBody(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
     const representation = negotiate(req.headers.accept, 'resource');
     if (!representation) return sendStatus(NOT_ACCEPTABLE);
-    const tableType = (r: Representation) => (r.as === 'table' ? `application/json;as=Table;v=${r.version};g=meta.k8s.io` : r.as === 'metadata' ? `application/json;as=PartialObjectMetadata${info.verb === 'list' ? 'List' : ''};v=${r.version};g=meta.k8s.io` : 'application/json');
+    const tableType = (r: Representation) =>
+      r.as === 'table'
+        ? `application/json;as=Table;v=${r.version};g=meta.k8s.io`
+        : r.as === 'metadata'
+          ? `application/json;as=PartialObjectMetadata${info.verb === 'list' ? 'List' : ''};v=${r.version};g=meta.k8s.io`
+          : 'application/json';
     try {
       if (info.verb === 'get') {
         if (def.resource === 'namespaces') return send(200, getOne(def, '', info.name, representation), tableType(representation));
@@ -1414,7 +1906,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     handle(req, res, entry).catch((error: unknown) => {
       entry.status = 500;
       if (!res.headersSent) {
-        const body = JSON.stringify(statusBody(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`, { causes: [{ message: (error as Error).message }] }));
+        const body = JSON.stringify(
+          statusBody(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`, {
+            causes: [{ message: (error as Error).message }],
+          }),
+        );
         res.writeHead(500, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
         res.end(body);
       } else res.destroy();
@@ -1509,18 +2005,31 @@ let kubeconfigCount = 0;
 
 /** Writes a kubeconfig (YAML, mode 0600) for the server and returns its path. */
 export function writeKubeconfig(server: ApiServer, options: KubeconfigOptions = {}): string {
-  const contexts: KubeconfigContext[] = [{ name: MAIN_CONTEXT, ...(options.namespace !== undefined && { namespace: options.namespace }) }, ...(options.contexts ?? [])];
+  const contexts: KubeconfigContext[] = [
+    { name: MAIN_CONTEXT, ...(options.namespace !== undefined && { namespace: options.namespace }) },
+    ...(options.contexts ?? []),
+  ];
   const caData = Buffer.from(server.caPem).toString('base64');
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: contexts.map((c) => ({ name: c.name, cluster: { server: c.server ?? server.url, ...(c.ca !== false && { 'certificate-authority-data': caData }) } })),
+    clusters: contexts.map((c) => ({
+      name: c.name,
+      cluster: { server: c.server ?? server.url, ...(c.ca !== false && { 'certificate-authority-data': caData }) },
+    })),
     users: contexts.map((c) => ({
       name: c.name,
-      user: c.exec ? { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', ...c.exec } } : c.token === null ? {} : { token: c.token ?? server.token },
+      user: c.exec
+        ? { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', ...c.exec } }
+        : c.token === null
+          ? {}
+          : { token: c.token ?? server.token },
     })),
-    contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name, ...(c.namespace !== undefined && { namespace: c.namespace }) } })),
+    contexts: contexts.map((c) => ({
+      name: c.name,
+      context: { cluster: c.name, user: c.name, ...(c.namespace !== undefined && { namespace: c.namespace }) },
+    })),
     'current-context': options.currentContext ?? MAIN_CONTEXT,
   };
   const file = options.file ?? path.join(path.dirname(server.caFile), `kubeconfig-${++kubeconfigCount}.yaml`);
@@ -1530,13 +2039,23 @@ export function writeKubeconfig(server: ApiServer, options: KubeconfigOptions = 
 
 /** An exec credential plugin (client.authentication.k8s.io/v1) that fails: prints `message` on stderr and exits 1. */
 export function failingExecPlugin(message = 'error: the refresh token has expired; log in again'): ExecConfig {
-  return { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: ['-e', `process.stderr.write(${JSON.stringify(`${message}\n`)}); process.exit(1)`], interactiveMode: 'Never' };
+  return {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: process.execPath,
+    args: ['-e', `process.stderr.write(${JSON.stringify(`${message}\n`)}); process.exit(1)`],
+    interactiveMode: 'Never',
+  };
 }
 
 /** An exec credential plugin that succeeds with this token (an ExecCredential on stdout). */
 export function execPlugin(token: string): ExecConfig {
   const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token } };
-  return { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: ['-e', `process.stdout.write(${JSON.stringify(JSON.stringify(credential))})`], interactiveMode: 'Never' };
+  return {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: process.execPath,
+    args: ['-e', `process.stdout.write(${JSON.stringify(JSON.stringify(credential))})`],
+    interactiveMode: 'Never',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1644,9 +2163,71 @@ export function generatedDigest(image: string, variant = ''): string {
   return p.digest ?? `sha256:${sha256Hex(`shipshape-test-image|${p.domain}/${p.path}:${p.tag ?? 'latest'}${variant}`)}`;
 }
 
-const APPS = ['api', 'web', 'frontend', 'checkout', 'payments', 'orders', 'cart', 'catalog', 'search', 'auth', 'users', 'billing', 'invoices', 'notifications', 'email', 'gateway', 'ingest', 'worker', 'scheduler', 'reports', 'analytics', 'recommendations', 'inventory', 'shipping', 'pricing', 'ledger', 'profile', 'media', 'thumbnails', 'webhooks', 'audit', 'export', 'import', 'sync', 'feeds', 'chat', 'graphql', 'admin', 'portal', 'docs'];
+const APPS = [
+  'api',
+  'web',
+  'frontend',
+  'checkout',
+  'payments',
+  'orders',
+  'cart',
+  'catalog',
+  'search',
+  'auth',
+  'users',
+  'billing',
+  'invoices',
+  'notifications',
+  'email',
+  'gateway',
+  'ingest',
+  'worker',
+  'scheduler',
+  'reports',
+  'analytics',
+  'recommendations',
+  'inventory',
+  'shipping',
+  'pricing',
+  'ledger',
+  'profile',
+  'media',
+  'thumbnails',
+  'webhooks',
+  'audit',
+  'export',
+  'import',
+  'sync',
+  'feeds',
+  'chat',
+  'graphql',
+  'admin',
+  'portal',
+  'docs',
+];
 const SUFFIXES = ['', '', '', '-service', '-api', '-worker', '-consumer', '-backend', '-v2', '-internal'];
-const NAMESPACE_NAMES = ['default', 'kube-system', 'payments', 'checkout', 'platform', 'monitoring', 'logging', 'ingress-nginx', 'cert-manager', 'data', 'search', 'identity', 'web', 'batch', 'ml', 'internal-tools', 'staging', 'team-a', 'team-b', 'team-c'];
+const NAMESPACE_NAMES = [
+  'default',
+  'kube-system',
+  'payments',
+  'checkout',
+  'platform',
+  'monitoring',
+  'logging',
+  'ingress-nginx',
+  'cert-manager',
+  'data',
+  'search',
+  'identity',
+  'web',
+  'batch',
+  'ml',
+  'internal-tools',
+  'staging',
+  'team-a',
+  'team-b',
+  'team-c',
+];
 const HUB_OFFICIAL: [string, string[]][] = [
   ['nginx', ['1.25.5', '1.26.2', '1.27.3', '1.27-alpine', 'stable', 'mainline']],
   ['redis', ['7.2.6', '7.4.1', '7-alpine', '6.2']],
@@ -1695,7 +2276,15 @@ const OTHER_REGISTRIES: [string, string[]][] = [
   ['public.ecr.aws/aws-observability/aws-for-fluent-bit', ['2.32.4']],
   ['mcr.microsoft.com/dotnet/aspnet', ['8.0', '9.0']],
 ];
-const PRIVATE_REGISTRIES = ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'ghcr.io/acme', 'registry.gitlab.com/acme/platform', 'acme.azurecr.io', 'europe-docker.pkg.dev/acme-prod/apps', 'registry.internal:5000', 'harbor.acme.dev/prod'];
+const PRIVATE_REGISTRIES = [
+  '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  'ghcr.io/acme',
+  'registry.gitlab.com/acme/platform',
+  'acme.azurecr.io',
+  'europe-docker.pkg.dev/acme-prod/apps',
+  'registry.internal:5000',
+  'harbor.acme.dev/prod',
+];
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /**
@@ -1730,7 +2319,8 @@ export function generatePods(options: GenerateOptions): Pod[] {
   const nodes = Array.from({ length: nodeCount }, (_, i) => {
     const runtime: Runtime = i % 5 === 4 ? 'docker' : 'containerd';
     const ip = `10.0.${Math.floor(i / 200) + 1}.${(i % 200) + 10}`;
-    const name = runtime === 'docker' ? `ip-${ip.replace(/\./g, '-')}.eu-west-1.compute.internal` : `gke-prod-default-pool-${hex(8)}-${suffix(4)}`;
+    const name =
+      runtime === 'docker' ? `ip-${ip.replace(/\./g, '-')}.eu-west-1.compute.internal` : `gke-prod-default-pool-${hex(8)}-${suffix(4)}`;
     return { name, ip, runtime, index: i };
   });
 
@@ -1752,7 +2342,8 @@ export function generatePods(options: GenerateOptions): Pod[] {
     if (r < 0.3) {
       const [repo, tags] = pick(HUB_OFFICIAL);
       const t = rand();
-      image = t < 0.06 ? repo : t < 0.12 ? `${repo}:latest` : t < 0.17 ? `docker.io/library/${repo}:${pick(tags)}` : `${repo}:${pick(tags)}`;
+      image =
+        t < 0.06 ? repo : t < 0.12 ? `${repo}:latest` : t < 0.17 ? `docker.io/library/${repo}:${pick(tags)}` : `${repo}:${pick(tags)}`;
     } else if (r < 0.45) {
       const [repo, tags] = pick(HUB_ORGS);
       image = `${repo}:${pick(tags)}`;
@@ -1762,7 +2353,18 @@ export function generatePods(options: GenerateOptions): Pod[] {
     } else {
       const registry = pick(PRIVATE_REGISTRIES);
       const t = rand();
-      const tag = t < 0.35 ? `${int(1, 4)}.${int(0, 30)}.${int(0, 12)}` : t < 0.6 ? `sha-${hex(7)}` : t < 0.75 ? `v${int(1, 9)}.${int(0, 20)}` : t < 0.85 ? `${2024 + int(0, 1)}.${String(int(1, 12)).padStart(2, '0')}.${int(1, 28)}-${int(1, 400)}` : t < 0.92 ? 'latest' : `main-${hex(8)}`;
+      const tag =
+        t < 0.35
+          ? `${int(1, 4)}.${int(0, 30)}.${int(0, 12)}`
+          : t < 0.6
+            ? `sha-${hex(7)}`
+            : t < 0.75
+              ? `v${int(1, 9)}.${int(0, 20)}`
+              : t < 0.85
+                ? `${2024 + int(0, 1)}.${String(int(1, 12)).padStart(2, '0')}.${int(1, 28)}-${int(1, 400)}`
+                : t < 0.92
+                  ? 'latest'
+                  : `main-${hex(8)}`;
       image = `${registry}/${pick(APPS)}${pick(SUFFIXES)}:${tag}`;
     }
     // Pinned by digest: some with the tag beside it.
@@ -1771,8 +2373,21 @@ export function generatePods(options: GenerateOptions): Pod[] {
     else if (pin < 0.13 && /:[^/:]+$/.test(image) && !image.endsWith(':latest')) image = `${image}@${generatedDigest(image)}`;
     if (!addImage(image)) continue;
     // Now and then another tag of the same image (same digest), if room remains.
-    if (pool.length < options.distinctImages && chance(0.05) && !image.includes('@') && /:[^/:]+$/.test(image) && !image.endsWith(':latest')) {
-      const alias = image.replace(/:([^/:@]+)$/, (_m, t: string) => `:${t.split('.').slice(0, Math.max(1, t.split('.').length - 1)).join('.')}${t.includes('.') ? '' : '-stable'}`);
+    if (
+      pool.length < options.distinctImages &&
+      chance(0.05) &&
+      !image.includes('@') &&
+      /:[^/:]+$/.test(image) &&
+      !image.endsWith(':latest')
+    ) {
+      const alias = image.replace(
+        /:([^/:@]+)$/,
+        (_m, t: string) =>
+          `:${t
+            .split('.')
+            .slice(0, Math.max(1, t.split('.').length - 1))
+            .join('.')}${t.includes('.') ? '' : '-stable'}`,
+      );
       if (alias !== image && addImage(alias)) aliases.set(alias, image);
     }
   }
@@ -1800,19 +2415,55 @@ export function generatePods(options: GenerateOptions): Pod[] {
   let remaining = options.count;
   while (remaining > 0) {
     const r = rand();
-    const kind: Kind = r < 0.62 ? 'Deployment' : r < 0.72 ? 'StatefulSet' : r < 0.78 ? 'DaemonSet' : r < 0.86 ? 'CronJob' : r < 0.9 ? 'Job' : r < 0.93 ? 'ReplicaSet' : 'Pod';
+    const kind: Kind =
+      r < 0.62
+        ? 'Deployment'
+        : r < 0.72
+          ? 'StatefulSet'
+          : r < 0.78
+            ? 'DaemonSet'
+            : r < 0.86
+              ? 'CronJob'
+              : r < 0.9
+                ? 'Job'
+                : r < 0.93
+                  ? 'ReplicaSet'
+                  : 'Pod';
     const namespace = kind === 'DaemonSet' && namespaces.includes('kube-system') && chance(0.6) ? 'kube-system' : pick(namespaces);
     let name = '';
-    for (let n = 0; n < 20 && (!name || names.has(`${namespace}/${kind}/${name}`)); n++) name = `${pick(APPS)}${pick(SUFFIXES)}${n > 5 ? `-${n}` : ''}`;
+    for (let n = 0; n < 20 && (!name || names.has(`${namespace}/${kind}/${name}`)); n++)
+      name = `${pick(APPS)}${pick(SUFFIXES)}${n > 5 ? `-${n}` : ''}`;
     if (kind === 'Job') name = `${name}-migrate-${int(1, 400)}`;
     if (kind === 'DaemonSet') name = `${name}-agent`;
     if (names.has(`${namespace}/${kind}/${name}`)) name = `${name}-${suffix(3)}`;
     names.add(`${namespace}/${kind}/${name}`);
-    let replicas = kind === 'Deployment' ? (chance(0.5) ? int(1, 3) : int(2, 12)) : kind === 'StatefulSet' ? int(1, 5) : kind === 'DaemonSet' ? nodeCount : kind === 'CronJob' ? int(1, 3) : kind === 'ReplicaSet' ? int(1, 3) : 1;
+    let replicas =
+      kind === 'Deployment'
+        ? chance(0.5)
+          ? int(1, 3)
+          : int(2, 12)
+        : kind === 'StatefulSet'
+          ? int(1, 5)
+          : kind === 'DaemonSet'
+            ? nodeCount
+            : kind === 'CronJob'
+              ? int(1, 3)
+              : kind === 'ReplicaSet'
+                ? int(1, 3)
+                : 1;
     replicas = Math.min(replicas, remaining);
     remaining -= replicas;
     const cr = rand();
-    plans.push({ kind, namespace, name, replicas, containers: cr < 0.7 ? 1 : cr < 0.92 ? 2 : 3, init: chance(0.2) ? 1 : 0, sidecar: chance(0.05), images: [] });
+    plans.push({
+      kind,
+      namespace,
+      name,
+      replicas,
+      containers: cr < 0.7 ? 1 : cr < 0.92 ? 2 : 3,
+      init: chance(0.2) ? 1 : 0,
+      sidecar: chance(0.05),
+      images: [],
+    });
   }
 
   // Images into the containers: every pool image once (as far as the slots go), then popular ones more often.
@@ -1833,7 +2484,12 @@ export function generatePods(options: GenerateOptions): Pod[] {
   const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
   const containerName = (image: string, used: Set<string>) => {
     const p = parseImage(image);
-    let name = (p.path.split('/').pop() ?? 'app').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'app';
+    let name =
+      (p.path.split('/').pop() ?? 'app')
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 50) || 'app';
     while (used.has(name)) name = `${name}-${used.size}`;
     used.add(name);
     return name;
@@ -1846,7 +2502,13 @@ export function generatePods(options: GenerateOptions): Pod[] {
     const hash = suffix(int(9, 10));
     const revisionHash = suffix(10);
     const workloadCreated = base - int(1, 120) * 24 * 3600_000 - int(0, 86_399) * 1000;
-    const jobs = plan.kind === 'CronJob' ? Array.from({ length: plan.replicas }, (_, i) => ({ name: `${plan.name}-${Math.floor(base / 60_000) - 60 * (plan.replicas - i)}`, uid: uid() })) : [];
+    const jobs =
+      plan.kind === 'CronJob'
+        ? Array.from({ length: plan.replicas }, (_, i) => ({
+            name: `${plan.name}-${Math.floor(base / 60_000) - 60 * (plan.replicas - i)}`,
+            uid: uid(),
+          }))
+        : [];
     const used = new Set<string>();
     const initCount = plan.init + (plan.sidecar ? 1 : 0);
     const template: { init: Container[]; main: Container[] } = { init: [], main: [] };
@@ -1860,7 +2522,10 @@ export function generatePods(options: GenerateOptions): Pod[] {
         image,
         imagePullPolicy: /:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent',
         ...(sidecar && { restartPolicy: 'Always' }),
-        ...(!isInit && chance(0.6) && { ports: [{ containerPort: pick([80, 443, 3000, 5432, 6379, 8080, 8443, 9090]), name: 'http', protocol: 'TCP' }] }),
+        ...(!isInit &&
+          chance(0.6) && {
+            ports: [{ containerPort: pick([80, 443, 3000, 5432, 6379, 8080, 8443, 9090]), name: 'http', protocol: 'TCP' }],
+          }),
         resources: { requests: { cpu: `${pick([50, 100, 250, 500])}m`, memory: `${pick([64, 128, 256, 512])}Mi` } },
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'File',
@@ -1878,7 +2543,14 @@ export function generatePods(options: GenerateOptions): Pod[] {
         case 'Deployment':
           podName = `${plan.name}-${hash}-${suffix(5)}`;
           labels = { app: plan.name, 'pod-template-hash': hash };
-          owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${plan.name}-${hash}`, uid: ownerUid, controller: true, blockOwnerDeletion: true };
+          owner = {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: `${plan.name}-${hash}`,
+            uid: ownerUid,
+            controller: true,
+            blockOwnerDeletion: true,
+          };
           break;
         case 'ReplicaSet':
           podName = `${plan.name}-${suffix(5)}`;
@@ -1886,8 +2558,20 @@ export function generatePods(options: GenerateOptions): Pod[] {
           break;
         case 'StatefulSet':
           podName = `${plan.name}-${r}`;
-          labels = { app: plan.name, 'apps.kubernetes.io/pod-index': String(r), 'controller-revision-hash': `${plan.name}-${revisionHash}`, 'statefulset.kubernetes.io/pod-name': podName };
-          owner = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: plan.name, uid: ownerUid, controller: true, blockOwnerDeletion: true };
+          labels = {
+            app: plan.name,
+            'apps.kubernetes.io/pod-index': String(r),
+            'controller-revision-hash': `${plan.name}-${revisionHash}`,
+            'statefulset.kubernetes.io/pod-name': podName,
+          };
+          owner = {
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            name: plan.name,
+            uid: ownerUid,
+            controller: true,
+            blockOwnerDeletion: true,
+          };
           break;
         case 'DaemonSet':
           podName = `${plan.name}-${suffix(5)}`;
@@ -1899,7 +2583,12 @@ export function generatePods(options: GenerateOptions): Pod[] {
           const jobName = job?.name ?? plan.name;
           const jobUid = job?.uid ?? ownerUid;
           podName = `${jobName}-${suffix(5)}`;
-          labels = { 'batch.kubernetes.io/controller-uid': jobUid, 'batch.kubernetes.io/job-name': jobName, 'controller-uid': jobUid, 'job-name': jobName };
+          labels = {
+            'batch.kubernetes.io/controller-uid': jobUid,
+            'batch.kubernetes.io/job-name': jobName,
+            'controller-uid': jobUid,
+            'job-name': jobName,
+          };
           owner = { apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid: jobUid, controller: true, blockOwnerDeletion: true };
           break;
         }
@@ -1915,13 +2604,33 @@ export function generatePods(options: GenerateOptions): Pod[] {
       const isJob = plan.kind === 'CronJob' || plan.kind === 'Job';
       const roll = rand();
       const fate: 'unschedulable' | 'pull' | 'crash' | 'succeeded' | 'running' =
-        plan.kind !== 'DaemonSet' && roll < 0.03 ? 'unschedulable' : roll < 0.04 ? 'pull' : roll < 0.06 && !isJob ? 'crash' : isJob && rand() < 0.7 ? 'succeeded' : 'running';
+        plan.kind !== 'DaemonSet' && roll < 0.03
+          ? 'unschedulable'
+          : roll < 0.04
+            ? 'pull'
+            : roll < 0.06 && !isJob
+              ? 'crash'
+              : isJob && rand() < 0.7
+                ? 'succeeded'
+                : 'running';
       const runtime = node.runtime;
       const cid = () => `${runtime}://${hex(64)}`;
       const statusFor = (c: Container, kind: 'main' | 'init' | 'sidecar', index: number): ContainerStatus => {
         const image = c.image!;
         const paired = kubeletImageStatus(image, runtime, digestOn(image, node));
-        const mounts = runtime === 'containerd' ? { volumeMounts: [{ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: 'kube-api-access', readOnly: true, recursiveReadOnly: 'Disabled' }] } : {};
+        const mounts =
+          runtime === 'containerd'
+            ? {
+                volumeMounts: [
+                  {
+                    mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+                    name: 'kube-api-access',
+                    readOnly: true,
+                    recursiveReadOnly: 'Disabled',
+                  },
+                ],
+              }
+            : {};
         if (fate === 'pull' && kind === 'main') {
           const failing = index === 0;
           return {
@@ -1932,17 +2641,59 @@ export function generatePods(options: GenerateOptions): Pod[] {
             ready: false,
             restartCount: 0,
             started: false,
-            state: { waiting: failing ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } : { reason: 'ContainerCreating' } },
+            state: {
+              waiting: failing
+                ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` }
+                : { reason: 'ContainerCreating' },
+            },
             ...mounts,
           };
         }
         if (kind === 'init') {
           const id = cid();
-          return { containerID: id, image: paired.image, imageID: paired.imageID, lastState: {}, name: c.name, ready: true, restartCount: 0, started: false, state: { terminated: { containerID: id, exitCode: 0, finishedAt: time(started - 1000), reason: 'Completed', startedAt: time(started - 3000) } }, ...mounts };
+          return {
+            containerID: id,
+            image: paired.image,
+            imageID: paired.imageID,
+            lastState: {},
+            name: c.name,
+            ready: true,
+            restartCount: 0,
+            started: false,
+            state: {
+              terminated: {
+                containerID: id,
+                exitCode: 0,
+                finishedAt: time(started - 1000),
+                reason: 'Completed',
+                startedAt: time(started - 3000),
+              },
+            },
+            ...mounts,
+          };
         }
         if (fate === 'succeeded') {
           const id = cid();
-          return { containerID: id, image: paired.image, imageID: paired.imageID, lastState: {}, name: c.name, ready: false, restartCount: 0, started: false, state: { terminated: { containerID: id, exitCode: 0, finishedAt: time(started + int(5, 600) * 1000), reason: 'Completed', startedAt: time(started) } }, ...mounts };
+          return {
+            containerID: id,
+            image: paired.image,
+            imageID: paired.imageID,
+            lastState: {},
+            name: c.name,
+            ready: false,
+            restartCount: 0,
+            started: false,
+            state: {
+              terminated: {
+                containerID: id,
+                exitCode: 0,
+                finishedAt: time(started + int(5, 600) * 1000),
+                reason: 'Completed',
+                startedAt: time(started),
+              },
+            },
+            ...mounts,
+          };
         }
         if (fate === 'crash' && kind === 'main' && index === 0) {
           const restarts = int(4, 60);
@@ -1951,12 +2702,25 @@ export function generatePods(options: GenerateOptions): Pod[] {
             containerID: id,
             image: paired.image,
             imageID: paired.imageID,
-            lastState: { terminated: { containerID: id, exitCode: 1, finishedAt: time(base - int(1, 300) * 1000), reason: 'Error', startedAt: time(base - int(301, 400) * 1000) } },
+            lastState: {
+              terminated: {
+                containerID: id,
+                exitCode: 1,
+                finishedAt: time(base - int(1, 300) * 1000),
+                reason: 'Error',
+                startedAt: time(base - int(301, 400) * 1000),
+              },
+            },
             name: c.name,
             ready: false,
             restartCount: restarts,
             started: false,
-            state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${c.name} pod=${podName}_${plan.namespace}(${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)})` } },
+            state: {
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: `back-off 5m0s restarting failed container=${c.name} pod=${podName}_${plan.namespace}(${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)})`,
+              },
+            },
             ...mounts,
           };
         }
@@ -1965,7 +2729,17 @@ export function generatePods(options: GenerateOptions): Pod[] {
           containerID: cid(),
           image: paired.image,
           imageID: paired.imageID,
-          lastState: restarts ? { terminated: { containerID: cid(), exitCode: 137, finishedAt: time(started + 3600_000), reason: 'OOMKilled', startedAt: time(started) } } : {},
+          lastState: restarts
+            ? {
+                terminated: {
+                  containerID: cid(),
+                  exitCode: 137,
+                  finishedAt: time(started + 3600_000),
+                  reason: 'OOMKilled',
+                  startedAt: time(started),
+                },
+              }
+            : {},
           name: c.name,
           ready: true,
           restartCount: restarts,
@@ -1993,14 +2767,37 @@ export function generatePods(options: GenerateOptions): Pod[] {
           { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
           { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
         ],
-        volumes: [{ name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } }, { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } }] } }],
+        volumes: [
+          {
+            name: 'kube-api-access',
+            projected: {
+              defaultMode: 420,
+              sources: [
+                { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+                { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
+                { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+              ],
+            },
+          },
+        ],
       };
       const podIP = `10.${100 + (node.index % 100)}.${Math.floor(pods.length / 250) % 250}.${(pods.length % 250) + 2}`;
       let status: NonNullable<Pod['status']>;
-      const cond = (type: string, ok: boolean, at: number, extra: Partial<PodCondition> = {}): PodCondition => ({ lastProbeTime: null, lastTransitionTime: time(at), status: ok ? 'True' : 'False', type, ...extra });
+      const cond = (type: string, ok: boolean, at: number, extra: Partial<PodCondition> = {}): PodCondition => ({
+        lastProbeTime: null,
+        lastTransitionTime: time(at),
+        status: ok ? 'True' : 'False',
+        type,
+        ...extra,
+      });
       if (fate === 'unschedulable') {
         status = {
-          conditions: [cond('PodScheduled', false, created, { message: `0/${nodeCount} nodes are available: ${nodeCount} Insufficient cpu. preemption: 0/${nodeCount} nodes are available: ${nodeCount} No preemption victims found for incoming pod.`, reason: 'Unschedulable' })],
+          conditions: [
+            cond('PodScheduled', false, created, {
+              message: `0/${nodeCount} nodes are available: ${nodeCount} Insufficient cpu. preemption: 0/${nodeCount} nodes are available: ${nodeCount} No preemption victims found for incoming pod.`,
+              reason: 'Unschedulable',
+            }),
+          ],
           phase: 'Pending',
           qosClass: 'Burstable',
         };
@@ -2020,8 +2817,28 @@ export function generatePods(options: GenerateOptions): Pod[] {
           conditions: [
             cond('PodReadyToStartContainers', true, started - 5000),
             cond('Initialized', true, started - 1000),
-            cond('Ready', ready, started + 2000, ready ? {} : { reason: fate === 'succeeded' ? 'PodCompleted' : 'ContainersNotReady', ...(fate !== 'succeeded' && { message: `containers with unready status: [${template.main[0]!.name}]` }) }),
-            cond('ContainersReady', ready, started + 2000, ready ? {} : { reason: fate === 'succeeded' ? 'PodCompleted' : 'ContainersNotReady', ...(fate !== 'succeeded' && { message: `containers with unready status: [${template.main[0]!.name}]` }) }),
+            cond(
+              'Ready',
+              ready,
+              started + 2000,
+              ready
+                ? {}
+                : {
+                    reason: fate === 'succeeded' ? 'PodCompleted' : 'ContainersNotReady',
+                    ...(fate !== 'succeeded' && { message: `containers with unready status: [${template.main[0]!.name}]` }),
+                  },
+            ),
+            cond(
+              'ContainersReady',
+              ready,
+              started + 2000,
+              ready
+                ? {}
+                : {
+                    reason: fate === 'succeeded' ? 'PodCompleted' : 'ContainersNotReady',
+                    ...(fate !== 'succeeded' && { message: `containers with unready status: [${template.main[0]!.name}]` }),
+                  },
+            ),
             cond('PodScheduled', true, created),
           ],
           hostIP: node.ip,
@@ -2038,9 +2855,32 @@ export function generatePods(options: GenerateOptions): Pod[] {
         if (fate === 'running' && chance(0.012)) {
           const image = pool.find((i) => /busybox|curl|alpine/.test(i)) ?? pick(pool);
           const name = `debugger-${suffix(5)}`;
-          spec.ephemeralContainers = [{ name, image, imagePullPolicy: 'IfNotPresent', resources: {}, stdin: true, targetContainerName: template.main[0]!.name, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', tty: true }];
+          spec.ephemeralContainers = [
+            {
+              name,
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              resources: {},
+              stdin: true,
+              targetContainerName: template.main[0]!.name,
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              tty: true,
+            },
+          ];
           const paired = kubeletImageStatus(image, runtime, digestOn(image, node));
-          status.ephemeralContainerStatuses = [{ containerID: cid(), image: paired.image, imageID: paired.imageID, lastState: {}, name, ready: false, restartCount: 0, state: { running: { startedAt: time(base - int(60, 7200) * 1000) } } }];
+          status.ephemeralContainerStatuses = [
+            {
+              containerID: cid(),
+              image: paired.image,
+              imageID: paired.imageID,
+              lastState: {},
+              name,
+              ready: false,
+              restartCount: 0,
+              state: { running: { startedAt: time(base - int(60, 7200) * 1000) } },
+            },
+          ];
         }
       }
       const metadata: ObjectMeta = {
@@ -2108,7 +2948,9 @@ export function vulnerabilityReport(input: ReportInput): KubeObject {
       generation: 1,
       labels: {
         'app.kubernetes.io/managed-by': 'trivy-operator',
-        'resource-spec-hash': sha256Hex(`${input.namespace}/${kind}/${input.owner.name}/${input.image}`).slice(0, 10).replace(/[0-9]/g, (d) => ALPHANUMS[Number(d)]!),
+        'resource-spec-hash': sha256Hex(`${input.namespace}/${kind}/${input.owner.name}/${input.image}`)
+          .slice(0, 10)
+          .replace(/[0-9]/g, (d) => ALPHANUMS[Number(d)]!),
         'trivy-operator.container.name': input.container,
         'trivy-operator.resource.kind': kind,
         'trivy-operator.resource.name': input.owner.name,
@@ -2116,16 +2958,36 @@ export function vulnerabilityReport(input: ReportInput): KubeObject {
       },
       name,
       namespace: input.namespace,
-      ownerReferences: [{ apiVersion, blockOwnerDeletion: false, controller: true, kind, name: input.owner.name, uid: input.owner.uid ?? stableUid(`${kind}/${input.namespace}/${input.owner.name}`) }],
+      ownerReferences: [
+        {
+          apiVersion,
+          blockOwnerDeletion: false,
+          controller: true,
+          kind,
+          name: input.owner.name,
+          uid: input.owner.uid ?? stableUid(`${kind}/${input.namespace}/${input.owner.name}`),
+        },
+      ],
       resourceVersion: '1',
       uid: stableUid(`VulnerabilityReport/${input.namespace}/${name}`),
     },
     report: {
-      artifact: { repository: image.path, ...(image.tag !== undefined ? { tag: image.tag } : image.digest ? {} : { tag: 'latest' }), ...((input.digest ?? image.digest) && { digest: input.digest ?? image.digest }) },
+      artifact: {
+        repository: image.path,
+        ...(image.tag !== undefined ? { tag: image.tag } : image.digest ? {} : { tag: 'latest' }),
+        ...((input.digest ?? image.digest) && { digest: input.digest ?? image.digest }),
+      },
       os: input.os ?? { family: 'debian', name: '12.8' },
       registry: { server: image.domain === 'docker.io' ? 'index.docker.io' : image.domain },
       scanner: { name: 'Trivy', vendor: 'Aqua Security', version: input.scannerVersion ?? '0.58.1' },
-      summary: { criticalCount: count('CRITICAL'), highCount: count('HIGH'), mediumCount: count('MEDIUM'), lowCount: count('LOW'), unknownCount: count('UNKNOWN'), noneCount: 0 },
+      summary: {
+        criticalCount: count('CRITICAL'),
+        highCount: count('HIGH'),
+        mediumCount: count('MEDIUM'),
+        lowCount: count('LOW'),
+        unknownCount: count('UNKNOWN'),
+        noneCount: 0,
+      },
       updateTimestamp: created,
       vulnerabilities: input.vulnerabilities.map((v) => ({
         fixedVersion: v.fixedVersion ?? '',
@@ -2150,12 +3012,17 @@ export function vulnerabilityReport(input: ReportInput): KubeObject {
  * controller (a Deployment's ReplicaSet; a CronJob rather than its Jobs; a bare Pod), for every
  * container whose `vulnerabilities(image)` is not undefined.
  */
-export function vulnerabilityReportsFor(pods: readonly Pod[], vulnerabilities: (image: string) => readonly VulnerabilityInput[] | undefined): KubeObject[] {
+export function vulnerabilityReportsFor(
+  pods: readonly Pod[],
+  vulnerabilities: (image: string) => readonly VulnerabilityInput[] | undefined,
+): KubeObject[] {
   const reports = new Map<string, KubeObject>();
   for (const pod of pods) {
     const namespace = pod.metadata.namespace ?? 'default';
     const ref = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
-    let owner: ReportInput['owner'] = ref ? { kind: ref.kind, name: ref.name, uid: ref.uid, apiVersion: ref.apiVersion } : { kind: 'Pod', name: pod.metadata.name ?? '', ...(pod.metadata.uid && { uid: pod.metadata.uid }) };
+    let owner: ReportInput['owner'] = ref
+      ? { kind: ref.kind, name: ref.name, uid: ref.uid, apiVersion: ref.apiVersion }
+      : { kind: 'Pod', name: pod.metadata.name ?? '', ...(pod.metadata.uid && { uid: pod.metadata.uid }) };
     const cron = ref?.kind === 'Job' ? /^(.+)-\d{8,10}$/.exec(ref.name) : null;
     if (cron) owner = { kind: 'CronJob', name: cron[1]! };
     const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
@@ -2164,7 +3031,14 @@ export function vulnerabilityReportsFor(pods: readonly Pod[], vulnerabilities: (
       const found = vulnerabilities(c.image);
       if (!found) continue;
       const digest = /@(sha256:[0-9a-f]{64})$/.exec(statuses.find((s) => s.name === c.name)?.imageID ?? '')?.[1];
-      const report = vulnerabilityReport({ namespace, owner, container: c.name, image: c.image, ...(digest && { digest }), vulnerabilities: found });
+      const report = vulnerabilityReport({
+        namespace,
+        owner,
+        container: c.name,
+        image: c.image,
+        ...(digest && { digest }),
+        vulnerabilities: found,
+      });
       const key = `${namespace}/${report.metadata!.name}`;
       if (!reports.has(key)) reports.set(key, report);
     }
@@ -2177,7 +3051,10 @@ export function expectedImages(pods: readonly Pod[]): Set<string> {
   const keys = new Set<string>();
   for (const pod of pods) {
     for (const type of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
-      const statuses = (pod.status as Record<string, { name: string; imageID?: string }[] | undefined> | undefined)?.[type === 'containers' ? 'containerStatuses' : type === 'initContainers' ? 'initContainerStatuses' : 'ephemeralContainerStatuses'] ?? [];
+      const statuses =
+        (pod.status as Record<string, { name: string; imageID?: string }[] | undefined> | undefined)?.[
+          type === 'containers' ? 'containerStatuses' : type === 'initContainers' ? 'initContainerStatuses' : 'ephemeralContainerStatuses'
+        ] ?? [];
       for (const container of (pod.spec as Record<string, { name: string; image: string }[] | undefined>)[type] ?? []) {
         const id = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
         keys.add(id ? id.digest : `ref:${container.image}`);

@@ -32,7 +32,12 @@ import { isAlive } from './trivy.js';
 
 const USERS = { alice: 'alice-password', bob: 'bob-password' };
 
-function manifestRequest(registry: { url: string }, repo: string, reference: string, init: { method?: string; accept?: string; authorization?: string } = {}): Promise<Response> {
+function manifestRequest(
+  registry: { url: string },
+  repo: string,
+  reference: string,
+  init: { method?: string; accept?: string; authorization?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { Accept: init.accept ?? ACCEPT_ALL };
   if (init.authorization) headers['Authorization'] = init.authorization;
   return fetch(`${registry.url}/v2/${repo}/manifests/${reference}`, { method: init.method ?? 'HEAD', headers });
@@ -40,7 +45,10 @@ function manifestRequest(registry: { url: string }, repo: string, reference: str
 
 function jwtParts(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const [header, claims] = token.split('.');
-  return { header: JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')), claims: JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')) };
+  return {
+    header: JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')),
+    claims: JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')),
+  };
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"` into its parameters. */
@@ -70,7 +78,11 @@ async function waitUntil(condition: () => boolean, ms: number): Promise<boolean>
   return true;
 }
 
-function run(file: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { encoding: 'utf8', env: options.env ?? process.env, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
@@ -240,12 +252,16 @@ describe('registry harness', () => {
     test('anonymous token requests get pull by default; a wrong password is refused by the token server', async () => {
       const image = await pushImage(registry, 'team/app', '1.0');
       registry.clearTokenRequests();
-      const anonymous = (await (await fetch(`${registry.realm}?service=${registry.service}&scope=repository:team/app:pull,push`)).json()) as { token: string };
+      const anonymous = (await (
+        await fetch(`${registry.realm}?service=${registry.service}&scope=repository:team/app:pull,push`)
+      ).json()) as { token: string };
       assert.deepEqual(jwtParts(anonymous.token).claims['access'], [{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
       const response = await manifestRequest(registry, 'team/app', '1.0', { authorization: `Bearer ${anonymous.token}` });
       assert.equal(response.headers.get('docker-content-digest'), image.digest);
 
-      const refused = await fetch(`${registry.realm}?service=${registry.service}&scope=repository:team/app:pull`, { headers: { Authorization: basicAuthorization('alice', 'wrong') } });
+      const refused = await fetch(`${registry.realm}?service=${registry.service}&scope=repository:team/app:pull`, {
+        headers: { Authorization: basicAuthorization('alice', 'wrong') },
+      });
       assert.equal(refused.status, 401);
       assert.deepEqual(
         registry.tokenRequests().map((r) => [r.authorization, r.user, r.status]),
@@ -259,7 +275,11 @@ describe('registry harness', () => {
     test('an expired token, or one from another issuer, is 401 invalid_token', async () => {
       await pushImage(registry, 'team/app', '1.0');
       const access = [{ type: 'repository', name: 'team/app', actions: ['pull'] }];
-      for (const token of [registry.mintToken({ access, expiresIn: -120 }), registry.mintToken({ access, issuer: 'someone-else' }), registry.mintToken({ access, audience: 'another-service' })]) {
+      for (const token of [
+        registry.mintToken({ access, expiresIn: -120 }),
+        registry.mintToken({ access, issuer: 'someone-else' }),
+        registry.mintToken({ access, audience: 'another-service' }),
+      ]) {
         const response = await manifestRequest(registry, 'team/app', '1.0', { authorization: `Bearer ${token}` });
         assert.equal(response.status, 401);
         assert.equal(challenge(response.headers.get('www-authenticate')).params['error'], 'invalid_token');
@@ -279,7 +299,10 @@ describe('registry harness', () => {
       const closed = await startRegistry({ auth: 'token', users: USERS, anonymousPull: false, tokenExpiresIn: 60 });
       try {
         await pushImage(closed, 'team/app', '1.0');
-        const answer = (await (await fetch(`${closed.realm}?service=${closed.service}&scope=repository:team/app:pull`)).json()) as { token: string; expires_in: number };
+        const answer = (await (await fetch(`${closed.realm}?service=${closed.service}&scope=repository:team/app:pull`)).json()) as {
+          token: string;
+          expires_in: number;
+        };
         assert.equal(answer.expires_in, 60);
         assert.deepEqual(jwtParts(answer.token).claims['access'], []);
         const response = await manifestRequest(closed, 'team/app', '1.0', { authorization: `Bearer ${answer.token}` });
@@ -322,7 +345,10 @@ describe('registry harness', () => {
         assert.equal(byDigest.headers.get('content-type'), MEDIA_TYPES.ociManifest);
       }
       // Without the index type in Accept, the registry does not serve the index.
-      const manifestOnly = await manifestRequest(registry, 'team/multi', '1.0', { authorization: auth('team/multi'), accept: MEDIA_TYPES.ociManifest });
+      const manifestOnly = await manifestRequest(registry, 'team/multi', '1.0', {
+        authorization: auth('team/multi'),
+        accept: MEDIA_TYPES.ociManifest,
+      });
       assert.equal(manifestOnly.status, 404);
     });
 
@@ -331,16 +357,28 @@ describe('registry harness', () => {
       assert.equal(list.mediaType, MEDIA_TYPES.dockerList);
       const head = await manifestRequest(registry, 'team/dlist', '1.0', { authorization: auth('team/dlist') });
       assert.equal(head.headers.get('docker-content-digest'), list.digest);
-      const noList = await manifestRequest(registry, 'team/dlist', '1.0', { authorization: auth('team/dlist'), accept: MEDIA_TYPES.dockerManifest });
+      const noList = await manifestRequest(registry, 'team/dlist', '1.0', {
+        authorization: auth('team/dlist'),
+        accept: MEDIA_TYPES.dockerManifest,
+      });
       assert.equal(noList.status, 200);
       assert.equal(noList.headers.get('docker-content-digest'), list.images[1]!.digest);
     });
 
     test('skopeo reads the pushed images: manifest bytes, config and layer', async () => {
       const image = await pushImage(registry, 'team/app', '1.0', { content: 'hello from shipshape' });
-      const raw = await skopeo(['inspect', '--tls-verify=false', '--creds', `alice:${USERS.alice}`, '--raw', `docker://${registry.host}/team/app:1.0`]);
+      const raw = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `alice:${USERS.alice}`,
+        '--raw',
+        `docker://${registry.host}/team/app:1.0`,
+      ]);
       assert.equal(raw, image.manifest);
-      const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--creds', `alice:${USERS.alice}`, `docker://${registry.host}/team/app:1.0`])) as { Digest: string; Architecture: string; Os: string; Layers: string[] };
+      const inspected = JSON.parse(
+        await skopeo(['inspect', '--tls-verify=false', '--creds', `alice:${USERS.alice}`, `docker://${registry.host}/team/app:1.0`]),
+      ) as { Digest: string; Architecture: string; Os: string; Layers: string[] };
       assert.equal(inspected.Digest, image.digest);
       assert.equal(inspected.Architecture, 'amd64');
       assert.equal(inspected.Os, 'linux');
@@ -348,7 +386,14 @@ describe('registry harness', () => {
 
       const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-skopeo-'));
       try {
-        await skopeo(['copy', '--src-tls-verify=false', '--src-creds', `alice:${USERS.alice}`, `docker://${registry.host}/team/app:1.0`, `dir:${dir}`]);
+        await skopeo([
+          'copy',
+          '--src-tls-verify=false',
+          '--src-creds',
+          `alice:${USERS.alice}`,
+          `docker://${registry.host}/team/app:1.0`,
+          `dir:${dir}`,
+        ]);
         const layer = path.join(dir, image.layerDigest.slice('sha256:'.length));
         const listing = await run('tar', ['-tzf', layer]);
         assert.equal(listing.stdout, 'shipshape.txt\n');
@@ -362,9 +407,28 @@ describe('registry harness', () => {
 
     test('skopeo picks a platform out of the index', async () => {
       const index = await pushIndex(registry, 'team/multi', '2.0', ['linux/amd64', 'linux/arm64/v8']);
-      const raw = await skopeo(['inspect', '--tls-verify=false', '--creds', `bob:${USERS.bob}`, '--raw', `docker://${registry.host}/team/multi:2.0`]);
+      const raw = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `bob:${USERS.bob}`,
+        '--raw',
+        `docker://${registry.host}/team/multi:2.0`,
+      ]);
       assert.equal(raw, index.manifest);
-      const arm = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--creds', `bob:${USERS.bob}`, '--override-arch', 'arm64', '--override-variant', 'v8', `docker://${registry.host}/team/multi:2.0`])) as { Architecture: string; Layers: string[] };
+      const arm = JSON.parse(
+        await skopeo([
+          'inspect',
+          '--tls-verify=false',
+          '--creds',
+          `bob:${USERS.bob}`,
+          '--override-arch',
+          'arm64',
+          '--override-variant',
+          'v8',
+          `docker://${registry.host}/team/multi:2.0`,
+        ]),
+      ) as { Architecture: string; Layers: string[] };
       assert.equal(arm.Architecture, 'arm64');
       assert.deepEqual(arm.Layers, [index.images[1]!.layerDigest]);
     });
@@ -425,7 +489,12 @@ describe('registry harness', () => {
     });
 
     test('500, 502, 503, then success', async () => {
-      const server = await startFaultServer(fault.sequence([fault.serverError(500), fault.serverError(502), fault.serverError(503, { 'Retry-After': '0' })], fault.manifest(digest)));
+      const server = await startFaultServer(
+        fault.sequence(
+          [fault.serverError(500), fault.serverError(502), fault.serverError(503, { 'Retry-After': '0' })],
+          fault.manifest(digest),
+        ),
+      );
       try {
         const statuses = [];
         for (let i = 0; i < 4; i++) statuses.push((await manifestRequest(server, 'team/app', '1.0', { method: 'GET' })).status);
@@ -453,7 +522,12 @@ describe('registry harness', () => {
     });
 
     test('a slow answer: headers late, or headers on time and the body late', async () => {
-      const server = await startFaultServer(fault.sequence([fault.slow(300, fault.manifest(digest)), fault.respond(200, { body: 'late', bodyDelayMs: 300 })], fault.slow(2000, fault.manifest(digest))));
+      const server = await startFaultServer(
+        fault.sequence(
+          [fault.slow(300, fault.manifest(digest)), fault.respond(200, { body: 'late', bodyDelayMs: 300 })],
+          fault.slow(2000, fault.manifest(digest)),
+        ),
+      );
       try {
         let started = Date.now();
         assert.equal((await manifestRequest(server, 'team/app', '1.0')).status, 200);
@@ -493,14 +567,21 @@ describe('registry harness', () => {
       try {
         assert.match(target.host, /^127\.0\.0\.2:\d+$/);
         // Followed by hand, with the header sent again: it arrives (and its value is not recorded).
-        const first = await fetch(`${front.url}/v2/team/app/manifests/1.0`, { method: 'HEAD', redirect: 'manual', headers: { Authorization: 'Bearer secret-token' } });
+        const first = await fetch(`${front.url}/v2/team/app/manifests/1.0`, {
+          method: 'HEAD',
+          redirect: 'manual',
+          headers: { Authorization: 'Bearer secret-token' },
+        });
         assert.equal(first.status, 307);
         const location = first.headers.get('location')!;
         assert.equal(location, `${target.url}/v2/team/app/manifests/1.0`);
         const second = await fetch(location, { method: 'HEAD', headers: { Authorization: 'Bearer secret-token' } });
         assert.equal(second.headers.get('docker-content-digest'), digest);
         // Followed by fetch itself: it drops Authorization on a cross-origin redirect.
-        const followed = await fetch(`${front.url}/v2/team/app/manifests/1.0`, { method: 'HEAD', headers: { Authorization: 'Bearer secret-token' } });
+        const followed = await fetch(`${front.url}/v2/team/app/manifests/1.0`, {
+          method: 'HEAD',
+          headers: { Authorization: 'Bearer secret-token' },
+        });
         assert.equal(followed.status, 200);
 
         assert.deepEqual(
@@ -533,7 +614,10 @@ describe('registry harness', () => {
         assert.equal(missing.code, 1);
         assert.equal(missing.stdout.trim(), 'credentials not found in native keychain');
 
-        const stored = await run(CREDENTIAL_HELPER, ['store'], { input: JSON.stringify({ ServerURL: 'https://index.docker.io/v1/', Username: 'bob', Secret: 'bob-secret' }), env });
+        const stored = await run(CREDENTIAL_HELPER, ['store'], {
+          input: JSON.stringify({ ServerURL: 'https://index.docker.io/v1/', Username: 'bob', Secret: 'bob-secret' }),
+          env,
+        });
         assert.equal(stored.code, 0);
         const listed = await run(CREDENTIAL_HELPER, ['list'], { env });
         assert.deepEqual(JSON.parse(listed.stdout), { '127.0.0.1:5000': 'alice', 'https://index.docker.io/v1/': 'bob' });
@@ -560,7 +644,10 @@ describe('registry harness', () => {
     test('a broken helper: SHIPSHAPE_TEST_CREDENTIALS_FAIL', async () => {
       const store = credentialStore();
       try {
-        const result = await run(CREDENTIAL_HELPER, ['get'], { input: '127.0.0.1:5000', env: { ...process.env, ...store.env, SHIPSHAPE_TEST_CREDENTIALS_FAIL: 'keychain locked' } });
+        const result = await run(CREDENTIAL_HELPER, ['get'], {
+          input: '127.0.0.1:5000',
+          env: { ...process.env, ...store.env, SHIPSHAPE_TEST_CREDENTIALS_FAIL: 'keychain locked' },
+        });
         assert.equal(result.code, 1);
         assert.equal(result.stdout.trim(), 'keychain locked');
       } finally {

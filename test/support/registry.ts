@@ -225,7 +225,11 @@ export function findRegistry(): string {
   if (registryBinary) return registryBinary;
   const fromEnv = process.env['SHIPSHAPE_REGISTRY'];
   if (fromEnv) return (registryBinary = fromEnv);
-  const out = execFileSync('bash', [path.join(REPO, 'scripts', 'install-registry.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  const out = execFileSync('bash', [path.join(REPO, 'scripts', 'install-registry.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 600_000,
+  });
   const last = out.trim().split('\n').pop();
   if (!last || !existsSync(last)) throw new Error(`scripts/install-registry.sh printed no registry path: ${out}`);
   return (registryBinary = last);
@@ -287,11 +291,32 @@ function getSigningKey(): Promise<SigningKey> {
     try {
       const keyFile = path.join(dir, 'token.key');
       const certFile = path.join(dir, 'token.crt');
-      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '7', '-subj', '/CN=shipshape-test-token-issuer', '-keyout', keyFile, '-out', certFile]);
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '7',
+        '-subj',
+        '/CN=shipshape-test-token-issuer',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ]);
       const keyPem = readFileSync(keyFile, 'utf8');
       const certPem = readFileSync(certFile, 'utf8');
       const cert = new X509Certificate(certPem);
-      return { keyPem, certPem, privateKey: createPrivateKey(keyPem), kid: libtrustKeyId(cert.publicKey), x5c: cert.raw.toString('base64') };
+      return {
+        keyPem,
+        certPem,
+        privateKey: createPrivateKey(keyPem),
+        kid: libtrustKeyId(cert.publicKey),
+        x5c: cert.raw.toString('base64'),
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -334,7 +359,14 @@ export function parseScope(scope: string): Access | null {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last <= first) return null;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 function parseBasic(header: string | undefined): { user: string; password: string } | null {
@@ -384,7 +416,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     const keyHeader = options.tokenKeyHeader ?? 'kid';
 
     if (auth === 'basic') {
-      const lines = await Promise.all([[admin.username, admin.password] as const, ...Object.entries(users)].map(([u, p]) => htpasswdLine(u, p)));
+      const lines = await Promise.all(
+        [[admin.username, admin.password] as const, ...Object.entries(users)].map(([u, p]) => htpasswdLine(u, p)),
+      );
       const file = path.join(dir, 'htpasswd');
       writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
       authConfig = { htpasswd: { realm: 'shipshape-registry', path: file } };
@@ -455,7 +489,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       },
       authorization(scopes = []) {
         if (auth === 'basic') return basicAuthorization(admin.username, admin.password);
-        if (auth === 'token') return `Bearer ${mintToken({ subject: admin.username, access: scopes.map(parseScope).filter((a): a is Access => a !== null) })}`;
+        if (auth === 'token')
+          return `Bearer ${mintToken({ subject: admin.username, access: scopes.map(parseScope).filter((a): a is Access => a !== null) })}`;
         return undefined;
       },
       mintToken,
@@ -574,7 +609,10 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
     scopes
       .map(parseScope)
       .filter((a): a is Access => a !== null)
-      .map((a) => ({ ...a, actions: user !== null ? a.actions : options.anonymousPull && a.type === 'repository' ? a.actions.filter((x) => x === 'pull') : [] }))
+      .map((a) => ({
+        ...a,
+        actions: user !== null ? a.actions : options.anonymousPull && a.type === 'repository' ? a.actions.filter((x) => x === 'pull') : [],
+      }))
       .filter((a) => a.actions.length > 0);
 
   const server = http.createServer((req, res) => {
@@ -586,12 +624,26 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
       let credentials = parseBasic(req.headers.authorization);
       if (req.method === 'POST') {
         params = new URLSearchParams(Buffer.concat(body).toString('utf8'));
-        if (params.get('grant_type') === 'password' && params.has('username')) credentials = { user: params.get('username')!, password: params.get('password') ?? '' };
+        if (params.get('grant_type') === 'password' && params.has('username'))
+          credentials = { user: params.get('username')!, password: params.get('password') ?? '' };
       }
-      const scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+      const scopes = params
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter(Boolean);
       const service = params.get('service');
       const record = (status: number, user: string | null, granted: Access[]): void => {
-        requests.push({ method: req.method ?? '', url: req.url ?? '', service, scopes, authorization: req.headers.authorization !== undefined, user, status, granted, time: Date.now() });
+        requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          service,
+          scopes,
+          authorization: req.headers.authorization !== undefined,
+          user,
+          status,
+          granted,
+          time: Date.now(),
+        });
       };
       const json = (status: number, value: unknown, headers: Record<string, string> = {}): void => {
         res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
@@ -626,7 +678,8 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
       const jwt = options.mint(granted, user ?? '');
       record(200, user, granted);
       const issuedAt = new Date().toISOString();
-      if (req.method === 'POST') json(200, { access_token: jwt, expires_in: options.expiresIn, issued_at: issuedAt, scope: scopes.join(' ') });
+      if (req.method === 'POST')
+        json(200, { access_token: jwt, expires_in: options.expiresIn, issued_at: issuedAt, scope: scopes.join(' ') });
       else json(200, { token: jwt, access_token: jwt, expires_in: options.expiresIn, issued_at: issuedAt });
     });
   });
@@ -710,15 +763,31 @@ export async function pushBlob(registry: Registry, repo: string, data: Buffer): 
   await expectStatus(started, 202, `POST /v2/${repo}/blobs/uploads/`);
   const location = new URL(started.headers.get('location') ?? '', registry.url);
   location.searchParams.set('digest', digest);
-  const put = await registryFetch(registry, location.href, { method: 'PUT', body: data, headers: { 'Content-Type': 'application/octet-stream' } }, scope);
+  const put = await registryFetch(
+    registry,
+    location.href,
+    { method: 'PUT', body: data, headers: { 'Content-Type': 'application/octet-stream' } },
+    scope,
+  );
   await expectStatus(put, 201, `PUT blob ${digest}`);
   return digest;
 }
 
 /** PUTs a manifest's exact bytes under a tag or digest; returns its digest (checked against the registry's). */
-export async function pushManifest(registry: Registry, repo: string, reference: string, manifest: string, mediaType: string): Promise<string> {
+export async function pushManifest(
+  registry: Registry,
+  repo: string,
+  reference: string,
+  manifest: string,
+  mediaType: string,
+): Promise<string> {
   const digest = sha256(manifest);
-  const response = await registryFetch(registry, `/v2/${repo}/manifests/${reference}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': mediaType } }, `repository:${repo}:pull,push`);
+  const response = await registryFetch(
+    registry,
+    `/v2/${repo}/manifests/${reference}`,
+    { method: 'PUT', body: manifest, headers: { 'Content-Type': mediaType } },
+    `repository:${repo}:pull,push`,
+  );
   await expectStatus(response, 201, `PUT /v2/${repo}/manifests/${reference}`);
   const answered = response.headers.get('docker-content-digest');
   if (answered !== digest) throw new Error(`the registry's digest ${answered} is not sha256 of the bytes PUT (${digest})`);
@@ -726,11 +795,24 @@ export async function pushManifest(registry: Registry, repo: string, reference: 
 }
 
 /** GETs a manifest (Accept: every manifest type) as the admin: its exact bytes, media type and digest. */
-export async function getManifest(registry: Registry, repo: string, reference: string): Promise<{ manifest: string; mediaType: string; digest: string }> {
-  const response = await registryFetch(registry, `/v2/${repo}/manifests/${reference}`, { headers: { Accept: ACCEPT_ALL } }, `repository:${repo}:pull`);
+export async function getManifest(
+  registry: Registry,
+  repo: string,
+  reference: string,
+): Promise<{ manifest: string; mediaType: string; digest: string }> {
+  const response = await registryFetch(
+    registry,
+    `/v2/${repo}/manifests/${reference}`,
+    { headers: { Accept: ACCEPT_ALL } },
+    `repository:${repo}:pull`,
+  );
   await expectStatus(response, 200, `GET /v2/${repo}/manifests/${reference}`);
   const manifest = await response.text();
-  return { manifest, mediaType: response.headers.get('content-type') ?? '', digest: response.headers.get('docker-content-digest') ?? sha256(manifest) };
+  return {
+    manifest,
+    mediaType: response.headers.get('content-type') ?? '',
+    digest: response.headers.get('docker-content-digest') ?? sha256(manifest),
+  };
 }
 
 async function buildAndPushImage(registry: Registry, repo: string, reference: string | null, options: PushOptions): Promise<PushedImage> {
@@ -773,7 +855,13 @@ export function pushImage(registry: Registry, repo: string, tag: string, options
 }
 
 /** Pushes one image per platform (by digest), then an image index (or Docker manifest list) over them under `tag`. */
-export async function pushIndex(registry: Registry, repo: string, tag: string, platforms: PlatformSpec[], options: IndexOptions = {}): Promise<PushedIndex> {
+export async function pushIndex(
+  registry: Registry,
+  repo: string,
+  tag: string,
+  platforms: PlatformSpec[],
+  options: IndexOptions = {},
+): Promise<PushedIndex> {
   const flavour = options.mediaType ?? 'oci';
   const images = await Promise.all(
     platforms.map((spec) => {
@@ -791,7 +879,11 @@ export async function pushIndex(registry: Registry, repo: string, tag: string, p
         mediaType: image.mediaType,
         digest: image.digest,
         size: Buffer.byteLength(image.manifest),
-        platform: { architecture: image.platform.architecture, os: image.platform.os, ...(image.platform.variant ? { variant: image.platform.variant } : {}) },
+        platform: {
+          architecture: image.platform.architecture,
+          os: image.platform.os,
+          ...(image.platform.variant ? { variant: image.platform.variant } : {}),
+        },
       })),
     },
     null,
@@ -858,7 +950,10 @@ export interface FaultServer {
 
 /** Ready-made actions and ways to combine them. */
 export const fault = {
-  respond: (status: number, options: { headers?: Record<string, string>; body?: string; delayMs?: number; bodyDelayMs?: number } = {}): FaultAction => ({ kind: 'respond', status, ...options }),
+  respond: (
+    status: number,
+    options: { headers?: Record<string, string>; body?: string; delayMs?: number; bodyDelayMs?: number } = {},
+  ): FaultAction => ({ kind: 'respond', status, ...options }),
   /** 429 with Retry-After (seconds, default 1) and the registry's TOOMANYREQUESTS error body. */
   tooManyRequests: (retryAfter: string | number = 1): FaultAction =>
     fault.respond(429, {
@@ -867,24 +962,35 @@ export const fault = {
     }),
   /** 500, 502, 503, … with an UNKNOWN error body. */
   serverError: (status = 503, headers: Record<string, string> = {}): FaultAction =>
-    fault.respond(status, { headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'unknown error' }] }) }),
+    fault.respond(status, {
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'unknown error' }] }),
+    }),
   /** A manifest answer: 200 with Docker-Content-Digest, Content-Type and a body (omitted for HEAD by the server). */
   manifest: (digest: string, options: { mediaType?: string; body?: string; delayMs?: number } = {}): FaultAction => {
     const body = options.body ?? '{}';
     return fault.respond(200, {
-      headers: { 'Docker-Content-Digest': digest, 'Content-Type': options.mediaType ?? MEDIA_TYPES.ociManifest, 'Content-Length': String(Buffer.byteLength(body)) },
+      headers: {
+        'Docker-Content-Digest': digest,
+        'Content-Type': options.mediaType ?? MEDIA_TYPES.ociManifest,
+        'Content-Length': String(Buffer.byteLength(body)),
+      },
       body,
       ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
     });
   },
   /** 401 with a challenge, e.g. `Bearer realm="…",service="…"`. */
   unauthorized: (challenge: string): FaultAction =>
-    fault.respond(401, { headers: { 'WWW-Authenticate': challenge, 'Content-Type': 'application/json' }, body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }) }),
+    fault.respond(401, {
+      headers: { 'WWW-Authenticate': challenge, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+    }),
   destroy: (delayMs = 0): FaultAction => ({ kind: 'destroy', delayMs }),
   redirect: (location: string, status = 307): FaultAction => ({ kind: 'redirect', location, status }),
   proxy: (target: string): FaultAction => ({ kind: 'proxy', target }),
   /** `action` after `delayMs` (headers late). */
-  slow: (delayMs: number, action: FaultAction): FaultAction => (action.kind === 'respond' || action.kind === 'destroy' ? { ...action, delayMs } : action),
+  slow: (delayMs: number, action: FaultAction): FaultAction =>
+    action.kind === 'respond' || action.kind === 'destroy' ? { ...action, delayMs } : action,
   /** `first` for the first `n` requests, then `then`. */
   firstN:
     (n: number, first: FaultAction | FaultBehaviour, then: FaultAction | FaultBehaviour): FaultBehaviour =>
@@ -947,7 +1053,8 @@ export async function startFaultServer(behaviour: FaultAction | FaultBehaviour, 
           if (res.destroyed) return;
           const body = req.method === 'HEAD' ? '' : (action.body ?? '');
           const responseHeaders: Record<string, string> = { ...(action.headers ?? {}) };
-          if (!Object.keys(responseHeaders).some((h) => h.toLowerCase() === 'content-length')) responseHeaders['Content-Length'] = String(Buffer.byteLength(action.body ?? ''));
+          if (!Object.keys(responseHeaders).some((h) => h.toLowerCase() === 'content-length'))
+            responseHeaders['Content-Length'] = String(Buffer.byteLength(action.body ?? ''));
           res.writeHead(action.status, responseHeaders);
           if (action.bodyDelayMs) {
             res.flushHeaders();
@@ -970,10 +1077,13 @@ export async function startFaultServer(behaviour: FaultAction | FaultBehaviour, 
         case 'proxy': {
           const target = new URL(action.target);
           const forwarded = { ...req.headers, host: target.host };
-          const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwarded, agent: false }, (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          });
+          const upstream = http.request(
+            { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwarded, agent: false },
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+          );
           upstream.on('error', () => req.socket.destroy());
           req.pipe(upstream);
           return;

@@ -54,7 +54,15 @@ export function imageScans(invocations: Invocation[]): Invocation[] {
 
 /** The most processes that ran at the same time. */
 export function maxOverlap(invocations: Invocation[]): number {
-  const events = invocations.flatMap((i) => [[i.start, 1], [i.end ?? Infinity, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = invocations
+    .flatMap(
+      (i) =>
+        [
+          [i.start, 1],
+          [i.end ?? Infinity, -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let running = 0;
   let max = 0;
   for (const [, delta] of events) max = Math.max(max, (running += delta));

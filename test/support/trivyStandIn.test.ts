@@ -102,7 +102,11 @@ test('trivy --version prints Trivy-style text', async () => {
 });
 
 test('trivy version --format json prints the JSON shape real Trivy prints', async () => {
-  for (const args of [['version', '--format', 'json'], ['version', '-f', 'json'], ['version', '--format=json']]) {
+  for (const args of [
+    ['version', '--format', 'json'],
+    ['version', '-f', 'json'],
+    ['version', '--format=json'],
+  ]) {
     const info = json(await trivy(args));
     assert.deepEqual(Object.keys(info), ['Version', 'VulnerabilityDB'], args.join(' '));
     assert.equal(info.Version, '0.58.1');
@@ -172,7 +176,7 @@ test('-- ends the flags: what follows is the reference even if it starts with -'
   assert.equal(json(weird).ArtifactName, '--ignore-unfixed');
 });
 
-test('an unknown flag is an error (exit 1) with cobra\'s message', async () => {
+test("an unknown flag is an error (exit 1) with cobra's message", async () => {
   const cases = [
     [['image', '--xyz', 'alpine'], 'Error: unknown flag: --xyz'],
     [['image', '--xyz=1', 'alpine'], 'Error: unknown flag: --xyz'],
@@ -181,7 +185,10 @@ test('an unknown flag is an error (exit 1) with cobra\'s message', async () => {
     [['image', '-f', 'json', 'alpine', '--format'], 'Error: flag needs an argument: --format'],
     [['image', 'alpine', '-f'], "Error: flag needs an argument: 'f' in -f"],
     [['image', '--quiet=maybe', 'alpine'], 'Error: invalid argument "maybe" for "--quiet" flag'],
-    [['image', '-f', 'json', '--timeout', 'soon', 'alpine'], 'Error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"'],
+    [
+      ['image', '-f', 'json', '--timeout', 'soon', 'alpine'],
+      'Error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"',
+    ],
     [['image', '-f', 'json', '--severity', 'HIGH,SEVERE', 'alpine'], 'SEVERE not in [UNKNOWN LOW MEDIUM HIGH CRITICAL]'],
   ] as const;
   const runs = await Promise.all(cases.map(([args]) => trivy(args)));
@@ -205,7 +212,11 @@ test('a missing or extra reference is an error (exit 1)', async () => {
 });
 
 test('only --format json is supported; table (the default), sarif, … fail with exit 1', async () => {
-  for (const args of [['image', 'alpine'], ['image', '-f', 'table', 'alpine'], ['image', '--format', 'sarif', 'alpine']]) {
+  for (const args of [
+    ['image', 'alpine'],
+    ['image', '-f', 'table', 'alpine'],
+    ['image', '--format', 'sarif', 'alpine'],
+  ]) {
     const run = await trivy(args);
     assert.equal(run.code, 1, args.join(' '));
     assert.match(run.stderr, /\tFATAL\t.*only supports --format json/);
@@ -235,7 +246,11 @@ test('without --quiet there are INFO lines on stderr; with it, stderr is empty',
 test('--output FILE writes the report there and nothing to stdout', async () => {
   const dir = tempDir();
   try {
-    for (const flag of [['--output', path.join(dir, 'a.json')], ['-o', path.join(dir, 'b.json')], [`--output=${path.join(dir, 'c.json')}`]]) {
+    for (const flag of [
+      ['--output', path.join(dir, 'a.json')],
+      ['-o', path.join(dir, 'b.json')],
+      [`--output=${path.join(dir, 'c.json')}`],
+    ]) {
       const run = await trivy(['image', '-q', '-f', 'json', ...flag, 'ghcr.io/acme/distroless-app:1.0']);
       assert.equal(run.code, 0);
       assert.equal(run.stdout, '');
@@ -348,9 +363,15 @@ test('an emptied Result loses its Vulnerabilities key, as Trivy omits empty fiel
 
 test('--ignore-unfixed drops vulnerabilities without a fix (affected, will_not_fix, end_of_life)', async () => {
   const buster = scanOf(await trivy(['image', '-q', '-f', 'json', '--ignore-unfixed', 'debian:10']), 'debian:10');
-  assert.deepEqual(buster.vulnerabilities.map((v) => `${v.id} ${v.status}`), ['CVE-2019-18224 fixed']);
+  assert.deepEqual(
+    buster.vulnerabilities.map((v) => `${v.id} ${v.status}`),
+    ['CVE-2019-18224 fixed'],
+  );
   const ubi = scanOf(await trivy(['image', '-q', '-f', 'json', '--ignore-unfixed', 'redhat/ubi7:7.7']), 'x');
-  assert.deepEqual(ubi.vulnerabilities.map((v) => `${v.id} ${v.status}`), ['CVE-2022-40897 fixed']);
+  assert.deepEqual(
+    ubi.vulnerabilities.map((v) => `${v.id} ${v.status}`),
+    ['CVE-2022-40897 fixed'],
+  );
   const stretch = scanOf(await trivy(['image', '-q', '-f', 'json', '--ignore-unfixed=true', 'debian-stretch:9']), 'x');
   assert.deepEqual(stretch.counts, counts({ MEDIUM: 4 }));
   const off = scanOf(await trivy(['image', '-q', '-f', 'json', '--ignore-unfixed=false', 'debian:10']), 'x');
@@ -371,10 +392,18 @@ test('--exit-code N applies only when something is found; --exit-on-eol N when t
 // ------------------------------------------------------------------------------------------------
 // Failure modes
 
-test('failure modes: exit status and Trivy\'s own words on stderr, even with --quiet', async () => {
+test("failure modes: exit status and Trivy's own words on stderr, even with --quiet", async () => {
   const cases: Array<[string, number, RegExp]> = [
-    ['example.com/notfound:2.0', 1, /remote error: GET https:\/\/example\.com\/v2\/notfound\/manifests\/2\.0: MANIFEST_UNKNOWN: manifest unknown; unknown tag=2\.0$/],
-    ['notfound', 1, /GET https:\/\/index\.docker\.io\/v2\/library\/notfound\/manifests\/latest: MANIFEST_UNKNOWN: manifest unknown; unknown tag=latest$/],
+    [
+      'example.com/notfound:2.0',
+      1,
+      /remote error: GET https:\/\/example\.com\/v2\/notfound\/manifests\/2\.0: MANIFEST_UNKNOWN: manifest unknown; unknown tag=2\.0$/,
+    ],
+    [
+      'notfound',
+      1,
+      /GET https:\/\/index\.docker\.io\/v2\/library\/notfound\/manifests\/latest: MANIFEST_UNKNOWN: manifest unknown; unknown tag=latest$/,
+    ],
     ['acme/private-app:1', 1, /UNAUTHORIZED: authentication required/],
     ['ratelimit:1', 1, /TOOMANYREQUESTS: You have reached your pull rate limit/],
     ['dbfail:1', 1, /init error: DB error: failed to download vulnerability DB: /],
@@ -394,7 +423,10 @@ test('failure modes: exit status and Trivy\'s own words on stderr, even with --q
 
 test('not found: one error per image source, in --image-src order', async () => {
   const run = await trivy(['image', '-q', '-f', 'json', '--image-src', 'docker,remote', 'notfound:1']);
-  assert.match(run.stderr, /unable to find the specified image "notfound:1" in \["docker" "remote"\]: 2 errors occurred:\n\t\* docker error: .*\n\t\* remote error: .*MANIFEST_UNKNOWN/);
+  assert.match(
+    run.stderr,
+    /unable to find the specified image "notfound:1" in \["docker" "remote"\]: 2 errors occurred:\n\t\* docker error: .*\n\t\* remote error: .*MANIFEST_UNKNOWN/,
+  );
   const remoteOnly = await trivy(['image', '-q', '-f', 'json', '--image-src=remote', 'notfound:1']);
   assert.match(remoteOnly.stderr, /1 error occurred:\n\t\* remote error: /);
 });
@@ -402,7 +434,10 @@ test('not found: one error per image source, in --image-src order', async () => 
 test('dbfail with --skip-db-update says it cannot skip on the first run', async () => {
   const run = await trivy(['image', '-q', '-f', 'json', '--skip-db-update', 'dbfail:1']);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /init error: DB error: failed to download vulnerability DB: --skip-db-update cannot be specified on the first run/);
+  assert.match(
+    run.stderr,
+    /init error: DB error: failed to download vulnerability DB: --skip-db-update cannot be specified on the first run/,
+  );
 });
 
 test('crash: a Go panic with a goroutine trace, exit 2', async () => {
@@ -428,10 +463,15 @@ test('hang: never answers until killed; the log keeps end: null', async () => {
   const dir = tempDir();
   try {
     const log = path.join(dir, 'log.jsonl');
-    const child = spawn(TRIVY, ['image', '-q', '-f', 'json', 'example.com/hang:1'], { env: { ...BASE_ENV, TRIVY_STANDIN_LOG: log }, stdio: 'pipe' });
+    const child = spawn(TRIVY, ['image', '-q', '-f', 'json', 'example.com/hang:1'], {
+      env: { ...BASE_ENV, TRIVY_STANDIN_LOG: log },
+      stdio: 'pipe',
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('exit', (code, signal) => resolve([code, signal])),
+    );
     // Until the stand-in has started (slow on a loaded machine), then a little longer.
     for (let i = 0; i < 200 && !(existsSync(log) && logLines(log).length > 0); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -545,7 +585,10 @@ test('failed runs are logged with their end too', async () => {
     await trivy(['image', '-q', '-f', 'json', 'crash:1'], { env: { TRIVY_STANDIN_LOG: log } });
     const lines = logLines(log);
     assert.equal(lines.length, 4);
-    assert.deepEqual(lines.filter((l) => !('argv' in l)).map((l) => l.code), [1, 2]);
+    assert.deepEqual(
+      lines.filter((l) => !('argv' in l)).map((l) => l.code),
+      [1, 2],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -559,12 +602,20 @@ test('SHIPSHAPE_CORPUS points the stand-in at another corpus', async () => {
   try {
     mkdirSync(path.join(dir, 'trivy'));
     const golden = JSON.parse(readCorpus('trivy/docs-reporting-alpine-latest.json'));
-    golden.Results[0].Vulnerabilities = [{ VulnerabilityID: 'CVE-0000-0001', PkgName: 'custom', InstalledVersion: '1', Severity: 'CRITICAL', Status: 'affected' }];
+    golden.Results[0].Vulnerabilities = [
+      { VulnerabilityID: 'CVE-0000-0001', PkgName: 'custom', InstalledVersion: '1', Severity: 'CRITICAL', Status: 'affected' },
+    ];
     writeFileSync(path.join(dir, 'trivy', 'docs-reporting-alpine-latest.json'), JSON.stringify(golden));
     const scan = scanOf(await trivy(['image', '-q', '-f', 'json', 'nginx:1'], { env: { SHIPSHAPE_CORPUS: dir } }), 'nginx:1');
-    assert.deepEqual(scan.vulnerabilities.map((v) => v.id), ['CVE-0000-0001']);
+    assert.deepEqual(
+      scan.vulnerabilities.map((v) => v.id),
+      ['CVE-0000-0001'],
+    );
     // The trivy/ folder itself works too.
-    const direct = scanOf(await trivy(['image', '-q', '-f', 'json', 'nginx:1'], { env: { SHIPSHAPE_CORPUS: path.join(dir, 'trivy') } }), 'nginx:1');
+    const direct = scanOf(
+      await trivy(['image', '-q', '-f', 'json', 'nginx:1'], { env: { SHIPSHAPE_CORPUS: path.join(dir, 'trivy') } }),
+      'nginx:1',
+    );
     assert.deepEqual(direct.counts, counts({ CRITICAL: 1 }));
 
     const missing = await trivy(['image', '-q', '-f', 'json', 'nginx:1'], { env: { SHIPSHAPE_CORPUS: path.join(dir, 'nowhere') } });

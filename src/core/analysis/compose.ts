@@ -11,10 +11,13 @@ import { deref, getNode, getString, scalarSpan } from './yaml/parse.js';
 export function isComposeFile(root: unknown, doc: Document): boolean {
   const services = getNode(root, 'services', doc);
   if (!isMap(services) || getString(root, 'kind', doc) !== undefined) return false;
-  return services.items.length > 0 && (services.items).every((pair) => {
-    const value = deref(pair.value, doc);
-    return isMap(value) || value === undefined || value === null || (isScalar(value) && value.value === null);
-  });
+  return (
+    services.items.length > 0 &&
+    services.items.every((pair) => {
+      const value = deref(pair.value, doc);
+      return isMap(value) || value === undefined || value === null || (isScalar(value) && value.value === null);
+    })
+  );
 }
 
 export function extractCompose(
@@ -47,7 +50,8 @@ export function extractCompose(
     const span = scalarSpan(image, text);
     const platformRaw = getString(definition, 'platform', doc);
     const platformExpansion = platformRaw === undefined ? undefined : expand(platformRaw, lookup, { dollarEscape: true });
-    const platform = platformExpansion === undefined ? undefined : platformExpansion.unresolved.length === 0 ? platformExpansion.value : platformRaw;
+    const platform =
+      platformExpansion === undefined ? undefined : platformExpansion.unresolved.length === 0 ? platformExpansion.value : platformRaw;
     images.push({
       source: 'compose',
       raw: span.raw,

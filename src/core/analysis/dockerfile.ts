@@ -37,8 +37,14 @@ export interface DockerfileFacts {
 
 // Declared by BuildKit in the global scope of every build, without an ARG.
 const AUTOMATIC_PLATFORM_ARGS = new Set([
-  'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT',
-  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
+  'BUILDPLATFORM',
+  'BUILDOS',
+  'BUILDARCH',
+  'BUILDVARIANT',
+  'TARGETPLATFORM',
+  'TARGETOS',
+  'TARGETARCH',
+  'TARGETVARIANT',
 ]);
 
 /** Variables in scope, where a declared name may have no value. */
@@ -115,7 +121,13 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
         range: imageArg.getRange(),
         ...classification,
         ...(platform !== undefined && { platform }),
-        dockerfile: { stage: index, ...(name !== undefined && { stageName: name }), via: 'from', ...(maybeStage && { maybeStage }), ...(argDefault && { argDefault }) },
+        dockerfile: {
+          stage: index,
+          ...(name !== undefined && { stageName: name }),
+          via: 'from',
+          ...(maybeStage && { maybeStage }),
+          ...(argDefault && { argDefault }),
+        },
       };
       images.push(base);
       const baseStage = classification.status === 'stage' ? stageIndexByName.get(classification.resolved!.toLowerCase()) : undefined;
@@ -139,7 +151,8 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
         }
         target.set(name, value);
         const valueRange = property.getValueRange();
-        if (!scope && declared !== null && valueRange && override(name) === undefined) globalDefaults.set(name, { name, range: valueRange });
+        if (!scope && declared !== null && valueRange && override(name) === undefined)
+          globalDefaults.set(name, { name, range: valueRange });
       }
       continue;
     }
@@ -201,7 +214,12 @@ function matchesWildcards(parts: readonly string[], name: string): boolean {
 
 function emptyBase(range: Range, stage: number, name?: string): ImageOccurrence {
   return {
-    source: 'dockerfile', raw: '', range, status: 'invalid', pinned: false, problem: 'FROM needs an image',
+    source: 'dockerfile',
+    raw: '',
+    range,
+    status: 'invalid',
+    pinned: false,
+    problem: 'FROM needs an image',
     dockerfile: { stage, ...(name !== undefined && { stageName: name }), via: 'from' },
   };
 }
@@ -239,4 +257,3 @@ function copyFromImage(
     dockerfile: { stage: stage.index, ...(stage.name !== undefined && { stageName: stage.name }), via: 'copy-from' },
   };
 }
-

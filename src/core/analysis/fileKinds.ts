@@ -13,4 +13,3 @@ export function fileKindOf(fileName: string): FileKind | undefined {
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   return undefined;
 }
-

@@ -40,20 +40,67 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 };
 const TEMPLATE_PATH = ['spec', 'template', 'spec'];
 const BUILTIN_WORKLOADS = new Set([
-  'Pod', 'PodTemplate', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob',
+  'Pod',
+  'PodTemplate',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
 ]);
 const CONTAINER_TYPES: readonly ContainerType[] = ['initContainers', 'containers', 'ephemeralContainers'];
 const MAX_LIST_DEPTH = 4;
 
 /** Kinds that never carry a pod spec or an image: their documents need not be parsed at all. */
 export const KINDS_WITHOUT_IMAGES = new Set([
-  'APIService', 'Binding', 'CSIDriver', 'CSINode', 'Certificate', 'CertificateSigningRequest', 'ClusterIssuer', 'ClusterRole',
-  'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'Endpoints', 'EndpointSlice', 'Event', 'FlowSchema',
-  'HorizontalPodAutoscaler', 'Ingress', 'IngressClass', 'Issuer', 'Lease', 'LimitRange', 'MutatingWebhookConfiguration',
-  'Namespace', 'NetworkPolicy', 'Node', 'PersistentVolume', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PodMonitor',
-  'PodSecurityPolicy', 'PriorityClass', 'PriorityLevelConfiguration', 'PrometheusRule', 'ResourceQuota', 'Role', 'RoleBinding',
-  'RuntimeClass', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StorageClass', 'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment',
+  'APIService',
+  'Binding',
+  'CSIDriver',
+  'CSINode',
+  'Certificate',
+  'CertificateSigningRequest',
+  'ClusterIssuer',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'CustomResourceDefinition',
+  'Endpoints',
+  'EndpointSlice',
+  'Event',
+  'FlowSchema',
+  'HorizontalPodAutoscaler',
+  'Ingress',
+  'IngressClass',
+  'Issuer',
+  'Lease',
+  'LimitRange',
+  'MutatingWebhookConfiguration',
+  'Namespace',
+  'NetworkPolicy',
+  'Node',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'PodDisruptionBudget',
+  'PodMonitor',
+  'PodSecurityPolicy',
+  'PriorityClass',
+  'PriorityLevelConfiguration',
+  'PrometheusRule',
+  'ResourceQuota',
+  'Role',
+  'RoleBinding',
+  'RuntimeClass',
+  'Secret',
+  'Service',
+  'ServiceAccount',
+  'ServiceMonitor',
+  'StorageClass',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'ValidatingWebhookConfiguration',
+  'VolumeAttachment',
 ]);
 
 export function isKubernetesObject(root: unknown, doc: Document): boolean {
@@ -83,7 +130,8 @@ function visitObject(object: Node, walk: Walk, depth: number, impliedKind?: stri
   if (kind.endsWith('List')) {
     // Items of a typed list (PodList, as the API returns it) carry no kind of their own.
     const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-    if (depth < MAX_LIST_DEPTH) for (const item of seqItems(getNode(object, 'items', doc), doc)) visitObject(item, walk, depth + 1, itemKind);
+    if (depth < MAX_LIST_DEPTH)
+      for (const item of seqItems(getNode(object, 'items', doc), doc)) visitObject(item, walk, depth + 1, itemKind);
     return;
   }
   const name = getString(getNode(object, 'metadata', doc), 'name', doc);
@@ -156,7 +204,8 @@ function nodeRange(node: Node, walk: Walk): Range {
 function occurrence(node: Node, kubernetes: KubernetesContext, walk: Walk): ImageOccurrence {
   const target = deref(node, walk.doc);
   if (!isScalar(target) || typeof target.value !== 'string') {
-    const problem = target === undefined || (isScalar(target) && target.value === null) ? 'the image is empty' : 'the image must be a string';
+    const problem =
+      target === undefined || (isScalar(target) && target.value === null) ? 'the image is empty' : 'the image must be a string';
     return { source: 'kubernetes', raw: '', range: nodeRange(target ?? node, walk), status: 'invalid', pinned: false, problem, kubernetes };
   }
   const span = scalarSpan(target, walk.text);
@@ -181,5 +230,7 @@ function boolValue(node: Node | undefined, level: 'pod' | 'container', walk: Wal
 
 /** A scalar's value as text: a container named `1` or `true` is named so; no value, no name. */
 function scalarText(value: unknown): string | undefined {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : undefined;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+    ? String(value)
+    : undefined;
 }

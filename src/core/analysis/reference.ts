@@ -15,9 +15,7 @@ export interface ImageReference {
   readonly normalized: string;
 }
 
-export type ParseResult =
-  | { readonly ok: true; readonly reference: ImageReference }
-  | { readonly ok: false; readonly error: string };
+export type ParseResult = { readonly ok: true; readonly reference: ImageReference } | { readonly ok: false; readonly error: string };
 
 const ALNUM = '[a-z0-9]+';
 const SEPARATOR = '(?:[._]|__|[-]+)';

@@ -37,10 +37,14 @@ export function findSuppressions(text: string, allowTrailing: boolean): Suppress
  */
 function parseRules(rest: string): Set<RuleId> | 'all' {
   const rules = new Set<RuleId>();
-  for (const [index, raw] of rest.split(/[\s,]+/).filter((t) => t !== '').entries()) {
+  for (const [index, raw] of rest
+    .split(/[\s,]+/)
+    .filter((t) => t !== '')
+    .entries()) {
     const token = raw.replace(/[:;.]+$/, '');
     if ((RULE_IDS as readonly string[]).includes(token)) rules.add(token as RuleId);
-    else if (index === 0 && /^[a-z]+(?:-[a-z]+)+$/.test(token)) return rules; // an unknown rule: nothing
+    else if (index === 0 && /^[a-z]+(?:-[a-z]+)+$/.test(token))
+      return rules; // an unknown rule: nothing
     else break; // the rest is an explanation
     if (raw !== token) break; // `rule:` ends the list
   }

@@ -16,7 +16,10 @@ class RequestTimeout extends Error {}
 export async function request<T>(options: ClusterOptions, call: (requestOptions: object) => Promise<T>): Promise<T> {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new RequestTimeout(`the API server did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  const timer = setTimeout(
+    () => timeout.abort(new RequestTimeout(`the API server did not answer within ${Math.round(timeoutMs / 1000)} s`)),
+    timeoutMs,
+  );
   const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
   // The object-parameter API takes the observable middleware shape: what `pre` and `post`
   // return is read with `toPromise()`.
@@ -49,9 +52,11 @@ export function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return status >= 500 || status === 429;
   const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || /socket hang up|premature close/i.test(error instanceof Error ? error.message : '');
+  return (
+    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    /socket hang up|premature close/i.test(error instanceof Error ? error.message : '')
+  );
 }
-
 
 export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
@@ -68,7 +73,8 @@ export function messageOf(error: unknown): string {
       // not JSON
     }
   }
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string')
+    return (body as { message: string }).message;
   const cause = (error as { cause?: { code?: string } }).cause;
   if (cause?.code) return cause.code;
   return error instanceof Error ? error.message : String(error);

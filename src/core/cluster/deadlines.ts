@@ -14,7 +14,10 @@ const FORMAT = 1;
 /** `CRITICAL=3,HIGH=14` over the defaults; throws with a message naming what is wrong. */
 export function parseSla(text: string, base: Sla = DEFAULT_SLA): Sla {
   const sla: Record<TrivySeverity, number> = { ...base };
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z]+)=(\d+)$/.exec(part);
     const severity = match?.[1]?.toUpperCase();
     if (!match || !(TRIVY_SEVERITIES as readonly string[]).includes(severity!)) {
@@ -29,7 +32,10 @@ export class DeadlineState {
   private seen = new Map<string, string>();
   private dirty = false;
 
-  constructor(private readonly file: string | undefined, private readonly logger: Logger = silentLogger) {}
+  constructor(
+    private readonly file: string | undefined,
+    private readonly logger: Logger = silentLogger,
+  ) {}
 
   async load(): Promise<void> {
     this.merge(await this.readFile());

@@ -32,7 +32,11 @@ export interface FindingOptions {
   readonly fromPublished?: boolean;
 }
 
-export function clusterFindings(images: readonly RunningImage[], outcomes: ReadonlyMap<string, ScanOutcome>, options: FindingOptions): ClusterFinding[] {
+export function clusterFindings(
+  images: readonly RunningImage[],
+  outcomes: ReadonlyMap<string, ScanOutcome>,
+  options: FindingOptions,
+): ClusterFinding[] {
   const findings: ClusterFinding[] = [];
   for (const image of images) {
     const outcome = outcomes.get(image.reference);
@@ -64,5 +68,11 @@ export function clusterFindings(images: readonly RunningImage[], outcomes: Reado
     }
   }
   const rank = (s: TrivySeverity) => TRIVY_SEVERITIES.indexOf(s);
-  return findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.deadline.localeCompare(b.deadline) || a.id.localeCompare(b.id) || a.image.localeCompare(b.image));
+  return findings.sort(
+    (a, b) =>
+      rank(a.severity) - rank(b.severity) ||
+      a.deadline.localeCompare(b.deadline) ||
+      a.id.localeCompare(b.id) ||
+      a.image.localeCompare(b.image),
+  );
 }

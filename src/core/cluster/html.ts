@@ -55,7 +55,9 @@ function chart(findings: readonly ClusterFinding[]): string {
       `<g class="bar ${cls}" data-severity="${severity}" data-total="${total}" data-breached="${breached}">`,
       `<text x="0" y="${y + 13}" class="label">${severity}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" class="all"><title>${total} ${severity} findings</title></rect>`,
-      breached > 0 ? `<rect x="${LABEL_WIDTH}" y="${y}" width="${breachedWidth}" height="${BAR_HEIGHT}" class="breached"><title>${breached} past their deadline</title></rect>` : '',
+      breached > 0
+        ? `<rect x="${LABEL_WIDTH}" y="${y}" width="${breachedWidth}" height="${BAR_HEIGHT}" class="breached"><title>${breached} past their deadline</title></rect>`
+        : '',
       `<text x="${LABEL_WIDTH + width + 6}" y="${y + 13}" class="count">${total}${breached > 0 ? ` (${breached} breached)` : ''}</text>`,
       '</g>',
     ].join('');
@@ -74,11 +76,26 @@ function idCell(finding: ClusterFinding): string {
 }
 
 export function toClusterHtml(report: ClusterReport, options: HtmlOptions): string {
-  const breached = report.findings.filter((f) => f.breached).sort((a, b) => a.deadline.localeCompare(b.deadline) || TRIVY_SEVERITIES.indexOf(a.severity) - TRIVY_SEVERITIES.indexOf(b.severity));
-  const csp = [`default-src 'none'`, `style-src ${options.cspSource}`, `img-src ${options.cspSource}`, `script-src 'none'`, `form-action 'none'`, `base-uri 'none'`].join('; ');
+  const breached = report.findings
+    .filter((f) => f.breached)
+    .sort((a, b) => a.deadline.localeCompare(b.deadline) || TRIVY_SEVERITIES.indexOf(a.severity) - TRIVY_SEVERITIES.indexOf(b.severity));
+  const csp = [
+    `default-src 'none'`,
+    `style-src ${options.cspSource}`,
+    `img-src ${options.cspSource}`,
+    `script-src 'none'`,
+    `form-action 'none'`,
+    `base-uri 'none'`,
+  ].join('; ');
   const summary = `${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} findings · ${breached.length} past their deadline`;
-  const breachRows = breached.map((f) => `<tr><td>${idCell(f)}</td><td>${severityCell(f.severity)}</td><td class="deadline">${day(f.deadline)}</td><td><code>${escapeHtml(f.image)}</code></td><td>${escapeHtml(f.package)} ${escapeHtml(f.installed)}</td><td>${f.fixed.length > 0 ? escapeHtml(f.fixed.join(', ')) : 'no fix'}</td><td>${escapeHtml(f.workloads.join(', '))}</td></tr>`);
-  const errors = report.errors.map((e) => `<li>${e.image ? `<code>${escapeHtml(e.image)}</code>: ` : e.namespace ? `namespace ${escapeHtml(e.namespace)}: ` : ''}${escapeHtml(e.message)}</li>`);
+  const breachRows = breached.map(
+    (f) =>
+      `<tr><td>${idCell(f)}</td><td>${severityCell(f.severity)}</td><td class="deadline">${day(f.deadline)}</td><td><code>${escapeHtml(f.image)}</code></td><td>${escapeHtml(f.package)} ${escapeHtml(f.installed)}</td><td>${f.fixed.length > 0 ? escapeHtml(f.fixed.join(', ')) : 'no fix'}</td><td>${escapeHtml(f.workloads.join(', '))}</td></tr>`,
+  );
+  const errors = report.errors.map(
+    (e) =>
+      `<li>${e.image ? `<code>${escapeHtml(e.image)}</code>: ` : e.namespace ? `namespace ${escapeHtml(e.namespace)}: ` : ''}${escapeHtml(e.message)}</li>`,
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -15,7 +15,9 @@ export function loadK8s(): Promise<K8s> {
 }
 
 /** The kubeconfig as the options name it, with the chosen context current. */
-export async function loadKubeConfig(options: ClusterOptions): Promise<{ k8s: K8s; config: InstanceType<K8s['KubeConfig']>; context: string; server: string }> {
+export async function loadKubeConfig(
+  options: ClusterOptions,
+): Promise<{ k8s: K8s; config: InstanceType<K8s['KubeConfig']>; context: string; server: string }> {
   const k8s = await loadK8s();
   const config = new k8s.KubeConfig();
   try {
@@ -30,11 +32,20 @@ export async function loadKubeConfig(options: ClusterOptions): Promise<{ k8s: K8
       config.loadFromDefault();
     }
   } catch (error) {
-    throw new ClusterUnavailable(`Could not read the kubeconfig (${messageOf(error)}). Point --kubeconfig (or shipshape.cluster.kubeconfig) at a valid file.`);
+    throw new ClusterUnavailable(
+      `Could not read the kubeconfig (${messageOf(error)}). Point --kubeconfig (or shipshape.cluster.kubeconfig) at a valid file.`,
+    );
   }
   if (options.context) {
     if (!config.getContexts().some((c) => c.name === options.context)) {
-      throw new ClusterUnavailable(`The kubeconfig has no context "${options.context}"; it has: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}.`);
+      throw new ClusterUnavailable(
+        `The kubeconfig has no context "${options.context}"; it has: ${
+          config
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }.`,
+      );
     }
     config.setCurrentContext(options.context);
   }

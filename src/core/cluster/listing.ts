@@ -36,10 +36,15 @@ export async function readCluster(options: ClusterOptions = {}): Promise<Invento
 function unavailable(error: unknown, context: string, server: string): ClusterUnavailable {
   const status = statusOf(error);
   if (status === 401) {
-    return new ClusterUnavailable(`The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`);
+    return new ClusterUnavailable(
+      `The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`,
+    );
   }
-  if (status === 403) return new ClusterUnavailable(`The credentials of context "${context}" may not list pods or namespaces (403): ${messageOf(error)}`);
-  return new ClusterUnavailable(`Could not reach the cluster ${server} (context "${context}"): ${messageOf(error)}. Check that it is running and that your kubeconfig points at it.`);
+  if (status === 403)
+    return new ClusterUnavailable(`The credentials of context "${context}" may not list pods or namespaces (403): ${messageOf(error)}`);
+  return new ClusterUnavailable(
+    `Could not reach the cluster ${server} (context "${context}"): ${messageOf(error)}. Check that it is running and that your kubeconfig points at it.`,
+  );
 }
 
 class PodListing {
@@ -58,7 +63,14 @@ class PodListing {
   }
 
   inventory(context: string, server: string): Inventory {
-    return { context, server, pods: this.pods, errors: this.errors, ...(this.cancelled && { cancelled: true }), images: runningImages(this.images) };
+    return {
+      context,
+      server,
+      pods: this.pods,
+      errors: this.errors,
+      ...(this.cancelled && { cancelled: true }),
+      images: runningImages(this.images),
+    };
   }
 
   /** The namespaces asked for, or every pod: cluster-wide, else namespace by namespace. */
@@ -114,7 +126,10 @@ class PodListing {
         // Broken off after some pages: keep those pods and say that the rest was not read.
         if (seen.size > 0 && statusOf(error) !== 401 && statusOf(error) !== 403) {
           this.keep(seen.values());
-          this.errors.push({ ...(namespace && { namespace }), message: `the pod listing broke off after ${seen.size} pods (${messageOf(error)}); the pods after those were not read` });
+          this.errors.push({
+            ...(namespace && { namespace }),
+            message: `the pod listing broke off after ${seen.size} pods (${messageOf(error)}); the pods after those were not read`,
+          });
           return;
         }
         throw error;

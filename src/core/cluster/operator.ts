@@ -13,7 +13,16 @@ interface ReportObject {
     registry?: { server?: string };
     artifact?: { repository?: string; tag?: string; digest?: string };
     os?: { family?: string; name?: string; eosl?: boolean };
-    vulnerabilities?: { vulnerabilityID?: string; resource?: string; installedVersion?: string; fixedVersion?: string; severity?: string; title?: string; primaryLink?: string; publishedDate?: string }[];
+    vulnerabilities?: {
+      vulnerabilityID?: string;
+      resource?: string;
+      installedVersion?: string;
+      fixedVersion?: string;
+      severity?: string;
+      title?: string;
+      primaryLink?: string;
+      publishedDate?: string;
+    }[];
   };
 }
 
@@ -27,7 +36,10 @@ export function scanFromReport(object: ReportObject): ImageScan | undefined {
     .filter((v) => typeof v.vulnerabilityID === 'string')
     .map((v) => {
       const severity = (TRIVY_SEVERITIES as readonly string[]).includes(v.severity ?? '') ? (v.severity as TrivySeverity) : 'UNKNOWN';
-      const fixed = (v.fixedVersion ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const fixed = (v.fixedVersion ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return {
         id: v.vulnerabilityID!,
         package: v.resource ?? '',
@@ -49,7 +61,9 @@ export function scanFromReport(object: ReportObject): ImageScan | undefined {
     vulnerabilities,
     counts,
     scannedAt: Number.isNaN(when) ? Date.now() : when,
-    ...(report.os?.family && { os: { family: report.os.family, ...(report.os.name && { name: report.os.name }), eosl: report.os.eosl === true } }),
+    ...(report.os?.family && {
+      os: { family: report.os.family, ...(report.os.name && { name: report.os.name }), eosl: report.os.eosl === true },
+    }),
   };
 }
 
@@ -67,16 +81,23 @@ export async function readOperatorReports(options: ClusterOptions): Promise<{ sc
   try {
     if (options.namespaces && options.namespaces.length > 0) {
       for (const namespace of options.namespaces) {
-        const list = (await request(options, (o) => api.listNamespacedCustomObject({ group, version, namespace, plural }, o as never))) as { items?: ReportObject[] };
+        const list = (await request(options, (o) => api.listNamespacedCustomObject({ group, version, namespace, plural }, o as never))) as {
+          items?: ReportObject[];
+        };
         items.push(...(list.items ?? []));
       }
     } else {
-      const list = (await request(options, (o) => api.listClusterCustomObject({ group, version, plural }, o as never))) as { items?: ReportObject[] };
+      const list = (await request(options, (o) => api.listClusterCustomObject({ group, version, plural }, o as never))) as {
+        items?: ReportObject[];
+      };
       items.push(...(list.items ?? []));
     }
   } catch (error) {
     const status = statusOf(error);
-    if (status === 404) return { note: 'the Trivy Operator is not installed in this cluster (no VulnerabilityReport resource): images are scanned with Trivy' };
+    if (status === 404)
+      return {
+        note: 'the Trivy Operator is not installed in this cluster (no VulnerabilityReport resource): images are scanned with Trivy',
+      };
     if (status === 403) return { note: `VulnerabilityReports may not be read (${messageOf(error)}): images are scanned with Trivy` };
     if (options.signal?.aborted) throw error;
     return { note: `the Trivy Operator's VulnerabilityReports could not be read (${messageOf(error)}): images are scanned with Trivy` };

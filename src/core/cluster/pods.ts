@@ -5,7 +5,13 @@ import { parseReference } from '../analysis/reference.js';
 import type { RunningImage, Workload } from './types.js';
 
 export interface PodLike {
-  metadata?: { name?: string; namespace?: string; uid?: string; labels?: Record<string, string>; ownerReferences?: { kind?: string; name?: string; controller?: boolean }[] };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
+  };
   spec?: Partial<Record<Workload['containerType'], { name?: string; image?: string }[]>>;
   status?: {
     containerStatuses?: { name?: string; image?: string; imageID?: string }[];
@@ -37,7 +43,8 @@ export function ownerOf(pod: PodLike): { kind: string; name: string } {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (!owner?.kind || !owner.name) return { kind: 'Pod', name: pod.metadata?.name ?? '' };
   const hash = pod.metadata?.labels?.['pod-template-hash'];
-  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
+    return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
   // CronJobs name their Jobs <cronjob>-<scheduled minutes since the epoch>.
   const cron = /^(.+)-\d{8,10}$/.exec(owner.name);
   if (owner.kind === 'Job' && cron) return { kind: 'CronJob', name: cron[1]! };
@@ -68,12 +75,24 @@ export function collectPod(pod: PodLike, images: ImageTable): void {
         images.set(key, entry);
       }
       entry.specImages.add(container.image);
-      entry.workloads.push({ namespace, kind: owner.kind, name: owner.name, pod: pod.metadata?.name ?? '', container: container.name ?? '', containerType });
+      entry.workloads.push({
+        namespace,
+        kind: owner.kind,
+        name: owner.name,
+        pod: pod.metadata?.name ?? '',
+        container: container.name ?? '',
+        containerType,
+      });
     }
   }
 }
 
 /** The table as the inventory's images, spec images sorted. */
 export function runningImages(images: ImageTable): RunningImage[] {
-  return [...images.values()].map((e) => ({ reference: e.reference, ...(e.digest && { digest: e.digest }), specImages: [...e.specImages].sort(), workloads: e.workloads }));
+  return [...images.values()].map((e) => ({
+    reference: e.reference,
+    ...(e.digest && { digest: e.digest }),
+    specImages: [...e.specImages].sort(),
+    workloads: e.workloads,
+  }));
 }

@@ -17,7 +17,13 @@ export function isClusterFormat(text: string): text is ClusterFormat {
 /** The format a report file is written in, by its extension (`.csv`, `.json`, `.sarif`, `.md`); CSV for any other. */
 export function clusterFormatOfFile(file: string): ClusterFormat {
   const extension = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
-  return extension === 'json' ? 'json' : extension === 'sarif' ? 'sarif' : extension === 'md' || extension === 'markdown' ? 'markdown' : 'csv';
+  return extension === 'json'
+    ? 'json'
+    : extension === 'sarif'
+      ? 'sarif'
+      : extension === 'md' || extension === 'markdown'
+        ? 'markdown'
+        : 'csv';
 }
 
 /** The report in one format, as the text to print or save. */
@@ -59,19 +65,50 @@ export function toClusterJson(report: ClusterReport): object {
         workloads: image.workloads,
         ...(outcome?.ok && {
           vulnerabilities: outcome.scan.counts,
-          details: outcome.scan.vulnerabilities.map((v) => ({ id: v.id, severity: v.severity, package: v.package, installed: v.installed, fixed: v.fixed, status: v.status, ...(v.url && { url: v.url }) })),
+          details: outcome.scan.vulnerabilities.map((v) => ({
+            id: v.id,
+            severity: v.severity,
+            package: v.package,
+            installed: v.installed,
+            fixed: v.fixed,
+            status: v.status,
+            ...(v.url && { url: v.url }),
+          })),
         }),
       };
     }),
     findings: report.findings.map((f) => ({
-      id: f.id, severity: f.severity, image: f.image, ...(f.digest && { digest: f.digest }), package: f.package, installed: f.installed, fixed: f.fixed,
-      firstSeen: f.firstSeen, deadline: f.deadline, breached: f.breached, namespaces: f.namespaces, workloads: f.workloads,
+      id: f.id,
+      severity: f.severity,
+      image: f.image,
+      ...(f.digest && { digest: f.digest }),
+      package: f.package,
+      installed: f.installed,
+      fixed: f.fixed,
+      firstSeen: f.firstSeen,
+      deadline: f.deadline,
+      breached: f.breached,
+      namespaces: f.namespaces,
+      workloads: f.workloads,
     })),
     errors: report.errors,
   };
 }
 
-const CSV_COLUMNS = ['image', 'digest', 'namespaces', 'workloads', 'vulnerability', 'severity', 'package', 'installed', 'fixed', 'first seen', 'deadline', 'breached'];
+const CSV_COLUMNS = [
+  'image',
+  'digest',
+  'namespaces',
+  'workloads',
+  'vulnerability',
+  'severity',
+  'package',
+  'installed',
+  'fixed',
+  'first seen',
+  'deadline',
+  'breached',
+];
 
 /** RFC 4180: quoted when needed, quotes doubled; a leading = + - @ is neutralised for spreadsheets. */
 function csvCell(value: string): string {
@@ -80,7 +117,20 @@ function csvCell(value: string): string {
 }
 
 export function toClusterCsv(report: ClusterReport): string {
-  const rows = report.findings.map((f) => [f.image, f.digest ?? '', f.namespaces.join(' '), f.workloads.join(' '), f.id, f.severity, f.package, f.installed, f.fixed.join(' '), f.firstSeen, f.deadline, String(f.breached)]);
+  const rows = report.findings.map((f) => [
+    f.image,
+    f.digest ?? '',
+    f.namespaces.join(' '),
+    f.workloads.join(' '),
+    f.id,
+    f.severity,
+    f.package,
+    f.installed,
+    f.fixed.join(' '),
+    f.firstSeen,
+    f.deadline,
+    String(f.breached),
+  ]);
   return [CSV_COLUMNS, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
@@ -105,13 +155,18 @@ export function toClusterMarkdown(report: ClusterReport): string {
   if (breached.length === 0) lines.push('None.');
   else {
     lines.push('| Vulnerability | Severity | Image | Package | Fixed in | Deadline | Workloads |', '|---|---|---|---|---|---|---|');
-    for (const f of breached) lines.push(`| ${mdLink(f.id, f.url)} | ${f.severity} | ${mdCode(f.image)} | ${md(`${f.package} ${f.installed}`)} | ${md(f.fixed.join(', ')) || 'no fix'} | ${day(f.deadline)} | ${md(f.workloads.join(', '))} |`);
+    for (const f of breached)
+      lines.push(
+        `| ${mdLink(f.id, f.url)} | ${f.severity} | ${mdCode(f.image)} | ${md(`${f.package} ${f.installed}`)} | ${md(f.fixed.join(', ')) || 'no fix'} | ${day(f.deadline)} | ${md(f.workloads.join(', '))} |`,
+      );
   }
   lines.push('', '## Images', '', '| Image | Critical | High | Medium | Low | Workloads |', '|---|---|---|---|---|---|');
   for (const image of report.images) {
     const c = counts(report, image.reference);
     const workloads = [...new Set(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`))];
-    lines.push(`| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ${md(workloads.join(', '))} |`);
+    lines.push(
+      `| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ${md(workloads.join(', '))} |`,
+    );
   }
   if (report.errors.length > 0) {
     lines.push('', '## Not scanned', '');
@@ -122,9 +177,16 @@ export function toClusterMarkdown(report: ClusterReport): string {
 
 export function toClusterTable(report: ClusterReport): string {
   const breached = report.findings.filter((f) => f.breached).length;
-  const lines = [`Cluster ${printable(report.context)} (${printable(report.server)}): ${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`, ''];
+  const lines = [
+    `Cluster ${printable(report.context)} (${printable(report.server)}): ${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`,
+    '',
+  ];
   for (const f of report.findings) {
-    lines.push(printable(`${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`));
+    lines.push(
+      printable(
+        `${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`,
+      ),
+    );
   }
   for (const e of report.errors) lines.push(printable(`not scanned: ${e.image ?? e.namespace ?? ''}: ${e.message}`));
   return `${lines.join('\n')}\n`;
@@ -136,16 +198,34 @@ export function toClusterSarif(report: ClusterReport, version: string = VERSION)
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    runs: [{
-      tool: { driver: { name: 'Shipshape', version, rules: [{ id: 'vulnerable-image', shortDescription: { text: 'Running image with a known vulnerability' } }] } },
-      results: report.findings.map((f) => ({
-        ruleId: 'vulnerable-image',
-        level: level(f.severity),
-        message: { text: `${f.id} (${f.severity}) in ${f.package} ${f.installed} of ${f.image}; ${f.fixed.length ? `fixed in ${f.fixed.join(', ')}` : 'no fix'}; deadline ${day(f.deadline)}${f.breached ? ' (breached)' : ''}. Runs in ${f.workloads.join(', ')}.` },
-        locations: [{ logicalLocations: [{ name: f.image, kind: 'image' }] }],
-        properties: { deadline: f.deadline, breached: f.breached, firstSeen: f.firstSeen, ...(f.digest && { digest: f.digest }) },
-      })),
-      invocations: [{ executionSuccessful: true, toolExecutionNotifications: report.errors.map((e) => ({ level: 'warning' as const, message: { text: `${e.image ?? e.namespace ?? ''}: ${e.message}` } })) }],
-    }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'Shipshape',
+            version,
+            rules: [{ id: 'vulnerable-image', shortDescription: { text: 'Running image with a known vulnerability' } }],
+          },
+        },
+        results: report.findings.map((f) => ({
+          ruleId: 'vulnerable-image',
+          level: level(f.severity),
+          message: {
+            text: `${f.id} (${f.severity}) in ${f.package} ${f.installed} of ${f.image}; ${f.fixed.length ? `fixed in ${f.fixed.join(', ')}` : 'no fix'}; deadline ${day(f.deadline)}${f.breached ? ' (breached)' : ''}. Runs in ${f.workloads.join(', ')}.`,
+          },
+          locations: [{ logicalLocations: [{ name: f.image, kind: 'image' }] }],
+          properties: { deadline: f.deadline, breached: f.breached, firstSeen: f.firstSeen, ...(f.digest && { digest: f.digest }) },
+        })),
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: report.errors.map((e) => ({
+              level: 'warning' as const,
+              message: { text: `${e.image ?? e.namespace ?? ''}: ${e.message}` },
+            })),
+          },
+        ],
+      },
+    ],
   };
 }

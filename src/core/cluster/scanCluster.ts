@@ -54,18 +54,42 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
     }
   }
   const toScan = options.signal?.aborted ? [] : inventory.images.filter((i) => !fromOperator.has(i.reference));
-  const scanned = await options.scanner.scanAll(toScan.map((i) => ({ reference: i.reference })), options.signal, options.onProgress);
+  const scanned = await options.scanner.scanAll(
+    toScan.map((i) => ({ reference: i.reference })),
+    options.signal,
+    options.onProgress,
+  );
   const outcomes = new Map<string, ScanOutcome>([...fromOperator, ...scanned]);
   for (const [reference, outcome] of outcomes) {
     if (!outcome.ok && outcome.failure.reason !== 'canceled') errors.push({ image: reference, message: outcome.failure.message });
   }
   const cancelled = !!inventory.cancelled || !!options.signal?.aborted;
   if (cancelled) {
-    const notScanned = inventory.images.filter((i) => outcomes.get(i.reference)?.ok !== true && !errors.some((e) => e.image === i.reference)).length;
-    errors.push({ message: `Cancelled${inventory.cancelled ? ` while listing pods (${inventory.pods} read)` : ''}: this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.` });
+    const notScanned = inventory.images.filter(
+      (i) => outcomes.get(i.reference)?.ok !== true && !errors.some((e) => e.image === i.reference),
+    ).length;
+    errors.push({
+      message: `Cancelled${inventory.cancelled ? ` while listing pods (${inventory.pods} read)` : ''}: this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.`,
+    });
   }
   const now = options.now ?? new Date();
-  const findings = clusterFindings(inventory.images, outcomes, { sla: options.sla, state: options.state, now, ...(options.fromPublished && { fromPublished: true }) });
+  const findings = clusterFindings(inventory.images, outcomes, {
+    sla: options.sla,
+    state: options.state,
+    now,
+    ...(options.fromPublished && { fromPublished: true }),
+  });
   await options.state.save();
-  return { context: inventory.context, server: inventory.server, generatedAt: now.toISOString(), pods: inventory.pods, images: inventory.images, outcomes, findings, errors, sla: options.sla, cancelled };
+  return {
+    context: inventory.context,
+    server: inventory.server,
+    generatedAt: now.toISOString(),
+    pods: inventory.pods,
+    images: inventory.images,
+    outcomes,
+    findings,
+    errors,
+    sla: options.sla,
+    cancelled,
+  };
 }

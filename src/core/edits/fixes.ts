@@ -76,7 +76,14 @@ function containerAt(doc: Document, offset: number): YAMLMap | undefined {
       const seq = path[path.length - 1];
       const pair = path[path.length - 2];
       const [start, , end] = node.range ?? [0, 0, 0];
-      if (isSeq(seq) && isPair(pair) && isScalar(pair.key) && CONTAINER_KEYS.has(String(pair.key.value)) && start <= offset && offset < end) {
+      if (
+        isSeq(seq) &&
+        isPair(pair) &&
+        isScalar(pair.key) &&
+        CONTAINER_KEYS.has(String(pair.key.value)) &&
+        start <= offset &&
+        offset < end
+      ) {
         found = node;
         return visit.BREAK;
       }
@@ -109,7 +116,11 @@ function addRunAsNonRoot(container: YAMLMap, text: string, eol: string): OffsetE
     if (value === null || (isScalar(value) && value.value === null)) {
       const keyEnd = (contextPair.key as { range?: [number, number, number] }).range?.[1] ?? 0;
       const colon = text.indexOf(':', keyEnd);
-      return { start: colon + 1, end: isScalar(value) && value.range ? Math.max(colon + 1, value.range[1]) : colon + 1, newText: ' {runAsNonRoot: true}' };
+      return {
+        start: colon + 1,
+        end: isScalar(value) && value.range ? Math.max(colon + 1, value.range[1]) : colon + 1,
+        newText: ' {runAsNonRoot: true}',
+      };
     }
     return undefined; // an alias or something unexpected: leave it to the user
   }

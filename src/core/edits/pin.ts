@@ -46,11 +46,20 @@ export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: 
   const at = current.indexOf('@');
   const previous = at === -1 ? undefined : current.slice(at + 1);
   if (previous === digest) return undefined;
-  return { image, before: current, edit: { range: target, newText: pinnedText(current, digest) }, ...(previous !== undefined && { previous }) };
+  return {
+    image,
+    before: current,
+    edit: { range: target, newText: pinnedText(current, digest) },
+    ...(previous !== undefined && { previous }),
+  };
 }
 
 /** Edits for several images of one file: one per place, however many images share it. */
-export function pinEdits(images: readonly ImageOccurrence[], digestOf: (image: ImageOccurrence) => string | undefined, textAt: (range: Range) => string): PinChange[] {
+export function pinEdits(
+  images: readonly ImageOccurrence[],
+  digestOf: (image: ImageOccurrence) => string | undefined,
+  textAt: (range: Range) => string,
+): PinChange[] {
   const seen = new Set<string>();
   const changes: PinChange[] = [];
   for (const image of images) {

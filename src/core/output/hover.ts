@@ -18,8 +18,12 @@ export function hoverText(raw: string, scan: ImageScan): string {
     return lines.join('\n');
   }
   const fixable = scan.vulnerabilities.filter(hasFix).length;
-  lines.push('', `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`);
-  if (scan.os?.eosl) lines.push('', `⚠ ${markdownText(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);
+  lines.push(
+    '',
+    `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`,
+  );
+  if (scan.os?.eosl)
+    lines.push('', `⚠ ${markdownText(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);
   lines.push('', '| Vulnerability | Severity | Package | Installed | Fixed in |', '|---|---|---|---|---|');
   for (const v of scan.vulnerabilities.slice(0, HOVER_LIMIT)) {
     const id = markdownLink(v.id, v.url);

@@ -155,7 +155,8 @@ export function toJsonReport(report: ScanReport): JsonReport {
   }
   for (const error of report.ioErrors) json.errors.push({ file: error.path, message: error.message });
   if (report.trivyProblem) json.errors.push({ file: '', message: report.trivyProblem.message });
-  for (const error of report.scanErrors) json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });
+  for (const error of report.scanErrors)
+    json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });
   for (const skipped of report.skipped) json.skipped.push({ file: skipped.path, reason: skipped.reason });
   return json;
 }

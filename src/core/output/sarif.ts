@@ -54,11 +54,13 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    runs: [{
-      tool: { driver: { name: 'Shipshape', version: options.version, rules } },
-      results,
-      invocations: [{ executionSuccessful: report.ioErrors.length === 0, toolExecutionNotifications: notifications }],
-    }],
+    runs: [
+      {
+        tool: { driver: { name: 'Shipshape', version: options.version, rules } },
+        results,
+        invocations: [{ executionSuccessful: report.ioErrors.length === 0, toolExecutionNotifications: notifications }],
+      },
+    ],
   };
 }
 
@@ -79,7 +81,10 @@ function physical(file: string, range: Range): Sarif.Location {
 /** A relative path as a relative URI reference (forward slashes, percent-encoded). */
 function toUri(file: string): string {
   const slashes = file.replace(/\\/g, '/').replace(/^\.\//, '');
-  const encoded = slashes.split('/').map((part) => encodeURIComponent(part)).join('/');
+  const encoded = slashes
+    .split('/')
+    .map((part) => encodeURIComponent(part))
+    .join('/');
   if (/^[A-Za-z]:\//.test(slashes)) return `file:///${slashes.slice(0, 2)}${encoded.slice(encoded.indexOf('/'))}`;
   return slashes.startsWith('/') ? `file://${encoded}` : encoded;
 }

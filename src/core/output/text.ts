@@ -39,17 +39,21 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
   }
   for (const error of report.ioErrors) out.push(`${p(error.path)}: ${paint(COLORS.error, 'error')}  ${p(error.message)}`);
   if (report.trivyProblem) out.push(`${paint(COLORS.error, 'error')}  ${p(report.trivyProblem.message)}`);
-  for (const error of report.scanErrors) out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${p(error.message)}`);
+  for (const error of report.scanErrors)
+    out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${p(error.message)}`);
   if (report.trivyProblem || report.scanErrors.length > 0) out.push('');
   for (const skipped of report.skipped) out.push(paint(DIM, `note: ${p(skipped.path)}: ${p(skipped.reason)}`));
   if (report.ioErrors.length > 0 || report.skipped.length > 0) out.push('');
   const total = counts.error + counts.warning + counts.info;
   const parseErrors = report.files.reduce((n, f) => n + f.result.errors.length, 0) + report.ioErrors.length;
-  const scanned = report.scans ? ` (${report.scans.size} scanned with Trivy${report.scanErrors.length > 0 ? `, ${new Set(report.scanErrors.map((e) => e.reference)).size} failed` : ''})` : '';
-  const summary = total === 0 && parseErrors === 0
-    ? `No findings: ${plural(report.files.length, 'file')} and ${plural(images, 'image')} checked${scanned}.`
-    : `${plural(total, 'finding')} (${counts.error} error, ${counts.warning} warning, ${counts.info} info) in ${filesWithFindings} of ${plural(report.files.length, 'file')}; ` +
-      `${plural(images, 'image')} checked${scanned}${parseErrors > 0 ? `; ${plural(parseErrors, 'file error')}` : ''}.`;
+  const scanned = report.scans
+    ? ` (${report.scans.size} scanned with Trivy${report.scanErrors.length > 0 ? `, ${new Set(report.scanErrors.map((e) => e.reference)).size} failed` : ''})`
+    : '';
+  const summary =
+    total === 0 && parseErrors === 0
+      ? `No findings: ${plural(report.files.length, 'file')} and ${plural(images, 'image')} checked${scanned}.`
+      : `${plural(total, 'finding')} (${counts.error} error, ${counts.warning} warning, ${counts.info} info) in ${filesWithFindings} of ${plural(report.files.length, 'file')}; ` +
+        `${plural(images, 'image')} checked${scanned}${parseErrors > 0 ? `; ${plural(parseErrors, 'file error')}` : ''}.`;
   out.push(summary);
   return `${out.join('\n')}\n`;
 }

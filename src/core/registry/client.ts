@@ -51,7 +51,8 @@ interface Token {
 
 /** Why a registry's redirect is not followed, or undefined when it may be: only http(s), and never from HTTPS down to plain HTTP off loopback. */
 export function refusedRedirect(from: URL, to: URL): { reason: 'bad-response' | 'insecure'; message: string } | undefined {
-  if (to.protocol !== 'https:' && to.protocol !== 'http:') return { reason: 'bad-response', message: `the registry redirected to ${to.protocol} URL` };
+  if (to.protocol !== 'https:' && to.protocol !== 'http:')
+    return { reason: 'bad-response', message: `the registry redirected to ${to.protocol} URL` };
   if (to.protocol === 'http:' && from.protocol === 'https:' && !isLoopback(to.host)) {
     return { reason: 'insecure', message: `the registry redirected from HTTPS to plain HTTP (${to.host}); not followed` };
   }
@@ -110,7 +111,11 @@ export class RegistryClient {
   /** The digest a reference's tag points to now (its index for multi-platform images). */
   async resolve(reference: string, signal?: AbortSignal): Promise<ResolveOutcome> {
     const parsed = parseReference(reference);
-    if (!parsed.ok) return this.fail(reference, new Failure('invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: ${parsed.error}`));
+    if (!parsed.ok)
+      return this.fail(
+        reference,
+        new Failure('invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: ${parsed.error}`),
+      );
     const { domain, path, tag } = parsed.reference;
     const url = `${registryBase(domain, this.options.insecureRegistries)}/v2/${path}/manifests/${encodeURIComponent(tag ?? 'latest')}`;
     const scope = `repository:${path}:pull`;
@@ -149,7 +154,12 @@ export class RegistryClient {
     } catch {
       throw new Failure('bad-response', `the registry's index for ${reference} is not JSON`);
     }
-    const match = (index.manifests ?? []).find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture && (platform.variant === undefined || m.platform?.variant === platform.variant));
+    const match = (index.manifests ?? []).find(
+      (m) =>
+        m.platform?.os === platform.os &&
+        m.platform?.architecture === platform.architecture &&
+        (platform.variant === undefined || m.platform?.variant === platform.variant),
+    );
     if (!match?.digest) {
       const wanted = [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
       throw new Failure('no-platform', `${reference} has no image for ${wanted}`);
@@ -160,7 +170,13 @@ export class RegistryClient {
   private fail(reference: string, error: unknown): ResolveOutcome {
     const failure: RegistryFailure =
       error instanceof Failure
-        ? { reference, reason: error.reason, message: error.reason === 'canceled' ? `Resolving ${reference} was cancelled.` : `Could not resolve ${reference}: ${error.message}`, ...(error.status !== undefined && { status: error.status }) }
+        ? {
+            reference,
+            reason: error.reason,
+            message:
+              error.reason === 'canceled' ? `Resolving ${reference} was cancelled.` : `Could not resolve ${reference}: ${error.message}`,
+            ...(error.status !== undefined && { status: error.status }),
+          }
         : { reference, reason: 'unreachable', message: `Could not resolve ${reference}: ${describeNetworkError(error)}` };
     if (failure.reason !== 'canceled') this.logger.warn(failure.message);
     return { ok: false, failure };
@@ -250,7 +266,13 @@ export class RegistryClient {
     return undefined;
   }
 
-  private async answerChallenge(header: string, host: string, domain: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
+  private async answerChallenge(
+    header: string,
+    host: string,
+    domain: string,
+    scope: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const { scheme, params } = parseChallenge(header);
     if (scheme === 'basic') {
       const credentials = await this.credentials.get(domain);
@@ -266,22 +288,37 @@ export class RegistryClient {
   }
 
   /** A token for a scope from the realm the registry named, cached until it expires; one request per scope at a time. */
-  private token(host: string, domain: string, realm: string, service: string | undefined, scope: string, signal?: AbortSignal): Promise<Token> {
+  private token(
+    host: string,
+    domain: string,
+    realm: string,
+    service: string | undefined,
+    scope: string,
+    signal?: AbortSignal,
+  ): Promise<Token> {
     const key = `${host}|${service ?? ''}|${scope}`;
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) return Promise.resolve(cached);
     let pending = this.pendingTokens.get(key);
     if (!pending) {
-      pending = this.fetchToken(domain, realm, service, scope, signal).then((token) => {
-        this.tokens.set(key, token);
-        return token;
-      }).finally(() => this.pendingTokens.delete(key));
+      pending = this.fetchToken(domain, realm, service, scope, signal)
+        .then((token) => {
+          this.tokens.set(key, token);
+          return token;
+        })
+        .finally(() => this.pendingTokens.delete(key));
       this.pendingTokens.set(key, pending);
     }
     return pending;
   }
 
-  private async fetchToken(domain: string, realm: string, service: string | undefined, scope: string, signal?: AbortSignal): Promise<Token> {
+  private async fetchToken(
+    domain: string,
+    realm: string,
+    service: string | undefined,
+    scope: string,
+    signal?: AbortSignal,
+  ): Promise<Token> {
     let url: URL;
     try {
       url = new URL(realm);
@@ -309,11 +346,19 @@ export class RegistryClient {
     }
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
-      throw new Failure('unauthorized', `${url.host} refused a token for ${scope}${credentials ? ' with the stored credentials' : ' without credentials'} (log in with \`docker login ${domain}\`)`, response.status);
+      throw new Failure(
+        'unauthorized',
+        `${url.host} refused a token for ${scope}${credentials ? ' with the stored credentials' : ' without credentials'} (log in with \`docker login ${domain}\`)`,
+        response.status,
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Failure(response.status === 429 ? 'rate-limited' : 'server-error', `the token service ${url.host} answered ${response.status}`, response.status);
+      throw new Failure(
+        response.status === 429 ? 'rate-limited' : 'server-error',
+        `the token service ${url.host} answered ${response.status}`,
+        response.status,
+      );
     }
     const data = (await response.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
     const value = typeof data.token === 'string' ? data.token : typeof data.access_token === 'string' ? data.access_token : undefined;
@@ -332,7 +377,11 @@ export class RegistryClient {
       return new Failure('not-found', `${what} (${host} answered ${status}${codes.length ? ` ${codes.join(', ')}` : ''})`, status);
     }
     if (status === 401 || status === 403) {
-      return new Failure('unauthorized', `${host} denied access (${status}${codes.length ? ` ${codes.join(', ')}` : ''}); log in with \`docker login ${domain}\``, status);
+      return new Failure(
+        'unauthorized',
+        `${host} denied access (${status}${codes.length ? ` ${codes.join(', ')}` : ''}); log in with \`docker login ${domain}\``,
+        status,
+      );
     }
     if (status === 429) return new Failure('rate-limited', `${host} is rate-limiting requests (429); try again later`, status);
     if (status >= 500) return new Failure('server-error', `${host} failed (${status})`, status);
@@ -363,6 +412,7 @@ function describeNetworkError(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'the registry refused the connection (is it running, and is the host and port right?)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the registry host name does not resolve (check the reference and your network)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the registry dropped the connection';
-  if (code === 'CERT_HAS_EXPIRED' || code?.startsWith('ERR_TLS') || code?.includes('CERT')) return `the registry's TLS certificate was refused (${code})`;
+  if (code === 'CERT_HAS_EXPIRED' || code?.startsWith('ERR_TLS') || code?.includes('CERT'))
+    return `the registry's TLS certificate was refused (${code})`;
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -19,7 +19,14 @@ interface DockerConfig {
   readonly credHelpers?: Record<string, string>;
 }
 
-const HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'https://registry-1.docker.io', 'https://docker.io'];
+const HUB_KEYS = [
+  'https://index.docker.io/v1/',
+  'index.docker.io',
+  'docker.io',
+  'registry-1.docker.io',
+  'https://registry-1.docker.io',
+  'https://docker.io',
+];
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function isDockerHub(host: string): boolean {
@@ -58,9 +65,10 @@ export class CredentialStore {
       const file = path.join(this.configDir(), 'config.json');
       try {
         const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
-        return typeof data === 'object' && data !== null ? (data) : {};
+        return typeof data === 'object' && data !== null ? data : {};
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`could not read the Docker config ${file}: ${(error as Error).message}`);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.logger.warn(`could not read the Docker config ${file}: ${(error as Error).message}`);
         return {};
       }
     })();
@@ -90,9 +98,11 @@ export class CredentialStore {
         const colon = decoded.indexOf(':');
         if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
       }
-      if (typeof entry.username === 'string' && typeof entry.password === 'string') return { username: entry.username, password: entry.password };
+      if (typeof entry.username === 'string' && typeof entry.password === 'string')
+        return { username: entry.username, password: entry.password };
     }
-    if (typeof config.credsStore === 'string' && config.credsStore !== '') return this.fromHelper(config.credsStore, isDockerHub(host) ? HUB_KEYS[0]! : host);
+    if (typeof config.credsStore === 'string' && config.credsStore !== '')
+      return this.fromHelper(config.credsStore, isDockerHub(host) ? HUB_KEYS[0]! : host);
     return undefined;
   }
 
@@ -111,7 +121,10 @@ export class CredentialStore {
     });
     if (result.failed) {
       const said = String(result.stdout || result.stderr).trim();
-      if (!/credentials not found/i.test(said)) this.logger.warn(`docker-credential-${name} failed for ${serverUrl}${result.exitCode !== undefined ? ` (exit ${result.exitCode})` : ''}`);
+      if (!/credentials not found/i.test(said))
+        this.logger.warn(
+          `docker-credential-${name} failed for ${serverUrl}${result.exitCode !== undefined ? ` (exit ${result.exitCode})` : ''}`,
+        );
       return undefined;
     }
     try {

@@ -25,7 +25,12 @@ export interface PinPlan {
 }
 
 /** Resolves each distinct reference once, `concurrency` at a time. */
-export async function resolveAll(client: RegistryClient, references: readonly string[], concurrency = 8, signal?: AbortSignal): Promise<Map<string, ResolveOutcome>> {
+export async function resolveAll(
+  client: RegistryClient,
+  references: readonly string[],
+  concurrency = 8,
+  signal?: AbortSignal,
+): Promise<Map<string, ResolveOutcome>> {
   const unique = [...new Set(references)];
   const results = new Map<string, ResolveOutcome>();
   let next = 0;
@@ -49,15 +54,20 @@ export async function planPins(report: ScanReport, client: RegistryClient, concu
     if (images.length === 0) continue;
     for (const image of images) {
       const outcome = outcomes.get(wanted(image)!)!;
-      if (!outcome.ok) plan.failures.push({ file, line: image.range.start.line + 1, reference: image.raw, message: outcome.failure.message });
+      if (!outcome.ok)
+        plan.failures.push({ file, line: image.range.start.line + 1, reference: image.raw, message: outcome.failure.message });
     }
     const raw = await readFile(file, 'utf8');
     const bom = raw.charCodeAt(0) === 0xfeff;
     const text = bom ? raw.slice(1) : raw;
-    const changes = pinEdits(images, (image) => {
-      const outcome = outcomes.get(wanted(image)!);
-      return outcome?.ok ? outcome.resolved.digest : undefined;
-    }, rangeReader(text));
+    const changes = pinEdits(
+      images,
+      (image) => {
+        const outcome = outcomes.get(wanted(image)!);
+        return outcome?.ok ? outcome.resolved.digest : undefined;
+      },
+      rangeReader(text),
+    );
     for (const change of changes) {
       if (change.previous) plan.stale++;
       else plan.unpinned++;

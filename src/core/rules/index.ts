@@ -7,5 +7,9 @@ import { unresolvedImageFindings } from './unresolvedImage.js';
 
 /** unpinned-image, invalid-reference and unresolved-image on a file's images. */
 export function imageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
-  return [...unpinnedImageFindings(images, options), ...invalidReferenceFindings(images, options), ...unresolvedImageFindings(images, options)];
+  return [
+    ...unpinnedImageFindings(images, options),
+    ...invalidReferenceFindings(images, options),
+    ...unresolvedImageFindings(images, options),
+  ];
 }

@@ -47,11 +47,15 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
   }
   if (user) {
     if (user.resolved === undefined || !isRootUser(user.resolved)) return [];
-    const where = user.stage === final.index ? 'The final stage' : `The final stage inherits \`USER ${user.raw}\` from stage ${stageLabel(facts.stages[user.stage]!)} and`;
+    const where =
+      user.stage === final.index
+        ? 'The final stage'
+        : `The final stage inherits \`USER ${user.raw}\` from stage ${stageLabel(facts.stages[user.stage]!)} and`;
     const shown = user.raw === user.resolved ? `\`USER ${user.raw}\`` : `\`USER ${user.raw}\` (${user.resolved})`;
-    const message = user.stage === final.index
-      ? `${where} runs as root (${shown}). Create an unprivileged user and end with \`USER <name or uid>\`.`
-      : `${where} runs as root. Add \`USER <name or uid>\` of an unprivileged user to the final stage.`;
+    const message =
+      user.stage === final.index
+        ? `${where} runs as root (${shown}). Create an unprivileged user and end with \`USER <name or uid>\`.`
+        : `${where} runs as root. Add \`USER <name or uid>\` of an unprivileged user to the final stage.`;
     return [{ rule: 'root-user', reason: 'explicit', severity: severityOf('root-user', 'explicit', options), range: user.range, message }];
   }
   const base = origin.base;
@@ -59,17 +63,20 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
   // A scan told us the base image's own user: only root (or no user) keeps the finding.
   const baseUser = base.reference ? options.imageUsers?.get(base.reference.normalized) : undefined;
   if (baseUser !== undefined && baseUser.trim() !== '' && !isRootUser(baseUser)) return [];
-  const from = base.status === 'scratch'
-    ? 'it is built from `scratch`, which has no user, so it runs as root'
-    : `it runs as the user of its base image \`${base.raw}\`, which is root unless that image sets one`;
-  return [{
-    rule: 'root-user',
-    reason: 'implicit',
-    severity: severityOf('root-user', 'implicit', options),
-    range: final.fromRange,
-    message: `The final stage sets no USER, so ${from}. Add \`USER <name or uid>\` of an unprivileged user.`,
-    ...(base.raw !== '' && { reference: base.raw }),
-  }];
+  const from =
+    base.status === 'scratch'
+      ? 'it is built from `scratch`, which has no user, so it runs as root'
+      : `it runs as the user of its base image \`${base.raw}\`, which is root unless that image sets one`;
+  return [
+    {
+      rule: 'root-user',
+      reason: 'implicit',
+      severity: severityOf('root-user', 'implicit', options),
+      range: final.fromRange,
+      message: `The final stage sets no USER, so ${from}. Add \`USER <name or uid>\` of an unprivileged user.`,
+      ...(base.raw !== '' && { reference: base.raw }),
+    },
+  ];
 }
 
 function stageLabel(stage: StageFact): string {
@@ -89,12 +96,16 @@ export function kubernetesRootFindings(containers: readonly ContainerFact[], opt
         reason: 'explicit',
         severity: severityOf('root-user', 'explicit', options),
         range: fromPod ? container.range : runAsUser.range,
-        message: `${label} runs as root (\`runAsUser: 0\`${fromPod ? ' from the pod securityContext' : ''}). ` +
+        message:
+          `${label} runs as root (\`runAsUser: 0\`${fromPod ? ' from the pod securityContext' : ''}). ` +
           'Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.',
         ...(container.image !== undefined && { reference: container.image }),
       });
     } else if (runAsUser === undefined && runAsNonRoot?.value !== true) {
-      const why = runAsNonRoot?.value === false ? '`runAsNonRoot` is false and no `runAsUser` is set' : 'neither `runAsUser` nor `runAsNonRoot: true` is set';
+      const why =
+        runAsNonRoot?.value === false
+          ? '`runAsNonRoot` is false and no `runAsUser` is set'
+          : 'neither `runAsUser` nor `runAsNonRoot: true` is set';
       findings.push({
         rule: 'root-user',
         reason: 'implicit',

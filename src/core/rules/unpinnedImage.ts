@@ -28,14 +28,19 @@ function unpinnedMessage(image: ImageOccurrence, reason: string): string {
   const ref = image.reference!;
   const name = familiarName(ref);
   // Show what a reference built from variables resolved to.
-  const shown = image.resolved !== undefined && image.resolved !== image.raw ? `\`${image.raw}\` (\`${image.resolved}\`)` : `\`${image.raw}\``;
+  const shown =
+    image.resolved !== undefined && image.resolved !== image.raw ? `\`${image.raw}\` (\`${image.resolved}\`)` : `\`${image.raw}\``;
   if (reason === 'untagged') {
-    return `${shown} has no tag, so it means \`${name}:latest\`, which moves with every release. ` +
-      `Pin it to a digest (\`${name}:<version>@sha256:…\`).`;
+    return (
+      `${shown} has no tag, so it means \`${name}:latest\`, which moves with every release. ` +
+      `Pin it to a digest (\`${name}:<version>@sha256:…\`).`
+    );
   }
   if (reason === 'latest') {
     return `${shown} uses \`latest\`, which moves with every release. Pin a version and its digest (\`${name}:<version>@sha256:…\`).`;
   }
-  return `${shown} is not pinned: the tag \`${ref.tag}\` can be moved to other content. ` +
-    `Pin it to its digest (\`${name}:${ref.tag}@sha256:…\`).`;
+  return (
+    `${shown} is not pinned: the tag \`${ref.tag}\` can be moved to other content. ` +
+    `Pin it to its digest (\`${name}:${ref.tag}@sha256:…\`).`
+  );
 }

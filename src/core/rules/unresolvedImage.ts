@@ -10,9 +10,10 @@ export function unresolvedImageFindings(images: readonly ImageOccurrence[], opti
     // A reference that some value of its variables turns into a stage name is not an image.
     if (image.status !== 'unresolved' || image.dockerfile?.maybeStage) continue;
     const names = image.unresolvedVariables ?? [];
-    const hint = image.source === 'dockerfile'
-      ? `Give the ARG a default or pass ${names.map((n) => `--build-arg ${n}=…`).join(' ')} to check it.`
-      : `Set ${names.join(', ')} or give a default (\${NAME:-default}) to check it.`;
+    const hint =
+      image.source === 'dockerfile'
+        ? `Give the ARG a default or pass ${names.map((n) => `--build-arg ${n}=…`).join(' ')} to check it.`
+        : `Set ${names.join(', ')} or give a default (\${NAME:-default}) to check it.`;
     findings.push({
       rule: 'unresolved-image',
       severity: severityOf('unresolved-image', undefined, options),

@@ -1,6 +1,14 @@
 // vulnerable-image: what Trivy found in an image, as one finding on each place it is written.
 
-import { isTrivyUnusable, TRIVY_SEVERITIES, type ImageScan, type ScanFailure, type ScanOutcome, type TrivySeverity, type Vulnerability } from '../trivy/types.js';
+import {
+  isTrivyUnusable,
+  TRIVY_SEVERITIES,
+  type ImageScan,
+  type ScanFailure,
+  type ScanOutcome,
+  type TrivySeverity,
+  type Vulnerability,
+} from '../trivy/types.js';
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 
@@ -10,7 +18,9 @@ export function worstSeverity(scan: ImageScan): TrivySeverity | undefined {
 
 /** `2 CRITICAL, 5 HIGH, 1 LOW`: the non-zero counts, worst first. */
 export function countsText(scan: ImageScan): string {
-  return TRIVY_SEVERITIES.filter((s) => scan.counts[s] > 0).map((s) => `${scan.counts[s]} ${s}`).join(', ');
+  return TRIVY_SEVERITIES.filter((s) => scan.counts[s] > 0)
+    .map((s) => `${scan.counts[s]} ${s}`)
+    .join(', ');
 }
 
 export function hasFix(vulnerability: Vulnerability): boolean {
@@ -49,7 +59,11 @@ export interface ScanVerdicts {
  * outcome (none for an image that was not scanned). A Trivy that cannot run at all is one
  * problem said elsewhere, not a failure of every image.
  */
-export function scanVerdicts(images: readonly ImageOccurrence[], outcomeOf: (image: ImageOccurrence) => ScanOutcome | undefined, options: AnalyzeOptions): ScanVerdicts {
+export function scanVerdicts(
+  images: readonly ImageOccurrence[],
+  outcomeOf: (image: ImageOccurrence) => ScanOutcome | undefined,
+  options: AnalyzeOptions,
+): ScanVerdicts {
   const verdicts: ScanVerdicts = { findings: [], failures: [] };
   for (const image of images) {
     const outcome = outcomeOf(image);

@@ -111,7 +111,11 @@ export class ScanCache {
           const onDisk = await this.readFile();
           if (onDisk) this.merge(onDisk);
         }
-        const data: CacheFile = { format: FORMAT, references: newest(this.references, this.ttlMs, this.now()), digests: newest(this.digests, this.ttlMs, this.now()) };
+        const data: CacheFile = {
+          format: FORMAT,
+          references: newest(this.references, this.ttlMs, this.now()),
+          digests: newest(this.digests, this.ttlMs, this.now()),
+        };
         await writeAtomically(file, JSON.stringify(data));
       } catch (error) {
         this.logger.warn(`could not write the scan cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
@@ -129,6 +133,13 @@ function newest(map: ReadonlyMap<string, ImageScan>, ttlMs: number, now: number)
 
 function isScan(value: unknown): value is ImageScan {
   const scan = value as ImageScan;
-  return typeof scan === 'object' && scan !== null && typeof scan.reference === 'string' && typeof scan.scannedAt === 'number' &&
-    Array.isArray(scan.vulnerabilities) && typeof scan.counts === 'object' && scan.counts !== null;
+  return (
+    typeof scan === 'object' &&
+    scan !== null &&
+    typeof scan.reference === 'string' &&
+    typeof scan.scannedAt === 'number' &&
+    Array.isArray(scan.vulnerabilities) &&
+    typeof scan.counts === 'object' &&
+    scan.counts !== null
+  );
 }

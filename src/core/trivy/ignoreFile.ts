@@ -10,7 +10,13 @@ export const IGNORE_FILE_NAMES = ['.trivyignore', '.trivyignore.yaml'] as const;
 export async function findTrivyIgnore(folder: string): Promise<string | undefined> {
   for (const name of IGNORE_FILE_NAMES) {
     const candidate = path.resolve(folder, name);
-    if (await fs.stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+    if (
+      await fs.stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }

@@ -62,7 +62,11 @@ export async function locateTrivy(configured: string | undefined, searchPath = p
 
 /** Compares dotted versions numerically (`0.58.1` > `0.9.0`); a leading `v` is ignored. */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.replace(/^v/, '').split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const parts = (v: string) =>
+    v
+      .replace(/^v/, '')
+      .split(/[.-]/)
+      .map((p) => Number.parseInt(p, 10) || 0);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     const d = (x[i] ?? 0) - (y[i] ?? 0);
@@ -111,7 +115,12 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
   });
   if (result.failed) {
     const detail = String(result.stderr ?? '').trim();
-    return failure('', 'not-installed', `${trivyPath} did not run as Trivy (\`trivy version\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}). ${INSTALL_HINT}`, detail.slice(0, 2000));
+    return failure(
+      '',
+      'not-installed',
+      `${trivyPath} did not run as Trivy (\`trivy version\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}). ${INSTALL_HINT}`,
+      detail.slice(0, 2000),
+    );
   }
   let version: unknown;
   try {
@@ -120,10 +129,19 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
     version = /Version:\s*v?([\d.]+)/.exec(String(result.stdout))?.[1];
   }
   if (typeof version !== 'string' || !/^v?\d+\.\d+/.test(version)) {
-    return failure('', 'not-installed', `${trivyPath} did not report a Trivy version. ${INSTALL_HINT}`, String(result.stdout).slice(0, 200));
+    return failure(
+      '',
+      'not-installed',
+      `${trivyPath} did not report a Trivy version. ${INSTALL_HINT}`,
+      String(result.stdout).slice(0, 200),
+    );
   }
   if (compareVersions(version, MINIMUM_TRIVY_VERSION) < 0) {
-    return failure('', 'too-old', `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it (https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`);
+    return failure(
+      '',
+      'too-old',
+      `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it (https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`,
+    );
   }
   return { path: trivyPath, version: version.replace(/^v/, '') };
 }
@@ -150,10 +168,22 @@ export function isScannableReference(reference: string): boolean {
 // Checked in this order: a database failure comes before any image is fetched, and access or
 // rate problems are more specific than "not found".
 const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
-  [/DB error|vulnerability DB|failed to download.*\bdb\b/i, 'database', 'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)'],
-  [/UNAUTHORIZED|authentication required|DENIED|access denied|401 Unauthorized|403 Forbidden/i, 'unauthorized', 'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)'],
+  [
+    /DB error|vulnerability DB|failed to download.*\bdb\b/i,
+    'database',
+    'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)',
+  ],
+  [
+    /UNAUTHORIZED|authentication required|DENIED|access denied|401 Unauthorized|403 Forbidden/i,
+    'unauthorized',
+    'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)',
+  ],
   [/TOOMANYREQUESTS|rate limit|429 Too Many Requests/i, 'rate-limited', 'the registry rate-limited the pull; try again later or log in'],
-  [/MANIFEST_UNKNOWN|NAME_UNKNOWN|manifest unknown|repository does not exist|not found/i, 'not-found', 'the image was not found in its registry'],
+  [
+    /MANIFEST_UNKNOWN|NAME_UNKNOWN|manifest unknown|repository does not exist|not found/i,
+    'not-found',
+    'the image was not found in its registry',
+  ],
 ];
 
 /**
@@ -166,7 +196,10 @@ function remoteError(stderr: string): string | undefined {
 
 /** Trivy's own reason: the last line of its fatal error, without timestamp and level. */
 export function trivyReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const fatal = lines.findIndex((l) => /\bFATAL\b|^Error:|^panic:/.test(l));
   const relevant = fatal >= 0 ? lines.slice(fatal) : lines.slice(-3);
   const text = relevant
@@ -181,8 +214,15 @@ function classify(reference: string, stderr: string, exitCode: number | undefine
   const remote = remoteError(stderr);
   const reason = remote ?? trivyReason(stderr);
   for (const [pattern, kind, explanation] of REASONS) {
-    const text = kind === 'database' ? stderr : remote ?? stderr;
-    if (pattern.test(text)) return failure(reference, kind, `Trivy could not scan ${reference}: ${explanation}. Trivy said: ${kind === 'database' ? trivyReason(stderr) : reason}`, detail, exitCode);
+    const text = kind === 'database' ? stderr : (remote ?? stderr);
+    if (pattern.test(text))
+      return failure(
+        reference,
+        kind,
+        `Trivy could not scan ${reference}: ${explanation}. Trivy said: ${kind === 'database' ? trivyReason(stderr) : reason}`,
+        detail,
+        exitCode,
+      );
   }
   const said = reason ? ` Trivy said: ${reason}` : ' Trivy printed nothing on stderr.';
   return failure(reference, 'failed', `Trivy failed on ${reference} (exit code ${exitCode ?? 'none'}).${said}`, detail, exitCode);
@@ -200,7 +240,10 @@ export async function runImageScan(
   maxOutputBytes = MAX_OUTPUT_BYTES,
 ): Promise<ScanOutcome> {
   if (!isScannableReference(reference)) {
-    return { ok: false, failure: failure(reference, 'invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: not scanned.`) };
+    return {
+      ok: false,
+      failure: failure(reference, 'invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: not scanned.`),
+    };
   }
   const execa = await loadExeca();
   const timeoutSeconds = settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
@@ -222,21 +265,52 @@ export async function runImageScan(
     return { ok: false, failure: failure(reference, 'canceled', `The scan of ${reference} was cancelled.`) };
   }
   if (result.timedOut) {
-    return { ok: false, failure: failure(reference, 'timeout', `Trivy did not finish scanning ${reference} within ${Math.round(timeoutSeconds + graceMs / 1000)} s and was stopped.`) };
+    return {
+      ok: false,
+      failure: failure(
+        reference,
+        'timeout',
+        `Trivy did not finish scanning ${reference} within ${Math.round(timeoutSeconds + graceMs / 1000)} s and was stopped.`,
+      ),
+    };
   }
   if (result.isMaxBuffer) {
-    return { ok: false, failure: failure(reference, 'bad-output', `Trivy printed more than ${Math.round(maxOutputBytes / 1024 / 1024)} MB for ${reference}; it was stopped.`) };
+    return {
+      ok: false,
+      failure: failure(
+        reference,
+        'bad-output',
+        `Trivy printed more than ${Math.round(maxOutputBytes / 1024 / 1024)} MB for ${reference}; it was stopped.`,
+      ),
+    };
   }
   const stderr = String(result.stderr ?? '');
   if (result.exitCode !== 0 || result.failed) {
     if (/timeout|context deadline exceeded/i.test(stderr)) {
-      return { ok: false, failure: failure(reference, 'timeout', `Trivy timed out scanning ${reference} (--timeout ${timeoutSeconds}s). Trivy said: ${trivyReason(stderr)}`, stderr.trim().slice(0, 4000), result.exitCode) };
+      return {
+        ok: false,
+        failure: failure(
+          reference,
+          'timeout',
+          `Trivy timed out scanning ${reference} (--timeout ${timeoutSeconds}s). Trivy said: ${trivyReason(stderr)}`,
+          stderr.trim().slice(0, 4000),
+          result.exitCode,
+        ),
+      };
     }
     return { ok: false, failure: classify(reference, stderr, result.exitCode) };
   }
   const parsed = parseTrivyReport(String(result.stdout), reference, started);
   if (!parsed.ok) {
-    return { ok: false, failure: failure(reference, 'bad-output', `Trivy's output for ${reference} is not a report Shipshape can read: ${parsed.message}`, stderr.trim().slice(0, 4000)) };
+    return {
+      ok: false,
+      failure: failure(
+        reference,
+        'bad-output',
+        `Trivy's output for ${reference} is not a report Shipshape can read: ${parsed.message}`,
+        stderr.trim().slice(0, 4000),
+      ),
+    };
   }
   return { ok: true, scan: parsed.scan };
 }

@@ -144,7 +144,10 @@ export class Scanner {
       this.logger.debug(`trivy image ${request.reference}${request.platform ? ` (--platform ${request.platform})` : ''}`);
       // The version check runs alongside the first scans instead of before them; a scan by a
       // Trivy that turns out unusable is thrown away.
-      const [trivy, scanned] = await Promise.all([this.trivy(), runImageScan({ path: located, version: '' }, request.reference, settings, signal)]);
+      const [trivy, scanned] = await Promise.all([
+        this.trivy(),
+        runImageScan({ path: located, version: '' }, request.reference, settings, signal),
+      ]);
       if (!('version' in trivy)) return { ok: false as const, failure: { ...trivy, reference: request.reference } };
       return scanned;
     }, signal);

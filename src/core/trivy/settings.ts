@@ -65,17 +65,26 @@ export function readScanOptions(input: ScanInput): { options: ScanOptions; probl
   const timeoutSeconds = integer('timeoutSeconds');
   const cacheHours = integer('cacheHours');
   const severities: TrivySeverity[] = [];
-  const given: readonly unknown[] = typeof input.severities === 'string' ? input.severities.split(',') : Array.isArray(input.severities) ? input.severities : [];
+  const given: readonly unknown[] =
+    typeof input.severities === 'string' ? input.severities.split(',') : Array.isArray(input.severities) ? input.severities : [];
   for (const entry of given) {
     const name = typeof entry === 'string' ? entry.trim().toUpperCase() : entry;
     if (name === '') continue;
     if (!(TRIVY_SEVERITIES as readonly unknown[]).includes(name)) {
-      problems.push({ field: 'severities', value: entry, message: `expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}), not ${JSON.stringify(entry)}` });
+      problems.push({
+        field: 'severities',
+        value: entry,
+        message: `expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}), not ${JSON.stringify(entry)}`,
+      });
     } else if (!severities.includes(name as TrivySeverity)) severities.push(name as TrivySeverity);
   }
   let serverUrl = text(input.serverUrl);
   if (serverUrl !== undefined && !isServerUrl(serverUrl)) {
-    problems.push({ field: 'serverUrl', value: serverUrl, message: `expects an http:// or https:// URL, not ${JSON.stringify(serverUrl)}` });
+    problems.push({
+      field: 'serverUrl',
+      value: serverUrl,
+      message: `expects an http:// or https:// URL, not ${JSON.stringify(serverUrl)}`,
+    });
     serverUrl = undefined;
   }
   const trivyPath = text(input.trivyPath);

@@ -8,7 +8,10 @@ import * as path from 'node:path';
 export async function writeAtomically(file: string, content: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const mode = await fs.stat(file).then((s) => s.mode & 0o7777, () => undefined);
+  const mode = await fs.stat(file).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
   try {
     await fs.writeFile(temporary, content, mode === undefined ? {} : { mode });
     await fs.rename(temporary, file);
@@ -38,7 +41,12 @@ export async function readVersionedJson<T>(
   }
   try {
     const data = JSON.parse(text) as unknown;
-    if (typeof data !== 'object' || data === null || (data as { format?: unknown }).format !== format || !isValid(data as Record<string, unknown>)) {
+    if (
+      typeof data !== 'object' ||
+      data === null ||
+      (data as { format?: unknown }).format !== format ||
+      !isValid(data as Record<string, unknown>)
+    ) {
       throw new Error(`not a Shipshape ${what}`);
     }
     return data as T;

@@ -101,7 +101,8 @@ export async function readSourceFile(file: CollectedFile, options: CollectOption
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (file.kind === 'json') {
-    if (!/"apiVersion"/.test(text) || !/"kind"/.test(text)) return { ok: false, skipped: 'JSON that is not a Kubernetes object', quiet: true };
+    if (!/"apiVersion"/.test(text) || !/"kind"/.test(text))
+      return { ok: false, skipped: 'JSON that is not a Kubernetes object', quiet: true };
     return { ok: true, text, kind: 'yaml' };
   }
   return { ok: true, text, kind: file.kind };

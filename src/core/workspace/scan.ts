@@ -83,7 +83,12 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   return report;
 }
 
-async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOptions, dockerfileTexts: ReadonlyMap<number, string>): Promise<void> {
+async function scanImages(
+  report: ScanReport,
+  scanner: Scanner,
+  options: ScanOptions,
+  dockerfileTexts: ReadonlyMap<number, string>,
+): Promise<void> {
   const requests = report.files.flatMap((f) => f.result.images.map(scanRequestFor).filter((r): r is ScanRequest => r !== undefined));
   if (requests.length === 0) return;
   const scans = await scanner.scanAll(requests, options.signal, options.onScanProgress);

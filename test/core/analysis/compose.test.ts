@@ -13,7 +13,9 @@ function images(text: string, result: AnalysisResult): string[] {
 }
 
 function findings(text: string, result: AnalysisResult): string[] {
-  return result.findings.map((f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`);
+  return result.findings.map(
+    (f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`,
+  );
 }
 
 function byService(result: AnalysisResult, service: string) {
@@ -48,14 +50,20 @@ volumes:
     '10:12-10:25 image alpine:latest',
     `12:12-12:89 image nginx@${DIGEST}`,
   ]);
-  assert.deepEqual(result.images.map((i) => [i.source, i.raw, i.compose]), [
-    ['compose', 'nginx:1.27', { service: 'web' }],
-    ['compose', 'postgres:16', { service: 'db' }],
-    ['compose', 'redis', { service: 'cache' }],
-    ['compose', 'alpine:latest', { service: 'worker' }],
-    ['compose', `nginx@${DIGEST}`, { service: 'pinned' }],
-  ]);
-  assert.equal(result.images.every((i) => i.kubernetes === undefined), true);
+  assert.deepEqual(
+    result.images.map((i) => [i.source, i.raw, i.compose]),
+    [
+      ['compose', 'nginx:1.27', { service: 'web' }],
+      ['compose', 'postgres:16', { service: 'db' }],
+      ['compose', 'redis', { service: 'cache' }],
+      ['compose', 'alpine:latest', { service: 'worker' }],
+      ['compose', `nginx@${DIGEST}`, { service: 'pinned' }],
+    ],
+  );
+  assert.equal(
+    result.images.every((i) => i.kubernetes === undefined),
+    true,
+  );
   assert.deepEqual(findings(text, result), [
     '3:12-3:22 unpinned-image/mutable-tag info nginx:1.27',
     '6:13-6:24 unpinned-image/mutable-tag info postgres:16',
@@ -139,11 +147,14 @@ test('${TAG} with no value: unresolved, with an unresolved-image finding', () =>
     '5:12-5:22 unresolved nginx:$TAG',
     '7:12-7:38 unresolved ${REGISTRY}/app:${VERSION}',
   ]);
-  assert.deepEqual(result.images.map((i) => [i.unresolvedVariables, i.resolved, i.pinned]), [
-    [['TAG'], undefined, false],
-    [['TAG'], undefined, false],
-    [['REGISTRY', 'VERSION'], undefined, false],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [i.unresolvedVariables, i.resolved, i.pinned]),
+    [
+      [['TAG'], undefined, false],
+      [['TAG'], undefined, false],
+      [['REGISTRY', 'VERSION'], undefined, false],
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '3:13-3:25 unresolved-image info nginx:${TAG}',
     '5:12-5:22 unresolved-image info nginx:$TAG',
@@ -162,7 +173,10 @@ test('unresolved-image can be switched off or given another severity', () => {
     image: nginx:\${TAG}
 `;
   assert.deepEqual(yaml(text, { rules: { 'unresolved-image': { enabled: false } } }).findings, []);
-  assert.deepEqual(yaml(text, { rules: { 'unresolved-image': { severity: 'warning' } } }).findings.map((f) => f.severity), ['warning']);
+  assert.deepEqual(
+    yaml(text, { rules: { 'unresolved-image': { severity: 'warning' } } }).findings.map((f) => f.severity),
+    ['warning'],
+  );
 });
 
 test('composeEnv supplies variable values (and overrides defaults)', () => {
@@ -175,11 +189,14 @@ test('composeEnv supplies variable values (and overrides defaults)', () => {
     image: \${REGISTRY}/app:\${VERSION}
 `;
   const result = yaml(text, { composeEnv: { TAG: '1.27', REGISTRY: 'ghcr.io/acme', VERSION: 'latest' } });
-  assert.deepEqual(result.images.map((i) => [i.compose?.service, i.status, i.resolved]), [
-    ['a', 'image', 'nginx:1.27'],
-    ['b', 'image', 'nginx:1.27'],
-    ['c', 'image', 'ghcr.io/acme/app:latest'],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [i.compose?.service, i.status, i.resolved]),
+    [
+      ['a', 'image', 'nginx:1.27'],
+      ['b', 'image', 'nginx:1.27'],
+      ['c', 'image', 'ghcr.io/acme/app:latest'],
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '3:12-3:30 unpinned-image/mutable-tag info nginx:${TAG:-1.25}',
     '5:13-5:25 unpinned-image/mutable-tag info nginx:${TAG}',
@@ -198,12 +215,18 @@ test('an empty value: ${X:-d} takes the default, ${X-d} keeps the empty value', 
     image: nginx:\${UNSET-1.21}
 `;
   const result = yaml(text, { composeEnv: { EMPTY: '' } });
-  assert.deepEqual(result.images.map((i) => [i.compose?.service, i.status, i.resolved]), [
-    ['colon', 'image', 'nginx:1.23'],
-    ['plain', 'invalid', 'nginx:'],
-    ['unset', 'image', 'nginx:1.21'],
-  ]);
-  assert.deepEqual(result.findings.map((f) => f.rule), ['unpinned-image', 'invalid-reference', 'unpinned-image']);
+  assert.deepEqual(
+    result.images.map((i) => [i.compose?.service, i.status, i.resolved]),
+    [
+      ['colon', 'image', 'nginx:1.23'],
+      ['plain', 'invalid', 'nginx:'],
+      ['unset', 'image', 'nginx:1.21'],
+    ],
+  );
+  assert.deepEqual(
+    result.findings.map((f) => f.rule),
+    ['unpinned-image', 'invalid-reference', 'unpinned-image'],
+  );
 });
 
 test('$$ is a literal dollar, not a variable', () => {
@@ -215,10 +238,13 @@ test('$$ is a literal dollar, not a variable', () => {
 `;
   const result = yaml(text, { composeEnv: { TAG: '1.27' } });
   // A literal `$` is not allowed in a reference, so both are invalid, and neither is unresolved.
-  assert.deepEqual(result.images.map((i) => [i.status, i.resolved, i.unresolvedVariables]), [
-    ['invalid', 'nginx:$TAG', undefined],
-    ['invalid', 'nginx:${TAG}', undefined],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [i.status, i.resolved, i.unresolvedVariables]),
+    [
+      ['invalid', 'nginx:$TAG', undefined],
+      ['invalid', 'nginx:${TAG}', undefined],
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '3:12-3:23 invalid-reference error nginx:$$TAG',
     '5:12-5:25 invalid-reference error nginx:$${TAG}',
@@ -242,11 +268,10 @@ test('a service with build: and image: is recorded as built and not flagged unpi
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['4:12-4:27 image acme/app:latest', '9:12-9:20 image acme/api', '13:12-13:24 image nginx:latest']);
-  assert.deepEqual(result.images.map((i) => i.compose), [
-    { service: 'app', built: true },
-    { service: 'api', built: true },
-    { service: 'web' },
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => i.compose),
+    [{ service: 'app', built: true }, { service: 'api', built: true }, { service: 'web' }],
+  );
   assert.deepEqual(findings(text, result), ['13:12-13:24 unpinned-image/latest warning nginx:latest']);
 });
 
@@ -278,13 +303,16 @@ services:
 `;
   const result = yaml(text);
   assert.deepEqual(result.sources, ['compose']);
-  assert.deepEqual(result.images.map((i) => `${i.compose?.service} ${at(i.range)} ${textAt(text, i.range)}`), [
-    'one 3:10-3:22 busybox:1.36',
-    'two 10:12-10:24 busybox:1.37',
-    'three 4:14-4:23 redis:7.2',
-    'four 14:12-14:21 memcached',
-    'five 14:12-14:21 memcached',
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => `${i.compose?.service} ${at(i.range)} ${textAt(text, i.range)}`),
+    [
+      'one 3:10-3:22 busybox:1.36',
+      'two 10:12-10:24 busybox:1.37',
+      'three 4:14-4:23 redis:7.2',
+      'four 14:12-14:21 memcached',
+      'five 14:12-14:21 memcached',
+    ],
+  );
   // The x-common image is read only through `one` (two overrides it); shared places give one finding each.
   assert.deepEqual(findings(text, result), [
     '3:10-3:22 unpinned-image/mutable-tag info busybox:1.36',
@@ -313,10 +341,13 @@ test('invalid images: uppercase, empty', () => {
     image: ""
 `;
   const result = yaml(text);
-  assert.deepEqual(result.images.map((i) => [i.compose?.service, i.status, i.problem]), [
-    ['web', 'invalid', 'the repository name must be lowercase'],
-    ['db', 'invalid', 'the image reference is empty'],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [i.compose?.service, i.status, i.problem]),
+    [
+      ['web', 'invalid', 'the repository name must be lowercase'],
+      ['db', 'invalid', 'the image reference is empty'],
+    ],
+  );
   assert.deepEqual(findings(text, result), ['3:12-3:19 invalid-reference error Nginx:1', '5:13-5:13 invalid-reference error ']);
 });
 
@@ -355,7 +386,15 @@ test('severities and suppression apply to Compose images', () => {
 });
 
 test('CRLF Compose file: exact ranges', () => {
-  const text = ['services:', '  web:', '    image: nginx:latest', '    platform: linux/amd64', '  db:', '    image: "postgres:16"', ''].join('\r\n');
+  const text = [
+    'services:',
+    '  web:',
+    '    image: nginx:latest',
+    '    platform: linux/amd64',
+    '  db:',
+    '    image: "postgres:16"',
+    '',
+  ].join('\r\n');
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['3:12-3:24 image nginx:latest', '6:13-6:24 image postgres:16']);
   assert.equal(byService(result, 'web').platform, 'linux/amd64');

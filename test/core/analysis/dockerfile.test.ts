@@ -10,12 +10,21 @@ describe('FROM images', () => {
     const text = 'FROM golang:1.23 AS build\nRUN go build\n\nFROM alpine:3.20\nCOPY --from=build /app /app\n';
     const result = dockerfile(text);
     assert.deepEqual(statuses(result), ['image:golang:1.23', 'image:alpine:3.20']);
-    assert.deepEqual(result.images.map((i) => at(i.range)), ['1:6-1:17', '4:6-4:17']);
-    assert.deepEqual(result.images.map((i) => textAt(text, i.range)), ['golang:1.23', 'alpine:3.20']);
-    assert.deepEqual(result.images.map((i) => i.dockerfile), [
-      { stage: 0, stageName: 'build', via: 'from' },
-      { stage: 1, via: 'from' },
-    ]);
+    assert.deepEqual(
+      result.images.map((i) => at(i.range)),
+      ['1:6-1:17', '4:6-4:17'],
+    );
+    assert.deepEqual(
+      result.images.map((i) => textAt(text, i.range)),
+      ['golang:1.23', 'alpine:3.20'],
+    );
+    assert.deepEqual(
+      result.images.map((i) => i.dockerfile),
+      [
+        { stage: 0, stageName: 'build', via: 'from' },
+        { stage: 1, via: 'from' },
+      ],
+    );
     assert.equal(result.images[0]!.reference!.normalized, 'docker.io/library/golang:1.23');
   });
 
@@ -31,11 +40,7 @@ describe('FROM images', () => {
       '',
     ].join('\n');
     const result = dockerfile(text);
-    assert.deepEqual(statuses(result), [
-      'image:ghcr.io/acme/base:1.4',
-      'image:ghcr.io/acme/tool:slim',
-      'image:ghcr.io/acme/app:1.4',
-    ]);
+    assert.deepEqual(statuses(result), ['image:ghcr.io/acme/base:1.4', 'image:ghcr.io/acme/tool:slim', 'image:ghcr.io/acme/app:1.4']);
     assert.equal(result.images[0]!.raw, '$REGISTRY/base:${VERSION}');
     assert.equal(at(result.images[0]!.range), '5:6-5:31');
   });
@@ -77,8 +82,14 @@ describe('FROM images', () => {
   test('--platform is recorded, resolved where possible', () => {
     const text = 'ARG PLAT=linux/arm64\nFROM --platform=$PLAT alpine:3.20\nFROM --platform=$BUILDPLATFORM golang:1.23\n';
     const result = dockerfile(text);
-    assert.deepEqual(result.images.map((i) => i.platform), ['linux/arm64', '$BUILDPLATFORM']);
-    assert.deepEqual(result.images.map((i) => textAt(text, i.range)), ['alpine:3.20', 'golang:1.23']);
+    assert.deepEqual(
+      result.images.map((i) => i.platform),
+      ['linux/arm64', '$BUILDPLATFORM'],
+    );
+    assert.deepEqual(
+      result.images.map((i) => textAt(text, i.range)),
+      ['alpine:3.20', 'golang:1.23'],
+    );
     const withArg = dockerfile('FROM --platform=$BUILDPLATFORM golang:1.23\n', { buildArgs: { BUILDPLATFORM: 'linux/amd64' } });
     assert.equal(withArg.images[0]!.platform, 'linux/amd64');
   });
@@ -86,8 +97,14 @@ describe('FROM images', () => {
   test('stage aliases are matched case-insensitively and are not images', () => {
     const text = 'FROM node:22 AS Base\nFROM base AS test\nFROM BASE\n';
     const result = dockerfile(text);
-    assert.deepEqual(result.images.map((i) => i.status), ['image', 'stage', 'stage']);
-    assert.deepEqual(rules(result).filter((r) => r.startsWith('unpinned')), ['unpinned-image/mutable-tag']);
+    assert.deepEqual(
+      result.images.map((i) => i.status),
+      ['image', 'stage', 'stage'],
+    );
+    assert.deepEqual(
+      rules(result).filter((r) => r.startsWith('unpinned')),
+      ['unpinned-image/mutable-tag'],
+    );
   });
 
   test('a stage alias produced by ARG substitution', () => {
@@ -107,7 +124,10 @@ describe('FROM images', () => {
     const result = dockerfile(text);
     assert.equal(result.images[2]!.status, 'unresolved');
     assert.equal(result.images[2]!.dockerfile!.maybeStage, true);
-    assert.deepEqual(rules(result).filter((r) => !r.startsWith('unpinned')), []);
+    assert.deepEqual(
+      rules(result).filter((r) => !r.startsWith('unpinned')),
+      [],
+    );
   });
 
   test('scratch is neither unpinned nor an image to pull', () => {
@@ -138,10 +158,14 @@ describe('FROM images', () => {
   });
 
   test('COPY --from=<image> is an image; COPY --from=<stage or index> is not', () => {
-    const text = 'FROM alpine:3.20 AS build\nFROM alpine:3.20\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --from=busybox:1.36 /bin/sh /sh\nUSER 1\n';
+    const text =
+      'FROM alpine:3.20 AS build\nFROM alpine:3.20\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --from=busybox:1.36 /bin/sh /sh\nUSER 1\n';
     const result = dockerfile(text);
     const copied = result.images.filter((i) => i.dockerfile?.via === 'copy-from');
-    assert.deepEqual(copied.map((i) => [i.raw, at(i.range)]), [['busybox:1.36', '5:13-5:25']]);
+    assert.deepEqual(
+      copied.map((i) => [i.raw, at(i.range)]),
+      [['busybox:1.36', '5:13-5:25']],
+    );
   });
 
   test('an invalid reference is its own finding, with the reason', () => {
@@ -162,13 +186,17 @@ describe('FROM images', () => {
 
 describe('unpinned-image', () => {
   test('latest, untagged and mutable tags, with their default severities', () => {
-    const text = 'FROM node:latest AS a\nFROM node AS b\nFROM node:22 AS c\nFROM node:22@' + DIGEST + ' AS d\nFROM node@' + DIGEST + '\nUSER node\n';
+    const text =
+      'FROM node:latest AS a\nFROM node AS b\nFROM node:22 AS c\nFROM node:22@' + DIGEST + ' AS d\nFROM node@' + DIGEST + '\nUSER node\n';
     const result = dockerfile(text);
-    assert.deepEqual(result.findings.map((f) => [f.reason, f.severity, at(f.range)]), [
-      ['latest', 'warning', '1:6-1:17'],
-      ['untagged', 'warning', '2:6-2:10'],
-      ['mutable-tag', 'info', '3:6-3:13'],
-    ]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.reason, f.severity, at(f.range)]),
+      [
+        ['latest', 'warning', '1:6-1:17'],
+        ['untagged', 'warning', '2:6-2:10'],
+        ['mutable-tag', 'info', '3:6-3:13'],
+      ],
+    );
     assert.match(result.findings[0]!.message, /Pin/);
   });
 
@@ -184,7 +212,10 @@ describe('unpinned-image', () => {
   test('severities and the rule itself are configurable', () => {
     const text = 'FROM node:22\nUSER 1\n';
     assert.equal(dockerfile(text, { rules: { 'unpinned-image': { severity: 'error' } } }).findings[0]!.severity, 'error');
-    assert.equal(dockerfile(text, { rules: { 'unpinned-image': { severity: { 'mutable-tag': 'warning' } } } }).findings[0]!.severity, 'warning');
+    assert.equal(
+      dockerfile(text, { rules: { 'unpinned-image': { severity: { 'mutable-tag': 'warning' } } } }).findings[0]!.severity,
+      'warning',
+    );
     assert.deepEqual(dockerfile(text, { rules: { 'unpinned-image': { enabled: false } } }).findings, []);
   });
 });
@@ -269,7 +300,10 @@ describe('suppression', () => {
   test('a comment on the line above silences the named rule there only', () => {
     const text = `# shipshape-ignore unpinned-image\nFROM node:22 AS a\nFROM node:22\n# shipshape-ignore root-user -- needs root for apt\nUSER root\n`;
     const result = dockerfile(text);
-    assert.deepEqual(result.findings.map((f) => [f.rule, f.range.start.line + 1]), [['unpinned-image', 3]]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.rule, f.range.start.line + 1]),
+      [['unpinned-image', 3]],
+    );
   });
 
   test('several rules, or all rules', () => {
@@ -319,21 +353,29 @@ describe('the corpus', () => {
   test('ingress-nginx certgen: unresolved golang, distroless final stage as 65532', () => {
     const result = dockerfile(readCorpus('dockerfiles/ingress-nginx--images-kube-webhook-certgen-rootfs.Dockerfile'));
     assert.deepEqual(statuses(result), ['unresolved:golang:${GOLANG_VERSION}', 'image:gcr.io/distroless/static:nonroot']);
-    assert.deepEqual(result.images.map((i) => i.platform), ['$BUILDPLATFORM', '$BUILDPLATFORM']);
+    assert.deepEqual(
+      result.images.map((i) => i.platform),
+      ['$BUILDPLATFORM', '$BUILDPLATFORM'],
+    );
     assert.deepEqual(rules(result), ['unresolved-image', 'unpinned-image/mutable-tag']);
   });
 
   test('ingress-nginx certgen with the build arg resolves golang', () => {
-    const result = dockerfile(readCorpus('dockerfiles/ingress-nginx--images-kube-webhook-certgen-rootfs.Dockerfile'), { buildArgs: { GOLANG_VERSION: '1.25' } });
+    const result = dockerfile(readCorpus('dockerfiles/ingress-nginx--images-kube-webhook-certgen-rootfs.Dockerfile'), {
+      buildArgs: { GOLANG_VERSION: '1.25' },
+    });
     assert.equal(result.images[0]!.resolved, 'golang:1.25');
   });
 
   test('adservice: pinned bases with --platform=$BUILDPLATFORM, no USER', () => {
     const result = dockerfile(readCorpus('dockerfiles/microservices-demo--src-adservice.Dockerfile'));
-    assert.deepEqual(result.images.map((i) => [i.status, i.pinned, i.dockerfile!.stageName ?? null]), [
-      ['image', true, 'builder'],
-      ['image', true, null],
-    ]);
+    assert.deepEqual(
+      result.images.map((i) => [i.status, i.pinned, i.dockerfile!.stageName ?? null]),
+      [
+        ['image', true, 'builder'],
+        ['image', true, null],
+      ],
+    );
     assert.equal(result.images[0]!.platform, 'linux/amd64');
     assert.deepEqual(rules(result), ['root-user/implicit']);
   });
@@ -345,7 +387,10 @@ describe('the corpus', () => {
 
   test('emailservice: stage base reused by two later stages', () => {
     const result = dockerfile(readCorpus('dockerfiles/microservices-demo--src-emailservice.Dockerfile'));
-    assert.deepEqual(result.images.map((i) => i.status), ['image', 'stage', 'stage']);
+    assert.deepEqual(
+      result.images.map((i) => i.status),
+      ['image', 'stage', 'stage'],
+    );
   });
 
   test('golang windows nanoserver: COPY --from an image, final USER ContainerUser', () => {
@@ -355,7 +400,9 @@ describe('the corpus', () => {
   });
 
   test('ubi8: FROM a bare image ID', () => {
-    const result = dockerfile(readCorpus('dockerfiles/trivy--pkg-fanal-analyzer-buildinfo-testdata-dockerfile-Dockerfile-ubi8-8.3-227.Dockerfile'));
+    const result = dockerfile(
+      readCorpus('dockerfiles/trivy--pkg-fanal-analyzer-buildinfo-testdata-dockerfile-Dockerfile-ubi8-8.3-227.Dockerfile'),
+    );
     assert.equal(result.images[0]!.status, 'id');
     assert.deepEqual(rules(result), ['root-user/implicit']);
   });

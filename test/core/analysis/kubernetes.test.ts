@@ -16,7 +16,9 @@ function images(text: string, result: AnalysisResult): string[] {
 
 /** One line per finding: range, rule/reason, severity and the text the range covers. */
 function findings(text: string, result: AnalysisResult): string[] {
-  return result.findings.map((f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`);
+  return result.findings.map(
+    (f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`,
+  );
 }
 
 function only<T>(items: readonly T[]): T {
@@ -64,7 +66,14 @@ spec:
     assert.equal(image.source, 'kubernetes');
     assert.equal(image.raw, 'nginx:1.27');
     assert.equal(image.pinned, false);
-    assert.deepEqual(image.kubernetes, { kind, name: 'web', namespace: 'prod', document: 0, container: 'app', containerType: 'containers' });
+    assert.deepEqual(image.kubernetes, {
+      kind,
+      name: 'web',
+      namespace: 'prod',
+      document: 0,
+      container: 'app',
+      containerType: 'containers',
+    });
     assert.deepEqual(findings(text, result), [
       '10:15-10:18 root-user/implicit info app',
       '11:16-11:26 unpinned-image/mutable-tag info nginx:1.27',
@@ -85,7 +94,13 @@ spec:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['9:12-9:22 image nginx:1.27']);
-  assert.deepEqual(result.images[0]!.kubernetes, { kind: 'Pod', name: 'single', document: 0, container: 'app', containerType: 'containers' });
+  assert.deepEqual(result.images[0]!.kubernetes, {
+    kind: 'Pod',
+    name: 'single',
+    document: 0,
+    container: 'app',
+    containerType: 'containers',
+  });
   assert.deepEqual(findings(text, result), ['9:12-9:22 unpinned-image/mutable-tag info nginx:1.27']);
 });
 
@@ -103,7 +118,13 @@ template:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['10:14-10:26 image busybox:1.36']);
-  assert.deepEqual(result.images[0]!.kubernetes, { kind: 'PodTemplate', name: 'tpl', document: 0, container: 'app', containerType: 'containers' });
+  assert.deepEqual(result.images[0]!.kubernetes, {
+    kind: 'PodTemplate',
+    name: 'tpl',
+    document: 0,
+    container: 'app',
+    containerType: 'containers',
+  });
 });
 
 test('CronJob: the pod spec is spec.jobTemplate.spec.template.spec', () => {
@@ -126,7 +147,12 @@ spec:
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['15:20-15:43 image ghcr.io/acme/backup:2.1']);
   assert.deepEqual(result.images[0]!.kubernetes, {
-    kind: 'CronJob', name: 'nightly', namespace: 'batch', document: 0, container: 'backup', containerType: 'containers',
+    kind: 'CronJob',
+    name: 'nightly',
+    namespace: 'batch',
+    document: 0,
+    container: 'backup',
+    containerType: 'containers',
   });
   assert.deepEqual(findings(text, result), [
     '14:19-14:25 root-user/implicit info backup',
@@ -218,10 +244,13 @@ items:
   const result = yaml(text);
   assert.deepEqual(result.sources, ['kubernetes']);
   assert.deepEqual(images(text, result), ['12:14-12:21 image redis:7', '31:19-31:24 image nginx']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes), [
-    { kind: 'Pod', name: 'p1', document: 0, container: 'a', containerType: 'containers' },
-    { kind: 'Deployment', name: 'd1', namespace: 'apps', document: 0, container: 'b', containerType: 'containers' },
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes),
+    [
+      { kind: 'Pod', name: 'p1', document: 0, container: 'a', containerType: 'containers' },
+      { kind: 'Deployment', name: 'd1', namespace: 'apps', document: 0, container: 'b', containerType: 'containers' },
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '12:14-12:21 unpinned-image/mutable-tag info redis:7',
     '31:19-31:24 unpinned-image/untagged warning nginx',
@@ -268,11 +297,14 @@ items:
     '19:14-19:24 image nginx:1.27',
     '32:18-32:23 image app:2',
   ]);
-  assert.deepEqual(result.images.map((i) => i.kubernetes), [
-    { kind: 'Pod', name: 'p1', namespace: 'kube-system', document: 0, container: 'etcd', containerType: 'containers' },
-    { kind: 'Pod', name: 'p2', document: 0, container: 'web', containerType: 'containers' },
-    { kind: 'Deployment', name: 'd', document: 1, container: 'app', containerType: 'containers' },
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes),
+    [
+      { kind: 'Pod', name: 'p1', namespace: 'kube-system', document: 0, container: 'etcd', containerType: 'containers' },
+      { kind: 'Pod', name: 'p2', document: 0, container: 'web', containerType: 'containers' },
+      { kind: 'Deployment', name: 'd', document: 1, container: 'app', containerType: 'containers' },
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '12:14-12:40 unpinned-image/latest warning quay.io/coreos/etcd:latest',
     '19:14-19:24 unpinned-image/mutable-tag info nginx:1.27',
@@ -316,9 +348,15 @@ spec:
     assert.deepEqual(image.kubernetes, expected.context);
   };
   check('containers', { at: '10:12-10:19', raw: 'app:1.0', context: { ...pod, container: 'main', containerType: 'containers' } });
-  check('initContainers', { at: '13:12-13:27', raw: 'app-migrate:1.0', context: { ...pod, container: 'migrate', containerType: 'initContainers' } });
+  check('initContainers', {
+    at: '13:12-13:27',
+    raw: 'app-migrate:1.0',
+    context: { ...pod, container: 'migrate', containerType: 'initContainers' },
+  });
   check('ephemeralContainers', {
-    at: '16:12-16:24', raw: 'busybox:1.36', context: { ...pod, container: 'debugger', containerType: 'ephemeralContainers' },
+    at: '16:12-16:24',
+    raw: 'busybox:1.36',
+    context: { ...pod, container: 'debugger', containerType: 'ephemeralContainers' },
   });
   // Findings come sorted by position, whatever the container type.
   assert.deepEqual(findings(text, result), [
@@ -369,10 +407,13 @@ spec:
   const result = yaml(text);
   assert.deepEqual(result.sources, ['kubernetes']);
   assert.deepEqual(images(text, result), ['17:16-17:33 image shop/frontend:1.4', '36:16-36:29 image postgres:16.4']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes), [
-    { kind: 'Deployment', name: 'frontend', namespace: 'shop', document: 1, container: 'web', containerType: 'containers' },
-    { kind: 'StatefulSet', name: 'db', document: 3, container: 'postgres', containerType: 'containers' },
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes),
+    [
+      { kind: 'Deployment', name: 'frontend', namespace: 'shop', document: 1, container: 'web', containerType: 'containers' },
+      { kind: 'StatefulSet', name: 'db', document: 3, container: 'postgres', containerType: 'containers' },
+    ],
+  );
 });
 
 test('a container without a name: no container in the context; root-user points at its first key', () => {
@@ -419,8 +460,14 @@ spec:
     '11:13-11:22 image redis:7.4',
     `13:13-13:101 image ghcr.io/acme/api@${DIGEST}`,
   ]);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'redis:7.4', `ghcr.io/acme/api@${DIGEST}`]);
-  assert.deepEqual(result.images.map((i) => i.pinned), [false, false, true]);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'redis:7.4', `ghcr.io/acme/api@${DIGEST}`],
+  );
+  assert.deepEqual(
+    result.images.map((i) => i.pinned),
+    [false, false, true],
+  );
   assert.deepEqual(findings(text, result), [
     '9:13-9:23 unpinned-image/mutable-tag info nginx:1.27',
     '11:13-11:22 unpinned-image/mutable-tag info redis:7.4',
@@ -437,8 +484,14 @@ spec:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['6:34-6:37 image x:1', '6:58-6:59 image y']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.container), ['a', 'b']);
-  assert.deepEqual(findings(text, result), ['6:34-6:37 unpinned-image/mutable-tag info x:1', '6:58-6:59 unpinned-image/untagged warning y']);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.container),
+    ['a', 'b'],
+  );
+  assert.deepEqual(findings(text, result), [
+    '6:34-6:37 unpinned-image/mutable-tag info x:1',
+    '6:58-6:59 unpinned-image/untagged warning y',
+  ]);
 });
 
 test('a comment after the value is not part of the image', () => {
@@ -456,7 +509,10 @@ spec:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['9:12-9:22 image nginx:1.27', '11:13-11:22 image redis:7.4']);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'redis:7.4']);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'redis:7.4'],
+  );
 });
 
 test('an alias (image: *img): the range is the anchored scalar, and one finding for the shared place', () => {
@@ -474,7 +530,10 @@ spec:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['9:17-9:29 image nginx:latest', '9:17-9:29 image nginx:latest']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.container), ['a', 'b']);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.container),
+    ['a', 'b'],
+  );
   assert.deepEqual(findings(text, result), ['9:17-9:29 unpinned-image/latest warning nginx:latest']);
 });
 
@@ -495,7 +554,10 @@ spec:
 `;
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['10:12-10:23 image python:3.12', '10:12-10:23 image python:3.12']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.container), ['base', 'worker']);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.container),
+    ['base', 'worker'],
+  );
   assert.deepEqual(findings(text, result), ['10:12-10:23 unpinned-image/mutable-tag info python:3.12']);
 });
 
@@ -558,13 +620,16 @@ spec:
     image: 1.5
 `;
   const result = yaml(text);
-  assert.deepEqual(result.images.map((i) => [at(i.range), i.status, i.raw, i.problem]), [
-    ['9:11-9:11', 'invalid', '', 'the image is empty'],
-    ['11:12-11:16', 'invalid', '', 'the image is empty'],
-    ['13:12-13:14', 'invalid', '', 'the image must be a string'],
-    ['15:13-15:13', 'invalid', '', 'the image reference is empty'],
-    ['17:12-17:15', 'invalid', '', 'the image must be a string'],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [at(i.range), i.status, i.raw, i.problem]),
+    [
+      ['9:11-9:11', 'invalid', '', 'the image is empty'],
+      ['11:12-11:16', 'invalid', '', 'the image is empty'],
+      ['13:12-13:14', 'invalid', '', 'the image must be a string'],
+      ['15:13-15:13', 'invalid', '', 'the image reference is empty'],
+      ['17:12-17:15', 'invalid', '', 'the image must be a string'],
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '9:11-9:11 invalid-reference error ',
     '11:12-11:16 invalid-reference error null',
@@ -598,16 +663,38 @@ spec:
 
 test('CRLF line endings: ranges are still exact, across documents', () => {
   const text = [
-    'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:', '  containers:',
-    '  - name: a', '    image: nginx:1.27', '  - name: b', '    image: "redis"  # note',
-    '---', 'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: q', 'spec:', '  containers:',
-    '  - name: c', '    image: alpine:latest', '',
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: p',
+    'spec:',
+    '  containers:',
+    '  - name: a',
+    '    image: nginx:1.27',
+    '  - name: b',
+    '    image: "redis"  # note',
+    '---',
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: q',
+    'spec:',
+    '  containers:',
+    '  - name: c',
+    '    image: alpine:latest',
+    '',
   ].join('\r\n');
   const result = yaml(text);
   assert.deepEqual(result.errors, []);
   assert.deepEqual(images(text, result), ['8:12-8:22 image nginx:1.27', '10:13-10:18 image redis', '19:12-19:25 image alpine:latest']);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'redis', 'alpine:latest']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.document), [0, 0, 1]);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'redis', 'alpine:latest'],
+  );
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.document),
+    [0, 0, 1],
+  );
   assert.deepEqual(findings(text, result), [
     '7:11-7:12 root-user/implicit info a',
     '8:12-8:22 unpinned-image/mutable-tag info nginx:1.27',
@@ -641,7 +728,12 @@ test('a multi-line JSON manifest: exact ranges, pod-level runAsUser 0', () => {
   const result = yaml(text);
   assert.deepEqual(images(text, result), ['7:44-7:56 image nginx:latest']);
   assert.deepEqual(result.images[0]!.kubernetes, {
-    kind: 'Deployment', name: 'd', namespace: 'prod', document: 0, container: 'a', containerType: 'containers',
+    kind: 'Deployment',
+    name: 'd',
+    namespace: 'prod',
+    document: 0,
+    container: 'a',
+    containerType: 'containers',
   });
   assert.deepEqual(rulesOf(result), ['root-user/explicit', 'unpinned-image/latest']);
   assert.equal(result.findings[0]!.range.start.line, 6);
@@ -674,7 +766,10 @@ test('root-user: runAsUser: 0 in the container is explicit, on the 0', () => {
   assert.deepEqual(findings(text, result), ['10:18-10:19 root-user/explicit warning 0']);
   const finding = only(result.findings);
   assert.equal(finding.reference, `nginx@${DIGEST}`);
-  assert.equal(finding.message, 'Container `app` runs as root (`runAsUser: 0`). Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.');
+  assert.equal(
+    finding.message,
+    'Container `app` runs as root (`runAsUser: 0`). Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.',
+  );
 });
 
 test('root-user: runAsUser: 0 inherited from the pod is explicit, on the container name', () => {
@@ -818,21 +913,27 @@ spec:
 
 test('unpinned-image: latest, untagged and mutable-tag; digests (with or without a tag) are not flagged', () => {
   const result = yaml(UNPINNED);
-  assert.deepEqual(result.images.map((i) => [i.raw, i.pinned]), [
-    ['nginx:latest', false],
-    ['nginx', false],
-    ['nginx:1.27', false],
-    [`nginx:1.27@${DIGEST}`, true],
-    [`nginx@${DIGEST}`, true],
-    ['registry.local:5000/team/app', false],
-  ]);
+  assert.deepEqual(
+    result.images.map((i) => [i.raw, i.pinned]),
+    [
+      ['nginx:latest', false],
+      ['nginx', false],
+      ['nginx:1.27', false],
+      [`nginx:1.27@${DIGEST}`, true],
+      [`nginx@${DIGEST}`, true],
+      ['registry.local:5000/team/app', false],
+    ],
+  );
   assert.deepEqual(findings(UNPINNED, result), [
     '9:12-9:24 unpinned-image/latest warning nginx:latest',
     '11:12-11:17 unpinned-image/untagged warning nginx',
     '13:12-13:22 unpinned-image/mutable-tag info nginx:1.27',
     '19:12-19:40 unpinned-image/untagged warning registry.local:5000/team/app',
   ]);
-  assert.deepEqual(result.findings.map((f) => f.reference), ['nginx:latest', 'nginx', 'nginx:1.27', 'registry.local:5000/team/app']);
+  assert.deepEqual(
+    result.findings.map((f) => f.reference),
+    ['nginx:latest', 'nginx', 'nginx:1.27', 'registry.local:5000/team/app'],
+  );
   assert.equal(
     result.findings[0]!.message,
     '`nginx:latest` uses `latest`, which moves with every release. Pin a version and its digest (`nginx:<version>@sha256:…`).',
@@ -849,7 +950,10 @@ test('unpinned-image: latest, untagged and mutable-tag; digests (with or without
 
 test('severity per variant: only the configured variant changes', () => {
   const result = yaml(UNPINNED, { rules: { 'unpinned-image': { severity: { 'mutable-tag': 'error' } } } });
-  assert.deepEqual(result.findings.map((f) => `${f.reason}:${f.severity}`), ['latest:warning', 'untagged:warning', 'mutable-tag:error', 'untagged:warning']);
+  assert.deepEqual(
+    result.findings.map((f) => `${f.reason}:${f.severity}`),
+    ['latest:warning', 'untagged:warning', 'mutable-tag:error', 'untagged:warning'],
+  );
 });
 
 test('one severity string applies to every variant of the rule, and to no other rule', () => {
@@ -989,9 +1093,20 @@ test('suppression: the explicit root-user finding is silenced on its runAsUser l
 
 test('suppression works in CRLF files', () => {
   const text = [
-    'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: s', 'spec:', '  securityContext:', '    runAsNonRoot: true', '  containers:',
-    '  - name: a', '    # shipshape-ignore unpinned-image', '    image: nginx:latest',
-    '  - name: b', '    image: nginx:latest # shipshape-ignore', '',
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: s',
+    'spec:',
+    '  securityContext:',
+    '    runAsNonRoot: true',
+    '  containers:',
+    '  - name: a',
+    '    # shipshape-ignore unpinned-image',
+    '    image: nginx:latest',
+    '  - name: b',
+    '    image: nginx:latest # shipshape-ignore',
+    '',
   ].join('\r\n');
   assert.deepEqual(yaml(text).findings, []);
 });
@@ -1064,8 +1179,18 @@ test('corpus: microservices-demo cartservice (two Deployments: untagged cartserv
   const result = yaml(text);
   assert.deepEqual(result.errors, []);
   assertImages(text, result, [
-    { line: 46, column: 16, raw: 'cartservice', context: { kind: 'Deployment', name: 'cartservice', document: 0, container: 'server', containerType: 'containers' } },
-    { line: 118, column: 16, raw: 'redis:alpine', context: { kind: 'Deployment', name: 'redis-cart', document: 3, container: 'redis', containerType: 'containers' } },
+    {
+      line: 46,
+      column: 16,
+      raw: 'cartservice',
+      context: { kind: 'Deployment', name: 'cartservice', document: 0, container: 'server', containerType: 'containers' },
+    },
+    {
+      line: 118,
+      column: 16,
+      raw: 'redis:alpine',
+      context: { kind: 'Deployment', name: 'redis-cart', document: 3, container: 'redis', containerType: 'containers' },
+    },
   ]);
   assert.deepEqual(findingLines(result), ['46 unpinned-image/untagged warning', '118 unpinned-image/mutable-tag info']);
 });
@@ -1087,16 +1212,80 @@ test('corpus: argo-cd install.yaml (59 documents, every argocd:latest, dex, redi
   const argocd = 'quay.io/argoproj/argocd:latest';
   const deployment = (document: number, name: string) => ({ kind: 'Deployment', name, document });
   assertImages(text, result, [
-    { line: 32364, column: 16, raw: argocd, context: { ...deployment(45, 'argocd-applicationset-controller'), container: 'argocd-applicationset-controller', containerType: 'containers' } },
-    { line: 32506, column: 16, raw: 'ghcr.io/dexidp/dex:v2.45.1', context: { ...deployment(46, 'argocd-dex-server'), container: 'dex', containerType: 'containers' } },
-    { line: 32536, column: 16, raw: argocd, context: { ...deployment(46, 'argocd-dex-server'), container: 'copyutil', containerType: 'initContainers' } },
-    { line: 32656, column: 16, raw: argocd, context: { ...deployment(47, 'argocd-notifications-controller'), container: 'argocd-notifications-controller', containerType: 'containers' } },
-    { line: 32755, column: 16, raw: 'public.ecr.aws/docker/library/redis:8.10.1-alpine', context: { ...deployment(48, 'argocd-redis'), container: 'redis', containerType: 'containers' } },
-    { line: 32771, column: 16, raw: argocd, context: { ...deployment(48, 'argocd-redis'), container: 'secret-init', containerType: 'initContainers' } },
-    { line: 33110, column: 16, raw: argocd, context: { ...deployment(49, 'argocd-repo-server'), container: 'argocd-repo-server', containerType: 'containers' } },
-    { line: 33167, column: 16, raw: argocd, context: { ...deployment(49, 'argocd-repo-server'), container: 'copyutil', containerType: 'initContainers' } },
-    { line: 33661, column: 16, raw: argocd, context: { ...deployment(50, 'argocd-server'), container: 'argocd-server', containerType: 'containers' } },
-    { line: 34172, column: 16, raw: argocd, context: { kind: 'StatefulSet', name: 'argocd-application-controller', document: 51, container: 'argocd-application-controller', containerType: 'containers' } },
+    {
+      line: 32364,
+      column: 16,
+      raw: argocd,
+      context: {
+        ...deployment(45, 'argocd-applicationset-controller'),
+        container: 'argocd-applicationset-controller',
+        containerType: 'containers',
+      },
+    },
+    {
+      line: 32506,
+      column: 16,
+      raw: 'ghcr.io/dexidp/dex:v2.45.1',
+      context: { ...deployment(46, 'argocd-dex-server'), container: 'dex', containerType: 'containers' },
+    },
+    {
+      line: 32536,
+      column: 16,
+      raw: argocd,
+      context: { ...deployment(46, 'argocd-dex-server'), container: 'copyutil', containerType: 'initContainers' },
+    },
+    {
+      line: 32656,
+      column: 16,
+      raw: argocd,
+      context: {
+        ...deployment(47, 'argocd-notifications-controller'),
+        container: 'argocd-notifications-controller',
+        containerType: 'containers',
+      },
+    },
+    {
+      line: 32755,
+      column: 16,
+      raw: 'public.ecr.aws/docker/library/redis:8.10.1-alpine',
+      context: { ...deployment(48, 'argocd-redis'), container: 'redis', containerType: 'containers' },
+    },
+    {
+      line: 32771,
+      column: 16,
+      raw: argocd,
+      context: { ...deployment(48, 'argocd-redis'), container: 'secret-init', containerType: 'initContainers' },
+    },
+    {
+      line: 33110,
+      column: 16,
+      raw: argocd,
+      context: { ...deployment(49, 'argocd-repo-server'), container: 'argocd-repo-server', containerType: 'containers' },
+    },
+    {
+      line: 33167,
+      column: 16,
+      raw: argocd,
+      context: { ...deployment(49, 'argocd-repo-server'), container: 'copyutil', containerType: 'initContainers' },
+    },
+    {
+      line: 33661,
+      column: 16,
+      raw: argocd,
+      context: { ...deployment(50, 'argocd-server'), container: 'argocd-server', containerType: 'containers' },
+    },
+    {
+      line: 34172,
+      column: 16,
+      raw: argocd,
+      context: {
+        kind: 'StatefulSet',
+        name: 'argocd-application-controller',
+        document: 51,
+        container: 'argocd-application-controller',
+        containerType: 'containers',
+      },
+    },
   ]);
 
   // Every container has runAsNonRoot: true (own or pod securityContext): no root-user finding.
@@ -1119,7 +1308,12 @@ test('corpus: argo-cd CronJob healthy.yaml (jobTemplate path, status block)', ()
   const text = readCorpus('k8s/argo-cd--resource_customizations--batch--CronJob--testdata--healthy.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 20, column: 22, raw: 'busybox:1.28', context: { kind: 'CronJob', name: 'hello', namespace: 'test-cronjob', document: 0, container: 'hello', containerType: 'containers' } },
+    {
+      line: 20,
+      column: 22,
+      raw: 'busybox:1.28',
+      context: { kind: 'CronJob', name: 'hello', namespace: 'test-cronjob', document: 0, container: 'hello', containerType: 'containers' },
+    },
   ]);
   assert.deepEqual(findings(text, result), [
     '20:22-20:34 unpinned-image/mutable-tag info busybox:1.28',
@@ -1131,7 +1325,19 @@ test('corpus: argo-cd job-succeeded.yaml (a Job read back from a cluster, alpine
   const text = readCorpus('k8s/argo-cd--gitops-engine--pkg--health--testdata--job-succeeded.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 32, column: 16, raw: 'alpine:latest', context: { kind: 'Job', name: 'succeed', namespace: 'argoci-workflows', document: 0, container: 'succeed', containerType: 'containers' } },
+    {
+      line: 32,
+      column: 16,
+      raw: 'alpine:latest',
+      context: {
+        kind: 'Job',
+        name: 'succeed',
+        namespace: 'argoci-workflows',
+        document: 0,
+        container: 'succeed',
+        containerType: 'containers',
+      },
+    },
   ]);
   // securityContext: {} at pod level, none on the container.
   assert.deepEqual(findings(text, result), [
@@ -1145,8 +1351,17 @@ test('corpus: argo-cd pod-imagepullbackoff.yaml (status images are not spec imag
   const result = yaml(text);
   assertImages(text, result, [
     {
-      line: 23, column: 14, raw: 'gcr.io/heptio-images/ks-guestbook-demo:0.3',
-      context: { kind: 'Pod', name: 'guestbook-ui-errimagepullbackoff-66cfffb669-45w2j', namespace: 'default', document: 0, container: 'errimagepullbackoff', containerType: 'containers' },
+      line: 23,
+      column: 14,
+      raw: 'gcr.io/heptio-images/ks-guestbook-demo:0.3',
+      context: {
+        kind: 'Pod',
+        name: 'guestbook-ui-errimagepullbackoff-66cfffb669-45w2j',
+        namespace: 'default',
+        document: 0,
+        container: 'errimagepullbackoff',
+        containerType: 'containers',
+      },
     },
   ]);
   assert.equal(lineOf(text, 72), '    - image: gcr.io/heptio-images/ks-guestbook-demo:0.3'); // containerStatuses: not reported
@@ -1160,7 +1375,12 @@ test('corpus: kube-prometheus Prometheus (a custom resource with spec.image)', (
   const text = readCorpus('k8s/kube-prometheus--manifests--prometheus-prometheus.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 21, column: 10, raw: 'quay.io/prometheus/prometheus:v3.13.2', context: { kind: 'Prometheus', name: 'k8s', namespace: 'monitoring', document: 0 } },
+    {
+      line: 21,
+      column: 10,
+      raw: 'quay.io/prometheus/prometheus:v3.13.2',
+      context: { kind: 'Prometheus', name: 'k8s', namespace: 'monitoring', document: 0 },
+    },
   ]);
   // No container: no root-user finding, whatever spec.securityContext says.
   assert.deepEqual(findings(text, result), ['21:10-21:47 unpinned-image/mutable-tag info quay.io/prometheus/prometheus:v3.13.2']);
@@ -1171,8 +1391,18 @@ test('corpus: kube-prometheus node-exporter DaemonSet (pod runAsNonRoot, contain
   const result = yaml(text);
   const workload = { kind: 'DaemonSet', name: 'node-exporter', namespace: 'monitoring', document: 0 };
   assertImages(text, result, [
-    { line: 41, column: 16, raw: 'quay.io/prometheus/node-exporter:v1.12.1', context: { ...workload, container: 'node-exporter', containerType: 'containers' } },
-    { line: 76, column: 16, raw: 'quay.io/brancz/kube-rbac-proxy:v0.22.1', context: { ...workload, container: 'kube-rbac-proxy', containerType: 'containers' } },
+    {
+      line: 41,
+      column: 16,
+      raw: 'quay.io/prometheus/node-exporter:v1.12.1',
+      context: { ...workload, container: 'node-exporter', containerType: 'containers' },
+    },
+    {
+      line: 76,
+      column: 16,
+      raw: 'quay.io/brancz/kube-rbac-proxy:v0.22.1',
+      context: { ...workload, container: 'kube-rbac-proxy', containerType: 'containers' },
+    },
   ]);
   assert.deepEqual(findingLines(result), ['41 unpinned-image/mutable-tag info', '76 unpinned-image/mutable-tag info']);
 });
@@ -1183,19 +1413,33 @@ test('corpus: kube-prometheus kube-state-metrics (three containers, each non-roo
   const workload = { kind: 'Deployment', name: 'kube-state-metrics', namespace: 'monitoring', document: 0 };
   const proxy = 'quay.io/brancz/kube-rbac-proxy:v0.22.1';
   assertImages(text, result, [
-    { line: 35, column: 16, raw: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.19.1', context: { ...workload, container: 'kube-state-metrics', containerType: 'containers' } },
+    {
+      line: 35,
+      column: 16,
+      raw: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.19.1',
+      context: { ...workload, container: 'kube-state-metrics', containerType: 'containers' },
+    },
     { line: 59, column: 16, raw: proxy, context: { ...workload, container: 'kube-rbac-proxy-main', containerType: 'containers' } },
     { line: 86, column: 16, raw: proxy, context: { ...workload, container: 'kube-rbac-proxy-self', containerType: 'containers' } },
   ]);
   // The same image written twice is two places, so two findings.
-  assert.deepEqual(findingLines(result), ['35 unpinned-image/mutable-tag info', '59 unpinned-image/mutable-tag info', '86 unpinned-image/mutable-tag info']);
+  assert.deepEqual(findingLines(result), [
+    '35 unpinned-image/mutable-tag info',
+    '59 unpinned-image/mutable-tag info',
+    '86 unpinned-image/mutable-tag info',
+  ]);
 });
 
 test('corpus: kubernetes/examples cassandra StatefulSet (+ a StorageClass document)', () => {
   const text = readCorpus('k8s/kubernetes-examples--databases--cassandra--cassandra-statefulset.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 21, column: 16, raw: 'gcr.io/google-samples/cassandra:v14', context: { kind: 'StatefulSet', name: 'cassandra', document: 0, container: 'cassandra', containerType: 'containers' } },
+    {
+      line: 21,
+      column: 16,
+      raw: 'gcr.io/google-samples/cassandra:v14',
+      context: { kind: 'StatefulSet', name: 'cassandra', document: 0, container: 'cassandra', containerType: 'containers' },
+    },
   ]);
   // The container securityContext only adds a capability.
   assert.deepEqual(findings(text, result), [
@@ -1209,8 +1453,18 @@ test('corpus: kubernetes/examples cockroachdb (StatefulSet is the 4th document, 
   const result = yaml(text);
   const workload = { kind: 'StatefulSet', name: 'cockroachdb', document: 3 };
   assertImages(text, result, [
-    { line: 101, column: 16, raw: 'cockroachdb/cockroach-k8s-init:0.2', context: { ...workload, container: 'bootstrap', containerType: 'initContainers' } },
-    { line: 128, column: 16, raw: 'cockroachdb/cockroach:v1.1.0', context: { ...workload, container: 'cockroachdb', containerType: 'containers' } },
+    {
+      line: 101,
+      column: 16,
+      raw: 'cockroachdb/cockroach-k8s-init:0.2',
+      context: { ...workload, container: 'bootstrap', containerType: 'initContainers' },
+    },
+    {
+      line: 128,
+      column: 16,
+      raw: 'cockroachdb/cockroach:v1.1.0',
+      context: { ...workload, container: 'cockroachdb', containerType: 'containers' },
+    },
   ]);
   assert.deepEqual(findings(text, result), [
     '100:15-100:24 root-user/implicit info bootstrap',
@@ -1224,8 +1478,18 @@ test('corpus: kubernetes/examples javaweb (a bare Pod with an initContainer, ima
   const text = readCorpus('k8s/kubernetes-examples--_archived--javaweb-tomcat-sidecar--javaweb.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 7, column: 14, raw: 'resouer/sample:v1', context: { kind: 'Pod', name: 'javaweb', document: 0, container: 'war', containerType: 'initContainers' } },
-    { line: 14, column: 14, raw: 'resouer/mytomcat:7.0', context: { kind: 'Pod', name: 'javaweb', document: 0, container: 'tomcat', containerType: 'containers' } },
+    {
+      line: 7,
+      column: 14,
+      raw: 'resouer/sample:v1',
+      context: { kind: 'Pod', name: 'javaweb', document: 0, container: 'war', containerType: 'initContainers' },
+    },
+    {
+      line: 14,
+      column: 14,
+      raw: 'resouer/mytomcat:7.0',
+      context: { kind: 'Pod', name: 'javaweb', document: 0, container: 'tomcat', containerType: 'containers' },
+    },
   ]);
   assert.deepEqual(findings(text, result), [
     '7:14-7:31 unpinned-image/mutable-tag info resouer/sample:v1',
@@ -1239,9 +1503,17 @@ test('corpus: trivy test_nginx.yaml (the minimal nginx:1.14.2 Deployment)', () =
   const text = readCorpus('k8s/trivy--integration--testdata--fixtures--k8s--test_nginx.yaml');
   const result = yaml(text);
   assertImages(text, result, [
-    { line: 19, column: 16, raw: 'nginx:1.14.2', context: { kind: 'Deployment', name: 'nginx-deployment', document: 0, container: 'nginx', containerType: 'containers' } },
+    {
+      line: 19,
+      column: 16,
+      raw: 'nginx:1.14.2',
+      context: { kind: 'Deployment', name: 'nginx-deployment', document: 0, container: 'nginx', containerType: 'containers' },
+    },
   ]);
-  assert.deepEqual(findings(text, result), ['18:15-18:20 root-user/implicit info nginx', '19:16-19:28 unpinned-image/mutable-tag info nginx:1.14.2']);
+  assert.deepEqual(findings(text, result), [
+    '18:15-18:20 root-user/implicit info nginx',
+    '19:16-19:28 unpinned-image/mutable-tag info nginx:1.14.2',
+  ]);
 });
 
 test('corpus: datadog PodList JSON (items without kind; status images ignored)', () => {
@@ -1261,7 +1533,12 @@ test('corpus: datadog PodList JSON (items without kind; status images ignored)',
     { line: 587, column: 23, raw: 'nginx:latest', context: pod('nginx-99d8b564-4r4vq', 'default', 'nginx') },
     { line: 722, column: 23, raw: 'redis', context: pod('redis-75586d7d7c-jrm7j', 'default', 'redis') },
     // The last pod is written with status first and metadata last.
-    { line: 867, column: 29, raw: 'gcr.io/google_containers/kube-proxy:v1.9.2-gke.1', context: pod('kube-proxy-gke-haissam-default-pool-be5066f1-wnvn', 'kube-system', 'kube-proxy') },
+    {
+      line: 867,
+      column: 29,
+      raw: 'gcr.io/google_containers/kube-proxy:v1.9.2-gke.1',
+      context: pod('kube-proxy-gke-haissam-default-pool-be5066f1-wnvn', 'kube-system', 'kube-proxy'),
+    },
   ]);
   // containerStatuses[].image lines are not spec images.
   for (const line of [228, 371, 536, 672, 781]) {
@@ -1270,7 +1547,16 @@ test('corpus: datadog PodList JSON (items without kind; status images ignored)',
   }
   assert.deepEqual(
     result.findings.filter((f) => f.rule === 'unpinned-image').map((f) => `${f.range.start.line + 1} ${f.reason} ${f.severity}`),
-    ['35 latest warning', '43 mutable-tag info', '131 mutable-tag info', '279 mutable-tag info', '422 mutable-tag info', '587 latest warning', '722 untagged warning', '867 mutable-tag info'],
+    [
+      '35 latest warning',
+      '43 mutable-tag info',
+      '131 mutable-tag info',
+      '279 mutable-tag info',
+      '422 mutable-tag info',
+      '587 latest warning',
+      '722 untagged warning',
+      '867 mutable-tag info',
+    ],
   );
   // Every pod has securityContext: {} and containers set at most `privileged`.
   assert.deepEqual(rootNames(text, result), [
@@ -1321,14 +1607,22 @@ spec:
   - {name: d, image: *img}
 `;
   const result = yaml(text);
-  assert.deepEqual(result.images.map((i) => `${i.kubernetes?.container} ${i.raw} ${i.range.start.line + 1}`), ['a nginx:1.27 8', 'b nginx:1.27 8', 'c redis:7 10', 'd redis:7 10']);
+  assert.deepEqual(
+    result.images.map((i) => `${i.kubernetes?.container} ${i.raw} ${i.range.start.line + 1}`),
+    ['a nginx:1.27 8', 'b nginx:1.27 8', 'c redis:7 10', 'd redis:7 10'],
+  );
 });
 
 test('merge keys naming the same mapping many times over (a merge bomb) are each searched once', () => {
   // 7 levels of 6 merges each: 6^7 (280 000) paths to the same few mappings, each alias resolved
   // by walking the whole document: this took minutes, and a few more levels for ever.
   const levels = ['m0: &m0 {image: "nginx:1", securityContext: {runAsUser: 0}}'];
-  for (let i = 1; i <= 7; i++) levels.push(`m${i}: &m${i} {<<: [${Array(6).fill(`*m${i - 1}`).join(', ')}]}`);
+  for (let i = 1; i <= 7; i++)
+    levels.push(
+      `m${i}: &m${i} {<<: [${Array(6)
+        .fill(`*m${i - 1}`)
+        .join(', ')}]}`,
+    );
   const text = `apiVersion: v1
 kind: Pod
 ${levels.join('\n')}
@@ -1345,5 +1639,8 @@ spec:
   assert.ok(performance.now() - started < 5000, `took ${Math.round(performance.now() - started)} ms`);
   // What the merges supply is still found: the image, and runAsUser 0 through the pod's securityContext.
   assert.deepEqual(images(text, result), ['3:18-3:25 image nginx:1']);
-  assert.deepEqual(findings(text, result).map((f) => f.split(' ')[1]), ['unpinned-image/mutable-tag', 'root-user/explicit']);
+  assert.deepEqual(
+    findings(text, result).map((f) => f.split(' ')[1]),
+    ['unpinned-image/mutable-tag', 'root-user/explicit'],
+  );
 });

@@ -12,12 +12,20 @@ describe('cluster findings', () => {
     const seen = new Date('2026-01-01T00:00:00Z');
     clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: seen });
     const later = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-20T00:00:00Z') });
-    assert.deepEqual(later.map((f) => [f.id, f.deadline.slice(0, 10), f.breached]), [
-      ['CVE-CRIT', '2026-01-08', true],
-      ['CVE-HIGH', '2026-01-31', false],
-      ['CVE-LOW', '2026-06-30', false],
-    ]);
-    const published = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-20T00:00:00Z'), fromPublished: true });
+    assert.deepEqual(
+      later.map((f) => [f.id, f.deadline.slice(0, 10), f.breached]),
+      [
+        ['CVE-CRIT', '2026-01-08', true],
+        ['CVE-HIGH', '2026-01-31', false],
+        ['CVE-LOW', '2026-06-30', false],
+      ],
+    );
+    const published = clusterFindings(images, outcomes, {
+      sla: DEFAULT_SLA,
+      state,
+      now: new Date('2026-01-20T00:00:00Z'),
+      fromPublished: true,
+    });
     assert.equal(published.find((f) => f.id === 'CVE-HIGH')!.breached, true, 'published in 2020: long past');
   });
 });

@@ -16,10 +16,25 @@ const digest = `sha256:${'2'.repeat(64)}`;
 
 function report(overrides: Partial<ClusterReport> = {}): ClusterReport {
   const images: RunningImage[] = [
-    { reference: `registry.example/app${HOSTILE}@${digest}`, digest, specImages: ['app:1'], workloads: [{ namespace: 'shop', kind: 'Deployment', name: `web${HOSTILE}`, pod: 'web-1', container: 'web', containerType: 'containers' }] },
+    {
+      reference: `registry.example/app${HOSTILE}@${digest}`,
+      digest,
+      specImages: ['app:1'],
+      workloads: [
+        { namespace: 'shop', kind: 'Deployment', name: `web${HOSTILE}`, pod: 'web-1', container: 'web', containerType: 'containers' },
+      ],
+    },
   ];
-  const v = (id: string, severity: Vulnerability['severity'], url?: string, publishedDate?: string): Vulnerability =>
-    ({ id, severity, package: `openssl${HOSTILE}`, installed: '1.0', fixed: ['1.1'], status: 'fixed', ...(url && { url }), ...(publishedDate && { publishedDate }) });
+  const v = (id: string, severity: Vulnerability['severity'], url?: string, publishedDate?: string): Vulnerability => ({
+    id,
+    severity,
+    package: `openssl${HOSTILE}`,
+    installed: '1.0',
+    fixed: ['1.1'],
+    status: 'fixed',
+    ...(url && { url }),
+    ...(publishedDate && { publishedDate }),
+  });
   const vulnerabilities = [
     v('CVE-2024-0001', 'CRITICAL', 'https://avd.aquasec.com/nvd/cve-2024-0001', '2020-01-01T00:00:00Z'),
     v('CVE-2024-0002', 'CRITICAL', 'javascript:alert(1)', '2020-01-01T00:00:00Z'),
@@ -28,16 +43,30 @@ function report(overrides: Partial<ClusterReport> = {}): ClusterReport {
     v('CVE-2024-0005', 'LOW'),
   ];
   const counts = { CRITICAL: 2, HIGH: 1, MEDIUM: 0, LOW: 2, UNKNOWN: 0 };
-  const outcomes = new Map<string, ScanOutcome>([[images[0]!.reference, { ok: true, scan: { reference: images[0]!.reference, vulnerabilities, counts, scannedAt: 0 } }]]);
+  const outcomes = new Map<string, ScanOutcome>([
+    [images[0]!.reference, { ok: true, scan: { reference: images[0]!.reference, vulnerabilities, counts, scannedAt: 0 } }],
+  ]);
   const now = new Date('2026-06-01T00:00:00Z');
   const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state: new DeadlineState(undefined), now, fromPublished: true });
   return {
-    context: `prod${HOSTILE}`, server: 'https://k8s.example:6443', generatedAt: now.toISOString(), pods: 3, images, outcomes, findings,
-    errors: [{ image: `other${HOSTILE}`, message: `scan failed ${HOSTILE}` }], sla: DEFAULT_SLA, cancelled: false, ...overrides,
+    context: `prod${HOSTILE}`,
+    server: 'https://k8s.example:6443',
+    generatedAt: now.toISOString(),
+    pods: 3,
+    images,
+    outcomes,
+    findings,
+    errors: [{ image: `other${HOSTILE}`, message: `scan failed ${HOSTILE}` }],
+    sla: DEFAULT_SLA,
+    cancelled: false,
+    ...overrides,
   };
 }
 
-const options = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/report.css' };
+const options = {
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/report.css',
+};
 
 describe('the cluster report page', () => {
   test('a strict content security policy: no script, styles only from the extension', () => {
@@ -54,9 +83,19 @@ describe('the cluster report page', () => {
 
   test('the chart counts findings per severity and the breached part of each', () => {
     const html = toClusterHtml(report(), options);
-    const bars = [...html.matchAll(/data-severity="(\w+)" data-total="(\d+)" data-breached="(\d+)"/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+    const bars = [...html.matchAll(/data-severity="(\w+)" data-total="(\d+)" data-breached="(\d+)"/g)].map((m) => [
+      m[1],
+      Number(m[2]),
+      Number(m[3]),
+    ]);
     // From publication in 2020, the two CRITICAL are long past their 7 days; the others (no date) are not.
-    assert.deepEqual(bars, [['CRITICAL', 2, 2], ['HIGH', 1, 0], ['MEDIUM', 0, 0], ['LOW', 2, 0], ['UNKNOWN', 0, 0]]);
+    assert.deepEqual(bars, [
+      ['CRITICAL', 2, 2],
+      ['HIGH', 1, 0],
+      ['MEDIUM', 0, 0],
+      ['LOW', 2, 0],
+      ['UNKNOWN', 0, 0],
+    ]);
   });
 
   test('the breach list holds exactly the breached findings, with their deadlines', () => {

@@ -4,7 +4,17 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ClusterUnavailable } from '../../../src/core/cluster/kubeconfig.js';
 import { readCluster } from '../../../src/core/cluster/listing.js';
-import { corpusPods, expectedImages, failingExecPlugin, generatePods, startApiServer, unreachableServer, writeKubeconfig, type ApiServer, type Pod } from '../../support/apiServer.js';
+import {
+  corpusPods,
+  expectedImages,
+  failingExecPlugin,
+  generatePods,
+  startApiServer,
+  unreachableServer,
+  writeKubeconfig,
+  type ApiServer,
+  type Pod,
+} from '../../support/apiServer.js';
 
 describe('reading a cluster', () => {
   let server: ApiServer;
@@ -16,14 +26,23 @@ describe('reading a cluster', () => {
   after(() => server.stop());
 
   test('every container image of every readable pod, deduplicated by digest, with its workloads; a forbidden namespace is reported', async () => {
-    const inventory = await readCluster({ kubeconfig: [writeKubeconfig(server)], namespaces: ['shop', 'payments', 'secret', 'default', 'kube-system'] });
+    const inventory = await readCluster({
+      kubeconfig: [writeKubeconfig(server)],
+      namespaces: ['shop', 'payments', 'secret', 'default', 'kube-system'],
+    });
     const readable = pods.filter((p) => p.metadata?.namespace !== 'secret');
     assert.equal(inventory.pods, readable.length);
     assert.deepEqual(new Set(inventory.images.map((i) => i.digest ?? `ref:${i.specImages[0]}`)), expectedImages(readable));
-    assert.deepEqual(inventory.errors.map((e) => e.namespace), ['secret']);
+    assert.deepEqual(
+      inventory.errors.map((e) => e.namespace),
+      ['secret'],
+    );
     assert.match(inventory.errors[0]!.message, /cannot list resource "pods" in API group "" in the namespace "secret"/);
     const deployments = inventory.images.flatMap((i) => i.workloads).filter((w) => w.kind === 'Deployment');
-    assert.ok(deployments.length > 0 && deployments.every((w) => !/-[a-z0-9]{9,10}$/.test(w.name)), 'ReplicaSets are folded into their Deployments');
+    assert.ok(
+      deployments.length > 0 && deployments.every((w) => !/-[a-z0-9]{9,10}$/.test(w.name)),
+      'ReplicaSets are folded into their Deployments',
+    );
   });
 
   test('pages through the list with limit and continue', async () => {
@@ -48,7 +67,10 @@ describe('reading a cluster', () => {
     try {
       const inventory = await readCluster({ kubeconfig: [writeKubeconfig(expiring)], namespaces: ['shop'], pageSize: 5 });
       assert.equal(inventory.pods, total);
-      assert.ok(expiring.requests().some((r) => r.status === 410), 'the server did expire a token');
+      assert.ok(
+        expiring.requests().some((r) => r.status === 410),
+        'the server did expire a token',
+      );
     } finally {
       await expiring.stop();
     }
@@ -59,7 +81,10 @@ describe('reading a cluster', () => {
     try {
       const inventory = await readCluster({ kubeconfig: [writeKubeconfig(restricted)] });
       assert.equal(inventory.pods, pods.filter((p) => p.metadata?.namespace !== 'secret').length);
-      assert.deepEqual(inventory.errors.map((e) => e.namespace), ['secret']);
+      assert.deepEqual(
+        inventory.errors.map((e) => e.namespace),
+        ['secret'],
+      );
     } finally {
       await restricted.stop();
     }
@@ -95,12 +120,18 @@ describe('reading a cluster', () => {
     const shop = pods.filter((p) => p.metadata?.namespace === 'shop').length;
     const faults = ['drop', 'error'] as const;
     for (const fault of faults) {
-      const flaky = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? fault : undefined) });
+      const flaky = await startApiServer({
+        pods,
+        fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? fault : undefined),
+      });
       try {
         const inventory = await readCluster({ kubeconfig: [writeKubeconfig(flaky)], namespaces: ['shop'], pageSize: 5 });
         assert.equal(inventory.pods, shop, fault);
         assert.deepEqual(inventory.errors, [], fault);
-        assert.ok(flaky.requests().some((r) => r.status === -1 || r.status === 500), `the ${fault} happened`);
+        assert.ok(
+          flaky.requests().some((r) => r.status === -1 || r.status === 500),
+          `the ${fault} happened`,
+        );
       } finally {
         await flaky.stop();
       }
@@ -108,7 +139,10 @@ describe('reading a cluster', () => {
   });
 
   test('a listing that keeps failing midway keeps the pages read, says where it broke off, and the other namespaces are read', async () => {
-    const broken = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.query['continue'] && r.seen >= 3 ? 'drop' : undefined) });
+    const broken = await startApiServer({
+      pods,
+      fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.query['continue'] && r.seen >= 3 ? 'drop' : undefined),
+    });
     try {
       const inventory = await readCluster({ kubeconfig: [writeKubeconfig(broken)], namespaces: ['shop', 'payments'], pageSize: 5 });
       const payments = pods.filter((p) => p.metadata?.namespace === 'payments').length;
@@ -122,14 +156,20 @@ describe('reading a cluster', () => {
   });
 
   test('an API server that stops answering: bounded by the request timeout, with what was read kept', async () => {
-    const hanging = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen >= 2 ? 'hang' : undefined) });
+    const hanging = await startApiServer({
+      pods,
+      fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen >= 2 ? 'hang' : undefined),
+    });
     try {
       const kubeconfig = writeKubeconfig(hanging);
       const midway = await readCluster({ kubeconfig: [kubeconfig], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 });
       assert.equal(midway.pods, 5);
       assert.match(midway.errors[0]!.message, /broke off after 5 pods \(the API server did not answer within 1 s\)/);
       // Hanging from the first page: nothing to keep, one clear message.
-      const first = await readCluster({ kubeconfig: [kubeconfig], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 }).then(() => assert.fail('no pods'), (e: unknown) => e);
+      const first = await readCluster({ kubeconfig: [kubeconfig], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 }).then(
+        () => assert.fail('no pods'),
+        (e: unknown) => e,
+      );
       assert.ok(first instanceof ClusterUnavailable);
       assert.match(first.message, /Could not reach the cluster .*: the API server did not answer within 1 s\./);
     } finally {
@@ -139,9 +179,17 @@ describe('reading a cluster', () => {
 
   test('a page cut short (half its body, then the connection closes) ends at the request timeout, with the pages before it kept', async () => {
     // node-fetch (the client's HTTP layer) waits for the rest of such a body: the timeout is what ends it.
-    const cut = await startApiServer({ pods, fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? 'truncate' : undefined) });
+    const cut = await startApiServer({
+      pods,
+      fault: (r) => (r.path === '/api/v1/namespaces/shop/pods' && r.seen === 3 ? 'truncate' : undefined),
+    });
     try {
-      const inventory = await readCluster({ kubeconfig: [writeKubeconfig(cut)], namespaces: ['shop'], pageSize: 5, requestTimeoutMs: 1000 });
+      const inventory = await readCluster({
+        kubeconfig: [writeKubeconfig(cut)],
+        namespaces: ['shop'],
+        pageSize: 5,
+        requestTimeoutMs: 1000,
+      });
       assert.equal(inventory.pods, 10);
       assert.match(inventory.errors[0]!.message, /broke off after 10 pods \(the API server did not answer within 1 s\)/);
     } finally {
@@ -157,7 +205,11 @@ describe('reading a cluster', () => {
         { name: 'exec', exec: failingExecPlugin() },
       ],
     });
-    const attempt = (context: string) => readCluster({ kubeconfig: [kubeconfig], context }).then(() => assert.fail(context), (e: unknown) => e);
+    const attempt = (context: string) =>
+      readCluster({ kubeconfig: [kubeconfig], context }).then(
+        () => assert.fail(context),
+        (e: unknown) => e,
+      );
     const gone = await attempt('gone');
     assert.ok(gone instanceof ClusterUnavailable);
     assert.match(gone.message, /Could not reach the cluster/);

@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/cli.js';
-import { generatePods, startApiServer, vulnerabilityReportsFor, writeKubeconfig, type ApiServer, type Pod } from '../../support/apiServer.js';
+import {
+  generatePods,
+  startApiServer,
+  vulnerabilityReportsFor,
+  writeKubeconfig,
+  type ApiServer,
+  type Pod,
+} from '../../support/apiServer.js';
 import { imageScans, STAND_IN, standInLog } from '../../support/trivy.js';
 
 describe('shipshape cluster --use-operator-reports', () => {
@@ -18,7 +25,21 @@ describe('shipshape cluster --use-operator-reports', () => {
     pods = generatePods({ count: 20, distinctImages: 5, namespaces: ['shop'], seed: 11 });
     // The operator has scanned the first image only.
     const covered = pods[0]!.spec!.containers![0]!.image!;
-    const reports = vulnerabilityReportsFor(pods, (image) => (image === covered ? [{ vulnerabilityID: 'CVE-2099-0001', resource: 'libfoo', installedVersion: '1.0', fixedVersion: '1.1', severity: 'CRITICAL', title: 'from the operator', primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0001' }] : undefined));
+    const reports = vulnerabilityReportsFor(pods, (image) =>
+      image === covered
+        ? [
+            {
+              vulnerabilityID: 'CVE-2099-0001',
+              resource: 'libfoo',
+              installedVersion: '1.0',
+              fixedVersion: '1.1',
+              severity: 'CRITICAL',
+              title: 'from the operator',
+              primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0001',
+            },
+          ]
+        : undefined,
+    );
     server = await startApiServer({ pods, vulnerabilityReports: reports });
   });
   after(() => server.stop());
@@ -31,7 +52,19 @@ describe('shipshape cluster --use-operator-reports', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (...args: string[]) => runCli(['cluster', '--kubeconfig', writeKubeconfig(server), '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json', ...args]);
+  const run = (...args: string[]) =>
+    runCli([
+      'cluster',
+      '--kubeconfig',
+      writeKubeconfig(server),
+      '--trivy',
+      STAND_IN,
+      '--state',
+      path.join(dir, 'state.json'),
+      '--format',
+      'json',
+      ...args,
+    ]);
 
   test("the operator's findings are used for the images it scanned; the others are scanned with Trivy", async () => {
     const result = await run('--use-operator-reports');
@@ -45,7 +78,18 @@ describe('shipshape cluster --use-operator-reports', () => {
   test('without the operator installed, it says so and scans everything', async () => {
     const bare = await startApiServer({ pods, operator: false });
     try {
-      const result = await runCli(['cluster', '--kubeconfig', writeKubeconfig(bare), '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'json', '--use-operator-reports']);
+      const result = await runCli([
+        'cluster',
+        '--kubeconfig',
+        writeKubeconfig(bare),
+        '--trivy',
+        STAND_IN,
+        '--state',
+        path.join(dir, 'state.json'),
+        '--format',
+        'json',
+        '--use-operator-reports',
+      ]);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as { errors: { message: string }[]; images: unknown[] };
       assert.ok(report.errors.some((e) => /Trivy Operator is not installed/.test(e.message)));

@@ -25,8 +25,13 @@ describe('reading pods', () => {
   });
 
   test('owners: a ReplicaSet with the pod-template-hash is its Deployment, a Job named by a CronJob is the CronJob', () => {
-    const pod = (kind: string, name: string, labels = {}) => ({ metadata: { name: 'p', labels, ownerReferences: [{ kind, name, controller: true }] } });
-    assert.deepEqual(ownerOf(pod('ReplicaSet', 'web-7d9f8c6b5', { 'pod-template-hash': '7d9f8c6b5' })), { kind: 'Deployment', name: 'web' });
+    const pod = (kind: string, name: string, labels = {}) => ({
+      metadata: { name: 'p', labels, ownerReferences: [{ kind, name, controller: true }] },
+    });
+    assert.deepEqual(ownerOf(pod('ReplicaSet', 'web-7d9f8c6b5', { 'pod-template-hash': '7d9f8c6b5' })), {
+      kind: 'Deployment',
+      name: 'web',
+    });
     assert.deepEqual(ownerOf(pod('ReplicaSet', 'loose')), { kind: 'ReplicaSet', name: 'loose' });
     assert.deepEqual(ownerOf(pod('Job', 'report-28912345')), { kind: 'CronJob', name: 'report' });
     assert.deepEqual(ownerOf(pod('StatefulSet', 'db')), { kind: 'StatefulSet', name: 'db' });
@@ -39,7 +44,10 @@ describe('reading pods', () => {
     const nginx = [...images.values()].find((e) => e.specImages.has('nginx:latest'))!;
     assert.match(nginx.reference, /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
     assert.equal(nginx.digest, nginx.reference.split('@')[1]);
-    assert.ok([...images.keys()].some((k) => k.startsWith('ref:')), 'a pod without containerStatuses keeps its spec image');
+    assert.ok(
+      [...images.keys()].some((k) => k.startsWith('ref:')),
+      'a pod without containerStatuses keeps its spec image',
+    );
     for (const entry of images.values()) assert.ok(entry.workloads.every((w) => w.namespace && w.pod && w.container));
   });
 

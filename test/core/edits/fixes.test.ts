@@ -13,15 +13,16 @@ function fixed(text: string, kind: FileKind, pick: (rule: string, reason?: strin
 const implicitRoot = (rule: string, reason?: string) => rule === 'root-user' && reason === 'implicit';
 
 describe('suppress on this line', () => {
-  test('Dockerfile: a comment above, at the line\'s indentation, silences the finding', () => {
+  test("Dockerfile: a comment above, at the line's indentation, silences the finding", () => {
     const text = 'FROM alpine:3.20 AS build\nFROM node:latest\nUSER 1\n';
     const after = fixed(text, 'dockerfile', (r) => r === 'unpinned-image' && true, /Ignore unpinned-image/);
     assert.equal(after, '# shipshape-ignore unpinned-image\nFROM alpine:3.20 AS build\nFROM node:latest\nUSER 1\n');
     assert.equal(analyze(after, 'dockerfile').findings.filter((f) => f.rule === 'unpinned-image').length, 1);
   });
 
-  test('YAML: the comment takes the indentation of the finding\'s line', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: 1}\n  containers:\n    - name: a\n      image: nginx:latest\n';
+  test("YAML: the comment takes the indentation of the finding's line", () => {
+    const text =
+      'apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: 1}\n  containers:\n    - name: a\n      image: nginx:latest\n';
     const after = fixed(text, 'yaml', (r) => r === 'unpinned-image', /Ignore/);
     assert.equal(after, text.replace('      image: nginx:latest', '      # shipshape-ignore unpinned-image\n      image: nginx:latest'));
     assert.deepEqual(analyze(after, 'yaml').findings, []);
@@ -42,24 +43,45 @@ describe('suppress on this line', () => {
 });
 
 describe('set runAsNonRoot: true', () => {
-  const wrap = (containers: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n${containers}`;
+  const wrap = (containers: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n${containers}`;
 
-  test('adds a securityContext block before the second key, at the keys\' indentation', () => {
-    const text = wrap('        - name: web # the web server\n          image: nginx@sha256:' + 'a'.repeat(64) + '\n          ports: [{containerPort: 80}]\n');
+  test("adds a securityContext block before the second key, at the keys' indentation", () => {
+    const text = wrap(
+      '        - name: web # the web server\n          image: nginx@sha256:' +
+        'a'.repeat(64) +
+        '\n          ports: [{containerPort: 80}]\n',
+    );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
-    assert.equal(after, wrap('        - name: web # the web server\n          securityContext:\n            runAsNonRoot: true\n          image: nginx@sha256:' + 'a'.repeat(64) + '\n          ports: [{containerPort: 80}]\n'));
+    assert.equal(
+      after,
+      wrap(
+        '        - name: web # the web server\n          securityContext:\n            runAsNonRoot: true\n          image: nginx@sha256:' +
+          'a'.repeat(64) +
+          '\n          ports: [{containerPort: 80}]\n',
+      ),
+    );
     assert.deepEqual(analyze(after, 'yaml').findings, []);
   });
 
   test('adds the key to an existing block securityContext after its keys, keeping them and their comments', () => {
-    const text = wrap('        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n');
+    const text = wrap(
+      '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n',
+    );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
-    assert.equal(after, wrap('        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n            runAsNonRoot: true\n'));
+    assert.equal(
+      after,
+      wrap(
+        '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n            runAsNonRoot: true\n',
+      ),
+    );
     assert.deepEqual(analyze(after, 'yaml').findings, []);
   });
 
   test('turns runAsNonRoot: false into true', () => {
-    const text = wrap('        - name: web\n          image: nginx:1.27 # shipshape-ignore\n          securityContext:\n            runAsNonRoot: false\n');
+    const text = wrap(
+      '        - name: web\n          image: nginx:1.27 # shipshape-ignore\n          securityContext:\n            runAsNonRoot: false\n',
+    );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
     assert.equal(after, text.replace('runAsNonRoot: false', 'runAsNonRoot: true'));
   });
@@ -67,9 +89,17 @@ describe('set runAsNonRoot: true', () => {
   test('flow-style containers and securityContexts stay flow style', () => {
     const text = wrap('        - {name: web, image: "nginx:1.27"}  # shipshape-ignore unpinned-image\n');
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
-    assert.equal(after, wrap('        - {name: web, image: "nginx:1.27", securityContext: {runAsNonRoot: true}}  # shipshape-ignore unpinned-image\n'));
-    const context = wrap('        - name: web\n          image: nginx:1.27 # shipshape-ignore\n          securityContext: {readOnlyRootFilesystem: true}\n');
-    assert.equal(fixed(context, 'yaml', implicitRoot, /runAsNonRoot/), context.replace('{readOnlyRootFilesystem: true}', '{readOnlyRootFilesystem: true, runAsNonRoot: true}'));
+    assert.equal(
+      after,
+      wrap('        - {name: web, image: "nginx:1.27", securityContext: {runAsNonRoot: true}}  # shipshape-ignore unpinned-image\n'),
+    );
+    const context = wrap(
+      '        - name: web\n          image: nginx:1.27 # shipshape-ignore\n          securityContext: {readOnlyRootFilesystem: true}\n',
+    );
+    assert.equal(
+      fixed(context, 'yaml', implicitRoot, /runAsNonRoot/),
+      context.replace('{readOnlyRootFilesystem: true}', '{readOnlyRootFilesystem: true, runAsNonRoot: true}'),
+    );
   });
 
   test('an empty securityContext gets a value', () => {
@@ -79,25 +109,39 @@ describe('set runAsNonRoot: true', () => {
     assert.deepEqual(analyze(after, 'yaml').findings, []);
   });
 
-  test('a container with one key gets the block after it; only the finding\'s container changes', () => {
-    const text = wrap('        - image: a:1 # shipshape-ignore unpinned-image\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n');
+  test("a container with one key gets the block after it; only the finding's container changes", () => {
+    const text = wrap(
+      '        - image: a:1 # shipshape-ignore unpinned-image\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n',
+    );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
-    assert.equal(after, wrap('        - image: a:1 # shipshape-ignore unpinned-image\n          securityContext:\n            runAsNonRoot: true\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n'));
+    assert.equal(
+      after,
+      wrap(
+        '        - image: a:1 # shipshape-ignore unpinned-image\n          securityContext:\n            runAsNonRoot: true\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n',
+      ),
+    );
   });
 
   test('in a multi-document file the edit lands in the right document', () => {
-    const doc = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers:\n    - name: ${name}\n      image: x:1 # shipshape-ignore unpinned-image\n`;
+    const doc = (name: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers:\n    - name: ${name}\n      image: x:1 # shipshape-ignore unpinned-image\n`;
     const text = `${doc('one')}---\n${doc('two')}`;
     const second = analyze(text, 'yaml').findings.filter((f) => implicitRoot(f.rule, f.reason))[1]!;
     const fix = fixesFor(text, 'yaml', second).find((f) => /runAsNonRoot/.test(f.title))!;
     const after = applyEdits(text, fix.edits);
-    assert.equal(after, `${doc('one')}---\n${doc('two').replace('    - name: two\n', '    - name: two\n      securityContext:\n        runAsNonRoot: true\n')}`);
+    assert.equal(
+      after,
+      `${doc('one')}---\n${doc('two').replace('    - name: two\n', '    - name: two\n      securityContext:\n        runAsNonRoot: true\n')}`,
+    );
   });
 
   test('explicit root (runAsUser: 0) gets no runAsNonRoot fix, only the suppression', () => {
     const text = wrap('        - name: web\n          image: nginx:1.27 # shipshape-ignore\n          securityContext: {runAsUser: 0}\n');
     const finding = analyze(text, 'yaml').findings[0]!;
-    assert.deepEqual(fixesFor(text, 'yaml', finding).map((f) => f.title), ['Ignore root-user on this line']);
+    assert.deepEqual(
+      fixesFor(text, 'yaml', finding).map((f) => f.title),
+      ['Ignore root-user on this line'],
+    );
   });
 });
 
@@ -121,7 +165,9 @@ describe('applying edits', () => {
     const doc = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n';
     const text = Array(3000).fill(doc).join('---\n');
     const lines = text.split('\n');
-    const edits = lines.flatMap((line, i) => (line.endsWith('nginx:1.27') ? [{ range: { start: at(i, line.length), end: at(i, line.length) }, newText: '@sha256:x' }] : []));
+    const edits = lines.flatMap((line, i) =>
+      line.endsWith('nginx:1.27') ? [{ range: { start: at(i, line.length), end: at(i, line.length) }, newText: '@sha256:x' }] : [],
+    );
     assert.equal(edits.length, 3000);
     const started = performance.now();
     const after = applyEdits(text, edits);

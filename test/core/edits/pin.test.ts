@@ -9,17 +9,27 @@ const D2 = `sha256:${'2'.repeat(64)}`;
 function pinAll(text: string, kind: FileKind, digests: Record<string, string>, options = {}): string {
   const images = analyze(text, kind, options).images;
   const changes = pinEdits(images, (i) => digests[tagReference(i) ?? ''], rangeReader(text));
-  return applyEdits(text, changes.map((c) => c.edit));
+  return applyEdits(
+    text,
+    changes.map((c) => c.edit),
+  );
 }
 
 describe('what is asked of the registry', () => {
   test('the reference with its tag; untagged means latest; a digest is dropped; digest-only pins are left alone', () => {
-    const images = analyze(`FROM nginx:1.27 AS a\nFROM redis AS b\nFROM nginx:1.27@${D1} AS c\nFROM nginx@${D1} AS d\nFROM scratch\n`, 'dockerfile').images;
+    const images = analyze(
+      `FROM nginx:1.27 AS a\nFROM redis AS b\nFROM nginx:1.27@${D1} AS c\nFROM nginx@${D1} AS d\nFROM scratch\n`,
+      'dockerfile',
+    ).images;
     assert.deepEqual(images.map(tagReference), ['nginx:1.27', 'redis:latest', 'nginx:1.27', undefined, undefined]);
   });
 
   test('stages, unresolved references and Compose images that are built are not asked for', () => {
-    assert.deepEqual(analyze('FROM alpine:3 AS base\nFROM base\nFROM app:$V\n', 'dockerfile').images.map(tagReference), ['alpine:3', undefined, undefined]);
+    assert.deepEqual(analyze('FROM alpine:3 AS base\nFROM base\nFROM app:$V\n', 'dockerfile').images.map(tagReference), [
+      'alpine:3',
+      undefined,
+      undefined,
+    ]);
     const compose = analyze('services:\n  api:\n    build: .\n    image: me/api:dev\n  db:\n    image: postgres:17\n', 'yaml').images;
     assert.deepEqual(compose.map(tagReference), [undefined, 'postgres:17']);
   });
@@ -36,9 +46,12 @@ describe('pinned text', () => {
 
 describe('pinning files', () => {
   test('a Dockerfile keeps --platform, AS name, comments and everything else', () => {
-    const text = '# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n';
-    assert.equal(pinAll(text, 'dockerfile', { 'golang:1.23': D1, 'gcr.io/distroless/static:nonroot': D2 }),
-      `# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23@${D1} AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot@${D2}\nCOPY --from=build /app /app\n`);
+    const text =
+      '# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n';
+    assert.equal(
+      pinAll(text, 'dockerfile', { 'golang:1.23': D1, 'gcr.io/distroless/static:nonroot': D2 }),
+      `# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23@${D1} AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot@${D2}\nCOPY --from=build /app /app\n`,
+    );
   });
 
   test('FROM $BASE is pinned where the ARG default is written, once for every FROM using it', () => {
@@ -89,6 +102,12 @@ describe('pinning files', () => {
     const changes = pinEdits(images, (i) => ({ 'nginx:1.27': D2, 'redis:7': D2 })[tagReference(i)!], rangeReader(text));
     assert.equal(changes.length, 1);
     assert.equal(changes[0]!.previous, D1);
-    assert.equal(applyEdits(text, changes.map((c) => c.edit)), `FROM nginx:1.27@${D2} AS a\nFROM redis:7@${D2}\n`);
+    assert.equal(
+      applyEdits(
+        text,
+        changes.map((c) => c.edit),
+      ),
+      `FROM nginx:1.27@${D2} AS a\nFROM redis:7@${D2}\n`,
+    );
   });
 });

@@ -7,9 +7,20 @@ import { hoverText } from '../../../src/core/output/hover.js';
 import { markdownCode } from '../../../src/core/output/markdown.js';
 import type { ImageScan, Vulnerability } from '../../../src/core/index.js';
 
-const v = (over: Partial<Vulnerability>): Vulnerability => ({ id: 'CVE-2024-1', severity: 'HIGH', package: 'openssl', installed: '3.0.1', fixed: ['3.0.2'], status: 'fixed', ...over });
+const v = (over: Partial<Vulnerability>): Vulnerability => ({
+  id: 'CVE-2024-1',
+  severity: 'HIGH',
+  package: 'openssl',
+  installed: '3.0.1',
+  fixed: ['3.0.2'],
+  status: 'fixed',
+  ...over,
+});
 const scan = (vulnerabilities: Vulnerability[]): ImageScan => ({
-  reference: 'nginx:1.27', digest: `sha256:${'a'.repeat(64)}`, vulnerabilities, scannedAt: 0,
+  reference: 'nginx:1.27',
+  digest: `sha256:${'a'.repeat(64)}`,
+  vulnerabilities,
+  scannedAt: 0,
   counts: { CRITICAL: 0, HIGH: vulnerabilities.length, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
 });
 
@@ -20,10 +31,17 @@ test('a normal hover: counts, a table with links to the advisories', () => {
 });
 
 test('hostile scan data: no link, HTML, new table row or broken code span', () => {
-  const text = hoverText('evil`image:1', scan([
-    v({ id: 'CVE-1](command:workbench.action.terminal.new) [x', package: 'pkg|<img src=x onerror=alert(1)>\n| injected | row |', url: 'https://ok.example/a) [click](command:evil' }),
-    v({ id: 'CVE-2', url: 'javascript:alert(1)' }),
-  ]));
+  const text = hoverText(
+    'evil`image:1',
+    scan([
+      v({
+        id: 'CVE-1](command:workbench.action.terminal.new) [x',
+        package: 'pkg|<img src=x onerror=alert(1)>\n| injected | row |',
+        url: 'https://ok.example/a) [click](command:evil',
+      }),
+      v({ id: 'CVE-2', url: 'javascript:alert(1)' }),
+    ]),
+  );
   assert.doesNotMatch(text, /\]\(command:/);
   assert.doesNotMatch(text, /\]\(javascript:/);
   assert.doesNotMatch(text, /(?<!\\)<img/);

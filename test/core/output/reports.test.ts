@@ -111,7 +111,7 @@ const BROKEN = 'services:\n  web:\n    image: nginx:1.27\n    image: nginx:1.28\
 
 describe('the JSON report', () => {
   test('has exactly version, images, findings, errors and skipped', async () => {
-    const { report } = await scan({ 'Dockerfile': 'FROM nginx:1.27\n' });
+    const { report } = await scan({ Dockerfile: 'FROM nginx:1.27\n' });
     const json = toJsonReport(report);
     assert.deepEqual(Object.keys(json), ['version', 'images', 'findings', 'errors', 'skipped']);
     assert.equal(json.version, 1);
@@ -120,68 +120,195 @@ describe('the JSON report', () => {
   });
 
   test('Dockerfile images: location, reference, stage and via; findings with their reference', async () => {
-    const { root, report } = await scan({ 'Dockerfile': MULTI_STAGE });
+    const { root, report } = await scan({ Dockerfile: MULTI_STAGE });
     const file = path.join(root, 'Dockerfile');
     const json: JsonReport = toJsonReport(report);
     assert.deepEqual(json.images, [
       {
-        file, line: 1, column: 6, endLine: 1, endColumn: 17,
-        raw: 'golang:1.23', reference: 'docker.io/library/golang:1.23', pinned: false, source: 'dockerfile', status: 'image',
-        name: 'docker.io/library/golang', tag: '1.23', stage: { index: 0, name: 'build' }, via: 'from',
+        file,
+        line: 1,
+        column: 6,
+        endLine: 1,
+        endColumn: 17,
+        raw: 'golang:1.23',
+        reference: 'docker.io/library/golang:1.23',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/golang',
+        tag: '1.23',
+        stage: { index: 0, name: 'build' },
+        via: 'from',
       },
       {
-        file, line: 3, column: 6, endLine: 3, endColumn: 17,
-        raw: 'alpine:3.20', reference: 'docker.io/library/alpine:3.20', pinned: false, source: 'dockerfile', status: 'image',
-        name: 'docker.io/library/alpine', tag: '3.20', stage: { index: 1 }, via: 'from',
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 17,
+        raw: 'alpine:3.20',
+        reference: 'docker.io/library/alpine:3.20',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/alpine',
+        tag: '3.20',
+        stage: { index: 1 },
+        via: 'from',
       },
       {
-        file, line: 5, column: 13, endLine: 5, endColumn: 25,
-        raw: 'busybox:1.36', reference: 'docker.io/library/busybox:1.36', pinned: false, source: 'dockerfile', status: 'image',
-        name: 'docker.io/library/busybox', tag: '1.36', stage: { index: 1 }, via: 'copy-from',
+        file,
+        line: 5,
+        column: 13,
+        endLine: 5,
+        endColumn: 25,
+        raw: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/busybox',
+        tag: '1.36',
+        stage: { index: 1 },
+        via: 'copy-from',
       },
     ]);
     assert.deepEqual(json.findings.map(withoutMessage), [
-      { rule: 'unpinned-image', reason: 'mutable-tag', severity: 'info', file, line: 1, column: 6, endLine: 1, endColumn: 17, reference: 'golang:1.23' },
-      { rule: 'unpinned-image', reason: 'mutable-tag', severity: 'info', file, line: 3, column: 6, endLine: 3, endColumn: 17, reference: 'alpine:3.20' },
-      { rule: 'unpinned-image', reason: 'mutable-tag', severity: 'info', file, line: 5, column: 13, endLine: 5, endColumn: 25, reference: 'busybox:1.36' },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 1,
+        column: 6,
+        endLine: 1,
+        endColumn: 17,
+        reference: 'golang:1.23',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 17,
+        reference: 'alpine:3.20',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 5,
+        column: 13,
+        endLine: 5,
+        endColumn: 25,
+        reference: 'busybox:1.36',
+      },
     ]);
-    for (const finding of json.findings) assert.match(finding.message, new RegExp(`\`${finding.reference!.replace('.', '\\.')}\` is not pinned`));
+    for (const finding of json.findings)
+      assert.match(finding.message, new RegExp(`\`${finding.reference!.replace('.', '\\.')}\` is not pinned`));
     assert.deepEqual(json.errors, []);
     assert.deepEqual(json.skipped, []);
   });
 
   test('reference is null when unresolved, invalid, scratch or a stage; an image ID is its own reference', async () => {
-    const { root, report } = await scan({ 'Dockerfile': STATUSES });
+    const { root, report } = await scan({ Dockerfile: STATUSES });
     const file = path.join(root, 'Dockerfile');
     const json = toJsonReport(report);
     const problem = json.images.find((i) => i.status === 'invalid')?.problem;
     assert.ok(problem !== undefined && /lowercase/.test(problem), `invalid images say why: ${problem}`);
     assert.deepEqual(json.images, [
       {
-        file, line: 2, column: 6, endLine: 2, endColumn: 19,
-        raw: 'alpine:${TAG}', reference: null, pinned: false, source: 'dockerfile', status: 'unresolved',
-        stage: { index: 0, name: 'a' }, via: 'from', unresolvedVariables: ['TAG'],
+        file,
+        line: 2,
+        column: 6,
+        endLine: 2,
+        endColumn: 19,
+        raw: 'alpine:${TAG}',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'unresolved',
+        stage: { index: 0, name: 'a' },
+        via: 'from',
+        unresolvedVariables: ['TAG'],
       },
       {
-        file, line: 3, column: 6, endLine: 3, endColumn: 6 + `nginx:1.27@${DIGEST}`.length,
-        raw: `nginx:1.27@${DIGEST}`, reference: `docker.io/library/nginx:1.27@${DIGEST}`, pinned: true, source: 'dockerfile', status: 'image',
-        name: 'docker.io/library/nginx', tag: '1.27', digest: DIGEST, stage: { index: 1, name: 'b' }, via: 'from',
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 6 + `nginx:1.27@${DIGEST}`.length,
+        raw: `nginx:1.27@${DIGEST}`,
+        reference: `docker.io/library/nginx:1.27@${DIGEST}`,
+        pinned: true,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/nginx',
+        tag: '1.27',
+        digest: DIGEST,
+        stage: { index: 1, name: 'b' },
+        via: 'from',
       },
       {
-        file, line: 4, column: 6, endLine: 4, endColumn: 6 + IMAGE_ID.length,
-        raw: IMAGE_ID, reference: IMAGE_ID, pinned: true, source: 'dockerfile', status: 'id', stage: { index: 2, name: 'c' }, via: 'from',
+        file,
+        line: 4,
+        column: 6,
+        endLine: 4,
+        endColumn: 6 + IMAGE_ID.length,
+        raw: IMAGE_ID,
+        reference: IMAGE_ID,
+        pinned: true,
+        source: 'dockerfile',
+        status: 'id',
+        stage: { index: 2, name: 'c' },
+        via: 'from',
       },
       {
-        file, line: 5, column: 6, endLine: 5, endColumn: 13,
-        raw: 'Nginx:1', reference: null, pinned: false, source: 'dockerfile', status: 'invalid', stage: { index: 3, name: 'd' }, via: 'from', problem,
+        file,
+        line: 5,
+        column: 6,
+        endLine: 5,
+        endColumn: 13,
+        raw: 'Nginx:1',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'invalid',
+        stage: { index: 3, name: 'd' },
+        via: 'from',
+        problem,
       },
       {
-        file, line: 6, column: 6, endLine: 6, endColumn: 13,
-        raw: 'scratch', reference: null, pinned: false, source: 'dockerfile', status: 'scratch', stage: { index: 4, name: 'e' }, via: 'from',
+        file,
+        line: 6,
+        column: 6,
+        endLine: 6,
+        endColumn: 13,
+        raw: 'scratch',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'scratch',
+        stage: { index: 4, name: 'e' },
+        via: 'from',
       },
       {
-        file, line: 7, column: 6, endLine: 7, endColumn: 7,
-        raw: 'a', reference: null, pinned: false, source: 'dockerfile', status: 'stage', stage: { index: 5 }, via: 'from',
+        file,
+        line: 7,
+        column: 6,
+        endLine: 7,
+        endColumn: 7,
+        raw: 'a',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'stage',
+        stage: { index: 5 },
+        via: 'from',
       },
     ]);
     const rules = json.findings.map((f) => `${f.rule}@${f.line}:${f.column}`);
@@ -200,20 +327,72 @@ describe('the JSON report', () => {
     const workload = { kind: 'Deployment', name: 'web', namespace: 'shop', document: 1 };
     assert.deepEqual(json.images, [
       {
-        file, line: 18, column: 18, endLine: 18, endColumn: 30,
-        raw: 'busybox:1.36', reference: 'docker.io/library/busybox:1.36', pinned: false, source: 'kubernetes', status: 'image',
-        name: 'docker.io/library/busybox', tag: '1.36', workload, container: { name: 'init', type: 'initContainers' },
+        file,
+        line: 18,
+        column: 18,
+        endLine: 18,
+        endColumn: 30,
+        raw: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        pinned: false,
+        source: 'kubernetes',
+        status: 'image',
+        name: 'docker.io/library/busybox',
+        tag: '1.36',
+        workload,
+        container: { name: 'init', type: 'initContainers' },
       },
       {
-        file, line: 21, column: 19, endLine: 21, endColumn: 39,
-        raw: 'ghcr.io/acme/web:2.1', reference: 'ghcr.io/acme/web:2.1', pinned: false, source: 'kubernetes', status: 'image',
-        name: 'ghcr.io/acme/web', tag: '2.1', workload, container: { name: 'app', type: 'containers' },
+        file,
+        line: 21,
+        column: 19,
+        endLine: 21,
+        endColumn: 39,
+        raw: 'ghcr.io/acme/web:2.1',
+        reference: 'ghcr.io/acme/web:2.1',
+        pinned: false,
+        source: 'kubernetes',
+        status: 'image',
+        name: 'ghcr.io/acme/web',
+        tag: '2.1',
+        workload,
+        container: { name: 'app', type: 'containers' },
       },
     ]);
     assert.deepEqual(json.findings.map(withoutMessage), [
-      { rule: 'unpinned-image', reason: 'mutable-tag', severity: 'info', file, line: 18, column: 18, endLine: 18, endColumn: 30, reference: 'busybox:1.36' },
-      { rule: 'unpinned-image', reason: 'mutable-tag', severity: 'info', file, line: 21, column: 19, endLine: 21, endColumn: 39, reference: 'ghcr.io/acme/web:2.1' },
-      { rule: 'root-user', reason: 'explicit', severity: 'warning', file, line: 23, column: 24, endLine: 23, endColumn: 25, reference: 'ghcr.io/acme/web:2.1' },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 18,
+        column: 18,
+        endLine: 18,
+        endColumn: 30,
+        reference: 'busybox:1.36',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 21,
+        column: 19,
+        endLine: 21,
+        endColumn: 39,
+        reference: 'ghcr.io/acme/web:2.1',
+      },
+      {
+        rule: 'root-user',
+        reason: 'explicit',
+        severity: 'warning',
+        file,
+        line: 23,
+        column: 24,
+        endLine: 23,
+        endColumn: 25,
+        reference: 'ghcr.io/acme/web:2.1',
+      },
     ]);
     assert.match(json.findings[2]!.message, /`app`.*runAsUser: 0/);
   });
@@ -224,18 +403,43 @@ describe('the JSON report', () => {
     const json = toJsonReport(report);
     assert.deepEqual(json.images, [
       {
-        file, line: 3, column: 12, endLine: 3, endColumn: 22,
-        raw: 'nginx:1.27', reference: 'docker.io/library/nginx:1.27', pinned: false, source: 'compose', status: 'image',
-        name: 'docker.io/library/nginx', tag: '1.27', platform: 'linux/arm64', service: 'web',
+        file,
+        line: 3,
+        column: 12,
+        endLine: 3,
+        endColumn: 22,
+        raw: 'nginx:1.27',
+        reference: 'docker.io/library/nginx:1.27',
+        pinned: false,
+        source: 'compose',
+        status: 'image',
+        name: 'docker.io/library/nginx',
+        tag: '1.27',
+        platform: 'linux/arm64',
+        service: 'web',
       },
       {
-        file, line: 7, column: 12, endLine: 7, endColumn: 24,
-        raw: 'acme/api:dev', reference: 'docker.io/acme/api:dev', pinned: false, source: 'compose', status: 'image',
-        name: 'docker.io/acme/api', tag: 'dev', service: 'api', built: true,
+        file,
+        line: 7,
+        column: 12,
+        endLine: 7,
+        endColumn: 24,
+        raw: 'acme/api:dev',
+        reference: 'docker.io/acme/api:dev',
+        pinned: false,
+        source: 'compose',
+        status: 'image',
+        name: 'docker.io/acme/api',
+        tag: 'dev',
+        service: 'api',
+        built: true,
       },
     ]);
     // A service that builds its own image is not asked to pin it.
-    assert.deepEqual(json.findings.map((f) => `${f.rule}@${f.line}`), ['unpinned-image@3']);
+    assert.deepEqual(
+      json.findings.map((f) => `${f.rule}@${f.line}`),
+      ['unpinned-image@3'],
+    );
   });
 
   test('columns count UTF-16 code units and endColumn is exclusive', async () => {
@@ -250,7 +454,7 @@ describe('the JSON report', () => {
   });
 
   test('every image range covers exactly its raw text (1-based, end exclusive)', async () => {
-    const files = { 'Dockerfile': MULTI_STAGE, 'x.Dockerfile': STATUSES, 'app.yaml': KUBERNETES, 'compose.yaml': COMPOSE };
+    const files = { Dockerfile: MULTI_STAGE, 'x.Dockerfile': STATUSES, 'app.yaml': KUBERNETES, 'compose.yaml': COMPOSE };
     const { root, report } = await scan(files);
     const json = toJsonReport(report);
     assert.equal(json.images.length, 13);
@@ -278,16 +482,19 @@ describe('the JSON report', () => {
   test('skipped: file and reason for binary files, oversized files and templates', async () => {
     const { root, report } = await scan(
       {
-        'Dockerfile': Buffer.from('FROM nginx\n\0\0'),
+        Dockerfile: Buffer.from('FROM nginx\n\0\0'),
         'big.yaml': `services:\n  a:\n    image: nginx\n${'#'.repeat(200)}\n`,
-        'chart/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: {{ .Values.image }}\n',
+        'chart/deployment.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: {{ .Values.image }}\n',
       },
       { maxFileBytes: 150 },
     );
     const json = toJsonReport(report);
     assert.deepEqual(json.images, []);
     assert.deepEqual(json.skipped.map((s) => path.relative(root, s.file).split(path.sep).join('/')).sort(), [
-      'Dockerfile', 'big.yaml', 'chart/deployment.yaml',
+      'Dockerfile',
+      'big.yaml',
+      'chart/deployment.yaml',
     ]);
     const reason = (name: string) => json.skipped.find((s) => s.file === path.join(root, ...name.split('/')))!.reason;
     assert.match(reason('Dockerfile'), /binary/);
@@ -312,7 +519,7 @@ const LEVELS_DOCKERFILE = 'FROM Nginx:1 AS bad\nFROM nginx:latest AS old\nFROM n
 
 describe('the SARIF report', () => {
   test('is SARIF 2.1.0 from the Shipshape driver, with every rule and their help', async () => {
-    const { report } = await scan({ 'Dockerfile': 'FROM nginx:1.27\n' });
+    const { report } = await scan({ Dockerfile: 'FROM nginx:1.27\n' });
     const sarif = toSarif(report, { version: '9.8.7' });
     assert.equal(sarif.version, '2.1.0');
     assert.equal(sarif.runs.length, 1);
@@ -320,29 +527,41 @@ describe('the SARIF report', () => {
     assert.equal(driver.name, 'Shipshape');
     assert.equal(driver.version, '9.8.7');
     const rules = driver.rules ?? [];
-    assert.deepEqual(rules.map((r) => r.id), ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image']);
-    assert.deepEqual(rules.map((r) => r.id), [...RULE_IDS]);
+    assert.deepEqual(
+      rules.map((r) => r.id),
+      ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'],
+    );
+    assert.deepEqual(
+      rules.map((r) => r.id),
+      [...RULE_IDS],
+    );
     for (const rule of rules) {
       // No web address is invented for a rule: its page ships in the repository and the extension.
       assert.equal(rule.helpUri, undefined);
       assert.ok(existsSync(path.join(ROOT, 'docs', 'rules', `${rule.id}.md`)), `the help page of ${rule.id} is in the repository`);
       assert.ok(rule.shortDescription?.text, `${rule.id} has a short description`);
     }
-    assert.deepEqual(rules.map((r) => r.defaultConfiguration?.level), ['warning', 'warning', 'error', 'note', 'error']);
+    assert.deepEqual(
+      rules.map((r) => r.defaultConfiguration?.level),
+      ['warning', 'warning', 'error', 'note', 'error'],
+    );
   });
 
   test('results: ruleId, ruleIndex, level (error, warning, note), message and a 1-based region', async () => {
-    const { root, report } = await scan({ 'Dockerfile': LEVELS_DOCKERFILE });
+    const { root, report } = await scan({ Dockerfile: LEVELS_DOCKERFILE });
     const sarif = toSarif(report, { version: '1.0.0' });
     const run = sarif.runs[0]!;
     const rules = run.tool.driver.rules ?? [];
     const results = run.results ?? [];
     const json = toJsonReport(report);
-    assert.deepEqual(results.map((r) => [r.ruleId, r.level]), [
-      ['invalid-reference', 'error'],
-      ['unpinned-image', 'warning'],
-      ['unpinned-image', 'note'],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.ruleId, r.level]),
+      [
+        ['invalid-reference', 'error'],
+        ['unpinned-image', 'warning'],
+        ['unpinned-image', 'note'],
+      ],
+    );
     const uri = path.join(root, 'Dockerfile').split(path.sep).join('/');
     results.forEach((result, i) => {
       const finding = json.findings[i]!;
@@ -353,13 +572,19 @@ describe('the SARIF report', () => {
       assert.ok(physical.artifactLocation?.uri?.endsWith(uri), physical.artifactLocation?.uri);
       assert.deepEqual(physical.region, { startLine: i + 1, startColumn: 6, endLine: i + 1, endColumn: [13, 18, 16][i] });
     });
-    assert.deepEqual(results.map((r) => r.properties?.['reason']), [undefined, 'latest', 'mutable-tag']);
+    assert.deepEqual(
+      results.map((r) => r.properties?.['reason']),
+      [undefined, 'latest', 'mutable-tag'],
+    );
   });
 
   test('artifact URIs: relative with forward slashes and percent-encoding; absolute as file URIs', async () => {
-    const { root, report } = await scan({ 'Dockerfile': 'FROM nginx:latest\n' });
+    const { root, report } = await scan({ Dockerfile: 'FROM nginx:latest\n' });
     const uriOf = (file: string) => {
-      const sarif = toSarif(renamed(report, () => file), { version: '1.0.0' });
+      const sarif = toSarif(
+        renamed(report, () => file),
+        { version: '1.0.0' },
+      );
       return sarif.runs[0]!.results![0]!.locations![0]!.physicalLocation!.artifactLocation!.uri;
     };
     assert.equal(uriOf('deploy/docker/Dockerfile'), 'deploy/docker/Dockerfile');
@@ -380,13 +605,16 @@ describe('the SARIF report', () => {
   });
 
   test('a Windows absolute path becomes a file URI', async () => {
-    const { report } = await scan({ 'Dockerfile': 'FROM nginx:latest\n' });
-    const sarif = toSarif(renamed(report, () => 'C:\\src\\app\\Dockerfile'), { version: '1.0.0' });
+    const { report } = await scan({ Dockerfile: 'FROM nginx:latest\n' });
+    const sarif = toSarif(
+      renamed(report, () => 'C:\\src\\app\\Dockerfile'),
+      { version: '1.0.0' },
+    );
     assert.equal(sarif.runs[0]!.results![0]!.locations![0]!.physicalLocation!.artifactLocation!.uri, 'file:///C:/src/app/Dockerfile');
   });
 
   test('parse errors are tool execution notifications with their location; I/O errors too', async () => {
-    const { root, report } = await scan({ 'compose.yaml': BROKEN, 'Dockerfile': 'FROM nginx:latest\n' });
+    const { root, report } = await scan({ 'compose.yaml': BROKEN, Dockerfile: 'FROM nginx:latest\n' });
     const run = toSarif(report, { version: '1.0.0' }).runs[0]!;
     assert.equal(run.results?.length, 2, 'findings of the other file are results');
     const invocation = run.invocations?.[0];
@@ -413,7 +641,7 @@ describe('the SARIF report', () => {
   test('validates against the official SARIF 2.1.0 schema', async () => {
     const validate = sarifValidator();
     const { root, report } = await scan({
-      'Dockerfile': LEVELS_DOCKERFILE,
+      Dockerfile: LEVELS_DOCKERFILE,
       'x.Dockerfile': STATUSES,
       'my app/app.yaml': KUBERNETES,
       'compose.yaml': COMPOSE,
@@ -422,7 +650,13 @@ describe('the SARIF report', () => {
     const withErrors: ScanReport = { ...report, ioErrors: [{ path: path.join(root, 'missing'), message: 'no such file or folder' }] };
     const logs: [string, Sarif.Log][] = [
       ['absolute paths', toSarif(withErrors, { version: '0.1.0' })],
-      ['relative paths', toSarif(renamed(report, (f) => path.relative(root, f)), { version: '0.1.0' })],
+      [
+        'relative paths',
+        toSarif(
+          renamed(report, (f) => path.relative(root, f)),
+          { version: '0.1.0' },
+        ),
+      ],
       ['an empty scan', toSarif({ files: [], skipped: [], ioErrors: [], scanErrors: [] }, { version: '0.1.0' })],
     ];
     assert.ok((logs[0]![1].runs[0]!.results ?? []).length >= 8);
@@ -442,7 +676,7 @@ describe('the SARIF report', () => {
 
 describe('the text report', () => {
   const FILES = {
-    'Dockerfile': 'FROM golang:1.23 AS build\nFROM scratch\nCOPY --from=build /app /app\n',
+    Dockerfile: 'FROM golang:1.23 AS build\nFROM scratch\nCOPY --from=build /app /app\n',
     'clean.Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n`,
     'compose.yaml': BROKEN,
     'logo.Dockerfile': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]),
@@ -457,7 +691,8 @@ describe('the text report', () => {
     assert.equal(lines.pop(), '', 'ends with a newline');
     const shape = lines.map((l) => {
       const finding = /^ {2}(\S+):(\d+):(\d+) {2}(error|warning|info) {2}(?:(\S+) {2})?/.exec(l);
-      if (finding) return `${finding[1] === dockerfile ? 'D' : finding[1] === compose ? 'C' : '?'}:${finding[2]}:${finding[3]} ${finding[4]} ${finding[5] ?? '-'}`;
+      if (finding)
+        return `${finding[1] === dockerfile ? 'D' : finding[1] === compose ? 'C' : '?'}:${finding[2]}:${finding[3]} ${finding[4]} ${finding[5] ?? '-'}`;
       return l === dockerfile ? '[Dockerfile]' : l === compose ? '[compose.yaml]' : l;
     });
     assert.deepEqual(shape.slice(0, -1), [
@@ -471,22 +706,25 @@ describe('the text report', () => {
       `note: ${logo}: binary file: skipped`,
       '',
     ]);
-    assert.ok(lines.some((l) => l.startsWith(`  ${compose}:4:5  error  YAML syntax error in document 1: `)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith(`  ${compose}:4:5  error  YAML syntax error in document 1: `)),
+      lines.join('\n'),
+    );
     // 2 findings, both info; 2 of 3 analysed files listed; golang counts as an image, scratch does not.
     assert.equal(lines.at(-1), '2 findings (0 error, 0 warning, 2 info) in 2 of 3 files; 2 images checked; 1 file error.');
   });
 
   test('summary wording: singular and plural, and a clean run', async () => {
-    const clean = await scan({ 'Dockerfile': `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
+    const clean = await scan({ Dockerfile: `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     assert.equal(toText(clean.report), 'No findings: 1 file and 1 image checked.\n');
     const empty = toText({ files: [], skipped: [], ioErrors: [], scanErrors: [] });
     assert.equal(empty, 'No findings: 0 files and 0 images checked.\n');
-    const one = await scan({ 'Dockerfile': 'FROM nginx:1.27\nUSER 1000\n' });
+    const one = await scan({ Dockerfile: 'FROM nginx:1.27\nUSER 1000\n' });
     assert.equal(toText(one.report).split('\n').at(-2), '1 finding (0 error, 0 warning, 1 info) in 1 of 1 file; 1 image checked.');
   });
 
   test('I/O errors are listed and counted', async () => {
-    const { root, report } = await scan({ 'Dockerfile': 'FROM nginx:latest\n' });
+    const { root, report } = await scan({ Dockerfile: 'FROM nginx:latest\n' });
     const missing = path.join(root, 'missing');
     const text = toText({ ...report, ioErrors: [{ path: missing, message: 'no such file or folder' }] });
     assert.ok(text.includes(`${missing}: error  no such file or folder\n`), text);

@@ -9,7 +9,16 @@ import * as path from 'node:path';
 import { RegistryClient, parseChallenge } from '../../../src/core/registry/client.js';
 import { CredentialStore } from '../../../src/core/registry/credentials.js';
 import { resolveAll } from '../../../src/core/registry/plan.js';
-import { credentialStore, fault, moveTag, pushImage, pushIndex, startFaultServer, startRegistry, type Registry } from '../../support/registry.js';
+import {
+  credentialStore,
+  fault,
+  moveTag,
+  pushImage,
+  pushIndex,
+  startFaultServer,
+  startRegistry,
+  type Registry,
+} from '../../support/registry.js';
 
 /** A Docker config folder holding `config`. */
 function dockerConfig(config: object): string {
@@ -29,7 +38,11 @@ function recorder() {
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
-function client(configDir: string, extra: ConstructorParameters<typeof RegistryClient>[0] = {}, logger = recorder().logger): RegistryClient {
+function client(
+  configDir: string,
+  extra: ConstructorParameters<typeof RegistryClient>[0] = {},
+  logger = recorder().logger,
+): RegistryClient {
   return new RegistryClient({ credentials: new CredentialStore({ configDir, logger }), logger, minRetryDelayMs: 10, ...extra });
 }
 
@@ -69,7 +82,7 @@ describe('an anonymous registry', () => {
     assert.match(s390.failure.message, /no image for linux\/s390x/);
   });
 
-  test('an unknown tag and an unknown repository are not found, with the registry\'s own error code', async () => {
+  test("an unknown tag and an unknown repository are not found, with the registry's own error code", async () => {
     await pushImage(registry, 'team/known', '1');
     const tag = await client(EMPTY).resolve(`${registry.host}/team/known:9`);
     assert.ok(!tag.ok && tag.failure.reason === 'not-found');
@@ -112,7 +125,9 @@ describe('Basic authentication', () => {
 
   test('credentials from the Docker config auths answer the Basic challenge', async () => {
     const { lines, logger } = recorder();
-    const outcome = await client(dockerConfig({ auths: { [registry.host]: { auth: auth('alice', 's3cret-pw') } } }), {}, logger).resolve(`${registry.host}/private/app:1.0`);
+    const outcome = await client(dockerConfig({ auths: { [registry.host]: { auth: auth('alice', 's3cret-pw') } } }), {}, logger).resolve(
+      `${registry.host}/private/app:1.0`,
+    );
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.failure.message);
     assert.ok(lines.every((l) => !l.includes('s3cret-pw')));
   });
@@ -122,7 +137,11 @@ describe('Basic authentication', () => {
     assert.ok(!none.ok && none.failure.reason === 'unauthorized');
     assert.match(none.failure.message, new RegExp(`docker login ${registry.host.replace('.', '\\.')}`));
     const { lines, logger } = recorder();
-    const wrong = await client(dockerConfig({ auths: { [registry.host]: { username: 'alice', password: 'not-it-pw' } } }), {}, logger).resolve(`${registry.host}/private/app:1.0`);
+    const wrong = await client(
+      dockerConfig({ auths: { [registry.host]: { username: 'alice', password: 'not-it-pw' } } }),
+      {},
+      logger,
+    ).resolve(`${registry.host}/private/app:1.0`);
     assert.ok(!wrong.ok && wrong.failure.reason === 'unauthorized');
     assert.ok(!wrong.failure.message.includes('not-it-pw') && lines.every((l) => !l.includes('not-it-pw')));
   });
@@ -146,16 +165,23 @@ describe('token authentication', () => {
     }
     await c.resolve(`${registry.host}/team/other:1`);
     const requests = registry.tokenRequests();
-    assert.deepEqual(requests.map((r) => [r.scopes, r.user, r.status]), [
-      [['repository:team/svc:pull'], 'bob', 200],
-      [['repository:team/other:pull'], 'bob', 200],
-    ]);
+    assert.deepEqual(
+      requests.map((r) => [r.scopes, r.user, r.status]),
+      [
+        [['repository:team/svc:pull'], 'bob', 200],
+        [['repository:team/other:pull'], 'bob', 200],
+      ],
+    );
   });
 
   test('concurrent lookups of one repository share one token request', async () => {
     registry.clearTokenRequests();
     const c = client(dockerConfig({ auths: { [registry.host]: { auth: auth('bob', 'tok3n-pw') } } }));
-    const results = await resolveAll(c, ['1', '2', '3'].map((t) => `${registry.host}/team/svc:${t}`), 3);
+    const results = await resolveAll(
+      c,
+      ['1', '2', '3'].map((t) => `${registry.host}/team/svc:${t}`),
+      3,
+    );
     assert.ok([...results.values()].every((o) => o.ok));
     assert.equal(registry.tokenRequests().length, 1);
   });
@@ -163,11 +189,19 @@ describe('token authentication', () => {
   test('credential helpers (credHelpers and credsStore) are run without a shell and asked for this host only', async () => {
     const store = credentialStore({ [registry.host]: { Username: 'bob', Secret: 'tok3n-pw' } });
     try {
-      const viaHelper = await client(dockerConfig({ credHelpers: { [registry.host]: 'shipshape' } }), { }).resolve(`${registry.host}/team/svc:1`);
+      const viaHelper = await client(dockerConfig({ credHelpers: { [registry.host]: 'shipshape' } }), {}).resolve(
+        `${registry.host}/team/svc:1`,
+      );
       assert.ok(viaHelper.ok, viaHelper.ok ? '' : viaHelper.failure.message);
       const viaStore = await client(dockerConfig({ credsStore: 'shipshape' })).resolve(`${registry.host}/team/svc:2`);
       assert.ok(viaStore.ok);
-      assert.deepEqual(store.calls().map((c) => [c.command, c.serverURL]), [['get', registry.host], ['get', registry.host]]);
+      assert.deepEqual(
+        store.calls().map((c) => [c.command, c.serverURL]),
+        [
+          ['get', registry.host],
+          ['get', registry.host],
+        ],
+      );
     } finally {
       store.restore();
     }
@@ -181,7 +215,9 @@ describe('token authentication', () => {
 
   test('a credential helper name that is not a plain program name is never run', async () => {
     const { lines, logger } = recorder();
-    const outcome = await client(dockerConfig({ credHelpers: { [registry.host]: '../../bin/sh' } }), {}, logger).resolve(`${registry.host}/team/svc:1`);
+    const outcome = await client(dockerConfig({ credHelpers: { [registry.host]: '../../bin/sh' } }), {}, logger).resolve(
+      `${registry.host}/team/svc:1`,
+    );
     assert.ok(!outcome.ok);
     assert.ok(lines.some((l) => /not a plain program name/.test(l)));
   });
@@ -247,9 +283,14 @@ describe('faults', () => {
       request.authorization ? fault.redirect(`${elsewhere.url}/v2/a/manifests/1`) : fault.unauthorized('Basic realm="registry"'),
     );
     try {
-      const outcome = await client(dockerConfig({ auths: { [origin.host]: { auth: auth('carol', 'p4ss-pw') } } })).resolve(`${origin.host}/a:1`);
+      const outcome = await client(dockerConfig({ auths: { [origin.host]: { auth: auth('carol', 'p4ss-pw') } } })).resolve(
+        `${origin.host}/a:1`,
+      );
       assert.ok(outcome.ok && outcome.resolved.digest === DIGEST);
-      assert.ok(origin.requests().some((r) => r.authorization), 'the registry itself got the credentials');
+      assert.ok(
+        origin.requests().some((r) => r.authorization),
+        'the registry itself got the credentials',
+      );
       assert.ok(elsewhere.requests().length > 0 && elsewhere.requests().every((r) => !r.authorization), 'the other host never did');
     } finally {
       await origin.stop();
@@ -262,7 +303,9 @@ describe('faults', () => {
     const origin = await startFaultServer(() => fault.unauthorized('Bearer realm="http://192.0.2.1/token",service="registry"'));
     try {
       const { lines, logger } = recorder();
-      const outcome = await client(dockerConfig({ auths: { [origin.host]: { auth: auth('dave', 's3cret-pw') } } }), {}, logger).resolve(`${origin.host}/a:1`);
+      const outcome = await client(dockerConfig({ auths: { [origin.host]: { auth: auth('dave', 's3cret-pw') } } }), {}, logger).resolve(
+        `${origin.host}/a:1`,
+      );
       assert.ok(!outcome.ok);
       assert.equal(outcome.failure.reason, 'insecure');
       assert.match(outcome.failure.message, /token service 192\.0\.2\.1 is not HTTPS/);
@@ -273,10 +316,13 @@ describe('faults', () => {
   });
 
   test('WWW-Authenticate challenges are parsed', () => {
-    assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'), {
-      scheme: 'bearer',
-      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
-    });
+    assert.deepEqual(
+      parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+      },
+    );
     assert.deepEqual(parseChallenge('Basic realm=Registry'), { scheme: 'basic', params: { realm: 'Registry' } });
   });
 });

@@ -33,7 +33,10 @@ test('redirects: followed to HTTPS, or to plain HTTP from plain HTTP or on loopb
   assert.equal(refused('https://registry.example/v2/a/manifests/1', 'http://cdn.example/x'), 'insecure');
   assert.equal(refused('https://registry.example/v2/a/manifests/1', 'file:///etc/passwd'), 'bad-response');
   assert.equal(refused('http://127.0.0.1:5000/v2/a/manifests/1', 'ftp://cdn.example/x'), 'bad-response');
-  assert.match(refusedRedirect(new URL('https://r.example/'), new URL('http://cdn.example/x'))!.message, /from HTTPS to plain HTTP \(cdn\.example\); not followed/);
+  assert.match(
+    refusedRedirect(new URL('https://r.example/'), new URL('http://cdn.example/x'))!.message,
+    /from HTTPS to plain HTTP \(cdn\.example\); not followed/,
+  );
 });
 
 test("Docker Hub's names all find the credentials docker login stores", async () => {

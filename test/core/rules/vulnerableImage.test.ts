@@ -1,8 +1,23 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { analyze, countsText, scanVerdicts, trivyProblemIn, vulnerabilityFinding, worstSeverity, type ImageScan, type ScanOutcome, type Vulnerability } from '../../../src/core/index.js';
+import {
+  analyze,
+  countsText,
+  scanVerdicts,
+  trivyProblemIn,
+  vulnerabilityFinding,
+  worstSeverity,
+  type ImageScan,
+  type ScanOutcome,
+  type Vulnerability,
+} from '../../../src/core/index.js';
 
-function vulnerability(id: string, severity: Vulnerability['severity'], fixed: string[] = [], status = fixed.length ? 'fixed' : 'affected'): Vulnerability {
+function vulnerability(
+  id: string,
+  severity: Vulnerability['severity'],
+  fixed: string[] = [],
+  status = fixed.length ? 'fixed' : 'affected',
+): Vulnerability {
   return { id, severity, package: `pkg-${id}`, installed: '1.0', fixed, status };
 }
 
@@ -15,26 +30,40 @@ function scan(vulnerabilities: Vulnerability[], extra: Partial<ImageScan> = {}):
 const image = analyze('FROM nginx:1.27\nUSER 1\n', 'dockerfile').images[0]!;
 
 test('one finding on the reference: counts, fixable share and the worst vulnerability', () => {
-  const finding = vulnerabilityFinding(image, scan([vulnerability('CVE-1', 'HIGH', ['1.1']), vulnerability('CVE-2', 'LOW'), vulnerability('CVE-3', 'LOW')]), {})!;
+  const finding = vulnerabilityFinding(
+    image,
+    scan([vulnerability('CVE-1', 'HIGH', ['1.1']), vulnerability('CVE-2', 'LOW'), vulnerability('CVE-3', 'LOW')]),
+    {},
+  )!;
   assert.equal(finding.rule, 'vulnerable-image');
   assert.equal(finding.reason, 'high');
   assert.equal(finding.severity, 'warning');
   assert.deepEqual(finding.range, image.range);
   assert.equal(finding.reference, 'nginx:1.27');
-  assert.equal(finding.message, '`nginx:1.27` has 3 known vulnerabilities (1 HIGH, 2 LOW; 1 with a fix). Worst: CVE-1 in pkg-CVE-1 1.0, fixed in 1.1.');
+  assert.equal(
+    finding.message,
+    '`nginx:1.27` has 3 known vulnerabilities (1 HIGH, 2 LOW; 1 with a fix). Worst: CVE-1 in pkg-CVE-1 1.0, fixed in 1.1.',
+  );
 });
 
 test('the severity follows the worst vulnerability and can be configured per level', () => {
   const critical = scan([vulnerability('CVE-9', 'CRITICAL')]);
   assert.equal(vulnerabilityFinding(image, critical, {})!.severity, 'error');
   assert.equal(vulnerabilityFinding(image, scan([vulnerability('CVE-9', 'MEDIUM')]), {})!.severity, 'info');
-  assert.equal(vulnerabilityFinding(image, critical, { rules: { 'vulnerable-image': { severity: { critical: 'warning' } } } })!.severity, 'warning');
+  assert.equal(
+    vulnerabilityFinding(image, critical, { rules: { 'vulnerable-image': { severity: { critical: 'warning' } } } })!.severity,
+    'warning',
+  );
   assert.equal(vulnerabilityFinding(image, critical, { rules: { 'vulnerable-image': { enabled: false } } }), undefined);
 });
 
 test('no vulnerabilities, no finding; an end-of-life OS is said', () => {
   assert.equal(vulnerabilityFinding(image, scan([]), {}), undefined);
-  const eol = vulnerabilityFinding(image, scan([vulnerability('CVE-5', 'LOW', [], 'end_of_life')], { os: { family: 'debian', name: '9', eosl: true } }), {})!;
+  const eol = vulnerabilityFinding(
+    image,
+    scan([vulnerability('CVE-5', 'LOW', [], 'end_of_life')], { os: { family: 'debian', name: '9', eosl: true } }),
+    {},
+  )!;
   assert.match(eol.message, /no fix \(end of life\)\. Its OS \(debian 9\) is end of life/);
 });
 
@@ -48,15 +77,31 @@ test('counts read worst first, and the worst severity is known', () => {
 test("a base image's own user refines the implicit root-user of a Dockerfile", () => {
   const text = 'FROM gcr.io/distroless/static:nonroot\nCOPY app /app\n';
   const users = (user: string) => ({ imageUsers: new Map([['gcr.io/distroless/static:nonroot', user]]) });
-  assert.deepEqual(analyze(text, 'dockerfile').findings.map((f) => f.rule), ['root-user', 'unpinned-image']);
-  assert.deepEqual(analyze(text, 'dockerfile', users('65532')).findings.map((f) => f.rule), ['unpinned-image']);
-  assert.deepEqual(analyze(text, 'dockerfile', users('nonroot:nonroot')).findings.map((f) => f.rule), ['unpinned-image']);
+  assert.deepEqual(
+    analyze(text, 'dockerfile').findings.map((f) => f.rule),
+    ['root-user', 'unpinned-image'],
+  );
+  assert.deepEqual(
+    analyze(text, 'dockerfile', users('65532')).findings.map((f) => f.rule),
+    ['unpinned-image'],
+  );
+  assert.deepEqual(
+    analyze(text, 'dockerfile', users('nonroot:nonroot')).findings.map((f) => f.rule),
+    ['unpinned-image'],
+  );
   // Root by name or UID, or no user at all, keeps the finding.
   for (const user of ['root', '0', '0:0', '']) {
-    assert.ok(analyze(text, 'dockerfile', users(user)).findings.some((f) => f.rule === 'root-user'), JSON.stringify(user));
+    assert.ok(
+      analyze(text, 'dockerfile', users(user)).findings.some((f) => f.rule === 'root-user'),
+      JSON.stringify(user),
+    );
   }
   // Only the final stage's chain matters; an explicit USER root is never overridden by the image.
-  assert.ok(analyze('FROM gcr.io/distroless/static:nonroot\nUSER root\n', 'dockerfile', users('65532')).findings.some((f) => f.rule === 'root-user'));
+  assert.ok(
+    analyze('FROM gcr.io/distroless/static:nonroot\nUSER root\n', 'dockerfile', users('65532')).findings.some(
+      (f) => f.rule === 'root-user',
+    ),
+  );
 });
 
 test('scan verdicts: a finding per vulnerable image, failures per image; an unusable Trivy is no image failure', () => {
@@ -68,9 +113,19 @@ test('scan verdicts: a finding per vulnerable image, failures per image; an unus
     ['redis:7', { ok: false, failure: { reference: 'redis:7', reason: 'not-installed', message: 'Trivy was not found' } }],
   ]);
   const verdicts = scanVerdicts(images, (image) => outcomes.get(image.raw), {});
-  assert.deepEqual(verdicts.findings.map((f) => [f.reference, f.severity]), [['nginx:1.27', 'error']]);
-  assert.deepEqual(verdicts.failures.map((f) => [f.image.raw, f.failure.reason]), [['gone:1', 'not-found']]);
+  assert.deepEqual(
+    verdicts.findings.map((f) => [f.reference, f.severity]),
+    [['nginx:1.27', 'error']],
+  );
+  assert.deepEqual(
+    verdicts.failures.map((f) => [f.image.raw, f.failure.reason]),
+    [['gone:1', 'not-found']],
+  );
   assert.deepEqual(trivyProblemIn(outcomes.values())?.reason, 'not-installed');
   assert.equal(trivyProblemIn([...outcomes.values()].slice(0, 3)), undefined);
-  assert.deepEqual(scanVerdicts(images, () => undefined, {}), { findings: [], failures: [] }, 'nothing scanned, nothing said');
+  assert.deepEqual(
+    scanVerdicts(images, () => undefined, {}),
+    { findings: [], failures: [] },
+    'nothing scanned, nothing said',
+  );
 });

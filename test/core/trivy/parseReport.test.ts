@@ -62,7 +62,12 @@ const EXPECTED: Record<string, Expected> = {
     counts: { MEDIUM: 4 },
     imageId: 'sha256:961769676411f082461f9ef46626dd7a2d1e2b2a38e6a44364bcbecf51e66dd4',
     os: { family: 'alpine', name: '3.10.2', eosl: true },
-    order: ['MEDIUM CVE-2019-1549 libcrypto1.1', 'MEDIUM CVE-2019-1549 libssl1.1', 'MEDIUM CVE-2019-1551 libcrypto1.1', 'MEDIUM CVE-2019-1551 libssl1.1'],
+    order: [
+      'MEDIUM CVE-2019-1549 libcrypto1.1',
+      'MEDIUM CVE-2019-1549 libssl1.1',
+      'MEDIUM CVE-2019-1551 libcrypto1.1',
+      'MEDIUM CVE-2019-1551 libssl1.1',
+    ],
   },
   'alpine-39-skip.json.golden': {
     counts: {},
@@ -166,7 +171,10 @@ for (const name of JSON_FILES) {
     assert.equal(scan.reference, 'alpine:latest');
     assert.equal(scan.scannedAt, NOW);
     assert.deepEqual(scan.counts, counts(expected.counts ?? {}));
-    assert.equal(scan.vulnerabilities.length, Object.values(scan.counts).reduce((a, b) => a + b, 0));
+    assert.equal(
+      scan.vulnerabilities.length,
+      Object.values(scan.counts).reduce((a, b) => a + b, 0),
+    );
     assert.equal(scan.digest, expected.digest);
     assert.equal(scan.imageId, expected.imageId);
     assert.deepEqual(scan.os, expected.os);
@@ -237,7 +245,10 @@ test('ubi-7: will_not_fix status; Python packages found by path', () => {
 test('gomod: UNKNOWN severity, non-CVE IDs, missing PrimaryURL / Title / PublishedDate', () => {
   const scan = scanOf(readCorpus('trivy/gomod.json.golden'));
   const gms = scan.vulnerabilities.filter((v) => v.id === 'GMS-2022-20');
-  assert.deepEqual(gms.map((v) => v.target), ['go.mod', 'submod/go.mod', 'submod2/go.mod']);
+  assert.deepEqual(
+    gms.map((v) => v.target),
+    ['go.mod', 'submod/go.mod', 'submod2/go.mod'],
+  );
   assert.ok(gms.every((v) => v.severity === 'UNKNOWN' && v.url === undefined && v.publishedDate === undefined && v.title !== undefined));
   const text = only(scan, 'CVE-2021-38561');
   assert.equal(text.severity, 'UNKNOWN');
@@ -264,7 +275,14 @@ test('repository scans without Metadata have no digest, image ID, OS or user', (
 test('docs example: the digest comes from RepoDigests, matched against Docker Hub spellings', () => {
   const text = readCorpus('trivy/docs-reporting-alpine-latest.json');
   const digest = 'sha256:1e42bbe2508154c9126d48c2b8a75420c3544343bf86fd041fb7527e017a4b4a';
-  for (const reference of ['alpine:latest', 'alpine', 'docker.io/library/alpine:3.20', 'index.docker.io/library/alpine:latest', 'ghcr.io/other/thing:1', 'not a reference']) {
+  for (const reference of [
+    'alpine:latest',
+    'alpine',
+    'docker.io/library/alpine:3.20',
+    'index.docker.io/library/alpine:latest',
+    'ghcr.io/other/thing:1',
+    'not a reference',
+  ]) {
     assert.equal(scanOf(text, reference).digest, digest, reference);
   }
 });
@@ -276,7 +294,9 @@ test('RepoDigests: the entry for the scanned repository wins over the first one'
   const a = `sha256:${'a'.repeat(64)}`;
   const b = `sha256:${'b'.repeat(64)}`;
   const c = `sha256:${'c'.repeat(64)}`;
-  const text = report({ Metadata: { RepoDigests: [`ghcr.io/acme/app@${a}`, `docker.io/library/alpine@${b}`, `index.docker.io/bitnami/redis@${c}`] } });
+  const text = report({
+    Metadata: { RepoDigests: [`ghcr.io/acme/app@${a}`, `docker.io/library/alpine@${b}`, `index.docker.io/bitnami/redis@${c}`] },
+  });
   assert.equal(scanOf(text, 'alpine:3.20').digest, b);
   assert.equal(scanOf(text, 'index.docker.io/library/alpine').digest, b);
   assert.equal(scanOf(text, `alpine@${c}`).digest, b, 'the repository decides, not the digest in the reference');
@@ -358,7 +378,9 @@ test('severity is upper-cased; anything outside the five is UNKNOWN', () => {
     [undefined, 'UNKNOWN'],
   ];
   const text = report({
-    Results: [{ Target: 't', Vulnerabilities: severities.map(([severity], i) => vuln({ VulnerabilityID: `CVE-${i}`, Severity: severity })) }],
+    Results: [
+      { Target: 't', Vulnerabilities: severities.map(([severity], i) => vuln({ VulnerabilityID: `CVE-${i}`, Severity: severity })) },
+    ],
   });
   const scan = scanOf(text);
   for (const [i, [given, wanted]] of severities.entries()) {
@@ -374,7 +396,10 @@ test('FixedVersion: comma lists, stray spaces and empty parts; an array is accep
     ['', []],
     [undefined, []],
     [null, []],
-    [['1.0', ' 2.0, 3.0 ', 4, null, {}], ['1.0', '2.0', '3.0', '4']],
+    [
+      ['1.0', ' 2.0, 3.0 ', 4, null, {}],
+      ['1.0', '2.0', '3.0', '4'],
+    ],
     [7, ['7']],
     [{ version: '1' }, []],
     [true, []],
@@ -404,7 +429,15 @@ test('package falls back to PkgID, then PkgPath; status falls back to unknown', 
   assert.equal(only(scan, 'CVE-1').package, 'openssl@3.0');
   assert.equal(only(scan, 'CVE-2').package, 'usr/lib/app.jar');
   assert.equal(only(scan, 'CVE-3').package, 'x@1');
-  assert.deepEqual(only(scan, 'CVE-4'), { id: 'CVE-4', package: '', installed: '', fixed: [], status: 'unknown', severity: 'UNKNOWN', target: 't' });
+  assert.deepEqual(only(scan, 'CVE-4'), {
+    id: 'CVE-4',
+    package: '',
+    installed: '',
+    fixed: [],
+    status: 'unknown',
+    severity: 'UNKNOWN',
+    target: 't',
+  });
   assert.equal(only(scan, 'CVE-1').status, 'unknown');
   assert.equal(only(scan, 'CVE-2').status, 'unknown');
 });
@@ -442,7 +475,14 @@ test('vulnerabilities from every Result class are collected; a Result without Ta
     ],
   });
   const scan = scanOf(text);
-  assert.deepEqual(scan.vulnerabilities.map((v) => [v.id, v.target]), [['CVE-a', 'os'], ['CVE-b', 'Java'], ['CVE-c', undefined]]);
+  assert.deepEqual(
+    scan.vulnerabilities.map((v) => [v.id, v.target]),
+    [
+      ['CVE-a', 'os'],
+      ['CVE-b', 'Java'],
+      ['CVE-c', undefined],
+    ],
+  );
   assert.ok(!('target' in only(scan, 'CVE-c')));
   assert.deepEqual(scan.counts, counts({ LOW: 3 }), 'secrets and misconfigurations are not vulnerabilities');
 });
@@ -512,7 +552,8 @@ test('user comes from ImageConfig.config.User; empty means none', () => {
 });
 
 test('keys inherited through __proto__ are not read', () => {
-  const text = '{"SchemaVersion":2,"Metadata":{"__proto__":{"OS":{"Family":"evil"}},"constructor":{"x":1}},"Results":[{"__proto__":{"Vulnerabilities":[{"VulnerabilityID":"CVE-evil"}]}}]}';
+  const text =
+    '{"SchemaVersion":2,"Metadata":{"__proto__":{"OS":{"Family":"evil"}},"constructor":{"x":1}},"Results":[{"__proto__":{"Vulnerabilities":[{"VulnerabilityID":"CVE-evil"}]}}]}';
   const scan = scanOf(text);
   assert.equal(scan.os, undefined);
   assert.deepEqual(scan.vulnerabilities, []);
@@ -599,7 +640,10 @@ test('a 5 MB report parses', () => {
       References: [`https://example.com/${i}/a`, `https://example.com/${i}/b`],
     });
   }
-  const text = report({ Metadata: { OS: { Family: 'debian', Name: '12.5' } }, Results: [{ Target: 'big (debian 12.5)', Class: 'os-pkgs', Vulnerabilities: vulnerabilities }] });
+  const text = report({
+    Metadata: { OS: { Family: 'debian', Name: '12.5' } },
+    Results: [{ Target: 'big (debian 12.5)', Class: 'os-pkgs', Vulnerabilities: vulnerabilities }],
+  });
   assert.ok(text.length > 5_000_000, `${text.length} characters`);
   const scan = scanOf(text);
   assert.equal(scan.vulnerabilities.length, 12_000);

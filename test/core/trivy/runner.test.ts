@@ -3,7 +3,16 @@ import * as assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkTrivy, compareVersions, imageScanArgs, locateTrivy, runImageScan, trivyEnv, trivyReason, type TrivyBinary } from '../../../src/core/trivy/runner.js';
+import {
+  checkTrivy,
+  compareVersions,
+  imageScanArgs,
+  locateTrivy,
+  runImageScan,
+  trivyEnv,
+  trivyReason,
+  type TrivyBinary,
+} from '../../../src/core/trivy/runner.js';
 import { imageScans, isAlive, STAND_IN, STAND_IN_DIR, standInLog } from '../../support/trivy.js';
 
 const trivy: TrivyBinary = { path: STAND_IN, version: '0.58.1' };
@@ -78,7 +87,19 @@ describe('checking the version', () => {
 
 describe('the command line', () => {
   test('the image comes last, after --, and the options are arguments of their own', () => {
-    assert.deepEqual(imageScanArgs('nginx:1.27'), ['image', '--format', 'json', '--quiet', '--scanners', 'vuln', '--list-all-pkgs=false', '--timeout', '300s', '--', 'nginx:1.27']);
+    assert.deepEqual(imageScanArgs('nginx:1.27'), [
+      'image',
+      '--format',
+      'json',
+      '--quiet',
+      '--scanners',
+      'vuln',
+      '--list-all-pkgs=false',
+      '--timeout',
+      '300s',
+      '--',
+      'nginx:1.27',
+    ]);
     assert.deepEqual(
       imageScanArgs('nginx:1.27', {
         severities: ['HIGH', 'CRITICAL'],
@@ -89,18 +110,48 @@ describe('the command line', () => {
         ignoreFile: '/w/.trivyignore',
         serverUrl: 'http://trivy:4954',
       }),
-      ['image', '--format', 'json', '--quiet', '--scanners', 'vuln', '--list-all-pkgs=false', '--severity', 'HIGH,CRITICAL', '--ignore-unfixed',
-        '--platform', 'linux/arm64', '--timeout', '60s', '--cache-dir', '/c d', '--ignorefile', '/w/.trivyignore', '--server', 'http://trivy:4954', '--', 'nginx:1.27'],
+      [
+        'image',
+        '--format',
+        'json',
+        '--quiet',
+        '--scanners',
+        'vuln',
+        '--list-all-pkgs=false',
+        '--severity',
+        'HIGH,CRITICAL',
+        '--ignore-unfixed',
+        '--platform',
+        'linux/arm64',
+        '--timeout',
+        '60s',
+        '--cache-dir',
+        '/c d',
+        '--ignorefile',
+        '/w/.trivyignore',
+        '--server',
+        'http://trivy:4954',
+        '--',
+        'nginx:1.27',
+      ],
     );
   });
 
   test('variables that would redirect or reshape the report are not passed on; credentials are', () => {
-    const env = trivyEnv({ PATH: '/bin', TRIVY_OUTPUT: '/tmp/x', TRIVY_FORMAT: 'table', TRIVY_USERNAME: 'u', TRIVY_PASSWORD: 'p', TRIVY_LIST_ALL_PKGS: 'true' });
+    const env = trivyEnv({
+      PATH: '/bin',
+      TRIVY_OUTPUT: '/tmp/x',
+      TRIVY_FORMAT: 'table',
+      TRIVY_USERNAME: 'u',
+      TRIVY_PASSWORD: 'p',
+      TRIVY_LIST_ALL_PKGS: 'true',
+    });
     assert.deepEqual(env, { PATH: '/bin', TRIVY_USERNAME: 'u', TRIVY_PASSWORD: 'p' });
   });
 
   test("Trivy's reason is its fatal line without timestamp and level", () => {
-    const stderr = '2024-05-01T10:00:00Z\tINFO\tstarting\n2024-05-01T10:00:01Z\tFATAL\tFatal error\timage scan error: MANIFEST_UNKNOWN: manifest unknown\n';
+    const stderr =
+      '2024-05-01T10:00:00Z\tINFO\tstarting\n2024-05-01T10:00:01Z\tFATAL\tFatal error\timage scan error: MANIFEST_UNKNOWN: manifest unknown\n';
     assert.equal(trivyReason(stderr), 'Fatal error image scan error: MANIFEST_UNKNOWN: manifest unknown');
   });
 });
@@ -156,7 +207,8 @@ describe('scanning one image', () => {
     const started = Date.now();
     const running = runImageScan(trivy, 'acme/hang:1', {}, controller.signal);
     // Cancel once the process runs (however slowly this machine starts it).
-    for (let i = 0; i < 200 && !imageScans(log.invocations()).some((i) => i.argv.includes('acme/hang:1')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !imageScans(log.invocations()).some((i) => i.argv.includes('acme/hang:1')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     const outcome = await running;
     assert.ok(!outcome.ok && outcome.failure.reason === 'canceled');

@@ -44,9 +44,15 @@ describe('Scanner', () => {
 
   test('the same image for two platforms is two scans, each with --platform', async () => {
     const s = scanner();
-    const results = await s.scanAll([{ reference: 'nginx:1.27', platform: 'linux/amd64' }, { reference: 'nginx:1.27', platform: 'linux/arm64' }, { reference: 'nginx:1.27', platform: 'linux/arm64' }]);
+    const results = await s.scanAll([
+      { reference: 'nginx:1.27', platform: 'linux/amd64' },
+      { reference: 'nginx:1.27', platform: 'linux/arm64' },
+      { reference: 'nginx:1.27', platform: 'linux/arm64' },
+    ]);
     assert.deepEqual([...results.keys()].sort(), ['nginx:1.27 --platform linux/amd64', 'nginx:1.27 --platform linux/arm64']);
-    const platforms = imageScans(log.invocations()).map((i) => i.argv[i.argv.indexOf('--platform') + 1]).sort();
+    const platforms = imageScans(log.invocations())
+      .map((i) => i.argv[i.argv.indexOf('--platform') + 1])
+      .sort();
     assert.deepEqual(platforms, ['linux/amd64', 'linux/arm64']);
   });
 
@@ -99,7 +105,9 @@ describe('Scanner', () => {
   });
 
   test('one failing image never stops the others, and each says why', async () => {
-    const results = await scanner().scanAll(['nginx:1.27', 'acme/notfound:1', 'acme/garbage:1', 'debian:buster', 'acme/crash:1'].map((reference) => ({ reference })));
+    const results = await scanner().scanAll(
+      ['nginx:1.27', 'acme/notfound:1', 'acme/garbage:1', 'debian:buster', 'acme/crash:1'].map((reference) => ({ reference })),
+    );
     assert.deepEqual([...results.entries()].map(([key, o]) => [key, o.ok ? 'ok' : o.failure.reason]).sort(), [
       ['acme/crash:1', 'failed'],
       ['acme/garbage:1', 'bad-output'],
@@ -112,7 +120,10 @@ describe('Scanner', () => {
   test('cancelling stops the scans and kills their processes; nothing is left running', async () => {
     const controller = new AbortController();
     const s = scanner({ concurrency: 2 });
-    const pending = s.scanAll(['acme/hang:1', 'acme/hang:2', 'acme/hang:3'].map((reference) => ({ reference })), controller.signal);
+    const pending = s.scanAll(
+      ['acme/hang:1', 'acme/hang:2', 'acme/hang:3'].map((reference) => ({ reference })),
+      controller.signal,
+    );
     // Wait until both allowed scans run (however slowly the machine starts processes).
     for (let i = 0; i < 200 && imageScans(log.invocations()).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -9,14 +9,36 @@ test('nothing given: the defaults, and no problem', () => {
 });
 
 test('strings from a command line and values from settings read alike', () => {
-  const fromCli = readScanOptions({ trivyPath: '/opt/trivy', concurrency: '8', timeoutSeconds: '60', severities: 'high, CRITICAL', ignoreUnfixed: true, serverUrl: 'https://trivy.lan:4954', cacheDir: '/var/cache/trivy' });
-  const fromSettings = readScanOptions({ trivyPath: '/opt/trivy', concurrency: 8, timeoutSeconds: 60, severities: ['HIGH', 'CRITICAL'], ignoreUnfixed: true, serverUrl: 'https://trivy.lan:4954', cacheDir: '/var/cache/trivy' });
+  const fromCli = readScanOptions({
+    trivyPath: '/opt/trivy',
+    concurrency: '8',
+    timeoutSeconds: '60',
+    severities: 'high, CRITICAL',
+    ignoreUnfixed: true,
+    serverUrl: 'https://trivy.lan:4954',
+    cacheDir: '/var/cache/trivy',
+  });
+  const fromSettings = readScanOptions({
+    trivyPath: '/opt/trivy',
+    concurrency: 8,
+    timeoutSeconds: 60,
+    severities: ['HIGH', 'CRITICAL'],
+    ignoreUnfixed: true,
+    serverUrl: 'https://trivy.lan:4954',
+    cacheDir: '/var/cache/trivy',
+  });
   assert.deepEqual(fromCli, fromSettings);
   assert.deepEqual(fromCli.options, {
     trivyPath: '/opt/trivy',
     concurrency: 8,
     cacheTtlMs: 12 * 3600_000,
-    settings: { severities: ['HIGH', 'CRITICAL'], ignoreUnfixed: true, serverUrl: 'https://trivy.lan:4954', timeoutSeconds: 60, cacheDir: '/var/cache/trivy' },
+    settings: {
+      severities: ['HIGH', 'CRITICAL'],
+      ignoreUnfixed: true,
+      serverUrl: 'https://trivy.lan:4954',
+      timeoutSeconds: 60,
+      cacheDir: '/var/cache/trivy',
+    },
   });
 });
 
@@ -25,18 +47,27 @@ test('numbers outside the limits are brought within them, and said; what is not 
   assert.equal(options.concurrency, SCAN_LIMITS.concurrency.max);
   assert.equal(options.settings.timeoutSeconds, undefined, 'the default timeout is not passed on');
   assert.equal(options.cacheTtlMs, 0);
-  assert.deepEqual(problems.map((p) => [p.field, p.value, p.message]), [
-    ['concurrency', 100, 'expects a whole number from 1 to 32, not 100'],
-    ['timeoutSeconds', 'soon', 'expects a whole number from 1 to 86400, not "soon"'],
-    ['cacheHours', -1, 'expects a whole number from 0 to 8760, not -1'],
-  ]);
-  assert.deepEqual(readScanOptions({ concurrency: '2.5' }).problems.map((p) => p.field), ['concurrency']);
+  assert.deepEqual(
+    problems.map((p) => [p.field, p.value, p.message]),
+    [
+      ['concurrency', 100, 'expects a whole number from 1 to 32, not 100'],
+      ['timeoutSeconds', 'soon', 'expects a whole number from 1 to 86400, not "soon"'],
+      ['cacheHours', -1, 'expects a whole number from 0 to 8760, not -1'],
+    ],
+  );
+  assert.deepEqual(
+    readScanOptions({ concurrency: '2.5' }).problems.map((p) => p.field),
+    ['concurrency'],
+  );
 });
 
 test('severities: unknown ones are problems, duplicates dropped; a server must be http(s) with nothing after a space', () => {
   const { options, problems } = readScanOptions({ severities: ['LOW', 'SEVERE', 'low'], serverUrl: 'trivy:4954' });
   assert.deepEqual(options.settings, { severities: ['LOW'] });
-  assert.deepEqual(problems.map((p) => p.field), ['severities', 'serverUrl']);
+  assert.deepEqual(
+    problems.map((p) => p.field),
+    ['severities', 'serverUrl'],
+  );
   assert.equal(isServerUrl('http://127.0.0.1:4954'), true);
   assert.equal(isServerUrl('https://trivy.lan:4954 --debug'), false);
   assert.equal(isServerUrl('file:///etc/passwd'), false);

@@ -12,7 +12,11 @@ import * as path from 'node:path';
 const WRITER = path.resolve(__dirname, '..', '..', 'fixtures', 'state-writer.ts');
 const ROUNDS = 40;
 
-function writer(id: string, deadlines: string, cache: string): { child: ChildProcessWithoutNullStreams; waitFor(line: string): Promise<void> } {
+function writer(
+  id: string,
+  deadlines: string,
+  cache: string,
+): { child: ChildProcessWithoutNullStreams; waitFor(line: string): Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', WRITER, id, deadlines, cache, String(ROUNDS)], { stdio: 'pipe' });
   let out = '';
   let err = '';
@@ -24,11 +28,14 @@ function writer(id: string, deadlines: string, cache: string): { child: ChildPro
   });
   return {
     child,
-    waitFor: (line) => new Promise<void>((resolve, reject) => {
-      if (out.includes(`${line}\n`)) return resolve();
-      waiters.push([line, resolve]);
-      child.once('exit', (code) => (out.includes(`${line}\n`) ? resolve() : reject(new Error(`writer ${id} exited ${code} before "${line}": ${err}`))));
-    }),
+    waitFor: (line) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.includes(`${line}\n`)) return resolve();
+        waiters.push([line, resolve]);
+        child.once('exit', (code) =>
+          out.includes(`${line}\n`) ? resolve() : reject(new Error(`writer ${id} exited ${code} before "${line}": ${err}`)),
+        );
+      }),
   };
 }
 
@@ -64,7 +71,10 @@ test('two writers at once: whole files only, no temporary file left, nothing los
     b.child.stdin.write('final\n');
     await b.waitFor('saved');
     const state = JSON.parse(readFileSync(deadlines, 'utf8')) as { firstSeen: Record<string, string> };
-    const expectedKeys = ['a', 'b'].flatMap((id) => [...Array.from({ length: ROUNDS }, (_, i) => `sha256:${id}|CVE-${i}|openssl`), `sha256:${id}|final|openssl`]);
+    const expectedKeys = ['a', 'b'].flatMap((id) => [
+      ...Array.from({ length: ROUNDS }, (_, i) => `sha256:${id}|CVE-${i}|openssl`),
+      `sha256:${id}|final|openssl`,
+    ]);
     assert.deepEqual(Object.keys(state.firstSeen).sort(), expectedKeys.sort());
     const scans = JSON.parse(readFileSync(cache, 'utf8')) as { references: Record<string, unknown> };
     assert.equal(Object.keys(scans.references).length, 2 * (ROUNDS + 1));

@@ -32,7 +32,10 @@ describe('the cluster view', () => {
     assert.ok(report.images.every((i) => /@sha256:[0-9a-f]{64}$/.test(i) || !i.includes('@')));
     assert.ok(report.findings.length > 0);
     const order = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
-    assert.deepEqual([...report.findings.map((f) => f.severity)].sort((a, b) => order.indexOf(a) - order.indexOf(b)), report.findings.map((f) => f.severity));
+    assert.deepEqual(
+      [...report.findings.map((f) => f.severity)].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      report.findings.map((f) => f.severity),
+    );
     // The tree: the context, then severities, images (with their workloads) and vulnerabilities.
     const tree = api.clusterTree();
     assert.equal(tree[0]![1], 'shipshape-test');
@@ -49,7 +52,11 @@ describe('the cluster view', () => {
     // Progress said how many images were found, scanned and failed.
     const last = api.clusterProgress().at(-1) ?? '';
     const failed = report.images.length - new Set(report.findings.map((f) => f.image)).size;
-    assert.match(last, new RegExp(`^${report.images.length} images found · \\d+ scanned · \\d+ failed$`), api.clusterProgress().join(' / '));
+    assert.match(
+      last,
+      new RegExp(`^${report.images.length} images found · \\d+ scanned · \\d+ failed$`),
+      api.clusterProgress().join(' / '),
+    );
     assert.ok(api.clusterProgress().some((m) => /^listing pods: \d+ read$/.test(m)));
     assert.ok(failed >= 0);
     await vscode.commands.executeCommand('shipshape.cluster.focus');
@@ -80,7 +87,10 @@ describe('the cluster view', () => {
     assert.ok(tab?.input instanceof vscode.TabInputWebview, `active tab: ${tab?.label}`);
     assert.match(tab.input.viewType, /shipshape\.clusterReport$/);
     const html = api.clusterReportHtml() ?? '';
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src [^;]+; img-src [^;]+; script-src 'none'/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src [^;]+; img-src [^;]+; script-src 'none'/,
+    );
     assert.match(html, /<h2>Findings by severity<\/h2>/);
     assert.match(html, /<h2>Past their deadline \(\d+\)<\/h2>/);
     const report = api.clusterReport()!;
@@ -95,7 +105,10 @@ describe('the cluster view', () => {
     const api = (await extension().activate()) as ShipshapeTestApi;
     await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', 'namespace', vscode.ConfigurationTarget.Global);
     try {
-      const groups = api.clusterTree().filter(([depth]) => depth === 1).map(([, label]) => label);
+      const groups = api
+        .clusterTree()
+        .filter(([depth]) => depth === 1)
+        .map(([, label]) => label);
       assert.ok(groups.length > 0 && groups.every((g) => ['shop', 'payments', 'Not scanned'].includes(g)), groups.join(', '));
     } finally {
       await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', undefined, vscode.ConfigurationTarget.Global);

@@ -5,7 +5,17 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { afterEach, describe, it } from 'mocha';
-import { closeAllEditors, corpusUri, revertAndCloseAll, extension, openDocument, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
+import {
+  closeAllEditors,
+  corpusUri,
+  revertAndCloseAll,
+  extension,
+  openDocument,
+  screenshot,
+  sleep,
+  waitForDiagnostics,
+  workspaceUri,
+} from './util.js';
 
 type Shape = [rule: string, severity: vscode.DiagnosticSeverity, range: string];
 
@@ -29,7 +39,11 @@ function shapes(diagnostics: readonly vscode.Diagnostic[]): Shape[] {
 }
 
 async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range);
+  const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+    'vscode.executeCodeActionProvider',
+    uri,
+    range,
+  );
   return actions.filter((a): a is vscode.CodeAction => 'edit' in a || 'kind' in a);
 }
 
@@ -80,7 +94,9 @@ describe('Shipshape in the editor', () => {
     await editor.edit((e) => e.replace(line.range, `FROM node:22@${digest}`));
     await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'unpinned-image'));
     await editor.edit((e) => e.replace(editor.document.lineAt(1).range, 'FROM node'));
-    const unpinned = await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, , range]) => rule === 'unpinned-image' && range === '2:6-2:10'));
+    const unpinned = await waitForDiagnostics(uri, (d) =>
+      shapes(d).some(([rule, , range]) => rule === 'unpinned-image' && range === '2:6-2:10'),
+    );
     assert.equal(unpinned.find((d) => ruleOf(d) === 'unpinned-image')!.severity, W);
   });
 
@@ -99,7 +115,10 @@ describe('Shipshape in the editor', () => {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.equal(editor.document.lineAt(1).text, '# shipshape-ignore unpinned-image');
     assert.equal(editor.document.lineAt(2).text, 'FROM node:latest');
-    await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'unpinned-image') && shapes(d).some(([rule]) => rule === 'root-user'));
+    await waitForDiagnostics(
+      uri,
+      (d) => !shapes(d).some(([rule]) => rule === 'unpinned-image') && shapes(d).some(([rule]) => rule === 'root-user'),
+    );
   });
 
   it('quick fix: set runAsNonRoot: true on a Kubernetes container, keeping its keys', async () => {
@@ -130,7 +149,12 @@ describe('Shipshape in the editor', () => {
       await settings.update('rules.unpinnedImage.mutableTagSeverity', undefined, vscode.ConfigurationTarget.Workspace);
       await settings.update('rules.rootUser.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await waitForDiagnostics(uri, (d) => shapes(d).some(([rule, severity]) => rule === 'unpinned-image' && severity === I) && shapes(d).some(([rule]) => rule === 'root-user'));
+    await waitForDiagnostics(
+      uri,
+      (d) =>
+        shapes(d).some(([rule, severity]) => rule === 'unpinned-image' && severity === I) &&
+        shapes(d).some(([rule]) => rule === 'root-user'),
+    );
   });
 
   it('gives a CI workflow no diagnostics, while a Compose file next to it gets them', async () => {
@@ -152,7 +176,7 @@ describe('Shipshape in the editor', () => {
     }
   });
 
-  it('clears a document\'s diagnostics when it is closed', async () => {
+  it("clears a document's diagnostics when it is closed", async () => {
     const editor = await openDocument('Dockerfile');
     await waitForDiagnostics(editor.document.uri);
     await closeAllEditors();
@@ -162,7 +186,8 @@ describe('Shipshape in the editor', () => {
 
   it('a 20 MB manifest and a 1 MB single-line file are not analysed: a note says so, and the editor keeps answering', async function () {
     this.timeout(120_000);
-    const deployment = (i: number) => `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env:\n${Array.from({ length: 20 }, (_, k) => `            - name: V${k}\n              value: "${'x'.repeat(40)}"\n`).join('')}`;
+    const deployment = (i: number) =>
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env:\n${Array.from({ length: 20 }, (_, k) => `            - name: V${k}\n              value: "${'x'.repeat(40)}"\n`).join('')}`;
     const parts: string[] = [];
     let size = 0;
     for (let i = 0; size < 20 * 1024 * 1024; i++) {
@@ -171,13 +196,21 @@ describe('Shipshape in the editor', () => {
     }
     const huge = workspaceUri('generated/huge.yaml');
     await vscode.workspace.fs.writeFile(huge, new TextEncoder().encode(parts.join('')));
-    const pods = Array.from({ length: 9000 }, (_, i) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { containers: [{ name: 'c', image: `registry.example/app${i}:1.${i}` }] } }));
+    const pods = Array.from({ length: 9000 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `p${i}` },
+      spec: { containers: [{ name: 'c', image: `registry.example/app${i}:1.${i}` }] },
+    }));
     const oneLine = workspaceUri('generated/one-line.yaml');
     await vscode.workspace.fs.writeFile(oneLine, new TextEncoder().encode(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods })));
     try {
       const tooLarge = (uri: vscode.Uri) => waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'file-too-large'), 60_000);
       const [bigNote] = await tooLarge((await openDocument(huge)).document.uri);
-      assert.match(bigNote!.message, /^Shipshape did not analyse this file: it is 20\.\d MB, over shipshape\.analysis\.maxFileSize \(10\.0 MB\)/);
+      assert.match(
+        bigNote!.message,
+        /^Shipshape did not analyse this file: it is 20\.\d MB, over shipshape\.analysis\.maxFileSize \(10\.0 MB\)/,
+      );
       assert.equal(bigNote!.severity, vscode.DiagnosticSeverity.Information);
       const [lineNote] = await tooLarge((await openDocument(oneLine)).document.uri);
       assert.match(lineNote!.message, /^Shipshape did not analyse this file: it has a line of 1\.\d MB/);

@@ -113,8 +113,7 @@ function mapStackTraces(): void {
       if (!file || !line || !column) return `    at ${text}`;
       try {
         const entry = findSourceMap(file)?.findEntry(line - 1, column - 1) as
-          | { originalSource?: string; originalLine?: number; originalColumn?: number }
-          | undefined;
+          { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
         if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) {
           return `    at ${text}`;
         }

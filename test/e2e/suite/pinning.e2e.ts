@@ -34,7 +34,10 @@ describe('pinning to digests', () => {
 
   it('the quick fix turns a FROM into name:tag@digest, keeping AS and --platform', async () => {
     const uri = workspaceUri('pin/Dockerfile');
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`FROM --platform=linux/amd64 ${host}/team/web:1.0 AS app\nUSER 1000\n`));
+    await vscode.workspace.fs.writeFile(
+      uri,
+      new TextEncoder().encode(`FROM --platform=linux/amd64 ${host}/team/web:1.0 AS app\nUSER 1000\n`),
+    );
     const editor = await openDocument(uri);
     editor.selection = new vscode.Selection(0, 30, 0, 30);
     await vscode.commands.executeCommand('editor.action.quickFix');
@@ -42,7 +45,11 @@ describe('pinning to digests', () => {
     await screenshot('pin-quick-fix');
     await vscode.commands.executeCommand('hideCodeActionWidget');
     await pinAt(editor, 0);
-    await waitFor(() => editor.document.lineAt(0).text === `FROM --platform=linux/amd64 ${host}/team/web:1.0@${digest} AS app`, 15_000, 'the FROM is pinned');
+    await waitFor(
+      () => editor.document.lineAt(0).text === `FROM --platform=linux/amd64 ${host}/team/web:1.0@${digest} AS app`,
+      15_000,
+      'the FROM is pinned',
+    );
     await waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'unpinned-image'));
   });
 
@@ -52,7 +59,11 @@ describe('pinning to digests', () => {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const editor = await openDocument(uri);
     await pinAt(editor, 7);
-    await waitFor(() => editor.document.lineAt(7).text === `      image: "${host}/team/web:1.0@${digest}" # the site`, 15_000, 'the image is pinned');
+    await waitFor(
+      () => editor.document.lineAt(7).text === `      image: "${host}/team/web:1.0@${digest}" # the site`,
+      15_000,
+      'the image is pinned',
+    );
   });
 
   it('a tag that cannot be resolved is said once, and the file is unchanged', async () => {
@@ -82,11 +93,20 @@ describe('pinning to digests', () => {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const editor = await openDocument(uri);
     await waitForDiagnostics(uri, (d) => d.filter((x) => codeOf(x) === 'unpinned-image').length === 2);
-    const sources = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, new vscode.Range(0, 0, 0, 0), vscode.CodeActionKind.Source.value);
+    const sources = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      new vscode.Range(0, 0, 0, 0),
+      vscode.CodeActionKind.Source.value,
+    );
     const all = sources.find((a) => a.title === 'Pin all images to their digests');
     assert.ok(all?.command, 'the source action is offered');
     await vscode.commands.executeCommand(all.command.command, ...(all.command.arguments ?? []));
-    await waitFor(() => editor.document.lineAt(6).text.includes(`1.0@${digest}`) && editor.document.lineAt(7).text.includes(`1.0@${digest}`), 15_000, 'both references are pinned');
+    await waitFor(
+      () => editor.document.lineAt(6).text.includes(`1.0@${digest}`) && editor.document.lineAt(7).text.includes(`1.0@${digest}`),
+      15_000,
+      'both references are pinned',
+    );
     const moved = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'tag-moved'));
     const diagnostic = moved.find((x) => codeOf(x) === 'tag-moved')!;
     assert.equal(diagnostic.range.start.line, 8);
@@ -96,6 +116,10 @@ describe('pinning to digests', () => {
     const update = fixes.find((a) => /Update the digest/.test(a.title));
     assert.ok(update?.command, 'the update fix is offered');
     await vscode.commands.executeCommand(update.command.command, ...(update.command.arguments ?? []));
-    await waitFor(() => editor.document.lineAt(8).text === `    - {name: c, image: '${host}/team/web:stable@${stableDigest}'}`, 15_000, 'the digest is updated');
+    await waitFor(
+      () => editor.document.lineAt(8).text === `    - {name: c, image: '${host}/team/web:stable@${stableDigest}'}`,
+      15_000,
+      'the digest is updated',
+    );
   });
 });

@@ -15,11 +15,19 @@ function codeOf(d: vscode.Diagnostic): string {
 function trivyScans(): string[][] {
   const file = process.env['TRIVY_STANDIN_LOG'];
   if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv?: string[] }).filter((e) => e.argv?.[0] === 'image').map((e) => e.argv!);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { argv?: string[] })
+    .filter((e) => e.argv?.[0] === 'image')
+    .map((e) => e.argv!);
 }
 
 function hoverText(hovers: vscode.Hover[]): string {
-  return hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
+    .join('\n');
 }
 
 describe('scanning with Trivy', () => {
@@ -32,7 +40,10 @@ describe('scanning with Trivy', () => {
     const vulnerable = diagnostics.filter((d) => codeOf(d) === 'vulnerable-image');
     assert.equal(vulnerable.length, 1);
     assert.equal(vulnerable[0]!.severity, vscode.DiagnosticSeverity.Error, 'a CRITICAL vulnerability is an error by default');
-    assert.deepEqual([vulnerable[0]!.range.start.line, vulnerable[0]!.range.start.character, vulnerable[0]!.range.end.character], [1, 5, 18]);
+    assert.deepEqual(
+      [vulnerable[0]!.range.start.line, vulnerable[0]!.range.start.character, vulnerable[0]!.range.end.character],
+      [1, 5, 18],
+    );
     assert.match(vulnerable[0]!.message, /`debian:buster` has 2 known vulnerabilities \(1 CRITICAL, 1 LOW; 1 with a fix\)/);
     const scans = trivyScans().filter((argv) => argv.at(-1) === 'debian:buster');
     assert.equal(scans.length, 1);
@@ -52,7 +63,7 @@ describe('scanning with Trivy', () => {
     await screenshot('hover-vulnerabilities');
   });
 
-  it('drops a reference\'s result at once when it is edited, and scans the new one on save', async () => {
+  it("drops a reference's result at once when it is edited, and scans the new one on save", async () => {
     const editor = await openDocument('scan/Dockerfile');
     const uri = editor.document.uri;
     await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'vulnerable-image'), 20_000);
@@ -66,7 +77,7 @@ describe('scanning with Trivy', () => {
     await editor.document.save();
   });
 
-  it('the scan command reports an image that cannot be scanned on that image, with Trivy\'s reason', async () => {
+  it("the scan command reports an image that cannot be scanned on that image, with Trivy's reason", async () => {
     const editor = await openDocument('scan/Dockerfile');
     await editor.edit((e) => e.insert(new vscode.Position(4, 0), 'FROM ghcr.io/acme/notfound:1.0\nUSER 1000\n'));
     await vscode.commands.executeCommand('shipshape.scanFile');
@@ -74,15 +85,19 @@ describe('scanning with Trivy', () => {
     const failed = diagnostics.find((x) => codeOf(x) === 'scan-failed')!;
     assert.equal(failed.range.start.line, 4);
     assert.match(failed.message, /not found in its registry.*MANIFEST_UNKNOWN/);
-    assert.ok(diagnostics.some((x) => codeOf(x) === 'vulnerable-image'), 'the other image keeps its result');
+    assert.ok(
+      diagnostics.some((x) => codeOf(x) === 'vulnerable-image'),
+      'the other image keeps its result',
+    );
   });
 });
 
 describe('scanning the workspace', () => {
-  it('scans every image of the workspace\'s Dockerfiles, manifests and Compose files, each once', async () => {
+  it("scans every image of the workspace's Dockerfiles, manifests and Compose files, each once", async () => {
     await vscode.commands.executeCommand('shipshape.scanWorkspace');
     const scanned = trivyScans().map((argv) => argv.at(-1));
-    for (const image of ['nginx:1.27', 'redis', 'node:latest']) assert.ok(scanned.includes(image), `${image} was scanned: ${scanned.join(', ')}`);
+    for (const image of ['nginx:1.27', 'redis', 'node:latest'])
+      assert.ok(scanned.includes(image), `${image} was scanned: ${scanned.join(', ')}`);
     assert.ok(!scanned.some((reference) => /\.github|postgres/.test(reference ?? '')), 'the CI workflow is not a source of images');
     assert.equal(scanned.filter((r) => r === 'nginx:1.27').length, 1, 'each image once, however often it is named or asked for');
   });

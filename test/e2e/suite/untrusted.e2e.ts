@@ -52,12 +52,17 @@ function codeOf(d: vscode.Diagnostic): string {
 
 function jsonLines<T>(file: string | undefined): T[] {
   if (!file || !existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 /** Runs of the workspace's own programs (evil-trivy, evil-kube-credential). */
 function programRuns(program?: string): { program: string; argv: string[]; pid: number }[] {
-  return jsonLines<{ program: string; argv: string[]; pid: number }>(process.env['SHIPSHAPE_E2E_PROGRAM_LOG']).filter((r) => !program || r.program === program);
+  return jsonLines<{ program: string; argv: string[]; pid: number }>(process.env['SHIPSHAPE_E2E_PROGRAM_LOG']).filter(
+    (r) => !program || r.program === program,
+  );
 }
 
 /** Connections, requests and non-HTTP connections the hostile registry saw. */
@@ -118,17 +123,24 @@ describe('untrusted workspace', function () {
     assert.equal(existsSync(log), false, 'the stand-in Trivy never ran');
   });
 
-  it('ignores the workspace\'s values of the restricted settings, and applies its other settings', () => {
-    const snapshot: HostSnapshot = { pid: process.pid, exports: extension().exports, activationMs: (extension().exports as Api).activationMs };
+  it("ignores the workspace's values of the restricted settings, and applies its other settings", () => {
+    const snapshot: HostSnapshot = {
+      pid: process.pid,
+      exports: extension().exports,
+      activationMs: (extension().exports as Api).activationMs,
+    };
     (globalThis as Record<symbol, unknown>)[HOST_KEY] = snapshot;
 
     const file = workspaceSettings();
     const settings = vscode.workspace.getConfiguration('shipshape');
     const restricted = restrictedConfigurations();
-    assert.deepEqual(
-      [...restricted].sort(),
-      ['shipshape.cluster.kubeconfig', 'shipshape.registry.insecureRegistries', 'shipshape.trivy.cacheDir', 'shipshape.trivy.path', 'shipshape.trivy.serverUrl'],
-    );
+    assert.deepEqual([...restricted].sort(), [
+      'shipshape.cluster.kubeconfig',
+      'shipshape.registry.insecureRegistries',
+      'shipshape.trivy.cacheDir',
+      'shipshape.trivy.path',
+      'shipshape.trivy.serverUrl',
+    ]);
     for (const name of restricted) {
       const key = name.slice('shipshape.'.length);
       assert.ok(file[name] !== undefined, `the workspace sets ${name}`);
@@ -145,7 +157,7 @@ describe('untrusted workspace', function () {
     assert.equal(settings.get('scan.concurrency'), 3);
   });
 
-  it('runs none of the workspace\'s programs: Scan File, Scan Workspace and Clear Scan Cache run nothing', async () => {
+  it("runs none of the workspace's programs: Scan File, Scan Workspace and Clear Scan Cache run nothing", async () => {
     await openDocument('pod.yaml');
     await vscode.commands.executeCommand('shipshape.scanFile');
     await vscode.commands.executeCommand('shipshape.scanWorkspace');
@@ -153,18 +165,18 @@ describe('untrusted workspace', function () {
     // scanner module, so that a scanner built later is built at once: see the test after Scan File.
     await vscode.commands.executeCommand('shipshape.clearScanCache');
     await sleep(1000);
-    assert.deepEqual(programRuns(), [], 'the workspace\'s programs never ran');
-    assert.equal(existsSync(process.env['TRIVY_STANDIN_LOG'] ?? ''), false, 'nor did the user\'s Trivy');
+    assert.deepEqual(programRuns(), [], "the workspace's programs never ran");
+    assert.equal(existsSync(process.env['TRIVY_STANDIN_LOG'] ?? ''), false, "nor did the user's Trivy");
     assert.ok(!vscode.languages.getDiagnostics(workspaceUri('pod.yaml')).some((d) => codeOf(d) === 'vulnerable-image'));
   });
 
-  it('Scan Cluster does nothing: the workspace\'s kubeconfig is not used, its credential plugin does not run', async () => {
+  it("Scan Cluster does nothing: the workspace's kubeconfig is not used, its credential plugin does not run", async () => {
     await vscode.commands.executeCommand('shipshape.scanCluster');
     await sleep(1000);
     const api = extension().exports as Api;
     assert.deepEqual(api.clusterProgress(), [], 'no pod was listed');
     assert.equal(api.clusterReport(), undefined);
-    assert.deepEqual(programRuns('evil-kube-credential'), [], 'the kubeconfig\'s credential plugin never ran');
+    assert.deepEqual(programRuns('evil-kube-credential'), [], "the kubeconfig's credential plugin never ran");
   });
 
   it('Pin asks no registry and no credential helper: the quick fix and Pin All do nothing', async function () {
@@ -175,12 +187,12 @@ describe('untrusted workspace', function () {
     await runPinQuickFix(uri, PIN_LINE);
     await vscode.commands.executeCommand('shipshape.pinAll', uri.toString());
     await sleep(1500);
-    assert.deepEqual(registryEvents(), [], 'not even a connection to the registry (neither HTTPS nor the workspace\'s plain HTTP)');
+    assert.deepEqual(registryEvents(), [], "not even a connection to the registry (neither HTTPS nor the workspace's plain HTTP)");
     assert.deepEqual(credentialHelperCalls(), [], 'the credential helper never ran');
     assert.equal(editor.document.getText(), pinManifest(), 'the file is unchanged');
   });
 
-  it('the Workspace Trust editor\'s Trust button trusts the workspace, without a reload', async function () {
+  it("the Workspace Trust editor's Trust button trusts the workspace, without a reload", async function () {
     this.timeout(90_000);
     const granted = new Promise<number>((resolve) => {
       const subscription = vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -203,7 +215,7 @@ describe('untrusted workspace', function () {
     await screenshot('trusted');
   });
 
-  it('once trusted, the workspace\'s values of the restricted settings are in effect', () => {
+  it("once trusted, the workspace's values of the restricted settings are in effect", () => {
     const file = workspaceSettings();
     const settings = vscode.workspace.getConfiguration('shipshape');
     for (const name of restrictedConfigurations()) {
@@ -213,11 +225,15 @@ describe('untrusted workspace', function () {
     }
   });
 
-  it('once trusted, Scan File runs the workspace\'s Trivy, with its server and cache folder, and the image gets its vulnerabilities', async () => {
+  it("once trusted, Scan File runs the workspace's Trivy, with its server and cache folder, and the image gets its vulnerabilities", async () => {
     const file = workspaceSettings();
     const editor = await openDocument('pod.yaml');
     await vscode.commands.executeCommand('shipshape.scanFile');
-    const scan = await waitFor(() => programRuns('evil-trivy').find((r) => r.argv[0] === 'image' && r.argv.at(-1) === 'nginx:1.27'), 20_000, 'the workspace\'s Trivy scans an image');
+    const scan = await waitFor(
+      () => programRuns('evil-trivy').find((r) => r.argv[0] === 'image' && r.argv.at(-1) === 'nginx:1.27'),
+      20_000,
+      "the workspace's Trivy scans an image",
+    );
     assert.deepEqual(scan.argv.slice(-2), ['--', 'nginx:1.27']);
     const flag = (name: string) => scan.argv[scan.argv.indexOf(name) + 1];
     assert.equal(flag('--server'), file['shipshape.trivy.serverUrl']);
@@ -230,7 +246,7 @@ describe('untrusted workspace', function () {
     await screenshot('trusted-scan');
   });
 
-  it('once trusted, no scan runs with the settings from before the trust (the user\'s Trivy, without the workspace\'s server)', async () => {
+  it("once trusted, no scan runs with the settings from before the trust (the user's Trivy, without the workspace's server)", async () => {
     // onDidGrantWorkspaceTrust comes before VS Code delivers the workspace's restricted values
     // (an onDidChangeConfiguration some tens of ms later); a scan started on the trust itself
     // must not use the settings from before it.
@@ -247,33 +263,47 @@ describe('untrusted workspace', function () {
         return false;
       }
     };
-    const entries = await waitFor(() => {
-      const all = jsonLines<Entry>(process.env['TRIVY_STANDIN_LOG']);
-      const ended = new Set(all.filter((e) => e.end !== null).map((e) => e.pid));
-      return all.every((e) => !e.argv || ended.has(e.pid) || !alive(e.pid)) && all;
-    }, 20_000, 'every Trivy run has ended');
+    const entries = await waitFor(
+      () => {
+        const all = jsonLines<Entry>(process.env['TRIVY_STANDIN_LOG']);
+        const ended = new Set(all.filter((e) => e.end !== null).map((e) => e.pid));
+        return all.every((e) => !e.argv || ended.has(e.pid) || !alive(e.pid)) && all;
+      },
+      20_000,
+      'every Trivy run has ended',
+    );
     const throughWorkspace = new Set(programRuns('evil-trivy').map((r) => r.pid));
     const direct = entries.filter((e) => e.argv && !throughWorkspace.has(e.pid)).map((e) => e.argv!.join(' '));
     // The settings from before the trust: the user's shipshape.trivy.path, no --server, no --cache-dir.
-    assert.deepEqual(direct, [], 'after the trust, the user\'s Trivy ran with the settings from before it');
+    assert.deepEqual(direct, [], "after the trust, the user's Trivy ran with the settings from before it");
   });
 
-  it('once trusted, Pin asks the registry the workspace lists as insecure over plain HTTP, with the user\'s credential helper', async function () {
+  it("once trusted, Pin asks the registry the workspace lists as insecure over plain HTTP, with the user's credential helper", async function () {
     if (!registry) this.skip();
     const uri = workspaceUri('pin.yaml');
     const editor = await openDocument(uri);
     await runPinQuickFix(uri, PIN_LINE);
-    await waitFor(() => editor.document.lineAt(PIN_LINE).text === `      image: ${registry}/team/web:1.0@${registryDigest}`, 15_000, 'the image is pinned');
+    await waitFor(
+      () => editor.document.lineAt(PIN_LINE).text === `      image: ${registry}/team/web:1.0@${registryDigest}`,
+      15_000,
+      'the image is pinned',
+    );
     const events = registryEvents();
-    assert.ok(events.some((e) => e.event === 'request' && e.authorized === true), `an authorized plain-HTTP request: ${JSON.stringify(events)}`);
+    assert.ok(
+      events.some((e) => e.event === 'request' && e.authorized === true),
+      `an authorized plain-HTTP request: ${JSON.stringify(events)}`,
+    );
     assert.ok(!events.some((e) => e.event === 'not-http'), 'no HTTPS attempt');
-    assert.ok(credentialHelperCalls().some((c) => c.command === 'get' && c.serverURL === registry && c.found), 'the credential helper gave the credentials');
+    assert.ok(
+      credentialHelperCalls().some((c) => c.command === 'get' && c.serverURL === registry && c.found),
+      'the credential helper gave the credentials',
+    );
     await editor.document.save();
   });
 
-  it('once trusted, Scan Cluster uses the workspace\'s kubeconfig: its credential plugin runs', async () => {
+  it("once trusted, Scan Cluster uses the workspace's kubeconfig: its credential plugin runs", async () => {
     await vscode.commands.executeCommand('shipshape.scanCluster');
-    await waitFor(() => programRuns('evil-kube-credential').length > 0, 20_000, 'the kubeconfig\'s credential plugin runs');
+    await waitFor(() => programRuns('evil-kube-credential').length > 0, 20_000, "the kubeconfig's credential plugin runs");
     assert.ok((extension().exports as Api).clusterProgress().includes('listing pods…'));
   });
 });

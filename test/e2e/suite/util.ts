@@ -33,10 +33,7 @@ export function corpusUri(relPath: string): vscode.Uri {
 }
 
 /** Opens a workspace file (or any Uri) in an editor, not as a preview, and returns the editor. */
-export async function openDocument(
-  relPath: string | vscode.Uri,
-  options: vscode.TextDocumentShowOptions = {},
-): Promise<vscode.TextEditor> {
+export async function openDocument(relPath: string | vscode.Uri, options: vscode.TextDocumentShowOptions = {}): Promise<vscode.TextEditor> {
   const uri = typeof relPath === 'string' ? workspaceUri(relPath) : relPath;
   const document = await vscode.workspace.openTextDocument(uri);
   return vscode.window.showTextDocument(document, { preview: false, ...options });

@@ -106,10 +106,16 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
 }
 
 /** Shipshape's static rules on a chunk's images and containers, minus what its comments silence. */
-export function runRules(text: string, images: readonly ImageOccurrence[], containers: readonly ContainerFact[], options: AnalyzeOptions): Finding[] {
+export function runRules(
+  text: string,
+  images: readonly ImageOccurrence[],
+  containers: readonly ContainerFact[],
+  options: AnalyzeOptions,
+): Finding[] {
   const suppressions = findSuppressions(text, true);
-  return dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)])
-    .filter((finding) => !isSuppressed(finding, suppressions));
+  return dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)]).filter(
+    (finding) => !isSuppressed(finding, suppressions),
+  );
 }
 
 function firstLine(message: string): string {
@@ -150,7 +156,9 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
     for (const source of chunk.sources) sources.add(source);
     for (const image of chunk.images) {
       const moved = { ...image, range: shift(image.range, line) };
-      images.push(image.kubernetes ? { ...moved, kubernetes: { ...image.kubernetes, document: image.kubernetes.document + documentBase } } : moved);
+      images.push(
+        image.kubernetes ? { ...moved, kubernetes: { ...image.kubernetes, document: image.kubernetes.document + documentBase } } : moved,
+      );
     }
     for (const finding of chunk.findings) findings.push(line === 0 ? finding : { ...finding, range: shift(finding.range, line) });
     for (const error of chunk.errors) {

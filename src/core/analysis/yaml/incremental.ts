@@ -44,7 +44,8 @@ export function patchImageEdit(
   const line = span.range.start.line;
   const after = span.range.end.character;
   // Anything else on the same line after the value would move: leave that to a full parse.
-  const later = (range: Range | undefined) => range !== undefined && range.start.line === line && range.start.character >= after && range !== span.range;
+  const later = (range: Range | undefined) =>
+    range !== undefined && range.start.line === line && range.start.character >= after && range !== span.range;
   if (chunk.images.some((i) => i.range !== span.range && later(i.range))) return undefined;
   if (chunk.containers.some((c) => later(c.range) || later(c.runAsUser?.range) || later(c.runAsNonRoot?.range))) return undefined;
   const range: Range = { start: span.range.start, end: { line, character: span.range.end.character + delta } };
@@ -102,7 +103,8 @@ export class PendingEdits {
     }
     // Map the new span back: before the pending span nothing moved; after it, everything moved by delta.
     const pendingEndNow = this.oldEnd + this.delta;
-    const toOld = (offset: number, inside: number) => (offset <= this.start ? offset : offset >= pendingEndNow ? offset - this.delta : inside);
+    const toOld = (offset: number, inside: number) =>
+      offset <= this.start ? offset : offset >= pendingEndNow ? offset - this.delta : inside;
     this.start = Math.min(this.start, toOld(start, this.start));
     this.oldEnd = Math.max(this.oldEnd, toOld(end, this.oldEnd));
     this.delta += delta;
@@ -111,7 +113,11 @@ export class PendingEdits {
   /** The folded edit (its `text` is only as long as the net change), and a fresh start. */
   take(): TextChange[] | undefined {
     if (this.oldEnd < 0) return undefined;
-    const change = { rangeOffset: this.start, rangeLength: this.oldEnd - this.start, text: ' '.repeat(Math.max(0, this.oldEnd - this.start + this.delta)) };
+    const change = {
+      rangeOffset: this.start,
+      rangeLength: this.oldEnd - this.start,
+      text: ' '.repeat(Math.max(0, this.oldEnd - this.start + this.delta)),
+    };
     this.start = Infinity;
     this.oldEnd = -1;
     this.delta = 0;

@@ -1,7 +1,22 @@
 // Reading YAML with source ranges: documents split without parsing, node access that follows
 // aliases and merge keys, and scalars located exactly in the text.
 
-import { Composer, Document, isAlias, isMap, isScalar, isSeq, Parser, visit, YAMLParseError, type Alias, type CST, type Node, type Pair, type Scalar } from 'yaml';
+import {
+  Composer,
+  Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Parser,
+  visit,
+  YAMLParseError,
+  type Alias,
+  type CST,
+  type Node,
+  type Pair,
+  type Scalar,
+} from 'yaml';
 
 export interface DocumentChunk {
   /** Offset of the chunk in the file. */
@@ -111,7 +126,13 @@ function nestingOf(root: CST.Token): number {
 function tooDeep(text: string): Document.Parsed {
   const doc = new Document(null, PARSE_OPTIONS) as Document.Parsed;
   doc.range = [0, text.length, text.length];
-  doc.errors.push(new YAMLParseError([0, Math.min(1, text.length)], 'RESOURCE_EXHAUSTION', `collections are nested more than ${MAX_NESTING} levels deep: not read`));
+  doc.errors.push(
+    new YAMLParseError(
+      [0, Math.min(1, text.length)],
+      'RESOURCE_EXHAUSTION',
+      `collections are nested more than ${MAX_NESTING} levels deep: not read`,
+    ),
+  );
   return doc;
 }
 
@@ -136,7 +157,7 @@ function aliasTarget(alias: Alias, doc: Document): Node | undefined {
     aliasTargets.set(doc, found);
     targets = found;
   }
-  return targets.has(alias) ? targets.get(alias) : (alias.resolve(doc));
+  return targets.has(alias) ? targets.get(alias) : alias.resolve(doc);
 }
 
 /** Follows an alias to the node it names. */

@@ -45,19 +45,20 @@ const BASE = [
 
 const INSERTS = ['\n---\n', 'x', '\n', '', '---', 'image: redis\n', ' ', '#', 'kind: Pod\n', '"', ':', '\n  - name: z\n    image: z:1\n'];
 
-for (const seed of [42, 7, 2026]) test(`incremental results equal a full analysis after every edit (random edits, seed ${seed})`, () => {
-  const next = random(seed);
-  let text = BASE;
-  const state = new IncrementalYaml({});
-  state.update(text);
-  for (let step = 0; step < 300; step++) {
-    const offset = Math.floor(next() * (text.length + 1));
-    const length = Math.min(text.length - offset, Math.floor(next() * 6));
-    const change = { rangeOffset: offset, rangeLength: length, text: INSERTS[Math.floor(next() * INSERTS.length)]! };
-    text = apply(text, change);
-    assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `step ${step}: ${JSON.stringify(change)}`);
-  }
-});
+for (const seed of [42, 7, 2026])
+  test(`incremental results equal a full analysis after every edit (random edits, seed ${seed})`, () => {
+    const next = random(seed);
+    let text = BASE;
+    const state = new IncrementalYaml({});
+    state.update(text);
+    for (let step = 0; step < 300; step++) {
+      const offset = Math.floor(next() * (text.length + 1));
+      const length = Math.min(text.length - offset, Math.floor(next() * 6));
+      const change = { rangeOffset: offset, rangeLength: length, text: INSERTS[Math.floor(next() * INSERTS.length)]! };
+      text = apply(text, change);
+      assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `step ${step}: ${JSON.stringify(change)}`);
+    }
+  });
 
 test('an edit in one workload of argo-cd install.yaml matches a full analysis', () => {
   const original = readCorpus('k8s/argo-cd--manifests--install.yaml');
@@ -68,7 +69,10 @@ test('an edit in one workload of argo-cd install.yaml matches a full analysis', 
   const edited = apply(original, change);
   const incremental = state.update(edited, [change]);
   assert.deepEqual(incremental, analyzeYaml(edited, {}));
-  assert.equal(incremental.findings.filter((f) => f.reason === 'latest').length, analyzeYaml(original, {}).findings.filter((f) => f.reason === 'latest').length - 1);
+  assert.equal(
+    incremental.findings.filter((f) => f.reason === 'latest').length,
+    analyzeYaml(original, {}).findings.filter((f) => f.reason === 'latest').length - 1,
+  );
 });
 
 test('several changes in one event are handled together', () => {
@@ -101,7 +105,15 @@ test('typing in an image reference is applied without parsing, and matches a ful
   let text = BASE;
   const state = new IncrementalYaml({});
   state.update(text);
-  const steps: [string, string][] = [['nginx:1.27', 'nginx:1.28'], ['nginx:1.28', 'nginx:latest'], ['nginx:latest', `nginx:1.28@sha256:${'c'.repeat(64)}`], ['ghcr.io/x/api:latest', 'ghcr.io/x/api:2'], ['ghcr.io/x/api:2', 'Ghcr.io/X/api:2'], ['nginx:1.28', '12345'], ['12345', 'true']];
+  const steps: [string, string][] = [
+    ['nginx:1.27', 'nginx:1.28'],
+    ['nginx:1.28', 'nginx:latest'],
+    ['nginx:latest', `nginx:1.28@sha256:${'c'.repeat(64)}`],
+    ['ghcr.io/x/api:latest', 'ghcr.io/x/api:2'],
+    ['ghcr.io/x/api:2', 'Ghcr.io/X/api:2'],
+    ['nginx:1.28', '12345'],
+    ['12345', 'true'],
+  ];
   for (const [from, to] of steps) {
     const at = text.indexOf(from);
     const change = { rangeOffset: at, rangeLength: from.length, text: to };
@@ -123,7 +135,9 @@ test('typing in an image reference is applied without parsing, and matches a ful
 
 test('random edits inside image references (the no-parse path) match a full analysis', () => {
   const next = random(5);
-  let text = BASE.replace('      securityContext: {runAsNonRoot: true}\n', '') + '---\nkind: List\napiVersion: v1\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: f}, spec: {containers: [{name: f, image: "busybox:1", securityContext: {runAsUser: 0}}]}}\n';
+  let text =
+    BASE.replace('      securityContext: {runAsNonRoot: true}\n', '') +
+    '---\nkind: List\napiVersion: v1\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: f}, spec: {containers: [{name: f, image: "busybox:1", securityContext: {runAsUser: 0}}]}}\n';
   const state = new IncrementalYaml({});
   state.update(text);
   const chars = ['a', '1', ':', '.', '@', '-', '/', '', ' ', '#', '"', 'x', '{', '\n', 'latest', '0'];
@@ -155,14 +169,21 @@ test('an edit in a document nested too deeply to read: the same single error as 
   const edited = apply(text, change);
   const result = state.update(edited, [change]);
   assert.deepEqual(result, analyzeYaml(edited, {}));
-  assert.deepEqual(result.errors.map((e) => e.message), ['YAML syntax error in document 4: collections are nested more than 256 levels deep: not read']);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'ghcr.io/x/api:latest']);
+  assert.deepEqual(
+    result.errors.map((e) => e.message),
+    ['YAML syntax error in document 4: collections are nested more than 256 levels deep: not read'],
+  );
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'ghcr.io/x/api:latest'],
+  );
 });
 
 test('typing in the image of one of two identical List items changes that container only', () => {
   // Containers were matched by workload (kind, name, container), which two items can share:
   // the other item's root-user finding took the edited image.
-  const item = '- apiVersion: v1\n  kind: Pod\n  metadata: {name: same}\n  spec:\n    containers:\n    - name: app\n      image: nginx:1.27\n';
+  const item =
+    '- apiVersion: v1\n  kind: Pod\n  metadata: {name: same}\n  spec:\n    containers:\n    - name: app\n      image: nginx:1.27\n';
   const text = `apiVersion: v1\nkind: List\nitems:\n${item}${item}`;
   const state = new IncrementalYaml({});
   state.update(text);
@@ -170,5 +191,8 @@ test('typing in the image of one of two identical List items changes that contai
   const edited = apply(text, change);
   const result = state.update(edited, [change]);
   assert.deepEqual(result, analyzeYaml(edited, {}));
-  assert.deepEqual(result.findings.filter((f) => f.rule === 'root-user').map((f) => f.reference), ['nginx:1.28', 'nginx:1.27']);
+  assert.deepEqual(
+    result.findings.filter((f) => f.rule === 'root-user').map((f) => f.reference),
+    ['nginx:1.28', 'nginx:1.27'],
+  );
 });

@@ -11,7 +11,9 @@ function images(text: string, result: AnalysisResult): string[] {
 }
 
 function findings(text: string, result: AnalysisResult): string[] {
-  return result.findings.map((f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`);
+  return result.findings.map(
+    (f) => `${at(f.range)} ${f.rule}${f.reason !== undefined ? `/${f.reason}` : ''} ${f.severity} ${textAt(text, f.range)}`,
+  );
 }
 
 /** A complete, empty result: what YAML that is not for Shipshape yields. */
@@ -47,7 +49,14 @@ ${pod('three', 'alpine:3.20')}`;
   assert.deepEqual(result.errors, []);
   assert.deepEqual(result.sources, ['kubernetes']);
   assert.deepEqual(images(text, result), ['12:12-12:24 image nginx:latest', '24:12-24:17 image redis', '35:12-35:23 image alpine:3.20']);
-  assert.deepEqual(result.images.map((i) => [i.kubernetes?.name, i.kubernetes?.document]), [['one', 0], ['two', 1], ['three', 2]]);
+  assert.deepEqual(
+    result.images.map((i) => [i.kubernetes?.name, i.kubernetes?.document]),
+    [
+      ['one', 0],
+      ['two', 1],
+      ['three', 2],
+    ],
+  );
   assert.deepEqual(findings(text, result), [
     '12:12-12:24 unpinned-image/latest warning nginx:latest',
     '24:12-24:17 unpinned-image/untagged warning redis',
@@ -64,7 +73,10 @@ ${pod('two', 'nginx:1.26')}`;
   const result = yaml(text);
   assert.deepEqual(result.errors, []);
   assert.deepEqual(images(text, result), ['11:12-11:22 image nginx:1.27', '24:12-24:22 image nginx:1.26']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.document), [0, 1]);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.document),
+    [0, 1],
+  );
 });
 
 test('empty and comment-only documents are not counted; documents without images are', () => {
@@ -137,12 +149,16 @@ spec:
 ---
 ${pod('three', 'c:latest')}`;
   const result = yaml(text);
-  assert.deepEqual(result.errors.map((e) => [e.message, e.range && at(e.range)]), [
-    ['YAML syntax error in document 2: Map keys must be unique', '14:1-14:1'],
-  ]);
+  assert.deepEqual(
+    result.errors.map((e) => [e.message, e.range && at(e.range)]),
+    [['YAML syntax error in document 2: Map keys must be unique', '14:1-14:1']],
+  );
   assert.equal(text.split('\n')[13], 'kind: Pod');
   assert.deepEqual(images(text, result), ['10:12-10:20 image a:latest', '29:12-29:20 image c:latest']);
-  assert.deepEqual(result.images.map((i) => i.kubernetes?.document), [0, 2]);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.document),
+    [0, 2],
+  );
   assert.deepEqual(findings(text, result), [
     '10:12-10:20 unpinned-image/latest warning a:latest',
     '29:12-29:20 unpinned-image/latest warning c:latest',
@@ -493,11 +509,15 @@ test('collections nested more than 256 levels deep: one error for the document, 
     'compact sequences': `${'- '.repeat(5000)}image\nafter: 1\n`,
     'flow sequences': `image: ${'['.repeat(5000)}x${']'.repeat(5000)}\n`,
     'unclosed flow mappings': `image: ${'{a: '.repeat(3000)}x\n`,
-    'JSON': `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": ${'['.repeat(2000)}${']'.repeat(2000)}}]}}`,
+    JSON: `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": ${'['.repeat(2000)}${']'.repeat(2000)}}]}}`,
   };
   for (const [name, text] of Object.entries(texts)) {
     const result = yaml(text);
-    assert.deepEqual(result.errors.map((e) => e.message), [TOO_DEEP], name);
+    assert.deepEqual(
+      result.errors.map((e) => e.message),
+      [TOO_DEEP],
+      name,
+    );
     assert.deepEqual(result.errors[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, name);
     // The yaml parser caught its own stack overflows: how many errors, and where, depended on the stack left.
     assert.deepEqual(withDeepStack(text, 3000), result, name);
@@ -511,9 +531,15 @@ test('a document nested just within the limit is read; a deep one does not hide 
   assert.deepEqual(images(within, yaml(within)), ['10:12-10:22 image nginx:1.27']);
   const text = `${pod('one', 'nginx:1.27')}---\n${pod('two', 'redis:7')}    args: ${nested(300)}\n---\n${pod('three', 'busybox:1')}`;
   const result = yaml(text);
-  assert.deepEqual(result.errors.map((e) => [e.message.replace(/document \d/, 'document N'), at(e.range!)]), [[TOO_DEEP.replace('document 1', 'document N'), '11:1-11:1']]);
+  assert.deepEqual(
+    result.errors.map((e) => [e.message.replace(/document \d/, 'document N'), at(e.range!)]),
+    [[TOO_DEEP.replace('document 1', 'document N'), '11:1-11:1']],
+  );
   assert.match(result.errors[0]!.message, /document 2:/);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27', 'busybox:1']);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'busybox:1'],
+  );
 });
 
 test('an indentation alone (a deep block scalar, long flow lines) is no reason to refuse a document', () => {
@@ -521,5 +547,8 @@ test('an indentation alone (a deep block scalar, long flow lines) is no reason t
   const text = `${pod('app', 'nginx:1.27')}    command:\n    - |\n${script}\n`;
   const result = yaml(text);
   assert.deepEqual(result.errors, []);
-  assert.deepEqual(result.images.map((i) => i.raw), ['nginx:1.27']);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27'],
+  );
 });
