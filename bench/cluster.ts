@@ -62,7 +62,8 @@ export async function clusterBenchmark(): Promise<void> {
     const peak = Math.max(ours.peakKb, result.maxRssKb);
     console.log(
       `list ${pods} pods (${result.images} distinct images): ${ratio.toFixed(2)}x baseline (kubectl get pods -A -o json ${kubectl.ms.toFixed(0)} ms, ` +
-        `Shipshape ${ours.ms.toFixed(0)} ms; target <= 1x${ratio <= 1 ? '' : ', MISSED'}); peak memory ${(peak / 1024).toFixed(0)} MiB against kubectl's ${(kubectl.peakKb / 1024).toFixed(0)} MiB (${(peak / kubectl.peakKb).toFixed(2)}x)`,
+        `Shipshape ${ours.ms.toFixed(0)} ms; target <= 1x${ratio <= 1 ? '' : ', MISSED'}); peak memory ${(peak / 1024).toFixed(0)} MiB against ` +
+        `kubectl's ${(kubectl.peakKb / 1024).toFixed(0)} MiB (${(peak / kubectl.peakKb).toFixed(2)}x)`,
     );
   } finally {
     await server.stop();

@@ -63,7 +63,8 @@ export async function registryBenchmark(): Promise<void> {
     console.log(
       `resolve 50 references (10 repositories x 5 tags, token auth): ${ratio.toFixed(3)}x baseline ` +
         `(skopeo inspect one after another ${skopeoMs.toFixed(0)} ms, Shipshape ${shipshape.toFixed(0)} ms, ${(skopeoMs / shipshape).toFixed(0)}x faster, ` +
-        `token requests: skopeo ${skopeoTokens}, Shipshape ${registry.tokenRequests().length}; target >= 5x faster${skopeoMs / shipshape >= 5 ? '' : ', MISSED'})`,
+        `token requests: skopeo ${skopeoTokens}, Shipshape ${registry.tokenRequests().length}; target >= 5x ` +
+        `faster${skopeoMs / shipshape >= 5 ? '' : ', MISSED'})`,
     );
   } finally {
     await registry.stop();

@@ -179,7 +179,8 @@ async function editorAndScanBenchmarks(): Promise<void> {
   });
   const size = (file: string) => statSync(path.join(benchDir, file)).size;
   console.log(
-    `activation bundle size: ${(size('extension.js') / size('parsers.js')).toFixed(2)}x baseline (yaml + dockerfile-ast bundled alone ${(size('parsers.js') / 1024).toFixed(0)} KiB, ` +
+    `activation bundle size: ${(size('extension.js') / size('parsers.js')).toFixed(2)}x baseline (yaml + dockerfile-ast bundled alone ` +
+      `${(size('parsers.js') / 1024).toFixed(0)} KiB, ` +
       `dist/extension.js minified ${(size('extension.js') / 1024).toFixed(0)} KiB)`,
   );
 
@@ -200,7 +201,8 @@ async function editorAndScanBenchmarks(): Promise<void> {
       const { activationMs, loadMs, baselineLoadMs } = JSON.parse(readFileSync(metricsFile, 'utf8')) as Record<string, number>;
       const total = loadMs! + activationMs!;
       console.log(
-        `activation time in VS Code: ${(total / baselineLoadMs!).toFixed(2)}x baseline (loading yaml + dockerfile-ast alone ${baselineLoadMs!.toFixed(1)} ms; ` +
+        `activation time in VS Code: ${(total / baselineLoadMs!).toFixed(2)}x baseline (loading yaml + dockerfile-ast alone ` +
+          `${baselineLoadMs!.toFixed(1)} ms; ` +
           `Shipshape ${total.toFixed(1)} ms = load ${loadMs!.toFixed(1)} ms + activate() ${activationMs!.toFixed(1)} ms)`,
       );
     }

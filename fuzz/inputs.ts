@@ -684,7 +684,9 @@ function aliasBomb(rng: Random): Made {
             .fill(`*m${i - 1}`)
             .join(', ')}]}`,
         );
-      text = `apiVersion: v1\nkind: Pod\n${bombs.join('\n')}\nmetadata: {<<: *m${levels}}\nspec:\n  <<: *m${levels}\n  securityContext: {<<: *m${levels}}\n  containers:\n  - <<: *m${levels}\n    name: c\n`;
+      text =
+        `apiVersion: v1\nkind: Pod\n${bombs.join('\n')}\nmetadata: {<<: *m${levels}}\nspec:\n  <<: *m${levels}\n  securityContext: {<<: ` +
+        `*m${levels}}\n  containers:\n  - <<: *m${levels}\n    name: c\n`;
       break;
     }
     case 'merge-chain': {
@@ -702,7 +704,9 @@ function aliasBomb(rng: Random): Made {
             .fill(`*b${i - 1}`)
             .join(', ')}]}`,
         );
-      text = `${bombs.join('\n')}\nservices:\n${Array.from({ length: rng.int(1, 50) }, (_, i) => `  s${i}: *b${rng.int(0, levels)}`).join('\n')}\n  last:\n    <<: *b${levels}\n    build: .\n`;
+      text =
+        `${bombs.join('\n')}\nservices:\n${Array.from({ length: rng.int(1, 50) }, (_, i) => `  s${i}: *b${rng.int(0, levels)}`).join('\n')}\n  ` +
+        `last:\n    <<: *b${levels}\n    build: .\n`;
       break;
     }
     case 'many-aliases': {
@@ -1032,7 +1036,8 @@ function huge(rng: Random, seeds: readonly SeedFile[], maxBytes: number): Made {
       add('services:');
       for (let i = 0; length < target; i++)
         add(
-          `  s${i}:\n    image: "registry.example.com/team/app-${i}:\${TAG_${i % 50}:-1.${i}}"\n    platform: linux/amd64${i % 7 === 0 ? '\n    build: .' : ''}`,
+          `  s${i}:\n    image: "registry.example.com/team/app-${i}:\${TAG_${i % 50}:-1.${i}}"\n    platform: ` +
+            `linux/amd64${i % 7 === 0 ? '\n    build: .' : ''}`,
         );
       return {
         text: parts.join('\n') + '\n',

@@ -128,7 +128,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, true);
         const breached = report.findings.filter((f) => f.breached).length;
         this.log.info(
-          `cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`,
+          `cluster ${report.context}: ${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} ` +
+            `breached), ${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`,
         );
         this.changed.fire(undefined);
         void this.renderPanel();
@@ -219,7 +220,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (what === 'image') text = node.type === 'image' ? node.image : node.type === 'finding' ? node.finding.image : undefined;
     else if (node.type === 'finding') {
       const f = node.finding;
-      text = `${f.id} (${f.severity}) ${f.package} ${f.installed} → ${f.fixed.join(', ') || 'no fix'}, deadline ${f.deadline.slice(0, 10)}${f.breached ? ' (breached)' : ''}: ${f.image}${f.url ? ` ${f.url}` : ''}`;
+      text =
+        `${f.id} (${f.severity}) ${f.package} ${f.installed} → ${f.fixed.join(', ') || 'no fix'}, deadline ` +
+        `${f.deadline.slice(0, 10)}${f.breached ? ' (breached)' : ''}: ${f.image}${f.url ? ` ${f.url}` : ''}`;
     }
     if (text !== undefined) await vscode.env.clipboard.writeText(text);
     return text;
@@ -280,7 +283,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       case 'cluster': {
         const item = new vscode.TreeItem(node.report.context, vscode.TreeItemCollapsibleState.Expanded);
         const breached = node.report.findings.filter((f) => f.breached).length;
-        item.description = `${node.report.images.length} images · ${node.report.findings.length} findings · ${breached} past deadline${node.report.cancelled ? ' · partial (cancelled)' : ''}`;
+        item.description =
+          `${node.report.images.length} images · ${node.report.findings.length} findings · ${breached} past ` +
+          `deadline${node.report.cancelled ? ' · partial (cancelled)' : ''}`;
         item.tooltip = `${node.report.server}\n${node.report.pods} pods, scanned ${node.report.generatedAt}`;
         item.iconPath = new vscode.ThemeIcon('server');
         return item;
@@ -322,8 +327,12 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       case 'finding': {
         const f = node.finding;
         const item = new vscode.TreeItem(`${f.id}  ${f.package} ${f.installed}`, vscode.TreeItemCollapsibleState.None);
-        item.description = `${f.fixed.length > 0 ? `fixed in ${f.fixed.join(', ')}` : 'no fix'} · due ${f.deadline.slice(0, 10)}${f.breached ? ' · BREACHED' : ''}`;
-        item.tooltip = `${f.title ?? f.id}\nImage: ${f.image}\nFirst seen ${f.firstSeen.slice(0, 10)}, deadline ${f.deadline.slice(0, 10)}\nRuns in ${f.workloads.join(', ')}`;
+        item.description =
+          `${f.fixed.length > 0 ? `fixed in ${f.fixed.join(', ')}` : 'no fix'} · due ` +
+          `${f.deadline.slice(0, 10)}${f.breached ? ' · BREACHED' : ''}`;
+        item.tooltip =
+          `${f.title ?? f.id}\nImage: ${f.image}\nFirst seen ${f.firstSeen.slice(0, 10)}, deadline ${f.deadline.slice(0, 10)}\nRuns in ` +
+          `${f.workloads.join(', ')}`;
         item.iconPath = new vscode.ThemeIcon(
           f.breached ? 'flame' : 'circle-outline',
           f.breached ? new vscode.ThemeColor('errorForeground') : undefined,

@@ -174,7 +174,8 @@ export class DiagnosticsController implements vscode.Disposable {
       this.skip(
         document,
         state,
-        `it is ${megabytes(length)}, over shipshape.analysis.maxFileSize (${megabytes(state.config.maxFileChars)}). Raise the setting, or check it with the command line (shipshape scan --max-file-size)`,
+        `it is ${megabytes(length)}, over shipshape.analysis.maxFileSize (${megabytes(state.config.maxFileChars)}). Raise the setting, or check it ` +
+          `with the command line (shipshape scan --max-file-size)`,
       );
       return;
     }
@@ -183,7 +184,8 @@ export class DiagnosticsController implements vscode.Disposable {
       this.skip(
         document,
         state,
-        `it has a line of ${megabytes(longest)} (generated or minified text, which would be analysed again at every pause in typing). Check it with the command line (shipshape scan)`,
+        `it has a line of ${megabytes(longest)} (generated or minified text, which would be analysed again at every pause in typing). Check it with ` +
+          `the command line (shipshape scan)`,
       );
       return;
     }
@@ -198,7 +200,9 @@ export class DiagnosticsController implements vscode.Disposable {
     this.collection.set(document.uri, toDiagnostics(result));
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
-    const summary = `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
+    const summary =
+      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ` +
+      `${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);

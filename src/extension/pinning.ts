@@ -178,7 +178,8 @@ export class PinController implements vscode.Disposable {
       const now = edit.newText.slice(edit.newText.lastIndexOf('@') + 1);
       const diagnostic = new vscode.Diagnostic(
         toRange(image.range),
-        `The tag of \`${tagReference(image)}\` has moved: it now points to ${now.slice(0, 19)}…, not the pinned ${previous!.slice(0, 19)}…. Update the digest after checking what changed.`,
+        `The tag of \`${tagReference(image)}\` has moved: it now points to ${now.slice(0, 19)}…, not the pinned ${previous!.slice(0, 19)}…. Update ` +
+          `the digest after checking what changed.`,
         vscode.DiagnosticSeverity.Information,
       );
       diagnostic.source = SOURCE;

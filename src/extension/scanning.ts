@@ -83,7 +83,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
       this.log.info(
-        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
+        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ` +
+          `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
       );
       return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
     });
@@ -324,7 +325,9 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         const outcomes = [...results.values()];
         const vulnerable = outcomes.filter((o) => o.ok && o.scan.vulnerabilities.length > 0).length;
         const failed = outcomes.filter((o) => !o.ok && o.failure.reason !== 'canceled').length;
-        const message = `Shipshape scanned ${outcomes.length} images: ${vulnerable} with known vulnerabilities${failed ? `, ${failed} could not be scanned (see the log)` : ''}.`;
+        const message =
+          `Shipshape scanned ${outcomes.length} images: ${vulnerable} with known ` +
+          `vulnerabilities${failed ? `, ${failed} could not be scanned (see the log)` : ''}.`;
         this.log.info(message);
         void vscode.window.showInformationMessage(token.isCancellationRequested ? `${message} (cancelled)` : message);
       },

@@ -652,7 +652,8 @@ describe('terminal safety', () => {
     const evilName = 'pods\x1b]0;owned\x07.yaml';
     const root = await tree({
       [`k8s/${evilName}`]:
-        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: "nginx\\e[2J:1"\n    - name: d\n      image: "nginx:latest\\u202e"\n',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: "nginx\\e[2J:1"\n    - name: d\n      ' +
+        'image: "nginx:latest\\u202e"\n',
     });
     for (const args of [
       ['scan', '--offline', root],

@@ -16,8 +16,12 @@ const cli = (args: readonly string[]) => runCli(args);
 
 function files(host: string): Record<string, string> {
   return {
-    Dockerfile: `ARG BASE=${host}/team/base:1.0\nFROM \${BASE} AS build\nRUN make\n\n# the runtime image\nFROM --platform=linux/amd64 ${host}/team/runtime:2 AS final\nUSER 1000\n`,
-    'k8s/app.yaml': `apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: app\n      image: "${host}/team/runtime:2" # same image\n    - {name: side, image: ${host}/team/multi:3}\n`,
+    Dockerfile:
+      `ARG BASE=${host}/team/base:1.0\nFROM \${BASE} AS build\nRUN make\n\n# the runtime image\nFROM --platform=linux/amd64 ` +
+      `${host}/team/runtime:2 AS final\nUSER 1000\n`,
+    'k8s/app.yaml':
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: ` +
+      `app\n      image: "${host}/team/runtime:2" # same image\n    - {name: side, image: ${host}/team/multi:3}\n`,
   };
 }
 

@@ -28,7 +28,8 @@ describe('shipshape scan with Trivy', () => {
     mkdirSync(path.join(root, 'k8s'));
     writeFileSync(
       path.join(root, 'k8s', 'app.yaml'),
-      'apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: app\n      image: debian:buster\n    - name: sidecar\n      image: ghcr.io/acme/notfound:1.0\n',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: app\n      ' +
+        'image: debian:buster\n    - name: sidecar\n      image: ghcr.io/acme/notfound:1.0\n',
     );
   });
   after(() => rmSync(root, { recursive: true, force: true }));

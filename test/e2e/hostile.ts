@@ -64,7 +64,8 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
     [
       '#!/usr/bin/env node',
       '// Named by this workspace as its Trivy (shipshape.trivy.path): notes that it ran, then is the stand-in Trivy.',
-      `require('node:fs').appendFileSync(${JSON.stringify(programLog)}, JSON.stringify({ program: 'evil-trivy', argv: process.argv.slice(2), pid: process.pid }) + '\\n');`,
+      `require('node:fs').appendFileSync(${JSON.stringify(programLog)}, JSON.stringify({ program: 'evil-trivy', argv: process.argv.slice(2), pid: ` +
+        `process.pid }) + '\\n');`,
       `require(${JSON.stringify(STAND_IN_TRIVY)});`,
       '',
     ].join('\n'),
@@ -76,8 +77,10 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
     [
       '#!/usr/bin/env node',
       "// The exec credential plugin of this workspace's kubeconfig: notes that it ran, then prints a token.",
-      `require('node:fs').appendFileSync(${JSON.stringify(programLog)}, JSON.stringify({ program: 'evil-kube-credential', argv: process.argv.slice(2), pid: process.pid }) + '\\n');`,
-      "process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-the-workspace' } }));",
+      `require('node:fs').appendFileSync(${JSON.stringify(programLog)}, JSON.stringify({ program: 'evil-kube-credential', argv: ` +
+        `process.argv.slice(2), pid: process.pid }) + '\\n');`,
+      "process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: " +
+        "'from-the-workspace' } }));",
       '',
     ].join('\n'),
   );

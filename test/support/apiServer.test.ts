@@ -45,7 +45,9 @@ const needsKubectl = { skip: KUBECTL ? false : 'kubectl is not installed' };
 
 const USER = 'system:serviceaccount:shipshape:scanner';
 const INCONSISTENT =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use ' +
+  'the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent ' +
+  'list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 interface Answer {
   status: number;
@@ -392,7 +394,8 @@ describe('authentication and RBAC', () => {
     const rs = await get(server, '/apis/apps/v1/namespaces/restricted/replicasets/anything');
     assert.equal(
       rs.json.message,
-      'replicasets.apps "anything" is forbidden: User "system:serviceaccount:shipshape:scanner" cannot get resource "replicasets" in API group "apps" in the namespace "restricted"',
+      'replicasets.apps "anything" is forbidden: User "system:serviceaccount:shipshape:scanner" cannot get resource "replicasets" in API group ' +
+        '"apps" in the namespace "restricted"',
     );
     assert.deepEqual(rs.json.details, { name: 'anything', group: 'apps', kind: 'replicasets' });
     assert.equal((await get(server, '/api/v1/namespaces/payments/pods')).status, 200);

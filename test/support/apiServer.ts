@@ -181,7 +181,10 @@ export interface ApiServerOptions {
   expireContinueAfterMs?: number;
   /** Whether a 410 for an expired continue token carries a new token (rv -1) in metadata.continue, as etcd3 storage does. Default true. */
   inconsistentContinue?: boolean;
-  /** Requests without credentials are `system:anonymous` (403 for anything but /version, /healthz…) instead of 401, as with --anonymous-auth=true. Default false. */
+  /**
+   * Requests without credentials are `system:anonymous` (403 for anything but /version, /healthz…)
+   * instead of 401, as with --anonymous-auth=true. Default false.
+   */
   anonymousAuth?: boolean;
   /** Whether /api and /apis answer aggregated discovery when asked (default true, as since 1.30); false: only the legacy documents, as before 1.26. */
   aggregatedDiscovery?: boolean;
@@ -598,9 +601,13 @@ function forbiddenStatus(attributes: Attributes, def: ResourceDef | undefined): 
   let reasonText: string;
   if (!attributes.isResourceRequest) reasonText = `User "${attributes.user}" cannot ${attributes.verb} path "${attributes.path}"`;
   else if (attributes.namespace)
-    reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" in the namespace "${attributes.namespace}"`;
+    reasonText =
+      `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" in the ` +
+      `namespace "${attributes.namespace}"`;
   else
-    reasonText = `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" at the cluster scope`;
+    reasonText =
+      `User "${attributes.user}" cannot ${attributes.verb} resource "${attributes.resource}" in API group "${attributes.group}" at the ` +
+      `cluster scope`;
   if (!attributes.isResourceRequest || !def) return statusBody(403, 'Forbidden', `forbidden: ${reasonText}`, {});
   const what = qualified(def);
   const message = attributes.name ? `${what} "${attributes.name}" is forbidden: ${reasonText}` : `${what} is forbidden: ${reasonText}`;
@@ -617,7 +624,9 @@ const NOT_FOUND_PATH = statusBody(404, 'NotFound', 'the server could not find th
 const CONTINUE_EXPIRED =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 const INCONSISTENT_CONTINUE =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use ' +
+  'the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent ' +
+  'list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 const LIST_EXPIRED = 'The resourceVersion for the provided list is too old.';
 
 class ApiError extends Error {
@@ -1044,9 +1053,13 @@ const col = (name: string, type: string, description: string, priority = 0, form
   priority,
 });
 const NAME_DESCRIPTION =
-  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the ' +
+  'generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be ' +
+  'updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
 const CREATED_DESCRIPTION =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before ' +
+  'order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. ' +
+  'Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 const POD_COLUMNS: Column[] = [
   col('Name', 'string', NAME_DESCRIPTION, 0, 'name'),
@@ -1062,19 +1075,26 @@ const POD_COLUMNS: Column[] = [
   col(
     'Node',
     'string',
-    'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename',
+    'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in ' +
+      'schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be ' +
+      'used to express a desire for the pod to be scheduled on a specific node. ' +
+      'https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename',
     1,
   ),
   col(
     'Nominated Node',
     'string',
-    'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.',
+    'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims ' +
+      'receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide ' +
+      'to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a ' +
+      'higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.',
     1,
   ),
   col(
     'Readiness Gates',
     'string',
-    'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates',
+    'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions ' +
+      'specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates',
     1,
   ),
 ];
@@ -2718,7 +2738,9 @@ export function generatePods(options: GenerateOptions): Pod[] {
             state: {
               waiting: {
                 reason: 'CrashLoopBackOff',
-                message: `back-off 5m0s restarting failed container=${c.name} pod=${podName}_${plan.namespace}(${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)})`,
+                message:
+                  `back-off 5m0s restarting failed container=${c.name} ` +
+                  `pod=${podName}_${plan.namespace}(${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)})`,
               },
             },
             ...mounts,
@@ -2794,7 +2816,9 @@ export function generatePods(options: GenerateOptions): Pod[] {
         status = {
           conditions: [
             cond('PodScheduled', false, created, {
-              message: `0/${nodeCount} nodes are available: ${nodeCount} Insufficient cpu. preemption: 0/${nodeCount} nodes are available: ${nodeCount} No preemption victims found for incoming pod.`,
+              message:
+                `0/${nodeCount} nodes are available: ${nodeCount} Insufficient cpu. preemption: 0/${nodeCount} nodes are available: ` +
+                `${nodeCount} No preemption victims found for incoming pod.`,
               reason: 'Unschedulable',
             }),
           ],

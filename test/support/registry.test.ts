@@ -674,7 +674,8 @@ describe('registry harness', () => {
       writeFileSync(
         script,
         `import { startRegistry, pushImage } from ${JSON.stringify(path.join(__dirname, 'registry.ts'))};\n` +
-          `startRegistry({ auth: 'token', users: { a: 'b' } }).then(async (r) => { await pushImage(r, 'x/y', '1'); console.log(JSON.stringify({ pid: r.pid })); });\n`,
+          `startRegistry({ auth: 'token', users: { a: 'b' } }).then(async (r) => { await pushImage(r, 'x/y', '1'); console.log(JSON.stringify({ ` +
+          `pid: r.pid })); });\n`,
       );
       const started = Date.now();
       const result = await run(process.execPath, ['--import', 'tsx', script]);

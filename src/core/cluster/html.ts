@@ -56,14 +56,18 @@ function chart(findings: readonly ClusterFinding[]): string {
       `<text x="0" y="${y + 13}" class="label">${severity}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" class="all"><title>${total} ${severity} findings</title></rect>`,
       breached > 0
-        ? `<rect x="${LABEL_WIDTH}" y="${y}" width="${breachedWidth}" height="${BAR_HEIGHT}" class="breached"><title>${breached} past their deadline</title></rect>`
+        ? `<rect x="${LABEL_WIDTH}" y="${y}" width="${breachedWidth}" height="${BAR_HEIGHT}" class="breached"><title>${breached} past their ` +
+          `deadline</title></rect>`
         : '',
       `<text x="${LABEL_WIDTH + width + 6}" y="${y + 13}" class="count">${total}${breached > 0 ? ` (${breached} breached)` : ''}</text>`,
       '</g>',
     ].join('');
   });
   const height = TRIVY_SEVERITIES.length * (BAR_HEIGHT + 6);
-  return `<svg class="chart" role="img" aria-label="Findings by severity" width="${LABEL_WIDTH + CHART_WIDTH + 140}" height="${height}" viewBox="0 0 ${LABEL_WIDTH + CHART_WIDTH + 140} ${height}">${rows.join('')}</svg>`;
+  return (
+    `<svg class="chart" role="img" aria-label="Findings by severity" width="${LABEL_WIDTH + CHART_WIDTH + 140}" height="${height}" viewBox="0 ` +
+    `0 ${LABEL_WIDTH + CHART_WIDTH + 140} ${height}">${rows.join('')}</svg>`
+  );
 }
 
 function severityCell(severity: TrivySeverity): string {
@@ -87,11 +91,28 @@ export function toClusterHtml(report: ClusterReport, options: HtmlOptions): stri
     `form-action 'none'`,
     `base-uri 'none'`,
   ].join('; ');
-  const summary = `${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} findings · ${breached.length} past their deadline`;
-  const breachRows = breached.map(
-    (f) =>
-      `<tr><td>${idCell(f)}</td><td>${severityCell(f.severity)}</td><td class="deadline">${day(f.deadline)}</td><td><code>${escapeHtml(f.image)}</code></td><td>${escapeHtml(f.package)} ${escapeHtml(f.installed)}</td><td>${f.fixed.length > 0 ? escapeHtml(f.fixed.join(', ')) : 'no fix'}</td><td>${escapeHtml(f.workloads.join(', '))}</td></tr>`,
-  );
+  const summary = [
+    `${report.pods} pods`,
+    `${report.images.length} distinct images`,
+    `${report.findings.length} findings`,
+    `${breached.length} past their deadline`,
+  ].join(' · ');
+  const breachRows = breached.map((f) => {
+    const cells = [
+      idCell(f),
+      severityCell(f.severity),
+      day(f.deadline),
+      `<code>${escapeHtml(f.image)}</code>`,
+      `${escapeHtml(f.package)} ${escapeHtml(f.installed)}`,
+      f.fixed.length > 0 ? escapeHtml(f.fixed.join(', ')) : 'no fix',
+      escapeHtml(f.workloads.join(', ')),
+    ];
+    return `<tr>${cells.map((cell, i) => (i === 2 ? `<td class="deadline">${cell}</td>` : `<td>${cell}</td>`)).join('')}</tr>`;
+  });
+  const breachHead = ['Vulnerability', 'Severity', 'Deadline', 'Image', 'Package', 'Fixed in', 'Workloads']
+    .map((h) => `<th>${h}</th>`)
+    .join('');
+  const breachTable = `<table class="breaches"><thead><tr>${breachHead}</tr></thead><tbody>${breachRows.join('')}</tbody></table>`;
   const errors = report.errors.map(
     (e) =>
       `<li>${e.image ? `<code>${escapeHtml(e.image)}</code>: ` : e.namespace ? `namespace ${escapeHtml(e.namespace)}: ` : ''}${escapeHtml(e.message)}</li>`,
@@ -119,7 +140,7 @@ ${chart(report.findings)}
 </section>
 <section>
 <h2>Past their deadline (${breached.length})</h2>
-${breached.length === 0 ? '<p class="none">None: every finding is within its deadline.</p>' : `<table class="breaches"><thead><tr><th>Vulnerability</th><th>Severity</th><th>Deadline</th><th>Image</th><th>Package</th><th>Fixed in</th><th>Workloads</th></tr></thead><tbody>${breachRows.join('')}</tbody></table>`}
+${breached.length === 0 ? '<p class="none">None: every finding is within its deadline.</p>' : breachTable}
 </section>
 ${errors.length > 0 ? `<section><h2>Not scanned (${errors.length})</h2><ul class="errors">${errors.join('')}</ul></section>` : ''}
 </body>

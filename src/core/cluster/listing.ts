@@ -37,7 +37,8 @@ function unavailable(error: unknown, context: string, server: string): ClusterUn
   const status = statusOf(error);
   if (status === 401) {
     return new ClusterUnavailable(
-      `The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your kubeconfig) and retry.`,
+      `The cluster ${server} refused the credentials of context "${context}" (401): they may have expired. Log in again (e.g. refresh your ` +
+        `kubeconfig) and retry.`,
     );
   }
   if (status === 403)

@@ -143,7 +143,8 @@ export function toClusterMarkdown(report: ClusterReport): string {
   const lines = [
     `# Shipshape cluster report: ${md(report.context)}`,
     '',
-    `${md(report.server)} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} findings, ${breached.length} past their deadline`,
+    `${md(report.server)} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} ` +
+      `findings, ${breached.length} past their deadline`,
     '',
     '| Severity | Findings | Days to fix |',
     '|---|---|---|',
@@ -157,7 +158,8 @@ export function toClusterMarkdown(report: ClusterReport): string {
     lines.push('| Vulnerability | Severity | Image | Package | Fixed in | Deadline | Workloads |', '|---|---|---|---|---|---|---|');
     for (const f of breached)
       lines.push(
-        `| ${mdLink(f.id, f.url)} | ${f.severity} | ${mdCode(f.image)} | ${md(`${f.package} ${f.installed}`)} | ${md(f.fixed.join(', ')) || 'no fix'} | ${day(f.deadline)} | ${md(f.workloads.join(', '))} |`,
+        `| ${mdLink(f.id, f.url)} | ${f.severity} | ${mdCode(f.image)} | ${md(`${f.package} ${f.installed}`)} | ` +
+          `${md(f.fixed.join(', ')) || 'no fix'} | ${day(f.deadline)} | ${md(f.workloads.join(', '))} |`,
       );
   }
   lines.push('', '## Images', '', '| Image | Critical | High | Medium | Low | Workloads |', '|---|---|---|---|---|---|');
@@ -165,7 +167,8 @@ export function toClusterMarkdown(report: ClusterReport): string {
     const c = counts(report, image.reference);
     const workloads = [...new Set(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`))];
     lines.push(
-      `| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ${md(workloads.join(', '))} |`,
+      `| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ` +
+        `${md(workloads.join(', '))} |`,
     );
   }
   if (report.errors.length > 0) {
@@ -178,13 +181,15 @@ export function toClusterMarkdown(report: ClusterReport): string {
 export function toClusterTable(report: ClusterReport): string {
   const breached = report.findings.filter((f) => f.breached).length;
   const lines = [
-    `Cluster ${printable(report.context)} (${printable(report.server)}): ${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`,
+    `Cluster ${printable(report.context)} (${printable(report.server)}): ${report.pods} pods, ${report.images.length} distinct images, ` +
+      `${report.findings.length} findings, ${breached} past their deadline.`,
     '',
   ];
   for (const f of report.findings) {
     lines.push(
       printable(
-        `${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`,
+        `${f.breached ? 'BREACHED' : '        '}  ${f.severity.padEnd(8)}  ${f.id.padEnd(18)}  ${day(f.deadline)}  ${f.package} ${f.installed} -> ` +
+          `${f.fixed.join(', ') || 'no fix'}  ${f.image}  (${f.workloads.join(', ')})`,
       ),
     );
   }
@@ -211,7 +216,10 @@ export function toClusterSarif(report: ClusterReport, version: string = VERSION)
           ruleId: 'vulnerable-image',
           level: level(f.severity),
           message: {
-            text: `${f.id} (${f.severity}) in ${f.package} ${f.installed} of ${f.image}; ${f.fixed.length ? `fixed in ${f.fixed.join(', ')}` : 'no fix'}; deadline ${day(f.deadline)}${f.breached ? ' (breached)' : ''}. Runs in ${f.workloads.join(', ')}.`,
+            text:
+              `${f.id} (${f.severity}) in ${f.package} ${f.installed} of ${f.image}; ` +
+              `${f.fixed.length ? `fixed in ${f.fixed.join(', ')}` : 'no fix'}; deadline ${day(f.deadline)}${f.breached ? ' (breached)' : ''}. Runs ` +
+              `in ${f.workloads.join(', ')}.`,
           },
           locations: [{ logicalLocations: [{ name: f.image, kind: 'image' }] }],
           properties: { deadline: f.deadline, breached: f.breached, firstSeen: f.firstSeen, ...(f.digest && { digest: f.digest }) },

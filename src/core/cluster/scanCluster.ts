@@ -69,7 +69,9 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
       (i) => outcomes.get(i.reference)?.ok !== true && !errors.some((e) => e.image === i.reference),
     ).length;
     errors.push({
-      message: `Cancelled${inventory.cancelled ? ` while listing pods (${inventory.pods} read)` : ''}: this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.`,
+      message:
+        `Cancelled${inventory.cancelled ? ` while listing pods (${inventory.pods} read)` : ''}: this report is ` +
+        `partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.`,
     });
   }
   const now = options.now ?? new Date();

@@ -20,7 +20,8 @@ export function hoverText(raw: string, scan: ImageScan): string {
   const fixable = scan.vulnerabilities.filter(hasFix).length;
   lines.push(
     '',
-    `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`,
+    `${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'}: ${countsText(scan)}. ` +
+      `${fixable === total ? 'All have a fix.' : fixable === 0 ? 'None has a fix yet.' : `${fixable} ${fixable === 1 ? 'has' : 'have'} a fix.`}`,
   );
   if (scan.os?.eosl)
     lines.push('', `⚠ ${markdownText(`${scan.os.family} ${scan.os.name ?? ''}`.trim())} is end of life: its packages get no more fixes.`);

@@ -52,7 +52,8 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
   const summary =
     total === 0 && parseErrors === 0
       ? `No findings: ${plural(report.files.length, 'file')} and ${plural(images, 'image')} checked${scanned}.`
-      : `${plural(total, 'finding')} (${counts.error} error, ${counts.warning} warning, ${counts.info} info) in ${filesWithFindings} of ${plural(report.files.length, 'file')}; ` +
+      : `${plural(total, 'finding')} (${counts.error} error, ${counts.warning} warning, ${counts.info} info) in ${filesWithFindings} of ` +
+        `${plural(report.files.length, 'file')}; ` +
         `${plural(images, 'image')} checked${scanned}${parseErrors > 0 ? `; ${plural(parseErrors, 'file error')}` : ''}.`;
   out.push(summary);
   return `${out.join('\n')}\n`;

@@ -348,7 +348,8 @@ export class RegistryClient {
       await response.body?.cancel();
       throw new Failure(
         'unauthorized',
-        `${url.host} refused a token for ${scope}${credentials ? ' with the stored credentials' : ' without credentials'} (log in with \`docker login ${domain}\`)`,
+        `${url.host} refused a token for ${scope}${credentials ? ' with the stored credentials' : ' without credentials'} (log in with \`docker ` +
+          `login ${domain}\`)`,
         response.status,
       );
     }

@@ -118,7 +118,8 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
     return failure(
       '',
       'not-installed',
-      `${trivyPath} did not run as Trivy (\`trivy version\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}). ${INSTALL_HINT}`,
+      `${trivyPath} did not run as Trivy (\`trivy version\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}). ` +
+        `${INSTALL_HINT}`,
       detail.slice(0, 2000),
     );
   }
@@ -140,7 +141,8 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
     return failure(
       '',
       'too-old',
-      `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it (https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`,
+      `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it ` +
+        `(https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`,
     );
   }
   return { path: trivyPath, version: version.replace(/^v/, '') };

@@ -66,13 +66,15 @@ describe('set runAsNonRoot: true', () => {
 
   test('adds the key to an existing block securityContext after its keys, keeping them and their comments', () => {
     const text = wrap(
-      '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n',
+      '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this ' +
+        'comment\n            readOnlyRootFilesystem: true\n',
     );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
     assert.equal(
       after,
       wrap(
-        '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this comment\n            readOnlyRootFilesystem: true\n            runAsNonRoot: true\n',
+        '        - name: web\n          image: nginx:1.27 # shipshape-ignore unpinned-image\n          securityContext:\n            # keep this ' +
+          'comment\n            readOnlyRootFilesystem: true\n            runAsNonRoot: true\n',
       ),
     );
     assert.deepEqual(analyze(after, 'yaml').findings, []);
@@ -111,13 +113,15 @@ describe('set runAsNonRoot: true', () => {
 
   test("a container with one key gets the block after it; only the finding's container changes", () => {
     const text = wrap(
-      '        - image: a:1 # shipshape-ignore unpinned-image\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n',
+      '        - image: a:1 # shipshape-ignore unpinned-image\n        - name: b\n          image: b:1 # shipshape-ignore\n          ' +
+        'securityContext:\n            runAsUser: 1000\n',
     );
     const after = fixed(text, 'yaml', implicitRoot, /runAsNonRoot/);
     assert.equal(
       after,
       wrap(
-        '        - image: a:1 # shipshape-ignore unpinned-image\n          securityContext:\n            runAsNonRoot: true\n        - name: b\n          image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n',
+        '        - image: a:1 # shipshape-ignore unpinned-image\n          securityContext:\n            runAsNonRoot: true\n        - name: b\n    ' +
+          '      image: b:1 # shipshape-ignore\n          securityContext:\n            runAsUser: 1000\n',
       ),
     );
   });

@@ -47,10 +47,12 @@ describe('pinned text', () => {
 describe('pinning files', () => {
   test('a Dockerfile keeps --platform, AS name, comments and everything else', () => {
     const text =
-      '# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n';
+      '# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\nFROM ' +
+      'gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n';
     assert.equal(
       pinAll(text, 'dockerfile', { 'golang:1.23': D1, 'gcr.io/distroless/static:nonroot': D2 }),
-      `# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23@${D1} AS build\nRUN go build\n\nFROM gcr.io/distroless/static:nonroot@${D2}\nCOPY --from=build /app /app\n`,
+      `# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM golang:1.23@${D1} AS build\nRUN go build\n\nFROM ` +
+        `gcr.io/distroless/static:nonroot@${D2}\nCOPY --from=build /app /app\n`,
     );
   });
 

@@ -187,7 +187,9 @@ describe('Shipshape in the editor', () => {
   it('a 20 MB manifest and a 1 MB single-line file are not analysed: a note says so, and the editor keeps answering', async function () {
     this.timeout(120_000);
     const deployment = (i: number) =>
-      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env:\n${Array.from({ length: 20 }, (_, k) => `            - name: V${k}\n              value: "${'x'.repeat(40)}"\n`).join('')}`;
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ` +
+      `web\n          image: nginx:1.27\n          ` +
+      `env:\n${Array.from({ length: 20 }, (_, k) => `            - name: V${k}\n              value: "${'x'.repeat(40)}"\n`).join('')}`;
     const parts: string[] = [];
     let size = 0;
     for (let i = 0; size < 20 * 1024 * 1024; i++) {

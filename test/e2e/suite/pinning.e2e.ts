@@ -55,7 +55,9 @@ describe('pinning to digests', () => {
 
   it('the quick fix pins a container image: in YAML, keeping the quotes and the comment', async () => {
     const uri = workspaceUri('pin/pod.yaml');
-    const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      image: "${host}/team/web:1.0" # the site\n`;
+    const text =
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: ` +
+      `web\n      image: "${host}/team/web:1.0" # the site\n`;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const editor = await openDocument(uri);
     await pinAt(editor, 7);

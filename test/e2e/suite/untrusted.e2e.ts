@@ -34,7 +34,8 @@ const registry = process.env['SHIPSHAPE_E2E_HOSTILE_REGISTRY'] ?? '';
 const registryDigest = process.env['SHIPSHAPE_E2E_HOSTILE_REGISTRY_DIGEST'] ?? '';
 const PIN_LINE = 7;
 const pinManifest = (): string =>
-  `apiVersion: v1\nkind: Pod\nmetadata: {name: hostile}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      image: ${registry}/team/web:1.0\n`;
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: hostile}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      ` +
+  `image: ${registry}/team/web:1.0\n`;
 
 /** What the extension host looked like before trust; compared after it (no reload, no new host). */
 const HOST_KEY = Symbol.for('shipshape.e2e.untrusted.host');

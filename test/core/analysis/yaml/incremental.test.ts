@@ -137,7 +137,8 @@ test('random edits inside image references (the no-parse path) match a full anal
   const next = random(5);
   let text =
     BASE.replace('      securityContext: {runAsNonRoot: true}\n', '') +
-    '---\nkind: List\napiVersion: v1\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: f}, spec: {containers: [{name: f, image: "busybox:1", securityContext: {runAsUser: 0}}]}}\n';
+    '---\nkind: List\napiVersion: v1\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: f}, spec: {containers: [{name: f, image: ' +
+    '"busybox:1", securityContext: {runAsUser: 0}}]}}\n';
   const state = new IncrementalYaml({});
   state.update(text);
   const chars = ['a', '1', ':', '.', '@', '-', '/', '', ' ', '#', '"', 'x', '{', '\n', 'latest', '0'];
