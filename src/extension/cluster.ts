@@ -114,7 +114,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             logger: this.log,
             onPods: (pods) => say(`listing pods: ${pods} read`),
             onProgress: (done, total, outcome) => {
-              if (!outcome.ok && outcome.failure.reason !== 'canceled') failed++;
+              if (!outcome.ok && outcome.failure.reason !== 'cancelled') failed++;
               say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
             },
           });

@@ -44,7 +44,7 @@ interface DocumentState {
 
 /** What the diagnostics controller tells the scanning side, and asks of it. */
 export interface AnalysisListener {
-  analysed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void;
+  analyzed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void;
   edited(event: vscode.TextDocumentChangeEvent): void;
   closed(uri: vscode.Uri): void;
   /** Users of base images known from scans (refines root-user in Dockerfiles). */
@@ -80,7 +80,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /** Analyses a document again now (what is known about its images changed). */
-  reanalyse(document: vscode.TextDocument): void {
+  reanalyze(document: vscode.TextDocument): void {
     const state = this.states.get(document.uri.toString());
     if (!state) return;
     state.version = -1;
@@ -157,7 +157,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /** Settings changed: every open document is analysed again under the new settings. */
-  reanalyseAll(reason: string): void {
+  reanalyzeAll(reason: string): void {
     for (const document of vscode.workspace.textDocuments) {
       if (this.states.has(document.uri.toString()) || kindOf(document)) {
         this.log.info(`re-analysing ${vscode.workspace.asRelativePath(document.uri)}: ${reason}`);
@@ -206,7 +206,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
-    this.listener?.analysed(document, result, why);
+    this.listener?.analyzed(document, result, why);
   }
 
   /** Too large to analyse while editing: one note on the file, said once in the log. */

@@ -27,12 +27,12 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     log,
     config,
     (document) => diagnostics.resultOf(document),
-    (document) => diagnostics.reanalyse(document),
+    (document) => diagnostics.reanalyze(document),
   );
   const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
   diagnostics.listen({
-    analysed: (document, result, why) => scans.analysed(document, result, why),
+    analyzed: (document, result, why) => scans.analyzed(document, result, why),
     edited: (event) => {
       scans.edited(event);
       pins.edited(event);
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     if (change.scanner) scans.configure();
     if (change.registry) pins.configure();
     if (change.clusterView) cluster.refresh();
-    if (change.analysis || change.scanner) diagnostics.reanalyseAll(reason);
+    if (change.analysis || change.scanner) diagnostics.reanalyzeAll(reason);
   });
   context.subscriptions.push(
     log,

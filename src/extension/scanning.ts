@@ -52,7 +52,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     /** The current analysis of an open document. */
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Asks for a document to be analysed again (a base image's user became known). */
-    private readonly reanalyse: (document: vscode.TextDocument) => void,
+    private readonly reanalyze: (document: vscode.TextDocument) => void,
   ) {
     this.statusBar.name = 'Shipshape scans';
     this.statusBar.command = COMMANDS.showLog;
@@ -92,7 +92,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   }
 
   /** Called after every analysis of an open document. */
-  analysed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void {
+  analyzed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void {
     this.render(document, result);
     if (why === 'opened' && this.config.documentScan(document.uri).trigger === 'open') void this.scanDocument(document, false);
   }
@@ -214,7 +214,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         return undefined;
       }
       for (const [key, outcome] of results) {
-        if (!outcome.ok && outcome.failure.reason === 'canceled') continue;
+        if (!outcome.ok && outcome.failure.reason === 'cancelled') continue;
         this.outcomes.set(key, outcome);
       }
       this.refreshOpenDocuments();
@@ -233,7 +233,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       if (!result) continue;
       // A Dockerfile whose base image's user is now known is judged again by root-user.
       if (result.sources.includes('dockerfile') && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit'))
-        this.reanalyse(document);
+        this.reanalyze(document);
       else this.render(document, result);
     }
     this.lensesChanged.fire();
@@ -324,7 +324,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         if (!results) return;
         const outcomes = [...results.values()];
         const vulnerable = outcomes.filter((o) => o.ok && o.scan.vulnerabilities.length > 0).length;
-        const failed = outcomes.filter((o) => !o.ok && o.failure.reason !== 'canceled').length;
+        const failed = outcomes.filter((o) => !o.ok && o.failure.reason !== 'cancelled').length;
         const message =
           `Shipshape scanned ${outcomes.length} images: ${vulnerable} with known ` +
           `vulnerabilities${failed ? `, ${failed} could not be scanned (see the log)` : ''}.`;

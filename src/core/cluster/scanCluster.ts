@@ -61,7 +61,7 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
   );
   const outcomes = new Map<string, ScanOutcome>([...fromOperator, ...scanned]);
   for (const [reference, outcome] of outcomes) {
-    if (!outcome.ok && outcome.failure.reason !== 'canceled') errors.push({ image: reference, message: outcome.failure.message });
+    if (!outcome.ok && outcome.failure.reason !== 'cancelled') errors.push({ image: reference, message: outcome.failure.message });
   }
   const cancelled = !!inventory.cancelled || !!options.signal?.aborted;
   if (cancelled) {

@@ -92,7 +92,7 @@ function retryAfter(header: string | null): number | undefined {
 /** Waits before a retry; cancelling ends the wait as a cancelled lookup. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   delay(ms, undefined, signal && { signal }).catch(() => {
-    throw new Failure('canceled', 'cancelled');
+    throw new Failure('cancelled', 'cancelled');
   });
 
 export class RegistryClient {
@@ -174,11 +174,11 @@ export class RegistryClient {
             reference,
             reason: error.reason,
             message:
-              error.reason === 'canceled' ? `Resolving ${reference} was cancelled.` : `Could not resolve ${reference}: ${error.message}`,
+              error.reason === 'cancelled' ? `Resolving ${reference} was cancelled.` : `Could not resolve ${reference}: ${error.message}`,
             ...(error.status !== undefined && { status: error.status }),
           }
         : { reference, reason: 'unreachable', message: `Could not resolve ${reference}: ${describeNetworkError(error)}` };
-    if (failure.reason !== 'canceled') this.logger.warn(failure.message);
+    if (failure.reason !== 'cancelled') this.logger.warn(failure.message);
     return { ok: false, failure };
   }
 
@@ -194,7 +194,7 @@ export class RegistryClient {
         response = await this.fetchFollowing(method, url, authorization, signal);
       } catch (error) {
         if (error instanceof Failure) throw error;
-        if (signal?.aborted) throw new Failure('canceled', 'cancelled');
+        if (signal?.aborted) throw new Failure('cancelled', 'cancelled');
         if (attempt < retries && !isTimeout(error)) {
           await sleep(this.backoff(attempt), signal);
           continue;
@@ -341,7 +341,7 @@ export class RegistryClient {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
-      if (signal?.aborted) throw new Failure('canceled', 'cancelled');
+      if (signal?.aborted) throw new Failure('cancelled', 'cancelled');
       throw new Failure(isTimeout(error) ? 'timeout' : 'unreachable', `the token service ${url.host}: ${describeNetworkError(error)}`);
     }
     if (response.status === 401 || response.status === 403) {

@@ -16,7 +16,7 @@ export type RegistryFailureReason =
   | 'timeout'
   | 'insecure'
   | 'bad-response'
-  | 'canceled'
+  | 'cancelled'
   | 'no-platform';
 
 export interface RegistryFailure {

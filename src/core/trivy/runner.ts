@@ -264,7 +264,7 @@ export async function runImageScan(
     encoding: 'utf8',
   });
   if (result.isCanceled || signal?.aborted) {
-    return { ok: false, failure: failure(reference, 'canceled', `The scan of ${reference} was cancelled.`) };
+    return { ok: false, failure: failure(reference, 'cancelled', `The scan of ${reference} was cancelled.`) };
   }
   if (result.timedOut) {
     return {

@@ -30,9 +30,9 @@ interface InFlight {
   waiters: number;
 }
 
-const canceled = (reference: string): ScanOutcome => ({
+const cancelled = (reference: string): ScanOutcome => ({
   ok: false,
-  failure: { reference, reason: 'canceled', message: `The scan of ${reference} was cancelled.` },
+  failure: { reference, reason: 'cancelled', message: `The scan of ${reference} was cancelled.` },
 });
 
 /** A counting semaphore: at most `limit` tasks run at once, the rest wait in order. */
@@ -104,7 +104,7 @@ export class Scanner {
 
   /** Scans one image, or returns what is cached; identical requests in flight share one run. */
   async scan(request: ScanRequest, signal?: AbortSignal): Promise<ScanOutcome> {
-    if (signal?.aborted) return canceled(request.reference);
+    if (signal?.aborted) return cancelled(request.reference);
     const hit = await this.cached(request);
     if (hit) return hit;
     const key = `${this.settingsKey(request)}|${request.reference}`;
@@ -122,7 +122,7 @@ export class Scanner {
     return new Promise<ScanOutcome>((resolve) => {
       const onAbort = () => {
         if (--shared.waiters === 0) shared.controller.abort();
-        resolve(canceled(request.reference));
+        resolve(cancelled(request.reference));
       };
       if (signal.aborted) {
         onAbort(); // it gave up while the cache was being read
@@ -151,11 +151,11 @@ export class Scanner {
       if (!('version' in trivy)) return { ok: false as const, failure: { ...trivy, reference: request.reference } };
       return scanned;
     }, signal);
-    if (!outcome) return canceled(request.reference);
+    if (!outcome) return cancelled(request.reference);
     if (outcome.ok) {
       this.cache.put(this.settingsKey(request), outcome.scan);
       void this.cache.save();
-    } else if (outcome.failure.reason !== 'canceled') {
+    } else if (outcome.failure.reason !== 'cancelled') {
       this.logger.warn(outcome.failure.message);
     }
     return outcome;

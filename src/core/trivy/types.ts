@@ -45,7 +45,7 @@ export type ScanFailureReason =
   | 'rate-limited'
   | 'database'
   | 'timeout'
-  | 'canceled'
+  | 'cancelled'
   | 'bad-output'
   | 'failed'
   | 'invalid-reference';

@@ -211,7 +211,7 @@ describe('scanning one image', () => {
       await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     const outcome = await running;
-    assert.ok(!outcome.ok && outcome.failure.reason === 'canceled');
+    assert.ok(!outcome.ok && outcome.failure.reason === 'cancelled');
     assert.ok(Date.now() - started < 10_000);
     const hung = imageScans(log.invocations()).find((i) => i.argv.includes('acme/hang:1'))!;
     assert.equal(hung.end, null, 'it did not finish by itself');

@@ -129,7 +129,7 @@ describe('Scanner', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     controller.abort();
     const results = await pending;
-    assert.ok([...results.values()].every((o) => !o.ok && o.failure.reason === 'canceled'));
+    assert.ok([...results.values()].every((o) => !o.ok && o.failure.reason === 'cancelled'));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const scans = imageScans(log.invocations());
     assert.equal(scans.length, 2, 'the third never started');
