@@ -1,0 +1,401 @@
+// The JSON report: the contract for tools (version 1).
+
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { scanPaths, toJsonReport, type JsonReport } from '../../../src/core/index.js';
+import { BROKEN, COMPOSE, DIGEST, IMAGE_ID, KUBERNETES, MULTI_STAGE, scan, STATUSES, withoutMessage } from '../../support/reports.js';
+
+describe('the JSON report', () => {
+  test('has exactly version, images, findings, errors and skipped', async () => {
+    const { report } = await scan({ Dockerfile: 'FROM nginx:1.27\n' });
+    const json = toJsonReport(report);
+    assert.deepEqual(Object.keys(json), ['version', 'images', 'findings', 'errors', 'skipped']);
+    assert.equal(json.version, 1);
+    // It is plain data: it survives JSON unchanged.
+    assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
+  });
+
+  test('Dockerfile images: location, reference, stage and via; findings with their reference', async () => {
+    const { root, report } = await scan({ Dockerfile: MULTI_STAGE });
+    const file = path.join(root, 'Dockerfile');
+    const json: JsonReport = toJsonReport(report);
+    assert.deepEqual(json.images, [
+      {
+        file,
+        line: 1,
+        column: 6,
+        endLine: 1,
+        endColumn: 17,
+        raw: 'golang:1.23',
+        reference: 'docker.io/library/golang:1.23',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/golang',
+        tag: '1.23',
+        stage: { index: 0, name: 'build' },
+        via: 'from',
+      },
+      {
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 17,
+        raw: 'alpine:3.20',
+        reference: 'docker.io/library/alpine:3.20',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/alpine',
+        tag: '3.20',
+        stage: { index: 1 },
+        via: 'from',
+      },
+      {
+        file,
+        line: 5,
+        column: 13,
+        endLine: 5,
+        endColumn: 25,
+        raw: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        pinned: false,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/busybox',
+        tag: '1.36',
+        stage: { index: 1 },
+        via: 'copy-from',
+      },
+    ]);
+    assert.deepEqual(json.findings.map(withoutMessage), [
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 1,
+        column: 6,
+        endLine: 1,
+        endColumn: 17,
+        reference: 'golang:1.23',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 17,
+        reference: 'alpine:3.20',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 5,
+        column: 13,
+        endLine: 5,
+        endColumn: 25,
+        reference: 'busybox:1.36',
+      },
+    ]);
+    for (const finding of json.findings)
+      assert.match(finding.message, new RegExp(`\`${finding.reference!.replace('.', '\\.')}\` is not pinned`));
+    assert.deepEqual(json.errors, []);
+    assert.deepEqual(json.skipped, []);
+  });
+
+  test('reference is null when unresolved, invalid, scratch or a stage; an image ID is its own reference', async () => {
+    const { root, report } = await scan({ Dockerfile: STATUSES });
+    const file = path.join(root, 'Dockerfile');
+    const json = toJsonReport(report);
+    const problem = json.images.find((i) => i.status === 'invalid')?.problem;
+    assert.ok(problem !== undefined && /lowercase/.test(problem), `invalid images say why: ${problem}`);
+    assert.deepEqual(json.images, [
+      {
+        file,
+        line: 2,
+        column: 6,
+        endLine: 2,
+        endColumn: 19,
+        raw: 'alpine:${TAG}',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'unresolved',
+        stage: { index: 0, name: 'a' },
+        via: 'from',
+        unresolvedVariables: ['TAG'],
+      },
+      {
+        file,
+        line: 3,
+        column: 6,
+        endLine: 3,
+        endColumn: 6 + `nginx:1.27@${DIGEST}`.length,
+        raw: `nginx:1.27@${DIGEST}`,
+        reference: `docker.io/library/nginx:1.27@${DIGEST}`,
+        pinned: true,
+        source: 'dockerfile',
+        status: 'image',
+        name: 'docker.io/library/nginx',
+        tag: '1.27',
+        digest: DIGEST,
+        stage: { index: 1, name: 'b' },
+        via: 'from',
+      },
+      {
+        file,
+        line: 4,
+        column: 6,
+        endLine: 4,
+        endColumn: 6 + IMAGE_ID.length,
+        raw: IMAGE_ID,
+        reference: IMAGE_ID,
+        pinned: true,
+        source: 'dockerfile',
+        status: 'id',
+        stage: { index: 2, name: 'c' },
+        via: 'from',
+      },
+      {
+        file,
+        line: 5,
+        column: 6,
+        endLine: 5,
+        endColumn: 13,
+        raw: 'Nginx:1',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'invalid',
+        stage: { index: 3, name: 'd' },
+        via: 'from',
+        problem,
+      },
+      {
+        file,
+        line: 6,
+        column: 6,
+        endLine: 6,
+        endColumn: 13,
+        raw: 'scratch',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'scratch',
+        stage: { index: 4, name: 'e' },
+        via: 'from',
+      },
+      {
+        file,
+        line: 7,
+        column: 6,
+        endLine: 7,
+        endColumn: 7,
+        raw: 'a',
+        reference: null,
+        pinned: false,
+        source: 'dockerfile',
+        status: 'stage',
+        stage: { index: 5 },
+        via: 'from',
+      },
+    ]);
+    const rules = json.findings.map((f) => `${f.rule}@${f.line}:${f.column}`);
+    assert.ok(rules.includes('unresolved-image@2:6'), rules.join());
+    assert.ok(rules.includes('invalid-reference@5:6'), rules.join());
+    const invalid = json.findings.find((f) => f.rule === 'invalid-reference')!;
+    assert.equal(invalid.severity, 'error');
+    assert.equal(invalid.reason, undefined, 'a rule without variants has no reason');
+    assert.equal(invalid.reference, 'Nginx:1');
+  });
+
+  test('Kubernetes images: workload (kind, name, namespace, document) and container (name, type)', async () => {
+    const { root, report } = await scan({ 'app.yaml': KUBERNETES });
+    const file = path.join(root, 'app.yaml');
+    const json = toJsonReport(report);
+    const workload = { kind: 'Deployment', name: 'web', namespace: 'shop', document: 1 };
+    assert.deepEqual(json.images, [
+      {
+        file,
+        line: 18,
+        column: 18,
+        endLine: 18,
+        endColumn: 30,
+        raw: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        pinned: false,
+        source: 'kubernetes',
+        status: 'image',
+        name: 'docker.io/library/busybox',
+        tag: '1.36',
+        workload,
+        container: { name: 'init', type: 'initContainers' },
+      },
+      {
+        file,
+        line: 21,
+        column: 19,
+        endLine: 21,
+        endColumn: 39,
+        raw: 'ghcr.io/acme/web:2.1',
+        reference: 'ghcr.io/acme/web:2.1',
+        pinned: false,
+        source: 'kubernetes',
+        status: 'image',
+        name: 'ghcr.io/acme/web',
+        tag: '2.1',
+        workload,
+        container: { name: 'app', type: 'containers' },
+      },
+    ]);
+    assert.deepEqual(json.findings.map(withoutMessage), [
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 18,
+        column: 18,
+        endLine: 18,
+        endColumn: 30,
+        reference: 'busybox:1.36',
+      },
+      {
+        rule: 'unpinned-image',
+        reason: 'mutable-tag',
+        severity: 'info',
+        file,
+        line: 21,
+        column: 19,
+        endLine: 21,
+        endColumn: 39,
+        reference: 'ghcr.io/acme/web:2.1',
+      },
+      {
+        rule: 'root-user',
+        reason: 'explicit',
+        severity: 'warning',
+        file,
+        line: 23,
+        column: 24,
+        endLine: 23,
+        endColumn: 25,
+        reference: 'ghcr.io/acme/web:2.1',
+      },
+    ]);
+    assert.match(json.findings[2]!.message, /`app`.*runAsUser: 0/);
+  });
+
+  test('Compose images: service, platform, and built services', async () => {
+    const { root, report } = await scan({ 'compose.yaml': COMPOSE });
+    const file = path.join(root, 'compose.yaml');
+    const json = toJsonReport(report);
+    assert.deepEqual(json.images, [
+      {
+        file,
+        line: 3,
+        column: 12,
+        endLine: 3,
+        endColumn: 22,
+        raw: 'nginx:1.27',
+        reference: 'docker.io/library/nginx:1.27',
+        pinned: false,
+        source: 'compose',
+        status: 'image',
+        name: 'docker.io/library/nginx',
+        tag: '1.27',
+        platform: 'linux/arm64',
+        service: 'web',
+      },
+      {
+        file,
+        line: 7,
+        column: 12,
+        endLine: 7,
+        endColumn: 24,
+        raw: 'acme/api:dev',
+        reference: 'docker.io/acme/api:dev',
+        pinned: false,
+        source: 'compose',
+        status: 'image',
+        name: 'docker.io/acme/api',
+        tag: 'dev',
+        service: 'api',
+        built: true,
+      },
+    ]);
+    // A service that builds its own image is not asked to pin it.
+    assert.deepEqual(
+      json.findings.map((f) => `${f.rule}@${f.line}`),
+      ['unpinned-image@3'],
+    );
+  });
+
+  test('columns count UTF-16 code units and endColumn is exclusive', async () => {
+    const text = 'services: {"😀é": {image: nginx:1.27}}\n';
+    const { report } = await scan({ 'compose.yaml': text });
+    const [image] = toJsonReport(report).images;
+    assert.ok(image);
+    const before = 'services: {"😀é": {image: ';
+    assert.equal(before.length, 26, '😀 is two UTF-16 code units');
+    assert.deepEqual([image.line, image.column, image.endLine, image.endColumn], [1, 27, 1, 37]);
+    assert.equal(text.split('\n')[0]!.slice(image.column - 1, image.endColumn - 1), 'nginx:1.27');
+  });
+
+  test('every image range covers exactly its raw text (1-based, end exclusive)', async () => {
+    const files = { Dockerfile: MULTI_STAGE, 'x.Dockerfile': STATUSES, 'app.yaml': KUBERNETES, 'compose.yaml': COMPOSE };
+    const { root, report } = await scan(files);
+    const json = toJsonReport(report);
+    assert.equal(json.images.length, 13);
+    for (const image of json.images) {
+      const text = files[path.relative(root, image.file) as keyof typeof files];
+      assert.equal(image.line, image.endLine);
+      const line = text.split('\n')[image.line - 1]!;
+      assert.equal(line.slice(image.column - 1, image.endColumn - 1), image.raw, `${image.file}:${image.line}`);
+    }
+  });
+
+  test('errors: file, line and message; unreadable paths have no line', async () => {
+    const { root, report } = await scan({ 'compose.yaml': BROKEN });
+    const missing = path.join(root, 'missing');
+    const withMissing = await scanPaths([root, missing]);
+    const json = toJsonReport(withMissing);
+    assert.equal(json.errors.length, 2);
+    const [syntax, io] = json.errors;
+    assert.deepEqual(withoutMessage(syntax!), { file: path.join(root, 'compose.yaml'), line: 4 });
+    assert.match(syntax!.message, /YAML syntax error in document 1/);
+    assert.deepEqual(io, { file: missing, message: 'no such file or folder' });
+    assert.deepEqual(toJsonReport(report).errors.map(withoutMessage), [{ file: path.join(root, 'compose.yaml'), line: 4 }]);
+  });
+
+  test('skipped: file and reason for binary files, oversized files and templates', async () => {
+    const { root, report } = await scan(
+      {
+        Dockerfile: Buffer.from('FROM nginx\n\0\0'),
+        'big.yaml': `services:\n  a:\n    image: nginx\n${'#'.repeat(200)}\n`,
+        'chart/deployment.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: {{ .Values.image }}\n',
+      },
+      { maxFileBytes: 150 },
+    );
+    const json = toJsonReport(report);
+    assert.deepEqual(json.images, []);
+    assert.deepEqual(json.skipped.map((s) => path.relative(root, s.file).split(path.sep).join('/')).sort(), [
+      'Dockerfile',
+      'big.yaml',
+      'chart/deployment.yaml',
+    ]);
+    const reason = (name: string) => json.skipped.find((s) => s.file === path.join(root, ...name.split('/')))!.reason;
+    assert.match(reason('Dockerfile'), /binary/);
+    assert.match(reason('big.yaml'), /larger than 150 bytes/);
+    assert.match(reason('chart/deployment.yaml'), /template/);
+  });
+});
