@@ -160,9 +160,9 @@ async function editorAndScanBenchmarks(): Promise<void> {
   const benchDir = path.join(REPO, '.e2e', 'bench');
   mkdirSync(benchDir, { recursive: true });
   const bundle = (entry: esbuild.BuildOptions) =>
-    esbuild.buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
+    esbuild.build({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning', ...entry });
   // The same split as esbuild.config.mjs: the network and cluster entries are bundles of their own.
-  bundle({
+  await bundle({
     entryPoints: [path.join(REPO, 'src/extension/main.ts')],
     outfile: path.join(benchDir, 'extension.js'),
     external: ['vscode'],
@@ -172,7 +172,7 @@ async function editorAndScanBenchmarks(): Promise<void> {
     path.join(benchDir, 'parsers-entry.js'),
     "exports.yaml = require('yaml'); exports.dockerfile = require('dockerfile-ast');\n",
   );
-  bundle({
+  await bundle({
     entryPoints: [path.join(benchDir, 'parsers-entry.js')],
     outfile: path.join(benchDir, 'parsers.js'),
     nodePaths: [path.join(REPO, 'node_modules')],
