@@ -172,6 +172,7 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
       skipped: [],
       ioErrors: [],
       scanErrors: [],
+      projectErrors: [],
     };
     JSON.stringify(toJsonReport(report));
     JSON.stringify(toSarif(report, { version: '0.0.0-fuzz' }));

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { printable } from '../core/index.js';
+import { printable, type ComposeEnvOptions } from '../core/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -42,15 +42,35 @@ export function parseOptions<T extends ParseArgsConfig['options']>(args: readonl
   }
 }
 
-/** `--build-arg NAME=VALUE` values as a record. */
-export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
-  const buildArgs: Record<string, string> = {};
+/** `NAME=VALUE` values of a repeatable option (`--build-arg`, `--env`) as a record. */
+export function parsePairs(pairs: readonly string[], option: string): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--build-arg expects NAME=VALUE, not "${pair}"`);
-    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
+    if (eq <= 0) throw new UsageError(`${option} expects NAME=VALUE, not "${pair}"`);
+    values[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  return buildArgs;
+  return values;
+}
+
+/** `--build-arg NAME=VALUE` values as a record. */
+export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
+  return parsePairs(pairs, '--build-arg');
+}
+
+/** The options every command that reads Compose files takes for its variables. */
+export const COMPOSE_OPTIONS = {
+  'env-file': { type: 'string', multiple: true, default: [] as string[] },
+  env: { type: 'string', multiple: true, default: [] as string[] },
+} satisfies ParseArgsConfig['options'];
+
+/** Compose's variables as Compose itself takes them: the env files (else `.env`), the environment over them, `--env` over all. */
+export function composeOptions(values: { readonly 'env-file': readonly string[]; readonly env: readonly string[] }): ComposeEnvOptions {
+  return {
+    ...(values['env-file'].length > 0 && { envFiles: values['env-file'].map((file) => path.resolve(file)) }),
+    processEnv: process.env,
+    overrides: parsePairs(values.env, '--env'),
+  };
 }
 
 export function positiveInteger(text: string, option: string, max: number): number {

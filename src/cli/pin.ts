@@ -3,7 +3,18 @@
 
 import { applyEdits, parsePlatform, printable, scanPaths, silentLogger, writeAtomically } from '../core/index.js';
 import { planPins, RegistryClient } from '../core/network.js';
-import { EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseBuildArgs, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
+import {
+  COMPOSE_OPTIONS,
+  composeOptions,
+  EXIT_ERROR,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  parseBuildArgs,
+  parseOptions,
+  positiveInteger,
+  UsageError,
+  type Io,
+} from './args.js';
 
 export const PIN_USAGE = `Usage: shipshape pin [options] [PATH...]
 
@@ -19,6 +30,8 @@ Options:
                              (default: the index, the same digest for every platform)
   --insecure-registry HOST   a registry reached over plain HTTP (loopback always is; repeatable)
   --build-arg NAME=VALUE     a Dockerfile build argument (repeatable)
+  --env-file FILE, --env NAME=VALUE
+                             Compose variables, as for shipshape scan
   --concurrency N            registry requests at once (default 8)
 
 Credentials come from the Docker config (~/.docker/config.json or $DOCKER_CONFIG): auths,
@@ -33,6 +46,7 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
     platform: { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true, default: [] },
     'build-arg': { type: 'string', multiple: true, default: [] },
+    ...COMPOSE_OPTIONS,
     concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -45,7 +59,7 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
   if (platform && !platform.ok) throw new UsageError(`--platform ${platform.message}`);
   const buildArgs = parseBuildArgs(values['build-arg']);
   const concurrency = values.concurrency === undefined ? 8 : positiveInteger(values.concurrency, '--concurrency', 64);
-  const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze: { buildArgs } });
+  const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze: { buildArgs }, compose: composeOptions(values) });
   if (report.ioErrors.length > 0) {
     for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
     return EXIT_ERROR;

@@ -15,7 +15,9 @@ import {
   VERSION,
   writeAtomically,
   type AnalyzeOptions,
+  type ComposeEnvOptions,
   type Logger,
+  type TextOptions,
   type RuleId,
   type RuleSettings,
   type ScanInput,
@@ -23,7 +25,19 @@ import {
   type Severity,
 } from '../core/index.js';
 import { createScanner, findTrivyIgnore, type Scanner } from '../core/network.js';
-import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseBuildArgs, parseOptions, parseSize, UsageError, type Io } from './args.js';
+import {
+  cacheDir,
+  COMPOSE_OPTIONS,
+  composeOptions,
+  EXIT_ERROR,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  parseBuildArgs,
+  parseOptions,
+  parseSize,
+  UsageError,
+  type Io,
+} from './args.js';
 
 export const SCAN_USAGE = `Usage: shipshape scan [options] [PATH...]
        shipshape pin [--write | --check] [PATH...]   (shipshape pin --help)
@@ -42,6 +56,9 @@ Options:
   --severity RULE[:VARIANT]=LEVEL
                              change a rule's severity, e.g. unpinned-image:mutable-tag=warning
   --max-file-size BYTES      skip larger files (default 10M; suffixes K, M)
+  --env-file FILE            Compose variables from FILE instead of each project's .env (repeatable)
+  --env NAME=VALUE           a Compose variable, over .env and the environment (repeatable)
+  --verbose                  list every skipped file (default: one line per reason)
   --offline                  static rules only: no image scanner, no network
 
 Vulnerability scanning (the default; needs Trivy, https://trivy.dev):
@@ -66,6 +83,8 @@ interface ScanArgs {
   readonly failOn: Severity | 'none';
   readonly analyze: AnalyzeOptions;
   readonly maxFileBytes?: number;
+  readonly compose: ComposeEnvOptions;
+  readonly verbose: boolean;
   /** Absent with --offline. */
   readonly scan?: { readonly input: ScanInput; readonly cache: boolean };
 }
@@ -91,6 +110,8 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     disable: { type: 'string', multiple: true, default: [] },
     severity: { type: 'string', multiple: true, default: [] },
     'max-file-size': { type: 'string' },
+    ...COMPOSE_OPTIONS,
+    verbose: { type: 'boolean', default: false },
     offline: { type: 'boolean', default: false },
     trivy: { type: 'string' },
     'ignore-unfixed': { type: 'boolean', default: false },
@@ -139,6 +160,8 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     format,
     failOn: failOn as Severity | 'none',
     analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules },
+    compose: composeOptions(values),
+    verbose: values.verbose,
     ...(values.output !== undefined && { output: values.output }),
     ...(values['max-file-size'] !== undefined && { maxFileBytes: parseSize(values['max-file-size'], '--max-file-size') }),
   };
@@ -187,8 +210,9 @@ export async function scan(args: readonly string[], io: Io): Promise<number> {
     analyze: options.analyze,
     ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
     ...(scanner && { scanner }),
+    compose: options.compose,
   });
-  const rendered = render(report, options.format, io.isTTY && options.output === undefined);
+  const rendered = render(report, options.format, { color: io.isTTY && options.output === undefined, verbose: options.verbose });
   if (options.output !== undefined) await writeAtomically(options.output, rendered);
   else io.stdout(rendered);
   if (report.ioErrors.length > 0) {
@@ -202,24 +226,26 @@ export async function scan(args: readonly string[], io: Io): Promise<number> {
   return exitCode(report, options.failOn);
 }
 
-function render(report: ScanReport, format: ScanArgs['format'], color: boolean): string {
+function render(report: ScanReport, format: ScanArgs['format'], text: TextOptions): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(toJsonReport(report), null, 2)}\n`;
     case 'sarif':
       return `${JSON.stringify(toSarif(report, { version: VERSION }), null, 2)}\n`;
     default:
-      return toText(report, { color });
+      return toText(report, text);
   }
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
-/** 1 when a finding is at or above the threshold, or a file could not be parsed; else 0. */
+/** 1 when a finding is at or above the threshold, or a file (a manifest, an env file, a kustomization) could not be read as one; else 0. */
 export function exitCode(report: ScanReport, failOn: Severity | 'none'): number {
   if (failOn === 'none') return EXIT_OK;
   const threshold = RANK[failOn];
-  const failing = report.files.some((f) => f.result.errors.length > 0 || f.result.findings.some((x) => RANK[x.severity] >= threshold));
+  const failing =
+    report.projectErrors.length > 0 ||
+    report.files.some((f) => f.result.errors.length > 0 || f.result.findings.some((x) => RANK[x.severity] >= threshold));
   return failing ? EXIT_FINDINGS : EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
 
 export { analyze } from './analysis/analyze.js';
 export { fileKindOf } from './analysis/fileKinds.js';
+export { mayBeCompose } from './analysis/compose.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
 export { isRootUser, imageUsersOf } from './rules/rootUser.js';
@@ -48,9 +49,11 @@ export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
 export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
+export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
-export { toText } from './output/text.js';
+export { toText, type TextOptions } from './output/text.js';
 export { printable } from './output/printable.js';
 export { writeAtomically } from './util/atomicFile.js';
 export { silentLogger, type Logger } from './util/logger.js';

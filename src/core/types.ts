@@ -1,6 +1,7 @@
 // The public data shapes of the core. Plain data only: no classes, no editor types.
 
 import type { ImageReference } from './analysis/reference.js';
+import type { ChartPin, ImagesEntry, ImageWorkload } from './project/types.js';
 
 /** A zero-based position; `character` counts UTF-16 code units, as editors do. */
 export interface Position {
@@ -16,8 +17,11 @@ export interface Range {
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-/** Where an image reference was written. */
-export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose';
+/**
+ * Where an image reference was written: a file of its own kind, or (`kustomize`, `helm`) the
+ * image as a multi-file mechanism makes it, placed where it is decided.
+ */
+export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
 
 /** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
 export type FileKind = 'dockerfile' | 'yaml';
@@ -65,6 +69,43 @@ export interface ComposeContext {
   readonly built?: boolean;
 }
 
+/** A Compose service: who it runs as, and what it builds (the root-user rule and the build's Dockerfile need them). */
+export interface ComposeService {
+  readonly service: string;
+  /** The service's key. */
+  readonly range: Range;
+  /** `user:`, as written and after interpolation (absent when a variable had no value). */
+  readonly user?: { readonly raw: string; readonly resolved?: string; readonly range: Range };
+  /** `build:`: the context folder and Dockerfile as Compose reads them (interpolated), relative to the Compose file. */
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly range: Range };
+}
+
+/** An image as a root kustomization renders it (`source: 'kustomize'`). */
+export interface KustomizeContext {
+  /** The root kustomization's folder. */
+  readonly kustomization: string;
+  /** What decides the image: an `images:` entry, a patch, or the manifest itself. */
+  readonly by: 'images-entry' | 'patch' | 'manifest';
+  /** The image as first written in a manifest. */
+  readonly origin: { readonly file: string; readonly range: Range; readonly raw: string };
+  /** The `images:` entry that decides it, when one does: pinning writes `digest:` into it. */
+  readonly entry?: ImagesEntry;
+  readonly workload: ImageWorkload;
+}
+
+/** An image a Helm chart's template makes (`source: 'helm'`). */
+export interface HelmContext {
+  /** The chart's folder. */
+  readonly chart: string;
+  /** The template's `image:` value, as written. */
+  readonly template: { readonly file: string; readonly range: Range; readonly raw: string };
+  /** The values.yaml key that sets the tag (or the repository), when the image comes from values. */
+  readonly valueKey?: readonly string[];
+  /** Where pinning can write a digest. */
+  readonly pin: ChartPin;
+  readonly workload?: ImageWorkload;
+}
+
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 
 /** One image reference found in a file. */
@@ -89,6 +130,8 @@ export interface ImageOccurrence {
   readonly dockerfile?: DockerfileContext;
   readonly kubernetes?: KubernetesContext;
   readonly compose?: ComposeContext;
+  readonly kustomize?: KustomizeContext;
+  readonly helm?: HelmContext;
 }
 
 export interface Finding {
@@ -98,8 +141,13 @@ export interface Finding {
   readonly severity: Severity;
   readonly message: string;
   readonly range: Range;
-  /** The image concerned, as written. */
-  readonly reference?: string;
+  /**
+   * The image concerned, resolved and normalised as the report's images are
+   * (`docker.io/library/nginx:1.27`), or null when it cannot be known (unresolved, invalid).
+   */
+  readonly reference?: string | null;
+  /** The image concerned, as written (`$BASE`, `nginx:1.27`). */
+  readonly raw?: string;
 }
 
 /** A problem reading the input itself (a YAML syntax error, …). */
@@ -116,6 +164,8 @@ export interface AnalysisResult {
   readonly errors: readonly AnalysisError[];
   /** Things worth saying that are not problems (a template skipped, …). */
   readonly notes: readonly string[];
+  /** The Compose services of a Compose file. */
+  readonly services?: readonly ComposeService[];
 }
 
 export interface RuleSettings {

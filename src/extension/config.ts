@@ -7,6 +7,7 @@ import {
   EVERYTHING,
   readAnalysisSettings,
   readClusterSettings,
+  readComposeEnvFiles,
   readDocumentScanSettings,
   readRegistrySettings,
   readScannerSettings,
@@ -71,6 +72,11 @@ export class Config implements vscode.Disposable {
   /** What analysing a document takes; folder settings apply to their files. */
   analysis(uri: vscode.Uri): AnalysisSettings {
     return readAnalysisSettings(this.get(uri));
+  }
+
+  /** The env files of Compose projects under this folder (instead of their `.env`). */
+  envFiles(uri: vscode.Uri): readonly string[] {
+    return readComposeEnvFiles(this.get(uri));
   }
 
   /** When a document's images are scanned, and whether CodeLenses show. */

@@ -2,17 +2,10 @@
 // and on configuration change; cleared on close.
 
 import * as vscode from 'vscode';
-import {
-  analyze,
-  fileKindOf,
-  IncrementalYaml,
-  PendingEdits,
-  type AnalysisResult,
-  type FileKind,
-  type Finding,
-  type Severity,
-} from '../core/index.js';
+import { type AnalysisResult, analyze, type FileKind, fileKindOf, type Finding, IncrementalYaml, mayBeCompose, PendingEdits, type Severity } from '../core/index.js';
+import * as path from 'node:path';
 import type { Config } from './config.js';
+import type { ComposeEnvironments } from './environments.js';
 import type { AnalysisSettings } from './settings.js';
 
 export const SOURCE = 'Shipshape';
@@ -59,6 +52,7 @@ export class DiagnosticsController implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: Config,
+    private readonly environments?: ComposeEnvironments,
   ) {}
 
   listen(listener: AnalysisListener): void {
@@ -103,15 +97,33 @@ export class DiagnosticsController implements vscode.Disposable {
       return;
     }
     this.forget(key);
+    // A Compose file is analysed once its project's variables are known (`.env`): the
+    // environments say so, and this document is opened again then.
+    let analyze = config.analyze;
+    if (kind === 'yaml' && this.environments && mayBeCompose(document.getText())) {
+      const composeEnv = this.environments.of(document);
+      if (!composeEnv) return;
+      analyze = { ...analyze, composeEnv };
+    }
+    const settings = { ...config, analyze };
     const state: DocumentState = {
       kind,
-      config,
+      config: settings,
       pending: new PendingEdits(),
       version: -1,
-      ...(kind === 'yaml' && { yaml: new IncrementalYaml(config.analyze) }),
+      ...(kind === 'yaml' && { yaml: new IncrementalYaml(analyze) }),
     };
     this.states.set(key, state);
     this.run(document, state, 'opened');
+  }
+
+  /** A folder's Compose variables changed: its open Compose files are analysed again with them. */
+  environmentChanged(folder: string): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme === 'file' && path.dirname(document.uri.fsPath) === folder && kindOf(document) === 'yaml' && mayBeCompose(document.getText())) {
+        this.open(document);
+      }
+    }
   }
 
   change(event: vscode.TextDocumentChangeEvent): void {

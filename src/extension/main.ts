@@ -9,6 +9,7 @@ import { CLUSTER_VIEW } from './commandIds.js';
 import { registerCommands } from './commands.js';
 import { Config } from './config.js';
 import { DiagnosticsController, setRulePages } from './diagnostics.js';
+import { ComposeEnvironments } from './environments.js';
 import { PinController } from './pinning.js';
 import { ScanController } from './scanning.js';
 
@@ -21,7 +22,8 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const log = vscode.window.createOutputChannel('Shipshape', { log: true });
   setRulePages(context.extensionUri);
   const config = new Config(log);
-  const diagnostics = new DiagnosticsController(log, config);
+  const environments = new ComposeEnvironments(config, log);
+  const diagnostics = new DiagnosticsController(log, config, environments);
   const scans = new ScanController(
     context.globalStorageUri,
     log,
@@ -43,7 +45,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     },
     imageUsers: () => scans.imageUsers(),
   });
+  environments.onDidChange((folder) => diagnostics.environmentChanged(folder));
   config.onDidChange((change, reason) => {
+    if (change.analysis) environments.reset();
     if (change.scanner) scans.configure();
     if (change.registry) pins.configure();
     if (change.clusterView) cluster.refresh();
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   context.subscriptions.push(
     log,
     config,
+    environments,
     diagnostics,
     scans,
     pins,

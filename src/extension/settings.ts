@@ -144,6 +144,11 @@ export function readAnalysisSettings(get: Get): AnalysisSettings {
   };
 }
 
+/** `shipshape.compose.envFiles`: env files read instead of each Compose project's `.env`, relative to the workspace folder. */
+export function readComposeEnvFiles(get: Get): readonly string[] {
+  return strings(get('compose.envFiles'));
+}
+
 export function readDocumentScanSettings(get: Get): DocumentScanSettings {
   const trigger = get('scan.on');
   return { trigger: trigger === 'save' || trigger === 'manual' ? trigger : 'open', codeLens: get('codeLens.enabled') !== false };
@@ -202,6 +207,7 @@ export function settingsChange(affects: (section: string) => boolean): SettingsC
   return {
     analysis: [
       'shipshape.rules',
+      'shipshape.compose',
       'shipshape.buildArgs',
       'shipshape.exclude',
       'shipshape.analysis',

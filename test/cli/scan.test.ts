@@ -441,7 +441,7 @@ describe('options', () => {
     assert.equal(run.stderr, '');
     assert.equal(run.code, 1, 'the exit code still reflects the findings');
     const written = JSON.parse(await fs.readFile(file, 'utf8')) as JsonReport;
-    assert.equal(written.version, 1);
+    assert.equal(written.version, 2);
     assert.deepEqual(
       written.images.map((i) => i.raw),
       ['nginx:latest'],
@@ -520,6 +520,8 @@ describe('YAML syntax errors', () => {
       [
         ['Dockerfile', 'alpine:latest', 1, null],
         ['pods.yaml', 'nginx:1.27', 8, 0],
+        // A duplicate key is an error, and the document is still read as Kubernetes reads it.
+        ['pods.yaml', 'busybox:1.36', 18, 1],
         ['pods.yaml', 'redis:latest', 27, 2],
       ],
     );
@@ -616,7 +618,7 @@ describe('the built binary', () => {
     const run = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', root], { encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
-    assert.equal(report.version, 1);
+    assert.equal(report.version, 2);
     assert.deepEqual(
       report.images.map((i) => [under(root, i.file), i.reference, i.pinned]),
       [

@@ -11,6 +11,7 @@ import { COMMANDS, CONTEXT_KEYS } from '../../src/extension/commandIds.js';
 import {
   readAnalysisSettings,
   readClusterSettings,
+  readComposeEnvFiles,
   readDocumentScanSettings,
   readRegistrySettings,
   readScannerSettings,
@@ -43,6 +44,7 @@ function keysRead(): Set<string> {
     return declared[`shipshape.${key}`]?.default;
   };
   readAnalysisSettings(get);
+  readComposeEnvFiles(get);
   readDocumentScanSettings(get);
   readScannerSettings(get);
   // pinPlatform on, so that the platform is read too

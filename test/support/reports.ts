@@ -100,4 +100,5 @@ export const COMPOSE = [
   '',
 ].join('\n');
 
-export const BROKEN = 'services:\n  web:\n    image: nginx:1.27\n    image: nginx:1.28\n';
+/** A Compose file with a syntax error (a stray `]`) where its second image would be. */
+export const BROKEN = 'services:\n  web:\n    image: nginx:1.27\n    ]\n';

@@ -2,7 +2,7 @@
 
 import { isImageId, parseReference, type ImageReference } from './reference.js';
 import type { Expansion } from './substitute.js';
-import type { ImageStatus } from '../types.js';
+import type { ImageOccurrence, ImageStatus } from '../types.js';
 
 export interface Classification {
   readonly status: ImageStatus;
@@ -24,10 +24,18 @@ export function isTemplated(text: string): boolean {
  * Classifies an image field. `expansion` is the result of variable substitution, if the
  * source substitutes; `isStage` says whether a resolved name is an earlier build stage.
  */
+const PLACEHOLDER = /\$\([A-Za-z0-9_.\-[\]'"]+\)|\$\{[A-Za-z0-9_.-]+\}/g;
+
 export function classifyImage(raw: string, expansion?: Expansion, isStage?: (name: string) => boolean): Classification {
   if (isTemplated(raw)) return { status: 'template', pinned: false };
   if (expansion && expansion.unresolved.length > 0) {
     return { status: 'unresolved', pinned: false, unresolvedVariables: expansion.unresolved };
+  }
+  // Where nothing substitutes (Kubernetes), `$(params.image)` or `${IMAGE}` is a placeholder some
+  // other tool fills in (Tekton, OpenShift templates, envsubst): the image is not known here.
+  if (!expansion) {
+    const placeholders = [...raw.matchAll(PLACEHOLDER)].map((m) => m[0]);
+    if (placeholders.length > 0) return { status: 'unresolved', pinned: false, unresolvedVariables: [...new Set(placeholders)] };
   }
   const resolved = expansion ? expansion.value : raw;
   if (isStage?.(resolved)) return { status: 'stage', resolved, pinned: false };
@@ -36,4 +44,17 @@ export function classifyImage(raw: string, expansion?: Expansion, isStage?: (nam
   const parsed = parseReference(resolved);
   if (!parsed.ok) return { status: 'invalid', resolved, pinned: false, problem: parsed.error };
   return { status: 'image', resolved, reference: parsed.reference, pinned: parsed.reference.digest !== undefined };
+}
+
+/**
+ * What a report names an image by: its normalised reference (`docker.io/library/nginx:1.27`), a
+ * bare image ID as it is, or null when it is no image (unresolved, invalid, a stage, scratch).
+ */
+export function reportedReference(image: Pick<ImageOccurrence, 'reference' | 'status' | 'resolved'>): string | null {
+  return image.reference ? image.reference.normalized : image.status === 'id' ? (image.resolved ?? null) : null;
+}
+
+/** The `reference` and `raw` of a finding about an image. */
+export function findingImage(image: ImageOccurrence): { reference: string | null; raw: string } {
+  return { reference: reportedReference(image), raw: image.raw };
 }

@@ -26,6 +26,8 @@ export interface StageFact {
   readonly baseStage?: number;
   /** The last `USER` of this stage, if any. */
   readonly user?: UserFact;
+  /** The stage says what to run (`ENTRYPOINT` or `CMD`). */
+  readonly runs?: boolean;
 }
 
 export interface DockerfileFacts {
@@ -80,10 +82,10 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
   const stageIndexByName = new Map<string, number>();
   const stageEnv: Scope[] = [];
   let scope: Scope | undefined; // the current stage's ARG and ENV values
-  let current: { fact: Omit<StageFact, 'user'>; user?: UserFact } | undefined;
+  let current: { fact: Omit<StageFact, 'user' | 'runs'>; user?: UserFact; runs?: boolean } | undefined;
 
   const finishStage = () => {
-    if (current) stages.push({ ...current.fact, ...(current.user && { user: current.user }) });
+    if (current) stages.push({ ...current.fact, ...(current.user && { user: current.user }), ...(current.runs && { runs: true }) });
   };
 
   for (const instruction of dockerfile.getInstructions()) {
@@ -176,6 +178,8 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
           ...(expansion.unresolved.length === 0 && { resolved: expansion.value }),
         };
       }
+    } else if (keyword === 'ENTRYPOINT' || keyword === 'CMD') {
+      current.runs = true;
     } else if (keyword === 'COPY' || keyword === 'ADD') {
       const image = copyFromImage(instruction as Copy, scope.lookup, escape, stageIndexByName, current.fact);
       if (image) images.push(image);

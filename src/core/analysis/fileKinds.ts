@@ -10,6 +10,7 @@ export function fileKindOf(fileName: string): FileKind | undefined {
   if (/^(docker|container)file$/.test(lower) || /\.(docker|container)file$/.test(lower) || /^(docker|container)file\./.test(lower)) {
     return 'dockerfile';
   }
-  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  // Kustomize also reads a kustomization from a file named just `Kustomization`.
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml') || base === 'Kustomization') return 'yaml';
   return undefined;
 }

@@ -54,7 +54,8 @@ export function runAsNonRootFix(text: string, finding: Finding): Fix | undefined
   if (!chunk) return undefined;
   const relative = offset - chunk.offset;
   for (const doc of parseChunk(chunk.text)) {
-    if (doc.errors.length > 0) continue;
+    // A key written twice still reads (its last value counts): the fix applies there too.
+    if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY')) continue;
     const container = containerAt(doc, relative);
     if (!container) continue;
     const edit = addRunAsNonRoot(container, chunk.text, eolOf(text));

@@ -1,5 +1,7 @@
 // Pinning images to digests, as edits: `name:tag` becomes `name:tag@sha256:…`, keeping the tag
-// for people; a `FROM $BASE` is pinned where the ARG's default is written.
+// for people; a `FROM $BASE` is pinned where the ARG's default is written; a kustomization's
+// `images:` entry gets a `digest:`; a chart's values get a `digest:` where the chart reads one, or
+// the digest after the tag where that tag feeds one image.
 
 import type { TextEdit } from './textEdits.js';
 import { parseReference } from '../analysis/reference.js';
@@ -41,6 +43,19 @@ export interface PinChange {
  * pinned to that digest). `textAt` reads the text of a range of the same file.
  */
 export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: Range) => string): PinChange | undefined {
+  const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
+  if (entry) return keyedPin(image, digest, entry.range, entry.digest?.range, textAt);
+  const chart = image.helm?.pin;
+  if (chart?.kind === 'digest') return keyedPin(image, digest, chart.mapping, chart.existing, textAt);
+  if (chart?.kind === 'none') return undefined;
+  if (chart?.kind === 'tag') {
+    const current = textAt(chart.range);
+    const at = current.indexOf('@');
+    const previous = at === -1 ? undefined : current.slice(at + 1);
+    if (previous === digest) return undefined;
+    const edit = { range: chart.range, newText: `${at === -1 ? current : current.slice(0, at)}@${digest}` };
+    return { image, before: current, edit, ...(previous !== undefined && { previous }) };
+  }
   const target = image.dockerfile?.argDefault?.range ?? image.range;
   const current = textAt(target);
   const at = current.indexOf('@');
@@ -52,6 +67,46 @@ export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: 
     edit: { range: target, newText: pinnedText(current, digest) },
     ...(previous !== undefined && { previous }),
   };
+}
+
+/**
+ * `digest: <digest>` in a YAML mapping: the value replaced when the key is there, else a new key
+ * at the mapping's indentation after its last line (or before the `}` of a flow mapping).
+ */
+function keyedPin(
+  image: ImageOccurrence,
+  digest: string,
+  mapping: Range,
+  existing: Range | undefined,
+  textAt: (range: Range) => string,
+): PinChange | undefined {
+  if (existing) {
+    const current = textAt(existing);
+    if (current === digest) return undefined;
+    return { image, before: current, previous: current, edit: { range: existing, newText: digest } };
+  }
+  const text = textAt(mapping);
+  const trimmed = text.replace(/\s+$/, '');
+  if (trimmed.startsWith('{') && trimmed.endsWith('}')) {
+    const at = positionAfter(mapping.start, trimmed.slice(0, -1).replace(/[\s,]+$/, ''));
+    return { image, before: '', edit: { range: { start: at, end: at }, newText: `, digest: ${digest}` } };
+  }
+  // The mapping's keys start where it does (its first key); later keys line up with it.
+  const indent = ' '.repeat(mapping.start.character);
+  const end = positionAfter(mapping.start, trimmed);
+  return {
+    image,
+    before: '',
+    edit: { range: { start: end, end }, newText: `${text.includes('\r\n') ? '\r\n' : '\n'}${indent}digest: ${digest}` },
+  };
+}
+
+/** The position after `text` written from `start`. */
+function positionAfter(start: Range['start'], text: string): Range['start'] {
+  const lines = text.split('\n');
+  return lines.length === 1
+    ? { line: start.line, character: start.character + text.length }
+    : { line: start.line + lines.length - 1, character: lines.at(-1)!.length };
 }
 
 /** Edits for several images of one file: one per place, however many images share it. */

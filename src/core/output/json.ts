@@ -1,8 +1,10 @@
-// The JSON report: a stable contract for tools (version 1). Lines and columns are 1-based;
-// columns count UTF-16 code units; endColumn is exclusive, as in SARIF.
+// The JSON report: a stable contract for tools (version 2; CHANGELOG says what changed from 1).
+// Lines and columns are 1-based; columns count UTF-16 code units; endColumn is exclusive, as in SARIF.
 
 import { outcomeFor, type ScanReport } from '../workspace/scan.js';
 import type { TrivySeverity, Vulnerability, VulnerabilityCounts } from '../trivy/types.js';
+import { reportedReference } from '../analysis/classify.js';
+import type { ImageWorkload } from '../project/types.js';
 import type { ImageOccurrence, Range, Severity } from '../types.js';
 
 export interface JsonLocation {
@@ -26,10 +28,19 @@ export interface JsonImage extends JsonLocation {
   readonly platform?: string;
   readonly stage?: { readonly index: number; readonly name?: string };
   readonly via?: 'from' | 'copy-from';
-  readonly workload?: { readonly kind: string; readonly name?: string; readonly namespace?: string; readonly document: number };
+  /** The workload (`document`: which YAML document of the file, for a manifest's own images). */
+  readonly workload?: { readonly kind: string; readonly name?: string; readonly namespace?: string; readonly document?: number };
   readonly container?: { readonly name?: string; readonly type: string };
   readonly service?: string;
   readonly built?: boolean;
+  /** Kustomize: the root kustomization's folder, what decides the image, and where it was first written. */
+  readonly kustomization?: string;
+  readonly decidedBy?: 'images-entry' | 'patch' | 'manifest';
+  readonly origin?: { readonly file: string; readonly line: number; readonly column: number; readonly raw: string };
+  /** Helm: the chart's folder, the template's `image:` and the values key that sets it. */
+  readonly chart?: string;
+  readonly template?: { readonly file: string; readonly line: number; readonly column: number; readonly raw: string };
+  readonly valueKey?: readonly string[];
   readonly unresolvedVariables?: readonly string[];
   readonly problem?: string;
   /** When the image was scanned (`digest` is then the one Trivy saw): counts by severity, and every vulnerability. */
@@ -55,7 +66,10 @@ export interface JsonFinding extends JsonLocation {
   readonly reason?: string;
   readonly severity: Severity;
   readonly message: string;
-  readonly reference?: string;
+  /** The image concerned, resolved and normalised like `images[].reference` (so the two join), or null. */
+  readonly reference?: string | null;
+  /** The image concerned, as written. */
+  readonly raw?: string;
 }
 
 export interface JsonError {
@@ -67,12 +81,26 @@ export interface JsonError {
 }
 
 export interface JsonReport {
-  readonly version: 1;
+  readonly version: 2;
+  /** Every file that was read and analysed, with what it turned out to hold (empty: other YAML). */
+  readonly analysed: { readonly file: string; readonly sources: readonly string[] }[];
   readonly images: JsonImage[];
   readonly findings: JsonFinding[];
   readonly errors: JsonError[];
   /** Files (or values) deliberately not analysed, and why. */
   readonly skipped: { readonly file: string; readonly reason: string }[];
+}
+
+function workloadOf(workload: ImageWorkload): NonNullable<JsonImage['workload']> {
+  return {
+    kind: workload.kind,
+    ...(workload.name !== undefined && { name: workload.name }),
+    ...(workload.namespace !== undefined && { namespace: workload.namespace }),
+  };
+}
+
+function point(file: string, range: Range): { file: string; line: number; column: number } {
+  return { file, line: range.start.line + 1, column: range.start.character + 1 };
 }
 
 export function location(file: string, range: Range): JsonLocation {
@@ -94,7 +122,7 @@ function image(file: string, occurrence: ImageOccurrence, report: ScanReport): J
   const outcome = outcomeFor(report, occurrence);
   const scan = outcome?.ok ? outcome.scan : undefined;
   const ref = occurrence.reference;
-  const referenceText = ref ? ref.normalized : occurrence.status === 'id' ? occurrence.resolved! : null;
+  const referenceText = reportedReference(occurrence);
   const { dockerfile, kubernetes, compose } = occurrence;
   return {
     ...location(file, occurrence.range),
@@ -123,6 +151,23 @@ function image(file: string, occurrence: ImageOccurrence, report: ScanReport): J
       container: { ...(kubernetes.container !== undefined && { name: kubernetes.container }), type: kubernetes.containerType },
     }),
     ...(compose && { service: compose.service, ...(compose.built && { built: true }) }),
+    ...(occurrence.kustomize && {
+      kustomization: occurrence.kustomize.kustomization,
+      decidedBy: occurrence.kustomize.by,
+      origin: { ...point(occurrence.kustomize.origin.file, occurrence.kustomize.origin.range), raw: occurrence.kustomize.origin.raw },
+      workload: workloadOf(occurrence.kustomize.workload),
+      ...(occurrence.kustomize.workload.containerType !== undefined && {
+        container: {
+          ...(occurrence.kustomize.workload.container !== undefined && { name: occurrence.kustomize.workload.container }),
+          type: occurrence.kustomize.workload.containerType,
+        },
+      }),
+    }),
+    ...(occurrence.helm && {
+      chart: occurrence.helm.chart,
+      template: { ...point(occurrence.helm.template.file, occurrence.helm.template.range), raw: occurrence.helm.template.raw },
+      ...(occurrence.helm.valueKey && { valueKey: occurrence.helm.valueKey }),
+    }),
     ...(occurrence.unresolvedVariables && { unresolvedVariables: occurrence.unresolvedVariables }),
     ...(occurrence.problem !== undefined && { problem: occurrence.problem }),
     ...(scan && {
@@ -136,8 +181,9 @@ function image(file: string, occurrence: ImageOccurrence, report: ScanReport): J
 }
 
 export function toJsonReport(report: ScanReport): JsonReport {
-  const json: JsonReport = { version: 1, images: [], findings: [], errors: [], skipped: [] };
+  const json: JsonReport = { version: 2, analysed: [], images: [], findings: [], errors: [], skipped: [] };
   for (const { file, result } of report.files) {
+    json.analysed.push({ file, sources: result.sources });
     for (const occurrence of result.images) json.images.push(image(file, occurrence, report));
     for (const finding of result.findings) {
       json.findings.push({
@@ -147,6 +193,7 @@ export function toJsonReport(report: ScanReport): JsonReport {
         ...location(file, finding.range),
         message: finding.message,
         ...(finding.reference !== undefined && { reference: finding.reference }),
+        ...(finding.raw !== undefined && { raw: finding.raw }),
       });
     }
     for (const error of result.errors) {
@@ -154,6 +201,8 @@ export function toJsonReport(report: ScanReport): JsonReport {
     }
   }
   for (const error of report.ioErrors) json.errors.push({ file: error.path, message: error.message });
+  for (const error of report.projectErrors)
+    json.errors.push({ file: error.file, ...(error.line !== undefined && { line: error.line }), message: error.message });
   if (report.trivyProblem) json.errors.push({ file: '', message: report.trivyProblem.message });
   for (const error of report.scanErrors)
     json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });

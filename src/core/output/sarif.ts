@@ -40,6 +40,14 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
       });
     }
   }
+  for (const error of report.projectErrors) {
+    const line = Math.max(0, (error.line ?? 1) - 1);
+    notifications.push({
+      level: 'error',
+      message: { text: error.message },
+      locations: [physical(error.file, { start: { line, character: 0 }, end: { line, character: 0 } })],
+    });
+  }
   for (const error of report.ioErrors) {
     notifications.push({ level: 'error', message: { text: `${error.path}: ${error.message}` } });
   }

@@ -7,6 +7,8 @@ import type { Severity } from '../types.js';
 
 export interface TextOptions {
   readonly color?: boolean;
+  /** Every skipped file on its own line, instead of one line per reason. */
+  readonly verbose?: boolean;
 }
 
 const COLORS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
@@ -38,14 +40,16 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
     out.push('');
   }
   for (const error of report.ioErrors) out.push(`${p(error.path)}: ${paint(COLORS.error, 'error')}  ${p(error.message)}`);
+  for (const error of report.projectErrors)
+    out.push(`${p(error.file)}${error.line !== undefined ? `:${error.line}` : ''}: ${paint(COLORS.error, 'error')}  ${p(error.message)}`);
   if (report.trivyProblem) out.push(`${paint(COLORS.error, 'error')}  ${p(report.trivyProblem.message)}`);
   for (const error of report.scanErrors)
     out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${p(error.message)}`);
   if (report.trivyProblem || report.scanErrors.length > 0) out.push('');
-  for (const skipped of report.skipped) out.push(paint(DIM, `note: ${p(skipped.path)}: ${p(skipped.reason)}`));
-  if (report.ioErrors.length > 0 || report.skipped.length > 0) out.push('');
+  for (const line of skippedLines(report.skipped, options.verbose === true)) out.push(paint(DIM, line));
+  if (report.ioErrors.length > 0 || report.projectErrors.length > 0 || report.skipped.length > 0) out.push('');
   const total = counts.error + counts.warning + counts.info;
-  const parseErrors = report.files.reduce((n, f) => n + f.result.errors.length, 0) + report.ioErrors.length;
+  const parseErrors = report.files.reduce((n, f) => n + f.result.errors.length, 0) + report.ioErrors.length + report.projectErrors.length;
   const scanned = report.scans
     ? ` (${report.scans.size} scanned with Trivy${report.scanErrors.length > 0 ? `, ${new Set(report.scanErrors.map((e) => e.reference)).size} failed` : ''})`
     : '';
@@ -61,4 +65,31 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Why files are skipped, as kinds: a reason names sizes or lines, its kind does not. */
+const SKIP_KINDS: readonly [RegExp, string][] = [
+  [/^binary file/, 'binary files'],
+  [/^larger than /, 'files over the size limit (--max-file-size)'],
+  [/is a template \(/, 'templates (Helm or similar `{{ … }}` syntax)'],
+  [/is a template value/, 'template values not checked'],
+  [/^not a Dockerfile/, 'not Dockerfiles, manifests or Compose files'],
+];
+
+/**
+ * One line per kind of reason (`note: 42 templates … skipped`), so that a repository full of
+ * templates does not bury the findings; a kind with one file, or `verbose`, names each file.
+ */
+function skippedLines(skipped: readonly { path: string; reason: string }[], verbose: boolean): string[] {
+  const byKind = new Map<string, { path: string; reason: string }[]>();
+  for (const entry of skipped) {
+    const kind = SKIP_KINDS.find(([pattern]) => pattern.test(entry.reason))?.[1] ?? entry.reason;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), entry]);
+  }
+  const lines: string[] = [];
+  for (const [kind, entries] of byKind) {
+    if (verbose || entries.length === 1) for (const entry of entries) lines.push(`note: ${p(entry.path)}: ${p(entry.reason)}`);
+    else lines.push(`note: ${entries.length} skipped: ${p(kind)}, e.g. ${p(entries[0]!.path)} (--verbose lists them)`);
+  }
+  return lines;
 }

@@ -2,6 +2,7 @@
 
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
+import { findingImage } from '../analysis/classify.js';
 
 export function invalidReferenceFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
   if (!isEnabled('invalid-reference', options)) return [];
@@ -11,7 +12,7 @@ export function invalidReferenceFindings(images: readonly ImageOccurrence[], opt
       rule: 'invalid-reference',
       severity: severityOf('invalid-reference', undefined, options),
       range: image.range,
-      reference: image.raw,
+      ...findingImage(image),
       message: `${image.raw === '' ? 'The image' : `\`${image.raw}\``} is not a valid image reference: ${image.problem ?? 'unknown problem'}.`,
     }));
 }

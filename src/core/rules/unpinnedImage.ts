@@ -1,8 +1,8 @@
 // unpinned-image: an image without a digest (`latest`, no tag, or a tag that can be moved).
 
-import { familiarName } from '../analysis/reference.js';
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
+import { findingImage } from '../analysis/classify.js';
 
 export function unpinnedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
   if (!isEnabled('unpinned-image', options)) return [];
@@ -17,16 +17,24 @@ export function unpinnedImageFindings(images: readonly ImageOccurrence[], option
       reason,
       severity: severityOf('unpinned-image', reason, options),
       range: image.range,
-      reference: image.raw,
+      ...findingImage(image),
       message: unpinnedMessage(image, reason),
     });
   }
   return findings;
 }
 
+/** The repository as the user wrote it (`docker.io/redis`, not `redis`): the advice keeps their spelling. */
+export function writtenName(resolved: string): string {
+  const at = resolved.indexOf('@');
+  const withoutDigest = at === -1 ? resolved : resolved.slice(0, at);
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
 function unpinnedMessage(image: ImageOccurrence, reason: string): string {
   const ref = image.reference!;
-  const name = familiarName(ref);
+  const name = writtenName(image.resolved ?? image.raw);
   // Show what a reference built from variables resolved to.
   const shown =
     image.resolved !== undefined && image.resolved !== image.raw ? `\`${image.raw}\` (\`${image.resolved}\`)` : `\`${image.raw}\``;

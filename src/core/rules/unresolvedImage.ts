@@ -2,25 +2,37 @@
 
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
+import { findingImage } from '../analysis/classify.js';
 
 export function unresolvedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
   if (!isEnabled('unresolved-image', options)) return [];
   const findings: Finding[] = [];
   for (const image of images) {
-    // A reference that some value of its variables turns into a stage name is not an image.
-    if (image.status !== 'unresolved' || image.dockerfile?.maybeStage) continue;
+    // A reference that some value of its variables turns into a stage name is not an image; a
+    // Compose service that builds its image names what it builds, which is not pulled.
+    if (image.status !== 'unresolved' || image.dockerfile?.maybeStage || image.compose?.built) continue;
     const names = image.unresolvedVariables ?? [];
-    const hint =
-      image.source === 'dockerfile'
-        ? `Give the ARG a default or pass ${names.map((n) => `--build-arg ${n}=…`).join(' ')} to check it.`
-        : `Set ${names.join(', ')} or give a default (\${NAME:-default}) to check it.`;
     findings.push({
       rule: 'unresolved-image',
       severity: severityOf('unresolved-image', undefined, options),
       range: image.range,
-      reference: image.raw,
-      message: `\`${image.raw}\` depends on ${names.join(', ')}, which has no value here, so the image is unknown. ${hint}`,
+      ...findingImage(image),
+      message: unresolvedMessage(image, names),
     });
   }
   return findings;
+}
+
+function unresolvedMessage(image: ImageOccurrence, names: readonly string[]): string {
+  if (image.source === 'kubernetes') {
+    // Nothing in Kubernetes substitutes image fields: whatever fills the placeholder in runs before.
+    return `\`${image.raw}\` holds ${names.map((n) => `\`${n}\``).join(', ')}, which a tool fills in before the resource is applied (Tekton, an OpenShift template, envsubst), so the image is unknown here.`;
+  }
+  const hint =
+    image.source === 'dockerfile'
+      ? `Give the ARG a default or pass ${names.map((n) => `--build-arg ${n}=…`).join(' ')} to check it.`
+      : image.source === 'compose'
+        ? `Set ${names.join(', ')} in the project's .env (or pass --env ${names[0]}=…), or give a default (\${NAME:-default}) to check it.`
+        : `Set ${names.join(', ')} or give a default (\${NAME:-default}) to check it.`;
+  return `\`${image.raw}\` depends on ${names.join(', ')}, which has no value here, so the image is unknown. ${hint}`;
 }

@@ -11,6 +11,7 @@ import {
 } from '../trivy/types.js';
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
+import { findingImage } from '../analysis/classify.js';
 
 export function worstSeverity(scan: ImageScan): TrivySeverity | undefined {
   return TRIVY_SEVERITIES.find((severity) => scan.counts[severity] > 0);
@@ -41,7 +42,7 @@ export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, op
     reason,
     severity: severityOf('vulnerable-image', reason, options),
     range: image.range,
-    reference: image.raw,
+    ...findingImage(image),
     message:
       `\`${image.raw}\` has ${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${countsText(scan)}; ${fixable} with a fix). ` +
       `Worst: ${top.id} in ${top.package} ${top.installed}, ${fix}.${eosl}`,

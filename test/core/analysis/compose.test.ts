@@ -162,9 +162,9 @@ test('${TAG} with no value: unresolved, with an unresolved-image finding', () =>
   ]);
   assert.equal(
     result.findings[0]!.message,
-    '`nginx:${TAG}` depends on TAG, which has no value here, so the image is unknown. Set TAG or give a default (${NAME:-default}) to check it.',
+    "`nginx:${TAG}` depends on TAG, which has no value here, so the image is unknown. Set TAG in the project's .env (or pass --env TAG=…), or give a default (${NAME:-default}) to check it.",
   );
-  assert.equal(result.findings[2]!.reference, '${REGISTRY}/app:${VERSION}');
+  assert.equal(result.findings[2]!.raw, '${REGISTRY}/app:${VERSION}');
 });
 
 test('unresolved-image can be switched off or given another severity', () => {

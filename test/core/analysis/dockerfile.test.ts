@@ -241,10 +241,48 @@ describe('root-user', () => {
     assert.match(result.findings[0]!.message, /debian@/);
   });
 
-  test('built FROM scratch with no USER is implicit root, and says why', () => {
-    const result = dockerfile('FROM scratch\nCOPY app /\n');
+  test('built FROM scratch with no USER and something to run is implicit root, and says why', () => {
+    const result = dockerfile('FROM scratch\nCOPY app /\nENTRYPOINT ["/app"]\n');
     assert.deepEqual(rules(result), ['root-user/implicit']);
     assert.match(result.findings[0]!.message, /scratch/);
+    assert.deepEqual(
+      rules(
+        dockerfile(
+          'FROM golang:1.23@sha256:' + 'a'.repeat(64) + ' AS build\nCMD ["x"]\nFROM build\nFROM scratch\nCOPY --from=build /app /\n',
+        ),
+      ),
+      [],
+    );
+    // Inherited through stages: a CMD in a scratch-based stage the final one is built from.
+    assert.deepEqual(rules(dockerfile('FROM scratch AS base\nCMD ["/app"]\nFROM base\nCOPY app /\n')), ['root-user/implicit']);
+  });
+
+  test('a final FROM scratch stage with no ENTRYPOINT or CMD exports files (docker build --output): no root-user', () => {
+    const text = `FROM golang:1.23@sha256:${'a'.repeat(64)} AS build\nRUN go build -o /out/app\nFROM scratch AS export\nCOPY --from=build /out /\n`;
+    assert.deepEqual(dockerfile(text).findings, []);
+  });
+
+  test('distroless images tagged nonroot run as uid 65532: no implicit root-user; their root tags keep it', () => {
+    for (const base of [
+      'gcr.io/distroless/static-debian12:nonroot',
+      'gcr.io/distroless/base:debug-nonroot',
+      'gcr.io/distroless/java21:nonroot-arm64',
+    ]) {
+      assert.deepEqual(rules(dockerfile(`FROM ${base}@sha256:${'a'.repeat(64)}\nCOPY app /\n`)), [], base);
+    }
+    for (const base of [
+      'gcr.io/distroless/static-debian12:latest',
+      'gcr.io/distroless/base:debug',
+      'example.com/distroless/static:nonroot',
+      'nonroot:1',
+    ]) {
+      assert.deepEqual(rules(dockerfile(`FROM ${base}@sha256:${'a'.repeat(64)}\nCOPY app /\n`)), ['root-user/implicit'], base);
+    }
+  });
+
+  test('the implicit root-user message shows what a FROM built from variables resolved to', () => {
+    const result = dockerfile(`ARG BASE=node:22@sha256:${'a'.repeat(64)}\nFROM $BASE\nCOPY . .\n`);
+    assert.match(result.findings[0]!.message, new RegExp(`base image \\\`\\$BASE\\\` \\(\\\`node:22@sha256:a{64}\\\`\\)`));
   });
 
   test('only the final stage counts', () => {

@@ -515,6 +515,89 @@ spec:
   );
 });
 
+test('folded and literal block scalars: the range is the value text on its line, not the >- or | indicator', () => {
+  // Before, the range started at the indicator and ran to the next line's end.
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: blocks
+spec:
+  ${NON_ROOT}
+  containers:
+  - name: folded
+    image: >-
+      nginx:1.27
+  - name: literal
+    image: |-
+      redis:7.4
+  - name: commented
+    image: >- # the proxy
+      envoyproxy/envoy:v1.32.1
+
+  - name: last
+    image: >-
+      alpine:3.20
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(images(text, result), [
+    '10:7-10:17 image nginx:1.27',
+    '13:7-13:16 image redis:7.4',
+    '16:7-16:31 image envoyproxy/envoy:v1.32.1',
+    '20:7-20:18 image alpine:3.20',
+  ]);
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['nginx:1.27', 'redis:7.4', 'envoyproxy/envoy:v1.32.1', 'alpine:3.20'],
+  );
+  assert.deepEqual(findings(text, result), [
+    '10:7-10:17 unpinned-image/mutable-tag info nginx:1.27',
+    '13:7-13:16 unpinned-image/mutable-tag info redis:7.4',
+    '16:7-16:31 unpinned-image/mutable-tag info envoyproxy/envoy:v1.32.1',
+    '20:7-20:18 unpinned-image/mutable-tag info alpine:3.20',
+  ]);
+});
+
+test('block scalars whose value is more than the line: a kept line break or indentation is invalid; several lines are one range', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: blocks
+spec:
+  ${NON_ROOT}
+  containers:
+  - name: clipped
+    image: |
+      busybox:1.36
+  - name: indented
+    image: >2-
+        alpine:3.20
+  - name: multi
+    image: >-
+      registry.example.com/team/
+      app:1.0
+
+  - name: crlf
+    image: >-
+      nginx:1.27
+`;
+  const result = yaml(text);
+  assert.deepEqual(images(text, result), [
+    // The value is "busybox:1.36\n": the text on the line, but an invalid reference.
+    '10:7-10:19 invalid busybox:1.36',
+    // The indentation indicator makes two of the spaces part of the value.
+    '13:7-13:20 invalid   alpine:3.20',
+    // From the first character of the first line to the end of the last.
+    '16:7-17:14 invalid registry.example.com/team/\n      app:1.0',
+    '21:7-21:17 image nginx:1.27',
+  ]);
+  // A one-line value is its text as written; a longer one is the value (the folded line breaks are spaces).
+  assert.deepEqual(
+    result.images.map((i) => i.raw),
+    ['busybox:1.36', '  alpine:3.20', 'registry.example.com/team/ app:1.0', 'nginx:1.27'],
+  );
+});
+
 test('an alias (image: *img): the range is the anchored scalar, and one finding for the shared place', () => {
   const text = `apiVersion: v1
 kind: Pod
@@ -658,7 +741,7 @@ spec:
   assert.equal(image.problem, 'the repository name must be lowercase');
   assert.deepEqual(findings(text, result), ['9:12-9:22 invalid-reference error Nginx:1.27']);
   assert.equal(result.findings[0]!.message, '`Nginx:1.27` is not a valid image reference: the repository name must be lowercase.');
-  assert.equal(result.findings[0]!.reference, 'Nginx:1.27');
+  assert.equal(result.findings[0]!.raw, 'Nginx:1.27');
 });
 
 test('CRLF line endings: ranges are still exact, across documents', () => {
@@ -765,7 +848,7 @@ test('root-user: runAsUser: 0 in the container is explicit, on the 0', () => {
   const result = yaml(text);
   assert.deepEqual(findings(text, result), ['10:18-10:19 root-user/explicit warning 0']);
   const finding = only(result.findings);
-  assert.equal(finding.reference, `nginx@${DIGEST}`);
+  assert.equal(finding.raw, `nginx@${DIGEST}`);
   assert.equal(
     finding.message,
     'Container `app` runs as root (`runAsUser: 0`). Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.',
@@ -931,7 +1014,7 @@ test('unpinned-image: latest, untagged and mutable-tag; digests (with or without
     '19:12-19:40 unpinned-image/untagged warning registry.local:5000/team/app',
   ]);
   assert.deepEqual(
-    result.findings.map((f) => f.reference),
+    result.findings.map((f) => f.raw),
     ['nginx:latest', 'nginx', 'nginx:1.27', 'registry.local:5000/team/app'],
   );
   assert.equal(
@@ -1301,7 +1384,7 @@ test('corpus: argo-cd install.yaml (59 documents, every argocd:latest, dex, redi
     '33661 unpinned-image/latest warning',
     '34172 unpinned-image/latest warning',
   ]);
-  assert.equal(result.findings.filter((f) => f.reference === argocd).length, argocdLines.length);
+  assert.equal(result.findings.filter((f) => f.raw === argocd).length, argocdLines.length);
 });
 
 test('corpus: argo-cd CronJob healthy.yaml (jobTemplate path, status block)', () => {

@@ -180,3 +180,12 @@ describe('applying edits', () => {
     assert.equal(after, text.replaceAll('nginx:1.27', 'nginx:1.27@sha256:x'));
   });
 });
+
+test('runAsNonRoot: true is offered in a document with a duplicate key too', () => {
+  const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\nspec:\n  containers:\n    - name: web\n      image: nginx@sha256:' + 'a'.repeat(64) + '\n';
+  const result = analyze(text, 'yaml');
+  const finding = result.findings.find((f) => f.rule === 'root-user')!;
+  const [fix] = fixesFor(text, 'yaml', finding);
+  assert.equal(fix!.title, 'Set securityContext.runAsNonRoot: true on this container');
+  assert.match(applyEdits(text, fix!.edits), /- name: web\n {6}securityContext:\n {8}runAsNonRoot: true\n/);
+});

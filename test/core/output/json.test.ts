@@ -1,4 +1,4 @@
-// The JSON report: the contract for tools (version 1).
+// The JSON report: the contract for tools (version 2).
 
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -7,11 +7,17 @@ import { scanPaths, toJsonReport, type JsonReport } from '../../../src/core/inde
 import { BROKEN, COMPOSE, DIGEST, IMAGE_ID, KUBERNETES, MULTI_STAGE, scan, STATUSES, withoutMessage } from '../../support/reports.js';
 
 describe('the JSON report', () => {
-  test('has exactly version, images, findings, errors and skipped', async () => {
-    const { report } = await scan({ Dockerfile: 'FROM nginx:1.27\n' });
+  test('has exactly version, analysed, images, findings, errors and skipped', async () => {
+    const { root, report } = await scan({ Dockerfile: 'FROM nginx:1.27\n', 'notes.yaml': 'a: 1\n', 'logo.Dockerfile': Buffer.from([0, 1, 2]) });
     const json = toJsonReport(report);
-    assert.deepEqual(Object.keys(json), ['version', 'images', 'findings', 'errors', 'skipped']);
-    assert.equal(json.version, 1);
+    assert.deepEqual(Object.keys(json), ['version', 'analysed', 'images', 'findings', 'errors', 'skipped']);
+    assert.equal(json.version, 2);
+    // Which files were read and what they hold; which were not, and why.
+    assert.deepEqual(json.analysed, [
+      { file: path.join(root, 'Dockerfile'), sources: ['dockerfile'] },
+      { file: path.join(root, 'notes.yaml'), sources: [] },
+    ]);
+    assert.deepEqual(json.skipped, [{ file: path.join(root, 'logo.Dockerfile'), reason: 'binary file: skipped' }]);
     // It is plain data: it survives JSON unchanged.
     assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
   });
@@ -80,7 +86,8 @@ describe('the JSON report', () => {
         column: 6,
         endLine: 1,
         endColumn: 17,
-        reference: 'golang:1.23',
+        reference: 'docker.io/library/golang:1.23',
+        raw: 'golang:1.23',
       },
       {
         rule: 'unpinned-image',
@@ -91,7 +98,8 @@ describe('the JSON report', () => {
         column: 6,
         endLine: 3,
         endColumn: 17,
-        reference: 'alpine:3.20',
+        reference: 'docker.io/library/alpine:3.20',
+        raw: 'alpine:3.20',
       },
       {
         rule: 'unpinned-image',
@@ -102,11 +110,15 @@ describe('the JSON report', () => {
         column: 13,
         endLine: 5,
         endColumn: 25,
-        reference: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        raw: 'busybox:1.36',
       },
     ]);
-    for (const finding of json.findings)
-      assert.match(finding.message, new RegExp(`\`${finding.reference!.replace('.', '\\.')}\` is not pinned`));
+    for (const finding of json.findings) {
+      assert.match(finding.message, new RegExp(`\`${finding.raw!.replace('.', '\\.')}\` is not pinned`));
+      // Findings join the images by reference.
+      assert.ok(json.images.some((i) => i.reference === finding.reference && i.line === finding.line));
+    }
     assert.deepEqual(json.errors, []);
     assert.deepEqual(json.skipped, []);
   });
@@ -214,7 +226,8 @@ describe('the JSON report', () => {
     const invalid = json.findings.find((f) => f.rule === 'invalid-reference')!;
     assert.equal(invalid.severity, 'error');
     assert.equal(invalid.reason, undefined, 'a rule without variants has no reason');
-    assert.equal(invalid.reference, 'Nginx:1');
+    assert.equal(invalid.reference, null);
+    assert.equal(invalid.raw, 'Nginx:1');
   });
 
   test('Kubernetes images: workload (kind, name, namespace, document) and container (name, type)', async () => {
@@ -266,7 +279,8 @@ describe('the JSON report', () => {
         column: 18,
         endLine: 18,
         endColumn: 30,
-        reference: 'busybox:1.36',
+        reference: 'docker.io/library/busybox:1.36',
+        raw: 'busybox:1.36',
       },
       {
         rule: 'unpinned-image',
@@ -278,6 +292,7 @@ describe('the JSON report', () => {
         endLine: 21,
         endColumn: 39,
         reference: 'ghcr.io/acme/web:2.1',
+        raw: 'ghcr.io/acme/web:2.1',
       },
       {
         rule: 'root-user',
@@ -289,6 +304,7 @@ describe('the JSON report', () => {
         endLine: 23,
         endColumn: 25,
         reference: 'ghcr.io/acme/web:2.1',
+        raw: 'ghcr.io/acme/web:2.1',
       },
     ]);
     assert.match(json.findings[2]!.message, /`app`.*runAsUser: 0/);

@@ -39,7 +39,8 @@ test('one finding on the reference: counts, fixable share and the worst vulnerab
   assert.equal(finding.reason, 'high');
   assert.equal(finding.severity, 'warning');
   assert.deepEqual(finding.range, image.range);
-  assert.equal(finding.reference, 'nginx:1.27');
+  assert.equal(finding.reference, 'docker.io/library/nginx:1.27');
+  assert.equal(finding.raw, 'nginx:1.27');
   assert.equal(
     finding.message,
     '`nginx:1.27` has 3 known vulnerabilities (1 HIGH, 2 LOW; 1 with a fix). Worst: CVE-1 in pkg-CVE-1 1.0, fixed in 1.1.',
@@ -75,8 +76,9 @@ test('counts read worst first, and the worst severity is known', () => {
 });
 
 test("a base image's own user refines the implicit root-user of a Dockerfile", () => {
-  const text = 'FROM gcr.io/distroless/static:nonroot\nCOPY app /app\n';
-  const users = (user: string) => ({ imageUsers: new Map([['gcr.io/distroless/static:nonroot', user]]) });
+  // A base that is not on the documented non-root list: only its scan can tell.
+  const text = 'FROM gcr.io/acme/static:2\nCOPY app /app\n';
+  const users = (user: string) => ({ imageUsers: new Map([['gcr.io/acme/static:2', user]]) });
   assert.deepEqual(
     analyze(text, 'dockerfile').findings.map((f) => f.rule),
     ['root-user', 'unpinned-image'],
@@ -114,8 +116,8 @@ test('scan verdicts: a finding per vulnerable image, failures per image; an unus
   ]);
   const verdicts = scanVerdicts(images, (image) => outcomes.get(image.raw), {});
   assert.deepEqual(
-    verdicts.findings.map((f) => [f.reference, f.severity]),
-    [['nginx:1.27', 'error']],
+    verdicts.findings.map((f) => [f.raw, f.reference, f.severity]),
+    [['nginx:1.27', 'docker.io/library/nginx:1.27', 'error']],
   );
   assert.deepEqual(
     verdicts.failures.map((f) => [f.image.raw, f.failure.reason]),

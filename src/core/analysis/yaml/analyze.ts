@@ -1,14 +1,24 @@
 // YAML files, analysed one document chunk at a time: each chunk's result is positioned relative
 // to the chunk, so that an edit re-analyses only the chunk it touches (incremental.ts).
 
+import type { Document } from 'yaml';
 import { extractCompose, isComposeFile } from '../compose.js';
-import { extractKubernetes, isKubernetesObject, KINDS_WITHOUT_IMAGES, type ContainerFact } from '../kubernetes.js';
+import { apiGroup, extractKubernetes, holdsNoImages, isKubernetesObject, type ContainerFact } from '../kubernetes.js';
 import { LineIndex } from '../../util/lines.js';
 import { imageFindings } from '../../rules/index.js';
-import { kubernetesRootFindings } from '../../rules/rootUser.js';
+import { composeRootFindings, kubernetesRootFindings } from '../../rules/rootUser.js';
 import { findSuppressions, isSuppressed } from '../suppress.js';
-import type { AnalysisError, AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range, SourceKind } from '../../types.js';
-import { parseChunk, splitDocuments } from './parse.js';
+import type {
+  AnalysisError,
+  AnalysisResult,
+  AnalyzeOptions,
+  ComposeService,
+  Finding,
+  ImageOccurrence,
+  Range,
+  SourceKind,
+} from '../../types.js';
+import { keyAt, parseChunk, splitDocuments } from './parse.js';
 
 /** What one chunk holds, with lines counted from the chunk's first line. */
 export interface ChunkResult {
@@ -23,16 +33,21 @@ export interface ChunkResult {
   readonly errors: readonly AnalysisError[];
   /** The Kubernetes containers the rules ran on, kept so that an edit inside an image can be applied without parsing. */
   readonly containers?: readonly ContainerFact[];
+  /** The Compose services (who they run as, what they build). */
+  readonly services?: readonly ComposeService[];
 }
 
 // Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
 const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/;
 const BLOCK_SCALAR_START = /(?:^|[:-])[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
+// A quoted scalar on one line: its text is a value, whatever it holds (Argo Workflows write
+// `"… on: {{workflow.scheduledTime}}"` for Argo to fill in, not for a template engine).
+const QUOTED = /(^|[\s[{,])(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')/g;
 
 /**
  * True when the text is a template rather than YAML: a line that starts with `{{` or a value
- * that is an unquoted `{{`, outside comments and block scalars (whose text may well hold
- * template syntax for some other program, as Argo CD's notification templates do).
+ * that is an unquoted `{{`, outside comments, quoted scalars and block scalars (whose text may
+ * well hold template syntax for some other program, as Argo CD's notification templates do).
  */
 export function looksLikeTemplate(text: string): boolean {
   if (!text.includes('{{')) return false;
@@ -45,12 +60,34 @@ export function looksLikeTemplate(text: string): boolean {
       blockIndent = -1;
     }
     if (line.slice(indent).startsWith('#')) continue;
-    if (TEMPLATE_LINE.test(line.replace(/[ \t]#.*$/, ''))) return true;
+    if (TEMPLATE_LINE.test(line.replace(QUOTED, '$1""').replace(/[ \t]#.*$/, ''))) return true;
     if (BLOCK_SCALAR_START.test(line)) blockIndent = indent;
   }
   return false;
 }
 const KIND_LINE = /^kind[ \t]*:[ \t]*["']?([A-Za-z][A-Za-z0-9]*)/m;
+const API_VERSION_LINE = /^apiVersion[ \t]*:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9.-]*(?:\/[A-Za-z0-9.-]+)?)/m;
+
+/**
+ * The value of a top-level key written at the start of a line, or undefined when it is not there
+ * or is written again further on (the last value counts then: that is left to the parser). The
+ * second writing is looked for in the first 64 KiB only: searching a 1 MiB CRD to its end for a
+ * key written twice would cost more than the rest of the pre-parse look together.
+ */
+function topLevelValue(pattern: RegExp, key: string, text: string): string | undefined {
+  const first = pattern.exec(text);
+  if (!first) return undefined;
+  const head = text.length > DUPLICATE_SEARCH ? text.slice(0, DUPLICATE_SEARCH) : text;
+  for (let again = head.indexOf(`\n${key}`, first.index); again !== -1; again = head.indexOf(`\n${key}`, again + 1)) {
+    const lineEnd = head.indexOf('\n', again + 1);
+    if (KEY_END.test(head.slice(again + 1 + key.length, lineEnd === -1 ? head.length : lineEnd))) return undefined;
+  }
+  return first[1];
+}
+const KEY_END = /^[ \t]*:/;
+const DUPLICATE_SEARCH = 64 * 1024;
+// A document that never mentions an image, a user or a build holds nothing any rule looks at.
+const MAY_MATTER = /image|user|build/;
 export const TEMPLATE_NOTE = 'this file is a template (Helm or similar `{{ … }}` syntax): skipped';
 
 function countLineBreaks(text: string): number {
@@ -59,13 +96,20 @@ function countLineBreaks(text: string): number {
   return count;
 }
 
+/** True when the text's `apiVersion` and `kind` lines name a kind that holds no image (a core Service, not a Knative one). */
+function holdsNoImagesByText(text: string): boolean {
+  const kind = topLevelValue(KIND_LINE, 'kind', text);
+  const apiVersion = kind !== undefined ? topLevelValue(API_VERSION_LINE, 'apiVersion', text) : undefined;
+  return kind !== undefined && apiVersion !== undefined && holdsNoImages(apiGroup(apiVersion), kind);
+}
+
 export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
   const lineBreaks = countLineBreaks(text);
   const empty = { lineBreaks, images: [], findings: [], errors: [] };
   if (looksLikeTemplate(text)) return { ...empty, documents: 0, sources: [], templated: true };
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
-  if (!text.includes('image') || (kind !== undefined && KINDS_WITHOUT_IMAGES.has(kind))) {
+  if (!MAY_MATTER.test(text) || holdsNoImagesByText(text)) {
     // A line that is neither blank, a comment nor a `---` marker: the chunk holds a document.
     const hasContent = /^(?!---(?:[ \t]|\r?$))[ \t]*[^\s#]/m.test(text);
     return { ...empty, documents: hasContent ? 1 : 0, sources: kind !== undefined ? ['kubernetes'] : [], templated: false };
@@ -74,6 +118,7 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
   const sources = new Set<SourceKind>();
   const images: ImageOccurrence[] = [];
   const containers: ContainerFact[] = [];
+  const services: ComposeService[] = [];
   const errors: AnalysisError[] = [];
   let documents = 0;
   for (const doc of parseChunk(text)) {
@@ -85,9 +130,12 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
       const lastContent = Math.max(0, text.trimEnd().length - 1);
       for (const error of doc.errors) {
         const at = Math.min(error.pos?.[0] ?? 0, lastContent);
-        errors.push({ message: `YAML syntax error: ${firstLine(error.message)}`, range: lines.rangeAt(at, at) });
+        const message = error.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, at) : firstLine(error.message);
+        errors.push({ message: `YAML syntax error: ${message}`, range: lines.rangeAt(at, at) });
       }
-      continue;
+      // A key written twice is an error, but the document still reads as Kubernetes reads it
+      // (the last value counts): its images are still there to check.
+      if (!doc.errors.every((error) => error.code === 'DUPLICATE_KEY')) continue;
     }
     const root = doc.contents;
     if (root === null) continue;
@@ -98,11 +146,23 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
       containers.push(...facts.containers);
     } else if (isComposeFile(root, doc)) {
       sources.add('compose');
-      images.push(...extractCompose(root, doc, text, lines, options.composeEnv ?? {}));
+      const compose = extractCompose(root, doc, text, lines, options.composeEnv ?? {});
+      images.push(...compose.images);
+      services.push(...compose.services);
     }
   }
-  const findings = runRules(text, images, containers, options);
-  return { lineBreaks, documents, sources: [...sources], templated: false, images, findings, errors, containers };
+  const findings = runRules(text, images, containers, options, services);
+  return {
+    lineBreaks,
+    documents,
+    sources: [...sources],
+    templated: false,
+    images,
+    findings,
+    errors,
+    containers,
+    ...(services.length > 0 && { services }),
+  };
 }
 
 /** Shipshape's static rules on a chunk's images and containers, minus what its comments silence. */
@@ -111,11 +171,22 @@ export function runRules(
   images: readonly ImageOccurrence[],
   containers: readonly ContainerFact[],
   options: AnalyzeOptions,
+  services: readonly ComposeService[] = [],
 ): Finding[] {
   const suppressions = findSuppressions(text, true);
-  return dedupe([...imageFindings(images, options), ...kubernetesRootFindings(containers, options)]).filter(
-    (finding) => !isSuppressed(finding, suppressions),
-  );
+  return dedupe([
+    ...imageFindings(images, options),
+    ...kubernetesRootFindings(containers, options),
+    ...composeRootFindings(services, options),
+  ]).filter((finding) => !isSuppressed(finding, suppressions));
+}
+
+const PRINTABLE_KEY = /^[^\s`]{1,64}$/;
+
+function duplicateKeyMessage(doc: Document.Parsed, offset: number): string {
+  const key = keyAt(doc, offset);
+  const name = typeof key === 'string' && PRINTABLE_KEY.test(key) ? ` \`${key}\`` : '';
+  return `duplicate key${name} (the last value is used)`;
 }
 
 function firstLine(message: string): string {
@@ -150,10 +221,12 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
   const images: ImageOccurrence[] = [];
   const findings: Finding[] = [];
   const errors: AnalysisError[] = [];
+  const services: ComposeService[] = [];
   let line = 0;
   let documentBase = 0;
   for (const chunk of chunks) {
     for (const source of chunk.sources) sources.add(source);
+    for (const service of chunk.services ?? []) services.push(line === 0 ? service : shiftService(service, line));
     for (const image of chunk.images) {
       const moved = { ...image, range: shift(image.range, line) };
       images.push(
@@ -174,7 +247,16 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
   const notes = images
     .filter((image) => image.status === 'template')
     .map((image) => `line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
-  return { sources: [...sources], images, findings, errors, notes };
+  return { sources: [...sources], images, findings, errors, notes, ...(services.length > 0 && { services }) };
+}
+
+function shiftService(service: ComposeService, lines: number): ComposeService {
+  return {
+    ...service,
+    range: shift(service.range, lines),
+    ...(service.user && { user: { ...service.user, range: shift(service.user.range, lines) } }),
+    ...(service.build && { build: { ...service.build, range: shift(service.build.range, lines) } }),
+  };
 }
 
 export function analyzeYaml(text: string, options: AnalyzeOptions): AnalysisResult {

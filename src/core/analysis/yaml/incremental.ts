@@ -36,6 +36,9 @@ export function patchImageEdit(
     span = { start: s, end: e, range: image.range };
   }
   if (!span) return undefined;
+  // A value that starts its line may be a block scalar's (`image: |`), whose value is more than
+  // the text on the line (a final line break): leave it to a full parse.
+  if (/^[ \t]*$/.test(oldText.slice(oldText.lastIndexOf('\n', span.start - 1) + 1, span.start))) return undefined;
   const raw = newText.slice(span.start, span.end + delta);
   if (!REFERENCE_CHARS.test(raw) || !REFERENCE_CHARS.test(oldText.slice(span.start, span.end))) return undefined;
   // The value must still read as a string (not a number, say) and as itself.
@@ -59,7 +62,7 @@ export function patchImageEdit(
     return next;
   });
   const containers = chunk.containers.map((c) => (atSpan(c.imageRange) ? { ...c, image: raw, imageRange: range } : c));
-  const findings = runRules(newText, images, containers, options);
+  const findings = runRules(newText, images, containers, options, chunk.services);
   return { ...chunk, images, findings, containers };
 }
 

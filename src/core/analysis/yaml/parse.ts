@@ -56,7 +56,8 @@ function withDirectives(text: string, start: number): number {
   return begin;
 }
 
-export const PARSE_OPTIONS = { merge: true, prettyErrors: false, maxAliasCount: 1000 } as const;
+// Duplicate keys are found by `reportDuplicateKeys`, not by the parser (`uniqueKeys: false`).
+export const PARSE_OPTIONS = { merge: true, prettyErrors: false, maxAliasCount: 1000, uniqueKeys: false } as const;
 
 /**
  * Collections nested deeper than this are not read. The yaml composer recurses once per level and
@@ -85,7 +86,50 @@ export function parseChunk(text: string): Document.Parsed[] {
     throw error;
   }
   if (tokens.some((token) => nestingOf(token) > MAX_NESTING)) return [tooDeep(text)];
-  return Array.from(new Composer(PARSE_OPTIONS).compose(tokens));
+  const docs = Array.from(new Composer(PARSE_OPTIONS).compose(tokens));
+  for (const doc of docs) reportDuplicateKeys(doc, text);
+  return docs;
+}
+
+/**
+ * Adds an error for each mapping key written again in the same mapping, where and as the parser
+ * would (`DUPLICATE_KEY` at the repeated key). The parser's own check compares every key with
+ * each key before it: a Compose file of 30,000 services took minutes. Merge keys (`<<`) may repeat.
+ */
+function reportDuplicateKeys(doc: Document.Parsed, text: string): void {
+  const found: YAMLParseError[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && !isMergeKey(key)) {
+          if (seen.has(key.value)) {
+            const [start, end] = key.range ?? [0, 0];
+            // An empty key is placed before the spaces in front of its `:`; the parser reports it at the `:`.
+            const at = start === end ? start + /^[ \t]*/.exec(text.slice(start, start + 256))![0].length : start;
+            found.push(new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+          } else seen.add(key.value);
+        }
+        pending.push(key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    }
+  }
+  if (found.length === 0) return;
+  // In order of position, each before the first of the parser's errors that comes after it.
+  found.sort((a, b) => a.pos[0] - b.pos[0]);
+  const merged: YAMLParseError[] = [];
+  let next = 0;
+  for (const error of doc.errors) {
+    while (next < found.length && found[next]!.pos[0] <= error.pos[0]) merged.push(found[next++]!);
+    merged.push(error);
+  }
+  merged.push(...found.slice(next));
+  doc.errors.splice(0, doc.errors.length, ...merged);
 }
 
 // Indentation, then the block indicators (`- `, `? `, `: `) that open compact nested collections.
@@ -134,6 +178,24 @@ function tooDeep(text: string): Document.Parsed {
     ),
   );
   return doc;
+}
+
+/**
+ * The value of the mapping key written at `offset` (where the parser reports a duplicate key),
+ * or undefined when no scalar key starts there.
+ */
+export function keyAt(doc: Document, offset: number): unknown {
+  let found: unknown;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = pair.key.value;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 const MAX_MERGE_DEPTH = 8;
@@ -186,10 +248,13 @@ export function getNode(map: unknown, key: string, doc: Document, depth = 0, sea
     searched.set(node, depth);
   }
   const merges: Pair[] = [];
+  // A key written twice (an error reported apart) has its last value, as Kubernetes reads it.
+  let written: Pair | undefined;
   for (const pair of node.items) {
-    if (isScalar(pair.key) && pair.key.value === key) return deref(pair.value, doc);
-    if (isMergeKey(pair.key)) merges.push(pair);
+    if (isScalar(pair.key) && pair.key.value === key) written = pair;
+    else if (isMergeKey(pair.key)) merges.push(pair);
   }
+  if (written) return deref(written.value, doc);
   if (merges.length === 0) return undefined;
   const seen = searched ?? new Map<Node, number>([[node, depth]]);
   for (const merge of merges) {
@@ -201,6 +266,50 @@ export function getNode(map: unknown, key: string, doc: Document, depth = 0, sea
     }
   }
   return undefined;
+}
+
+/**
+ * A mapping's entries as its reader sees them, in the order written, through aliases and `<<`
+ * merge keys: a key written twice has its last value (as `getNode`), and a merged key counts only
+ * when the mapping does not write it. Only string keys. `spend` is called once per pair looked at
+ * and stops the search when it returns false: merges may name large mappings many times over.
+ */
+export function mapEntries(map: unknown, doc: Document, spend: () => boolean): Map<string, Node | undefined> {
+  const entries = new Map<string, Node | undefined>();
+  collectEntries(map, doc, spend, entries, 0, new Map<Node, number>());
+  return entries;
+}
+
+function collectEntries(
+  map: unknown,
+  doc: Document,
+  spend: () => boolean,
+  entries: Map<string, Node | undefined>,
+  depth: number,
+  searched: Map<Node, number>,
+): void {
+  const node = deref(map, doc);
+  if (!isMap(node) || depth > MAX_MERGE_DEPTH) return;
+  // As `getNode`: a mapping already searched from as shallow a merge depth adds nothing new.
+  const before = searched.get(node);
+  if (before !== undefined && before <= depth) return;
+  searched.set(node, depth);
+  const own = new Map<string, Node | undefined>();
+  const merges: Pair[] = [];
+  for (const pair of node.items) {
+    if (!spend()) return;
+    if (isMergeKey(pair.key)) merges.push(pair);
+    else if (isScalar(pair.key) && typeof pair.key.value === 'string') {
+      // Deleted first, so that the entry stands where its last value is written.
+      own.delete(pair.key.value);
+      own.set(pair.key.value, deref(pair.value, doc));
+    }
+  }
+  for (const [key, value] of own) if (!entries.has(key)) entries.set(key, value);
+  for (const merge of merges) {
+    const source = deref(merge.value, doc);
+    for (const item of isSeq(source) ? source.items : [source]) collectEntries(item, doc, spend, entries, depth + 1, searched);
+  }
 }
 
 /** Follows a path of keys. */
@@ -235,5 +344,42 @@ export function scalarSpan(node: Scalar, text: string): { start: number; end: nu
     return { start, end, raw: value };
   }
   if (node.type === 'PLAIN' && !value.includes('\n')) return { start, end, raw: text.slice(start, end) };
+  if (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') return blockScalarSpan(start, end, value, text);
   return { start, end, raw: value };
+}
+
+/**
+ * A block scalar's text without its header (`>-`, `|`, a comment) and the line breaks after it:
+ * a value on one line is exactly that line's text (the value without its final line break,
+ * which a pin or an edit must not touch); a longer one runs from the first character of its
+ * first line with content to the end of its last.
+ */
+function blockScalarSpan(start: number, end: number, value: string, text: string): { start: number; end: number; raw: string } {
+  const headerEnd = text.indexOf('\n', start);
+  if (headerEnd === -1 || headerEnd >= end) return { start, end: lineEndBefore(text, start, end), raw: value };
+  const lines: Array<{ start: number; end: number }> = [];
+  for (let lineStart = headerEnd + 1; lineStart < end;) {
+    const next = text.indexOf('\n', lineStart);
+    const lineEnd = next === -1 || next > end ? end : next;
+    const contentEnd = text[lineEnd - 1] === '\r' && lineEnd > lineStart ? lineEnd - 1 : lineEnd;
+    if (text.slice(lineStart, contentEnd).trim() !== '') lines.push({ start: lineStart, end: contentEnd });
+    lineStart = lineEnd + 1;
+  }
+  const first = lines[0];
+  const last = lines[lines.length - 1];
+  if (!first || !last) return { start, end: lineEndBefore(text, start, end), raw: value };
+  const written = value.replace(/\n+$/, '');
+  if (first === last && !written.includes('\n') && text.slice(first.start, first.end).endsWith(written)) {
+    // Indentation is not part of the value, but spaces past it (`>2-` with more) are.
+    return { start: first.end - written.length, end: first.end, raw: written };
+  }
+  const indent = /^[ \t]*/.exec(text.slice(first.start, first.end))![0].length;
+  return { start: first.start + indent, end: last.end, raw: value };
+}
+
+/** The end of the line `start` is on, not past `end`, without a carriage return. */
+function lineEndBefore(text: string, start: number, end: number): number {
+  const next = text.indexOf('\n', start);
+  const lineEnd = next === -1 || next > end ? end : next;
+  return text[lineEnd - 1] === '\r' && lineEnd > start ? lineEnd - 1 : lineEnd;
 }

@@ -193,7 +193,74 @@ test('typing in the image of one of two identical List items changes that contai
   const result = state.update(edited, [change]);
   assert.deepEqual(result, analyzeYaml(edited, {}));
   assert.deepEqual(
-    result.findings.filter((f) => f.rule === 'root-user').map((f) => f.reference),
+    result.findings.filter((f) => f.rule === 'root-user').map((f) => f.raw),
     ['nginx:1.28', 'nginx:1.27'],
   );
+});
+
+test('typing in a block scalar image (image: |) is parsed again, not patched: its value keeps a line break', () => {
+  // The range covers the text on the line only, but the value is `busybox:1.36\n` (invalid): a
+  // patch would classify the text without the line break, and disagree with a full analysis.
+  const chunk =
+    'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: |\n      busybox:1.36\n  - name: b\n    image: >-\n      nginx:1.27\n';
+  const result = analyzeChunk(chunk, {});
+  assert.deepEqual(
+    result.images.map((i) => [i.raw, i.status]),
+    [
+      ['busybox:1.36', 'invalid'],
+      ['nginx:1.27', 'image'],
+    ],
+  );
+  for (const [from, to] of [
+    ['1.36', '1.37'],
+    ['1.27', '1.28'],
+  ] as const) {
+    const at = chunk.indexOf(from);
+    const edited = chunk.replace(from, to);
+    assert.equal(patchImageEdit(chunk, edited, result, at, at + from.length, {}), undefined, from);
+    const state = new IncrementalYaml({});
+    state.update(chunk);
+    assert.deepEqual(state.update(edited, [{ rangeOffset: at, rangeLength: from.length, text: to }]), analyzeYaml(edited, {}));
+  }
+});
+
+test('edits in custom resources and in a document with a duplicate key match a full analysis', () => {
+  const next = random(11);
+  let text = [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Workflow',
+    'spec:',
+    '  templates:',
+    '  - name: a',
+    '    container: {image: "golang:1.22"}',
+    '    sidecars:',
+    '    - {name: s, image: redis:7}',
+    '  - name: b',
+    '    script:',
+    '      image: python:3.12',
+    '---',
+    'apiVersion: serving.knative.dev/v1',
+    'kind: Service',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '      - image: ghcr.io/acme/app:1',
+    '        image: ghcr.io/acme/app:2',
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'spec: {image: nginx:latest}',
+    '',
+  ].join('\n');
+  const state = new IncrementalYaml({});
+  assert.deepEqual(state.update(text), analyzeYaml(text, {}));
+  const inserts = ['1', ':', 'x', ' ', '\n', 'image: a:1\n', 'kind: Pod\n', 'serving.knative.dev/', '-', '"', 'status:\n  '];
+  for (let step = 0; step < 300; step++) {
+    const offset = Math.floor(next() * (text.length + 1));
+    const length = Math.min(text.length - offset, Math.floor(next() * 4));
+    const change = { rangeOffset: offset, rangeLength: length, text: inserts[Math.floor(next() * inserts.length)]! };
+    text = apply(text, change);
+    assert.deepEqual(state.update(text, [change]), analyzeYaml(text, {}), `step ${step}: ${JSON.stringify(change)}`);
+  }
 });

@@ -141,6 +141,38 @@ test('a syntax error in a middle document: an error on its line, findings before
   const text = `${pod('one', 'a:latest')}---
 apiVersion: v1
 kind: Pod
+metadata: {name: "broken}
+spec:
+  containers: [{name: x, image: "d:latest"}]
+---
+${pod('three', 'c:latest')}`;
+  const result = yaml(text);
+  assert.ok(result.errors.length >= 1);
+  assert.equal(result.errors[0]!.message, 'YAML syntax error in document 2: Missing closing "quote');
+  assert.ok(result.errors.every((e) => e.message.startsWith('YAML syntax error in document 2: ')));
+  // The unclosed quote is noticed only at the end of the document: the error stays inside it.
+  assert.ok(result.errors.every((e) => e.range !== undefined && e.range.start.line >= 11 && e.range.start.line <= 16));
+  assert.deepEqual(images(text, result), ['10:12-10:20 image a:latest', '27:12-27:20 image c:latest']);
+  assert.deepEqual(
+    result.images.map((i) => i.kubernetes?.document),
+    [0, 2],
+  );
+  assert.deepEqual(findings(text, result), [
+    '10:12-10:20 unpinned-image/latest warning a:latest',
+    '27:12-27:20 unpinned-image/latest warning c:latest',
+  ]);
+  assert.deepEqual(result.sources, ['kubernetes']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Duplicate keys: an error, but the document is still read (the last value counts)
+// ---------------------------------------------------------------------------------------------
+
+test('a key written twice in a middle document: an error on its line, and the document is still read', () => {
+  // Before, a duplicate key dropped the whole document and its images.
+  const text = `${pod('one', 'a:latest')}---
+apiVersion: v1
+kind: Pod
 kind: Pod
 metadata:
   name: broken
@@ -151,19 +183,103 @@ ${pod('three', 'c:latest')}`;
   const result = yaml(text);
   assert.deepEqual(
     result.errors.map((e) => [e.message, e.range && at(e.range)]),
-    [['YAML syntax error in document 2: Map keys must be unique', '14:1-14:1']],
+    [['YAML syntax error in document 2: duplicate key `kind` (the last value is used)', '14:1-14:1']],
   );
   assert.equal(text.split('\n')[13], 'kind: Pod');
-  assert.deepEqual(images(text, result), ['10:12-10:20 image a:latest', '29:12-29:20 image c:latest']);
+  assert.deepEqual(images(text, result), ['10:12-10:20 image a:latest', '18:34-18:42 image d:latest', '29:12-29:20 image c:latest']);
   assert.deepEqual(
     result.images.map((i) => i.kubernetes?.document),
-    [0, 2],
+    [0, 1, 2],
   );
   assert.deepEqual(findings(text, result), [
     '10:12-10:20 unpinned-image/latest warning a:latest',
+    '18:23-18:24 root-user/implicit info x',
+    '18:34-18:42 unpinned-image/latest warning d:latest',
     '29:12-29:20 unpinned-image/latest warning c:latest',
   ]);
-  assert.deepEqual(result.sources, ['kubernetes']);
+});
+
+test('a duplicated image: the last value counts, as Kubernetes decodes it; one error per duplicate, at the duplicate', () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: twice
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+      - name: app
+        image: nginx:1.26
+        image: nginx:1.27
+      - {name: side, image: "busybox:1.36", image: 'busybox:1.37'}
+`;
+  const result = yaml(text);
+  assert.deepEqual(
+    result.errors.map((e) => [e.message, e.range && at(e.range)]),
+    [
+      ['YAML syntax error in document 1: duplicate key `image` (the last value is used)', '12:9-12:9'],
+      ['YAML syntax error in document 1: duplicate key `image` (the last value is used)', '13:45-13:45'],
+    ],
+  );
+  assert.deepEqual(images(text, result), ['12:16-12:26 image nginx:1.27', '13:53-13:65 image busybox:1.37']);
+  assert.deepEqual(findings(text, result), [
+    '12:16-12:26 unpinned-image/mutable-tag info nginx:1.27',
+    '13:53-13:65 unpinned-image/mutable-tag info busybox:1.37',
+  ]);
+});
+
+test('a duplicate key beside another syntax error: the document is not read', () => {
+  const text = `apiVersion: v1
+kind: Pod
+kind: Pod
+metadata: {name: "broken}
+spec:
+  containers: [{name: x, image: "d:latest"}]
+`;
+  const result = yaml(text);
+  assert.equal(result.errors[0]!.message, 'YAML syntax error in document 1: duplicate key `kind` (the last value is used)');
+  assert.ok(result.errors.length >= 2);
+  assert.deepEqual(result.images, []);
+  assert.deepEqual(result.findings, []);
+});
+
+test('duplicate keys in a Compose file: an error, and the last value is read', () => {
+  const text = `services:
+  web:
+    image: nginx:1.26
+    image: nginx:1.27
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.sources, ['compose']);
+  assert.deepEqual(
+    result.errors.map((e) => [e.message, e.range && at(e.range)]),
+    [['YAML syntax error in document 1: duplicate key `image` (the last value is used)', '4:5-4:5']],
+  );
+  assert.deepEqual(images(text, result), ['4:12-4:22 image nginx:1.27']);
+});
+
+test('a duplicate key the message cannot name (quoted with spaces, or empty): still an error, without the name', () => {
+  const text = `apiVersion: v1
+kind: Pod
+metadata:
+  "a key": 1
+  "a key": 2
+  : x
+  : y
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: x, image: "d:1"}]
+`;
+  const result = yaml(text);
+  assert.deepEqual(
+    result.errors.map((e) => [e.message, e.range && at(e.range)]),
+    [
+      ['YAML syntax error in document 1: duplicate key (the last value is used)', '5:3-5:3'],
+      ['YAML syntax error in document 1: duplicate key (the last value is used)', '7:3-7:3'],
+    ],
+  );
+  assert.deepEqual(images(text, result), ['10:34-10:37 image d:1']);
 });
 
 test('a tab used as indentation: the error is on the tab line; the other documents still count', () => {
@@ -410,6 +526,36 @@ ${pod('app', 'nginx:latest')}`;
   assert.deepEqual(findings(text, result), ['19:12-19:24 unpinned-image/latest warning nginx:latest']);
 });
 
+test('{{ … }} inside a quoted value (Argo Workflows parameters) does not make the file a template; unquoted after a quoted key does', () => {
+  const text = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: hello
+spec:
+  templates:
+  - name: say
+    container:
+      image: "{{inputs.parameters.image}}"
+      args: ["echo: {{inputs.parameters.message}}", 'it''s: {{workflow.name}}']
+      command:
+        - "\\U0001F553 Scheduled on: {{workflow.scheduledTime}}"
+  - name: run
+    container:
+      image: busybox:latest
+`;
+  const result = yaml(text);
+  assert.deepEqual(images(text, result), ['9:15-9:42 template {{inputs.parameters.image}}', '15:14-15:28 image busybox:latest']);
+  assert.deepEqual(result.notes, ['line 9: `{{inputs.parameters.image}}` is a template value: not checked']);
+  const helm = `apiVersion: v1
+kind: Pod
+metadata:
+  "name": {{ .Release.Name }}
+spec:
+  containers: [{name: app, image: nginx:latest}]
+`;
+  assert.match(yaml(helm).notes[0]!, TEMPLATE_NOTE);
+});
+
 test('template syntax in a comment does not make the file a template', () => {
   const text = `# Rendered from the chart; the source line was:
 #   image: {{ .Values.image }}
@@ -469,6 +615,37 @@ test('a JSON ConfigMap with an image in its data produces nothing', () => {
   assert.deepEqual(result.findings, []);
   assert.deepEqual(result.errors, []);
   assert.deepEqual(result.sources, ['kubernetes']);
+});
+
+test('kinds are matched with their API group: a ConfigMap or Secret of another group is read', () => {
+  const text = `apiVersion: example.com/v1
+kind: ConfigMap
+metadata:
+  name: odd
+spec:
+  image: ghcr.io/acme/odd:1
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: core
+data:
+  image: nginx:latest
+---
+apiVersion: secrets.example.com/v1
+kind: Secret
+spec:
+  image: ghcr.io/acme/vault-agent:2
+`;
+  const result = yaml(text);
+  assert.deepEqual(images(text, result), ['6:10-6:28 image ghcr.io/acme/odd:1', '18:10-18:36 image ghcr.io/acme/vault-agent:2']);
+  assert.deepEqual(
+    result.images.map((i) => [i.kubernetes?.kind, i.kubernetes?.document]),
+    [
+      ['ConfigMap', 0],
+      ['Secret', 2],
+    ],
+  );
 });
 
 test('skipped documents still count in the document index', () => {

@@ -1,0 +1,120 @@
+// Kustomize projects: which kustomizations are roots, and the effective image of every container
+// each root renders, exactly as `kubectl kustomize <root>` writes it, with where that image is
+// decided (the place a fix belongs) and where it was first written. The engine is in kustomize/.
+
+import * as path from 'node:path';
+import type { ProjectFiles } from './files.js';
+import type { ImageWorkload, KustomizeImage, KustomizeProject, KustomizeRoot, Place } from './types.js';
+import { containerImages } from './kustomize/images.js';
+import type { Kustomization } from './kustomize/kustomization.js';
+import type { Issue } from './kustomize/log.js';
+import { Renderer } from './kustomize/render.js';
+import { sortResources } from './kustomize/resources.js';
+import { KUSTOMIZATION_NAMES, Sources, TooManyFiles } from './kustomize/sources.js';
+import { str, type Span } from './kustomize/tree.js';
+
+const NAMES = new Set<string>(KUSTOMIZATION_NAMES);
+
+/** True for a file kustomize reads as a kustomization (`kustomization.yaml`, `kustomization.yml`, `Kustomization`). */
+export function isKustomizationFile(file: string): boolean {
+  return NAMES.has(path.basename(file));
+}
+
+/**
+ * Finds the kustomizations among `files` and renders each root: a kustomization that no other
+ * one among them includes (through resources, bases or components), and that is no Component.
+ */
+export async function analyzeKustomizations(files: readonly string[], fs: ProjectFiles): Promise<KustomizeProject> {
+  const renderer = new Renderer(new Sources(fs));
+  const found = [...new Set(files.filter(isKustomizationFile).map((f) => path.resolve(f)))];
+  const included = new Set<string>();
+  const components = new Set<string>();
+  const read = await Promise.all(found.map((file) => readSafely(renderer, file)));
+  for (const [i, file] of found.entries()) {
+    const k = read[i];
+    if (!k) continue;
+    if (k.kind === 'Component') components.add(file);
+    for (const ref of [...k.resources, ...k.components]) included.add(path.resolve(k.folder, ref.value));
+  }
+  const roots: KustomizeRoot[] = [];
+  const rootFolders = new Set<string>();
+  for (const file of found) {
+    const folder = path.dirname(file);
+    if (components.has(file) || included.has(folder) || rootFolders.has(folder)) continue;
+    rootFolders.add(folder);
+    roots.push(await renderRoot(renderer, folder, file));
+  }
+  const kustomizations = [...new Set([...found, ...renderer.files])].sort();
+  return { roots, kustomizations };
+}
+
+/** Renders one folder's kustomization (a root, or any other: kubectl renders components on their own too). */
+export async function renderKustomization(folder: string, fs: ProjectFiles): Promise<KustomizeRoot> {
+  const renderer = new Renderer(new Sources(fs));
+  return renderRoot(renderer, path.resolve(folder), undefined);
+}
+
+async function readSafely(renderer: Renderer, file: string): Promise<Kustomization | undefined> {
+  try {
+    return await renderer.kustomization(file);
+  } catch (error) {
+    if (error instanceof TooManyFiles) return undefined;
+    throw error;
+  }
+}
+
+async function renderRoot(renderer: Renderer, folder: string, file: string | undefined): Promise<KustomizeRoot> {
+  const sources = renderer.sources;
+  let rendered;
+  try {
+    rendered = await renderer.render(folder);
+  } catch (error) {
+    if (!(error instanceof TooManyFiles)) throw error;
+    const rootFile = file ?? path.join(folder, KUSTOMIZATION_NAMES[0]);
+    return { folder, file: rootFile, images: [], notes: [], errors: [{ file: rootFile, message: error.message }] };
+  }
+  const place = (span: Span): Place => ({ file: span.file, range: sources.range(span) });
+  const images: KustomizeImage[] = [];
+  for (const resource of sortResources(rendered.resources, rendered.sortOptions)) {
+    const object = resource.object;
+    const metadata = object.entries.get('metadata');
+    const kind = str(object, 'kind') ?? '';
+    const name = str(metadata, 'name');
+    const namespace = str(metadata, 'namespace');
+    for (const found of containerImages(object)) {
+      const image = found.image;
+      const trace = image.trace;
+      const origin = trace?.origin ?? image.at;
+      if (!origin) continue;
+      const decided = trace
+        ? { span: trace.decided, by: trace.by }
+        : { span: origin, by: image.by === 'patch' ? ('patch' as const) : ('manifest' as const) };
+      const workload: ImageWorkload = {
+        kind,
+        ...(name !== undefined && { name }),
+        ...(namespace !== undefined && { namespace }),
+        ...(found.container !== undefined && { container: found.container }),
+        containerType: found.containerType,
+      };
+      images.push({
+        reference: image.text,
+        decidedAt: { ...place(decided.span), by: decided.by },
+        origin: { ...place(origin), raw: origin.raw },
+        ...(trace?.by === 'images-entry' && trace.entry && { entry: trace.entry }),
+        workload,
+      });
+    }
+  }
+  const rootFile = file ?? rendered.file ?? path.join(folder, KUSTOMIZATION_NAMES[0]);
+  return {
+    folder,
+    file: rootFile,
+    images,
+    notes: [...rendered.log.notes],
+    errors: rendered.log.errors.map((issue: Issue) => ({
+      file: issue.at?.file ?? issue.file,
+      ...(issue.at && { range: sources.range(issue.at) }),
+      message: issue.message,
+    })),
+  };
+}

@@ -1,0 +1,396 @@
+// A kustomization file read into the fields that decide images (resources, components, patches,
+// names, images) with where each value is written; the fields that change no image are accepted
+// and left aside, those that might are noted, and unknown fields are errors, as kustomize says.
+
+import * as path from 'node:path';
+import type { Range } from '../../types.js';
+import type { ImagesEntry } from '../types.js';
+import { isKMap, isKScalar, isKSeq, type KMap, type KNode, type KScalar, type Span } from './tree.js';
+
+/** A string value of the kustomization and where it is written. */
+export interface Ref {
+  readonly value: string;
+  readonly at?: Span;
+}
+
+/** A patch `target:` (each field a regular expression, as kustomize reads them). */
+export interface Selector {
+  readonly group?: string;
+  readonly version?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly annotationSelector?: string;
+}
+
+export interface PatchSpec {
+  /** A file holding the patch. */
+  readonly path?: Ref;
+  /** The patch written in the kustomization. */
+  readonly inline?: KScalar;
+  readonly target?: Selector;
+  readonly allowNameChange: boolean;
+  readonly allowKindChange: boolean;
+  /** Where the entry is (for messages). */
+  readonly at?: Span;
+}
+
+/** An `images:` entry as the image transformer reads it. */
+export interface ImageRule {
+  readonly entry: ImagesEntry;
+  readonly name: string;
+  readonly nameAt: Span;
+  readonly newName?: string;
+  readonly newTag?: string;
+  readonly digest?: string;
+  readonly tagSuffix?: string;
+}
+
+export interface Generated {
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly name: string;
+  readonly namespace?: string;
+  readonly behavior: string;
+}
+
+export interface SortOptions {
+  readonly order: string;
+  readonly orderFirst?: readonly string[];
+  readonly orderLast?: readonly string[];
+}
+
+export interface Replacement {
+  readonly path?: Ref;
+  readonly inline?: KNode;
+}
+
+export interface Kustomization {
+  readonly file: string;
+  readonly folder: string;
+  readonly kind: 'Kustomization' | 'Component';
+  /** `resources:`, then the legacy `bases:` (kustomize appends them). */
+  readonly resources: readonly Ref[];
+  readonly components: readonly Ref[];
+  readonly generated: readonly Generated[];
+  readonly patchesStrategicMerge: readonly PatchSpec[];
+  readonly patches: readonly PatchSpec[];
+  readonly patchesJson6902: readonly PatchSpec[];
+  readonly namespace?: Ref;
+  readonly namePrefix?: Ref;
+  readonly nameSuffix?: Ref;
+  /** `images:`, then the legacy `imageTags:` (kustomize appends them). */
+  readonly images: readonly ImageRule[];
+  readonly replacements: readonly Replacement[];
+  readonly sortOptions?: SortOptions;
+  readonly notes: readonly string[];
+  readonly errors: readonly { readonly at?: Span; readonly message: string }[];
+}
+
+// The fields of kustomize v5's Kustomization type; any other is an error there.
+const KNOWN_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'metadata',
+  'openapi',
+  'namePrefix',
+  'nameSuffix',
+  'namespace',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'patches',
+  'images',
+  'imageTags',
+  'replacements',
+  'replicas',
+  'vars',
+  'sortOptions',
+  'resources',
+  'components',
+  'crds',
+  'bases',
+  'configMapGenerator',
+  'secretGenerator',
+  'helmGlobals',
+  'helmCharts',
+  'helmChartInflationGenerator',
+  'generatorOptions',
+  'configurations',
+  'generators',
+  'transformers',
+  'validators',
+  'buildMetadata',
+]);
+
+const IMAGE_FIELDS = ['name', 'newName', 'newTag', 'digest', 'tagSuffix'] as const;
+
+/** Reads a kustomization's tree. `range` turns spans into ranges (for `ImagesEntry`). */
+export function readKustomization(file: string, root: KNode | undefined, range: (span: Span) => Range): Kustomization {
+  const errors: { at?: Span; message: string }[] = [];
+  const notes: string[] = [];
+  const folder = path.dirname(file);
+  const fail = (node: KNode | undefined, message: string): void => {
+    const at = spanOf(node);
+    errors.push({ ...(at && { at }), message });
+  };
+  const map = isKMap(root) ? root : undefined;
+  if (root !== undefined && !map) fail(root, 'a kustomization is a mapping of fields');
+  const field = (name: string): KNode | undefined => {
+    const value = map?.entries.get(name);
+    return value === undefined || (isKScalar(value) && value.type === 'null') ? undefined : value;
+  };
+  for (const [key, value] of map?.entries ?? []) {
+    if (!KNOWN_FIELDS.has(key)) fail(value, `unknown field "${key}": kustomize refuses this kustomization`);
+  }
+  // kustomize refuses a kustomization whose fields (but apiVersion and kind) are all unset or empty.
+  const set = (value: KNode): boolean =>
+    isKScalar(value) ? value.type !== 'null' && value.text !== '' : isKSeq(value) || value.entries.size > 0;
+  if (![...(map?.entries ?? [])].some(([key, value]) => key !== 'apiVersion' && key !== 'kind' && set(value)))
+    errors.push({ message: `${path.basename(file)} is empty: kustomize refuses a kustomization that sets no field` });
+
+  const kindNode = field('kind');
+  const kindText = isKScalar(kindNode) ? kindNode.text : undefined;
+  if (kindText !== undefined && kindText !== 'Kustomization' && kindText !== 'Component')
+    fail(kindNode, 'kind should be Kustomization or Component');
+  const kind = kindText === 'Component' ? 'Component' : 'Kustomization';
+
+  const strings = (name: string): Ref[] => {
+    const node = field(name);
+    if (node === undefined) return [];
+    if (!isKSeq(node)) {
+      fail(node, `${name} is a list of strings`);
+      return [];
+    }
+    const refs: Ref[] = [];
+    for (const item of node.items) {
+      if (isKScalar(item) && item.type !== 'null') refs.push(ref(item));
+      else fail(item, `${name} is a list of strings`);
+    }
+    return refs;
+  };
+  const scalarField = (name: string): Ref | undefined => {
+    const node = field(name);
+    if (node === undefined) return undefined;
+    if (isKScalar(node)) return ref(node);
+    fail(node, `${name} is a string`);
+    return undefined;
+  };
+
+  const patches = (name: string, legacy: 'strategic' | 'json' | undefined): PatchSpec[] => {
+    const node = field(name);
+    if (node === undefined) return [];
+    if (!isKSeq(node)) {
+      fail(node, `${name} is a list`);
+      return [];
+    }
+    const specs: PatchSpec[] = [];
+    for (const item of node.items) {
+      if (legacy === 'strategic' && isKScalar(item)) {
+        // An entry is a file, or (kustomize tries this first) a patch written in place.
+        specs.push(looksInline(item.text) ? { inline: item, allowNameChange: false, allowKindChange: false } : patchFile(item));
+        continue;
+      }
+      if (!isKMap(item)) {
+        fail(item, `each of ${name} is a mapping with path or patch`);
+        continue;
+      }
+      const pathNode = item.entries.get('path');
+      const patchNode = item.entries.get('patch');
+      const options = item.entries.get('options');
+      const target = readSelector(item.entries.get('target'), fail);
+      const spec: PatchSpec = {
+        ...(isKScalar(pathNode) && pathNode.type !== 'null' && { path: ref(pathNode) }),
+        ...(isKScalar(patchNode) && patchNode.type !== 'null' && { inline: patchNode }),
+        ...(target && { target }),
+        allowNameChange: flag(options, 'allowNameChange'),
+        allowKindChange: flag(options, 'allowKindChange'),
+        ...(item.at && { at: item.at }),
+      };
+      if (spec.path && spec.inline) fail(item, 'a patch has either path or patch, not both');
+      else if (!spec.path && !spec.inline) fail(item, 'a patch needs path or patch');
+      else specs.push(spec);
+    }
+    return specs;
+  };
+
+  const resources = [...strings('resources'), ...strings('bases')];
+  const components = strings('components');
+  const images = [...readImages(field('images'), file, range, fail), ...readImages(field('imageTags'), file, range, fail)];
+
+  const generated: Generated[] = [];
+  for (const [name, generatedKind] of [
+    ['configMapGenerator', 'ConfigMap'],
+    ['secretGenerator', 'Secret'],
+  ] as const) {
+    const node = field(name);
+    for (const item of isKSeq(node) ? node.items : []) {
+      const generatedName = isKMap(item) ? textOf(item.entries.get('name')) : undefined;
+      if (!isKMap(item) || generatedName === undefined) continue;
+      const namespace = textOf(item.entries.get('namespace'));
+      generated.push({
+        kind: generatedKind,
+        name: generatedName,
+        ...(namespace !== undefined && { namespace }),
+        behavior: textOf(item.entries.get('behavior')) ?? 'create',
+      });
+    }
+  }
+
+  const replacements: Replacement[] = [];
+  const replacementNode = field('replacements');
+  for (const item of isKSeq(replacementNode) ? replacementNode.items : []) {
+    const file = isKMap(item) ? item.entries.get('path') : undefined;
+    replacements.push(isKScalar(file) ? { path: ref(file) } : { inline: item });
+  }
+
+  if (field('helmCharts') !== undefined || field('helmChartInflationGenerator') !== undefined)
+    notes.push(`${file}: helmCharts are not inflated (kustomize runs helm for them): the images of their charts are not listed`);
+  if (field('configurations') !== undefined)
+    notes.push(`${file}: configurations (custom transformer field specs) are not read: image fields they add are not transformed`);
+  for (const name of ['transformers', 'generators', 'validators'])
+    if (field(name) !== undefined) notes.push(`${file}: ${name} (plugins) are not run: what they change is not shown`);
+  if (field('crds') !== undefined || field('openapi') !== undefined)
+    notes.push(`${file}: crds/openapi schemas are not read: patches replace the lists of custom resources instead of merging them`);
+
+  const sortNode = field('sortOptions');
+  const sortOptions = isKMap(sortNode) ? readSortOptions(sortNode) : undefined;
+  const namespace = scalarField('namespace');
+  const namePrefix = scalarField('namePrefix');
+  const nameSuffix = scalarField('nameSuffix');
+  return {
+    file,
+    folder,
+    kind,
+    resources,
+    components,
+    generated,
+    patchesStrategicMerge: patches('patchesStrategicMerge', 'strategic'),
+    patches: patches('patches', undefined),
+    patchesJson6902: patches('patchesJson6902', 'json'),
+    ...(namespace && { namespace }),
+    ...(namePrefix && { namePrefix }),
+    ...(nameSuffix && { nameSuffix }),
+    images,
+    replacements,
+    ...(sortOptions && { sortOptions }),
+    notes,
+    errors,
+  };
+}
+
+function ref(node: KScalar): Ref {
+  return { value: node.text, ...(node.at && { at: node.at }) };
+}
+
+function patchFile(node: KScalar): PatchSpec {
+  return { path: ref(node), allowNameChange: false, allowKindChange: false };
+}
+
+/** An entry of patchesStrategicMerge that is a patch rather than a file name. */
+function looksInline(text: string): boolean {
+  return text.includes('\n') || /:\s/.test(text) || text.trimStart().startsWith('{');
+}
+
+function textOf(node: KNode | undefined): string | undefined {
+  return isKScalar(node) && node.type !== 'null' ? node.text : undefined;
+}
+
+function flag(options: KNode | undefined, name: string): boolean {
+  const value = isKMap(options) ? options.entries.get(name) : undefined;
+  return isKScalar(value) && /^(?:true|True|TRUE|y|Y|yes|Yes|YES|on|On|ON)$/.test(value.text);
+}
+
+function spanOf(node: KNode | undefined): Span | undefined {
+  if (node === undefined) return undefined;
+  return node.t === 's' ? node.at : node.t === 'm' ? node.at : spanOf(node.items[0]);
+}
+
+function readSelector(node: KNode | undefined, fail: (node: KNode | undefined, message: string) => void): Selector | undefined {
+  if (node === undefined || (isKScalar(node) && node.type === 'null')) return undefined;
+  if (!isKMap(node)) {
+    fail(node, 'target is a mapping (group, version, kind, name, namespace, labelSelector, annotationSelector)');
+    return undefined;
+  }
+  const selector: Record<string, string> = {};
+  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
+    const value = textOf(node.entries.get(key));
+    if (value !== undefined && value !== '') selector[key] = value;
+  }
+  return selector;
+}
+
+function readSortOptions(node: KMap): SortOptions {
+  const order = textOf(node.entries.get('order')) ?? 'legacy';
+  const legacy = node.entries.get('legacySortOptions');
+  if (!isKMap(legacy)) return { order };
+  // Given legacy options replace both default lists, a missing one by an empty one.
+  const list = (key: string): string[] => {
+    const value = legacy.entries.get(key);
+    return isKSeq(value) ? value.items.flatMap((item) => (isKScalar(item) ? [item.text] : [])) : [];
+  };
+  return { order, orderFirst: list('orderFirst'), orderLast: list('orderLast') };
+}
+
+function readImages(
+  node: KNode | undefined,
+  file: string,
+  range: (span: Span) => Range,
+  fail: (node: KNode | undefined, message: string) => void,
+): ImageRule[] {
+  if (node === undefined) return [];
+  if (!isKSeq(node)) {
+    fail(node, 'images is a list of mappings (name, newName, newTag, digest)');
+    return [];
+  }
+  const rules: ImageRule[] = [];
+  for (const item of node.items) {
+    if (!isKMap(item)) {
+      fail(item, 'each image is a mapping (name, newName, newTag, digest)');
+      continue;
+    }
+    const values: Partial<Record<(typeof IMAGE_FIELDS)[number], { value: string; at: Span }>> = {};
+    let valid = true;
+    for (const key of IMAGE_FIELDS) {
+      const value = item.entries.get(key);
+      if (value === undefined || (isKScalar(value) && value.type === 'null')) continue;
+      // kustomize reads these with go-yaml v2 into strings: `newTag: 1.20` is a number there, and an error.
+      if (!isKScalar(value) || value.type !== 'str' || !value.at) {
+        fail(value, `images: ${key} must be a string (kustomize refuses ${isKScalar(value) ? value.text : 'this'}): quote it`);
+        valid = false;
+        continue;
+      }
+      values[key] = { value: value.text, at: value.at };
+    }
+    const name = values.name;
+    if (!valid || !name) {
+      if (valid) fail(item, 'an images entry needs a name');
+      continue;
+    }
+    const written = (key: (typeof IMAGE_FIELDS)[number]) => {
+      const value = values[key];
+      return value && { [key]: { value: value.value, range: range(value.at) } };
+    };
+    const entry: ImagesEntry = {
+      file,
+      range: range(item.at ?? name.at),
+      name: { value: name.value, range: range(name.at) },
+      ...written('newName'),
+      ...written('newTag'),
+      ...written('digest'),
+      ...written('tagSuffix'),
+    };
+    rules.push({
+      entry,
+      name: name.value,
+      nameAt: name.at,
+      ...(values.newName && { newName: values.newName.value }),
+      ...(values.newTag && { newTag: values.newTag.value }),
+      ...(values.digest && { digest: values.digest.value }),
+      ...(values.tagSuffix && { tagSuffix: values.tagSuffix.value }),
+    });
+  }
+  return rules;
+}
