@@ -2,7 +2,17 @@
 // and on configuration change; cleared on close.
 
 import * as vscode from 'vscode';
-import { type AnalysisResult, analyze, type FileKind, fileKindOf, type Finding, IncrementalYaml, mayBeCompose, PendingEdits, type Severity } from '../core/index.js';
+import {
+  type AnalysisResult,
+  analyze,
+  type FileKind,
+  fileKindOf,
+  type Finding,
+  IncrementalYaml,
+  mayBeCompose,
+  PendingEdits,
+  type Severity,
+} from '../core/index.js';
 import * as path from 'node:path';
 import type { Config } from './config.js';
 import type { ComposeEnvironments } from './environments.js';
@@ -120,7 +130,12 @@ export class DiagnosticsController implements vscode.Disposable {
   /** A folder's Compose variables changed: its open Compose files are analysed again with them. */
   environmentChanged(folder: string): void {
     for (const document of vscode.workspace.textDocuments) {
-      if (document.uri.scheme === 'file' && path.dirname(document.uri.fsPath) === folder && kindOf(document) === 'yaml' && mayBeCompose(document.getText())) {
+      if (
+        document.uri.scheme === 'file' &&
+        path.dirname(document.uri.fsPath) === folder &&
+        kindOf(document) === 'yaml' &&
+        mayBeCompose(document.getText())
+      ) {
         this.open(document);
       }
     }

@@ -69,7 +69,8 @@ export class ComposeEnvironments implements vscode.Disposable {
     entry.loading = composeEnvironment(folder, options, this.files()).then(
       (result) => {
         if (this.folders.get(folder) !== entry) return;
-        for (const problem of result.problems) this.log.warn(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
+        for (const problem of result.problems)
+          this.log.warn(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
         entry.env = result.values;
         entry.loading = undefined;
         this.changed.fire(folder);
@@ -86,7 +87,8 @@ export class ComposeEnvironments implements vscode.Disposable {
   /** Open documents first (an edited `.env` counts before it is saved), then the disk. */
   private files(): ProjectFiles {
     const open = new Map<string, string>();
-    for (const document of vscode.workspace.textDocuments) if (document.uri.scheme === 'file') open.set(document.uri.fsPath, document.getText());
+    for (const document of vscode.workspace.textDocuments)
+      if (document.uri.scheme === 'file') open.set(document.uri.fsPath, document.getText());
     return overlayFiles(open, diskFiles());
   }
 

@@ -81,7 +81,10 @@ describe('shipshape scan with Trivy', () => {
     const offline = await cli(['scan', '--offline', '--format', 'json', path.join(root, 'Dockerfile')]);
     assert.ok((JSON.parse(offline.stdout) as JsonReport).findings.some((f) => f.rule === 'root-user'));
     const { report } = await json([path.join(root, 'Dockerfile')]);
-    assert.ok(!report.findings.some((f) => f.rule === 'root-user'), 'its scan says distroless:debug sets user 65532 (the stand-in answers so)');
+    assert.ok(
+      !report.findings.some((f) => f.rule === 'root-user'),
+      'its scan says distroless:debug sets user 65532 (the stand-in answers so)',
+    );
     assert.equal(report.images.find((i) => i.raw.startsWith('gcr.io'))!.user, '65532');
   });
 

@@ -182,7 +182,10 @@ describe('applying edits', () => {
 });
 
 test('runAsNonRoot: true is offered in a document with a duplicate key too', () => {
-  const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\nspec:\n  containers:\n    - name: web\n      image: nginx@sha256:' + 'a'.repeat(64) + '\n';
+  const text =
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\nspec:\n  containers:\n    - name: web\n      image: nginx@sha256:' +
+    'a'.repeat(64) +
+    '\n';
   const result = analyze(text, 'yaml');
   const finding = result.findings.find((f) => f.rule === 'root-user')!;
   const [fix] = fixesFor(text, 'yaml', finding);

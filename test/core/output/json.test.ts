@@ -8,7 +8,11 @@ import { BROKEN, COMPOSE, DIGEST, IMAGE_ID, KUBERNETES, MULTI_STAGE, scan, STATU
 
 describe('the JSON report', () => {
   test('has exactly version, analysed, images, findings, errors and skipped', async () => {
-    const { root, report } = await scan({ Dockerfile: 'FROM nginx:1.27\n', 'notes.yaml': 'a: 1\n', 'logo.Dockerfile': Buffer.from([0, 1, 2]) });
+    const { root, report } = await scan({
+      Dockerfile: 'FROM nginx:1.27\n',
+      'notes.yaml': 'a: 1\n',
+      'logo.Dockerfile': Buffer.from([0, 1, 2]),
+    });
     const json = toJsonReport(report);
     assert.deepEqual(Object.keys(json), ['version', 'analysed', 'images', 'findings', 'errors', 'skipped']);
     assert.equal(json.version, 2);

@@ -10,9 +10,18 @@ const unpinned = (text: string) => analyze(text, 'dockerfile').findings.filter((
 test('the advice keeps the registry and repository as written', () => {
   const [finding] = unpinned('FROM docker.io/redis:8.8.0\nUSER 1\n');
   assert.equal(finding!.reason, 'mutable-tag');
-  assert.equal(finding!.message, '`docker.io/redis:8.8.0` is not pinned: the tag `8.8.0` can be moved to other content. Pin it to its digest (`docker.io/redis:8.8.0@sha256:…`).');
-  assert.match(unpinned('FROM registry.example.com:5000/team/api\nUSER 1\n')[0]!.message, /means `registry\.example\.com:5000\/team\/api:latest`/);
-  assert.match(unpinned('FROM index.docker.io/library/nginx:latest\nUSER 1\n')[0]!.message, /`index\.docker\.io\/library\/nginx:<version>@sha256:…`/);
+  assert.equal(
+    finding!.message,
+    '`docker.io/redis:8.8.0` is not pinned: the tag `8.8.0` can be moved to other content. Pin it to its digest (`docker.io/redis:8.8.0@sha256:…`).',
+  );
+  assert.match(
+    unpinned('FROM registry.example.com:5000/team/api\nUSER 1\n')[0]!.message,
+    /means `registry\.example\.com:5000\/team\/api:latest`/,
+  );
+  assert.match(
+    unpinned('FROM index.docker.io/library/nginx:latest\nUSER 1\n')[0]!.message,
+    /`index\.docker\.io\/library\/nginx:<version>@sha256:…`/,
+  );
 });
 
 test('a reference built from variables shows what it resolved to', () => {
