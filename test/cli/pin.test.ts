@@ -119,6 +119,41 @@ describe('shipshape pin', () => {
     }
   });
 
+  test('a kustomization: --write adds digest: to the images: entry that decides the image; the base stays as written', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'shipshape-pin-'));
+    const pushed = await pushImage(registry, 'team/kustomized', '2');
+    try {
+      const base = `apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - {name: app, image: ${registry.host}/team/kustomized:1}\n`;
+      const overlay = `resources:\n  - ../base\nimages:\n  - name: ${registry.host}/team/kustomized\n    newTag: "2"\n`;
+      mkdirSync(path.join(other, 'base'));
+      mkdirSync(path.join(other, 'prod'));
+      writeFileSync(path.join(other, 'base', 'pod.yaml'), base);
+      writeFileSync(path.join(other, 'base', 'kustomization.yaml'), 'resources:\n  - pod.yaml\n');
+      writeFileSync(path.join(other, 'prod', 'kustomization.yaml'), overlay);
+      const run = await cli(['pin', '--write', path.join(other, 'prod')]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(readFileSync(path.join(other, 'prod', 'kustomization.yaml'), 'utf8'), `${overlay}    digest: ${pushed.digest}\n`);
+      assert.equal(readFileSync(path.join(other, 'base', 'pod.yaml'), 'utf8'), base);
+      // Pinned: nothing left to pin, and the scan reports the kustomization's image as pinned.
+      assert.equal((await cli(['pin', '--check', path.join(other, 'prod')])).code, 0);
+      const scan = JSON.parse((await cli(['scan', '--offline', '--format', 'json', other])).stdout) as {
+        images: { source: string; reference: string; pinned: boolean }[];
+        findings: { rule: string }[];
+      };
+      assert.deepEqual(
+        scan.images.filter((i) => i.source === 'kustomize').map((i) => [i.reference, i.pinned]),
+        [[`${registry.host}/team/kustomized:2@${pushed.digest}`, true]],
+      );
+      assert.deepEqual(
+        scan.findings.map((f) => f.rule),
+        [],
+        'the base image is settled by the only kustomization including it',
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('usage errors', async () => {
     assert.equal((await cli(['pin', '--write', '--check', dir])).code, 2);
     assert.equal((await cli(['pin', '--platform', 'arm64', dir])).code, 2);

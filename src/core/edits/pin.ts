@@ -93,6 +93,14 @@ function keyedPin(
   }
   // The mapping's keys start where it does (its first key); later keys line up with it.
   const indent = ' '.repeat(mapping.start.character);
+  // A `digest:` the reader saw no value in (`~`, empty): its value is replaced, not a second key added.
+  const written = new RegExp(`(^|\\n)${indent}digest:[ \\t]*([^\\s#]*)`).exec(text);
+  if (written) {
+    const valueStart = written.index + written[0].length - written[2]!.length;
+    const start = positionAfter(mapping.start, text.slice(0, valueStart));
+    const end = positionAfter(mapping.start, text.slice(0, valueStart + written[2]!.length));
+    return { image, before: written[2]!, edit: { range: { start, end }, newText: digest } };
+  }
   const end = positionAfter(mapping.start, trimmed);
   return {
     image,

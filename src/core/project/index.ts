@@ -101,10 +101,15 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
     for (const note of project.notes) analysis.notes.push({ file: path.join(chart, CHART_FILE), reason: note });
     for (const error of project.errors)
       analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
+    const placed = new Set<string>();
     for (const image of project.images) {
       analysis.chartTemplates.add(path.resolve(image.template.file));
       const occurrence = chartOccurrence(image);
       const file = path.resolve(image.value?.file ?? image.template.file);
+      // One value can make the same image in several templates (a Deployment and its test Job): one image there.
+      const key = `${placeKey(file, occurrence.range)}|${image.reference ?? ''}`;
+      if (placed.has(key)) continue;
+      placed.add(key);
       add(analysis.images, file, occurrence);
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }

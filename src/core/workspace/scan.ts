@@ -258,7 +258,7 @@ async function projectImages(
     const entry = report.files[index]!;
     const images = project.images.get(file) ?? [];
     const sources = [...new Set([...entry.result.sources, ...images.map((i) => i.source)])];
-    const notes = project.chartTemplates.has(file) ? entry.result.notes.filter((n) => n !== TEMPLATE_NOTE) : entry.result.notes;
+    const notes = project.chartTemplates.has(file) ? entry.result.notes.filter((n) => !isTemplateNote(n)) : entry.result.notes;
     report.files[index] = {
       ...entry,
       result: {
@@ -279,10 +279,18 @@ async function projectImages(
       report.files[index] = { ...entry, result: { ...entry.result, findings: entry.result.findings.filter((f) => !settled.includes(f)) } };
     });
   }
-  // Chart templates are read by their chart, not skipped.
-  const templates = new Set([...project.chartTemplates]);
+  // Chart templates are read by their chart: neither they nor their template values are skipped.
   for (let i = report.skipped.length - 1; i >= 0; i--) {
     const skipped = report.skipped[i]!;
-    if (skipped.reason === TEMPLATE_NOTE && templates.has(path.resolve(skipped.path))) report.skipped.splice(i, 1);
+    if (isTemplateNote(skipped.reason) && project.chartTemplates.has(path.resolve(skipped.path))) report.skipped.splice(i, 1);
   }
+  for (const [index, entry] of report.files.entries()) {
+    if (!project.chartTemplates.has(path.resolve(entry.file))) continue;
+    report.files[index] = { ...entry, result: { ...entry.result, notes: entry.result.notes.filter((n) => !isTemplateNote(n)) } };
+  }
+}
+
+/** A note that a file, or a value in it, is a template and was not read. */
+function isTemplateNote(note: string): boolean {
+  return note === TEMPLATE_NOTE || / is a template value: not checked$/.test(note);
 }

@@ -456,10 +456,10 @@ function pinOf(draft: Draft, pieces: readonly Piece[], feeds: ReadonlyMap<string
   return { kind: 'tag', file: source.file, range: source.range };
 }
 
-/** The digest value's place when one is set. */
+/** The digest value's place when the key is written (set, or an empty string to fill in). */
 function digestPlace(read: Read): Range | undefined {
   const value = read.value;
-  if (!(value instanceof Text) || value.value === '') return undefined;
+  if (!(value instanceof Text)) return undefined;
   const [piece] = value.pieces;
   return value.pieces.length === 1 && piece?.source ? piece.source.range : undefined;
 }

@@ -215,7 +215,8 @@ test('an inline digest conditional: the tag without a digest, the digest when se
   assert.equal(withoutDigest.reference, 'nginx:1.25');
   assert.equal(withoutDigest.template.raw, inline);
   assert.deepEqual(withoutDigest.value?.key, ['image', 'tag']);
-  assert.deepEqual(withoutDigest.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 4, 20) });
+  // The empty digest is where pinning writes (no second `digest:` key).
+  assert.deepEqual(withoutDigest.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 4, 20), existing: range(3, 11, 3, 11) });
 
   const digest = `sha256:${'a'.repeat(64)}`;
   const set = `image:\n  repository: nginx\n  tag: "1.25"\n  digest: ${digest}\n`;
@@ -279,7 +280,7 @@ test("Bitnami's common.images.image without the common chart: global.imageRegist
     key: ['image', 'tag'],
     raw: '1.25.3-debian-12-r0',
   });
-  assert.deepEqual(image.pin, { kind: 'digest', file: values(), mapping: range(3, 2, 6, 12) });
+  assert.deepEqual(image.pin, { kind: 'digest', file: values(), mapping: range(3, 2, 6, 12), existing: range(6, 11, 6, 11) });
 
   const digest = `sha256:${'b'.repeat(64)}`;
   const pinned = `image:\n  registry: docker.io\n  repository: bitnami/nginx\n  tag: 1.25.3\n  digest: "${digest}"\n`;

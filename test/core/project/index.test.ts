@@ -1,0 +1,255 @@
+// Kustomize and Helm in a scan: images placed where they are decided, findings where the fix
+// belongs, base-manifest findings that every kustomization settles, and pin edits for each.
+
+import { after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  applyEdits,
+  parseReference,
+  pinEdits,
+  rangeReader,
+  scanPaths,
+  tagReference,
+  toJsonReport,
+  type ScanReport,
+} from '../../../src/core/index.js';
+
+/** The report's form of a reference (`docker.io/library/…`). */
+function normalise(reference: string): string {
+  const parsed = parseReference(reference);
+  return parsed.ok ? parsed.reference.normalized : reference;
+}
+import { corpusPath } from '../../support/analysis.js';
+
+const made: string[] = [];
+after(async () => {
+  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+});
+
+async function tree(files: Readonly<Record<string, string>>): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-project-'));
+  made.push(root);
+  for (const [name, content] of Object.entries(files)) {
+    const full = path.join(root, ...name.split('/'));
+    await fs.mkdir(path.dirname(full), { recursive: true });
+    await fs.writeFile(full, content);
+  }
+  return root;
+}
+
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const DEPLOYMENT = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata: {name: web}',
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      securityContext: {runAsNonRoot: true}',
+  '      containers:',
+  '        - name: web',
+  '          image: nginx:1.27',
+  '',
+].join('\n');
+
+function findings(report: ScanReport, root: string): string[] {
+  return report.files.flatMap((f) =>
+    f.result.findings.map((x) => `${path.relative(root, path.resolve(f.file))}:${x.range.start.line + 1} ${x.rule}`),
+  );
+}
+
+describe('Kustomize in a scan', () => {
+  test("an overlay that pins by digest settles the base manifest's unpinned-image; the image is reported where the digest is", async () => {
+    const root = await tree({
+      'base/deployment.yaml': DEPLOYMENT,
+      'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'prod/kustomization.yaml': `resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: "1.27.3"\n    digest: ${DIGEST}\n`,
+    });
+    const report = await scanPaths([root]);
+    assert.deepEqual(findings(report, root), []);
+    const json = toJsonReport(report);
+    const kustomized = json.images.filter((i) => i.source === 'kustomize');
+    assert.deepEqual(
+      kustomized.map((i) => [path.relative(root, i.file), i.line, i.reference, i.kustomization, i.decidedBy, i.pinned, i.workload?.name]),
+      [['prod/kustomization.yaml', 4, `docker.io/library/nginx:1.27.3@${DIGEST}`, path.join(root, 'prod'), 'images-entry', true, 'web']],
+    );
+    assert.deepEqual(kustomized[0]!.origin, { file: path.join(root, 'base', 'deployment.yaml'), line: 10, column: 18, raw: 'nginx:1.27' });
+  });
+
+  test('an images: entry that renders an unpinned image is the finding, in the kustomization; the base keeps its own while another root leaves it', async () => {
+    const root = await tree({
+      'base/deployment.yaml': DEPLOYMENT,
+      'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'staging/kustomization.yaml': 'resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: "1.28"\n',
+      'prod/kustomization.yaml': `resources:\n  - ../base\nimages:\n  - {name: nginx, digest: ${DIGEST}}\n`,
+    });
+    const report = await scanPaths([root]);
+    // staging does not pin it, so not every root including the base does: the base keeps its finding.
+    assert.deepEqual(findings(report, root), ['base/deployment.yaml:10 unpinned-image', 'staging/kustomization.yaml:4 unpinned-image']);
+    const staging = report.files.find((f) => f.file.endsWith(path.join('staging', 'kustomization.yaml')))!;
+    assert.match(
+      staging.result.findings[0]!.message,
+      /^The kustomization `staging` renders `nginx:1\.28` here, which is not pinned: the tag `1\.28` can be moved/,
+    );
+    assert.equal(staging.result.findings[0]!.reference, 'docker.io/library/nginx:1.28');
+    // Without a root that pins it, the base manifest's own finding stays.
+    const alone = await tree({ 'base/deployment.yaml': DEPLOYMENT, 'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n' });
+    assert.deepEqual(findings(await scanPaths([alone]), alone), ['base/deployment.yaml:10 unpinned-image']);
+  });
+
+  test('pinning writes digest: into the images: entry (block and flow), and replaces an old one', async () => {
+    const root = await tree({
+      'base/deployment.yaml': DEPLOYMENT.replace('nginx:1.27', 'nginx:1.27').concat(
+        '---\n',
+        DEPLOYMENT.replace('name: web}', 'name: api}').replace('nginx:1.27', 'redis:7'),
+      ),
+      'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'prod/kustomization.yaml':
+        'resources:\n  - ../base\nimages:\n  - name: nginx # the web server\n    newTag: "1.28"\n  - {name: redis, newTag: "7.2"}\n',
+    });
+    const report = await scanPaths([root]);
+    const file = report.files.find((f) => f.file.endsWith(path.join('prod', 'kustomization.yaml')))!;
+    const text = await fs.readFile(path.resolve(file.file), 'utf8');
+    const images = file.result.images.filter((i) => i.source === 'kustomize');
+    assert.deepEqual(images.map((i) => tagReference(i)).sort(), ['nginx:1.28', 'redis:7.2']);
+    const changes = pinEdits(images, () => DIGEST, rangeReader(text));
+    const pinned = applyEdits(
+      text,
+      changes.map((c) => c.edit),
+    );
+    assert.equal(
+      pinned,
+      `resources:\n  - ../base\nimages:\n  - name: nginx # the web server\n    newTag: "1.28"\n    digest: ${DIGEST}\n  - {name: redis, newTag: "7.2", digest: ${DIGEST}}\n`,
+    );
+    const other = `sha256:${'e'.repeat(64)}`;
+    await fs.writeFile(path.resolve(file.file), pinned);
+    const again = (await scanPaths([root])).files.find((f) => f.file === file.file)!;
+    const moved = pinEdits(
+      again.result.images.filter((i) => i.source === 'kustomize'),
+      () => other,
+      rangeReader(pinned),
+    );
+    assert.deepEqual(
+      moved.map((c) => c.previous),
+      [DIGEST, DIGEST],
+    );
+    assert.equal(
+      applyEdits(
+        pinned,
+        moved.map((c) => c.edit),
+      ),
+      pinned.replaceAll(DIGEST, other),
+    );
+  });
+
+  test('the real repositories: each root of microservices-demo is reported with the images kubectl renders', async () => {
+    const report = await scanPaths([corpusPath('realworld/microservices-demo/kustomize')]);
+    const json = toJsonReport(report);
+    const byRoot = new Map<string, string[]>();
+    for (const image of json.images.filter((i) => i.source === 'kustomize')) {
+      const root = path.relative(corpusPath('realworld'), image.kustomization!);
+      byRoot.set(root, [...(byRoot.get(root) ?? []), image.reference!]);
+    }
+    // The roots, each with the images `kubectl kustomize` renders (its recorded output).
+    const goldens = path.join(__dirname, 'kustomize-goldens');
+    assert.deepEqual([...byRoot.keys()].sort(), [
+      'microservices-demo/kustomize',
+      'microservices-demo/kustomize/tests/memorystore-with-all-components',
+      'microservices-demo/kustomize/tests/service-mesh-istio-with-all-components',
+      'microservices-demo/kustomize/tests/spanner-with-all-components',
+    ]);
+    for (const [root, references] of byRoot) {
+      const golden = JSON.parse(await fs.readFile(path.join(goldens, `${root.replaceAll('/', '__')}.json`), 'utf8')) as {
+        images: { reference: string }[];
+      };
+      assert.deepEqual(references.sort(), golden.images.map((i) => normalise(i.reference)).sort(), root);
+    }
+    // Nothing changes these images: the base manifests' own findings are the ones to fix.
+    assert.ok(json.findings.some((f) => f.file.endsWith('base/adservice.yaml') && f.rule === 'unpinned-image'));
+    assert.ok(!json.findings.some((f) => f.file.endsWith('kustomization.yaml')));
+  });
+});
+
+describe('Helm charts in a scan', () => {
+  test('podinfo: the tag in values.yaml is the finding; the test images are found in their templates; nothing is skipped as a template', async () => {
+    const chart = corpusPath('realworld/podinfo/charts/podinfo');
+    const report = await scanPaths([chart]);
+    const json = toJsonReport(report);
+    const helm = json.images.filter((i) => i.source === 'helm');
+    const values = helm.filter((i) => i.file.endsWith('values.yaml'));
+    assert.deepEqual(
+      values.map((i) => [i.line, i.raw, i.reference, i.valueKey?.join('.')]),
+      [
+        [11, '6.14.1', 'ghcr.io/stefanprodan/podinfo:6.14.1', 'image.tag'],
+        [174, '8.8.0', 'docker.io/library/redis:8.8.0', 'redis.tag'],
+      ],
+    );
+    assert.ok(helm.every((i) => i.chart === chart));
+    assert.ok(helm.some((i) => i.file.endsWith(path.join('tests', 'fail.yaml')) && i.reference === 'docker.io/library/alpine:3.11'));
+    assert.deepEqual(
+      json.findings.filter((f) => f.file.endsWith('values.yaml')).map((f) => [f.line, f.rule, f.reference]),
+      [
+        [11, 'unpinned-image', 'ghcr.io/stefanprodan/podinfo:6.14.1'],
+        [174, 'unpinned-image', 'docker.io/library/redis:8.8.0'],
+      ],
+    );
+    assert.deepEqual(
+      json.skipped.filter((s) => /template/.test(s.reason)),
+      [],
+    );
+  });
+
+  test('pinning a chart: digest: where the chart reads one, the tag where it feeds one image, nothing otherwise', async () => {
+    const root = await tree({
+      'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: "2.0"\n',
+      'values.yaml':
+        'web:\n  repository: nginx\n  tag: "1.27"\n  digest: ""\napi:\n  repository: ghcr.io/acme/api\n  tag: 3.1.0\nworker:\n  repository: ghcr.io/acme/worker\n',
+      'templates/web.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: web',
+        '          image: "{{ .Values.web.repository }}:{{ .Values.web.tag }}{{ if .Values.web.digest }}@{{ .Values.web.digest }}{{ end }}"',
+        '        - name: api',
+        '          image: "{{ .Values.api.repository }}:{{ .Values.api.tag }}"',
+        '        - name: worker',
+        '          image: "{{ .Values.worker.repository }}:{{ .Chart.AppVersion }}"',
+        '',
+      ].join('\n'),
+    });
+    const report = await scanPaths([root]);
+    const valuesFile = report.files.find((f) => f.file.endsWith('values.yaml'))!;
+    const templateFile = report.files.find((f) => f.file.endsWith('web.yaml'))!;
+    const images = [...valuesFile.result.images, ...templateFile.result.images].filter((i) => i.source === 'helm');
+    assert.deepEqual(
+      images.map((i) => [i.resolved, i.helm!.pin.kind]),
+      [
+        ['nginx:1.27', 'digest'],
+        ['ghcr.io/acme/api:3.1.0', 'tag'],
+        ['ghcr.io/acme/worker:2.0', 'none'],
+      ],
+    );
+    const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');
+    const changes = pinEdits(
+      valuesFile.result.images.filter((i) => i.source === 'helm'),
+      () => DIGEST,
+      rangeReader(text),
+    );
+    assert.equal(
+      applyEdits(
+        text,
+        changes.map((c) => c.edit),
+      ),
+      `web:\n  repository: nginx\n  tag: "1.27"\n  digest: "${DIGEST}"\napi:\n  repository: ghcr.io/acme/api\n  tag: 3.1.0@${DIGEST}\nworker:\n  repository: ghcr.io/acme/worker\n`,
+    );
+    const worker = report.files.flatMap((f) => f.result.findings).find((f) => f.reference === 'ghcr.io/acme/worker:2.0');
+    assert.ok(worker, 'the worker image is reported');
+  });
+});
