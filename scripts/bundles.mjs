@@ -1,21 +1,23 @@
 // The bundles of dist/ and how they split, shared by esbuild.config.mjs and the benchmark.
 //
-// Three parts are loaded only when first needed, so that activation and `shipshape scan` never
-// parse them: the network entry (src/core/network.ts: Trivy and the registry) as dist/network.js,
-// the cluster entry (src/core/cluster/index.ts) as dist/cluster.js, and the Kubernetes client
-// (about 14 MB of source) as dist/k8s.js.
+// Parts the extension loads only when first needed, so that activation never parses them: the
+// network entry (src/core/network.ts: Trivy and the registry) as dist/network.js, the cluster
+// entry (src/core/cluster/index.ts) as dist/cluster.js, the project entry (src/core/project/
+// index.ts: the Kustomize and Helm engines) as dist/project.js, and the Kubernetes client (about
+// 14 MB of source, also apart from the CLI) as dist/k8s.js.
 
 /** The lazily loaded entries: what the extension's `import()` names, and the bundle it becomes. */
 export const LAZY_ENTRIES = {
   '../core/network.js': { entry: 'src/core/network.ts', bundle: 'network.js' },
   '../core/cluster/index.js': { entry: 'src/core/cluster/index.ts', bundle: 'cluster.js' },
+  '../core/project/index.js': { entry: 'src/core/project/index.ts', bundle: 'project.js' },
 };
 
 /** In the extension bundle, `import('../core/network.js')` loads `./network.js` beside it at run time. */
 export const lazyEntries = {
   name: 'lazy-entries',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/core\/(network|cluster\/index)\.js$/ }, (args) => {
+    build.onResolve({ filter: /^\.\.\/core\/(network|cluster\/index|project\/index)\.js$/ }, (args) => {
       const lazy = LAZY_ENTRIES[args.path];
       return lazy && args.importer.includes(`${'src'}/extension/`) ? { path: `./${lazy.bundle}`, external: true } : undefined;
     });

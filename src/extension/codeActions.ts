@@ -35,7 +35,11 @@ export class QuickFixes implements vscode.CodeActionProvider {
         range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } },
       };
       // Needs the network: a command that asks the registry when chosen, not an edit computed now.
-      if (rule === 'unpinned-image') {
+      // A chart image with no place to write a digest (its finding says why) gets no pin action.
+      const pinnable = !this.diagnostics
+        .resultOf(document)
+        ?.images.some((i) => i.helm?.pin.kind === 'none' && toRange(i.range).isEqual(diagnostic.range));
+      if (rule === 'unpinned-image' && pinnable) {
         const action = new vscode.CodeAction('Pin to digest (asks the registry)', vscode.CodeActionKind.QuickFix);
         action.command = { title: action.title, command: COMMANDS.pinImage, arguments: [location] };
         action.diagnostics = [diagnostic];

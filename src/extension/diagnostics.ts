@@ -16,6 +16,7 @@ import {
 import * as path from 'node:path';
 import type { Config } from './config.js';
 import type { ComposeEnvironments } from './environments.js';
+import type { ProjectController } from './project.js';
 import type { AnalysisSettings } from './settings.js';
 
 export const SOURCE = 'Shipshape';
@@ -43,6 +44,8 @@ interface DocumentState {
   /** The version the diagnostics describe. */
   version: number;
   result?: AnalysisResult | undefined;
+  /** The result with its project's additions, for one project analysis. */
+  merged?: { readonly of: AnalysisResult; readonly generation: number; readonly result: AnalysisResult } | undefined;
 }
 
 /** What the diagnostics controller tells the scanning side, and asks of it. */
@@ -63,15 +66,32 @@ export class DiagnosticsController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: Config,
     private readonly environments?: ComposeEnvironments,
+    private readonly project?: ProjectController,
   ) {}
 
   listen(listener: AnalysisListener): void {
     this.listener = listener;
   }
 
-  /** The current analysis of a document, if it is one Shipshape reads. */
+  /** The current analysis of a document, if it is one Shipshape reads, with what its project (kustomizations, charts) adds. */
   resultOf(document: vscode.TextDocument): AnalysisResult | undefined {
-    return this.states.get(document.uri.toString())?.result;
+    const state = this.states.get(document.uri.toString());
+    if (!state?.result) return undefined;
+    if (!this.project) return state.result;
+    if (state.merged?.of !== state.result || state.merged.generation !== this.project.generation) {
+      state.merged = { of: state.result, generation: this.project.generation, result: this.project.merge(document.uri, state.result) };
+    }
+    return state.merged.result;
+  }
+
+  /** The project analysis changed: every analysed document shows its merged result again. */
+  projectChanged(): void {
+    for (const document of vscode.workspace.textDocuments) {
+      const result = this.resultOf(document);
+      if (!result) continue;
+      this.collection.set(document.uri, toDiagnostics(result));
+      this.listener?.analyzed(document, result, 'settings');
+    }
   }
 
   /** Runs an analysis that is waiting for the typing pause now (before a save is scanned, say). */
@@ -93,7 +113,7 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** The findings behind the current diagnostics of a document (for quick fixes). */
   findings(document: vscode.TextDocument): readonly Finding[] {
-    return this.states.get(document.uri.toString())?.result?.findings ?? [];
+    return this.resultOf(document)?.findings ?? [];
   }
 
   open(document: vscode.TextDocument): void {
@@ -224,7 +244,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const result = state.yaml ? state.yaml.update(text, changes) : analyze(text, state.kind, options);
     state.version = document.version;
     state.result = result;
-    this.collection.set(document.uri, toDiagnostics(result));
+    const merged = this.resultOf(document) ?? result;
+    this.collection.set(document.uri, toDiagnostics(merged));
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
     const summary =
@@ -233,7 +254,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
-    this.listener?.analyzed(document, result, why);
+    this.listener?.analyzed(document, merged, why);
   }
 
   /** Too large to analyse while editing: one note on the file, said once in the log. */

@@ -97,11 +97,10 @@ export class ComposeEnvironments implements vscode.Disposable {
   }
 
   private fileChanged(file: string): void {
-    for (const [folder, entry] of this.folders) {
-      if (!entry.files.includes(file)) continue;
-      this.folders.delete(folder);
-      this.changed.fire(folder);
-    }
+    // The folders first: a listener reads a folder again at once, which adds it back to the map.
+    const stale = [...this.folders].filter(([, entry]) => entry.files.includes(file)).map(([folder]) => folder);
+    for (const folder of stale) this.folders.delete(folder);
+    for (const folder of stale) this.changed.fire(folder);
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import { CLUSTER_VIEW } from './commandIds.js';
 import { registerCommands } from './commands.js';
 import { Config } from './config.js';
 import { DiagnosticsController, setRulePages } from './diagnostics.js';
+import { ProjectController } from './project.js';
 import { ComposeEnvironments } from './environments.js';
 import { PinController } from './pinning.js';
 import { ScanController } from './scanning.js';
@@ -23,7 +24,8 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   setRulePages(context.extensionUri);
   const config = new Config(log);
   const environments = new ComposeEnvironments(config, log);
-  const diagnostics = new DiagnosticsController(log, config, environments);
+  const project = new ProjectController(config, log);
+  const diagnostics = new DiagnosticsController(log, config, environments, project);
   const scans = new ScanController(
     context.globalStorageUri,
     log,
@@ -46,8 +48,12 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     imageUsers: () => scans.imageUsers(),
   });
   environments.onDidChange((folder) => diagnostics.environmentChanged(folder));
+  project.onDidChange(() => diagnostics.projectChanged());
   config.onDidChange((change, reason) => {
-    if (change.analysis) environments.reset();
+    if (change.analysis) {
+      environments.reset();
+      project.schedule();
+    }
     if (change.scanner) scans.configure();
     if (change.registry) pins.configure();
     if (change.clusterView) cluster.refresh();
@@ -57,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     log,
     config,
     environments,
+    project,
     diagnostics,
     scans,
     pins,
@@ -65,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.registerTreeDataProvider(CLUSTER_VIEW, cluster),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
+    vscode.languages.registerHoverProvider(SELECTOR, project),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.open(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.change(event)),
@@ -79,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
   );
   for (const document of vscode.workspace.textDocuments) diagnostics.open(document);
+  // Kustomizations and charts: analysed in the background, their module loaded only if there are any.
+  void project.refresh();
   const activationMs = performance.now() - started;
   log.info(
     `Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`,

@@ -1,0 +1,115 @@
+// Findings that need several files, in the editor: a Compose file with its project's `.env`, a
+// kustomization's `images:` entry (with the pin quick fix against the real registry the harness
+// runs, SHIPSHAPE_E2E_REGISTRY), a base manifest's hover, and a chart's values.yaml.
+
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { afterEach, describe, it } from 'mocha';
+import { openDocument, revertAndCloseAll, screenshot, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
+
+const host = process.env['SHIPSHAPE_E2E_REGISTRY'] ?? '';
+const digest = process.env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] ?? '';
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+async function write(files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) await vscode.workspace.fs.writeFile(workspaceUri(name), new TextEncoder().encode(text));
+}
+
+/** Replaces the whole text of an open document, unsaved. */
+async function replaceText(editor: vscode.TextEditor, text: string): Promise<void> {
+  const all = new vscode.Range(0, 0, editor.document.lineCount, 0);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(editor.document.uri, all, text);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+}
+
+describe('Compose, Kustomize and Helm in the editor', () => {
+  afterEach(revertAndCloseAll);
+
+  it("a Compose file takes its project's .env; editing .env updates the file's diagnostics", async () => {
+    await write({
+      'compose-env/.env': '# the release\nREGISTRY=registry.lan:5000\nTAG=2.1\n',
+      'compose-env/compose.yaml': 'services:\n  app:\n    image: ${REGISTRY}/shop/app:${TAG}\n    user: "1000"\n',
+    });
+    const compose = workspaceUri('compose-env/compose.yaml');
+    await openDocument(compose);
+    const first = await waitForDiagnostics(compose, (d) => d.some((x) => codeOf(x) === 'unpinned-image'));
+    assert.deepEqual(first.map(codeOf), ['unpinned-image'], 'resolved through .env: not unresolved-image');
+    assert.match(first[0]!.message, /\(`registry\.lan:5000\/shop\/app:2\.1`\) is not pinned/);
+    await screenshot('compose-env');
+    const env = await openDocument(workspaceUri('compose-env/.env'), { preview: false });
+    await replaceText(env, '# the release\nREGISTRY=registry.lan:5000\nTAG=latest\n');
+    await waitForDiagnostics(compose, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && /uses `latest`/.test(x.message)));
+  });
+
+  it("a kustomization's images: entry carries the finding; Pin to digest writes digest: there; the base manifest is then settled", async function () {
+    if (!host) this.skip();
+    await write({
+      'kust/base/pod.yaml': `apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      image: ${host}/team/web:0.9\n`,
+      'kust/base/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+      'kust/prod/kustomization.yaml': `resources:\n  - ../base\nimages:\n  - name: ${host}/team/web\n    newTag: "1.0"\n`,
+    });
+    const overlay = workspaceUri('kust/prod/kustomization.yaml');
+    const editor = await openDocument(overlay);
+    const diagnostics = await waitForDiagnostics(overlay, (d) => d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    const unpinned = diagnostics.find((x) => codeOf(x) === 'unpinned-image')!;
+    assert.equal(unpinned.range.start.line, 3);
+    assert.match(unpinned.message, new RegExp(`renders \`${host.replace(/[.]/g, '\\.')}/team/web:1\\.0\` here, which is not pinned`));
+
+    // The base manifest: its hover says what the kustomization makes of the image.
+    const base = workspaceUri('kust/base/pod.yaml');
+    const baseEditor = await openDocument(base, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    await waitForDiagnostics(base, (d) => d.some((x) => codeOf(x) === 'unpinned-image'));
+    const imageLine = 7;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      base,
+      new vscode.Position(imageLine, 16),
+    );
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /what the kustomizations make of/);
+    assert.match(text, new RegExp(`kust/prod.*${host.replace(/[.]/g, '\\.')}/team/web:1\\.0`));
+    baseEditor.selection = new vscode.Selection(imageLine, 16, imageLine, 16);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await screenshot('kustomize-hover');
+
+    // Pin the entry with the quick fix: the registry answers, `digest:` is written into the entry.
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', overlay, unpinned.range);
+    const pin = actions.find((a) => a.title.startsWith('Pin to digest'));
+    assert.ok(pin?.command, actions.map((a) => a.title).join(', '));
+    await vscode.commands.executeCommand(pin.command.command, ...(pin.command.arguments ?? []));
+    await waitFor(() => editor.document.getText().includes(`    digest: ${digest}\n`), 20_000, 'digest: is written into the entry');
+    assert.equal(
+      editor.document.getText(),
+      `resources:\n  - ../base\nimages:\n  - name: ${host}/team/web\n    newTag: "1.0"\n    digest: ${digest}\n`,
+    );
+    await editor.document.save();
+    await waitForDiagnostics(overlay, (d) => !d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    // The only kustomization including the base now pins its image: the base's finding is settled.
+    await waitForDiagnostics(base, (d) => !d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    await screenshot('kustomize-pinned');
+  });
+
+  it('a chart: the tag in values.yaml carries the finding, and editing it updates it', async () => {
+    await write({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: "1.27"\n',
+      'chart/values.yaml': 'image:\n  repository: nginx\n  tag: "1.27"\n',
+      'chart/templates/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n' +
+        '        - name: web\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+    });
+    const values = workspaceUri('chart/values.yaml');
+    const editor = await openDocument(values);
+    const diagnostics = await waitForDiagnostics(values, (d) => d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    const unpinned = diagnostics.find((x) => codeOf(x) === 'unpinned-image')!;
+    assert.equal(unpinned.range.start.line, 2);
+    assert.match(unpinned.message, /`image\.tag` makes the chart's image `nginx:1\.27`/);
+    await screenshot('chart-values');
+    await replaceText(editor, 'image:\n  repository: nginx\n  tag: latest\n');
+    await waitForDiagnostics(values, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && /`nginx:latest`/.test(x.message)), 30_000);
+  });
+});
