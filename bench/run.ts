@@ -12,6 +12,7 @@ import { analyze } from '../src/core/index.js';
 import { IncrementalYaml } from '../src/core/analysis/yaml/incremental.js';
 import { lazyEntries } from '../scripts/bundles.mjs';
 import { clusterBenchmark } from './cluster.js';
+import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
 
@@ -129,6 +130,7 @@ async function editorAndScanBenchmarks(): Promise<void> {
   await scanBenchmark();
   await registryBenchmark();
   await clusterBenchmark();
+  await kustomizeBenchmark();
 
   // The CLI's start-up (what every CI step and CronJob pays): `shipshape --version` against Node
   // starting with nothing to load. The Kubernetes client is a bundle apart (dist/k8s.js), loaded
