@@ -3,13 +3,26 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../support/cli.js';
-import { corpusPods, expectedImages, generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../support/apiServer.js';
+import {
+  corpusPods,
+  expectedImages,
+  generatedDigest,
+  generatePods,
+  runningPod,
+  startApiServer,
+  unreachableServer,
+  writeClustersKubeconfig,
+  writeKubeconfig,
+  type ApiServer,
+  type Pod,
+} from '../support/apiServer.js';
 import { imageScans, isAlive, STAND_IN, standInLog } from '../support/trivy.js';
+import { startWebhook, type WebhookReceiver } from '../support/webhook.js';
 
 const execFileAsync = promisify(execFile);
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
@@ -68,9 +81,9 @@ describe('shipshape cluster', () => {
     assert.equal(breach.code, 1);
     assert.match(
       breach.stdout.split('\r\n')[0]!,
-      /^image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached$/,
+      /^image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached,contexts$/,
     );
-    assert.match(breach.stdout, /,true\r\n/);
+    assert.match(breach.stdout, /,true,shipshape-test\r\n/);
   });
 
   test('markdown, SARIF and table formats; --output writes the file', async () => {
@@ -204,5 +217,566 @@ describe('shipshape cluster', () => {
     assert.equal((await cluster('--format', 'xml')).code, 2);
     assert.equal((await cluster('--sla', 'CRITICAL=soon')).code, 2);
     assert.match((await cluster('--request-timeout', '0')).stderr, /--request-timeout expects a whole number from 1 to 3600/);
+  });
+});
+
+interface JsonReport {
+  context?: string;
+  server?: string;
+  pods: number;
+  clusters: { context: string; server: string; pods: number; partial?: boolean; error?: string }[];
+  images: {
+    reference: string;
+    digest?: string;
+    contexts: string[];
+    workloads: { context: string; namespace: string; kind: string; name: string }[];
+    workspace?: { file: string; line: number }[];
+  }[];
+  findings: { id: string; severity: string; image: string; contexts: string[]; workloads: string[]; breached: boolean }[];
+  drift?: {
+    file: string;
+    line: number;
+    reference: string;
+    running: { context: string; namespace: string; workload: string; digest: string }[];
+  }[];
+  errors: { context?: string; namespace?: string; image?: string; notify?: string; message: string }[];
+}
+
+interface AlertBody {
+  text: string;
+  new: Record<string, unknown>[];
+  breached: Record<string, unknown>[];
+}
+
+/** A temporary cache folder for each test (scan cache, state), removed after it. */
+function cacheFolder(): { dir: () => string } {
+  let dir = '';
+  const saved = process.env['SHIPSHAPE_CACHE_DIR'];
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-clusters-'));
+    process.env['SHIPSHAPE_CACHE_DIR'] = dir;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env['SHIPSHAPE_CACHE_DIR'];
+    else process.env['SHIPSHAPE_CACHE_DIR'] = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir: () => dir };
+}
+
+describe('shipshape cluster over several contexts', () => {
+  // The same Deployment image runs in east and west (one digest); each also runs its own.
+  const shared = 'registry.example/shop/web-debian:1.0';
+  let east: ApiServer;
+  let west: ApiServer;
+  let north: ApiServer;
+  let kubeconfig: string;
+  let withBroken: string;
+  const cache = cacheFolder();
+  before(async () => {
+    [east, west, north] = await Promise.all([
+      startApiServer({
+        pods: [
+          runningPod({ deployment: 'web', namespace: 'shop', image: shared }),
+          ...generatePods({ count: 24, distinctImages: 6, namespaces: ['shop', 'batch'], seed: 'east' }),
+        ],
+      }),
+      startApiServer({
+        pods: [
+          runningPod({ deployment: 'web', namespace: 'shop', image: shared }),
+          ...generatePods({ count: 24, distinctImages: 6, namespaces: ['shop', 'data'], seed: 'west' }),
+        ],
+      }),
+      // Its credentials may read nothing: 403 for pods and namespaces alike.
+      startApiServer({ pods: generatePods({ count: 4, distinctImages: 2, namespaces: 1, seed: 'north' }), authorize: () => false }),
+    ]);
+    kubeconfig = writeClustersKubeconfig([
+      { name: 'east', server: east },
+      { name: 'west', server: west },
+    ]);
+    withBroken = writeClustersKubeconfig([
+      { name: 'east', server: east },
+      { name: 'gone', server: east, url: await unreachableServer() },
+      { name: 'north', server: north },
+    ]);
+  });
+  after(() => Promise.all([east.stop(), west.stop(), north.stop()]));
+
+  const run = (config: string, ...args: string[]) =>
+    runCli(['cluster', '--kubeconfig', config, '--trivy', STAND_IN, '--state', path.join(cache.dir(), 'state.json'), ...args]);
+
+  test('each distinct digest is scanned once across the clusters; JSON says where each image and workload runs', async () => {
+    const log = standInLog();
+    try {
+      const result = await run(kubeconfig, '--context', 'east', '--context', 'west', '--format', 'json');
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      const distinct = new Set([...expectedImages(east.pods()), ...expectedImages(west.pods())]);
+      assert.ok(distinct.size < expectedImages(east.pods()).size + expectedImages(west.pods()).size, 'the clusters share images');
+      assert.equal(report.images.length, distinct.size);
+      assert.equal(imageScans(log.invocations()).length, distinct.size, 'one Trivy scan per distinct digest');
+      assert.equal(report.context, undefined, 'no single context at the top');
+      assert.deepEqual(
+        report.clusters.map((c) => [c.context, c.server, c.pods]),
+        [
+          ['east', east.url, east.pods().length],
+          ['west', west.url, west.pods().length],
+        ],
+      );
+      assert.equal(report.pods, east.pods().length + west.pods().length);
+      const web = report.images.find((i) => i.digest === generatedDigest(shared));
+      assert.ok(web);
+      assert.deepEqual(web.contexts, ['east', 'west']);
+      assert.deepEqual(
+        web.workloads.map((w) => `${w.context}/${w.namespace}/${w.kind}/${w.name}`),
+        ['east/shop/Deployment/web', 'west/shop/Deployment/web'],
+      );
+      assert.ok(report.images.every((i) => i.workloads.every((w) => i.contexts.includes(w.context))));
+      const webFindings = report.findings.filter((f) => f.image === web.reference);
+      assert.ok(webFindings.some((f) => f.severity === 'CRITICAL'));
+      for (const f of webFindings) {
+        assert.deepEqual(f.contexts, ['east', 'west']);
+        assert.deepEqual(f.workloads, ['east/shop/Deployment/web', 'west/shop/Deployment/web']);
+      }
+    } finally {
+      log.restore();
+    }
+  });
+
+  test('--all-contexts: a cluster that is unreachable or forbidden is an error entry and the others are reported', async () => {
+    const result = await run(withBroken, '--all-contexts', '--format', 'json');
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.deepEqual(
+      report.clusters.map((c) => [c.context, c.error === undefined]),
+      [
+        ['east', true],
+        ['gone', false],
+        ['north', false],
+      ],
+    );
+    assert.equal(report.images.length, expectedImages(east.pods()).size);
+    const gone = report.errors.find((e) => e.context === 'gone');
+    assert.match(gone?.message ?? '', /Could not reach the cluster/);
+    assert.deepEqual(Object.keys(gone!).sort(), ['context', 'message']);
+    assert.match(report.errors.find((e) => e.context === 'north')?.message ?? '', /\(403\)/);
+    assert.match(result.stderr, /^shipshape: cluster gone: Could not reach/m);
+    assert.match(result.stderr, /^shipshape: cluster north: /m);
+  });
+
+  test('exit 2 only when no cluster could be read; an unknown context or --context with --all-contexts fails at once', async () => {
+    const none = await run(withBroken, '--context', 'gone', '--context', 'north');
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /No cluster could be read:\n- gone: Could not reach[^\n]*\n- north: /);
+    const unknown = await run(kubeconfig, '--context', 'east', '--context', 'nowhere');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /The kubeconfig has no context "nowhere"; it has: east, west/);
+    assert.equal((await run(kubeconfig, '--all-contexts', '--context', 'east')).code, 2);
+  });
+
+  test('the table, CSV, SARIF and Markdown say the context of each finding', async () => {
+    const both = ['--context', 'east', '--context', 'west'];
+    const table = (await run(kubeconfig, ...both)).stdout;
+    assert.match(
+      table,
+      /^Clusters east, west: \d+ pods, \d+ distinct images, \d+ findings, \d+ past their deadline\.\n {2}east \(https:\/\/127\.0\.0\.1:\d+\): \d+ pods\n {2}west /,
+    );
+    assert.match(table, /CRITICAL .*web-debian@sha256:[0-9a-f]{64} {2}\(east\/shop\/Deployment\/web, west\/shop\/Deployment\/web\)/);
+    const csv = (await run(kubeconfig, ...both, '--format', 'csv')).stdout.split('\r\n');
+    assert.match(csv[0]!, /,breached,contexts$/);
+    assert.ok(
+      csv.some(
+        (row) =>
+          row.includes('web-debian') &&
+          row.includes(',shop,east/shop/Deployment/web west/shop/Deployment/web,') &&
+          row.endsWith(',east west'),
+      ),
+    );
+    const sarif = JSON.parse((await run(kubeconfig, ...both, '--format', 'sarif')).stdout) as {
+      runs: { results: { message: { text: string }; properties: { contexts: string[] } }[] }[];
+    };
+    const result = sarif.runs[0]!.results.find((r) => r.message.text.includes('web-debian'));
+    assert.ok(result);
+    assert.match(result.message.text, /Runs in east\/shop\/Deployment\/web, west\/shop\/Deployment\/web \(clusters east, west\)\.$/);
+    assert.deepEqual(result.properties.contexts, ['east', 'west']);
+    const markdown = (await run(kubeconfig, ...both, '--format', 'markdown')).stdout;
+    assert.match(markdown, /^# Shipshape cluster report: east, west\n/);
+    assert.match(markdown, /\| Cluster \| Server \| Pods \|\n\|---\|---\|---\|\n\| east \| https:\/\/127\.0\.0\.1:\d+ \| \d+ \|/);
+    assert.match(markdown, /\| Workloads \| Clusters \|/);
+    assert.match(markdown, /east\/shop\/Deployment\/web, west\/shop\/Deployment\/web \| east, west \|/);
+  });
+
+  test('one context: the report keeps its top-level context and server, and names the context everywhere', async () => {
+    const report = JSON.parse((await run(kubeconfig, '--context', 'west', '--format', 'json')).stdout) as JsonReport;
+    assert.equal(report.context, 'west');
+    assert.equal(report.server, west.url);
+    assert.deepEqual(report.clusters, [{ context: 'west', server: west.url, pods: west.pods().length }]);
+    assert.ok(report.images.every((i) => i.contexts.join() === 'west' && i.workloads.every((w) => w.context === 'west')));
+    // Workloads are named as before (no context in front) when the run reads one cluster.
+    assert.ok(report.findings.every((f) => f.contexts.join() === 'west' && f.workloads.every((w) => !w.startsWith('west/'))));
+    assert.match((await run(kubeconfig, '--context', 'west')).stdout, /^Cluster west \(https:\/\/127\.0\.0\.1:\d+\): /);
+  });
+});
+
+describe('shipshape cluster --notify', () => {
+  const SECRET = 's3cr3t-T0KEN';
+  const HEADER_VALUE = 'Bearer hdr-Zq9-secret';
+  let server: ApiServer;
+  let hook: WebhookReceiver;
+  let kubeconfig: string;
+  const basePods: Pod[] = [
+    runningPod({ deployment: 'api', namespace: 'shop', image: 'registry.example/shop/api-debian:1.0' }),
+    runningPod({ deployment: 'auth', namespace: 'identity', image: 'registry.example/identity/auth-ubi:2.1' }),
+    runningPod({ deployment: 'docs', namespace: 'web', image: 'registry.example/web/docs:3' }),
+  ];
+  const cache = cacheFolder();
+  before(async () => {
+    [server, hook] = await Promise.all([startApiServer({ pods: basePods }), startWebhook()]);
+    kubeconfig = writeClustersKubeconfig([{ name: 'prod', server }]);
+  });
+  beforeEach(() => {
+    server.setPods(basePods);
+    hook.clear();
+    hook.failNext(0);
+    hook.setDelay(0);
+    hook.setRedirect(undefined);
+  });
+  after(() => Promise.all([server.stop(), hook.stop()]));
+
+  const url = () => `${hook.url}/hook/${SECRET}?token=${SECRET}`;
+  const run = (...args: string[]) =>
+    runCli([
+      'cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--trivy',
+      STAND_IN,
+      '--state',
+      path.join(cache.dir(), 'state.json'),
+      '--notify',
+      url(),
+      '--notify-header',
+      `Authorization: ${HEADER_VALUE}`,
+      '--format',
+      'json',
+      ...args,
+    ]);
+  const noSecrets = (...texts: string[]) => {
+    for (const text of texts) {
+      assert.ok(!text.includes(SECRET), 'the URL token is never shown');
+      assert.ok(!text.includes('hdr-Zq9'), 'the header value is never shown');
+    }
+  };
+
+  test('the first run announces what is at or above HIGH; a second sends nothing; a new CRITICAL is sent alone', async () => {
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    noSecrets(first.stdout, first.stderr);
+    assert.equal(hook.deliveries().length, 1);
+    const delivery = hook.deliveries()[0]!;
+    assert.equal(delivery.method, 'POST');
+    assert.equal(delivery.url, `/hook/${SECRET}?token=${SECRET}`);
+    assert.equal(delivery.headers['authorization'], HEADER_VALUE);
+    assert.match(String(delivery.headers['content-type']), /^application\/json/);
+    const body = delivery.body as AlertBody;
+    assert.match(body.text, /^Shipshape: 2 new vulnerabilities at HIGH or above \(1 CRITICAL, 1 HIGH\) in prod\.$/);
+    assert.deepEqual(body.breached, []);
+    assert.deepEqual(
+      body.new.map((e) => [e['context'], e['namespace'], e['workload'], e['severity']]),
+      [
+        ['prod', 'shop', 'Deployment/api', 'CRITICAL'],
+        ['prod', 'identity', 'Deployment/auth', 'HIGH'],
+      ],
+    );
+    assert.deepEqual(Object.keys(body.new[0]!).sort(), [
+      'context',
+      'deadline',
+      'digest',
+      'fixedVersion',
+      'image',
+      'namespace',
+      'severity',
+      'vulnerability',
+      'workload',
+    ]);
+    assert.equal(body.new[0]!['digest'], generatedDigest('registry.example/shop/api-debian:1.0'));
+
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(hook.deliveries().length, 1, 'nothing new: nothing sent');
+
+    const added = 'registry.example/shop/cart-debian:5.0';
+    server.setPods([...basePods, runningPod({ deployment: 'cart', namespace: 'shop', image: added })]);
+    const third = await run();
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(hook.deliveries().length, 2);
+    const news = hook.deliveries()[1]!.body as AlertBody;
+    assert.match(news.text, /^Shipshape: 1 new vulnerability at HIGH or above \(1 CRITICAL\) in prod\.$/);
+    assert.deepEqual(
+      news.new.map((e) => [e['workload'], e['severity'], e['digest']]),
+      [['Deployment/cart', 'CRITICAL', generatedDigest(added)]],
+    );
+  });
+
+  test('a deadline newly passed is announced once', async () => {
+    // CRITICAL=0: due the moment it is first seen, and past it on the next run.
+    const sla = ['--sla', 'CRITICAL=0', '--notify-severity', 'critical'];
+    assert.equal((await run(...sla)).code, 0);
+    assert.deepEqual(
+      hook.deliveries().map((d) => [(d.body as AlertBody).new.length, (d.body as AlertBody).breached.length]),
+      [[1, 0]],
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await run(...sla);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(hook.deliveries().length, 2);
+    const breach = hook.deliveries()[1]!.body as AlertBody;
+    assert.match(breach.text, /^Shipshape: 1 remediation deadline passed \(1 CRITICAL\) in prod\.$/);
+    assert.deepEqual(breach.new, []);
+    assert.deepEqual(
+      breach.breached.map((e) => [e['workload'], e['severity']]),
+      [['Deployment/api', 'CRITICAL']],
+    );
+    await run(...sla);
+    assert.equal(hook.deliveries().length, 2, 'announced once');
+  });
+
+  test('a failing receiver: tried three times, an error entry and a line, the report still written, and sent again by the next run', async () => {
+    hook.failNext(3, 503);
+    const output = path.join(cache.dir(), 'report.json');
+    const failed = await run('--output', output);
+    assert.equal(failed.code, 0, failed.stderr);
+    noSecrets(failed.stdout, failed.stderr, readFileSync(output, 'utf8'));
+    assert.deepEqual(
+      hook.deliveries().map((d) => d.status),
+      [503, 503, 503],
+    );
+    const report = JSON.parse(readFileSync(output, 'utf8')) as JsonReport;
+    const error = report.errors.find((e) => e.notify !== undefined);
+    assert.deepEqual(error, {
+      notify: `${hook.url}/hook/…`,
+      message: 'the alert was not delivered: the receiver answered 503 (3 attempts); the next run sends it again',
+    });
+    assert.match(
+      failed.stderr,
+      /^shipshape: alert to http:\/\/127\.0\.0\.1:\d+\/hook\/…: the alert was not delivered: the receiver answered 503/m,
+    );
+    assert.ok(report.findings.length > 0);
+
+    const again = await run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(hook.accepted().length, 1);
+    assert.deepEqual((hook.accepted()[0]!.body as AlertBody).new.length, 2, 'what was not delivered is sent again');
+  });
+
+  test('a 503 and then a 429 are tried again within the run', async () => {
+    hook.failNext(1, 503);
+    const result = await run();
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      hook.deliveries().map((d) => d.status),
+      [503, 200],
+    );
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.deepEqual(
+      report.errors.filter((e) => e.notify),
+      [],
+    );
+    server.setPods([...basePods, runningPod({ deployment: 'pay', namespace: 'shop', image: 'registry.example/shop/pay-debian:1' })]);
+    hook.failNext(1, 429, '0');
+    assert.equal((await run()).code, 0);
+    assert.deepEqual(
+      hook.deliveries().map((d) => d.status),
+      [503, 200, 429, 200],
+    );
+  });
+
+  test('a slow receiver is bounded by --notify-timeout, and is not tried again in that run', async () => {
+    hook.setDelay(5000);
+    const started = Date.now();
+    const slow = await run('--notify-timeout', '1');
+    assert.ok(Date.now() - started < 4500, `bounded: ${Date.now() - started} ms`);
+    assert.equal(slow.code, 0, slow.stderr);
+    assert.equal(hook.deliveries().length, 1);
+    const report = JSON.parse(slow.stdout) as JsonReport;
+    assert.match(report.errors.find((e) => e.notify)?.message ?? '', /the receiver did not answer within 1 s/);
+    hook.setDelay(0);
+    await run();
+    assert.equal(hook.deliveries().length, 2, 'sent again by the next run');
+  });
+
+  test('a redirect is not followed', async () => {
+    hook.setRedirect('http://127.0.0.1:9/elsewhere');
+    const result = await run();
+    assert.equal(hook.deliveries().length, 1);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.match(report.errors.find((e) => e.notify)?.message ?? '', /answered 307, a redirect \(not followed\)/);
+  });
+
+  test('refused URLs, headers and levels are usage errors that show no secret', async () => {
+    const base = ['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(cache.dir(), 'state.json')];
+    const plain = await runCli([...base, '--notify', `http://hooks.example.com/services/${SECRET}`]);
+    assert.equal(plain.code, 2);
+    assert.match(
+      plain.stderr,
+      /--notify expects an https URL \(plain http only to localhost or 127\.0\.0\.1\), not http:\/\/hooks\.example\.com\/services\/…/,
+    );
+    const ftp = await runCli([...base, '--notify', `ftp://user:${SECRET}@example.com/x`]);
+    assert.equal(ftp.code, 2);
+    const header = await runCli([...base, '--notify', url(), '--notify-header', `Authorization ${HEADER_VALUE}`]);
+    assert.equal(header.code, 2);
+    assert.match(header.stderr, /--notify-header expects "Name: value"/);
+    const level = await runCli([...base, '--notify', url(), '--notify-severity', 'SEVERE']);
+    assert.equal(level.code, 2);
+    assert.match(level.stderr, /--notify-severity must be CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN/);
+    noSecrets(plain.stderr, ftp.stderr, header.stderr, level.stderr);
+    assert.equal(hook.deliveries().length, 0);
+  });
+});
+
+describe('shipshape cluster --workspace', () => {
+  const repository = 'registry.example/shop/api';
+  const runningDigest = generatedDigest(`${repository}:1.0`);
+  const pinnedDigest = `sha256:${'a'.repeat(64)}`;
+  let server: ApiServer;
+  let kubeconfig: string;
+  const cache = cacheFolder();
+  before(async () => {
+    server = await startApiServer({
+      pods: [
+        runningPod({ deployment: 'api', namespace: 'shop', image: `${repository}:1.0` }),
+        runningPod({ deployment: 'web', namespace: 'shop', image: 'registry.example/shop/web:2.0' }),
+      ],
+    });
+    kubeconfig = writeClustersKubeconfig([{ name: 'prod', server }]);
+  });
+  after(() => server.stop());
+
+  test('a reference pinned to another digest than the one running is drift; each running image says where the workspace defines it', async () => {
+    const workspace = path.join(cache.dir(), 'repo');
+    mkdirSync(path.join(workspace, 'k8s'), { recursive: true });
+    const manifest = path.join(workspace, 'k8s', 'api.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: api',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: api',
+        `          image: ${repository}:1.0@${pinnedDigest}`,
+        '        - name: web',
+        `          image: registry.example/shop/web:2.0@${generatedDigest('registry.example/shop/web:2.0')}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${repository}:1.0\nUSER 1000\n`);
+    const result = await runCli([
+      'cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--trivy',
+      STAND_IN,
+      '--state',
+      path.join(cache.dir(), 'state.json'),
+      '--workspace',
+      workspace,
+      '--format',
+      'json',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.deepEqual(report.drift, [
+      {
+        file: manifest,
+        line: 10,
+        reference: `${repository}:1.0@${pinnedDigest}`,
+        running: [{ context: 'prod', namespace: 'shop', workload: 'Deployment/api', digest: runningDigest }],
+      },
+    ]);
+    const api = report.images.find((i) => i.digest === runningDigest);
+    assert.deepEqual(api?.workspace?.map((w) => `${path.relative(workspace, w.file)}:${w.line}`).sort(), [
+      'Dockerfile:1',
+      `${path.join('k8s', 'api.yaml')}:10`,
+    ]);
+    const web = report.images.find((i) => i.reference.includes('/web@'));
+    assert.deepEqual(
+      web?.workspace?.map((w) => w.line),
+      [12],
+      'pinned to the digest that runs: linked, not drift',
+    );
+    const table = await runCli([
+      'cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--trivy',
+      STAND_IN,
+      '--state',
+      path.join(cache.dir(), 'state.json'),
+      '--workspace',
+      workspace,
+    ]);
+    assert.match(
+      table.stdout,
+      /^drift: .*api\.yaml:10 pins registry\.example\/shop\/api:1\.0@sha256:a{64}; running sha256:[0-9a-f]{64} in prod\/shop\/Deployment\/api$/m,
+    );
+    const missing = await runCli(['cluster', '--kubeconfig', kubeconfig, '--workspace', path.join(cache.dir(), 'nowhere')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--workspace .*nowhere: no such file or folder/);
+  });
+});
+
+describe('shipshape cluster --history', () => {
+  let east: ApiServer;
+  let west: ApiServer;
+  let kubeconfig: string;
+  const cache = cacheFolder();
+  before(async () => {
+    [east, west] = await Promise.all([
+      startApiServer({ pods: generatePods({ count: 10, distinctImages: 3, namespaces: ['shop'], seed: 'h-east' }) }),
+      startApiServer({ pods: [runningPod({ deployment: 'api', namespace: 'shop', image: 'registry.example/shop/api-debian:1.0' })] }),
+    ]);
+    kubeconfig = writeClustersKubeconfig([
+      { name: 'east', server: east },
+      { name: 'west', server: west },
+    ]);
+  });
+  after(() => Promise.all([east.stop(), west.stop()]));
+
+  test('each run is appended to the state; --history --format csv exports it without reading a cluster', async () => {
+    const state = path.join(cache.dir(), 'state.json');
+    const scan = () =>
+      runCli(['cluster', '--kubeconfig', kubeconfig, '--all-contexts', '--trivy', STAND_IN, '--state', state, '--format', 'json']);
+    assert.equal((await scan()).code, 0);
+    assert.equal((await scan()).code, 0);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { format: number; history: { at: string; clusters: { context: string }[] }[] };
+    assert.equal(saved.format, 1);
+    assert.equal(saved.history.length, 2);
+    const csv = await runCli([
+      'cluster',
+      '--history',
+      '--format',
+      'csv',
+      '--state',
+      state,
+      '--kubeconfig',
+      path.join(cache.dir(), 'none.yaml'),
+    ]);
+    assert.equal(csv.code, 0, csv.stderr);
+    const rows = csv.stdout.split('\r\n').filter(Boolean);
+    assert.equal(rows[0], 'time,context,pods,images,critical,high,medium,low,unknown,breached,partial');
+    assert.equal(rows.length, 5, 'two runs of two clusters');
+    assert.match(rows[1]!, /^\d{4}-\d\d-\d\dT[\d:.]+Z,east,10,\d+,0,0,\d+,\d+,\d+,0,false$/);
+    assert.match(rows[2]!, /^[^,]+,west,1,1,1,0,0,1,0,0,false$/);
+    const json = JSON.parse((await runCli(['cluster', '--history', '--format', 'json', '--state', state])).stdout) as {
+      history: unknown[];
+    };
+    assert.equal(json.history.length, 2);
+    assert.equal((await runCli(['cluster', '--history', '--state', state])).code, 2, 'the table is not a history format');
+    assert.ok(existsSync(state));
   });
 });

@@ -21,6 +21,7 @@ import {
 } from '../support/apiServer.js';
 import { pushImage, startRegistry } from '../support/registry.js';
 import { STAND_IN } from '../support/trivy.js';
+import { startWebhook } from '../support/webhook.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEPLOY = path.join(ROOT, 'deploy');
@@ -37,6 +38,18 @@ function manifests(): Doc[] {
   return parseAllDocuments(readFileSync(path.join(DEPLOY, 'cronjob.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
 }
 
+/** The container's arguments as the kubelet gives them: `$(VAR)` replaced by the variable's value (a Secret's, from `secrets`). */
+function expandedArgs(secrets: Record<string, Record<string, string>>): string[] {
+  const [container] = podSpec().containers;
+  const env: Record<string, string> = {};
+  for (const variable of container!.env) {
+    const ref = variable.valueFrom?.secretKeyRef;
+    const value = ref ? secrets[ref.name]?.[ref.key] : variable.value;
+    if (value !== undefined) env[variable.name] = value;
+  }
+  return container!.args.map((arg) => arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole));
+}
+
 function byKind(kind: string): Doc {
   const doc = manifests().find((d) => d.kind === kind);
   assert.ok(doc, `deploy/cronjob.yaml has a ${kind}`);
@@ -49,6 +62,7 @@ function podSpec(): {
   containers: {
     image: string;
     args: string[];
+    env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[];
     securityContext: Record<string, unknown>;
     volumeMounts: { name: string; mountPath: string }[];
   }[];
@@ -147,6 +161,25 @@ describe('deploy/', () => {
       assert.ok(container!.args.includes(arg), arg);
   });
 
+  test('the webhook URL comes from a Secret through an environment variable, never written in the manifest', () => {
+    const [container] = podSpec().containers;
+    const notify = container!.args.indexOf('--notify');
+    assert.ok(notify >= 0, 'the CronJob sends alerts');
+    assert.equal(container!.args[notify + 1], '$(SHIPSHAPE_WEBHOOK)');
+    const variable = container!.env.find((e) => e.name === 'SHIPSHAPE_WEBHOOK');
+    assert.deepEqual(variable, { name: 'SHIPSHAPE_WEBHOOK', valueFrom: { secretKeyRef: { name: 'shipshape-webhook', key: 'url' } } });
+    assert.doesNotMatch(
+      readFileSync(path.join(DEPLOY, 'cronjob.yaml'), 'utf8').replace(/^\s*#.*$/gm, ''),
+      /https?:\/\//,
+      'no URL outside the comments',
+    );
+    assert.deepEqual(
+      manifests().filter((d) => d.kind === 'Secret'),
+      [],
+      'the Secret is made by the operator, not shipped',
+    );
+  });
+
   test("the CronJob's arguments work against a cluster that grants only that ClusterRole", async () => {
     const rules = (byKind('ClusterRole') as unknown as { rules: Rule[] }).rules;
     const asked: Attributes[] = [];
@@ -172,10 +205,15 @@ describe('deploy/', () => {
         return allowed(a);
       },
     });
+    const hook = await startWebhook();
     try {
-      const args = podSpec().containers[0]!.args.map((arg) => arg.replace('/var/cache/shipshape', dir));
+      const secret = `${hook.url}/services/T0/B0/s3cr3t-token`;
+      const args = expandedArgs({ 'shipshape-webhook': { url: secret } }).map((arg) => arg.replace('/var/cache/shipshape', dir));
       const run = await runCli([...args, '--kubeconfig', writeKubeconfig(server), '--trivy', STAND_IN]);
       assert.equal(run.code, 0, run.stderr);
+      assert.ok(!run.stdout.includes('s3cr3t') && !run.stderr.includes('s3cr3t'), 'the webhook URL is not printed');
+      assert.equal(hook.accepted().length, 1, 'the alert was posted');
+      assert.match((hook.accepted()[0]!.body as { text: string }).text, /^Shipshape: /);
       const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as {
         images: unknown[];
         errors: { message: string }[];
@@ -193,7 +231,7 @@ describe('deploy/', () => {
         'nothing outside the role was needed',
       );
     } finally {
-      await server.stop();
+      await Promise.all([server.stop(), hook.stop()]);
     }
   });
 

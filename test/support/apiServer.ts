@@ -2057,6 +2057,43 @@ export function writeKubeconfig(server: ApiServer, options: KubeconfigOptions = 
   return file;
 }
 
+/** One context of a kubeconfig over several servers: its own server (CA and token), or a URL on which nothing answers. */
+export interface ClusterContext {
+  name: string;
+  server: ApiServer;
+  /** Instead of the server's URL (e.g. unreachableServer()); its CA is still written. */
+  url?: string;
+  /** Default: the server's token. */
+  token?: string;
+}
+
+/**
+ * Writes a kubeconfig (YAML, mode 0600) with one context per server, each with that server's own
+ * CA and token (writeKubeconfig gives every context the first server's CA), and returns its path.
+ */
+export function writeClustersKubeconfig(
+  contexts: readonly ClusterContext[],
+  options: { currentContext?: string; file?: string } = {},
+): string {
+  const first = contexts[0];
+  if (!first) throw new Error('writeClustersKubeconfig: no contexts');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: contexts.map((c) => ({
+      name: c.name,
+      cluster: { server: c.url ?? c.server.url, 'certificate-authority-data': Buffer.from(c.server.caPem).toString('base64') },
+    })),
+    users: contexts.map((c) => ({ name: c.name, user: { token: c.token ?? c.server.token } })),
+    contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
+    'current-context': options.currentContext ?? first.name,
+  };
+  const file = options.file ?? path.join(path.dirname(first.server.caFile), `kubeconfig-${++kubeconfigCount}.yaml`);
+  writeFileSync(file, toYaml(config), { mode: 0o600 });
+  return file;
+}
+
 /** An exec credential plugin (client.authentication.k8s.io/v1) that fails: prints `message` on stderr and exits 1. */
 export function failingExecPlugin(message = 'error: the refresh token has expired; log in again'): ExecConfig {
   return {
@@ -3068,6 +3105,50 @@ export function vulnerabilityReportsFor(
     }
   }
   return [...reports.values()];
+}
+
+/**
+ * One running pod of a Deployment with one container: `image` as written in the spec, running the
+ * digest given (default: generatedDigest(image)), as containerd reports it. For tests that need a
+ * particular image in a particular place.
+ */
+export function runningPod(options: { deployment: string; namespace: string; image: string; digest?: string; index?: number }): Pod {
+  const hash = sha256Hex(`${options.namespace}/${options.deployment}`).slice(0, 10);
+  const name = `${options.deployment}-${hash}-${String(options.index ?? 0).padStart(5, 'x')}`;
+  const digest = options.digest ?? generatedDigest(options.image);
+  return {
+    metadata: {
+      name,
+      namespace: options.namespace,
+      uid: randomUUID(),
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      labels: { app: options.deployment, 'pod-template-hash': hash },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: `${options.deployment}-${hash}`,
+          uid: randomUUID(),
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { containers: [{ name: 'app', image: options.image }], nodeName: 'node-1' },
+    status: {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: 'app',
+          ...kubeletImageStatus(options.image, 'containerd', digest),
+          ready: true,
+          restartCount: 0,
+          started: true,
+          state: { running: { startedAt: '2026-01-01T00:00:05Z' } },
+        },
+      ],
+    },
+  };
 }
 
 /** The distinct images the pods run: digest where the kubelet reported one, else the spec image. */

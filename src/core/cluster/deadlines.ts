@@ -1,10 +1,11 @@
 // Remediation deadlines: days per severity, counted from when a vulnerability was first seen in
 // an image (kept in a small state file, so it does not restart each run) or from its publication.
+// The same file keeps the last runs' summaries and what each alert receiver was told.
 
 import { readVersionedJson, writeAtomically } from '../util/atomicFile.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
+import { TRIVY_SEVERITIES, type TrivySeverity, type VulnerabilityCounts } from '../trivy/types.js';
 
 export type Sla = Readonly<Record<TrivySeverity, number>>;
 export const DEFAULT_SLA: Sla = { CRITICAL: 7, HIGH: 30, MEDIUM: 90, LOW: 180, UNKNOWN: 180 };
@@ -28,8 +29,49 @@ export function parseSla(text: string, base: Sla = DEFAULT_SLA): Sla {
   return sla;
 }
 
+/** One cluster in one run's summary: what ran and what was found there. */
+export interface RunCluster {
+  readonly context: string;
+  readonly pods: number;
+  /** Distinct images running there. */
+  readonly images: number;
+  /** Findings per severity (vulnerabilities of the images running there). */
+  readonly findings: VulnerabilityCounts;
+  /** Findings past their deadline. */
+  readonly breached: number;
+}
+
+/** A run, as kept in the state's history: when, and per cluster read. */
+export interface RunSummary {
+  readonly at: string;
+  /** The run was interrupted: its counts are of what was read and scanned until then. */
+  readonly partial?: boolean;
+  readonly clusters: readonly RunCluster[];
+}
+
+export type AnnouncedKind = 'new' | 'breached';
+
+/** How many runs the history keeps (the oldest go first). */
+export const HISTORY_LIMIT = 100;
+/** An announced finding not seen again for this long is forgotten (its record would otherwise grow for ever). */
+const ANNOUNCED_TTL_MS = 90 * DAY_MS;
+
+interface StateFile {
+  firstSeen: Record<string, unknown>;
+  history?: unknown;
+  announced?: unknown;
+}
+
+/**
+ * What a run keeps for the next: when each vulnerability was first seen in each image, the
+ * summary of the last runs, and, per alert receiver, which findings were announced to it. One
+ * file (format 1, the later fields optional, so that files of earlier versions read as they are).
+ */
 export class DeadlineState {
   private seen = new Map<string, string>();
+  private runs: RunSummary[] = [];
+  /** Receiver (a hash of its URL, never the URL) → kind → finding key → when last announced or seen since. */
+  private announced = new Map<string, Record<AnnouncedKind, Map<string, string>>>();
   private dirty = false;
 
   constructor(
@@ -41,26 +83,42 @@ export class DeadlineState {
     this.merge(await this.readFile());
   }
 
-  /** The earliest first-seen date wins: another window or run may have seen a finding first. */
-  private merge(firstSeen: Record<string, unknown> | undefined): void {
-    for (const [key, value] of Object.entries(firstSeen ?? {})) {
+  /** Another window or run may have written since this one loaded: what both know is kept. */
+  private merge(data: StateFile | undefined): void {
+    // The earliest first-seen date wins: another window or run may have seen a finding first.
+    for (const [key, value] of Object.entries(data?.firstSeen ?? {})) {
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) continue;
       const known = this.seen.get(key);
       if (!known || Date.parse(value) < Date.parse(known)) this.seen.set(key, value);
     }
+    if (Array.isArray(data?.history)) this.runs = mergeRuns(this.runs, data.history.filter(isRunSummary));
+    if (data?.announced && typeof data.announced === 'object') {
+      for (const [target, kinds] of Object.entries(data.announced as Record<string, unknown>)) {
+        if (!kinds || typeof kinds !== 'object') continue;
+        for (const kind of ['new', 'breached'] as const) {
+          const keys = (kinds as Record<string, unknown>)[kind];
+          if (!keys || typeof keys !== 'object') continue;
+          const known = this.announcedOf(target)[kind];
+          for (const [key, when] of Object.entries(keys as Record<string, unknown>)) {
+            if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) continue;
+            const mine = known.get(key);
+            if (!mine || Date.parse(when) > Date.parse(mine)) known.set(key, when);
+          }
+        }
+      }
+    }
   }
 
-  private async readFile(): Promise<Record<string, unknown> | undefined> {
+  private async readFile(): Promise<StateFile | undefined> {
     const file = this.file;
     if (!file) return undefined;
-    const data = await readVersionedJson(
+    return readVersionedJson(
       file,
       FORMAT,
-      (d): d is { firstSeen: Record<string, unknown> } => typeof d['firstSeen'] === 'object' && d['firstSeen'] !== null,
+      (d): d is Record<string, unknown> & StateFile => typeof d['firstSeen'] === 'object' && d['firstSeen'] !== null,
       (reason) => this.logger.warn(`ignoring the deadline state ${file}: ${reason}; first-seen dates start again from now`),
       'deadline state',
     );
-    return data?.firstSeen;
   }
 
   /** When this vulnerability was first seen in this image; now, the first time it is asked. */
@@ -73,18 +131,112 @@ export class DeadlineState {
     return now;
   }
 
+  /** The runs kept, oldest first. */
+  history(): readonly RunSummary[] {
+    return this.runs;
+  }
+
+  /** Adds a run to the history (the oldest beyond HISTORY_LIMIT go). */
+  recordRun(run: RunSummary): void {
+    this.runs = mergeRuns(this.runs, [run]);
+    this.dirty = true;
+  }
+
+  /** The findings (by key) announced to a receiver. */
+  announcedTo(target: string, kind: AnnouncedKind): ReadonlySet<string> {
+    return new Set(this.announced.get(target)?.[kind].keys() ?? []);
+  }
+
+  /**
+   * Records findings as announced to a receiver, or as still present for one that was told of
+   * them (so that they are not forgotten while they last).
+   */
+  markAnnounced(target: string, kind: AnnouncedKind, keys: Iterable<string>, now: Date): void {
+    const known = this.announcedOf(target)[kind];
+    for (const key of keys) known.set(key, now.toISOString());
+    this.dirty = true;
+  }
+
+  private announcedOf(target: string): Record<AnnouncedKind, Map<string, string>> {
+    let kinds = this.announced.get(target);
+    if (!kinds) {
+      kinds = { new: new Map(), breached: new Map() };
+      this.announced.set(target, kinds);
+    }
+    return kinds;
+  }
+
   /** Writes the state atomically (a temporary file renamed over it). */
   async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
     try {
-      // Another window or a concurrent run may have written since this one loaded: merge first.
       this.merge(await this.readFile());
-      await writeAtomically(this.file, JSON.stringify({ format: FORMAT, firstSeen: Object.fromEntries(this.seen) }));
+      await writeAtomically(
+        this.file,
+        JSON.stringify({
+          format: FORMAT,
+          firstSeen: Object.fromEntries(this.seen),
+          ...(this.runs.length > 0 && { history: this.runs }),
+          ...(this.announced.size > 0 && { announced: this.announcedForFile() }),
+        }),
+      );
       this.dirty = false;
     } catch (error) {
       this.logger.warn(`could not write the deadline state ${this.file}: ${(error as Error).message}`);
     }
   }
+
+  /** The announcements to keep: those seen within ANNOUNCED_TTL_MS of the receiver's latest. */
+  private announcedForFile(): Record<string, Record<AnnouncedKind, Record<string, string>>> {
+    const out: Record<string, Record<AnnouncedKind, Record<string, string>>> = {};
+    for (const [target, kinds] of this.announced) {
+      const latest = Math.max(0, ...[...kinds.new.values(), ...kinds.breached.values()].map((w) => Date.parse(w)));
+      const keep = (keys: Map<string, string>) =>
+        Object.fromEntries(
+          [...keys].filter(([, when]) => latest - Date.parse(when) <= ANNOUNCED_TTL_MS).sort(([a], [b]) => a.localeCompare(b)),
+        );
+      out[target] = { new: keep(kinds.new), breached: keep(kinds.breached) };
+    }
+    return out;
+  }
+}
+
+function isCounts(value: unknown): value is VulnerabilityCounts {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    TRIVY_SEVERITIES.every(
+      (s) => Number.isFinite((value as Record<string, unknown>)[s]) && ((value as Record<string, number>)[s] ?? -1) >= 0,
+    )
+  );
+}
+
+/** A run summary as written by this version: anything else in a state file is dropped, not shown. */
+export function isRunSummary(value: unknown): value is RunSummary {
+  if (!value || typeof value !== 'object') return false;
+  const run = value as Record<string, unknown>;
+  return (
+    typeof run['at'] === 'string' &&
+    !Number.isNaN(Date.parse(run['at'])) &&
+    (run['partial'] === undefined || typeof run['partial'] === 'boolean') &&
+    Array.isArray(run['clusters']) &&
+    run['clusters'].every((c: unknown) => {
+      const cluster = c as Record<string, unknown> | null;
+      return (
+        !!cluster &&
+        typeof cluster['context'] === 'string' &&
+        [cluster['pods'], cluster['images'], cluster['breached']].every((n) => Number.isInteger(n) && (n as number) >= 0) &&
+        isCounts(cluster['findings'])
+      );
+    })
+  );
+}
+
+/** Both lists of runs, each run once, oldest first, at most HISTORY_LIMIT. */
+function mergeRuns(a: readonly RunSummary[], b: readonly RunSummary[]): RunSummary[] {
+  const byKey = new Map<string, RunSummary>();
+  for (const run of [...a, ...b]) byKey.set(JSON.stringify(run), run);
+  return [...byKey.values()].sort((x, y) => Date.parse(x.at) - Date.parse(y.at)).slice(-HISTORY_LIMIT);
 }
 
 export function deadlineOf(start: Date, severity: TrivySeverity, sla: Sla): Date {

@@ -21,7 +21,10 @@ export interface ClusterFinding {
   readonly deadline: string;
   readonly breached: boolean;
   readonly namespaces: readonly string[];
+  /** `namespace/Kind/name`; `context/namespace/Kind/name` in a report of several clusters. */
   readonly workloads: readonly string[];
+  /** The contexts the image runs in (reports made by scanClusters). */
+  readonly contexts?: readonly string[];
 }
 
 export interface FindingOptions {
@@ -30,6 +33,8 @@ export interface FindingOptions {
   readonly now: Date;
   /** Count from the vulnerability's publication instead of when it was first seen here. */
   readonly fromPublished?: boolean;
+  /** Name each workload with its context first: the report covers several clusters. */
+  readonly qualify?: boolean;
 }
 
 export function clusterFindings(
@@ -42,7 +47,13 @@ export function clusterFindings(
     const outcome = outcomes.get(image.reference);
     if (!outcome?.ok) continue;
     const namespaces = [...new Set(image.workloads.map((w) => w.namespace))].sort();
-    const workloads = [...new Set(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`))].sort();
+    const workloads = [
+      ...new Set(
+        image.workloads.map(
+          (w) => `${options.qualify && w.context !== undefined ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`,
+        ),
+      ),
+    ].sort();
     const key = image.digest ?? image.reference;
     for (const v of outcome.scan.vulnerabilities) {
       const seen = options.state.firstSeen(key, `${v.id}|${v.package}`, options.now);
@@ -64,6 +75,7 @@ export function clusterFindings(
         breached: options.now.getTime() > deadline.getTime(),
         namespaces,
         workloads,
+        ...(image.contexts && { contexts: image.contexts }),
       });
     }
   }

@@ -1,10 +1,46 @@
-// The cluster entry point of the core: reading what runs in a cluster with the Kubernetes client,
-// scanning it, deadlines and reports. The extension loads it (bundled on its own as
-// dist/cluster.js, with the client apart in dist/k8s.js) the first time a cluster is scanned.
+// The cluster entry point of the core: reading what runs in one cluster or several with the
+// Kubernetes client, scanning it, deadlines, alerts, drift from the workspace and reports. The
+// extension loads it (bundled on its own as dist/cluster.js, with the client apart in dist/k8s.js)
+// the first time a cluster is scanned.
 
 export { scanCluster, type ClusterReport, type ClusterScanOptions } from './scanCluster.js';
-export { DeadlineState, DEFAULT_SLA, parseSla, type Sla } from './deadlines.js';
-export { loadKubeConfig, ClusterUnavailable } from './kubeconfig.js';
-export { CLUSTER_FORMATS, clusterFormatOfFile, isClusterFormat, renderClusterReport, type ClusterFormat } from './reports.js';
+export {
+  asClustersReport,
+  readClusters,
+  runSummaryOf,
+  scanClusters,
+  type ClusterRead,
+  type ClustersInventory,
+  type ClustersReport,
+  type ClustersScanOptions,
+  type Drift,
+  type ReportError,
+} from './scanClusters.js';
+export { DeadlineState, DEFAULT_SLA, HISTORY_LIMIT, parseSla, type RunCluster, type RunSummary, type Sla } from './deadlines.js';
+export { loadKubeConfig, kubeconfigContexts, ClusterUnavailable } from './kubeconfig.js';
+export {
+  CLUSTER_FORMATS,
+  clusterFormatOfFile,
+  errorText,
+  isClusterFormat,
+  renderClusterReport,
+  toHistoryCsv,
+  type ClusterFormat,
+} from './reports.js';
 export { toClusterHtml } from './html.js';
+export { driftOf, withWorkspace, workspaceLinks, type WorkspaceFile } from './drift.js';
+export {
+  alertFor,
+  checkNotifyUrl,
+  findingKey,
+  parseNotifyHeader,
+  redactUrl,
+  sendAlerts,
+  type AlertEntry,
+  type AlertMessage,
+  type NotifyOptions,
+  type NotifyResult,
+  type NotifyTarget,
+} from './notify.js';
 export type { ClusterFinding } from './findings.js';
+export type { RunningImage, Workload, WorkspacePlace } from './types.js';

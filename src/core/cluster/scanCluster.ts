@@ -3,7 +3,8 @@
 import type { Logger } from '../util/logger.js';
 import type { Scanner } from '../trivy/scanner.js';
 import type { ScanOutcome } from '../trivy/types.js';
-import type { DeadlineState, Sla } from './deadlines.js';
+import type { DeadlineState, RunSummary, Sla } from './deadlines.js';
+import { runSummaryOf } from './scanClusters.js';
 import { clusterFindings, type ClusterFinding } from './findings.js';
 import { readCluster } from './listing.js';
 import type { ClusterError, ClusterOptions, RunningImage } from './types.js';
@@ -23,6 +24,8 @@ export interface ClusterReport {
   readonly sla: Sla;
   /** Cancelled midway: the report holds what was listed and scanned until then. */
   readonly cancelled: boolean;
+  /** The last runs kept in the state (this one included), oldest first. */
+  readonly history?: readonly RunSummary[];
 }
 
 export interface ClusterScanOptions extends ClusterOptions {
@@ -81,8 +84,7 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
     now,
     ...(options.fromPublished && { fromPublished: true }),
   });
-  await options.state.save();
-  return {
+  const report: ClusterReport = {
     context: inventory.context,
     server: inventory.server,
     generatedAt: now.toISOString(),
@@ -94,4 +96,7 @@ export async function scanCluster(options: ClusterScanOptions): Promise<ClusterR
     sla: options.sla,
     cancelled,
   };
+  options.state.recordRun(runSummaryOf(report));
+  await options.state.save();
+  return { ...report, history: options.state.history() };
 }

@@ -3,6 +3,8 @@
 import type { Logger } from '../util/logger.js';
 
 export interface Workload {
+  /** The kubeconfig context the pod runs in: set by scanClusters, whatever the number of clusters. */
+  readonly context?: string;
   readonly namespace: string;
   /** The controlling owner: Deployment, StatefulSet, DaemonSet, CronJob, Job, … or Pod for bare pods. */
   readonly kind: string;
@@ -19,9 +21,20 @@ export interface RunningImage {
   /** The images as written in the pod specs (several tags may share one digest). */
   readonly specImages: readonly string[];
   readonly workloads: readonly Workload[];
+  /** The contexts it runs in, in the order asked for (scanClusters). */
+  readonly contexts?: readonly string[];
+  /** Where the workspace defines its repository (withWorkspace): 1-based lines. */
+  readonly workspace?: readonly WorkspacePlace[];
+}
+
+export interface WorkspacePlace {
+  readonly file: string;
+  readonly line: number;
 }
 
 export interface ClusterError {
+  /** The cluster concerned (scanClusters); a cluster that could not be read at all has only this and the message. */
+  readonly context?: string;
   readonly namespace?: string;
   readonly message: string;
 }

@@ -9,6 +9,8 @@ import { toClusterHtml } from '../../../src/core/cluster/html.js';
 import type { RunningImage } from '../../../src/core/cluster/types.js';
 import { toClusterMarkdown } from '../../../src/core/cluster/reports.js';
 import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
+import type { ClustersReport } from '../../../src/core/cluster/scanClusters.js';
+import type { RunSummary } from '../../../src/core/cluster/deadlines.js';
 import type { ScanOutcome, Vulnerability } from '../../../src/core/index.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>|`evil`';
@@ -120,6 +122,77 @@ describe('the cluster report page', () => {
   test('a cancelled scan says the report is partial', () => {
     assert.doesNotMatch(toClusterHtml(report(), options), /partial/);
     assert.match(toClusterHtml(report({ cancelled: true }), options), /The scan was cancelled: this report is partial/);
+  });
+});
+
+describe('the last runs on the report page', () => {
+  const counts = (critical: number, high: number) => ({ CRITICAL: critical, HIGH: high, MEDIUM: 0, LOW: 1, UNKNOWN: 0 });
+  const history: RunSummary[] = [
+    { at: '2026-05-30T06:00:00.000Z', clusters: [{ context: `prod${HOSTILE}`, pods: 3, images: 1, findings: counts(1, 1), breached: 0 }] },
+    {
+      at: '2026-05-31T06:00:00.000Z',
+      partial: true,
+      clusters: [
+        { context: `prod${HOSTILE}`, pods: 3, images: 1, findings: counts(2, 1), breached: 1 },
+        { context: 'elsewhere', pods: 9, images: 9, findings: counts(50, 50), breached: 9 },
+      ],
+    },
+    { at: '2026-06-01T00:00:00.000Z', clusters: [{ context: 'elsewhere', pods: 9, images: 9, findings: counts(50, 50), breached: 9 }] },
+  ];
+
+  test("an inline chart of this report's clusters in each run: counts, breaches and partial runs; no script, no inline style", () => {
+    const html = toClusterHtml(report({ history }), options);
+    assert.match(html, /<h2>Last runs<\/h2>\n<svg class="chart history" role="img" aria-label="Findings in the last 2 runs"/);
+    const runs = [...html.matchAll(/<g class="run( partial)?" data-at="([^"]+)" data-total="(\d+)" data-breached="(\d+)"/g)].map((m) => [
+      m[2],
+      Number(m[3]),
+      Number(m[4]),
+      m[1] === ' partial',
+    ]);
+    assert.deepEqual(runs, [
+      ['2026-05-30T06:00:00.000Z', 3, 0, false],
+      ['2026-05-31T06:00:00.000Z', 4, 1, true],
+    ]);
+    assert.match(
+      html,
+      /<title>2026-05-31 06:00 UTC: 2 CRITICAL, 1 HIGH, 0 MEDIUM, 1 LOW, 0 UNKNOWN; 1 past their deadline \(partial run\)<\/title>/,
+    );
+    assert.match(html, /<polyline class="breached" points="\d+,\d+ \d+,\d+"/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /\sstyle=/i);
+    assert.doesNotMatch(toClusterHtml(report(), options), /Last runs/, 'no history, no chart');
+    // The options' history wins over the report's.
+    assert.match(toClusterHtml(report({ history }), { ...options, history: history.slice(0, 1) }), /Findings in the last 1 runs/);
+  });
+
+  test('everything read from the state file is escaped', () => {
+    const hostile: RunSummary[] = [{ ...history[0]!, at: `2026-05-30T06:00:00.000Z"><script>alert(1)</script>` }];
+    const html = toClusterHtml(report({ history: hostile }), options);
+    assert.doesNotMatch(html, /<script/i);
+    assert.match(html, /data-at="2026-05-30T06:00:00\.000Z&quot;&gt;&lt;script&gt;/);
+  });
+
+  test('several clusters: each named with its server, one not read says why', () => {
+    const single = report();
+    const several: ClustersReport = {
+      generatedAt: single.generatedAt,
+      clusters: [
+        { context: `prod${HOSTILE}`, server: 'https://prod', pods: 3 },
+        { context: 'gone', server: 'https://gone', pods: 0, error: `unreachable ${HOSTILE}` },
+      ],
+      pods: 3,
+      images: single.images.map((i) => ({ ...i, contexts: [`prod${HOSTILE}`] })),
+      outcomes: single.outcomes,
+      findings: single.findings,
+      errors: [{ context: 'gone', message: `unreachable ${HOSTILE}` }],
+      sla: DEFAULT_SLA,
+      cancelled: false,
+    };
+    const html = toClusterHtml(several, options);
+    assert.match(html, /<h1>Clusters <span class="context">prod&lt;img src=x onerror=alert\(1\)&gt;\|`evil`, gone<\/span><\/h1>/);
+    assert.match(html, /<li><span class="context">gone<\/span> https:\/\/gone: not read \(unreachable &lt;img/);
+    assert.match(html, /<li>cluster gone: unreachable &lt;img/);
+    assert.doesNotMatch(html, /<img/);
   });
 });
 
