@@ -6,7 +6,19 @@ export { createScanner, Scanner, type ScannerPlace } from './trivy/scanner.js';
 export { ScanCache } from './trivy/cache.js';
 export { INSTALL_HINT } from './trivy/runner.js';
 export { findTrivyIgnore } from './trivy/ignoreFile.js';
-export { RegistryClient, type RegistryClientOptions } from './registry/client.js';
+export { RegistryClient, DEFAULT_MAX_TAGS, tagListUrl, type RegistryClientOptions } from './registry/client.js';
 export { CredentialStore } from './registry/credentials.js';
+export { configuredUsers, DEFAULT_IMAGE_PLATFORM, platformKey, type ConfiguredUsersOptions } from './registry/imageConfig.js';
 export { planPins, resolveAll, type FilePins, type PinPlan } from './registry/plan.js';
-export type { Platform, RegistryFailure, ResolveOutcome } from './registry/types.js';
+export { DEFAULT_USER_TTL_MS, USER_CACHE_FILE, type ImageUserCacheOptions } from './registry/userCache.js';
+export type {
+  ImageConfig,
+  ImageConfigOptions,
+  ImageConfigOutcome,
+  Platform,
+  RegistryFailure,
+  ResolveOutcome,
+  TagListOptions,
+  TagListOutcome,
+} from './registry/types.js';
+export { ImageUserCache } from './registry/userCache.js';

@@ -21,6 +21,7 @@ import {
   moveTag,
   pushImage,
   pushIndex,
+  pushTags,
   registryVersion,
   retag,
   skopeo,
@@ -686,5 +687,99 @@ describe('registry harness', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('configured users and many tags', () => {
+    let registry: Registry;
+    before(async () => {
+      registry = await startRegistry({ auth: 'token', users: USERS });
+    });
+    after(() => registry.stop());
+
+    /** The configuration blob of a manifest, as the admin reads it. */
+    async function configOf(repo: string, manifest: string): Promise<Record<string, any>> {
+      const digest = JSON.parse(manifest).config.digest as string;
+      const response = await fetch(`${registry.url}/v2/${repo}/blobs/${digest}`, {
+        headers: { Authorization: registry.authorization([`repository:${repo}:pull`])! },
+      });
+      assert.equal(response.status, 200);
+      const body = Buffer.from(await response.arrayBuffer());
+      assert.equal(digestOf(body), digest);
+      return JSON.parse(body.toString('utf8'));
+    }
+
+    test("an image's configured User is written into its configuration, and left out unless asked for", async () => {
+      const app = await pushImage(registry, 'users/app', '1', { user: 'app' });
+      assert.equal((await configOf('users/app', app.manifest)).config.User, 'app');
+      const empty = await pushImage(registry, 'users/app', 'empty', { user: '' });
+      assert.equal((await configOf('users/app', empty.manifest)).config.User, '');
+      const none = await pushImage(registry, 'users/app', 'none');
+      assert.equal('User' in (await configOf('users/app', none.manifest)).config, false);
+    });
+
+    test("an index's platforms each have their own user", async () => {
+      const index = await pushIndex(registry, 'users/multi', '1', ['linux/amd64', 'linux/arm64/v8'], { users: ['0', '1000'] });
+      const users = await Promise.all(index.images.map(async (image) => (await configOf('users/multi', image.manifest)).config.User));
+      assert.deepEqual(users, ['0', '1000']);
+      assert.notEqual(index.images[0]!.digest, index.images[1]!.digest);
+    });
+
+    test('pushTags puts one image under every tag; paginateTags serves the list in pages with Link, as distribution 2.8 does not', async () => {
+      const tags = Array.from({ length: 25 }, (_, i) => `v${String(i).padStart(2, '0')}`);
+      const image = await pushTags(registry, 'users/many', tags);
+      const authorization = registry.authorization(['repository:users/many:pull'])!;
+      const head = await manifestRequest(registry, 'users/many', 'v24', { authorization });
+      assert.equal(head.headers.get('docker-content-digest'), image.digest);
+
+      // The real registry ignores n: every tag at once, no Link.
+      const whole = await fetch(`${registry.url}/v2/users/many/tags/list?n=10`, { headers: { Authorization: authorization } });
+      assert.equal(whole.headers.get('link'), null);
+      assert.equal(((await whole.json()) as { tags: string[] }).tags.length, 25);
+
+      for (const link of ['relative', 'absolute'] as const) {
+        const pager = await startFaultServer(fault.paginateTags(registry.url, { link }));
+        try {
+          const seen: string[] = [];
+          const links: string[] = [];
+          let next: string | undefined = `${pager.url}/v2/users/many/tags/list?n=10`;
+          while (next) {
+            const response: Response = await fetch(next, { headers: { Authorization: authorization } });
+            assert.equal(response.status, 200);
+            seen.push(...((await response.json()) as { tags: string[] }).tags);
+            const header = response.headers.get('link');
+            if (header) links.push(header);
+            const target = header && /^<([^>]+)>; rel="next"$/.exec(header)?.[1];
+            next = target ? new URL(target, pager.url).href : undefined;
+          }
+          assert.deepEqual(seen, tags);
+          assert.equal(links.length, 2);
+          assert.equal(
+            links[0],
+            link === 'relative'
+              ? '</v2/users/many/tags/list?last=v09&n=10>; rel="next"'
+              : `<${pager.url}/v2/users/many/tags/list?last=v09&n=10>; rel="next"`,
+          );
+          // Without a token the registry's own challenge comes back through the pager.
+          const anonymous = await fetch(`${pager.url}/v2/users/many/tags/list?n=10`);
+          assert.equal(anonymous.status, 401);
+          assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm=/);
+          // Anything else is proxied as it is.
+          const manifest = await manifestRequest(pager, 'users/many', 'v00', { authorization });
+          assert.equal(manifest.headers.get('docker-content-digest'), image.digest);
+        } finally {
+          await pager.stop();
+        }
+      }
+
+      // pageSize caps a page whatever n asks, as registries cap it.
+      const capped = await startFaultServer(fault.paginateTags(registry.url, { pageSize: 4 }));
+      try {
+        const response = await fetch(`${capped.url}/v2/users/many/tags/list?n=10`, { headers: { Authorization: authorization } });
+        assert.deepEqual(((await response.json()) as { tags: string[] }).tags, tags.slice(0, 4));
+        assert.equal(response.headers.get('link'), '</v2/users/many/tags/list?last=v03&n=10>; rel="next"');
+      } finally {
+        await capped.stop();
+      }
+    });
   });
 });

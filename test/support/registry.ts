@@ -12,8 +12,10 @@
 // self-signed certificate is the registry's rootcertbundle).
 //
 // Also here: pushing tiny but valid images through the registry's own API (pushImage, pushIndex,
-// retag, moveTag), a fault server for answers a real registry does not give on demand
-// (startFaultServer), and the stand-in credential helper (credentialStore).
+// pushTags, retag, moveTag; an image's configured `User` with `user`), a fault server for answers
+// a real registry does not give on demand (startFaultServer; `fault.paginateTags` pages a real
+// registry's tag list with `n`, `last` and `Link` as distribution 3 and Docker Hub do, which
+// distribution 2.8 does not), and the stand-in credential helper (credentialStore).
 //
 // The registry binary: $SHIPSHAPE_REGISTRY, else what scripts/install-registry.sh prints (it
 // installs the Debian packages when missing, and is quick when they are there).
@@ -105,6 +107,8 @@ export interface PushOptions {
   content?: string;
   /** OCI (default) or Docker v2 schema 2 media types. */
   mediaType?: ManifestFlavour;
+  /** The configuration's `config.User` (`''` writes it empty); absent by default, as in an image with no USER. */
+  user?: string;
 }
 
 export interface PushedImage {
@@ -159,6 +163,8 @@ export interface IndexOptions {
   mediaType?: ManifestFlavour;
   /** Text folded into every platform's layer, so that indexes can be told apart. */
   content?: string;
+  /** Each platform's configured user, in the order of the platforms (undefined: none). */
+  users?: readonly (string | undefined)[];
 }
 
 export const MEDIA_TYPES = {
@@ -827,7 +833,12 @@ async function buildAndPushImage(registry: Registry, repo: string, reference: st
       architecture: platform.architecture,
       os: platform.os,
       ...(platform.variant ? { variant: platform.variant } : {}),
-      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/shipshape.txt'], WorkingDir: '/' },
+      config: {
+        ...(options.user !== undefined ? { User: options.user } : {}),
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Cmd: ['/shipshape.txt'],
+        WorkingDir: '/',
+      },
       rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
       history: [{ created: '2024-01-01T00:00:00Z', created_by: 'shipshape test harness' }],
     }),
@@ -864,10 +875,11 @@ export async function pushIndex(
 ): Promise<PushedIndex> {
   const flavour = options.mediaType ?? 'oci';
   const images = await Promise.all(
-    platforms.map((spec) => {
+    platforms.map((spec, i) => {
       const platform = parsePlatform(spec);
       const content = `shipshape test image ${repo} ${platformText(platform)}${options.content ? ` ${options.content}` : ''}`;
-      return buildAndPushImage(registry, repo, null, { platform, content, mediaType: flavour });
+      const user = options.users?.[i];
+      return buildAndPushImage(registry, repo, null, { platform, content, mediaType: flavour, ...(user !== undefined ? { user } : {}) });
     }),
   );
   const mediaType = flavour === 'oci' ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.dockerList;
@@ -897,6 +909,19 @@ export async function pushIndex(
 export async function retag(registry: Registry, repo: string, fromTag: string, toTag: string): Promise<string> {
   const { manifest, mediaType } = await getManifest(registry, repo, fromTag);
   return pushManifest(registry, repo, toTag, manifest, mediaType);
+}
+
+/** Pushes one image and puts it under every tag of `tags` (a few PUTs at a time), for repositories with many tags. */
+export async function pushTags(registry: Registry, repo: string, tags: readonly string[], options: PushOptions = {}): Promise<PushedImage> {
+  const [first, ...rest] = tags;
+  if (first === undefined) throw new Error('pushTags needs at least one tag');
+  const image = await pushImage(registry, repo, first, options);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < rest.length) await pushManifest(registry, repo, rest[next++]!, image.manifest, image.mediaType);
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return image;
 }
 
 /** Moves `tag` to a new image (different content, so a different digest); returns the new image. */
@@ -936,7 +961,15 @@ export type FaultAction =
   /** A redirect to `location` (307 by default). */
   | { kind: 'redirect'; location: string; status?: number }
   /** The request passed on as it came (method, path, headers, body) to `target` (e.g. a registry's url), and its answer back. */
-  | { kind: 'proxy'; target: string };
+  | { kind: 'proxy'; target: string }
+  /**
+   * Like proxy, but a tag list (`GET /v2/<name>/tags/list`) is asked of `target` whole (with the
+   * request's own Authorization, so the registry still checks it) and served a page at a time:
+   * sorted, `n` per page (all when absent), after `last`, with `Link: <…>; rel="next"` (a path,
+   * or a full URL on this server with `link: 'absolute'`) while tags remain, as distribution 3
+   * and Docker Hub answer. `pageSize` caps a page whatever `n` asks, as registries cap it.
+   */
+  | { kind: 'paginate'; target: string; link?: 'relative' | 'absolute'; pageSize?: number };
 
 export type FaultBehaviour = (request: FaultRequest) => FaultAction | Promise<FaultAction>;
 
@@ -988,6 +1021,12 @@ export const fault = {
   destroy: (delayMs = 0): FaultAction => ({ kind: 'destroy', delayMs }),
   redirect: (location: string, status = 307): FaultAction => ({ kind: 'redirect', location, status }),
   proxy: (target: string): FaultAction => ({ kind: 'proxy', target }),
+  /** A registry's tag list in pages (see the 'paginate' action); everything else proxied. */
+  paginateTags: (target: string, options: { link?: 'relative' | 'absolute'; pageSize?: number } = {}): FaultAction => ({
+    kind: 'paginate',
+    target,
+    ...options,
+  }),
   /** `action` after `delayMs` (headers late). */
   slow: (delayMs: number, action: FaultAction): FaultAction =>
     action.kind === 'respond' || action.kind === 'destroy' ? { ...action, delayMs } : action,
@@ -1008,6 +1047,61 @@ function resolveAction(action: FaultAction | FaultBehaviour, request: FaultReque
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Passes one request on to `target` as it came, and its answer back. */
+function proxyOnce(req: http.IncomingMessage, res: http.ServerResponse, target: URL, pathAndQuery: string): Promise<void> {
+  return new Promise((resolve) => {
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: pathAndQuery,
+        headers: { ...req.headers, host: target.host },
+        agent: false,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', resolve);
+      },
+    );
+    upstream.on('error', () => {
+      req.socket.destroy();
+      resolve();
+    });
+    req.pipe(upstream);
+  });
+}
+
+/** A GET of `pathAndQuery` at `target` with the given request headers, its answer read whole. */
+function fetchWhole(
+  target: URL,
+  pathAndQuery: string,
+  headers: http.IncomingHttpHeaders,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: 'GET',
+        path: pathAndQuery,
+        // Uncompressed, so that the page can be read and rewritten.
+        headers: { ...headers, host: target.host, 'accept-encoding': 'identity' },
+        agent: false,
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }));
+        answer.on('error', reject);
+      },
+    );
+    upstream.on('error', reject);
+    upstream.end();
+  });
+}
 
 /** A server on loopback (`host`, default 127.0.0.1; 127.0.0.2 works too) that answers each request as `behaviour` says, and records them. */
 export async function startFaultServer(behaviour: FaultAction | FaultBehaviour, options: { host?: string } = {}): Promise<FaultServer> {
@@ -1086,6 +1180,37 @@ export async function startFaultServer(behaviour: FaultAction | FaultBehaviour, 
           );
           upstream.on('error', () => req.socket.destroy());
           req.pipe(upstream);
+          return;
+        }
+        case 'paginate': {
+          const url = new URL(req.url ?? '/', 'http://fault');
+          const target = new URL(action.target);
+          if (req.method !== 'GET' || !/^\/v2\/.+\/tags\/list$/.test(url.pathname)) {
+            // Anything but a tag list goes through untouched.
+            await proxyOnce(req, res, target, req.url ?? '/');
+            return;
+          }
+          req.resume();
+          const answer = await fetchWhole(target, url.pathname, req.headers);
+          if (answer.status !== 200) {
+            res.writeHead(answer.status, answer.headers);
+            res.end(answer.body);
+            return;
+          }
+          const { name, tags } = JSON.parse(answer.body.toString('utf8')) as { name: string; tags: string[] | null };
+          const last = url.searchParams.get('last');
+          const n = url.searchParams.has('n') ? Number(url.searchParams.get('n')) : Infinity;
+          const after = (tags ?? []).sort().filter((tag) => last === null || tag > last);
+          const page = after.slice(0, Math.min(n, action.pageSize ?? Infinity));
+          const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+          if (page.length < after.length) {
+            const next = `/v2/${name}/tags/list?last=${encodeURIComponent(page[page.length - 1] ?? '')}${Number.isFinite(n) ? `&n=${n}` : ''}`;
+            headers['Link'] = `<${action.link === 'absolute' ? `http://${req.headers.host}${next}` : next}>; rel="next"`;
+          }
+          const body = JSON.stringify({ name, tags: page });
+          headers['Content-Length'] = String(Buffer.byteLength(body));
+          res.writeHead(200, headers);
+          res.end(body);
           return;
         }
       }

@@ -1,14 +1,34 @@
-// The OCI distribution API, for one question: which digest does a tag point to now?
+// The OCI distribution API, for three questions: which digest does a tag point to now, what does
+// the image's own configuration say (its user), and which tags does a repository have?
 // Anonymous, Basic and Bearer-token access; retries on 429 and 5xx; HTTPS except for loopback
 // and registries the user lists; credentials only ever sent to their own host.
 
-import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { parseReference } from '../analysis/reference.js';
 import { CredentialStore, isDockerHub, type Credentials } from './credentials.js';
-import type { Platform, RegistryFailure, RegistryFailureReason, ResolveOutcome } from './types.js';
+import {
+  choosePlatform,
+  DEFAULT_IMAGE_PLATFORM,
+  digestMatches,
+  isImageConfigType,
+  parseImageConfig,
+  parseManifest,
+  platformKey,
+  sha256Of,
+  type ParsedManifest,
+} from './imageConfig.js';
+import type {
+  ImageConfigOptions,
+  ImageConfigOutcome,
+  Platform,
+  RegistryFailure,
+  RegistryFailureReason,
+  ResolveOutcome,
+  TagListOptions,
+  TagListOutcome,
+} from './types.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -17,8 +37,27 @@ export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
+const MANIFEST_ACCEPT = MANIFEST_TYPES.join(', ');
 const MAX_REDIRECTS = 5;
 const MAX_RETRY_WAIT_MS = 10_000;
+/** Registries refuse manifests over 4 MiB; anything larger is not one. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+const MAX_TAG_PAGE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_TAGS = 10_000;
+/** Pages of a tag list read at most, whatever `max` says: a registry whose `next` never ends is stopped. */
+const MAX_TAG_PAGES = 50;
+const TAG_PAGE_SIZE = 1000;
+
+/** What a request is for: it decides the Accept header and what a 404 means. */
+type Asking = 'manifest' | 'blob' | 'tags';
+const ACCEPT: Record<Asking, string> = { manifest: MANIFEST_ACCEPT, blob: '*/*', tags: 'application/json' };
+/** How a failure message starts, by what was asked. */
+const FAILED: Record<'resolve' | 'config' | 'tags', { failed: string; cancelled: string }> = {
+  resolve: { failed: 'Could not resolve', cancelled: 'Resolving' },
+  config: { failed: 'Could not read the configuration of', cancelled: 'Reading the configuration of' },
+  tags: { failed: 'Could not list the tags of', cancelled: 'Listing the tags of' },
+};
 
 export interface RegistryClientOptions {
   /** Hosts (with port) that may be reached over plain HTTP besides loopback. */
@@ -89,6 +128,20 @@ function retryAfter(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** `promise`, unless the lookup is cancelled first. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new Failure('cancelled', 'cancelled'));
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(new Failure('cancelled', 'cancelled'));
+    signal.addEventListener('abort', abort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    });
+  });
+}
+
 /** Waits before a retry; cancelling ends the wait as a cancelled lookup. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   delay(ms, undefined, signal && { signal }).catch(() => {
@@ -100,6 +153,10 @@ export class RegistryClient {
   private readonly pendingTokens = new Map<string, Promise<Token>>();
   /** Hosts known to ask for Basic credentials, so later requests send them at once. */
   private readonly basicHosts = new Set<string>();
+  /** The token service each Bearer host named: a token for another scope is fetched before asking, not after a 401. */
+  private readonly bearerRealms = new Map<string, { readonly realm: string; readonly service: string | undefined }>();
+  /** Per host, settled once the first request to it has an answer (see `request`). */
+  private readonly firstAnswers = new Map<string, Promise<void>>();
   private readonly credentials: CredentialStore;
   private readonly logger: Logger;
 
@@ -113,6 +170,7 @@ export class RegistryClient {
     const parsed = parseReference(reference);
     if (!parsed.ok)
       return this.fail(
+        'resolve',
         reference,
         new Failure('invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: ${parsed.error}`),
       );
@@ -129,101 +187,254 @@ export class RegistryClient {
         throw error;
       }
       let digest = response.headers.get('docker-content-digest') ?? undefined;
-      let mediaType = response.headers.get('content-type')?.split(';')[0]?.trim();
+      let mediaType = mediaTypeOf(response.headers);
       let body: Buffer | undefined;
       const wantPlatform = this.options.platform !== undefined;
       if (!digest || !/^sha256:[a-f0-9]{64}$/.test(digest) || (wantPlatform && mediaType && INDEX_TYPES.has(mediaType))) {
         // No usable header, or the index must be read to find a platform: the exact bytes decide.
-        response = await this.request('GET', url, domain, scope, signal);
-        body = Buffer.from(await response.arrayBuffer());
-        digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-        mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? mediaType;
+        const got = await this.getBody(url, domain, scope, 'manifest', MAX_MANIFEST_BYTES, signal);
+        body = got.body;
+        digest = sha256Of(body);
+        mediaType = mediaTypeOf(got.headers) ?? mediaType;
       }
       const multiPlatform = mediaType !== undefined && INDEX_TYPES.has(mediaType);
       if (multiPlatform && wantPlatform && body) digest = this.platformDigest(reference, body, this.options.platform);
       return { ok: true, resolved: { reference, digest, multiPlatform, ...(mediaType !== undefined && { mediaType }) } };
     } catch (error) {
-      return this.fail(reference, error);
+      return this.fail('resolve', reference, error);
+    }
+  }
+
+  /**
+   * What the image's own configuration says: its user, OS and architecture. The manifest, for an
+   * index the chosen platform's manifest, then the configuration blob (2 requests, 3 for an
+   * index), each checked against its digest; blobs may be redirected to another host (object
+   * storage), which never gets the credentials.
+   */
+  async imageConfig(reference: string, options: ImageConfigOptions = {}): Promise<ImageConfigOutcome> {
+    const { signal } = options;
+    const parsed = parseReference(reference);
+    if (!parsed.ok)
+      return this.fail(
+        'config',
+        reference,
+        new Failure('invalid-reference', `${JSON.stringify(reference)} is not a valid image reference: ${parsed.error}`),
+      );
+    const { domain, path, tag, digest: pinned } = parsed.reference;
+    const platform = options.platform ?? this.options.platform ?? DEFAULT_IMAGE_PLATFORM;
+    const base = `${registryBase(domain, this.options.insecureRegistries)}/v2/${path}`;
+    const scope = `repository:${path}:pull`;
+    const get = (url: string, asking: Asking, limit: number) => this.getBody(url, domain, scope, asking, limit, signal);
+    try {
+      // A digest in the reference wins over its tag, as it does for `docker pull`.
+      const top = await get(`${base}/manifests/${pinned ?? encodeURIComponent(tag ?? 'latest')}`, 'manifest', MAX_MANIFEST_BYTES);
+      if (pinned && !digestMatches(top.body, pinned)) {
+        throw new Failure('bad-response', `the manifest the registry sent is not the content of ${pinned}`);
+      }
+      const digest = pinned ?? sha256Of(top.body);
+      const known = options.known?.(digest);
+      if (known) return { ok: true, config: known.reference === reference ? known : { ...known, reference } };
+
+      let manifest = manifestOf(top.body, top.headers);
+      let platformDigest: string | undefined;
+      if (manifest.kind === 'index') {
+        const chosen = choosePlatform(manifest.manifests, platform);
+        if (!chosen) throw new Failure('no-platform', `${reference} has no image for ${platformKey(platform)}`);
+        platformDigest = chosen.digest;
+        const own = await get(`${base}/manifests/${chosen.digest}`, 'manifest', MAX_MANIFEST_BYTES);
+        if (!digestMatches(own.body, chosen.digest)) {
+          throw new Failure('bad-response', `the manifest the registry sent is not the content of ${chosen.digest}`);
+        }
+        manifest = manifestOf(own.body, own.headers);
+        if (manifest.kind === 'index') throw new Failure('bad-response', `the index names another index for ${platformKey(platform)}`);
+      }
+
+      const descriptor = manifest.config;
+      if (!isImageConfigType(descriptor.mediaType)) {
+        throw new Failure('bad-response', `it is not a container image (its configuration is ${descriptor.mediaType})`);
+      }
+      if (descriptor.size !== undefined && descriptor.size > MAX_CONFIG_BYTES) {
+        throw new Failure('bad-response', `its configuration is ${descriptor.size} bytes, more than the ${MAX_CONFIG_BYTES} read`);
+      }
+      const blob = await get(`${base}/blobs/${descriptor.digest}`, 'blob', descriptor.size ?? MAX_CONFIG_BYTES);
+      if (!digestMatches(blob.body, descriptor.digest)) {
+        throw new Failure('bad-response', `the configuration blob the registry sent is not the content of ${descriptor.digest}`);
+      }
+      const read = parseImageConfig(blob.body);
+      if (!read.ok) throw new Failure('bad-response', read.message);
+      return {
+        ok: true,
+        config: {
+          reference,
+          digest,
+          ...(platformDigest !== undefined && { platformDigest }),
+          configDigest: descriptor.digest,
+          ...read.value,
+        },
+      };
+    } catch (error) {
+      return this.fail('config', reference, error);
+    }
+  }
+
+  /**
+   * A repository's tags (`nginx`, `ghcr.io/org/app`; a tag or digest given with it is ignored), in
+   * the registry's order, page after page through `Link: <…>; rel="next"` on the same host, up to
+   * `max` tags and a bounded number of pages.
+   */
+  async listTags(repository: string, options: TagListOptions = {}): Promise<TagListOutcome> {
+    const { signal } = options;
+    const max = Math.max(0, Math.floor(options.max ?? DEFAULT_MAX_TAGS));
+    const parsed = parseReference(repository);
+    if (!parsed.ok)
+      return this.fail(
+        'tags',
+        repository,
+        new Failure('invalid-reference', `${JSON.stringify(repository)} is not a valid repository: ${parsed.error}`),
+      );
+    const { domain, path, name } = parsed.reference;
+    const scope = `repository:${path}:pull`;
+    const tags: string[] = [];
+    let truncated = false;
+    try {
+      let url = new URL(tagListUrlOf(domain, path, this.options.insecureRegistries));
+      for (let page = 1; ; page++) {
+        const { body, headers } = await this.getBody(url.href, domain, scope, 'tags', MAX_TAG_PAGE_BYTES, signal);
+        for (const tag of tagsOf(body)) tags.push(tag);
+        if (tags.length > max) {
+          tags.length = max;
+          truncated = true;
+          break;
+        }
+        const link = nextLink(headers.get('link'));
+        if (link === undefined) break;
+        let next: URL;
+        try {
+          next = new URL(link, url);
+        } catch {
+          throw new Failure('bad-response', `the registry named a next page that is not a URL`);
+        }
+        if (next.origin !== url.origin) {
+          // Credentials and tokens are for this registry only; another host's page is not asked for.
+          this.logger.warn(`${name}: the registry's next page of tags is on ${next.host}; not followed`);
+          truncated = true;
+          break;
+        }
+        if (page >= MAX_TAG_PAGES) {
+          truncated = true;
+          break;
+        }
+        url = next;
+      }
+      return { ok: true, repository: name, tags, truncated };
+    } catch (error) {
+      return this.fail('tags', repository, error);
     }
   }
 
   private platformDigest(reference: string, body: Buffer, platform: Platform): string {
-    let index: { manifests?: { digest?: string; platform?: { os?: string; architecture?: string; variant?: string } }[] };
-    try {
-      index = JSON.parse(body.toString('utf8')) as typeof index;
-    } catch {
-      throw new Failure('bad-response', `the registry's index for ${reference} is not JSON`);
-    }
-    const match = (index.manifests ?? []).find(
-      (m) =>
-        m.platform?.os === platform.os &&
-        m.platform?.architecture === platform.architecture &&
-        (platform.variant === undefined || m.platform?.variant === platform.variant),
-    );
-    if (!match?.digest) {
-      const wanted = [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
-      throw new Failure('no-platform', `${reference} has no image for ${wanted}`);
-    }
+    const parsed = parseManifest(body, 'application/vnd.oci.image.index.v1+json');
+    if (!parsed.ok || parsed.value.kind !== 'index') throw new Failure('bad-response', `the registry's index for ${reference} is not JSON`);
+    const match = choosePlatform(parsed.value.manifests, platform);
+    if (!match) throw new Failure('no-platform', `${reference} has no image for ${platformKey(platform)}`);
     return match.digest;
   }
 
-  private fail(reference: string, error: unknown): ResolveOutcome {
+  private fail(what: keyof typeof FAILED, reference: string, error: unknown): { readonly ok: false; readonly failure: RegistryFailure } {
+    const { failed, cancelled } = FAILED[what];
     const failure: RegistryFailure =
       error instanceof Failure
         ? {
             reference,
             reason: error.reason,
-            message:
-              error.reason === 'cancelled' ? `Resolving ${reference} was cancelled.` : `Could not resolve ${reference}: ${error.message}`,
+            message: error.reason === 'cancelled' ? `${cancelled} ${reference} was cancelled.` : `${failed} ${reference}: ${error.message}`,
             ...(error.status !== undefined && { status: error.status }),
           }
-        : { reference, reason: 'unreachable', message: `Could not resolve ${reference}: ${describeNetworkError(error)}` };
+        : { reference, reason: 'unreachable', message: `${failed} ${reference}: ${describeNetworkError(error)}` };
     if (failure.reason !== 'cancelled') this.logger.warn(failure.message);
     return { ok: false, failure };
   }
 
-  /** One API request: authentication, retries and redirects handled; a non-2xx answer throws. */
-  private async request(method: 'HEAD' | 'GET', url: string, domain: string, scope: string, signal?: AbortSignal): Promise<Response> {
+  /** A GET whose body is read whole, refusing more than `limit` bytes. */
+  private async getBody(
+    url: string,
+    domain: string,
+    scope: string,
+    asking: Asking,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<{ body: Buffer; headers: Headers }> {
+    const response = await this.request('GET', url, domain, scope, signal, asking);
+    return { body: await readBody(response, limit, signal), headers: response.headers };
+  }
+
+  /**
+   * One API request: authentication, retries and redirects handled; a non-2xx answer throws.
+   * The first request to a host goes alone and the others wait for its answer: they then know
+   * how the host authenticates, instead of each being challenged.
+   */
+  private async request(
+    method: 'HEAD' | 'GET',
+    url: string,
+    domain: string,
+    scope: string,
+    signal?: AbortSignal,
+    asking: Asking = 'manifest',
+  ): Promise<Response> {
     const host = new URL(url).host;
-    let authorization = await this.authorizationFor(host, domain, scope);
-    let triedAuth = false;
-    const retries = this.options.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      let response: Response;
-      try {
-        response = await this.fetchFollowing(method, url, authorization, signal);
-      } catch (error) {
-        if (error instanceof Failure) throw error;
-        if (signal?.aborted) throw new Failure('cancelled', 'cancelled');
-        if (attempt < retries && !isTimeout(error)) {
-          await sleep(this.backoff(attempt), signal);
+    const firstAnswer = this.firstAnswers.get(host);
+    let answered: (() => void) | undefined;
+    if (firstAnswer) await untilAborted(firstAnswer, signal);
+    else this.firstAnswers.set(host, new Promise<void>((resolve) => (answered = resolve)));
+    try {
+      let authorization = await this.authorizationFor(host, domain, scope, signal);
+      let triedAuth = false;
+      const retries = this.options.retries ?? 3;
+      for (let attempt = 0; ; attempt++) {
+        let response: Response;
+        let at: string;
+        try {
+          ({ response, at } = await this.fetchFollowing(method, url, authorization, ACCEPT[asking], signal));
+        } catch (error) {
+          answered?.();
+          if (error instanceof Failure) throw error;
+          if (signal?.aborted) throw new Failure('cancelled', 'cancelled');
+          if (attempt < retries && !isTimeout(error)) {
+            await sleep(this.backoff(attempt), signal);
+            continue;
+          }
+          throw isTimeout(error)
+            ? new Failure('timeout', `${host} did not answer within ${(this.options.timeoutMs ?? 15_000) / 1000} s`)
+            : new Failure('unreachable', describeNetworkError(error));
+        }
+        // A challenge counts only from the registry itself: a host it redirected to (object
+        // storage) is never sent this registry's credentials, nor asked to name a token service.
+        const challenge = response.status === 401 && new URL(at).host === host ? response.headers.get('www-authenticate') : null;
+        if (challenge) this.noteChallenge(host, challenge);
+        answered?.();
+        if (response.ok) return response;
+        const status = response.status;
+        if (challenge && !triedAuth) {
+          triedAuth = true;
+          await response.body?.cancel();
+          const next = await this.answerChallenge(challenge, host, domain, scope, signal);
+          if (next) {
+            authorization = next;
+            attempt--;
+            continue;
+          }
+        }
+        if ((status === 429 || status >= 500) && attempt < retries) {
+          const wait = Math.min(retryAfter(response.headers.get('retry-after')) ?? this.backoff(attempt), MAX_RETRY_WAIT_MS);
+          await response.body?.cancel();
+          this.logger.debug(`${host} answered ${status}; retrying in ${wait} ms`);
+          await sleep(wait, signal);
           continue;
         }
-        throw isTimeout(error)
-          ? new Failure('timeout', `${host} did not answer within ${(this.options.timeoutMs ?? 15_000) / 1000} s`)
-          : new Failure('unreachable', describeNetworkError(error));
+        throw await this.failureFor(response, new URL(at).host, domain, asking);
       }
-      if (response.ok) return response;
-      const status = response.status;
-      if (status === 401 && !triedAuth) {
-        triedAuth = true;
-        const challenge = response.headers.get('www-authenticate');
-        await response.body?.cancel();
-        const next = challenge ? await this.answerChallenge(challenge, host, domain, scope, signal) : undefined;
-        if (next) {
-          authorization = next;
-          attempt--;
-          continue;
-        }
-      }
-      if ((status === 429 || status >= 500) && attempt < retries) {
-        const wait = Math.min(retryAfter(response.headers.get('retry-after')) ?? this.backoff(attempt), MAX_RETRY_WAIT_MS);
-        await response.body?.cancel();
-        this.logger.debug(`${host} answered ${status}; retrying in ${wait} ms`);
-        await sleep(wait, signal);
-        continue;
-      }
-      throw await this.failureFor(response, host, domain);
+    } finally {
+      answered?.();
     }
   }
 
@@ -231,8 +442,14 @@ export class RegistryClient {
     return Math.max(this.options.minRetryDelayMs ?? 250, 250 * 2 ** attempt);
   }
 
-  /** fetch, following redirects by hand so that Authorization never goes to another host. */
-  private async fetchFollowing(method: string, url: string, authorization: string | undefined, signal?: AbortSignal): Promise<Response> {
+  /** fetch, following redirects by hand so that Authorization never goes to another host; `at` is where the answer came from. */
+  private async fetchFollowing(
+    method: string,
+    url: string,
+    authorization: string | undefined,
+    accept: string,
+    signal?: AbortSignal,
+  ): Promise<{ response: Response; at: string }> {
     let current = url;
     let auth = authorization;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -240,10 +457,10 @@ export class RegistryClient {
       const response = await fetch(current, {
         method,
         redirect: 'manual',
-        headers: { Accept: MANIFEST_TYPES.join(', '), ...(auth && { Authorization: auth }) },
+        headers: { Accept: accept, ...(auth && { Authorization: auth }) },
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      if (response.status < 300 || response.status >= 400 || !response.headers.get('location')) return response;
+      if (response.status < 300 || response.status >= 400 || !response.headers.get('location')) return { response, at: current };
       const next = new URL(response.headers.get('location')!, current);
       await response.body?.cancel();
       const refused = refusedRedirect(new URL(current), next);
@@ -254,11 +471,20 @@ export class RegistryClient {
     throw new Failure('bad-response', `more than ${MAX_REDIRECTS} redirects`);
   }
 
-  /** What to send before any challenge: a cached token, or Basic credentials for a Basic host. */
-  private async authorizationFor(host: string, domain: string, scope: string): Promise<string | undefined> {
+  /** Remembers how a host asked to be authenticated, for the requests after this one. */
+  private noteChallenge(host: string, header: string): void {
+    const { scheme, params } = parseChallenge(header);
+    if (scheme === 'bearer' && params['realm']) this.bearerRealms.set(host, { realm: params['realm'], service: params['service'] });
+    else if (scheme === 'basic') this.basicHosts.add(host);
+  }
+
+  /** What to send before any challenge: a cached token, a token from the host's known token service, or Basic credentials for a Basic host. */
+  private async authorizationFor(host: string, domain: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
     for (const [key, token] of this.tokens) {
       if (key.startsWith(`${host}|`) && key.endsWith(`|${scope}`) && token.expires > Date.now()) return `Bearer ${token.value}`;
     }
+    const bearer = this.bearerRealms.get(host);
+    if (bearer) return `Bearer ${(await this.token(host, domain, bearer.realm, bearer.service, scope, signal)).value}`;
     if (this.basicHosts.has(host)) {
       const credentials = await this.credentials.get(domain);
       if (credentials) return basic(credentials);
@@ -369,12 +595,17 @@ export class RegistryClient {
     return { value, expires: Date.now() + Math.max(1, lifetime - 10) * 1000 };
   }
 
-  private async failureFor(response: Response, host: string, domain: string): Promise<Failure> {
+  private async failureFor(response: Response, host: string, domain: string, asking: Asking = 'manifest'): Promise<Failure> {
     const status = response.status;
     const text = response.status === 404 || response.status === 400 || response.status >= 401 ? await response.text().catch(() => '') : '';
     const codes = registryErrorCodes(text);
-    if (status === 404 || codes.includes('MANIFEST_UNKNOWN') || codes.includes('NAME_UNKNOWN')) {
-      const what = codes.includes('NAME_UNKNOWN') ? 'the repository does not exist' : 'the tag does not exist in the repository';
+    if (status === 404 || codes.includes('MANIFEST_UNKNOWN') || codes.includes('NAME_UNKNOWN') || codes.includes('BLOB_UNKNOWN')) {
+      const what =
+        codes.includes('NAME_UNKNOWN') || asking === 'tags'
+          ? 'the repository does not exist'
+          : asking === 'blob'
+            ? "the image's configuration blob is not in the repository"
+            : 'the tag does not exist in the repository';
       return new Failure('not-found', `${what} (${host} answered ${status}${codes.length ? ` ${codes.join(', ')}` : ''})`, status);
     }
     if (status === 401 || status === 403) {
@@ -416,4 +647,81 @@ function describeNetworkError(error: unknown): string {
   if (code === 'CERT_HAS_EXPIRED' || code?.startsWith('ERR_TLS') || code?.includes('CERT'))
     return `the registry's TLS certificate was refused (${code})`;
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function mediaTypeOf(headers: Headers): string | undefined {
+  return headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+
+function manifestOf(body: Buffer, headers: Headers): ParsedManifest {
+  const parsed = parseManifest(body, mediaTypeOf(headers));
+  if (!parsed.ok) throw new Failure('bad-response', parsed.message);
+  return parsed.value;
+}
+
+/** A body read whole, but never more than `limit` bytes of it: a registry cannot make the client hold an unbounded answer. */
+async function readBody(response: Response, limit: number, signal?: AbortSignal): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? '');
+  const tooLarge = (size: number) => new Failure('bad-response', `the registry sent ${size} bytes where at most ${limit} were expected`);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge(declared);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw tooLarge(size);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof Failure) throw error;
+    if (signal?.aborted) throw new Failure('cancelled', 'cancelled');
+    throw isTimeout(error)
+      ? new Failure('timeout', 'the registry stopped sending its answer')
+      : new Failure('unreachable', describeNetworkError(error));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The URL of a repository's first page of tags: Docker Hub's real host, `library/` for its official images. */
+export function tagListUrl(repository: string, insecureRegistries: readonly string[] = []): string | undefined {
+  const parsed = parseReference(repository);
+  return parsed.ok ? tagListUrlOf(parsed.reference.domain, parsed.reference.path, insecureRegistries) : undefined;
+}
+
+function tagListUrlOf(domain: string, path: string, insecureRegistries: readonly string[] = []): string {
+  return `${registryBase(domain, insecureRegistries)}/v2/${path}/tags/list?n=${TAG_PAGE_SIZE}`;
+}
+
+/** `{"name": "…", "tags": [...]}`: the tags (none for `null`, as some registries answer for a repository without tags). */
+function tagsOf(body: Buffer): string[] {
+  let data: { tags?: unknown };
+  try {
+    data = JSON.parse(body.toString('utf8')) as typeof data;
+  } catch {
+    throw new Failure('bad-response', 'the tag list is not JSON');
+  }
+  if (typeof data !== 'object' || data === null) throw new Failure('bad-response', 'the tag list is not a JSON object');
+  if (data.tags === null || data.tags === undefined) return [];
+  if (!Array.isArray(data.tags)) throw new Failure('bad-response', 'the tag list has no list of tags');
+  return (data.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string');
+}
+
+/** The target of `Link: <…>; rel="next"` (RFC 8288), among any other links. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    const rel = /;\s*rel\s*=\s*"?([^";,]+)"?/i.exec(match[2] ?? '')?.[1];
+    if (rel?.split(/\s+/).some((r) => r.toLowerCase() === 'next')) return match[1];
+  }
+  return undefined;
 }
