@@ -15,6 +15,7 @@ import { clusterBenchmark } from './cluster.js';
 import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
+import { orderTagsBenchmark } from './tags.js';
 
 const CORPUS = path.resolve(__dirname, '..', 'test', 'corpus');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -129,6 +130,7 @@ for (const c of cases) {
 async function editorAndScanBenchmarks(): Promise<void> {
   await scanBenchmark();
   await registryBenchmark();
+  orderTagsBenchmark();
   await clusterBenchmark();
   await kustomizeBenchmark();
 

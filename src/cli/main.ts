@@ -1,15 +1,23 @@
 // The `shipshape` command: a thin shell over the core. This file dispatches to the commands;
-// each lives in its own module (scan.ts, pin.ts, cluster.ts), what they share in args.ts.
+// each lives in its own module (scan.ts, pin.ts, cluster.ts, advise.ts, tags.ts), what they share in args.ts.
 
 import { VERSION } from '../core/index.js';
+import { advise } from './advise.js';
 import { EXIT_ERROR, EXIT_OK, printableIo, processIo, UsageError, type Io } from './args.js';
 import { cluster } from './cluster.js';
 import { pin } from './pin.js';
 import { scan, SCAN_USAGE } from './scan.js';
+import { tags } from './tags.js';
 
 export { EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type Io } from './args.js';
 
-const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<number>>> = { scan, pin, cluster };
+const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<number>>> = {
+  scan,
+  pin,
+  cluster,
+  advise,
+  tags,
+};
 
 export async function main(argv: readonly string[], given: Io = processIo): Promise<number> {
   const io = printableIo(given);

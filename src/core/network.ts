@@ -22,3 +22,34 @@ export type {
   TagListOutcome,
 } from './registry/types.js';
 export { ImageUserCache } from './registry/userCache.js';
+export {
+  compareTags,
+  mayMoveTo,
+  orderTags,
+  parseTag,
+  sameVariant,
+  successorRelease,
+  variantFamily,
+  type OsFamily,
+  type ParsedTag,
+  type VariantFamily,
+} from './registry/tags.js';
+export {
+  adviseImage,
+  adviseReport,
+  candidateTags,
+  differenceText,
+  highAndCritical,
+  isStrictlyBetter,
+  repositoryText,
+  DEFAULT_MAX_CANDIDATES,
+  type Advice,
+  type AdviceOptions,
+  type AdvicePlace,
+  type AdviceReport,
+  type AdviceReportError,
+  type AdviseReportOptions,
+  type CandidateScanner,
+  type ComparedTag,
+  type TagSource,
+} from './advise/index.js';

@@ -10,6 +10,8 @@
 //                          ubi|redhat → ubi-7-comprehensive, distroless → alpine-distroless,
 //                          clean|micro → sl-micro-rancher5.4, skip|empty → alpine-39-skip,
 //                          alpine → alpine-310, anything else → docs-reporting-alpine-latest.json
+//   per tag                TRIVY_STANDIN_TAG_REPORTS: {"<repository>:<tag>": golden | failure word |
+//                          {"CRITICAL": n, "HIGH": n, …, "Fixed": false?}} (see the stand-in's header)
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -625,4 +627,133 @@ test('SHIPSHAPE_CORPUS points the stand-in at another corpus', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// ------------------------------------------------------------------------------------------------
+// Per-tag reports (TRIVY_STANDIN_TAG_REPORTS)
+
+/** The stand-in with a report per tag. */
+function tagReports(table: Record<string, unknown>): NodeJS.ProcessEnv {
+  return { TRIVY_STANDIN_TAG_REPORTS: JSON.stringify(table) };
+}
+
+test('TRIVY_STANDIN_TAG_REPORTS: counts give a report with that many vulnerabilities, per tag', async () => {
+  const env = tagReports({ 'nginx:1.27.1': { CRITICAL: 2, HIGH: 5, LOW: 1 }, 'nginx:1.27.3': { HIGH: 1 }, 'nginx:1.27.4': {} });
+  const [old, fixed, clean, other] = await Promise.all(
+    ['nginx:1.27.1', 'nginx:1.27.3', 'nginx:1.27.4', 'nginx:1.26.0'].map((ref) => trivy(['image', '-q', '-f', 'json', ref], { env })),
+  );
+  assert.deepEqual(scanOf(old!, 'nginx:1.27.1').counts, counts({ CRITICAL: 2, HIGH: 5, LOW: 1 }));
+  assert.deepEqual(scanOf(fixed!, 'nginx:1.27.3').counts, counts({ HIGH: 1 }));
+  assert.deepEqual(scanOf(clean!, 'nginx:1.27.4').counts, counts({}));
+  assert.equal(json(clean!).Results[0].Vulnerabilities, undefined, 'Trivy omits an empty list');
+  // A tag without an entry keeps the golden its name chooses.
+  assert.deepEqual(scanOf(other!, 'nginx:1.26.0').counts, counts({ LOW: 2 }));
+  // The same vulnerability IDs for the same severity and position, so that tags share what they both count.
+  const ids = (run: Run) => scanOf(run, '').vulnerabilities.map((v) => `${v.severity} ${v.id}`);
+  assert.deepEqual(ids(fixed!), ['HIGH CVE-2024-20001']);
+  assert.ok(ids(old!).includes('HIGH CVE-2024-20001'));
+  assert.deepEqual(
+    ids(old!).filter((id) => id.startsWith('CRITICAL')),
+    ['CRITICAL CVE-2024-10001', 'CRITICAL CVE-2024-10002'],
+  );
+});
+
+test("TRIVY_STANDIN_TAG_REPORTS: synthesised vulnerabilities have Trivy's own fields, on the golden's OS", async () => {
+  const report = json(await trivy(['image', '-q', '-f', 'json', 'debian:12.1'], { env: tagReports({ 'debian:12.1': { CRITICAL: 1 } }) }));
+  assert.equal(report.ArtifactName, 'debian:12.1');
+  assert.deepEqual(report.Metadata.OS, { Family: 'debian', Name: '10.1' }, 'the metadata of the golden the name chooses');
+  assert.deepEqual(report.Metadata.RepoTags, ['debian:12.1']);
+  assert.equal(report.Results.length, 1);
+  const [result] = report.Results;
+  assert.equal(result.Target, 'debian:12.1 (debian 10.1)');
+  assert.equal(result.Class, 'os-pkgs');
+  assert.equal(result.Type, 'debian');
+  const [vulnerability] = result.Vulnerabilities;
+  const real = JSON.parse(readCorpus('trivy/alpine-310.json.golden')).Results[0].Vulnerabilities[0];
+  const unknownKeys = Object.keys(vulnerability).filter((key) => !(key in real));
+  assert.deepEqual(unknownKeys, [], 'no field real Trivy does not write');
+  for (const key of [
+    'VulnerabilityID',
+    'PkgID',
+    'PkgName',
+    'InstalledVersion',
+    'FixedVersion',
+    'Status',
+    'Severity',
+    'PrimaryURL',
+    'Title',
+  ]) {
+    assert.ok(key in vulnerability, key);
+  }
+  assert.equal(vulnerability.VulnerabilityID, 'CVE-2024-10001');
+  assert.equal(vulnerability.Severity, 'CRITICAL');
+  assert.equal(vulnerability.Status, 'fixed');
+  assert.equal(vulnerability.DataSource.ID, 'debian');
+  assert.match(vulnerability.PkgIdentifier.PURL, /^pkg:deb\/debian\/\w+@/);
+  const scan = scanOf({ code: 0, signal: null, stdout: JSON.stringify(report), stderr: '', ms: 0 }, 'debian:12.1');
+  assert.deepEqual(scan.vulnerabilities[0]!.fixed, [vulnerability.FixedVersion]);
+});
+
+test('TRIVY_STANDIN_TAG_REPORTS: "Fixed": false, --severity and --ignore-unfixed filter as for goldens', async () => {
+  const env = tagReports({ 'acme/app:1': { CRITICAL: 1, HIGH: 2, Fixed: false }, 'acme/app:2': { CRITICAL: 1, HIGH: 2, LOW: 3 } });
+  const unfixed = json(await trivy(['image', '-q', '-f', 'json', 'acme/app:1'], { env }));
+  for (const v of unfixed.Results[0].Vulnerabilities) {
+    assert.equal(v.Status, 'affected');
+    assert.equal('FixedVersion' in v, false);
+  }
+  assert.equal(
+    json(await trivy(['image', '-q', '-f', 'json', '--ignore-unfixed', 'acme/app:1'], { env })).Results[0].Vulnerabilities,
+    undefined,
+  );
+  const severe = await trivy(['image', '-q', '-f', 'json', '--severity', 'HIGH,CRITICAL', 'acme/app:2'], { env });
+  assert.deepEqual(scanOf(severe, 'acme/app:2').counts, counts({ CRITICAL: 1, HIGH: 2 }));
+});
+
+test('TRIVY_STANDIN_TAG_REPORTS: keys read like references; digest, then tag, then repository', async () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const env = tagReports({
+    'docker.io/library/nginx:1.27.1': { HIGH: 1 }, // matches `nginx:1.27.1`
+    'nginx:latest': { HIGH: 2 }, // matches `nginx` (no tag)
+    [`nginx@${digest}`]: { HIGH: 3 },
+    'localhost:5000/team/app:1.0': { HIGH: 4 },
+    'localhost:5000/team/app': { HIGH: 5 }, // every other tag of the repository
+  });
+  const high = async (ref: string) => scanOf(await trivy(['image', '-q', '-f', 'json', ref], { env }), ref).counts.HIGH;
+  assert.equal(await high('nginx:1.27.1'), 1);
+  assert.equal(await high('index.docker.io/library/nginx:1.27.1'), 1);
+  assert.equal(await high('nginx'), 2);
+  assert.equal(await high(`nginx:1.27.1@${digest}`), 3, 'a digest entry wins over the tag');
+  assert.equal(await high('localhost:5000/team/app:1.0'), 4);
+  assert.equal(await high('localhost:5000/team/app:2.0'), 5);
+  assert.equal(await high('localhost:5001/team/app:1.0'), 0, 'another registry is another repository');
+});
+
+test('TRIVY_STANDIN_TAG_REPORTS: a golden name, or a failure word, as a tag report', async () => {
+  const env = tagReports({ 'team/app:1': 'debian-buster.json.golden', 'team/app:2': 'notfound', 'team/app:3': 'crash' });
+  const golden = scanOf(await trivy(['image', '-q', '-f', 'json', 'team/app:1'], { env }), 'team/app:1');
+  assert.deepEqual(golden.counts, counts({ CRITICAL: 1, LOW: 1 }));
+  const notFound = await trivy(['image', '-q', '-f', 'json', 'team/app:2'], { env });
+  assert.equal(notFound.code, 1);
+  assert.match(notFound.stderr, /MANIFEST_UNKNOWN: manifest unknown; unknown tag=2$/m);
+  assert.equal((await trivy(['image', '-q', '-f', 'json', 'team/app:3'], { env })).code, 2);
+  // The words of the name still apply to tags without an entry.
+  assert.equal((await trivy(['image', '-q', '-f', 'json', 'team/notfound:1'], { env })).code, 1);
+});
+
+test('TRIVY_STANDIN_TAG_REPORTS that cannot be read: FATAL, exit 1, saying what is wrong', async () => {
+  const cases: Array<[string, RegExp]> = [
+    ['{not json', /TRIVY_STANDIN_TAG_REPORTS is not JSON/],
+    ['[1]', /must be a JSON object/],
+    ['{"nginx:1": {"SEVERE": 1}}', /has "SEVERE"; counts are CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN/],
+    ['{"nginx:1": {"HIGH": -1}}', /HIGH must be a whole number/],
+    ['{"nginx:1": 7}', /must be a golden's file name, a failure word or counts/],
+  ];
+  for (const [value, pattern] of cases) {
+    const run = await trivy(['image', '-q', '-f', 'json', 'nginx:1'], { env: { TRIVY_STANDIN_TAG_REPORTS: value } });
+    assert.equal(run.code, 1, value);
+    assert.match(run.stderr, /\tFATAL\tFatal error\t/, value);
+    assert.match(run.stderr, pattern, value);
+  }
+  // Only image scans read it.
+  assert.equal((await trivy(['--version'], { env: { TRIVY_STANDIN_TAG_REPORTS: '{not json' } })).code, 0);
 });
