@@ -65,7 +65,12 @@ const KINDS: readonly FileKind[] = ['dockerfile', 'yaml'];
 
 export function analyzeOptions(options: FuzzOptions): AnalyzeOptions {
   const { imageUsers, ...rest } = options;
-  return { ...rest, ...(imageUsers && { imageUsers: new Map(Object.entries(imageUsers)) }) };
+  return {
+    ...rest,
+    ...(imageUsers && {
+      imageUsers: new Map(Object.entries(imageUsers).map(([ref, user]) => [ref, { user, from: 'image-config' as const }])),
+    }),
+  };
 }
 
 /**
@@ -173,6 +178,7 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
       ioErrors: [],
       scanErrors: [],
       projectErrors: [],
+      userErrors: [],
     };
     JSON.stringify(toJsonReport(report));
     JSON.stringify(toSarif(report, { version: '0.0.0-fuzz' }));

@@ -1,7 +1,6 @@
 // What every `shipshape` command shares: exit codes, where output goes, and reading arguments
 // (util.parseArgs, with its errors and ours as usage errors that name the option).
 
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { printable, type ComposeEnvOptions } from '../core/index.js';
@@ -88,7 +87,5 @@ export function parseSize(text: string, option: string): number {
   return Math.round(Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1));
 }
 
-/** The user's cache folder for Shipshape (SHIPSHAPE_CACHE_DIR to move it): scan results, deadline state. */
-export function cacheDir(): string {
-  return process.env['SHIPSHAPE_CACHE_DIR'] ?? path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'shipshape');
-}
+/** The user's cache folder for Shipshape (SHIPSHAPE_CACHE_DIR to move it): scan results, deadline state, images' users. */
+export { cacheDir } from '../core/index.js';

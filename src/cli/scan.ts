@@ -23,8 +23,20 @@ import {
   type ScanInput,
   type ScanReport,
   type Severity,
+  type UserLookup,
+  parsePlatform,
+  silentLogger,
 } from '../core/index.js';
-import { createScanner, findTrivyIgnore, type Scanner } from '../core/network.js';
+import {
+  createScanner,
+  findTrivyIgnore,
+  ImageUserCache,
+  RegistryClient,
+  registryUserLookup,
+  USER_CACHE_FILE,
+  type Platform,
+  type Scanner,
+} from '../core/network.js';
 import {
   cacheDir,
   COMPOSE_OPTIONS,
@@ -61,7 +73,13 @@ Options:
   --env-file FILE            Compose variables from FILE instead of each project's .env (repeatable)
   --env NAME=VALUE           a Compose variable, over .env and the environment (repeatable)
   --verbose                  list every skipped file (default: one line per reason)
-  --offline                  static rules only: no image scanner, no network
+  --offline                  static rules only: no image scanner, no registry, no network
+
+Images' own users (the default; settles root-user where a file sets no user):
+  --no-registry              do not ask registries for images' configured users
+  --platform OS/ARCH[/VARIANT]
+                             the image of a multi-platform index to read (default linux/amd64)
+  --insecure-registry HOST   a registry reached over plain HTTP (loopback always is; repeatable)
 
 Vulnerability scanning (the default; needs Trivy, https://trivy.dev):
   --trivy PATH               the Trivy binary (default: trivy on PATH)
@@ -89,6 +107,8 @@ interface ScanArgs {
   readonly verbose: boolean;
   /** Absent with --offline. */
   readonly scan?: { readonly input: ScanInput; readonly cache: boolean };
+  /** Absent with --offline or --no-registry. */
+  readonly registry?: { readonly platform?: Platform; readonly insecureRegistries: readonly string[] };
 }
 
 /** The names of the scan options on the command line, for messages. */
@@ -115,6 +135,9 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     ...COMPOSE_OPTIONS,
     verbose: { type: 'boolean', default: false },
     offline: { type: 'boolean', default: false },
+    'no-registry': { type: 'boolean', default: false },
+    platform: { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true, default: [] },
     trivy: { type: 'string' },
     'ignore-unfixed': { type: 'boolean', default: false },
     server: { type: 'string' },
@@ -156,8 +179,12 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     }
     throw new UsageError(`${SCAN_OPTION_NAMES[problem.field]} ${problem.message}`);
   }
+  const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
+  if (platform && !platform.ok) throw new UsageError(`--platform ${platform.message}`);
+  const registry = { insecureRegistries: values['insecure-registry'], ...(platform?.ok && { platform: platform.platform }) };
   return {
     ...(!values.offline && { scan: { input, cache: !values['no-cache'] } }),
+    ...(!values.offline && !values['no-registry'] && { registry }),
     paths: positionals.length > 0 ? positionals : ['.'],
     format,
     failOn: failOn as Severity | 'none',
@@ -208,10 +235,12 @@ export async function scan(args: readonly string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   const scanner = options.scan ? await cliScanner(options.scan.input, options.scan.cache, io) : undefined;
+  const imageUsers = options.registry && cliUserLookup(options.registry, options.scan?.cache !== false);
   const report = await scanPaths(options.paths, {
     analyze: options.analyze,
     ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
     ...(scanner && { scanner }),
+    ...(imageUsers && { imageUsers }),
     compose: options.compose,
   });
   const rendered = render(report, options.format, { color: io.isTTY && options.output === undefined, verbose: options.verbose });
@@ -249,6 +278,20 @@ export function exitCode(report: ScanReport, failOn: Severity | 'none'): number 
     report.projectErrors.length > 0 ||
     report.files.some((f) => f.result.errors.length > 0 || f.result.findings.some((x) => RANK[x.severity] >= threshold));
   return failing ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/**
+ * How a CLI run reads images' own users: through their registries (with the credentials pinning
+ * uses), 8 at a time, remembered in the user's cache folder (unless --no-cache) with the editor.
+ */
+export function cliUserLookup(registry: NonNullable<ScanArgs['registry']>, cache: boolean): UserLookup {
+  const client = new RegistryClient({
+    logger: silentLogger,
+    insecureRegistries: registry.insecureRegistries,
+    ...(registry.platform && { platform: registry.platform }),
+  });
+  const users = cache ? new ImageUserCache(path.join(cacheDir(), USER_CACHE_FILE)) : undefined;
+  return registryUserLookup(client, users, { concurrency: 8, ...(registry.platform && { platform: registry.platform }) });
 }
 
 /**

@@ -8,7 +8,7 @@ export { fileKindOf } from './analysis/fileKinds.js';
 export { mayBeCompose } from './analysis/compose.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
-export { isRootUser, imageUsersOf } from './rules/rootUser.js';
+export { isRootUser, imageUsersOf, usersWanted } from './rules/rootUser.js';
 export {
   collectFiles,
   readSourceFile,
@@ -49,6 +49,9 @@ export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
 export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
+export { cacheDir } from './util/cacheDir.js';
+export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
 export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';

@@ -22,6 +22,7 @@ export type {
   TagListOutcome,
 } from './registry/types.js';
 export { ImageUserCache } from './registry/userCache.js';
+export { registryUserLookup } from './registry/userLookup.js';
 export {
   compareTags,
   mayMoveTo,

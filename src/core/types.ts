@@ -148,6 +148,8 @@ export interface Finding {
   readonly reference?: string | null;
   /** The image concerned, as written (`$BASE`, `nginx:1.27`). */
   readonly raw?: string;
+  /** root-user: where the image's own user came from, when the verdict rests on it. */
+  readonly userFrom?: ImageUser['from'];
 }
 
 /** A problem reading the input itself (a YAML syntax error, …). */
@@ -166,12 +168,25 @@ export interface AnalysisResult {
   readonly notes: readonly string[];
   /** The Compose services of a Compose file. */
   readonly services?: readonly ComposeService[];
+  /**
+   * Images (normalised references) whose own configured user would change a root-user verdict
+   * here: a final stage or a container or a service that sets no user. Asking their registries
+   * (or a scan) and analysing again with `AnalyzeOptions.imageUsers` settles them.
+   */
+  readonly usersWanted?: readonly string[];
 }
 
 export interface RuleSettings {
   readonly enabled?: boolean;
   /** One severity for every variant, or one per variant (`latest`, `mutable-tag`, `explicit`, …). */
   readonly severity?: Severity | Readonly<Record<string, Severity>>;
+}
+
+/** An image's configured user (`config.User`; empty when the image sets none), and who said so. */
+export interface ImageUser {
+  readonly user: string;
+  /** Read from the image's config through its registry, or from a Trivy scan's report. */
+  readonly from: 'image-config' | 'trivy';
 }
 
 export interface AnalyzeOptions {
@@ -184,5 +199,5 @@ export interface AnalyzeOptions {
    * The configured user of scanned base images, by normalised reference (`docker.io/library/node:22`):
    * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
    */
-  readonly imageUsers?: ReadonlyMap<string, string>;
+  readonly imageUsers?: ReadonlyMap<string, ImageUser>;
 }

@@ -9,6 +9,7 @@ export const COMMANDS = {
   pinAll: 'shipshape.pinAll',
   pinImage: 'shipshape.pinImage',
   updateDigest: 'shipshape.updateDigest',
+  pinCompletedTag: 'shipshape.pinCompletedTag',
   scanCluster: 'shipshape.scanCluster',
   openClusterReport: 'shipshape.openClusterReport',
   exportClusterReport: 'shipshape.exportClusterReport',

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { ClusterView } from './cluster.js';
+import type { CompletedTag, TagCompletion } from './completion.js';
 import { COMMANDS, type CommandName } from './commandIds.js';
 import type { DiagnosticsController } from './diagnostics.js';
 import type { ImageLocation, PinController } from './pinning.js';
@@ -14,11 +15,12 @@ export interface CommandTargets {
   readonly scans: ScanController;
   readonly pins: PinController;
   readonly cluster: ClusterView;
+  readonly completion: TagCompletion;
 }
 
 type ClusterNode = Parameters<ClusterView['copy']>[0];
 
-export function commandTable({ log, diagnostics, scans, pins, cluster }: CommandTargets): {
+export function commandTable({ log, diagnostics, scans, pins, cluster, completion }: CommandTargets): {
   [K in CommandName]: (...args: never[]) => unknown;
 } {
   return {
@@ -39,6 +41,7 @@ export function commandTable({ log, diagnostics, scans, pins, cluster }: Command
     },
     pinImage: (location: ImageLocation) => pins.pinImage(location),
     updateDigest: (location: ImageLocation) => pins.updateDigest(location),
+    pinCompletedTag: (completed: CompletedTag) => completion.pinCompleted(completed),
     scanCluster: () => cluster.scan(),
     openClusterReport: () => cluster.openReport(),
     exportClusterReport: () => cluster.export(),

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import {
   EVERYTHING,
+  readAdviseSettings,
   readAnalysisSettings,
   readClusterSettings,
   readComposeEnvFiles,
@@ -12,6 +13,7 @@ import {
   readRegistrySettings,
   readScannerSettings,
   settingsChange,
+  type AdviseSettings,
   type AnalysisSettings,
   type ClusterSettings,
   type DocumentScanSettings,
@@ -91,6 +93,15 @@ export class Config implements vscode.Disposable {
 
   registry(): RegistrySettings {
     return this.logged(readRegistrySettings(this.get()));
+  }
+
+  /** The registry settings without saying their problems again (asked at every keystroke). */
+  registryQuietly(): RegistrySettings {
+    return readRegistrySettings(this.get());
+  }
+
+  advise(): AdviseSettings {
+    return readAdviseSettings(this.get());
   }
 
   cluster(): ClusterSettings {

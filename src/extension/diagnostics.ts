@@ -8,6 +8,7 @@ import {
   type FileKind,
   fileKindOf,
   type Finding,
+  type ImageUser,
   IncrementalYaml,
   mayBeCompose,
   PendingEdits,
@@ -38,12 +39,14 @@ export function kindOf(document: vscode.TextDocument): FileKind | undefined {
 interface DocumentState {
   readonly kind: FileKind;
   readonly config: AnalysisSettings;
-  readonly yaml?: IncrementalYaml;
+  yaml?: IncrementalYaml;
   readonly pending: PendingEdits;
   timer?: ReturnType<typeof setTimeout> | undefined;
   /** The version the diagnostics describe. */
   version: number;
   result?: AnalysisResult | undefined;
+  /** The images' users the YAML analysis was built with (those its last result wanted), as a key. */
+  usersKey?: string | undefined;
   /** The result with its project's additions, for one project analysis. */
   merged?: { readonly of: AnalysisResult; readonly generation: number; readonly result: AnalysisResult } | undefined;
 }
@@ -53,8 +56,8 @@ export interface AnalysisListener {
   analyzed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void;
   edited(event: vscode.TextDocumentChangeEvent): void;
   closed(uri: vscode.Uri): void;
-  /** Users of base images known from scans (refines root-user in Dockerfiles). */
-  imageUsers(): ReadonlyMap<string, string>;
+  /** Images' own users known from registries and scans (settles root-user where a file sets none). */
+  imageUsers(): ReadonlyMap<string, ImageUser>;
 }
 
 export class DiagnosticsController implements vscode.Disposable {
@@ -241,6 +244,12 @@ export class DiagnosticsController implements vscode.Disposable {
     const changes = state.pending.take();
     const imageUsers = this.listener?.imageUsers();
     const options = imageUsers && imageUsers.size > 0 ? { ...state.config.analyze, imageUsers } : state.config.analyze;
+    // The incremental YAML analysis holds its options: it starts again when a user it wanted became known.
+    const usersKey = state.yaml && usersKeyOf(state.result, imageUsers);
+    if (state.yaml && usersKey !== state.usersKey) {
+      state.yaml = new IncrementalYaml(options);
+      state.usersKey = usersKey;
+    }
     const result = state.yaml ? state.yaml.update(text, changes) : analyze(text, state.kind, options);
     state.version = document.version;
     state.result = result;
@@ -351,4 +360,14 @@ function toDiagnostics(result: AnalysisResult): vscode.Diagnostic[] {
     diagnostics.push(diagnostic);
   }
   return diagnostics;
+}
+
+/** Which of the users a result wants are known, and what they are: equal keys analyse alike. */
+function usersKeyOf(result: AnalysisResult | undefined, users: ReadonlyMap<string, ImageUser> | undefined): string {
+  if (!users || users.size === 0) return '';
+  return (result?.usersWanted ?? [])
+    .filter((reference) => users.has(reference))
+    .map((reference) => `${reference}=${users.get(reference)!.user}`)
+    .sort()
+    .join('\n');
 }

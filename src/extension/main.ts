@@ -13,6 +13,8 @@ import { ProjectController } from './project.js';
 import { ComposeEnvironments } from './environments.js';
 import { PinController } from './pinning.js';
 import { ScanController } from './scanning.js';
+import { ImageUsers } from './users.js';
+import { TagCompletion } from './completion.js';
 
 export type { ShipshapeApi, ShipshapeTestApi } from './api.js';
 
@@ -34,9 +36,19 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     (document) => diagnostics.reanalyze(document),
   );
   const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
+  const users = new ImageUsers(
+    log,
+    config,
+    (document) => diagnostics.resultOf(document),
+    (document) => diagnostics.reanalyze(document),
+  );
+  const completion = new TagCompletion(log, pins, () => config.registryQuietly());
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
   diagnostics.listen({
-    analyzed: (document, result, why) => scans.analyzed(document, result, why),
+    analyzed: (document, result, why) => {
+      users.analyzed(result);
+      scans.analyzed(document, result, why);
+    },
     edited: (event) => {
       scans.edited(event);
       pins.edited(event);
@@ -45,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
       scans.closed(uri);
       pins.closed(uri);
     },
-    imageUsers: () => scans.imageUsers(),
+    // What an image's own config says stands over what a scan's report says.
+    imageUsers: () => new Map([...scans.imageUsers(), ...users.users()]),
   });
   environments.onDidChange((folder) => diagnostics.environmentChanged(folder));
   project.onDidChange(() => diagnostics.projectChanged());
@@ -55,7 +68,11 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
       project.schedule();
     }
     if (change.scanner) scans.configure();
-    if (change.registry) pins.configure();
+    if (change.registry) {
+      pins.configure();
+      users.configure();
+      completion.configure();
+    }
     if (change.clusterView) cluster.refresh();
     if (change.analysis || change.scanner) diagnostics.reanalyzeAll(reason);
   });
@@ -67,8 +84,10 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     diagnostics,
     scans,
     pins,
+    users,
     cluster,
-    ...registerCommands({ log, diagnostics, scans, pins, cluster }),
+    ...registerCommands({ log, diagnostics, scans, pins, cluster, completion }),
+    vscode.languages.registerCompletionItemProvider(SELECTOR, completion, ':'),
     vscode.window.registerTreeDataProvider(CLUSTER_VIEW, cluster),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),

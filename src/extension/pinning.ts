@@ -16,6 +16,8 @@ import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
 import { loadNetwork, type Network } from './lazy.js';
 
 type RegistryClient = InstanceType<Network['RegistryClient']>;
+type ResolveOutcome = Awaited<ReturnType<RegistryClient['resolve']>>;
+type TagListOutcome = Awaited<ReturnType<RegistryClient['listTags']>>;
 
 /** The code of the information diagnostic on a pin whose tag has moved. */
 export const TAG_MOVED = 'tag-moved';
@@ -41,6 +43,32 @@ export class PinController implements vscode.Disposable {
   /** Settings changed: the next lookup builds a client with them. */
   configure(): void {
     this.client = undefined;
+  }
+
+  /** Asks a registry for a digest without any progress shown (completion); undefined when cancelled or not allowed. */
+  async resolveQuietly(reference: string, token?: vscode.CancellationToken): Promise<ResolveOutcome | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined;
+    const client = await this.getClient();
+    const controller = new AbortController();
+    const subscription = token?.onCancellationRequested(() => controller.abort());
+    try {
+      const outcome = await client.resolve(reference, controller.signal);
+      return token?.isCancellationRequested ? undefined : outcome;
+    } finally {
+      subscription?.dispose();
+    }
+  }
+
+  /** A repository's tags, as its registry lists them (completion, advice). */
+  async listTags(repository: string, max: number, token?: vscode.CancellationToken): Promise<TagListOutcome> {
+    const client = await this.getClient();
+    const controller = new AbortController();
+    const subscription = token?.onCancellationRequested(() => controller.abort());
+    try {
+      return await client.listTags(repository, { max, signal: controller.signal });
+    } finally {
+      subscription?.dispose();
+    }
   }
 
   private getClient(): Promise<RegistryClient> {

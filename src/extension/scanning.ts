@@ -16,6 +16,7 @@ import {
   scanVerdicts,
   trivyProblemIn,
   type AnalysisResult,
+  type ImageUser,
   type ImageOccurrence,
   type ScanFailure,
   type ScanOutcome,
@@ -70,7 +71,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   }
 
   /** The base images' own users, by normalised reference, for the root-user rule. */
-  imageUsers(): ReadonlyMap<string, string> {
+  imageUsers(): ReadonlyMap<string, ImageUser> {
     return imageUsersOf(this.outcomes.values());
   }
 
@@ -231,9 +232,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     for (const document of vscode.workspace.textDocuments) {
       const result = this.analysisOf(document);
       if (!result) continue;
-      // A Dockerfile whose base image's user is now known is judged again by root-user.
-      if (result.sources.includes('dockerfile') && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit'))
-        this.reanalyze(document);
+      // A file whose images' users a scan may have told is judged again by root-user.
+      if ((result.usersWanted ?? []).length > 0) this.reanalyze(document);
       else this.render(document, result);
     }
     this.lensesChanged.fire();

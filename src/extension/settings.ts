@@ -49,6 +49,14 @@ export interface RegistrySettings {
   readonly insecureRegistries: readonly string[];
   /** Set when multi-platform images are pinned to one platform's manifest. */
   readonly platform?: { readonly os: string; readonly architecture: string; readonly variant?: string };
+  /** The image of a multi-platform index whose configuration (user) is read: `shipshape.registry.platform`. */
+  readonly imagePlatform: { readonly os: string; readonly architecture: string; readonly variant?: string };
+  /** Ask registries for images' configured users, to settle root-user. */
+  readonly imageUsers: boolean;
+  /** Complete image tags from registries. */
+  readonly completeTags: boolean;
+  /** An accepted tag completion writes `tag@sha256:…`. */
+  readonly completionPins: boolean;
   readonly problems: readonly string[];
 }
 
@@ -171,12 +179,36 @@ export function readScannerSettings(get: Get): ScannerSettings {
 export function readRegistrySettings(get: Get): RegistrySettings {
   const problems: string[] = [];
   let platform: RegistrySettings['platform'];
+  const parsed = parsePlatform(text(get('registry.platform')) ?? DEFAULT_PLATFORM);
+  const fallback = parsePlatform(DEFAULT_PLATFORM);
+  const imagePlatform = parsed.ok ? parsed.platform : fallback.ok ? fallback.platform : { os: 'linux', architecture: 'amd64' };
   if (get('registry.pinPlatform') === true) {
-    const parsed = parsePlatform(text(get('registry.platform')) ?? DEFAULT_PLATFORM);
     if (parsed.ok) platform = parsed.platform;
     else problems.push(`shipshape.registry.platform ${parsed.message}; pinning to the multi-platform index instead`);
-  }
-  return { insecureRegistries: strings(get('registry.insecureRegistries')), ...(platform && { platform }), problems };
+  } else if (!parsed.ok) problems.push(`shipshape.registry.platform ${parsed.message}; reading ${DEFAULT_PLATFORM} images instead`);
+  return {
+    insecureRegistries: strings(get('registry.insecureRegistries')),
+    ...(platform && { platform }),
+    imagePlatform,
+    imageUsers: get('registry.imageUsers') !== false,
+    completeTags: get('registry.tagCompletion') !== false,
+    completionPins: get('registry.tagCompletionPins') !== false,
+    problems,
+  };
+}
+
+export interface AdviseSettings {
+  /** Newer tags scanned at most; 0: no advice. */
+  readonly candidates: number;
+  readonly allowMajor: boolean;
+}
+
+export function readAdviseSettings(get: Get): AdviseSettings {
+  const candidates = get('advise.candidates');
+  return {
+    candidates: typeof candidates === 'number' && Number.isFinite(candidates) ? Math.max(0, Math.min(10, Math.floor(candidates))) : 3,
+    allowMajor: get('advise.allowMajor') === true,
+  };
 }
 
 export function readClusterSettings(get: Get): ClusterSettings {
@@ -198,6 +230,8 @@ export interface SettingsChange {
   /** Trivy and the scanner: a new scanner, results under the old settings dropped. */
   readonly scanner: boolean;
   readonly registry: boolean;
+  /** Which safer tags are looked for. */
+  readonly advise: boolean;
   /** How the cluster tree groups its findings. */
   readonly clusterView: boolean;
 }
@@ -217,9 +251,10 @@ export function settingsChange(affects: (section: string) => boolean): SettingsC
     ].some(affects),
     scanner: ['shipshape.trivy', 'shipshape.scan'].some(affects),
     registry: affects('shipshape.registry'),
+    advise: affects('shipshape.advise'),
     clusterView: affects('shipshape.cluster.groupBy'),
   };
 }
 
 /** Everything changes at once (a workspace just trusted: its restricted values now apply). */
-export const EVERYTHING: SettingsChange = { analysis: true, scanner: true, registry: true, clusterView: true };
+export const EVERYTHING: SettingsChange = { analysis: true, scanner: true, registry: true, advise: true, clusterView: true };

@@ -11,7 +11,9 @@ let root: string;
 let cacheDir: string;
 let log: ReturnType<typeof standInLog>;
 
-const cli = (args: readonly string[]) => runCli(args);
+/** These tests are about Trivy: no registry is asked for images' users (that is scanUsers.test.ts). */
+const cli = (args: readonly string[]) =>
+  runCli(args[0] === 'scan' && !args.includes('--offline') ? ['scan', '--no-registry', ...args.slice(1)] : args);
 
 async function json(args: readonly string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
   const run = await cli(['scan', '--format', 'json', '--trivy', STAND_IN, ...args]);

@@ -14,6 +14,7 @@ import {
   readComposeEnvFiles,
   readDocumentScanSettings,
   readRegistrySettings,
+  readAdviseSettings,
   readScannerSettings,
   settingsChange,
 } from '../../src/extension/settings.js';
@@ -49,6 +50,7 @@ function keysRead(): Set<string> {
   readScannerSettings(get);
   // pinPlatform on, so that the platform is read too
   readRegistrySettings((key) => (key === 'registry.pinPlatform' ? (keys.add('shipshape.registry.pinPlatform'), true) : get(key)));
+  readAdviseSettings(get);
   readClusterSettings(get);
   return keys;
 }

@@ -10,6 +10,7 @@ import {
   readClusterSettings,
   readDocumentScanSettings,
   readRegistrySettings,
+  readAdviseSettings,
   readScannerSettings,
   settingsChange,
   type Get,
@@ -131,6 +132,10 @@ describe('registry and cluster settings', () => {
   test('pinning to one platform: its manifest, or the index with a problem said when the platform is not one', () => {
     assert.deepEqual(readRegistrySettings(from({ 'registry.insecureRegistries': ['registry.lan:5000', 7] })), {
       insecureRegistries: ['registry.lan:5000'],
+      imagePlatform: { os: 'linux', architecture: 'amd64' },
+      imageUsers: true,
+      completeTags: true,
+      completionPins: true,
       problems: [],
     });
     assert.deepEqual(readRegistrySettings(from({ 'registry.pinPlatform': true })).platform, { os: 'linux', architecture: 'amd64' });
@@ -142,6 +147,25 @@ describe('registry and cluster settings', () => {
     const bad = readRegistrySettings(from({ 'registry.pinPlatform': true, 'registry.platform': 'arm64' }));
     assert.equal(bad.platform, undefined);
     assert.match(bad.problems[0]!, /^shipshape\.registry\.platform expects OS\/ARCH\[\/VARIANT\], e\.g\. linux\/arm64, not "arm64"/);
+  });
+
+  test('images are read for the platform setting whether or not pins use it; users, completion and its pins can be turned off', () => {
+    const arm = readRegistrySettings(from({ 'registry.platform': 'linux/arm64' }));
+    assert.deepEqual([arm.platform, arm.imagePlatform], [undefined, { os: 'linux', architecture: 'arm64' }]);
+    const bad = readRegistrySettings(from({ 'registry.platform': 'arm64' }));
+    assert.deepEqual(bad.imagePlatform, { os: 'linux', architecture: 'amd64' });
+    assert.match(bad.problems[0]!, /reading linux\/amd64 images instead/);
+    const off = readRegistrySettings(
+      from({ 'registry.imageUsers': false, 'registry.tagCompletion': false, 'registry.tagCompletionPins': false }),
+    );
+    assert.deepEqual([off.imageUsers, off.completeTags, off.completionPins], [false, false, false]);
+  });
+
+  test('safer tags: how many candidates (bounded, 0 is off) and whether a major version may change', () => {
+    assert.deepEqual(readAdviseSettings(from({})), { candidates: 3, allowMajor: false });
+    assert.deepEqual(readAdviseSettings(from({ 'advise.candidates': 0, 'advise.allowMajor': true })), { candidates: 0, allowMajor: true });
+    assert.equal(readAdviseSettings(from({ 'advise.candidates': 99 })).candidates, 10);
+    assert.equal(readAdviseSettings(from({ 'advise.candidates': 'many' })).candidates, 3);
   });
 
   test('cluster: kubeconfig files split like KUBECONFIG, namespaces, grouping', () => {
@@ -169,11 +193,48 @@ describe('a change of settings', () => {
   const change = (...sections: string[]) => settingsChange((section) => sections.some((s) => s === section || s.startsWith(`${section}.`)));
 
   test('is sorted into what it concerns', () => {
-    assert.deepEqual(change('shipshape.rules.rootUser.enabled'), { analysis: true, scanner: false, registry: false, clusterView: false });
-    assert.deepEqual(change('shipshape.trivy.path'), { analysis: false, scanner: true, registry: false, clusterView: false });
-    assert.deepEqual(change('shipshape.scan.on'), { analysis: true, scanner: true, registry: false, clusterView: false });
-    assert.deepEqual(change('shipshape.registry.platform'), { analysis: false, scanner: false, registry: true, clusterView: false });
-    assert.deepEqual(change('shipshape.cluster.groupBy'), { analysis: false, scanner: false, registry: false, clusterView: true });
-    assert.deepEqual(change('shipshape.cluster.sla'), { analysis: false, scanner: false, registry: false, clusterView: false });
+    assert.deepEqual(change('shipshape.rules.rootUser.enabled'), {
+      analysis: true,
+      scanner: false,
+      registry: false,
+      advise: false,
+      clusterView: false,
+    });
+    assert.deepEqual(change('shipshape.trivy.path'), {
+      analysis: false,
+      scanner: true,
+      registry: false,
+      advise: false,
+      clusterView: false,
+    });
+    assert.deepEqual(change('shipshape.scan.on'), { analysis: true, scanner: true, registry: false, advise: false, clusterView: false });
+    assert.deepEqual(change('shipshape.registry.platform'), {
+      analysis: false,
+      scanner: false,
+      registry: true,
+      advise: false,
+      clusterView: false,
+    });
+    assert.deepEqual(change('shipshape.cluster.groupBy'), {
+      analysis: false,
+      scanner: false,
+      registry: false,
+      advise: false,
+      clusterView: true,
+    });
+    assert.deepEqual(change('shipshape.advise.candidates'), {
+      analysis: false,
+      scanner: false,
+      registry: false,
+      advise: true,
+      clusterView: false,
+    });
+    assert.deepEqual(change('shipshape.cluster.sla'), {
+      analysis: false,
+      scanner: false,
+      registry: false,
+      advise: false,
+      clusterView: false,
+    });
   });
 });

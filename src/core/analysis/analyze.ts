@@ -25,7 +25,10 @@ function analyzeDockerfile(text: string, options: AnalyzeOptions): AnalysisResul
   const facts = extractDockerfile(text, options.buildArgs);
   if (facts.templateNote) return { sources: [], images: [], findings: [], errors: [], notes: [facts.templateNote] };
   const findings = [...imageFindings(facts.images, options), ...dockerfileRootFindings(facts, options)];
-  return { sources: ['dockerfile'], images: facts.images, findings, errors: [], notes: [] };
+  // The base image whose own user would settle an implicit root verdict (asked without any known users).
+  const { imageUsers: _known, ...unknown } = options;
+  const wanted = dockerfileRootFindings(facts, unknown).find((f) => f.reason === 'implicit' && typeof f.reference === 'string')?.reference;
+  return { sources: ['dockerfile'], images: facts.images, findings, errors: [], notes: [], ...(wanted && { usersWanted: [wanted] }) };
 }
 
 function sorted(result: AnalysisResult): AnalysisResult {

@@ -70,6 +70,8 @@ export interface JsonFinding extends JsonLocation {
   readonly reference?: string | null;
   /** The image concerned, as written. */
   readonly raw?: string;
+  /** For a root-user verdict the file alone could not give: where the image's own user was read. */
+  readonly userFrom?: 'image-config' | 'trivy';
 }
 
 export interface JsonError {
@@ -194,6 +196,7 @@ export function toJsonReport(report: ScanReport): JsonReport {
         message: finding.message,
         ...(finding.reference !== undefined && { reference: finding.reference }),
         ...(finding.raw !== undefined && { raw: finding.raw }),
+        ...(finding.userFrom !== undefined && { userFrom: finding.userFrom }),
       });
     }
     for (const error of result.errors) {
@@ -204,7 +207,7 @@ export function toJsonReport(report: ScanReport): JsonReport {
   for (const error of report.projectErrors)
     json.errors.push({ file: error.file, ...(error.line !== undefined && { line: error.line }), message: error.message });
   if (report.trivyProblem) json.errors.push({ file: '', message: report.trivyProblem.message });
-  for (const error of report.scanErrors)
+  for (const error of [...report.scanErrors, ...report.userErrors])
     json.errors.push({ file: error.file, line: error.line, reference: error.reference, message: error.message });
   for (const skipped of report.skipped) json.skipped.push({ file: skipped.path, reason: skipped.reason });
   return json;

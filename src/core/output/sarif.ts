@@ -52,7 +52,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
     notifications.push({ level: 'error', message: { text: `${error.path}: ${error.message}` } });
   }
   if (report.trivyProblem) notifications.push({ level: 'error', message: { text: report.trivyProblem.message } });
-  for (const error of report.scanErrors) {
+  for (const error of [...report.scanErrors, ...report.userErrors]) {
     notifications.push({
       level: 'warning',
       message: { text: error.message },

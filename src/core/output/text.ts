@@ -45,7 +45,8 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
   if (report.trivyProblem) out.push(`${paint(COLORS.error, 'error')}  ${p(report.trivyProblem.message)}`);
   for (const error of report.scanErrors)
     out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.error, 'scan failed')}  ${p(error.message)}`);
-  if (report.trivyProblem || report.scanErrors.length > 0) out.push('');
+  for (const error of report.userErrors) out.push(`${p(error.file)}:${error.line}: ${paint(COLORS.info, 'note')}  ${p(error.message)}`);
+  if (report.trivyProblem || report.scanErrors.length > 0 || report.userErrors.length > 0) out.push('');
   for (const line of skippedLines(report.skipped, options.verbose === true)) out.push(paint(DIM, line));
   if (report.ioErrors.length > 0 || report.projectErrors.length > 0 || report.skipped.length > 0) out.push('');
   const total = counts.error + counts.warning + counts.info;

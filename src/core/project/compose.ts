@@ -39,7 +39,12 @@ export function builtServiceFinding(built: BuiltService, dockerfile: AnalysisRes
   if (!root) return undefined;
   const reason = root.reason ?? 'implicit';
   const relative = path.relative(path.dirname(path.resolve(built.composeFile)), built.dockerfile) || built.dockerfile;
-  const how = reason === 'explicit' ? 'runs as root' : 'sets no USER, so it runs as root unless its base image sets one';
+  const how =
+    reason === 'explicit'
+      ? 'runs as root'
+      : root.userFrom
+        ? 'sets no USER, and its base image runs as root'
+        : 'sets no USER, so it runs as root unless its base image sets one';
   return {
     rule: 'root-user',
     reason,
@@ -48,5 +53,6 @@ export function builtServiceFinding(built: BuiltService, dockerfile: AnalysisRes
     message:
       `Service \`${built.service.service}\` is built from \`${relative}\`, whose final stage ${how} (line ${root.range.start.line + 1}). ` +
       'Set `user:` on the service, or end the Dockerfile with `USER <name or uid>` of an unprivileged user.',
+    ...(root.userFrom && { userFrom: root.userFrom }),
   };
 }

@@ -25,7 +25,7 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
     description:
       'A process running as root inside a container turns any escape or misconfiguration into root on the host side of the boundary. ' +
       'Run as a non-root user: USER in the final Dockerfile stage, runAsNonRoot/runAsUser in Kubernetes.',
-    severities: { explicit: 'warning', implicit: 'info' },
+    severities: { explicit: 'warning', implicit: 'info', 'will-not-start': 'error' },
   },
   'invalid-reference': {
     id: 'invalid-reference',

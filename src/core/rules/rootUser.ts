@@ -5,7 +5,7 @@ import type { ContainerFact } from '../analysis/kubernetes.js';
 import { findingImage } from '../analysis/classify.js';
 import { isImageId, parseReference, type ImageReference } from '../analysis/reference.js';
 import type { ScanOutcome } from '../trivy/types.js';
-import type { AnalyzeOptions, ComposeService, Finding } from '../types.js';
+import type { AnalyzeOptions, ComposeService, Finding, ImageOccurrence, ImageUser } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 
 /** Users that are root: by name, by UID 0, and Windows' administrator account. */
@@ -19,13 +19,13 @@ export function isRootUser(user: string): boolean {
  * what `AnalyzeOptions.imageUsers` takes, so that a base image's own non-root user settles a
  * Dockerfile's implicit root-user finding.
  */
-export function imageUsersOf(outcomes: Iterable<ScanOutcome>): Map<string, string> {
-  const users = new Map<string, string>();
+export function imageUsersOf(outcomes: Iterable<ScanOutcome>): Map<string, ImageUser> {
+  const users = new Map<string, ImageUser>();
   for (const outcome of outcomes) {
     // An image ID names content, not a repository: no reference can share its user.
     if (!outcome.ok || outcome.scan.user === undefined || isImageId(outcome.scan.reference)) continue;
     const parsed = parseReference(outcome.scan.reference);
-    if (parsed.ok) users.set(parsed.reference.normalized, outcome.scan.user);
+    if (parsed.ok) users.set(parsed.reference.normalized, { user: outcome.scan.user, from: 'trivy' });
   }
   return users;
 }
@@ -81,14 +81,16 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
   if (base.status === 'scratch' && !runs) return [];
   // Images documented to run as a non-root user, known without asking their registry.
   if (base.reference && runsAsNonRoot(base.reference)) return [];
-  // A scan told us the base image's own user: only root (or no user) keeps the finding.
-  const baseUser = base.reference ? options.imageUsers?.get(base.reference.normalized) : undefined;
-  if (baseUser !== undefined && baseUser.trim() !== '' && !isRootUser(baseUser)) return [];
+  // The base image's own user, when a registry or a scan told it: only root (or none) keeps the finding.
+  const known = base.reference ? options.imageUsers?.get(base.reference.normalized) : undefined;
+  if (known && !runsAsRoot(known.user)) return [];
   const shown = base.resolved !== undefined && base.resolved !== base.raw ? `\`${base.raw}\` (\`${base.resolved}\`)` : `\`${base.raw}\``;
   const from =
     base.status === 'scratch'
       ? 'it is built from `scratch`, which has no user, so it runs as root'
-      : `it runs as the user of its base image ${shown}, which is root unless that image sets one`;
+      : known
+        ? `it runs as the user of its base image ${shown}, which runs as root (${configured(known)})`
+        : `it runs as the user of its base image ${shown}, which is root unless that image sets one`;
   return [
     {
       rule: 'root-user',
@@ -97,8 +99,20 @@ export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeO
       range: final.fromRange,
       message: `The final stage sets no USER, so ${from}. Add \`USER <name or uid>\` of an unprivileged user.`,
       ...(base.raw !== '' && findingImage(base)),
+      ...(known && { userFrom: known.from }),
     },
   ];
+}
+
+/** An image's configured user runs as root: none set, or root by name or UID. */
+function runsAsRoot(user: string): boolean {
+  return user.trim() === '' || isRootUser(user);
+}
+
+/** `its configured user is empty` / `` its configured user is `0` ``, and who said so. */
+function configured(known: ImageUser): string {
+  const what = known.user.trim() === '' ? 'its configured user is empty' : `its configured user is \`${known.user}\``;
+  return `${what}, ${known.from === 'image-config' ? 'as its image config says' : 'as a Trivy scan says'}`;
 }
 
 function stageLabel(stage: StageFact): string {
@@ -123,7 +137,28 @@ export function kubernetesRootFindings(containers: readonly ContainerFact[], opt
           'Set `runAsUser` to a non-zero UID and `runAsNonRoot: true`.',
         ...(container.image !== undefined && containerImage(container.image)),
       });
-    } else if (runAsUser === undefined && runAsNonRoot?.value !== true) {
+    } else if (runAsUser === undefined) {
+      const image = container.image !== undefined ? containerImage(container.image) : undefined;
+      const known = image?.reference ? options.imageUsers?.get(image.reference) : undefined;
+      if (runAsNonRoot?.value === true) {
+        // The kubelet checks the image's user itself and refuses to start what it cannot prove non-root.
+        const refusal = known ? kubeletRefusal(known.user) : undefined;
+        if (!refusal) continue;
+        findings.push({
+          rule: 'root-user',
+          reason: 'will-not-start',
+          severity: severityOf('root-user', 'will-not-start', options),
+          // The pod's setting applies to every container: each is told at its own place.
+          range: runAsNonRoot.level === 'pod' ? container.range : runAsNonRoot.range,
+          message:
+            `${label} will not start: \`runAsNonRoot: true\`${runAsNonRoot.level === 'pod' ? ' (from the pod securityContext)' : ''} without a \`runAsUser\`, and ${refusal} (${configured(known!)}); ` +
+            'the kubelet refuses it. Set `runAsUser` to a non-zero UID.',
+          ...image,
+          userFrom: known!.from,
+        });
+        continue;
+      }
+      if (known && !runsAsRoot(known.user)) continue;
       const why =
         runAsNonRoot?.value === false
           ? '`runAsNonRoot` is false and no `runAsUser` is set'
@@ -133,12 +168,26 @@ export function kubernetesRootFindings(containers: readonly ContainerFact[], opt
         reason: 'implicit',
         severity: severityOf('root-user', 'implicit', options),
         range: container.range,
-        message: `${label} may run as root: ${why}, so the image's user applies. Set \`securityContext.runAsNonRoot: true\` (and a non-zero \`runAsUser\`).`,
-        ...(container.image !== undefined && containerImage(container.image)),
+        message: known
+          ? `${label} runs as root: ${why}, and the image \`${container.image}\` runs as root (${configured(known)}). Set \`securityContext.runAsNonRoot: true\` and a non-zero \`runAsUser\`.`
+          : `${label} may run as root: ${why}, so the image's user applies. Set \`securityContext.runAsNonRoot: true\` (and a non-zero \`runAsUser\`).`,
+        ...image,
+        ...(known && { userFrom: known.from }),
       });
     }
   }
   return findings;
+}
+
+/**
+ * Why the kubelet refuses an image under `runAsNonRoot: true` with no `runAsUser`, or undefined
+ * when it starts: it needs the image's user to be a numeric, non-zero UID.
+ */
+function kubeletRefusal(user: string): string | undefined {
+  const uid = user.split(':')[0]!.trim();
+  if (uid === '' || /^0+$/.test(uid)) return 'the image runs as root';
+  if (!/^\d+$/.test(uid)) return "the image's user is a name, not a UID, so the kubelet cannot verify that it is not root";
+  return undefined;
 }
 
 /** A container's image for a finding: Kubernetes substitutes nothing, so what is written is what runs. */
@@ -147,12 +196,34 @@ function containerImage(raw: string): { reference: string | null; raw: string } 
   return { reference: parsed.ok ? parsed.reference.normalized : isImageId(raw) ? raw : null, raw };
 }
 
-/** Compose: a service whose `user:` is root. (A service without `user:` runs as its image's user.) */
-export function composeRootFindings(services: readonly ComposeService[], options: AnalyzeOptions): Finding[] {
+/**
+ * Compose: a service whose `user:` is root; and a service without `user:` that pulls an image
+ * whose own configured user is root, once a registry or a scan has said so.
+ */
+export function composeRootFindings(
+  services: readonly ComposeService[],
+  images: readonly ImageOccurrence[],
+  options: AnalyzeOptions,
+): Finding[] {
   if (!isEnabled('root-user', options)) return [];
   const findings: Finding[] = [];
-  for (const { service, user } of services) {
-    if (user?.resolved === undefined || !isRootUser(user.resolved)) continue;
+  for (const { service, user, build } of services) {
+    if (!user) {
+      const image = build ? undefined : images.find((i) => i.compose?.service === service && i.reference);
+      const known = image?.reference ? options.imageUsers?.get(image.reference.normalized) : undefined;
+      if (!image || !known || !runsAsRoot(known.user)) continue;
+      findings.push({
+        rule: 'root-user',
+        reason: 'implicit',
+        severity: severityOf('root-user', 'implicit', options),
+        range: image.range,
+        message: `Service \`${service}\` sets no \`user:\`, and its image \`${image.raw}\` runs as root (${configured(known)}). Set \`user:\` to an unprivileged UID.`,
+        ...findingImage(image),
+        userFrom: known.from,
+      });
+      continue;
+    }
+    if (user.resolved === undefined || !isRootUser(user.resolved)) continue;
     const shown = user.raw === user.resolved ? `\`user: ${user.raw}\`` : `\`user: ${user.raw}\` (${user.resolved})`;
     findings.push({
       rule: 'root-user',
@@ -163,4 +234,24 @@ export function composeRootFindings(services: readonly ComposeService[], options
     });
   }
   return findings;
+}
+
+/** The images whose own user would settle a verdict here: containers and services that set none. */
+export function usersWanted(
+  containers: readonly ContainerFact[],
+  services: readonly ComposeService[],
+  images: readonly ImageOccurrence[],
+): string[] {
+  const wanted = new Set<string>();
+  for (const container of containers) {
+    if (container.runAsUser !== undefined || container.image === undefined) continue;
+    const image = containerImage(container.image);
+    if (image.reference && !isImageId(image.reference)) wanted.add(image.reference);
+  }
+  for (const { service, user, build } of services) {
+    if (user || build) continue;
+    const image = images.find((i) => i.compose?.service === service && i.reference);
+    if (image?.reference) wanted.add(image.reference.normalized);
+  }
+  return [...wanted];
 }

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { analyze, sortFindings } from '../analysis/analyze.js';
 import { mayBeCompose } from '../analysis/compose.js';
-import { builtServiceFinding, builtServices } from '../project/compose.js';
+import { builtServiceFinding, builtServices, type BuiltService } from '../project/compose.js';
 import { analyzeProject, placeKey } from '../project/index.js';
 import { TEMPLATE_NOTE } from '../analysis/yaml/analyze.js';
 import { composeEnvironment, type ComposeEnvOptions } from '../project/dotenv.js';
@@ -13,11 +13,12 @@ import { collectFiles, readSourceFile, type SkippedFile } from './files.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { imageUsersOf } from '../rules/rootUser.js';
+import { userErrorEntries, type UserLookup } from './users.js';
 import { scanVerdicts } from '../rules/vulnerableImage.js';
 import { requestKey, type ScanRequest } from '../trivy/request.js';
 import type { Scanner } from '../trivy/scanner.js';
 import { trivyProblemIn, type ScanFailure, type ScanOutcome } from '../trivy/types.js';
-import type { AnalysisResult, AnalyzeOptions, FileKind, ImageOccurrence } from '../types.js';
+import type { AnalysisResult, AnalyzeOptions, FileKind, ImageOccurrence, ImageUser } from '../types.js';
 
 export interface FileReport {
   readonly file: string;
@@ -45,6 +46,12 @@ export interface ScanReport {
   trivyProblem?: ScanFailure;
   /** Problems in the files around the analysed ones: env files, kustomizations, charts. */
   readonly projectErrors: { readonly file: string; readonly line?: number; readonly message: string }[];
+  /**
+   * Images whose configured user could not be read from their registry: their root-user findings
+   * stay as the files alone say. One entry per image (per registry when it could not be reached),
+   * at the first place that wanted it.
+   */
+  readonly userErrors: ScanErrorEntry[];
 }
 
 export interface ScanOptions {
@@ -59,6 +66,18 @@ export interface ScanOptions {
   readonly compose?: ComposeEnvOptions;
   /** How files around the analysed ones are read (default: the disk). */
   readonly files?: ProjectFiles;
+  /**
+   * Reads images' own configured users (from their registries) to settle the root-user verdicts
+   * the files leave open; nothing is asked when absent (`--offline`).
+   */
+  readonly imageUsers?: UserLookup;
+}
+
+/** What a file was analysed from, to analyse it again once images' users are known. */
+interface Analysed {
+  readonly text: string;
+  readonly kind: FileKind;
+  readonly options: AnalyzeOptions;
 }
 
 /** What to ask Trivy for an image, or undefined when it is not something to scan. */
@@ -83,10 +102,11 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     ioErrors: [...collected.errors],
     scanErrors: [],
     projectErrors: [],
+    userErrors: [],
   };
   const projectFiles = options.files ?? diskFiles();
   const composeEnv = composeEnvironments(options.compose ?? {}, projectFiles, report);
-  const dockerfileTexts = new Map<number, string>();
+  const analysed = new Map<number, Analysed>();
   for (const file of collected.files) {
     options.signal?.throwIfAborted();
     const read = await readSourceFile(file, { ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }) });
@@ -98,28 +118,74 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     logger.debug(`analysing ${file.path} as ${read.kind}`);
     // A Compose file interpolates the variables of its project folder's `.env`.
     const env = read.kind === 'yaml' && mayBeCompose(read.text) ? await composeEnv(path.dirname(path.resolve(file.path))) : undefined;
-    const result = analyze(read.text, read.kind, env ? { ...options.analyze, composeEnv: env } : options.analyze);
+    const analyzeOptions: AnalyzeOptions = env ? { ...options.analyze, composeEnv: env } : (options.analyze ?? {});
+    const result = analyze(read.text, read.kind, analyzeOptions);
     for (const note of result.notes) report.skipped.push({ path: file.path, reason: note });
-    if (read.kind === 'dockerfile') dockerfileTexts.set(report.files.length, read.text);
+    analysed.set(report.files.length, { text: read.text, kind: read.kind, options: analyzeOptions });
     report.files.push({ file: file.path, kind: read.kind, result });
   }
-  await composeBuilds(report, options, projectFiles, dockerfileTexts);
+  const built = await readBuiltDockerfiles(report, options, projectFiles, analysed);
+  if (options.imageUsers) await registryUsers(report, options.imageUsers, analysed, options.signal);
   await projectImages(
     report,
     collected.files.map((f) => path.resolve(f.path)),
     options,
     projectFiles,
   );
-  if (options.scanner) await scanImages(report, options.scanner, options, dockerfileTexts);
+  if (options.scanner) await scanImages(report, options.scanner, options, analysed);
+  await builtServiceFindings(report, built, options, projectFiles);
   return report;
 }
 
-async function scanImages(
-  report: ScanReport,
-  scanner: Scanner,
-  options: ScanOptions,
-  dockerfileTexts: ReadonlyMap<number, string>,
-): Promise<void> {
+/** The images the files want the users of, each with the first place that wants it. */
+function wantedUsers(report: ScanReport): Map<string, { file: string; line: number }> {
+  const wanted = new Map<string, { file: string; line: number }>();
+  for (const { file, result } of report.files) {
+    for (const reference of result.usersWanted ?? []) {
+      if (wanted.has(reference)) continue;
+      const place =
+        result.findings.find((f) => f.rule === 'root-user' && f.reference === reference)?.range ??
+        result.images.find((i) => i.reference?.normalized === reference)?.range;
+      wanted.set(reference, { file, line: (place?.start.line ?? 0) + 1 });
+    }
+  }
+  return wanted;
+}
+
+/** Asks the registries for the users the files want, and settles what they answer. */
+async function registryUsers(report: ScanReport, lookup: UserLookup, analysed: Map<number, Analysed>, signal?: AbortSignal): Promise<void> {
+  const wanted = wantedUsers(report);
+  if (wanted.size === 0) return;
+  const answer = await lookup([...wanted.keys()], signal);
+  report.userErrors.push(...userErrorEntries(answer.failures, wanted));
+  settleUsers(report, answer.users, analysed);
+}
+
+/**
+ * Analyses again, with images' users known, the files that wanted them; only their root-user
+ * verdicts are taken (what Kustomize, Helm and Trivy added to a file stays).
+ */
+function settleUsers(report: ScanReport, users: ReadonlyMap<string, ImageUser>, analysed: Map<number, Analysed>): void {
+  if (users.size === 0) return;
+  report.files.forEach((entry, index) => {
+    const source = analysed.get(index);
+    const known = source?.options.imageUsers;
+    if (!source || !(entry.result.usersWanted ?? []).some((reference) => users.has(reference) && !known?.has(reference))) return;
+    // What was learnt first (the image's own config) stands over what comes later (a scan's report).
+    const imageUsers = new Map([...users, ...(known ?? [])]);
+    const options = { ...source.options, imageUsers };
+    analysed.set(index, { ...source, options });
+    const fresh = analyze(source.text, source.kind, options);
+    const findings = sortFindings([
+      ...entry.result.findings.filter((f) => f.rule !== 'root-user'),
+      ...fresh.findings.filter((f) => f.rule === 'root-user'),
+    ]);
+    const { usersWanted: _settled, ...rest } = entry.result;
+    report.files[index] = { ...entry, result: { ...rest, findings, ...(fresh.usersWanted && { usersWanted: fresh.usersWanted }) } };
+  });
+}
+
+async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOptions, analysed: Map<number, Analysed>): Promise<void> {
   const requests = report.files.flatMap((f) => f.result.images.map(scanRequestFor).filter((r): r is ScanRequest => r !== undefined));
   if (requests.length === 0) return;
   const scans = await scanner.scanAll(requests, options.signal, options.onScanProgress);
@@ -130,19 +196,18 @@ async function scanImages(
     return;
   }
   report.scans = scans;
-  const imageUsers = imageUsersOf(scans.values());
+  // The users Trivy read from the images settle what the registries did not (nothing left to say of those).
+  const trivyUsers = imageUsersOf(scans.values());
+  settleUsers(report, trivyUsers, analysed);
+  for (let i = report.userErrors.length - 1; i >= 0; i--)
+    if (trivyUsers.has(report.userErrors[i]!.reference)) report.userErrors.splice(i, 1);
   report.files.forEach((fileReport, index) => {
-    let result = fileReport.result;
-    const text = dockerfileTexts.get(index);
-    // The base image's own user settles the implicit root question the file alone could not.
-    if (text !== undefined && imageUsers.size > 0 && result.findings.some((f) => f.rule === 'root-user' && f.reason === 'implicit')) {
-      result = analyze(text, 'dockerfile', { ...options.analyze, imageUsers });
-    }
+    const result = fileReport.result;
     const verdicts = scanVerdicts(result.images, (image) => outcomeFor(report, image), options.analyze ?? {});
     for (const { image, failure } of verdicts.failures) {
       report.scanErrors.push({ file: fileReport.file, line: image.range.start.line + 1, reference: image.raw, message: failure.message });
     }
-    if (verdicts.findings.length > 0 || result !== fileReport.result) {
+    if (verdicts.findings.length > 0) {
       const findings = sortFindings([...result.findings, ...verdicts.findings]);
       report.files[index] = { ...fileReport, result: { ...result, findings } };
     }
@@ -180,39 +245,56 @@ function composeEnvironments(
 
 /**
  * Compose services that build their image: the Dockerfile each builds is analysed as usual (read
- * now if the scan did not include it), and a service without `user:` takes its final stage's
- * root-user verdict, on its `build:`.
+ * now if the scan did not include it). Returns the services whose verdict their Dockerfile gives.
  */
-async function composeBuilds(
+async function readBuiltDockerfiles(
   report: ScanReport,
   options: ScanOptions,
   files: ProjectFiles,
-  dockerfileTexts: Map<number, string>,
-): Promise<void> {
+  analysed: Map<number, Analysed>,
+): Promise<BuiltService[]> {
   const analyzeOptions = options.analyze ?? {};
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
+  const readable: BuiltService[] = [];
   for (const built of builtServices(report.files)) {
-    let index = indexOf.get(built.dockerfile);
-    if (index === undefined) {
+    if (!indexOf.has(built.dockerfile)) {
       const text = await files.read(built.dockerfile);
-      const line = built.service.build!.range.start.line + 1;
       if (text === undefined) {
         report.projectErrors.push({
           file: built.composeFile,
-          line,
+          line: built.service.build!.range.start.line + 1,
           message: `service \`${built.service.service}\` builds ${built.dockerfile}, which could not be read`,
         });
         continue;
       }
-      index = report.files.length;
+      analysed.set(report.files.length, { text, kind: 'dockerfile', options: analyzeOptions });
+      indexOf.set(built.dockerfile, report.files.length);
       report.files.push({ file: displayPath(built.dockerfile), kind: 'dockerfile', result: analyze(text, 'dockerfile', analyzeOptions) });
-      dockerfileTexts.set(index, text);
-      indexOf.set(built.dockerfile, index);
     }
-    const finding = builtServiceFinding(built, report.files[index]!.result, analyzeOptions);
-    const composeIndex = indexOf.get(path.resolve(built.composeFile));
-    if (!finding || composeIndex === undefined) continue;
-    const suppressions = findSuppressions((await files.read(built.composeFile)) ?? '', true);
+    readable.push(built);
+  }
+  return readable;
+}
+
+/**
+ * A built service without \`user:\` takes its Dockerfile's final root-user verdict (settled by
+ * then by what registries and scans said of the base image), on its \`build:\`.
+ */
+async function builtServiceFindings(
+  report: ScanReport,
+  built: readonly BuiltService[],
+  options: ScanOptions,
+  files: ProjectFiles,
+): Promise<void> {
+  const analyzeOptions = options.analyze ?? {};
+  const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
+  for (const service of built) {
+    const index = indexOf.get(service.dockerfile);
+    const composeIndex = indexOf.get(path.resolve(service.composeFile));
+    if (index === undefined || composeIndex === undefined) continue;
+    const finding = builtServiceFinding(service, report.files[index]!.result, analyzeOptions);
+    if (!finding) continue;
+    const suppressions = findSuppressions((await files.read(service.composeFile)) ?? '', true);
     if (isSuppressed(finding, suppressions)) continue;
     const compose = report.files[composeIndex]!;
     report.files[composeIndex] = {

@@ -164,7 +164,10 @@ describe('the SARIF report', () => {
           { version: '0.1.0' },
         ),
       ],
-      ['an empty scan', toSarif({ files: [], skipped: [], ioErrors: [], scanErrors: [], projectErrors: [] }, { version: '0.1.0' })],
+      [
+        'an empty scan',
+        toSarif({ files: [], skipped: [], ioErrors: [], scanErrors: [], projectErrors: [], userErrors: [] }, { version: '0.1.0' }),
+      ],
     ];
     assert.ok((logs[0]![1].runs[0]!.results ?? []).length >= 8);
     for (const [what, log] of logs) {

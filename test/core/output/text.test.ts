@@ -49,7 +49,7 @@ describe('the text report', () => {
   test('summary wording: singular and plural, and a clean run', async () => {
     const clean = await scan({ Dockerfile: `FROM nginx:1.27@${DIGEST}\nUSER 1000\n` });
     assert.equal(toText(clean.report), 'No findings: 1 file and 1 image checked.\n');
-    const empty = toText({ files: [], skipped: [], ioErrors: [], scanErrors: [], projectErrors: [] });
+    const empty = toText({ files: [], skipped: [], ioErrors: [], scanErrors: [], projectErrors: [], userErrors: [] });
     assert.equal(empty, 'No findings: 0 files and 0 images checked.\n');
     const one = await scan({ Dockerfile: 'FROM nginx:1.27\nUSER 1000\n' });
     assert.equal(toText(one.report).split('\n').at(-2), '1 finding (0 error, 0 warning, 1 info) in 1 of 1 file; 1 image checked.');

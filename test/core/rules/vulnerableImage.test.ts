@@ -78,7 +78,7 @@ test('counts read worst first, and the worst severity is known', () => {
 test("a base image's own user refines the implicit root-user of a Dockerfile", () => {
   // A base that is not on the documented non-root list: only its scan can tell.
   const text = 'FROM gcr.io/acme/static:2\nCOPY app /app\n';
-  const users = (user: string) => ({ imageUsers: new Map([['gcr.io/acme/static:2', user]]) });
+  const users = (user: string) => ({ imageUsers: new Map([['gcr.io/acme/static:2', { user, from: 'trivy' as const }]]) });
   assert.deepEqual(
     analyze(text, 'dockerfile').findings.map((f) => f.rule),
     ['root-user', 'unpinned-image'],

@@ -6,7 +6,7 @@ import { extractCompose, isComposeFile } from '../compose.js';
 import { apiGroup, extractKubernetes, holdsNoImages, isKubernetesObject, type ContainerFact } from '../kubernetes.js';
 import { LineIndex } from '../../util/lines.js';
 import { imageFindings } from '../../rules/index.js';
-import { composeRootFindings, kubernetesRootFindings } from '../../rules/rootUser.js';
+import { composeRootFindings, kubernetesRootFindings, usersWanted } from '../../rules/rootUser.js';
 import { findSuppressions, isSuppressed } from '../suppress.js';
 import type {
   AnalysisError,
@@ -177,7 +177,7 @@ export function runRules(
   return dedupe([
     ...imageFindings(images, options),
     ...kubernetesRootFindings(containers, options),
-    ...composeRootFindings(services, options),
+    ...composeRootFindings(services, images, options),
   ]).filter((finding) => !isSuppressed(finding, suppressions));
 }
 
@@ -247,7 +247,20 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
   const notes = images
     .filter((image) => image.status === 'template')
     .map((image) => `line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
-  return { sources: [...sources], images, findings, errors, notes, ...(services.length > 0 && { services }) };
+  const wanted = usersWanted(
+    chunks.flatMap((c) => c.containers ?? []),
+    services,
+    images,
+  );
+  return {
+    sources: [...sources],
+    images,
+    findings,
+    errors,
+    notes,
+    ...(services.length > 0 && { services }),
+    ...(wanted.length > 0 && { usersWanted: wanted }),
+  };
 }
 
 function shiftService(service: ComposeService, lines: number): ComposeService {
