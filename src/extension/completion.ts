@@ -76,7 +76,7 @@ export class TagCompletion implements vscode.CompletionItemProvider<TagItem> {
     const list = await this.tagsOf(context.repository);
     if (token.isCancellationRequested || !list.tags) return [];
     const { orderTags } = await loadNetwork();
-    const ordered = orderTags(list.tags, context.current || undefined).slice(0, MAX_ITEMS);
+    const ordered = orderTags(list.tags, context.current).slice(0, MAX_ITEMS);
     const range = new vscode.Range(context.line, context.start, context.line, context.end);
     const pin = context.digestAllowed && this.settings().completionPins;
     return ordered.map((tag, index) => {

@@ -15,6 +15,7 @@ import { PinController } from './pinning.js';
 import { ScanController } from './scanning.js';
 import { ImageUsers } from './users.js';
 import { TagCompletion } from './completion.js';
+import { SaferTags } from './advice.js';
 
 export type { ShipshapeApi, ShipshapeTestApi } from './api.js';
 
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
   );
+  const advice = new SaferTags(log, config, scans, pins, (document) => diagnostics.resultOf(document));
   const completion = new TagCompletion(log, pins, () => config.registryQuietly());
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
   diagnostics.listen({
@@ -73,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
       users.configure();
       completion.configure();
     }
+    if (change.registry || change.scanner || change.advise) advice.configure();
     if (change.clusterView) cluster.refresh();
     if (change.analysis || change.scanner) diagnostics.reanalyzeAll(reason);
   });
@@ -85,9 +88,12 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     scans,
     pins,
     users,
+    advice,
     cluster,
     ...registerCommands({ log, diagnostics, scans, pins, cluster, completion }),
     vscode.languages.registerCompletionItemProvider(SELECTOR, completion, ':'),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    vscode.languages.registerHoverProvider(SELECTOR, advice),
     vscode.window.registerTreeDataProvider(CLUSTER_VIEW, cluster),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),

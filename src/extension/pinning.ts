@@ -71,6 +71,11 @@ export class PinController implements vscode.Disposable {
     }
   }
 
+  /** The registry client pinning, completion and advice share (credentials, insecure registries, platform). */
+  registryClient(): Promise<RegistryClient> {
+    return this.getClient();
+  }
+
   private getClient(): Promise<RegistryClient> {
     this.client ??= loadNetwork().then((network) => {
       const { insecureRegistries, platform } = this.config.registry();

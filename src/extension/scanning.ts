@@ -36,6 +36,9 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   private readonly statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  private readonly rendered = new vscode.EventEmitter<{ readonly document: vscode.TextDocument; readonly result: AnalysisResult }>();
+  /** A document's scan results were shown (safer tags are looked for then). */
+  readonly onDidRender = this.rendered.event;
   /** Latest outcome per request key. */
   private readonly outcomes = new Map<string, ScanOutcome>();
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
@@ -239,6 +242,11 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     this.lensesChanged.fire();
   }
 
+  /** The latest scan outcome of an image, if it was scanned. */
+  outcomeFor(image: ImageOccurrence): ScanOutcome | undefined {
+    return this.outcomeOf(image);
+  }
+
   private outcomeOf(image: ImageOccurrence): ScanOutcome | undefined {
     const request = scanRequestFor(image);
     return request && this.outcomes.get(requestKey(request));
@@ -259,6 +267,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       diagnostics.push(diagnostic);
     }
     this.collection.set(document.uri, diagnostics);
+    if (verdicts.findings.length > 0) this.rendered.fire({ document, result });
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -349,5 +358,6 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     this.collection.dispose();
     this.statusBar.dispose();
     this.lensesChanged.dispose();
+    this.rendered.dispose();
   }
 }

@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { pushImage, startRegistry, type Registry } from '../support/registry.js';
+import { pushImage, pushTags, startRegistry, type Registry } from '../support/registry.js';
 import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../support/apiServer.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
@@ -144,6 +144,7 @@ async function main(): Promise<number> {
     env['SHIPSHAPE_E2E_REGISTRY'] = registry.host;
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
     env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
+    await pushRegistryExtras(registry, env, tmp);
     // A Kubernetes API server for the cluster view, with a few dozen generated pods.
     const apiServer = await startApiServer({
       pods: generatePods({ count: 24, distinctImages: 5, namespaces: ['shop', 'payments'], seed: 'e2e' }),
@@ -483,3 +484,24 @@ void main()
     await cleanup();
     process.exit(code);
   });
+
+/**
+ * What the registry tests beyond pinning need (test/e2e/suite/registry.e2e.ts): images whose
+ * configured users differ (team/app:uid runs as 1000, team/app:root sets none), the tags of
+ * team/api for completion and safer-tag advice, the stand-in Trivy's report for each of those
+ * tags (1.0 has 2 CRITICAL and 5 HIGH; of its newer tags only 1.2 is strictly better), and a
+ * cache folder of the run's own for the images' users.
+ */
+async function pushRegistryExtras(registry: Registry, env: NodeJS.ProcessEnv, tmp: string): Promise<void> {
+  await pushImage(registry, 'team/app', 'uid', { content: 'uid', user: '1000' });
+  await pushImage(registry, 'team/app', 'root', { content: 'root' });
+  await pushTags(registry, 'team/api', ['1.0', '1.1', '1.2', '1.10', '2.0', '1.1-alpine', '1.2-alpine', 'latest']);
+  const api = `${registry.host}/team/api`;
+  env['TRIVY_STANDIN_TAG_REPORTS'] = JSON.stringify({
+    [`${api}:1.0`]: { CRITICAL: 2, HIGH: 5 },
+    [`${api}:1.10`]: { CRITICAL: 3, HIGH: 0 },
+    [`${api}:1.2`]: { CRITICAL: 0, HIGH: 1 },
+    [`${api}:1.1`]: { CRITICAL: 1, HIGH: 2 },
+  });
+  env['SHIPSHAPE_CACHE_DIR'] = path.join(tmp, 'shipshape-cache');
+}
