@@ -146,7 +146,7 @@ describe('shipshape scan: images’ own users from their registry', () => {
       assert.equal(report.findings.filter((f) => f.rule === 'root-user' && f.userFrom === undefined).length, 2);
       const said = report.errors.filter((e) => /configured user/.test(e.message));
       assert.equal(said.length, 1, JSON.stringify(report.errors));
-      assert.match(said[0]!.message, new RegExp(`2 images of ${host.replace(/[.]/g, '\\.')} could not be read.*--offline`));
+      assert.match(said[0]!.message, new RegExp(`2 images of ${host.replace(/[.]/g, '\\.')} could not be read.*--no-registry`));
     } finally {
       rmSync(gone, { recursive: true, force: true });
     }

@@ -62,10 +62,11 @@ export function userErrorEntries(
     const parsed = parseReference(entry.reference);
     const group = parsed.ok ? registries.get(parsed.reference.domain) : undefined;
     if (!group || group.entry !== entry) return entry;
-    const images = group.count === 1 ? `${entry.reference}` : `${group.count} images of ${parsed.ok ? parsed.reference.domain : ''}`;
+    const images =
+      group.count === 1 ? `user of ${entry.reference}` : `users of ${group.count} images of ${parsed.ok ? parsed.reference.domain : ''}`;
     return {
       ...entry,
-      message: `The configured user of ${images} could not be read, so root-user findings stay: ${entry.message} (--offline does not ask registries)`,
+      message: `The configured ${images} could not be read, so their root-user findings stay as the files say (--no-registry does not ask): ${entry.message}`,
     };
   });
 }

@@ -198,6 +198,6 @@ describe('userErrorEntries', () => {
     );
     assert.equal(entries.length, 1);
     assert.deepEqual([entries[0]!.file, entries[0]!.line], ['a', 1]);
-    assert.match(entries[0]!.message, /2 images of a\.example could not be read.*ECONNREFUSED.*--offline/);
+    assert.match(entries[0]!.message, /users of 2 images of a\.example could not be read.*--no-registry.*ECONNREFUSED/);
   });
 });
