@@ -94,7 +94,7 @@ describe('the cluster view', () => {
     assert.match(html, /<h2>Findings by severity<\/h2>/);
     assert.match(html, /<h2>Past their deadline \(\d+\)<\/h2>/);
     const report = api.clusterReport()!;
-    const total = [...html.matchAll(/data-total="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const total = [...html.matchAll(/data-severity="\w+" data-total="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);
     assert.equal(total, report.findings.length);
     assert.match(html, /href="[^"]*media\/report\.css"/);
     await screenshot('cluster-report');
