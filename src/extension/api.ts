@@ -12,7 +12,10 @@ export interface ShipshapeTestApi extends ShipshapeApi {
   /** The last cluster report's images and findings. */
   clusterReport():
     | {
+        /** The contexts read or asked for, joined with ", ". */
         context: string;
+        /** Every cluster asked for, in order; one that could not be read has its error. */
+        clusters: { context: string; pods: number; error?: string }[];
         partial: boolean;
         images: string[];
         findings: { id: string; severity: string; image: string; breached: boolean }[];
@@ -22,6 +25,8 @@ export interface ShipshapeTestApi extends ShipshapeApi {
   clusterTree(): [number, string, string][];
   /** The cluster tree's nodes in the order of clusterTree() (arguments for the copy commands). */
   clusterNodes(): unknown[];
+  /** The labels of the cluster tree's selected nodes. */
+  clusterSelection(): string[];
   /** The progress messages of the last cluster scan. */
   clusterProgress(): readonly string[];
   /** Cancels a running cluster scan, as the notification's Cancel button does. */

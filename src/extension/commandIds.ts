@@ -15,6 +15,9 @@ export const COMMANDS = {
   exportClusterReport: 'shipshape.exportClusterReport',
   copyClusterImage: 'shipshape.copyClusterImage',
   copyClusterVulnerability: 'shipshape.copyClusterVulnerability',
+  clearClusterReport: 'shipshape.clearClusterReport',
+  revealClusterImage: 'shipshape.revealClusterImage',
+  showClusterImage: 'shipshape.showClusterImage',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

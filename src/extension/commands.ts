@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { ClusterView } from './cluster.js';
+import type { ClusterLinks } from './clusterLinks.js';
 import type { CompletedTag, TagCompletion } from './completion.js';
 import { COMMANDS, type CommandName } from './commandIds.js';
 import type { DiagnosticsController } from './diagnostics.js';
@@ -15,12 +16,13 @@ export interface CommandTargets {
   readonly scans: ScanController;
   readonly pins: PinController;
   readonly cluster: ClusterView;
+  readonly links: ClusterLinks;
   readonly completion: TagCompletion;
 }
 
 type ClusterNode = Parameters<ClusterView['copy']>[0];
 
-export function commandTable({ log, diagnostics, scans, pins, cluster, completion }: CommandTargets): {
+export function commandTable({ log, diagnostics, scans, pins, cluster, links, completion }: CommandTargets): {
   [K in CommandName]: (...args: never[]) => unknown;
 } {
   return {
@@ -47,6 +49,11 @@ export function commandTable({ log, diagnostics, scans, pins, cluster, completio
     exportClusterReport: () => cluster.export(),
     copyClusterImage: (node: ClusterNode) => cluster.copy(node, 'image'),
     copyClusterVulnerability: (node: ClusterNode) => cluster.copy(node, 'vulnerability'),
+    clearClusterReport: () => cluster.clear(),
+    revealClusterImage: (node: ClusterNode) => links.reveal(cluster.imageOf(node)),
+    // From a CodeLens: the running images of the line's repository.
+    showClusterImage: (images: unknown) =>
+      cluster.showImage(Array.isArray(images) ? images.filter((i): i is string => typeof i === 'string') : []),
   };
 }
 

@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import type { ShipshapeApi, ShipshapeTestApi } from './api.js';
 import { ClusterView } from './cluster.js';
+import { ClusterLinks } from './clusterLinks.js';
 import { QuickFixes } from './codeActions.js';
-import { CLUSTER_VIEW } from './commandIds.js';
 import { registerCommands } from './commands.js';
 import { Config } from './config.js';
 import { DiagnosticsController, setRulePages } from './diagnostics.js';
@@ -46,10 +46,13 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const advice = new SaferTags(log, config, scans, pins, (document) => diagnostics.resultOf(document));
   const completion = new TagCompletion(log, pins, () => config.registryQuietly());
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
+  const links = new ClusterLinks(log, config, (document) => diagnostics.resultOf(document));
+  cluster.onDidChangeReport((report) => void links.reportChanged(report));
   diagnostics.listen({
     analyzed: (document, result, why) => {
       users.analyzed(result);
       scans.analyzed(document, result, why);
+      links.analyzed(document, result);
     },
     edited: (event) => {
       scans.edited(event);
@@ -90,13 +93,15 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     users,
     advice,
     cluster,
-    ...registerCommands({ log, diagnostics, scans, pins, cluster, completion }),
+    links,
+    ...registerCommands({ log, diagnostics, scans, pins, cluster, links, completion }),
     vscode.languages.registerCompletionItemProvider(SELECTOR, completion, ':'),
     vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     vscode.languages.registerHoverProvider(SELECTOR, advice),
-    vscode.window.registerTreeDataProvider(CLUSTER_VIEW, cluster),
+    cluster.createView(),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
+    vscode.languages.registerCodeLensProvider(SELECTOR, links),
     vscode.languages.registerHoverProvider(SELECTOR, project),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.open(document)),
@@ -128,6 +133,7 @@ function testApi(activationMs: number, cluster: ClusterView): ShipshapeTestApi {
     activationMs,
     clusterTree: () => cluster.outline(),
     clusterNodes: () => cluster.nodes(),
+    clusterSelection: () => cluster.selection(),
     clusterProgress: () => cluster.progress,
     cancelClusterScan: () => cluster.cancel(),
     clusterReportHtml: () => cluster.reportHtml(),
@@ -135,7 +141,8 @@ function testApi(activationMs: number, cluster: ClusterView): ShipshapeTestApi {
       const report = cluster.report();
       return (
         report && {
-          context: report.context,
+          context: report.clusters.map((c) => c.context).join(', '),
+          clusters: report.clusters.map((c) => ({ context: c.context, pods: c.pods, ...(c.error !== undefined && { error: c.error }) })),
           partial: report.cancelled,
           images: report.images.map((i) => i.reference),
           findings: report.findings.map((f) => ({ id: f.id, severity: f.severity, image: f.image, breached: f.breached })),

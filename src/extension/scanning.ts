@@ -29,7 +29,9 @@ import { loadNetwork, type Network } from './lazy.js';
 
 type Scanner = InstanceType<Network['Scanner']>;
 
-const DOCUMENT_GLOB = '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*,dockerfile,*.yaml,*.yml}';
+/** The files that may hold images (Dockerfiles, Containerfiles, YAML): what workspace-wide features read. */
+export const DOCUMENT_GLOB =
+  '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*,dockerfile,*.yaml,*.yml}';
 
 export class ScanController implements vscode.Disposable, vscode.HoverProvider, vscode.CodeLensProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-vulnerabilities');

@@ -63,7 +63,11 @@ export interface RegistrySettings {
 export interface ClusterSettings {
   /** kubeconfig files, split like KUBECONFIG; absent for the default. */
   readonly kubeconfig?: readonly string[];
-  readonly context?: string;
+  /**
+   * The kubeconfig contexts scanned together, each once: `shipshape.cluster.contexts`, else the
+   * deprecated `shipshape.cluster.context`; empty for the kubeconfig's current context.
+   */
+  readonly contexts: readonly string[];
   readonly namespaces: readonly string[];
   /** `CRITICAL=7,HIGH=30`, parsed when a cluster is scanned. */
   readonly sla: string;
@@ -214,9 +218,10 @@ export function readAdviseSettings(get: Get): AdviseSettings {
 export function readClusterSettings(get: Get): ClusterSettings {
   const kubeconfig = text(get('cluster.kubeconfig'));
   const context = text(get('cluster.context'));
+  const contexts = [...new Set(strings(get('cluster.contexts')))];
   return {
     ...(kubeconfig !== undefined && { kubeconfig: kubeconfig.split(path.delimiter).filter((f) => f !== '') }),
-    ...(context !== undefined && { context }),
+    contexts: contexts.length > 0 ? contexts : context !== undefined ? [context] : [],
     namespaces: strings(get('cluster.namespaces')),
     sla: text(get('cluster.sla')) ?? '',
     groupBy: get('cluster.groupBy') === 'namespace' ? 'namespace' : 'severity',

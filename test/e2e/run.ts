@@ -10,8 +10,8 @@
 //
 // The tests run in the extension host and cannot touch the browser: they ask this runner, which
 // owns the Playwright page, through request files (requestAction() in suite/util.ts). Actions:
-// `screenshot` (the whole workbench) and `trust` (trust the workspace in the Workspace Trust
-// editor, as a user would). With --untrusted the workspace also gets hostile workspace settings
+// `screenshot` (the whole workbench), `trust` (trust the workspace in the Workspace Trust
+// editor, as a user would) and `treeRows` (the rows a tree view draws). With --untrusted the workspace also gets hostile workspace settings
 // and programs (hostile.ts).
 //
 // Environment: SHIPSHAPE_CODE_SERVER (code-server's entry.js; otherwise
@@ -27,7 +27,16 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, pushTags, startRegistry, type Registry } from '../support/registry.js';
-import { generatePods, startApiServer, writeKubeconfig, type ApiServer } from '../support/apiServer.js';
+import {
+  generatedDigest,
+  generatePods,
+  runningPod,
+  startApiServer,
+  unreachableServer,
+  writeClustersKubeconfig,
+  writeKubeconfig,
+  type ApiServer,
+} from '../support/apiServer.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
@@ -69,6 +78,7 @@ const running: {
   keep?: boolean;
   registry?: Registry;
   apiServer?: ApiServer;
+  clusters?: ApiServer[];
   hostile?: HostileSetup;
 } = {};
 let cleaning: Promise<void> | undefined;
@@ -151,6 +161,27 @@ async function main(): Promise<number> {
     });
     running.apiServer = apiServer;
     env['SHIPSHAPE_E2E_KUBECONFIG'] = writeKubeconfig(apiServer);
+    // Several clusters, as contexts of one kubeconfig (suite/clusters.e2e.ts): prod and staging run
+    // one repository at two digests (Deployment api in shop: three pods in prod, one in staging),
+    // beside other workloads; nothing answers dev's server.
+    const runningImage = 'registry.example/shop/api-debian:1.4';
+    const digests = { prod: generatedDigest(runningImage), staging: generatedDigest(runningImage, '-staging') };
+    const clusters = await Promise.all([
+      startApiServer({
+        pods: [
+          ...[0, 1, 2].map((index) => runningPod({ deployment: 'api', namespace: 'shop', image: runningImage, index })),
+          ...generatePods({ count: 8, distinctImages: 3, namespaces: ['payments'], seed: 'e2e-prod' }),
+        ],
+      }),
+      startApiServer({ pods: [runningPod({ deployment: 'api', namespace: 'shop', image: runningImage, digest: digests.staging })] }),
+    ]);
+    running.clusters = clusters;
+    const kubeconfig = writeClustersKubeconfig([
+      { name: 'prod', server: clusters[0] },
+      { name: 'staging', server: clusters[1] },
+      { name: 'dev', server: clusters[1], url: await unreachableServer() },
+    ]);
+    env['SHIPSHAPE_E2E_CLUSTERS'] = JSON.stringify({ kubeconfig, image: runningImage, digests });
   }
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
@@ -319,6 +350,7 @@ async function serveRequests(page: Page, requestDir: string, screenshotsOut: str
       const action = body.action ?? 'screenshot';
       if (action === 'screenshot') answer = { path: await takeScreenshot(page, screenshotsOut, String(body.name ?? 'screenshot')) };
       else if (action === 'trust') answer = await trustWorkspace(page, screenshotsOut);
+      else if (action === 'treeRows') answer = { rows: await treeRows(page, String((body as { view?: string }).view ?? '')) };
       else throw new Error(`unknown action ${JSON.stringify(action)}`);
     } catch (error) {
       answer = { error: (error as Error).message };
@@ -328,6 +360,20 @@ async function serveRequests(page: Page, requestDir: string, screenshotsOut: str
     await writeFile(`${done}.tmp`, JSON.stringify(answer));
     await rename(`${done}.tmp`, done);
   }
+}
+
+/**
+ * The rows a tree view draws (not what its provider holds): `[level, label]` from the rows' ARIA
+ * attributes, in order. `view` is the view's title as its pane header shows it.
+ */
+async function treeRows(page: Page, view: string): Promise<[number, string][]> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: view }) });
+  const rows = await pane
+    .locator('.monaco-list-row')
+    .evaluateAll((elements) =>
+      elements.map((e) => [Number(e.getAttribute('aria-level')), e.querySelector('.label-name')?.textContent ?? ''] as [number, string]),
+    );
+  return rows;
 }
 
 /** Saves the whole workbench as `<outDir>/<name>.png` once what the test just did is painted. */
@@ -431,11 +477,12 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp, registry, apiServer, hostile } = running;
+    const { browser, server, tmp, registry, apiServer, clusters, hostile } = running;
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
     if (hostile) await hostile.stop().catch(() => {});
     if (apiServer) await apiServer.stop().catch(() => {});
+    for (const cluster of clusters ?? []) await cluster.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;
       const alive = (): boolean => {

@@ -128,9 +128,20 @@ describe('commands', () => {
     const palette = new Map(pkg.contributes.menus['commandPalette']!.map((i) => [i.command, i.when]));
     assert.equal(palette.get(COMMANDS.openClusterReport), CONTEXT_KEYS.clusterScanned);
     assert.equal(palette.get(COMMANDS.exportClusterReport), CONTEXT_KEYS.clusterScanned);
+    assert.equal(palette.get(COMMANDS.clearClusterReport), CONTEXT_KEYS.clusterScanned);
     assert.match(palette.get(COMMANDS.scanFile) ?? '', /editorLangId/);
-    for (const hidden of [COMMANDS.pinImage, COMMANDS.updateDigest, COMMANDS.copyClusterImage, COMMANDS.copyClusterVulnerability])
+    for (const hidden of [
+      COMMANDS.pinImage,
+      COMMANDS.updateDigest,
+      COMMANDS.copyClusterImage,
+      COMMANDS.copyClusterVulnerability,
+      COMMANDS.revealClusterImage,
+      COMMANDS.showClusterImage,
+    ])
       assert.equal(palette.get(hidden), 'false');
+    // Reveal in Workspace is on the tree's images.
+    const items = pkg.contributes.menus['view/item/context']!;
+    assert.equal(items.find((i) => i.command === COMMANDS.revealClusterImage)?.when, 'view == shipshape.cluster && viewItem == image');
   });
 });
 

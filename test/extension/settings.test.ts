@@ -180,12 +180,19 @@ describe('registry and cluster settings', () => {
     );
     assert.deepEqual(settings, {
       kubeconfig: ['/a/config', '/b/config'],
-      context: 'prod',
+      contexts: ['prod'],
       namespaces: ['shop'],
       sla: 'CRITICAL=3',
       groupBy: 'namespace',
     });
-    assert.deepEqual(readClusterSettings(from({})), { namespaces: [], sla: '', groupBy: 'severity' });
+    assert.deepEqual(readClusterSettings(from({})), { contexts: [], namespaces: [], sla: '', groupBy: 'severity' });
+  });
+
+  test('cluster: the list of contexts, each once, wins over the deprecated single context; empty means the current one', () => {
+    const contexts = (values: Record<string, unknown>) => readClusterSettings(from(values)).contexts;
+    assert.deepEqual(contexts({ 'cluster.contexts': [' prod ', 'staging', 'prod', '', 3], 'cluster.context': 'dev' }), ['prod', 'staging']);
+    assert.deepEqual(contexts({ 'cluster.contexts': [], 'cluster.context': 'dev' }), ['dev']);
+    assert.deepEqual(contexts({ 'cluster.contexts': 'prod', 'cluster.context': '  ' }), []);
   });
 });
 

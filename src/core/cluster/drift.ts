@@ -39,7 +39,7 @@ function written(files: readonly WorkspaceFile[]): Written[] {
  * The repositories a running image comes from, normalised: the one it was scanned as and those of
  * its spec images (a digest merged from several clusters may come from a mirror in one of them).
  */
-function repositoriesOf(image: RunningImage): Set<string> {
+export function repositoriesOf(image: RunningImage): Set<string> {
   const names = new Set<string>();
   for (const text of [image.reference, ...image.specImages]) {
     const parsed = parseReference(text);

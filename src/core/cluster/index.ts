@@ -29,6 +29,7 @@ export {
 } from './reports.js';
 export { toClusterHtml } from './html.js';
 export { driftOf, withWorkspace, workspaceLinks, type WorkspaceFile } from './drift.js';
+export { driftText, placesOf, runsAt, runsText, runsTooltip, type ContextRuns, type RunsHere, type WorkspaceImagePlace } from './lens.js';
 export {
   alertFor,
   checkNotifyUrl,
