@@ -99,7 +99,8 @@ function valueTag(
   typed: string,
   where: TagContext['where'],
 ): TagContext | undefined {
-  if (!parseReference(repository).ok || repository.includes(':')) return undefined;
+  // A tag or digest already in the repository field is not completed; a registry's port is fine.
+  if (!parseReference(repository).ok || /[:@]/.test(repository.slice(repository.lastIndexOf('/') + 1))) return undefined;
   const rest = /^[\w.-]*/.exec(text.slice(character))![0];
   return {
     repository,

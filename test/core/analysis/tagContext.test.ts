@@ -96,4 +96,13 @@ describe('tag completion context', () => {
     assert.equal(at('yaml', 'values.yaml', nested.replace('|', '').replace('tag: ""', 'tag: "|"'))?.repository, 'ghcr.io/acme/api');
     assert.equal(at('yaml', 'deploy.yaml', values), undefined);
   });
+
+  test('a repository on a registry with a port is completed in newTag: and tag:; one that already carries a tag is not', () => {
+    const kustomization = ['images:', '  - name: 127.0.0.1:5000/team/api', '    newTag: 1.1|', ''].join('\n');
+    assert.equal(at('yaml', 'kustomization.yaml', kustomization)?.repository, '127.0.0.1:5000/team/api');
+    const values = ['image:', '  repository: registry.example:8443/acme/api', '  tag: 2|', ''].join('\n');
+    assert.equal(at('yaml', 'values.yaml', values)?.repository, 'registry.example:8443/acme/api');
+    const tagged = ['images:', '  - name: 127.0.0.1:5000/team/api', '    newName: ghcr.io/acme/api:1.0', '    newTag: 1|', ''].join('\n');
+    assert.equal(at('yaml', 'kustomization.yaml', tagged), undefined);
+  });
 });

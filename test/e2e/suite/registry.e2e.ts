@@ -127,6 +127,42 @@ describe('registry: images’ users, tag completion, safer tags', () => {
     assert.equal(editor.document.getText(range), '1.1-alpine');
   });
 
+  it("completes tags in a kustomization's newTag: and a chart's values tag:, without a digest (kustomize and the chart take none there)", async () => {
+    const kustomization = await write(
+      'completion/overlay/kustomization.yaml',
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\nimages:\n  - name: ${host}/team/api\n    newTag: 1.1-alpine\n`,
+    );
+    await write('completion/chart/Chart.yaml', 'apiVersion: v2\nname: demo\nversion: 0.1.0\n');
+    await write(
+      'completion/chart/templates/deployment.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: demo\nspec:\n  template:\n    spec:\n      containers:\n' +
+        '        - name: demo\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+    );
+    const values = await write('completion/chart/values.yaml', `image:\n  repository: ${host}/team/api\n  tag: 1.1-alpine\n`);
+    for (const [uri, line] of [
+      [kustomization, 5],
+      [values, 2],
+    ] as const) {
+      const editor = await openDocument(uri);
+      const at = new vscode.Position(line, editor.document.lineAt(line).text.indexOf('1.1-alpine') + 1);
+      const found = await waitFor(
+        async () => {
+          const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, at);
+          return list.items.some((i) => i.label === '1.2-alpine') && list;
+        },
+        20_000,
+        `the tags are listed in ${uri.path}`,
+      );
+      const first = [...found.items]
+        .filter((i) => i.sortText !== undefined && /^\d{5}$/.test(i.sortText))
+        .sort((a, b) => a.sortText!.localeCompare(b.sortText!))[0]!;
+      assert.equal(first.label, '1.2-alpine');
+      // Accepting it writes the tag alone: no command pins it.
+      assert.equal(first.command, undefined, uri.path);
+      assert.equal(editor.document.getText(first.range as vscode.Range), '1.1-alpine');
+    }
+  });
+
   it('a vulnerable image gets a safer tag, measured: the quick fix writes it pinned, the hover says what was compared', async () => {
     const uri = await write('advice/Dockerfile', `FROM ${host}/team/api:1.0\nUSER 1000\n`);
     const editor = await openDocument(uri);
