@@ -8,7 +8,7 @@
 
 import * as vscode from 'vscode';
 import type { ClustersReport, WorkspaceFile } from '../core/cluster/index.js';
-import { scanPaths, type AnalysisResult } from '../core/index.js';
+import type { AnalysisResult } from '../core/index.js';
 import { COMMANDS } from './commandIds.js';
 import type { Config } from './config.js';
 import { SOURCE, toRange } from './diagnostics.js';
@@ -63,7 +63,7 @@ export class ClusterLinks implements vscode.CodeLensProvider, vscode.Disposable 
     this.publish();
     const started = performance.now();
     try {
-      await this.readWorkspace(controller.signal);
+      await this.readWorkspace(this.core, controller.signal);
     } catch (error) {
       if (!controller.signal.aborted)
         this.log.warn(`could not read the workspace to link it to the cluster report: ${(error as Error).message}`);
@@ -104,7 +104,7 @@ export class ClusterLinks implements vscode.CodeLensProvider, vscode.Disposable 
    * (kustomizations and charts included), folder by folder with each folder's settings; the files
    * `shipshape.exclude` names are left out, as they are when opened.
    */
-  private async readWorkspace(signal: AbortSignal): Promise<void> {
+  private async readWorkspace(core: Cluster, signal: AbortSignal): Promise<void> {
     const source = new vscode.CancellationTokenSource();
     signal.addEventListener('abort', () => source.cancel(), { once: true });
     try {
@@ -123,7 +123,7 @@ export class ClusterLinks implements vscode.CodeLensProvider, vscode.Disposable 
           )
           .map((uri) => uri.fsPath);
         if (paths.length === 0 || signal.aborted) continue;
-        const read = await scanPaths(paths, { analyze: settings.analyze, signal });
+        const read = await core.scanPaths(paths, { analyze: settings.analyze, signal });
         for (const { file, result } of read.files) {
           const key = vscode.Uri.file(file).toString();
           this.files.set(key, { file: key, result });

@@ -28,6 +28,9 @@ export {
   type ClusterFormat,
 } from './reports.js';
 export { toClusterHtml } from './html.js';
+// The workspace read offline, as drift and the editor's links to it need (with the Kustomize and
+// Helm engines: here, not in the extension's activation bundle).
+export { scanPaths } from '../workspace/scan.js';
 export { driftOf, withWorkspace, workspaceLinks, type WorkspaceFile } from './drift.js';
 export { driftText, placesOf, runsAt, runsText, runsTooltip, type ContextRuns, type RunsHere, type WorkspaceImagePlace } from './lens.js';
 export {
