@@ -128,7 +128,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const core = await loadCluster();
     this.core = core;
     const settings = this.config.cluster();
-    const { namespaces, contexts } = settings;
+    const { namespaces } = settings;
+    const contexts = settings.contexts.length > 0 ? settings.contexts : await this.pickContexts(core, settings.kubeconfig);
+    if (!contexts) return;
     let sla = core.DEFAULT_SLA;
     try {
       sla = core.parseSla(settings.sla);
@@ -202,6 +204,39 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, report !== undefined);
     this.changed.fire(undefined);
     this.reportChanged.fire(report);
+  }
+
+  /**
+   * With no `shipshape.cluster.contexts` and a kubeconfig of several contexts: which to scan, the
+   * current one picked. Empty: the current context (one context, or a kubeconfig that cannot be
+   * read, which the scan then says). Undefined: the user dismissed the question.
+   */
+  private async pickContexts(core: Cluster, kubeconfig: readonly string[] | undefined): Promise<readonly string[] | undefined> {
+    let config;
+    try {
+      ({ config } = await core.loadKubeConfig({ ...(kubeconfig && { kubeconfig }) }));
+    } catch {
+      return [];
+    }
+    const all = config.getContexts();
+    if (all.length < 2) return [];
+    const current = config.getCurrentContext();
+    const picked = await vscode.window.showQuickPick(
+      all.map((c) => ({
+        // `$(…)` in a name stays text (VS Code draws it as an icon).
+        label: c.name.replace(/\$\(/g, '\\$('),
+        description: config.getCluster(c.cluster)?.server ?? '',
+        picked: c.name === current,
+        context: c.name,
+      })),
+      {
+        title: 'Shipshape: scan which clusters?',
+        placeHolder: 'Set shipshape.cluster.contexts not to be asked',
+        canPickMany: true,
+        ignoreFocusOut: true,
+      },
+    );
+    return picked && picked.length > 0 ? picked.map((p) => p.context) : undefined;
   }
 
   /** Forgets the report: the tree empties, and what links it to the workspace goes. */

@@ -177,4 +177,20 @@ describe('several clusters: tree, CodeLens, drift and Reveal in Workspace', () =
     assert.equal((await lenses(uri)).filter((l) => l.command?.command === 'shipshape.showClusterImage').length, 0);
     assert.equal(api.clusterReport(), undefined);
   });
+
+  it('without shipshape.cluster.contexts, asks which contexts to scan, the current one picked', async () => {
+    await vscode.workspace.getConfiguration('shipshape').update('cluster.contexts', undefined, vscode.ConfigurationTarget.Global);
+    const scanning = vscode.commands.executeCommand('shipshape.scanCluster');
+    await sleep(1500);
+    await screenshot('clusters-pick');
+    // Enter accepts what is checked: the kubeconfig's current context (prod).
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await scanning;
+    const report = api.clusterReport();
+    assert.ok(report, 'a report after the pick');
+    assert.deepEqual(
+      report.clusters.map((c) => c.context),
+      ['prod'],
+    );
+  });
 });
