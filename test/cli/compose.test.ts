@@ -138,7 +138,7 @@ describe('Compose services that build their image', () => {
   test('a Dockerfile that cannot be read is said on the service', async () => {
     const root = await tree({ 'compose.yaml': 'services:\n  api:\n    build: ./missing\n' });
     const report = await json([root]);
-    assert.match(report.errors[0]!.message, /service `api` builds .*missing.Dockerfile, which could not be read/);
+    assert.match(report.errors[0]!.message, /^service `api` builds `missing\/Dockerfile`, which could not be read$/);
     assert.equal(report.errors[0]!.line, 3);
   });
 });

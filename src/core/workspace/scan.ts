@@ -263,7 +263,8 @@ async function readBuiltDockerfiles(
         report.projectErrors.push({
           file: built.composeFile,
           line: built.service.build!.range.start.line + 1,
-          message: `service \`${built.service.service}\` builds ${built.dockerfile}, which could not be read`,
+          // The Dockerfile as the Compose file's folder sees it (`api/Dockerfile`), wherever the scan runs.
+          message: `service \`${built.service.service}\` builds \`${path.relative(path.dirname(path.resolve(built.composeFile)), built.dockerfile)}\`, which could not be read`,
         });
         continue;
       }
