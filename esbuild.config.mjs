@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI into dist/. `node esbuild.config.mjs [--minify]`.
 import * as esbuild from 'esbuild';
 import { chmod, readFile, rm } from 'node:fs/promises';
-import { LAZY_ENTRIES, k8sApart, lazyEntries } from './scripts/bundles.mjs';
+import { LAZY_ENTRIES, k8sApart, lazyEntries, undiciApart } from './scripts/bundles.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 const common = {
@@ -27,6 +27,13 @@ await Promise.all([
   }),
   esbuild.build({
     ...common,
+    stdin: { contents: "export * from 'undici';", resolveDir: process.cwd(), sourcefile: 'undici.ts' },
+    outfile: 'dist/undici.js',
+    minify: true,
+    sourcemap: false,
+  }),
+  esbuild.build({
+    ...common,
     entryPoints: ['src/extension/main.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode'],
@@ -40,7 +47,7 @@ await Promise.all([
     entryPoints: ['src/cli/bin.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [k8sApart],
+    plugins: [k8sApart, undiciApart],
   }),
 ]);
 await chmod('dist/cli.js', 0o755);

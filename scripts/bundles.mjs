@@ -4,7 +4,8 @@
 // network entry (src/core/network.ts: Trivy and the registry) as dist/network.js, the cluster
 // entry (src/core/cluster/index.ts) as dist/cluster.js, the project entry (src/core/project/
 // index.ts: the Kustomize and Helm engines) as dist/project.js, and the Kubernetes client (about
-// 14 MB of source, also apart from the CLI) as dist/k8s.js.
+// 14 MB of source, also apart from the CLI) as dist/k8s.js. The CLI's proxy support (undici,
+// loaded only when HTTPS_PROXY or HTTP_PROXY is set) is dist/undici.js.
 
 /** The lazily loaded entries: what the extension's `import()` names, and the bundle it becomes. */
 export const LAZY_ENTRIES = {
@@ -21,6 +22,14 @@ export const lazyEntries = {
       const lazy = LAZY_ENTRIES[args.path];
       return lazy && args.importer.includes(`${'src'}/extension/`) ? { path: `./${lazy.bundle}`, external: true } : undefined;
     });
+  },
+};
+
+/** undici (the CLI's proxy support, loaded only when a proxy is set) is `./undici.js` beside the CLI. */
+export const undiciApart = {
+  name: 'undici-apart',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
   },
 };
 

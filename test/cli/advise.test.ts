@@ -161,7 +161,10 @@ describe('shipshape advise', () => {
       assert.equal(report.errors.length, 1);
       assert.equal(report.errors[0]!.line, 1);
       assert.equal(report.errors[0]!.reference, `${down}/team/gone:1.0.0`);
-      assert.match(report.errors[0]!.message, /^Could not list the tags of 127\.0\.0\.1:\d+\/team\/gone: .*refused the connection/);
+      assert.match(
+        report.errors[0]!.message,
+        /^Could not list the tags of 127\.0\.0\.1:\d+\/team\/gone: .*the connection at 127\.0\.0\.1:\d+ was refused/,
+      );
       const text = await advise([dir]);
       assert.match(text.stderr, /^shipshape: .*Dockerfile:1: Could not list the tags of 127\.0\.0\.1:\d+\/team\/gone/);
     } finally {

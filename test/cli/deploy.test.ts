@@ -98,15 +98,16 @@ describe('deploy/', () => {
     assert.match(readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8'), /^USER 1000:1000$/m);
   });
 
-  test('the image needs only dist/cli.js and dist/k8s.js: they run on their own, without node_modules', () => {
+  test('the image needs only dist/cli.js, dist/k8s.js and dist/undici.js: they run on their own, without node_modules', () => {
     assert.ok(existsSync(CLI), 'run `npm run build` first');
     const alone = path.join(dir, 'opt');
     rmSync(alone, { recursive: true, force: true });
     mkdirSync(alone);
     copyFileSync(CLI, path.join(alone, 'cli.js'));
     copyFileSync(path.join(path.dirname(CLI), 'k8s.js'), path.join(alone, 'k8s.js'));
+    copyFileSync(path.join(path.dirname(CLI), 'undici.js'), path.join(alone, 'undici.js'));
     const dockerfile = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js dist\/k8s\.js \/opt\/shipshape\/$/m);
+    assert.match(dockerfile, /^COPY --chmod=0555 dist\/cli\.js dist\/k8s\.js dist\/undici\.js \/opt\/shipshape\/$/m);
     assert.match(dockerfile, /^ENTRYPOINT \["node", "\/opt\/shipshape\/cli\.js"\]$/m);
     const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], {
       cwd: alone,
@@ -115,6 +116,13 @@ describe('deploy/', () => {
     });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /No findings: 1 file and 1 image checked/);
+    // Behind a proxy, the proxy support loads from undici.js beside it.
+    const proxied = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], {
+      cwd: alone,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir, HTTPS_PROXY: 'http://proxy.example:3128' },
+    });
+    assert.equal(proxied.status, 0, proxied.stderr);
     const help = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--help'], { cwd: alone, encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: shipshape cluster/);

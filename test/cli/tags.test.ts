@@ -71,7 +71,7 @@ describe('shipshape tags', () => {
     const down = `127.0.0.1:${await freePort()}`;
     const unreachable = await runCli(['tags', `${down}/team/web:1.0`]);
     assert.equal(unreachable.code, 2);
-    assert.match(unreachable.stderr, /refused the connection/);
+    assert.match(unreachable.stderr, /the connection at 127\.0\.0\.1:\d+ was refused/);
   });
 
   test('usage: one IMAGE, a valid reference, text or json', async () => {

@@ -30,6 +30,8 @@ test('npm run package makes a .vsix with the bundles, media and docs, and no sou
     'extension/dist/extension.js',
     'extension/dist/cli.js',
     'extension/dist/k8s.js',
+    'extension/dist/undici.js',
+    'extension/dist/project.js',
     'extension/dist/cluster.js',
     'extension/dist/network.js',
     'extension/readme.md',

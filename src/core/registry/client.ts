@@ -639,9 +639,13 @@ function isTimeout(error: unknown): boolean {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const cause = (error as { cause?: { code?: string; message?: string; address?: unknown; port?: unknown } })?.cause;
   const code = cause?.code;
-  if (code === 'ECONNREFUSED') return 'the registry refused the connection (is it running, and is the host and port right?)';
+  if (code === 'ECONNREFUSED') {
+    // The address refused: the registry's, or a proxy's when the requests go through one.
+    const where = typeof cause?.address === 'string' && typeof cause.port === 'number' ? ` at ${cause.address}:${cause.port}` : '';
+    return `the connection${where} was refused (is the registry, or the proxy it is reached through, running, and are the host and port right?)`;
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the registry host name does not resolve (check the reference and your network)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the registry dropped the connection';
   if (code === 'CERT_HAS_EXPIRED' || code?.startsWith('ERR_TLS') || code?.includes('CERT'))
