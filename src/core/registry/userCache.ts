@@ -3,9 +3,9 @@
 // before each write and replaced atomically; a damaged file is said once and rebuilt.
 
 import { parseReference } from '../analysis/reference.js';
-import { readVersionedJson, writeAtomically } from '../util/atomicFile.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { SharedJsonFile } from '../util/sharedJsonFile.js';
 import type { ImageConfig } from './types.js';
 
 export const DEFAULT_USER_TTL_MS = 12 * 60 * 60 * 1000;
@@ -24,7 +24,6 @@ interface Entry {
 }
 
 interface CacheFile {
-  readonly format: number;
   /** `platform|reference` → what the reference resolved to then. */
   readonly references: Record<string, Entry>;
   /** `platform|manifest digest` → the configuration of that content. */
@@ -43,15 +42,8 @@ export class ImageUserCache {
   private readonly references = new Map<string, Entry>();
   private readonly digests = new Map<string, Entry>();
   private readonly ttlMs: number;
-  private readonly logger: Logger;
   private readonly now: () => number;
-  private loaded: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
-  private dirty = false;
-  /** Cleared since the last save: what is on disk is not merged back. */
-  private cleared = false;
-  /** A damaged file is said once, not at every read of it before it is rewritten. */
-  private saidDamaged = false;
+  private readonly shared: SharedJsonFile<CacheFile>;
 
   /** `file` undefined keeps the cache in memory only. */
   constructor(
@@ -59,16 +51,27 @@ export class ImageUserCache {
     options: ImageUserCacheOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_USER_TTL_MS;
-    this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
+    this.shared = new SharedJsonFile<CacheFile>(file, {
+      format: FORMAT,
+      what: 'image user cache',
+      logger: options.logger ?? silentLogger,
+      isData: (d): d is Record<string, unknown> & CacheFile =>
+        typeof d['references'] === 'object' && d['references'] !== null && typeof d['digests'] === 'object' && d['digests'] !== null,
+      merge: (data) => this.merge(data),
+      serialize: () => {
+        const now = this.now();
+        return {
+          references: newest(this.references, MAX_REFERENCES, (entry) => now - entry.resolvedAt < this.ttlMs),
+          digests: newest(this.digests, MAX_DIGESTS, () => true),
+        };
+      },
+    });
   }
 
   /** Reads the file once; a missing, half-written or foreign file leaves the cache empty. */
   load(): Promise<void> {
-    this.loaded ??= this.readFile().then((data) => {
-      if (data) this.merge(data);
-    });
-    return this.loaded;
+    return this.shared.load();
   }
 
   /**
@@ -101,42 +104,19 @@ export class ImageUserCache {
     const entry: Entry = { config, resolvedAt: this.now() };
     this.references.set(`${key}|${config.reference}`, entry);
     this.digests.set(`${key}|${config.digest}`, entry);
-    this.dirty = true;
+    this.shared.changed();
   }
 
   /** Forgets everything (a command for users, and tests). */
   clear(): void {
     this.references.clear();
     this.digests.clear();
-    this.dirty = true;
-    this.cleared = true;
+    this.shared.cleared();
   }
 
   /** Writes the cache if it changed: what another window or run wrote meanwhile is kept too. */
   save(): Promise<void> {
-    if (!this.file || !this.dirty) return this.saving;
-    this.dirty = false;
-    const file = this.file;
-    const merge = !this.cleared;
-    this.cleared = false;
-    this.saving = this.saving.then(async () => {
-      try {
-        if (merge) {
-          const onDisk = await this.readFile();
-          if (onDisk) this.merge(onDisk);
-        }
-        const now = this.now();
-        const data: CacheFile = {
-          format: FORMAT,
-          references: newest(this.references, MAX_REFERENCES, (entry) => now - entry.resolvedAt < this.ttlMs),
-          digests: newest(this.digests, MAX_DIGESTS, () => true),
-        };
-        await writeAtomically(file, JSON.stringify(data));
-      } catch (error) {
-        this.logger.warn(`could not write the image user cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
-    return this.saving;
+    return this.shared.save();
   }
 
   /** A reference entry is trusted for the TTL, and not at all when it claims to come from the future. */
@@ -146,7 +126,7 @@ export class ImageUserCache {
   }
 
   /** Entries another window or run wrote that this one lacks (or has older) are taken in. */
-  private merge(data: Pick<CacheFile, 'references' | 'digests'>): void {
+  private merge(data: CacheFile): void {
     const take = (map: Map<string, Entry>, entries: Record<string, unknown>) => {
       for (const [key, entry] of Object.entries(entries)) {
         if (isEntry(entry) && entry.resolvedAt > (map.get(key)?.resolvedAt ?? -Infinity)) map.set(key, entry);
@@ -154,23 +134,6 @@ export class ImageUserCache {
     };
     take(this.references, data.references);
     take(this.digests, data.digests);
-  }
-
-  private async readFile(): Promise<Pick<CacheFile, 'references' | 'digests'> | undefined> {
-    const file = this.file;
-    if (!file) return undefined;
-    return readVersionedJson(
-      file,
-      FORMAT,
-      (d): d is Pick<CacheFile, 'references' | 'digests'> =>
-        typeof d['references'] === 'object' && d['references'] !== null && typeof d['digests'] === 'object' && d['digests'] !== null,
-      (reason) => {
-        if (this.saidDamaged) return;
-        this.saidDamaged = true;
-        this.logger.warn(`ignoring the image user cache ${file}: ${reason}; it will be rebuilt`);
-      },
-      'image user cache',
-    );
   }
 }
 

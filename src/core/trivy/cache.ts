@@ -1,9 +1,10 @@
 // Scan results kept across runs: by reference (which digest a tag pointed to, and when) and by
-// digest (the scan of that content). A JSON file replaced atomically; a damaged file is ignored.
+// digest (the scan of that content). A JSON file that other windows and runs share, merged before
+// each write and replaced atomically; a damaged file is said once and rebuilt.
 
-import { readVersionedJson, writeAtomically } from '../util/atomicFile.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { SharedJsonFile } from '../util/sharedJsonFile.js';
 import type { ImageScan } from './types.js';
 
 export const DEFAULT_TTL_MS = 12 * 60 * 60 * 1000;
@@ -11,7 +12,6 @@ const FORMAT = 1;
 const MAX_ENTRIES = 2000;
 
 interface CacheFile {
-  readonly format: number;
   /** `settings|reference` → the digest it resolved to and the scan (for references without one). */
   readonly references: Record<string, ImageScan>;
   /** `settings|digest` → the scan of that content. */
@@ -21,34 +21,36 @@ interface CacheFile {
 export class ScanCache {
   private references = new Map<string, ImageScan>();
   private digests = new Map<string, ImageScan>();
-  private loaded: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
-  private dirty = false;
-  /** Cleared since the last save: what is on disk is not merged back. */
-  private cleared = false;
+  private readonly shared: SharedJsonFile<CacheFile>;
 
   /** `file` undefined keeps the cache in memory only. */
   constructor(
-    private readonly file: string | undefined,
+    file: string | undefined,
     private readonly ttlMs = DEFAULT_TTL_MS,
-    private readonly logger: Logger = silentLogger,
+    logger: Logger = silentLogger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.shared = new SharedJsonFile<CacheFile>(file, {
+      format: FORMAT,
+      what: 'scan cache',
+      logger,
+      isData: (d): d is Record<string, unknown> & CacheFile =>
+        typeof d['references'] === 'object' && d['references'] !== null && typeof d['digests'] === 'object' && d['digests'] !== null,
+      merge: (data) => this.merge(data),
+      serialize: () => ({
+        references: newest(this.references, this.ttlMs, this.now()),
+        digests: newest(this.digests, this.ttlMs, this.now()),
+      }),
+    });
+  }
 
   /** Reads the file once; a missing, half-written or foreign file leaves the cache empty. */
   load(): Promise<void> {
-    this.loaded ??= this.read();
-    return this.loaded;
-  }
-
-  private async read(): Promise<void> {
-    const data = await this.readFile();
-    if (!data) return;
-    this.merge(data);
+    return this.shared.load();
   }
 
   /** Entries another window or run wrote that this one lacks (or has older) are taken in. */
-  private merge(data: Pick<CacheFile, 'references' | 'digests'>): void {
+  private merge(data: CacheFile): void {
     const take = (map: Map<string, ImageScan>, entries: Record<string, unknown>) => {
       for (const [key, scan] of Object.entries(entries)) {
         if (isScan(scan) && scan.scannedAt > (map.get(key)?.scannedAt ?? -Infinity)) map.set(key, scan);
@@ -56,19 +58,6 @@ export class ScanCache {
     };
     take(this.references, data.references);
     take(this.digests, data.digests);
-  }
-
-  private async readFile(): Promise<Pick<CacheFile, 'references' | 'digests'> | undefined> {
-    const file = this.file;
-    if (!file) return undefined;
-    return readVersionedJson(
-      file,
-      FORMAT,
-      (d): d is Pick<CacheFile, 'references' | 'digests'> =>
-        typeof d['references'] === 'object' && d['references'] !== null && typeof d['digests'] === 'object' && d['digests'] !== null,
-      (reason) => this.logger.warn(`ignoring the scan cache ${file}: ${reason}; it will be rebuilt`),
-      'scan cache',
-    );
   }
 
   private fresh(scan: ImageScan | undefined): ImageScan | undefined {
@@ -86,42 +75,19 @@ export class ScanCache {
   put(settingsKey: string, scan: ImageScan): void {
     this.references.set(`${settingsKey}|${scan.reference}`, scan);
     if (scan.digest) this.digests.set(`${settingsKey}|${scan.digest}`, scan);
-    this.dirty = true;
+    this.shared.changed();
   }
 
   /** Forgets everything (a command for users, and tests). */
   clear(): void {
     this.references.clear();
     this.digests.clear();
-    this.dirty = true;
-    this.cleared = true;
+    this.shared.cleared();
   }
 
-  /** Writes the cache if it changed: to a temporary file, then renamed over the old one. */
+  /** Writes the cache if it changed (what another window or run wrote meanwhile is kept too). */
   save(): Promise<void> {
-    if (!this.file || !this.dirty) return this.saving;
-    this.dirty = false;
-    const file = this.file;
-    const merge = !this.cleared;
-    this.cleared = false;
-    this.saving = this.saving.then(async () => {
-      try {
-        // Another VS Code window (or CLI run) may have written since: keep its entries too.
-        if (merge) {
-          const onDisk = await this.readFile();
-          if (onDisk) this.merge(onDisk);
-        }
-        const data: CacheFile = {
-          format: FORMAT,
-          references: newest(this.references, this.ttlMs, this.now()),
-          digests: newest(this.digests, this.ttlMs, this.now()),
-        };
-        await writeAtomically(file, JSON.stringify(data));
-      } catch (error) {
-        this.logger.warn(`could not write the scan cache ${file}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
-    return this.saving;
+    return this.shared.save();
   }
 }
 
