@@ -3,7 +3,7 @@
 // extension loads it (bundled on its own as dist/cluster.js, with the client apart in dist/k8s.js)
 // the first time a cluster is scanned.
 
-export { scanCluster, type ClusterReport, type ClusterScanOptions } from './scanCluster.js';
+export type { ClusterReport, ClusterScanOptions } from './scanCluster.js';
 export {
   asClustersReport,
   readClusters,

@@ -91,7 +91,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item:
 
 /**
  * Lists the pods of every context asked for (several at once) and merges their images by digest.
- * One context asked for (or none: the current one) fails as scanCluster does; of several, those
+ * One context asked for (or none: the current one) fails with its error (ClusterUnavailable); of several, those
  * that cannot be read become error entries, and the run fails only when none could be read.
  */
 export async function readClusters(options: ClustersScanOptions): Promise<ClustersInventory> {

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DeadlineState, DEFAULT_SLA } from '../../../src/core/cluster/deadlines.js';
-import { scanCluster } from '../../../src/core/cluster/scanCluster.js';
+import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
 import { asClustersReport, runSummaryOf, scanClusters } from '../../../src/core/cluster/scanClusters.js';
 import type { Scanner } from '../../../src/core/network.js';
 import type { ScanOutcome, ScanRequest } from '../../../src/core/index.js';
@@ -104,19 +104,35 @@ describe('scanClusters', () => {
     );
   });
 
-  test("scanCluster (the editor's one cluster) keeps its run in the history too; its report reads as a report of several", async () => {
+  test('one context keeps its run in the history too; a report of one cluster reads as a report of several', async () => {
     const { scanner } = countingScanner();
     const state = new DeadlineState(undefined);
-    const report = await scanCluster({
+    const read = await scanClusters({
       kubeconfig: [kubeconfig],
-      context: 'west',
+      contexts: ['west'],
       scanner,
       state,
       sla: DEFAULT_SLA,
       now: new Date('2026-02-01T00:00:00Z'),
     });
-    assert.equal(report.history?.length, 1);
-    assert.equal(report.history[0]!.clusters[0]!.context, 'west');
+    assert.equal(read.history?.length, 1);
+    assert.equal(read.history[0]!.clusters[0]!.context, 'west');
+    // The same in the shape of one cluster (as drift, lenses and reports also take), without contexts.
+    const report: ClusterReport = {
+      context: 'west',
+      server: west.url,
+      generatedAt: read.generatedAt,
+      pods: read.pods,
+      images: read.images.map(({ contexts: _contexts, ...image }) => ({
+        ...image,
+        workloads: image.workloads.map(({ context: _c, ...w }) => w),
+      })),
+      outcomes: read.outcomes,
+      findings: read.findings.map(({ contexts: _contexts, ...finding }) => finding),
+      errors: read.errors,
+      sla: read.sla,
+      cancelled: false,
+    };
     const several = asClustersReport(report);
     assert.deepEqual(several.clusters, [{ context: 'west', server: west.url, pods: west.pods().length }]);
     assert.ok(several.images.every((i) => i.contexts?.join() === 'west' && i.workloads.every((w) => w.context === 'west')));
