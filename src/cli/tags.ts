@@ -1,7 +1,7 @@
 // `shipshape tags IMAGE`: the tags of an image's repository in completion order (newest version
 // first, the image's own variant only unless --all), optionally with the digest of each.
 
-import { parseReference, printable } from '../core/index.js';
+import { mapLimited, parseReference, printable } from '../core/index.js';
 import { orderTags, repositoryText, sameVariant } from '../core/network.js';
 import { cliTagSource, type TagSourceFactory } from './advise.js';
 import { EXIT_ERROR, EXIT_OK, parseOptions, UsageError, type Io } from './args.js';
@@ -59,19 +59,14 @@ export async function tags(args: readonly string[], io: Io, tagSource: TagSource
   const digests = new Map<string, string>();
   let failed = false;
   if (values.digests) {
-    let next = 0;
-    const worker = async () => {
-      while (next < shown.length) {
-        const t = shown[next++]!;
-        const resolved = await source.resolve(`${repository}:${t}`);
-        if (resolved.ok) digests.set(t, resolved.resolved.digest);
-        else {
-          failed = true;
-          io.stderr(`shipshape: ${resolved.failure.message}\n`);
-        }
+    await mapLimited(shown, DIGEST_CONCURRENCY, async (t) => {
+      const resolved = await source.resolve(`${repository}:${t}`);
+      if (resolved.ok) digests.set(t, resolved.resolved.digest);
+      else {
+        failed = true;
+        io.stderr(`shipshape: ${resolved.failure.message}\n`);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DIGEST_CONCURRENCY, shown.length) }, worker));
+    });
   }
 
   if (format === 'json') {

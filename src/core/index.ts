@@ -51,6 +51,7 @@ export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChang
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
+export { mapLimited } from './util/mapLimited.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
 export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';

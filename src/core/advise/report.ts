@@ -10,6 +10,7 @@ import type { ComposeEnvOptions } from '../project/dotenv.js';
 import type { AnalyzeOptions } from '../types.js';
 import { adviseImage, highAndCritical } from './advise.js';
 import type { Advice, AdviceOptions } from './types.js';
+import { mapLimited } from '../util/mapLimited.js';
 
 export interface AdviseReportOptions extends Omit<AdviceOptions, 'platform' | 'scanner'> {
   /** Scans the images found and the candidate tags alike. */
@@ -49,20 +50,6 @@ export interface AdviceReport {
   readonly ioErrors: readonly { readonly path: string; readonly message: string }[];
   /** Trivy itself is missing or unusable: said once, and nothing is advised. */
   readonly trivyProblem?: ScanFailure;
-}
-
-/** Runs `task` over `items`, `limit` at a time, results in the items' order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return results;
 }
 
 export async function adviseReport(paths: readonly string[], options: AdviseReportOptions): Promise<AdviceReport> {

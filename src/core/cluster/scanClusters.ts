@@ -11,6 +11,7 @@ import { readCluster } from './listing.js';
 import { readOperatorReports } from './operator.js';
 import type { ClusterReport, ClusterScanOptions } from './scanCluster.js';
 import type { ClusterError, Inventory, RunningImage, Workload } from './types.js';
+import { mapLimited } from '../util/mapLimited.js';
 
 /** One cluster of a run: read (perhaps partly), or not at all (`error`). */
 export interface ClusterRead {
@@ -75,19 +76,6 @@ export interface ClustersInventory {
 
 /** How many clusters are listed at once. */
 const CLUSTER_CONCURRENCY = 4;
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /**
  * Lists the pods of every context asked for (several at once) and merges their images by digest.

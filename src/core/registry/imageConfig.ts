@@ -8,6 +8,7 @@ import { digestError } from '../analysis/reference.js';
 import type { RegistryClient } from './client.js';
 import type { ImageConfigOutcome, Platform } from './types.js';
 import { ImageUserCache } from './userCache.js';
+import { mapLimited } from '../util/mapLimited.js';
 
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.oci.image.index.v1+json',
@@ -163,7 +164,6 @@ export async function configuredUsers(
   const key = platformKey(platform);
   const { signal } = options;
   const unique = [...new Set(references)];
-  const outcomes: ImageConfigOutcome[] = [];
 
   const settle = async (reference: string): Promise<ImageConfigOutcome> => {
     const cached = store.get(reference, key);
@@ -182,14 +182,7 @@ export async function configuredUsers(
     return outcome;
   };
 
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < unique.length) {
-      const index = next++;
-      outcomes[index] = await settle(unique[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, unique.length)) }, worker));
+  const outcomes = await mapLimited(unique, options.concurrency ?? 8, settle);
   await store.save();
   return new Map(unique.map((reference, index) => [reference, outcomes[index]!]));
 }

@@ -7,6 +7,7 @@ import type { ScanReport } from '../workspace/scan.js';
 import type { ImageOccurrence } from '../types.js';
 import type { RegistryClient } from './client.js';
 import type { ResolveOutcome } from './types.js';
+import { mapLimited } from '../util/mapLimited.js';
 
 export interface FilePins {
   readonly file: string;
@@ -32,16 +33,8 @@ export async function resolveAll(
   signal?: AbortSignal,
 ): Promise<Map<string, ResolveOutcome>> {
   const unique = [...new Set(references)];
-  const results = new Map<string, ResolveOutcome>();
-  let next = 0;
-  const worker = async () => {
-    while (next < unique.length) {
-      const reference = unique[next++]!;
-      results.set(reference, await client.resolve(reference, signal));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, unique.length) }, worker));
-  return results;
+  const outcomes = await mapLimited(unique, concurrency, (reference) => client.resolve(reference, signal));
+  return new Map(unique.map((reference, index) => [reference, outcomes[index]!]));
 }
 
 export async function planPins(report: ScanReport, client: RegistryClient, concurrency = 8, signal?: AbortSignal): Promise<PinPlan> {
