@@ -1,29 +1,14 @@
 // `shipshape scan` on Compose projects: the project's `.env`, `--env-file`, `--env` and the
 // environment; services that build their image; skipped files said once per reason.
 
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JsonReport } from '../../src/core/index.js';
 import { runCli } from '../support/cli.js';
+import { tempTree } from '../support/tree.js';
 
-const made: string[] = [];
-after(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
-
-async function tree(files: Readonly<Record<string, string>>): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-compose-'));
-  made.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const full = path.join(root, ...name.split('/'));
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, content);
-  }
-  return root;
-}
+const tree = (files: Readonly<Record<string, string>>) => tempTree(files, 'shipshape-compose-');
 
 async function json(
   args: readonly string[],

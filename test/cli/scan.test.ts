@@ -1,14 +1,14 @@
 // The `shipshape scan` command, driven in-process through `main(argv, io)` on temporary
 // folders, and once end to end through the built `dist/cli.js`.
 
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, type Run } from '../support/cli.js';
 import type { JsonReport } from '../../src/core/index.js';
+import { tempTree } from '../support/tree.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -27,23 +27,7 @@ async function scanJson(args: readonly string[]): Promise<{ code: number; report
   return { code: run.code, report: JSON.parse(run.stdout) as JsonReport, stderr: run.stderr };
 }
 
-const made: string[] = [];
-
-/** A temporary folder holding `files` (names use `/`), removed after the tests. */
-async function tree(files: Readonly<Record<string, string | Uint8Array>>): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-cli-'));
-  made.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const full = path.join(root, ...name.split('/'));
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, content);
-  }
-  return root;
-}
-
-after(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
+const tree = (files: Readonly<Record<string, string | Uint8Array>>) => tempTree(files, 'shipshape-cli-');
 
 /** A path under `root`, written with `/`, for comparing report entries. */
 function under(root: string, file: string): string {
@@ -433,8 +417,7 @@ describe('options', () => {
 
   test('--output FILE writes the report there and nothing to stdout', async () => {
     const root = await tree({ Dockerfile: 'FROM nginx:latest\n' });
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-out-'));
-    made.push(out);
+    const out = await tempTree({}, 'shipshape-out-');
     const file = path.join(out, 'report.json');
     const run = await cli(['scan', '--format', 'json', '--output', file, root], true);
     assert.equal(run.stdout, '');

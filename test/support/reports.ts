@@ -1,33 +1,18 @@
 // Reports built with scanPaths on small files in a temporary folder, for the tests of the JSON,
 // SARIF and text reports; and the files those tests share.
 
-import { after } from 'node:test';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { scanPaths, type ScanReport } from '../../src/core/index.js';
+import { tempTree } from './tree.js';
 
 export const DIGEST = `sha256:${'a'.repeat(64)}`;
 export const IMAGE_ID = `sha256:${'b'.repeat(64)}`;
-
-const made: string[] = [];
-
-after(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
 
 /** Writes `files` into a new temporary folder and scans it. */
 export async function scan(
   files: Readonly<Record<string, string | Uint8Array>>,
   options: Parameters<typeof scanPaths>[1] = {},
 ): Promise<{ root: string; report: ScanReport }> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-report-'));
-  made.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const full = path.join(root, ...name.split('/'));
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, content);
-  }
+  const root = await tempTree(files, 'shipshape-report-');
   return { root, report: await scanPaths([root], options) };
 }
 

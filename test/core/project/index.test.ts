@@ -1,10 +1,9 @@
 // Kustomize and Helm in a scan: images placed where they are decided, findings where the fix
 // belongs, base-manifest findings that every kustomization settles, and pin edits for each.
 
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   applyEdits,
@@ -23,22 +22,9 @@ function normalise(reference: string): string {
   return parsed.ok ? parsed.reference.normalized : reference;
 }
 import { corpusPath } from '../../support/analysis.js';
+import { tempTree } from '../../support/tree.js';
 
-const made: string[] = [];
-after(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
-
-async function tree(files: Readonly<Record<string, string>>): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-project-'));
-  made.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const full = path.join(root, ...name.split('/'));
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, content);
-  }
-  return root;
-}
+const tree = (files: Readonly<Record<string, string>>) => tempTree(files, 'shipshape-project-');
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const DEPLOYMENT = [

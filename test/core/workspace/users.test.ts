@@ -2,10 +2,8 @@
 // settle or confirm (Dockerfiles, manifests, Compose, built services), what is said when a
 // registry cannot answer, and Trivy's users for what the registries did not answer.
 
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   readScanOptions,
@@ -20,22 +18,9 @@ import { createScanner } from '../../../src/core/network.js';
 import { STAND_IN } from '../../support/trivy.js';
 import { userErrorEntries, type UserLookup } from '../../../src/core/workspace/users.js';
 import type { RegistryFailure } from '../../../src/core/registry/types.js';
+import { tempTree } from '../../support/tree.js';
 
-const made: string[] = [];
-after(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
-
-async function tree(files: Readonly<Record<string, string>>): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-users-'));
-  made.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const full = path.join(root, ...name.split('/'));
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(full, content);
-  }
-  return root;
-}
+const tree = (files: Readonly<Record<string, string>>) => tempTree(files, 'shipshape-users-');
 
 /** A lookup answering from a table of users (and failures), recording every call. */
 function lookup(users: Readonly<Record<string, string>>, failures: Readonly<Record<string, RegistryFailure['reason']>> = {}) {
