@@ -6,11 +6,8 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { expectedImages, generatePods, startApiServer, writeClustersKubeconfig, writeKubeconfig } from '../test/support/apiServer.js';
-
-const REPO = path.resolve(__dirname, '..');
+import { bundleChild } from './child.js';
 
 /** Runs a command, returning its stdout, wall time and peak resident memory (VmHWM, sampled). */
 function measure(file: string, args: string[]): Promise<{ stdout: string; ms: number; peakKb: number }> {
@@ -41,21 +38,6 @@ function measure(file: string, args: string[]): Promise<{ stdout: string; ms: nu
   });
 }
 
-/** bench/clusterChild.ts bundled, as the CLI is. */
-async function buildChild(): Promise<string> {
-  const child = path.join(REPO, '.e2e', 'bench', 'cluster-child.js');
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'bench', 'clusterChild.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  return child;
-}
-
 export async function clusterBenchmark(): Promise<void> {
   await oneCluster();
   await threeClusters();
@@ -65,7 +47,7 @@ async function oneCluster(): Promise<void> {
   const server = await startApiServer({ pods: generatePods({ count: 5000, distinctImages: 300, namespaces: 20, seed: 'bench' }) });
   try {
     const kubeconfig = writeKubeconfig(server);
-    const child = await buildChild();
+    const child = await bundleChild('clusterChild');
     const kubectl = await measure('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-A', '-o', 'json']);
     const pods = (JSON.parse(kubectl.stdout) as { items: unknown[] }).items.length;
     const ours = await measure(process.execPath, [child, kubeconfig]);
@@ -92,7 +74,7 @@ async function threeClusters(): Promise<void> {
   );
   try {
     const kubeconfig = writeClustersKubeconfig(names.map((name, i) => ({ name, server: servers[i]! })));
-    const child = await buildChild();
+    const child = await bundleChild('clusterChild');
     let kubectlMs = 0;
     let kubectlPods = 0;
     let kubectlPeakKb = 0;

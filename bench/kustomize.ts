@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
+import { bundleChild } from './child.js';
 
 const REPO = path.resolve(__dirname, '..');
 const CORPUS = path.join(REPO, 'test', 'corpus', 'realworld');
@@ -25,16 +25,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 }
 
 export async function kustomizeBenchmark(rounds = 5): Promise<void> {
-  const child = path.join(REPO, '.e2e', 'bench', 'kustomize-child.js');
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'bench', 'kustomizeChild.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  const child = await bundleChild('kustomizeChild');
   const all = files(CORPUS);
   const ours: number[] = [];
   const kubectl: number[] = [];

@@ -1,0 +1,28 @@
+// The benchmarks' child processes (bench/*Child.ts), bundled as the CLI is, each once per run.
+
+import * as esbuild from 'esbuild';
+import * as path from 'node:path';
+
+const REPO = path.resolve(__dirname, '..');
+const built = new Map<string, Promise<string>>();
+
+/** `bench/<name>.ts` bundled into `.e2e/bench/<name>.js`; the path of the bundle. */
+export function bundleChild(name: string): Promise<string> {
+  let bundle = built.get(name);
+  if (!bundle) {
+    const outfile = path.join(REPO, '.e2e', 'bench', `${name}.js`);
+    bundle = esbuild
+      .build({
+        entryPoints: [path.join(REPO, 'bench', `${name}.ts`)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        logLevel: 'warning',
+      })
+      .then(() => outfile);
+    built.set(name, bundle);
+  }
+  return bundle;
+}
