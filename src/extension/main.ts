@@ -40,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const users = new ImageUsers(
     log,
     config,
+    () => pins.registryClient(),
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
   );

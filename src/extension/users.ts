@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { cacheDir, type AnalysisResult, type ImageUser, type UserLookup } from '../core/index.js';
 import * as path from 'node:path';
 import type { Config } from './config.js';
-import { loadNetwork } from './lazy.js';
+import { loadNetwork, type Network } from './lazy.js';
+
+type RegistryClient = InstanceType<Network['RegistryClient']>;
 
 /** Requests gathered this long before a lookup, so that opening a folder asks once. */
 const BATCH_MS = 300;
@@ -28,6 +30,8 @@ export class ImageUsers implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly config: Config,
+    /** The registry client pinning, completion and advice share (its credentials and tokens). */
+    private readonly registryClient: () => Promise<RegistryClient>,
     /** The current analysis of an open document. */
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Analyses a document again (an image's user became known). */
@@ -67,9 +71,9 @@ export class ImageUsers implements vscode.Disposable {
   }
 
   private getLookup(): Promise<UserLookup> {
-    this.lookup ??= loadNetwork().then((network) => {
-      const { insecureRegistries, imagePlatform } = this.config.registry();
-      const client = new network.RegistryClient({ logger: this.log, insecureRegistries });
+    this.lookup ??= Promise.all([loadNetwork(), this.registryClient()]).then(([network, client]) => {
+      // The platform is asked for explicitly: the image's user is read for shipshape.registry.platform.
+      const { imagePlatform } = this.config.registry();
       const file = path.join(cacheDir(), network.USER_CACHE_FILE);
       const cache = new network.ImageUserCache(file, { logger: this.log });
       this.log.info(`image users: read from registries for ${platformText(imagePlatform)}, remembered in ${file}`);
