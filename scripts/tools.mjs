@@ -1,0 +1,131 @@
+// The real engines the tests and benchmarks drive, built from their Go sources at pinned releases
+// into one cache folder, once, and reused after.
+//
+//   node scripts/tools.mjs which NAME      # prints the tool's path, building it first when missing
+//   node scripts/tools.mjs build [NAME…]   # builds the named tools (all when none is named)
+//   node scripts/tools.mjs list            # name, version, module and whether it is built
+//
+// These command lines are a contract: tests, benchmarks and other scripts ask `which` and never
+// hard-code a path. A tool lives in `${SHIPSHAPE_TOOLS:-~/.cache/shipshape/tools}/<name>-<version>/`.
+// The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell) with GOBIN set to
+// a temporary folder beside the final one, which is renamed into place when the build succeeds, so
+// an interrupted build never leaves a half-written tool; a lock folder keeps two processes (two
+// test files starting together) from building the same tool at once. Everything is logged to
+// stderr; stdout carries only the answer.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Every tool: the Go package that builds it and the release it is pinned to. */
+export const TOOLS = {
+  helm: { module: 'helm.sh/helm/v4', pkg: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2' },
+  trivy: { module: 'github.com/aquasecurity/trivy', pkg: 'github.com/aquasecurity/trivy/cmd/trivy', version: 'v0.74.0' },
+};
+
+const LOCK_STALE_MS = 60 * 60 * 1000;
+const LOCK_POLL_MS = 2000;
+
+const log = (message) => process.stderr.write(`[tools] ${message}\n`);
+
+/** The folder every tool is built into. */
+export function toolsRoot() {
+  return process.env.SHIPSHAPE_TOOLS || path.join(os.homedir(), '.cache', 'shipshape', 'tools');
+}
+
+/** Where a tool's binary is (whether or not it is built yet). */
+export function toolPath(name) {
+  const tool = TOOLS[name];
+  if (!tool) throw new Error(`unknown tool ${JSON.stringify(name)}: expected one of ${Object.keys(TOOLS).join(', ')}`);
+  return path.join(toolsRoot(), `${name}-${tool.version}`, name);
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Takes the build lock of one tool, waiting for another process that holds it. */
+function lock(dir) {
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      let age;
+      try {
+        age = Date.now() - statSync(dir).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (age > LOCK_STALE_MS) {
+        log(`removing a stale lock ${dir}`);
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      sleep(LOCK_POLL_MS);
+    }
+  }
+}
+
+/** Builds one tool unless it is there; returns its path. */
+export function build(name) {
+  const target = toolPath(name);
+  if (existsSync(target)) return target;
+  const tool = TOOLS[name];
+  const folder = path.dirname(target);
+  mkdirSync(toolsRoot(), { recursive: true });
+  const lockDir = `${folder}.lock`;
+  lock(lockDir);
+  try {
+    if (existsSync(target)) return target;
+    const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+    if (go.error || go.status !== 0) {
+      throw new Error(`building ${name} needs Go 1.26 or later on PATH (go version: ${go.error?.message ?? go.stderr.trim()})`);
+    }
+    const staging = `${folder}.building`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    const started = Date.now();
+    log(`building ${name} ${tool.version} (${go.stdout.trim()}): go install ${tool.pkg}@${tool.version}`);
+    const result = spawnSync('go', ['install', `${tool.pkg}@${tool.version}`], {
+      stdio: ['ignore', process.stderr, process.stderr],
+      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
+    });
+    if (result.error || result.status !== 0) {
+      rmSync(staging, { recursive: true, force: true });
+      throw new Error(`go install ${tool.pkg}@${tool.version} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    }
+    rmSync(folder, { recursive: true, force: true });
+    renameSync(staging, folder);
+    log(`built ${name} ${tool.version} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
+    return target;
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function main(argv) {
+  const [command, ...names] = argv;
+  if (command === 'which' && names.length === 1) {
+    process.stdout.write(`${build(names[0])}\n`);
+  } else if (command === 'build') {
+    for (const name of names.length ? names : Object.keys(TOOLS)) process.stdout.write(`${build(name)}\n`);
+  } else if (command === 'list') {
+    for (const [name, tool] of Object.entries(TOOLS)) {
+      process.stdout.write(`${name}\t${tool.version}\t${tool.pkg}\t${existsSync(toolPath(name)) ? 'built' : 'not built'}\n`);
+    }
+  } else {
+    process.stderr.write('usage: node scripts/tools.mjs which NAME | build [NAME…] | list\n');
+    process.exit(2);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    log(error.message);
+    process.exit(1);
+  }
+}
