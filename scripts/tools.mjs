@@ -20,7 +20,14 @@ import * as path from 'node:path';
 /** Every tool: the Go package that builds it and the release it is pinned to. */
 export const TOOLS = {
   helm: { module: 'helm.sh/helm/v4', pkg: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2' },
-  trivy: { module: 'github.com/aquasecurity/trivy', pkg: 'github.com/aquasecurity/trivy/cmd/trivy', version: 'v0.74.0' },
+  // Trivy imports encoding/json/v2, which Go 1.26 builds only under this experiment (its release
+  // builds set it too).
+  trivy: {
+    module: 'github.com/aquasecurity/trivy',
+    pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
+    version: 'v0.74.0',
+    env: { GOEXPERIMENT: 'jsonv2' },
+  },
 };
 
 const LOCK_STALE_MS = 60 * 60 * 1000;
@@ -90,7 +97,7 @@ export function build(name) {
     log(`building ${name} ${tool.version} (${go.stdout.trim()}): go install ${tool.pkg}@${tool.version}`);
     const result = spawnSync('go', ['install', `${tool.pkg}@${tool.version}`], {
       stdio: ['ignore', process.stderr, process.stderr],
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
+      env: { ...process.env, ...tool.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
     });
     if (result.error || result.status !== 0) {
       rmSync(staging, { recursive: true, force: true });
