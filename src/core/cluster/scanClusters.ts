@@ -11,22 +11,38 @@ import { clusterFindings, type ClusterFinding } from './findings.js';
 import { ClusterUnavailable, kubeconfigContexts } from './kubeconfig.js';
 import { readCluster } from './listing.js';
 import { readOperatorReports } from './operator.js';
-import type { ClusterError, ClusterOptions, Inventory, RunningImage, RunningWorkload } from './types.js';
+import type { ClusterOptions, Inventory, RunningImage, RunningWorkload } from './types.js';
 import { mapLimited } from '../util/mapLimited.js';
 
 /** One cluster of a run: read (perhaps partly), or not at all (`error`). */
-export interface ClusterRead {
-  readonly context: string;
-  readonly server: string;
-  readonly pods: number;
-  /** Cancelled while its pods were listed: what was read until then is in the report. */
-  readonly partial?: boolean;
-  /** Why it could not be read at all (unreachable, credentials refused or expired, forbidden). */
-  readonly error?: string;
-}
+export type ClusterRead =
+  | {
+      readonly context: string;
+      readonly server: string;
+      readonly pods: number;
+      /** Cancelled while its pods were listed: what was read until then is in the report. */
+      readonly partial?: boolean;
+      readonly error?: never;
+    }
+  | {
+      readonly context: string;
+      readonly server: string;
+      readonly pods: 0;
+      readonly partial?: never;
+      /** Why it could not be read at all (unreachable, credentials refused or expired, forbidden). */
+      readonly error: string;
+    };
 
-/** A problem in a report: a cluster, a namespace, an image not scanned, an alert not delivered (`notify`, the URL without secrets). */
-export type ReportError = ClusterError & { readonly context?: string; readonly image?: string; readonly notify?: string };
+/**
+ * A problem in a report, by what it concerns: a cluster or one of its namespaces (not read, the
+ * operator's note), an image not scanned, an alert not delivered (`notify`: its URL without
+ * secrets), or the run itself (cancelled).
+ */
+export type ReportError =
+  | { readonly context: string; readonly namespace?: string; readonly image?: never; readonly notify?: never; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image: string; readonly notify?: never; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image?: never; readonly notify: string; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image?: never; readonly notify?: never; readonly message: string };
 
 /** A repository pinned in the workspace to one digest while a cluster runs another. */
 export interface Drift {
@@ -113,8 +129,8 @@ export async function readClusters(options: ClustersScanOptions): Promise<Cluste
         });
         return { inventory };
       } catch (error) {
-        if (!several) throw error;
-        return { context: target.context!, server: target.server, error: error instanceof Error ? error.message : String(error) };
+        if (!several || target.context === undefined) throw error;
+        return { context: target.context, server: target.server, error: error instanceof Error ? error.message : String(error) };
       }
     },
   );
@@ -178,14 +194,18 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
   const fromOperator = new Map<string, ScanOutcome>();
   if (options.useOperatorReports && !options.signal?.aborted) {
     const readable = inventory.clusters.filter((c) => !c.error);
-    const reports = await mapLimited(readable, CLUSTER_CONCURRENCY, (c) => readOperatorReports({ ...options, context: c.context }));
+    const reports = await mapLimited(readable, CLUSTER_CONCURRENCY, async ({ context }) => ({
+      context,
+      operator: await readOperatorReports({ ...options, context }),
+    }));
     const byDigest = new Map<string, ImageScan>();
-    for (const [i, operator] of reports.entries()) {
-      if (operator.note) {
-        options.logger?.info(`${readable[i]!.context}: ${operator.note}`);
-        errors.push({ context: readable[i]!.context, message: operator.note });
+    for (const { context, operator } of reports) {
+      if ('note' in operator) {
+        options.logger?.info(`${context}: ${operator.note}`);
+        errors.push({ context, message: operator.note });
+        continue;
       }
-      for (const [digest, scan] of operator.scans ?? []) {
+      for (const [digest, scan] of operator.scans) {
         const known = byDigest.get(digest);
         if (!known || known.scannedAt < scan.scannedAt) byDigest.set(digest, scan);
       }
