@@ -414,8 +414,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const byNamespace = this.config.cluster().groupBy === 'namespace';
     const roots = report.clusters.map((cluster): Node => {
       const context = cluster.context;
-      const runsHere = (image: RunningImage | undefined) => !!image && (image.contexts ?? [context]).includes(context);
-      const findings = report.findings.filter((f) => (f.contexts ?? [context]).includes(context));
+      const runsHere = (image: RunningImage | undefined) => !!image && image.contexts.includes(context);
+      const findings = report.findings.filter((f) => f.contexts.includes(context));
       const root: Node = {
         type: 'cluster',
         cluster,
@@ -438,8 +438,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return root;
       }
       /** The workloads of an image in this cluster: `namespace/Kind/name`. */
-      const workloadsOf = (reference: string) =>
-        (byReference.get(reference)?.workloads ?? []).filter((w) => (w.context ?? context) === context);
+      const workloadsOf = (reference: string) => (byReference.get(reference)?.workloads ?? []).filter((w) => w.context === context);
       const groups: Node[] = byNamespace
         ? [...new Set(findings.flatMap((f) => workloadsOf(f.image).map((w) => w.namespace)))].sort().map((namespace) => ({
             type: 'namespace' as const,

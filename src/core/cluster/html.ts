@@ -8,8 +8,7 @@ import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
 import type { RunSummary } from './deadlines.js';
 import type { ClusterFinding } from './findings.js';
 import { errorText } from './reports.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, type ClustersReport } from './scanClusters.js';
+import type { ClustersReport } from './scanClusters.js';
 
 export interface HtmlOptions {
   /** The webview's `cspSource` (where its stylesheet may come from). */
@@ -145,8 +144,7 @@ function idCell(finding: ClusterFinding): string {
   return url ? `<a href="${escapeHtml(url)}">${escapeHtml(finding.id)}</a>` : escapeHtml(finding.id);
 }
 
-export function toClusterHtml(input: ClusterReport | ClustersReport, options: HtmlOptions): string {
-  const report = asClustersReport(input);
+export function toClusterHtml(report: ClustersReport, options: HtmlOptions): string {
   const contexts = report.clusters.map((c) => c.context);
   const several = contexts.length > 1;
   const breached = report.findings

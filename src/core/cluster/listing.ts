@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { isTransient, messageOf, request, statusOf } from './api.js';
 import { ClusterUnavailable, loadKubeConfig, type K8s } from './kubeconfig.js';
-import { collectPod, runningImages, type ImageTable, type PodLike } from './pods.js';
+import { collectPod, listedImages, type ImageTable, type PodLike } from './pods.js';
 import type { ClusterError, ClusterOptions, Inventory } from './types.js';
 
 const MAX_RESTARTS = 3;
@@ -70,7 +70,7 @@ class PodListing {
       pods: this.pods,
       errors: this.errors,
       ...(this.cancelled && { cancelled: true }),
-      images: runningImages(this.images),
+      images: listedImages(this.images),
     };
   }
 

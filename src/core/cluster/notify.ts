@@ -11,8 +11,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { VERSION } from '../version.js';
 import type { DeadlineState } from './deadlines.js';
 import type { ClusterFinding } from './findings.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, atOrAbove, type ClustersReport, type ReportError } from './scanClusters.js';
+import { atOrAbove, type ClustersReport, type ReportError } from './scanClusters.js';
 
 /** One finding where it runs, as a message lists it. */
 export interface AlertEntry {
@@ -141,7 +140,7 @@ function entriesOf(findings: readonly ClusterFinding[], report: ClustersReport):
     const seen = new Set<string>();
     const entries: AlertEntry[] = [];
     for (const w of images.get(f.image)?.workloads ?? []) {
-      const context = w.context ?? '';
+      const { context } = w;
       const workload = `${w.kind}/${w.name}`;
       const key = JSON.stringify([context, w.namespace, workload]);
       if (seen.has(key)) continue;
@@ -175,11 +174,10 @@ function bySeverity(findings: readonly ClusterFinding[]): string {
  * once, as breached). Undefined when there is nothing new.
  */
 export function alertFor(
-  input: ClusterReport | ClustersReport,
+  report: ClustersReport,
   announced: { readonly new: ReadonlySet<string>; readonly breached: ReadonlySet<string> },
   severity: TrivySeverity = 'HIGH',
 ): { message: AlertMessage; keys: { new: string[]; breached: string[] } } | undefined {
-  const report = asClustersReport(input);
   const fresh: ClusterFinding[] = [];
   const breached: ClusterFinding[] = [];
   const keys = { new: new Set<string>(), breached: new Set<string>() };
@@ -196,7 +194,7 @@ export function alertFor(
     }
   }
   if (fresh.length === 0 && breached.length === 0) return undefined;
-  const contexts = [...new Set([...fresh, ...breached].flatMap((f) => f.contexts ?? []))].map(chatText).filter(Boolean);
+  const contexts = [...new Set([...fresh, ...breached].flatMap((f) => f.contexts))].map(chatText).filter(Boolean);
   const parts = [
     fresh.length > 0 &&
       `${fresh.length} new ${fresh.length === 1 ? 'vulnerability' : 'vulnerabilities'} at ${severity} or above (${bySeverity(fresh)})`,
@@ -285,10 +283,9 @@ async function post(target: NotifyTarget, body: string, options: NotifyOptions):
  * sends it again.
  */
 export async function sendAlerts(
-  input: ClusterReport | ClustersReport,
+  report: ClustersReport,
   options: NotifyOptions,
 ): Promise<{ results: NotifyResult[]; errors: ReportError[] }> {
-  const report = asClustersReport(input);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? new Date();
   await options.state.load();

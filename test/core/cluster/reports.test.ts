@@ -23,10 +23,9 @@ describe('cluster reports', () => {
   test('CSV has the documented columns, quotes what needs it, and defuses formulas', () => {
     const state = new DeadlineState(undefined);
     const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = {
-      context: 'kind',
-      server: 'https://x',
+    const report: ClustersReport = {
       generatedAt: '2026-01-01T00:00:00.000Z',
+      clusters: [{ context: 'kind', server: 'https://x', pods: 1 }],
       pods: 1,
       images,
       outcomes,
@@ -67,10 +66,9 @@ describe('cluster reports', () => {
   test('one renderer for every format: the CLI names it, the editor takes it from the file name', () => {
     const state = new DeadlineState(undefined);
     const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = {
-      context: 'kind',
-      server: 'https://x',
+    const report: ClustersReport = {
       generatedAt: '2026-01-01T00:00:00.000Z',
+      clusters: [{ context: 'kind', server: 'https://x', pods: 1 }],
       pods: 1,
       images,
       outcomes,
