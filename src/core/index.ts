@@ -49,6 +49,7 @@ export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
 export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
 export { mapLimited } from './util/mapLimited.js';

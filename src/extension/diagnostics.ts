@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import {
   type AnalysisResult,
   analyze,
+  excludeMatcher,
   type FileKind,
   fileKindOf,
   type Finding,
@@ -19,6 +20,7 @@ import type { Config } from './config.js';
 import type { ComposeEnvironments } from './environments.js';
 import type { ProjectController } from './project.js';
 import type { AnalysisSettings } from './settings.js';
+import type { DiagnosticData } from './workspaceScan.js';
 
 export const SOURCE = 'Shipshape';
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
@@ -309,8 +311,9 @@ function megabytes(chars: number): string {
   return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`;
 }
 
+/** `shipshape.exclude`, matched as the workspace scan matches it (and as VS Code matches a pattern: against the path). */
 function isExcluded(document: vscode.TextDocument, config: AnalysisSettings): boolean {
-  return config.exclude.some((pattern) => vscode.languages.match({ pattern }, document) > 0);
+  return config.exclude.length > 0 && excludeMatcher(config.exclude)(document.uri.fsPath);
 }
 
 export function toRange(range: Finding['range']): vscode.Range {
@@ -348,6 +351,15 @@ export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
   diagnostic.source = SOURCE;
   diagnostic.code = { value: finding.rule, target: ruleLink(finding.rule) };
+  return diagnostic;
+}
+
+/** A diagnostic of the workspace scan (a file no editor holds), shown as an open document's would be. */
+export function dataDiagnostic(data: DiagnosticData): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(toRange(data.range), data.message, SEVERITY[data.severity]);
+  diagnostic.source = SOURCE;
+  if (data.code === 'scan-failed') diagnostic.code = data.code;
+  else if (data.code !== undefined) diagnostic.code = { value: data.code, target: ruleLink(data.code) };
   return diagnostic;
 }
 

@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     config,
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
+    () => users.scanLookup(),
   );
   const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
   const users = new ImageUsers(
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     if (change.analysis) {
       environments.reset();
       project.schedule();
+      scans.dropWorkspaceResults();
     }
     if (change.scanner) scans.configure();
     if (change.registry) {

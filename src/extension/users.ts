@@ -70,6 +70,22 @@ export class ImageUsers implements vscode.Disposable {
     if (this.pending.size > 0 && !this.timer) this.timer = setTimeout(() => void this.ask(), BATCH_MS);
   }
 
+  /**
+   * The lookup a workspace scan asks through (the same client and cache as the documents'), or
+   * undefined when users are not asked (untrusted, or shipshape.registry.imageUsers off); what it
+   * learns is kept for the open documents too.
+   */
+  async scanLookup(): Promise<UserLookup | undefined> {
+    if (!vscode.workspace.isTrusted || !this.config.registryQuietly().imageUsers) return undefined;
+    const { signal } = this.generation;
+    const lookup = await this.getLookup();
+    return async (references, cancel) => {
+      const answer = await lookup(references, cancel);
+      if (!signal.aborted) for (const [reference, user] of answer.users) this.known.set(reference, user);
+      return answer;
+    };
+  }
+
   private getLookup(): Promise<UserLookup> {
     this.lookup ??= Promise.all([loadNetwork(), this.registryClient()]).then(([network, client]) => {
       // The platform is asked for explicitly: the image's user is read for shipshape.registry.platform.

@@ -8,7 +8,9 @@ import { findSuppressions, isSuppressed, type Suppressions } from '../analysis/s
 import { isEnabled, severityOf } from '../rules/catalog.js';
 import { imageFindings } from '../rules/index.js';
 import { writtenName } from '../rules/unpinnedImage.js';
-import type { AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
+import { sortFindings } from '../analysis/findingOrder.js';
+import { isTemplateNote } from '../analysis/templateNotes.js';
+import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
@@ -30,6 +32,28 @@ export interface ProjectAnalysis {
 
 export function placeKey(file: string, range: Range): string {
   return `${path.resolve(file)}|${range.start.line}:${range.start.character}`;
+}
+
+/**
+ * One file's own analysis joined with what the project says there: the images and findings placed
+ * in it, without the unpinned-image findings every kustomization settles, and without the
+ * "template: skipped" notes of a chart's templates (its chart read them). The one join of the CLI's
+ * scan and of the editor's documents. Returns `result` itself when the project adds nothing.
+ */
+export function withProject(file: string, result: AnalysisResult, project: ProjectAnalysis): AnalysisResult {
+  const key = path.resolve(file);
+  const images = project.images.get(key) ?? [];
+  const findings = project.findings.get(key) ?? [];
+  const settled = result.findings.filter((f) => f.rule === 'unpinned-image' && project.settled.has(placeKey(key, f.range)));
+  const template = project.chartTemplates.has(key) && result.notes.some(isTemplateNote);
+  if (images.length === 0 && findings.length === 0 && settled.length === 0 && !template) return result;
+  return {
+    ...result,
+    sources: [...new Set([...result.sources, ...images.map((i) => i.source)])],
+    notes: template ? result.notes.filter((n) => !isTemplateNote(n)) : result.notes,
+    images: [...result.images, ...images],
+    findings: sortFindings([...result.findings.filter((f) => !settled.includes(f)), ...findings]),
+  };
 }
 
 /** Runs the Kustomize and Helm engines over the scanned files (absolute paths). */

@@ -19,6 +19,7 @@ import type {
   SourceKind,
 } from '../../types.js';
 import { keyAt, parseChunk, splitDocuments } from './parse.js';
+import { TEMPLATE_NOTE, templateValueNote } from '../templateNotes.js';
 
 /** What one chunk holds, with lines counted from the chunk's first line. */
 export interface ChunkResult {
@@ -88,7 +89,6 @@ const KEY_END = /^[ \t]*:/;
 const DUPLICATE_SEARCH = 64 * 1024;
 // A document that never mentions an image, a user or a build holds nothing any rule looks at.
 const MAY_MATTER = /image|user|build/;
-export const TEMPLATE_NOTE = 'this file is a template (Helm or similar `{{ … }}` syntax): skipped';
 
 function countLineBreaks(text: string): number {
   let count = 0;
@@ -246,7 +246,7 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
   }
   const notes = images
     .filter((image) => image.status === 'template')
-    .map((image) => `line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
+    .map((image) => templateValueNote(image.range.start.line + 1, image.raw));
   const wanted = usersWanted(
     chunks.flatMap((c) => c.containers ?? []),
     services,
