@@ -47,7 +47,17 @@ export { vulnerabilityFinding, scanVerdicts, countsText, worstSeverity, hasFix, 
 export { hoverText } from './output/hover.js';
 export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
-export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './edits/pin.js';
+export {
+  pinEdits,
+  pinTarget,
+  pinnedText,
+  rangeReader,
+  tagReference,
+  type PinChange,
+  type PinDocument,
+  type PinEdits,
+  type PinRefusal,
+} from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
 export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';

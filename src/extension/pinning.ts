@@ -1,15 +1,17 @@
 // Pinning images to digests from the editor: the "Pin to digest" quick fix, the pin-all command
 // and source action, and "tag has moved" diagnostics for pins that have gone stale.
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   parseReference,
   pinEdits,
-  rangeReader,
+  pinTarget,
   tagReference,
   type AnalysisResult,
   type ImageOccurrence,
   type PinChange,
+  type PinEdits,
 } from '../core/index.js';
 import type { Config } from './config.js';
 import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
@@ -112,10 +114,7 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
       return;
     }
-    await this.apply(
-      document,
-      pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())),
-    );
+    await this.apply(document, await this.pinsOf(document, [image], () => result.resolved.digest));
   }
 
   /** Pins every unpinned image of a document, asking each distinct reference once; reports moved tags. */
@@ -138,11 +137,8 @@ export class PinController implements vscode.Disposable {
       return outcome?.ok ? outcome.resolved.digest : undefined;
     };
     // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
-    const changes = pinEdits(images, digestOf, rangeReader(document.getText()));
-    await this.apply(
-      document,
-      changes.filter((c) => c.previous === undefined),
-    );
+    const { changes, refused } = await this.pinsOf(document, images, digestOf);
+    await this.apply(document, { changes: changes.filter((c) => c.previous === undefined), refused });
     this.showMoved(
       document,
       changes.filter((c) => c.previous !== undefined),
@@ -168,10 +164,30 @@ export class PinController implements vscode.Disposable {
     const digest = this.moved.get(movedKey(location.uri, location.range));
     const image = this.imageAt(document, location);
     if (!digest || !image) return;
-    await this.apply(
-      document,
-      pinEdits([image], () => digest, rangeReader(document.getText())),
-    );
+    await this.apply(document, await this.pinsOf(document, [image], () => digest));
+  }
+
+  /** The pins of images placed in `document`, each computed on the document its digest is written into. */
+  private async pinsOf(
+    document: vscode.TextDocument,
+    images: readonly ImageOccurrence[],
+    digestOf: (image: ImageOccurrence) => string | undefined,
+  ): Promise<PinEdits> {
+    const placedIn = path.resolve(document.uri.fsPath);
+    const byTarget = new Map<string, ImageOccurrence[]>();
+    for (const image of images) {
+      const target = pinTarget(image, placedIn);
+      byTarget.set(target, [...(byTarget.get(target) ?? []), image]);
+    }
+    const pins: PinEdits = { changes: [], refused: [] };
+    for (const [file, group] of byTarget) {
+      // A chart's digest may belong in its parent's values.yaml: that document's own text and version.
+      const target = file === placedIn ? document : await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      const { changes, refused } = pinEdits(group, digestOf, { file, text: target.getText(), version: target.version }, placedIn);
+      pins.changes.push(...changes);
+      pins.refused.push(...refused);
+    }
+    return pins;
   }
 
   /** A quick fix's way back to the image it was offered for. */
@@ -194,12 +210,23 @@ export class PinController implements vscode.Disposable {
     );
   }
 
-  private async apply(document: vscode.TextDocument, changes: readonly PinChange[]): Promise<void> {
+  /** Writes each change into the file it names (`document`'s own, or another); says why the refused images were not pinned. */
+  private async apply(document: vscode.TextDocument, { changes, refused }: PinEdits): Promise<void> {
     const edit = new vscode.WorkspaceEdit();
+    const placedIn = path.resolve(document.uri.fsPath);
     for (const change of changes) {
-      edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
+      // An untitled document has no file: its own uri.
+      const uri = change.file === placedIn ? document.uri : vscode.Uri.file(change.file);
+      edit.replace(uri, toRange(change.edit.range), change.edit.newText);
       this.log.info(
-        `${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
+        `${vscode.workspace.asRelativePath(uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
+      );
+    }
+    for (const { image, why } of refused) this.log.warn(`cannot pin ${image.resolved ?? image.raw} here: ${why}`);
+    if (refused.length > 0) {
+      const first = refused[0]!;
+      void vscode.window.showWarningMessage(
+        `Shipshape: cannot pin ${first.image.resolved ?? first.image.raw} here: ${first.why}${refused.length > 1 ? ` (and ${refused.length - 1} more, see the log)` : ''}`,
       );
     }
     if (edit.size > 0) await vscode.workspace.applyEdit(edit);

@@ -58,3 +58,14 @@ export function reportedReference(image: Pick<ImageOccurrence, 'reference' | 'st
 export function findingImage(image: ImageOccurrence): { reference: string | null; raw: string } {
   return { reference: reportedReference(image), raw: image.raw };
 }
+
+/**
+ * How a message names an image: as written, with what it resolved to when that differs
+ * (`$BASE` (`alpine:3.20`)). A chart's or kustomization's image by the reference it renders: what
+ * is written on its line (a tag, a repository) is only part of it.
+ */
+export function shownImage(image: Pick<ImageOccurrence, 'source' | 'raw' | 'resolved'>): string {
+  const { raw, resolved } = image;
+  if (resolved === undefined || resolved === raw) return `\`${raw}\``;
+  return image.source === 'helm' || image.source === 'kustomize' ? `\`${resolved}\`` : `\`${raw}\` (\`${resolved}\`)`;
+}

@@ -240,9 +240,12 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
   const reference = image.reference!;
   const reason = reference.tag === undefined ? 'untagged' : reference.tag === 'latest' ? 'latest' : 'mutable-tag';
   const pin = chart.pin;
+  const placed = path.resolve(chart.value.file);
   const fix =
     pin.kind === 'digest'
-      ? 'The chart reads a digest: set `digest: sha256:…` beside it.'
+      ? path.resolve(pin.file) === placed
+        ? 'The chart reads a digest: set `digest: sha256:…` beside it.'
+        : `The chart reads a digest, which the parent's values decide: set \`digest: sha256:…\` under \`${pin.key.join('.')}\` in ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/')}.`
       : pin.kind === 'tag'
         ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
         : `It cannot be pinned here: ${pin.why}.`;

@@ -5,16 +5,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  applyEdits,
-  parseReference,
-  pinEdits,
-  rangeReader,
-  scanPaths,
-  tagReference,
-  toJsonReport,
-  type ScanReport,
-} from '../../../src/core/index.js';
+import { applyEdits, parseReference, pinEdits, scanPaths, tagReference, toJsonReport, type ScanReport } from '../../../src/core/index.js';
 
 /** The report's form of a reference (`docker.io/library/…`). */
 function normalise(reference: string): string {
@@ -101,7 +92,7 @@ describe('Kustomize in a scan', () => {
     const text = await fs.readFile(path.resolve(file.file), 'utf8');
     const images = file.result.images.filter((i) => i.source === 'kustomize');
     assert.deepEqual(images.map((i) => tagReference(i)).sort(), ['nginx:1.28', 'redis:7.2']);
-    const changes = pinEdits(images, () => DIGEST, rangeReader(text));
+    const { changes } = pinEdits(images, () => DIGEST, { file: path.resolve(file.file), text });
     const pinned = applyEdits(
       text,
       changes.map((c) => c.edit),
@@ -113,10 +104,10 @@ describe('Kustomize in a scan', () => {
     const other = `sha256:${'e'.repeat(64)}`;
     await fs.writeFile(path.resolve(file.file), pinned);
     const again = (await scanPaths([root])).files.find((f) => f.file === file.file)!;
-    const moved = pinEdits(
+    const { changes: moved } = pinEdits(
       again.result.images.filter((i) => i.source === 'kustomize'),
       () => other,
-      rangeReader(pinned),
+      { file: path.resolve(file.file), text: pinned },
     );
     assert.deepEqual(
       moved.map((c) => c.previous),
@@ -188,6 +179,30 @@ describe('Helm charts in a scan', () => {
     );
   });
 
+  test("a parent's override: each subchart image is found on the line that decides it, and the finding says where its digest goes", async () => {
+    const root = path.resolve(__dirname, '..', '..', 'fixtures', 'charts', 'parent-override');
+    const report = await scanPaths([root]);
+    assert.deepEqual(
+      report.files.flatMap((f) =>
+        f.result.findings.map((x) => [
+          path.relative(root, path.resolve(f.file)),
+          x.range.start.line + 1,
+          x.reference,
+          x.message.replace(/^.*\. /, ''),
+        ]),
+      ),
+      [
+        [
+          'charts/sub/values.yaml',
+          3,
+          'registry.example/mirror/nginx:1.0',
+          "The chart reads a digest, which the parent's values decide: set `digest: sha256:…` under `other.image` in ../../values.yaml.",
+        ],
+        ['values.yaml', 2, 'docker.io/library/nginx:1.27', 'The chart reads a digest: set `digest: sha256:…` beside it.'],
+      ],
+    );
+  });
+
   test('pinning a chart: digest: where the chart reads one, the tag where it feeds one image, nothing otherwise', async () => {
     const root = await tree({
       'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: "2.0"\n',
@@ -223,10 +238,14 @@ describe('Helm charts in a scan', () => {
       ],
     );
     const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');
-    const changes = pinEdits(
+    const { changes, refused } = pinEdits(
       valuesFile.result.images.filter((i) => i.source === 'helm'),
       () => DIGEST,
-      rangeReader(text),
+      { file: path.resolve(valuesFile.file), text },
+    );
+    assert.deepEqual(
+      refused.map((r) => [r.image.resolved, r.why]),
+      [['ghcr.io/acme/worker:2.0', 'the tag comes from .Chart.AppVersion']],
     );
     assert.equal(
       applyEdits(

@@ -5,7 +5,6 @@
 import * as path from 'node:path';
 import type { ProjectFiles } from '../files.js';
 import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
-import type { Range } from '../../types.js';
 import { LineIndex } from '../../util/lines.js';
 import { BITNAMI_TEMPLATES } from './bitnami.js';
 import { imageSites, MAX_SITES, textSpans, type ImageSite, type KeyAt } from './images.js';
@@ -14,7 +13,7 @@ import { contextsAt, MAX_CONTEXTS, renderLine, valueEnd, withoutComment, yamlSca
 import { parseTemplate, type Node, type ParsedTemplate } from './parse.js';
 import { Evaluator, type Read } from './template.js';
 import { Text, Unknown, Unresolved, type GoMap, type Piece, type Source, type Value } from './value.js';
-import { readChartFile, readValues, subchartValues, type ChartFile } from './values.js';
+import { dependencyEnabled, readChartFile, readValues, subchartValues, type ChartFile, type Dependency } from './values.js';
 
 export const CHART_FILE = 'Chart.yaml';
 
@@ -57,6 +56,8 @@ interface Loading {
   readonly notes: string[];
   readonly errors: Problem[];
   templateFiles: number;
+  /** The root chart's values (its `tags:` enable or disable dependencies at any depth). */
+  rootValues?: GoMap;
 }
 
 /** The images of the chart in `chartFolder` and of the subcharts unpacked under its charts/. */
@@ -111,6 +112,7 @@ async function loadChart(
   if (alias) meta.set('Name', alias);
   const prefix = parent ? `${parent.prefix}/charts/${name}` : name;
   const values = parent ? subchartValues(own, parent.values, name) : own;
+  if (!parent) loading.rootValues = values;
   const templates = await loadTemplates(path.join(folder, 'templates'), '', loading, 0);
   const subcharts = await loadSubcharts(folder, chartFile, loading, depth, { values, prefix });
   return { folder, prefix, meta, library: chartFile.type === 'library', values, templates, subcharts };
@@ -132,6 +134,7 @@ async function loadSubcharts(
   }
   const found = new Set<string>();
   const subcharts: LoadedChart[] = [];
+  const loadedAs: { loaded: LoadedChart; key: string; given: Value | undefined; dependency?: Dependency }[] = [];
   for (const entry of entries) {
     const sub = path.join(chartsFolder, entry.name);
     if (!entry.folder) {
@@ -146,14 +149,26 @@ async function loadSubcharts(
     const subName = readChartFile(subText, path.join(sub, CHART_FILE)).name ?? entry.name;
     found.add(subName);
     // Each dependency on the chart is an instance of it (under its alias, if it has one).
-    const instances = chartFile.dependencies.filter((d) => d.name === subName).map((d) => d.alias);
-    for (const alias of instances.length > 0 ? instances : [undefined]) {
-      const loaded = await loadChart(sub, loading, depth + 1, parent, alias);
+    const instances: (Dependency | undefined)[] = chartFile.dependencies.filter((d) => d.name === subName);
+    for (const dependency of instances.length > 0 ? instances : [undefined]) {
+      const key = dependency?.alias ?? subName;
+      const given = parent.values.get(key);
+      const loaded = await loadChart(sub, loading, depth + 1, parent, dependency?.alias);
       if (!loaded) continue;
-      subcharts.push(loaded);
       // The parent sees the values destined for its dependencies, defaults included.
-      parent.values.set(alias ?? subName, loaded.values);
+      parent.values.set(key, loaded.values);
+      loadedAs.push({ loaded, key, given, ...(dependency && { dependency }) });
     }
+  }
+  // Conditions read the parent's values with every dependency's defaults in them, as helm's do.
+  for (const { loaded, key, given, dependency } of loadedAs) {
+    if (!dependency || dependencyEnabled(dependency, parent.values, loading.rootValues ?? parent.values)) {
+      subcharts.push(loaded);
+      continue;
+    }
+    loading.notes.push(`${relative(loading.root, loaded.folder)}: not rendered (as ${key}): its condition or tags disable it`);
+    if (given === undefined) parent.values.delete(key);
+    else parent.values.set(key, given);
   }
   for (const dependency of chartFile.dependencies) {
     if (!found.has(dependency.name)) {
@@ -438,8 +453,11 @@ function valueOf(reference: string, pieces: readonly Piece[]): Source | undefine
 function pinOf(draft: Draft, pieces: readonly Piece[], feeds: ReadonlyMap<string, ReadonlySet<string>>, root: string): ChartPin {
   const digest = draft.reads?.find((read) => read.key === 'digest');
   if (digest) {
+    // A subchart's own `digest: ""` under a parent's override of the mapping is not where helm
+    // takes the digest from once the parent sets one: the key is added to the parent's mapping.
     const existing = digestPlace(digest);
-    return { kind: 'digest', file: digest.map.file, mapping: digest.map.range, ...(existing && { existing }) };
+    const here = existing?.file === digest.map.file ? existing.range : undefined;
+    return { kind: 'digest', file: digest.map.file, key: digest.map.key, mapping: digest.map.range, ...(here && { existing: here }) };
   }
   if (!pieces.some((piece) => piece.source)) return { kind: 'none', why: 'the image is written in the template; pin it there' };
   const last = [...pieces].reverse().find((piece) => piece.text !== '');
@@ -457,11 +475,11 @@ function pinOf(draft: Draft, pieces: readonly Piece[], feeds: ReadonlyMap<string
 }
 
 /** The digest value's place when the key is written (set, or an empty string to fill in). */
-function digestPlace(read: Read): Range | undefined {
+function digestPlace(read: Read): Source | undefined {
   const value = read.value;
   if (!(value instanceof Text)) return undefined;
   const [piece] = value.pieces;
-  return value.pieces.length === 1 && piece?.source ? piece.source.range : undefined;
+  return value.pieces.length === 1 && piece?.source ? piece.source : undefined;
 }
 
 /** `values.image.tag`, with the file when it is not the chart's own values.yaml. */

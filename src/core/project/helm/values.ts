@@ -157,13 +157,22 @@ function goInteger(text: string): number | undefined {
   return Number(sign === '-' ? -value : value);
 }
 
+/** A `dependencies:` entry of Chart.yaml: the chart, its name in the parent's values, and what may disable it. */
+export interface Dependency {
+  readonly name: string;
+  readonly alias?: string;
+  /** Comma-separated paths into the parent's values; the first that holds a boolean decides. */
+  readonly condition?: string;
+  readonly tags?: readonly string[];
+}
+
 /** What templates see as `.Chart`, and what analysis needs of Chart.yaml. */
 export interface ChartFile {
   readonly name?: string;
   readonly type?: string;
   /** `.Chart` (Name, Version, AppVersion…); AppVersion keeps its place. */
   readonly meta: GoMap;
-  readonly dependencies: readonly { readonly name: string; readonly alias?: string }[];
+  readonly dependencies: readonly Dependency[];
   readonly errors: readonly ReadError[];
 }
 
@@ -185,7 +194,7 @@ const CHART_FIELDS: readonly (readonly [string, string])[] = [
 export function readChartFile(text: string, file: string): ChartFile {
   const { root, errors, reading } = readDocument(text, file, 'chart');
   const meta: GoMap = new Map();
-  const dependencies: { name: string; alias?: string }[] = [];
+  const dependencies: Dependency[] = [];
   let name: string | undefined;
   let type: string | undefined;
   for (const [field, goName] of CHART_FIELDS) {
@@ -208,8 +217,15 @@ export function readChartFile(text: string, file: string): ChartFile {
       if (!isYamlMap(dep)) continue;
       const depName = dep.get('name');
       const alias = dep.get('alias');
+      const condition = dep.get('condition');
+      const tags = dep.get('tags');
       if (typeof depName !== 'string') continue;
-      dependencies.push({ name: depName, ...(typeof alias === 'string' && alias !== '' && { alias }) });
+      dependencies.push({
+        name: depName,
+        ...(typeof alias === 'string' && alias !== '' && { alias }),
+        ...(typeof condition === 'string' && condition.trim() !== '' && { condition }),
+        ...(isSeq(tags) && { tags: tags.items.flatMap((t) => (isScalar(t) && typeof t.value === 'string' ? [t.value] : [])) }),
+      });
     }
   }
   return { ...(name !== undefined && { name }), ...(type !== undefined && { type }), meta, dependencies, errors };
@@ -261,4 +277,33 @@ function copyMap(map: GoMap): GoMap {
   const source = mapSources.get(map);
   if (source) mapSources.set(copy, source);
   return copy;
+}
+
+/**
+ * Whether helm renders a dependency (`processDependencyEnabled`): its `tags` against the root's
+ * `tags:` table (disabled when one is false and none true), then the first of its `condition`
+ * paths that holds a boolean in the parent's coalesced values, which overrides the tags.
+ */
+export function dependencyEnabled(dependency: Dependency, parentValues: GoMap, rootValues: GoMap): boolean {
+  let enabled = true;
+  const table = rootValues.get('tags');
+  if (isMap(table) && dependency.tags) {
+    const set = dependency.tags.map((tag) => booleanOf(table.get(tag)));
+    enabled = set.includes(true) || !set.includes(false);
+  }
+  // As helm: the whole condition is trimmed, not each path.
+  for (const path of (dependency.condition ?? '').trim().split(',')) {
+    if (path === '') continue;
+    const keys = path.split('.');
+    let table: Value = parentValues;
+    for (const key of keys.slice(0, -1)) table = isMap(table) ? table.get(key) : undefined;
+    const value = booleanOf(isMap(table) ? table.get(keys.at(-1)!) : undefined);
+    if (value !== undefined) return value;
+  }
+  return enabled;
+}
+
+function booleanOf(value: Value): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  return value instanceof Sourced && typeof value.value === 'boolean' ? value.value : undefined;
 }
