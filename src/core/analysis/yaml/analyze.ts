@@ -1,7 +1,7 @@
 // YAML files, analysed one document chunk at a time: each chunk's result is positioned relative
 // to the chunk, so that an edit re-analyses only the chunk it touches (incremental.ts).
 
-import { visit, type Document } from 'yaml';
+import { visit, type Document, type YAMLError } from 'yaml';
 import { extractCompose, isComposeFile } from '../compose.js';
 import { apiGroup, extractKubernetes, holdsNoImages, isKubernetesObject, type ContainerFact } from '../kubernetes.js';
 import { LineIndex } from '../../util/lines.js';
@@ -143,7 +143,7 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
       // The parser notices some errors (an unclosed bracket or quote) only at the end of the
       // text; keep them inside this document rather than on the next one's `---`.
       const lastContent = Math.max(0, text.trimEnd().length - 1);
-      for (const error of doc.errors) {
+      for (const error of causes(doc.errors)) {
         const at = Math.min(error.pos?.[0] ?? 0, lastContent);
         const message = error.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, at) : firstLine(error.message);
         errors.push({ message: `YAML syntax error: ${message}`, range: lines.rangeAt(at, at) });
@@ -197,6 +197,16 @@ export function runRules(
 }
 
 const PRINTABLE_KEY = /^[^\s`]{1,64}$/;
+
+/**
+ * The errors worth an entry each: every key written twice before the first real syntax error,
+ * and that error. The parser goes on after it and reports what it makes of the rest (a badly
+ * indented manifest gave 35 errors), which only follows from the first.
+ */
+function causes(errors: readonly YAMLError[]): YAMLError[] {
+  const first = errors.findIndex((error) => error.code !== 'DUPLICATE_KEY');
+  return first === -1 ? [...errors] : errors.slice(0, first + 1);
+}
 
 function duplicateKeyMessage(doc: Document.Parsed, offset: number): string {
   const key = keyAt(doc, offset);
