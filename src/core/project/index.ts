@@ -98,7 +98,7 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   (analysis as { kustomize: KustomizeProject }).kustomize = kustomize;
   const pinnedByOrigin = new Map<string, boolean>();
   for (const root of kustomize.roots) {
-    for (const note of root.notes) analysis.notes.push({ file: root.file, reason: note });
+    for (const note of root.notes) analysis.notes.push(noteOn(root.file, note));
     for (const error of root.errors)
       analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
     for (const image of root.images) {
@@ -140,6 +140,16 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   }
   (analysis as { charts: readonly ChartProject[] }).charts = projects;
   return analysis;
+}
+
+/**
+ * A root's note, on the file it concerns: one that starts with a kustomization's path (a base's
+ * remote resource, its transformer configurations) belongs there, the cause, however many roots
+ * include that base; the others belong to the root.
+ */
+function noteOn(root: string, note: string): { readonly file: string; readonly reason: string } {
+  const colon = path.isAbsolute(note) ? note.indexOf(': ') : -1;
+  return colon > 0 ? { file: note.slice(0, colon), reason: note.slice(colon + 2) } : { file: root, reason: note };
 }
 
 /** The folders holding a Chart.yaml among the scanned files, outermost first (subcharts are read by their parent). */
@@ -223,15 +233,18 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
 
 /** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */
 function chartFindings(image: ImageOccurrence, chart: ChartImage, options: AnalyzeOptions): Finding[] {
-  if (image.status === 'unresolved') {
+  // Not made at all (a placeholder the chart writes, Istio's `auto`, is made, and said as such).
+  if (image.status === 'unresolved' && chart.reference === undefined) {
     if (!isEnabled('unresolved-image', options)) return [];
+    // The reason is left out when it only repeats the expression.
+    const why = chart.unresolved !== undefined && !chart.template.raw.includes(chart.unresolved) ? ` (${chart.unresolved})` : '';
     return [
       {
         rule: 'unresolved-image',
         severity: severityOf('unresolved-image', undefined, options),
         range: image.range,
         ...findingImage(image),
-        message: `The chart's image \`${chart.template.raw}\` could not be resolved against its values.yaml (${chart.unresolved ?? 'unknown'}), so it is not checked.`,
+        message: `The chart's image \`${chart.template.raw}\` could not be resolved against its values.yaml${why}, so it is not checked.`,
       },
     ];
   }

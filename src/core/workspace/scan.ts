@@ -147,7 +147,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     excluded,
   );
   if (options.scanner) await scanImages(report, options.scanner, options, analysed);
-  await builtServiceFindings(report, built, options, projectFiles);
+  await builtServiceFindings(report, built, options, projectFiles, analysed);
   return report;
 }
 
@@ -300,6 +300,7 @@ async function builtServiceFindings(
   built: readonly BuiltService[],
   options: ScanOptions,
   files: ProjectFiles,
+  analysed: Map<number, Analysed>,
 ): Promise<void> {
   const analyzeOptions = options.analyze ?? {};
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
@@ -307,7 +308,9 @@ async function builtServiceFindings(
     const index = indexOf.get(service.dockerfile);
     const composeIndex = indexOf.get(path.resolve(service.composeFile));
     if (index === undefined || composeIndex === undefined) continue;
-    const finding = builtServiceFinding(service, report.files[index]!.result, analyzeOptions);
+    // A `target` stage is read from the Dockerfile as it was analysed (with the users learnt since).
+    const source = analysed.get(index);
+    const finding = builtServiceFinding(service, report.files[index]!.result, source?.options ?? analyzeOptions, source?.text);
     if (!finding) continue;
     const suppressions = findSuppressions((await files.read(service.composeFile)) ?? '', true);
     if (isSuppressed(finding, suppressions)) continue;

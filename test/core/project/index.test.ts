@@ -164,7 +164,8 @@ describe('Helm charts in a scan', () => {
         [174, '8.8.0', 'docker.io/library/redis:8.8.0', 'redis.tag'],
       ],
     );
-    assert.ok(helm.every((i) => i.chart === chart));
+    // Relative to the folder the scan was run from, as every path in the report.
+    assert.ok(helm.every((i) => i.chart === path.relative(process.cwd(), chart)));
     assert.ok(helm.some((i) => i.file.endsWith(path.join('tests', 'fail.yaml')) && i.reference === 'docker.io/library/alpine:3.11'));
     assert.deepEqual(
       json.findings.filter((f) => f.file.endsWith('values.yaml')).map((f) => [f.line, f.rule, f.reference]),
@@ -256,5 +257,33 @@ describe('Helm charts in a scan', () => {
     );
     const worker = report.files.flatMap((f) => f.result.findings).find((f) => f.reference === 'ghcr.io/acme/worker:2.0');
     assert.ok(worker, 'the worker image is reported');
+  });
+  test("a chart image that cannot be made is named once; a placeholder the chart writes (Istio's `auto`) is said as one", async () => {
+    const root = await tree({
+      'Chart.yaml': 'apiVersion: v2\nname: gateway\nversion: 1.0.0\n',
+      'values.yaml': 'image: auto\n',
+      'templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: {{ .Release.Name }}}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: istio-proxy',
+        '          image: {{ .Values.image }}',
+        '        - name: extra',
+        '          image: {{ .Values.extra.image | required "set extra.image" }}',
+        '',
+      ].join('\n'),
+    });
+    const findings = (await scanPaths([root])).files.flatMap((f) => f.result.findings).filter((f) => f.rule === 'unresolved-image');
+    assert.deepEqual(
+      findings.map((f) => f.message).sort(),
+      [
+        "`auto` is a placeholder, which Istio's injector replaces with its proxy image when the pod is created, so the image is unknown here.",
+        'The chart\'s image `{{ .Values.extra.image | required "set extra.image" }}` could not be resolved against its values.yaml, so it is not checked.',
+      ].sort(),
+    );
   });
 });
