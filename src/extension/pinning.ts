@@ -13,7 +13,7 @@ import {
 } from '../core/index.js';
 import type { Config } from './config.js';
 import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
-import { loadNetwork, type Network } from './lazy.js';
+import { Lazy, loadNetwork, type Network } from './lazy.js';
 
 type RegistryClient = InstanceType<Network['RegistryClient']>;
 type ResolveOutcome = Awaited<ReturnType<RegistryClient['resolve']>>;
@@ -32,7 +32,12 @@ export class PinController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-pins');
   /** The digest a moved tag points to now, by document and range (for the Update quick fix). */
   private readonly moved = new Map<string, string>();
-  private client: Promise<RegistryClient> | undefined;
+  private readonly client = new Lazy<RegistryClient>(() =>
+    loadNetwork().then((network) => {
+      const { insecureRegistries, platform } = this.config.registry();
+      return new network.RegistryClient({ logger: this.log, insecureRegistries, ...(platform && { platform }) });
+    }),
+  );
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -42,7 +47,7 @@ export class PinController implements vscode.Disposable {
 
   /** Settings changed: the next lookup builds a client with them. */
   configure(): void {
-    this.client = undefined;
+    this.client.reset();
   }
 
   /** Asks a registry for a digest without any progress shown (completion); undefined when cancelled or not allowed. */
@@ -77,11 +82,7 @@ export class PinController implements vscode.Disposable {
   }
 
   private getClient(): Promise<RegistryClient> {
-    this.client ??= loadNetwork().then((network) => {
-      const { insecureRegistries, platform } = this.config.registry();
-      return new network.RegistryClient({ logger: this.log, insecureRegistries, ...(platform && { platform }) });
-    });
-    return this.client;
+    return this.client.get();
   }
 
   private allowed(): boolean {
