@@ -28,6 +28,7 @@ export {
   type ScanInput,
   type ScanOptions,
   type ScanProblem,
+  shownScanSettings,
   type ScanField,
 } from './trivy/settings.js';
 export { parsePlatform, DEFAULT_PLATFORM, type PlatformResult } from './registry/platform.js';

@@ -14,6 +14,7 @@ import {
   requestKey,
   scanRequestFor,
   scanVerdicts,
+  shownScanSettings,
   trivyProblemIn,
   type AnalysisResult,
   type ImageUser,
@@ -52,7 +53,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
       this.log.info(
-        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ` +
+        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(shownScanSettings(options.settings))}, concurrency ` +
+          `${options.concurrency}, cache ` +
           `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
       );
       return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });

@@ -38,7 +38,6 @@ export {
   checkNotifyUrl,
   findingKey,
   parseNotifyHeader,
-  redactUrl,
   sendAlerts,
   type AlertEntry,
   type AlertMessage,

@@ -4,6 +4,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { redactUrl } from '../util/redact.js';
 import { parseReference } from '../analysis/reference.js';
 import { ScanCache } from './cache.js';
 import { requestKey, type ScanRequest } from './request.js';
@@ -106,9 +107,11 @@ export class Scanner {
     this.located = undefined;
   }
 
+  /** What decides a result besides the image, as the cache keys it (on disk: a server's password is left out). */
   private settingsKey(request: ScanRequest): string {
     const s = this.options.settings ?? {};
-    return JSON.stringify([s.severities ?? [], s.ignoreUnfixed ?? false, s.serverUrl ?? '', s.ignoreFile ?? '', request.platform ?? '']);
+    const server = s.serverUrl ? redactUrl(s.serverUrl) : '';
+    return JSON.stringify([s.severities ?? [], s.ignoreUnfixed ?? false, server, s.ignoreFile ?? '', request.platform ?? '']);
   }
 
   /** The cached result, if a fresh one exists (no process is started). */

@@ -180,6 +180,19 @@ describe('Scanner', () => {
     assert.ok(upgraded.ok, upgraded.ok ? '' : upgraded.failure.message);
   });
 
+  test("a Trivy server's password is not in the scan cache: results are kept by the server's address", async () => {
+    const cacheFile = path.join(dir, 'scans.json');
+    const settings = (password: string) => ({ serverUrl: `http://scanner:${password}@127.0.0.1:4954` });
+    const first = scanner({ settings: settings('s3cret-pw'), cache: new ScanCache(cacheFile) });
+    assert.ok((await first.scanAll([{ reference: 'nginx:1.27' }])).get('nginx:1.27')?.ok);
+    const written = readFileSync(cacheFile, 'utf8');
+    assert.ok(!written.includes('s3cret-pw') && !written.includes('scanner:'), 'no credentials on disk');
+    assert.ok(written.includes('127.0.0.1:4954'), 'the server is part of the key');
+    // A new password for the same server (rotated) finds what was scanned through it.
+    const second = scanner({ settings: settings('rotated-pw'), cache: new ScanCache(cacheFile) });
+    assert.ok(await second.cached({ reference: 'nginx:1.27' }));
+  });
+
   test('request keys name the platform', () => {
     assert.equal(requestKey({ reference: 'a:1' }), 'a:1');
     assert.equal(requestKey({ reference: 'a:1', platform: 'linux/arm64' }), 'a:1 --platform linux/arm64');
