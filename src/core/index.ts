@@ -53,6 +53,7 @@ export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
 export { mapLimited } from './util/mapLimited.js';
+export { plural } from './util/plural.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
 export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';

@@ -12,6 +12,7 @@ import {
   IncrementalYaml,
   mayBeCompose,
   PendingEdits,
+  plural,
   type Severity,
 } from '../core/index.js';
 import * as path from 'node:path';
@@ -258,8 +259,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
     const summary =
-      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ` +
-      `${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
+      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${plural(result.images.length, 'image')}, ${plural(result.findings.length, 'finding')}, ` +
+      `${plural(result.errors.length, 'error')} in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);

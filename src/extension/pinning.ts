@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import {
   parseReference,
   pinEdits,
+  plural,
   rangeReader,
   tagReference,
   type AnalysisResult,
@@ -132,7 +133,7 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showInformationMessage('Shipshape: no image to pin in this file.');
       return;
     }
-    const outcomes = await this.resolveWithProgress(references, `Shipshape: asking registries for ${references.length} digests`);
+    const outcomes = await this.resolveWithProgress(references, `Shipshape: asking registries for ${plural(references.length, 'digest')}`);
     if (!outcomes) return;
     const digestOf = (image: ImageOccurrence) => {
       const outcome = outcomes.get(tagReference(image)!);
@@ -154,7 +155,7 @@ export class PinController implements vscode.Disposable {
       const first = failures[0]!;
       void vscode.window
         .showErrorMessage(
-          `Shipshape: ${failures.length} of ${references.length} images could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`,
+          `Shipshape: ${failures.length} of ${plural(references.length, 'image')} could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`,
           'Show Log',
         )
         .then((choice) => {

@@ -11,6 +11,7 @@ import {
   imageUsersOf,
   markdownCode,
   markdownText,
+  plural,
   requestKey,
   scanRequestFor,
   scanVerdicts,
@@ -181,7 +182,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
           let last = 0;
           await this.scanRequests(requests, source.token, true, (done, total) => {
             this.showProgress(`${done}/${total}`);
-            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${total} images` });
+            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${plural(total, 'image')}` });
             last = done;
           });
         },

@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import type { RunSummary } from './deadlines.js';
 import type { ClusterReport } from './scanCluster.js';
 import { asClustersReport, type ClusterRead, type ClustersReport, type ReportError } from './scanClusters.js';
+import { plural } from '../util/plural.js';
 
 export const CLUSTER_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown'] as const;
 export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
@@ -205,7 +206,7 @@ function day(iso: string): string {
 }
 
 function clusterLine(c: ClusterRead): string {
-  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${c.pods} pods${c.partial ? ' (partial)' : ''}`}`;
+  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${plural(c.pods, 'pod')}${c.partial ? ' (partial)' : ''}`}`;
 }
 
 export function toClusterMarkdown(input: ClusterReport | ClustersReport): string {
@@ -216,8 +217,8 @@ export function toClusterMarkdown(input: ClusterReport | ClustersReport): string
   const lines = [
     `# Shipshape cluster report: ${md(contextNames(report))}`,
     '',
-    `${where} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} ` +
-      `findings, ${breached.length} past their deadline`,
+    `${where} · ${report.generatedAt} · ${plural(report.pods, 'pod')} · ${plural(report.images.length, 'distinct image')} · ` +
+      `${plural(report.findings.length, 'finding')}, ${breached.length} past their deadline`,
     '',
   ];
   if (several) {
@@ -280,7 +281,9 @@ export function toClusterMarkdown(input: ClusterReport | ClustersReport): string
 export function toClusterTable(input: ClusterReport | ClustersReport): string {
   const report = asClustersReport(input);
   const breached = report.findings.filter((f) => f.breached).length;
-  const totals = `${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`;
+  const totals =
+    `${plural(report.pods, 'pod')}, ${plural(report.images.length, 'distinct image')}, ${plural(report.findings.length, 'finding')}, ` +
+    `${breached} past their deadline.`;
   const [only] = report.clusters;
   const lines =
     report.clusters.length === 1 && only
