@@ -88,6 +88,15 @@ export class DiagnosticsController implements vscode.Disposable {
     return state.merged.result;
   }
 
+  /**
+   * The analysis of a document's text as it is now: one waiting for the pause in typing runs
+   * first; undefined when there is none for this version (edits are planned on it).
+   */
+  currentResultOf(document: vscode.TextDocument): AnalysisResult | undefined {
+    this.flush(document);
+    return this.states.get(document.uri.toString())?.version === document.version ? this.resultOf(document) : undefined;
+  }
+
   /** The project analysis changed: every analysed document shows its merged result again. */
   projectChanged(): void {
     for (const document of vscode.workspace.textDocuments) {

@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
   );
-  const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
+  const pins = new PinController(log, config, (document) => diagnostics.currentResultOf(document));
   const users = new ImageUsers(
     log,
     config,

@@ -23,10 +23,12 @@ type TagListOutcome = Awaited<ReturnType<RegistryClient['listTags']>>;
 /** The code of the information diagnostic on a pin whose tag has moved. */
 export const TAG_MOVED = 'tag-moved';
 
-/** Where a command finds its image: the document and the image's range, as plain JSON. */
+/** Where a command finds its image: the document, the image's range and the document's version then, as plain JSON. */
 export interface ImageLocation {
   readonly uri: string;
   readonly range: { readonly start: { line: number; character: number }; readonly end: { line: number; character: number } };
+  /** The version of the document the range is a place in (the quick fix's); the range means nothing in another. */
+  readonly version?: number;
 }
 
 export class PinController implements vscode.Disposable {
@@ -43,6 +45,7 @@ export class PinController implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly config: Config,
+    /** The analysis of a document's text as it is now (undefined when there is none for its current version). */
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
   ) {}
 
@@ -98,10 +101,11 @@ export class PinController implements vscode.Disposable {
   async pinImage(location: ImageLocation): Promise<void> {
     if (!this.allowed()) return;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
-    const image = this.imageAt(document, location);
+    const version = document.version;
+    const image = location.version === undefined || location.version === version ? this.imageAt(document, location) : undefined;
     const reference = image && tagReference(image);
     if (!image || !reference) {
-      void vscode.window.showWarningMessage('Shipshape: the image changed since the quick fix was offered; try again.');
+      void vscode.window.showWarningMessage('Shipshape: the file changed since the quick fix was offered; try again.');
       return;
     }
     const outcome = await this.resolveWithProgress(
@@ -114,8 +118,14 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
       return;
     }
+    // The image's range is a place in the text the registry was asked for: typed on since, it may hold other text.
+    if (document.version !== version) {
+      this.changedMeanwhile(document);
+      return;
+    }
     await this.apply(
       document,
+      version,
       pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())),
     );
   }
@@ -127,7 +137,8 @@ export class PinController implements vscode.Disposable {
       return;
     }
     if (!this.allowed()) return;
-    const images = (this.analysisOf(document)?.images ?? []).filter((i) => tagReference(i) !== undefined);
+    const asked = document.version;
+    const images = this.pinnable(document) ?? [];
     const references = [...new Set(images.map((i) => tagReference(i)!))];
     if (references.length === 0) {
       void vscode.window.showInformationMessage('Shipshape: no image to pin in this file.');
@@ -139,12 +150,23 @@ export class PinController implements vscode.Disposable {
       const outcome = outcomes.get(tagReference(image)!);
       return outcome?.ok ? outcome.resolved.digest : undefined;
     };
+    // Typed on while the registries answered: the digests (one per reference) are placed in the text as it is now.
+    const planned = document.version;
+    const current = planned === asked ? images : this.pinnable(document);
+    if (!current) {
+      this.changedMeanwhile(document);
+      return;
+    }
     // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
-    const changes = pinEdits(images, digestOf, rangeReader(document.getText()));
-    await this.apply(
-      document,
-      changes.filter((c) => c.previous === undefined),
-    );
+    const changes = pinEdits(current, digestOf, rangeReader(document.getText()));
+    if (
+      !(await this.apply(
+        document,
+        planned,
+        changes.filter((c) => c.previous === undefined),
+      ))
+    )
+      return;
     this.showMoved(
       document,
       changes.filter((c) => c.previous !== undefined),
@@ -167,12 +189,28 @@ export class PinController implements vscode.Disposable {
   /** The quick fix on a moved tag: writes the digest the tag points to now. */
   async updateDigest(location: ImageLocation): Promise<void> {
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
+    const version = document.version;
     const digest = this.moved.get(movedKey(location.uri, location.range));
-    const image = this.imageAt(document, location);
+    const image = location.version === undefined || location.version === version ? this.imageAt(document, location) : undefined;
     if (!digest || !image) return;
     await this.apply(
       document,
+      version,
       pinEdits([image], () => digest, rangeReader(document.getText())),
+    );
+  }
+
+  /** The images of a document that can be pinned, from its analysis as it is now; undefined when it has none. */
+  private pinnable(document: vscode.TextDocument): ImageOccurrence[] | undefined {
+    return this.analysisOf(document)?.images.filter((i) => tagReference(i) !== undefined);
+  }
+
+  /** Nothing written: the text the edits were made for is not there any more. */
+  private changedMeanwhile(document: vscode.TextDocument): void {
+    const name = vscode.workspace.asRelativePath(document.uri);
+    this.log.info(`${name} changed while its pins were being made; nothing was written`);
+    void vscode.window.showWarningMessage(
+      `Shipshape: ${name} changed while the registry was asked, so nothing was written (the pin would have replaced other text). Pin again.`,
     );
   }
 
@@ -196,15 +234,28 @@ export class PinController implements vscode.Disposable {
     );
   }
 
-  private async apply(document: vscode.TextDocument, changes: readonly PinChange[]): Promise<void> {
+  /**
+   * Writes edits made on `version` of the document, into that document only, and only while it
+   * is that version: false (and the user told) when it is not.
+   */
+  private async apply(document: vscode.TextDocument, version: number, changes: readonly PinChange[]): Promise<boolean> {
+    if (changes.length === 0) return true;
+    if (document.version !== version) {
+      this.changedMeanwhile(document);
+      return false;
+    }
     const edit = new vscode.WorkspaceEdit();
-    for (const change of changes) {
-      edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
+    for (const change of changes) edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
+    // VS Code applies it only to the version the extension host sees now, which is `version`.
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      this.changedMeanwhile(document);
+      return false;
+    }
+    for (const change of changes)
       this.log.info(
         `${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
       );
-    }
-    if (edit.size > 0) await vscode.workspace.applyEdit(edit);
+    return true;
   }
 
   private showMoved(document: vscode.TextDocument, moved: readonly PinChange[]): void {
