@@ -310,6 +310,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         new vscode.CodeLens(range, {
           title: `${title} (Trivy)`,
           command: COMMANDS.scanFile,
+          // This file, not whichever editor is active when the lens is clicked.
+          arguments: [document.uri.toString()],
           tooltip: 'Scan the images of this file again',
         }),
       );
