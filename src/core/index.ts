@@ -28,6 +28,7 @@ export {
   type ScanInput,
   type ScanOptions,
   type ScanProblem,
+  shownScanSettings,
   type ScanField,
 } from './trivy/settings.js';
 export { parsePlatform, DEFAULT_PLATFORM, type PlatformResult } from './registry/platform.js';
@@ -63,6 +64,7 @@ export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
 export { mapLimited } from './util/mapLimited.js';
+export { plural } from './util/plural.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
 export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';

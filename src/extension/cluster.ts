@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { ClusterFinding, ClusterRead, ClustersReport, ReportError, RunningImage } from '../core/cluster/index.js';
-import { TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
+import { plural, TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
 import { CLUSTER_VIEW, CONTEXT_KEYS } from './commandIds.js';
 import type { Config } from './config.js';
 import { loadCluster, type Cluster } from './lazy.js';
@@ -167,7 +167,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             onPods: (pods) => say(`listing pods: ${pods} read`),
             onProgress: (done, total, outcome) => {
               if (!outcome.ok && outcome.failure.reason !== 'cancelled') failed++;
-              say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
+              say(`${plural(total, 'image')} found · ${done - failed} scanned · ${failed} failed`);
             },
           });
         } catch (error) {
@@ -179,19 +179,19 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         this.show(report);
         for (const cluster of report.clusters) {
           if (cluster.error) this.log.warn(`cluster ${cluster.context}: not read: ${cluster.error}`);
-          else this.log.info(`cluster ${cluster.context}: ${cluster.pods} pods${cluster.partial ? ' (partial)' : ''}`);
+          else this.log.info(`cluster ${cluster.context}: ${plural(cluster.pods, 'pod')}${cluster.partial ? ' (partial)' : ''}`);
         }
         const breached = report.findings.filter((f) => f.breached).length;
         this.log.info(
-          `${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ` +
-            `${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`,
+          `${plural(report.pods, 'pod')}, ${plural(report.images.length, 'image')}, ${plural(report.findings.length, 'finding')} (${breached} breached), ` +
+            `${plural(report.errors.length, 'error')}${report.cancelled ? ' (cancelled: partial)' : ''}`,
         );
         void this.renderPanel();
         void vscode.commands.executeCommand(`${CLUSTER_VIEW}.focus`).then(() => this.expandRoots());
         if (report.cancelled) {
           const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
           void vscode.window.showInformationMessage(
-            `Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`,
+            `Shipshape: cluster scan cancelled. Showing what was found so far: ${plural(report.images.length, 'image')} from ${plural(report.pods, 'pod')}, ${scanned} scanned.`,
           );
         }
       },
@@ -499,9 +499,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         }
         const breached = node.findings.filter((f) => f.breached).length;
         item.description =
-          `${node.images} images · ${node.findings.length} findings · ${breached} past deadline · ${cluster.pods} pods` +
+          `${plural(node.images, 'image')} · ${plural(node.findings.length, 'finding')} · ${breached} past deadline · ${plural(cluster.pods, 'pod')}` +
           `${host ? ` · ${host}` : ''}${node.partial ? ' · partial (cancelled)' : ''}`;
-        item.tooltip = `${cluster.server}\n${cluster.pods} pods, scanned ${node.generatedAt}`;
+        item.tooltip = `${cluster.server}\n${plural(cluster.pods, 'pod')}, scanned ${node.generatedAt}`;
         item.iconPath = new vscode.ThemeIcon('server');
         item.contextValue = 'cluster';
         return item;
@@ -520,21 +520,18 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             ? vscode.TreeItemCollapsibleState.Expanded
             : vscode.TreeItemCollapsibleState.Collapsed,
         );
-        item.description = `${node.findings.length} findings in ${new Set(node.findings.map((f) => f.image)).size} images`;
+        item.description = `${plural(node.findings.length, 'finding')} in ${plural(new Set(node.findings.map((f) => f.image)).size, 'image')}`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'CRITICAL' ? 'error' : node.severity === 'HIGH' ? 'warning' : 'info');
         return item;
       }
       case 'namespace': {
         const item = new vscode.TreeItem(node.namespace, vscode.TreeItemCollapsibleState.Expanded);
-        item.description = `${node.findings.length} findings, ${node.findings.filter((f) => f.breached).length} past deadline`;
+        item.description = `${plural(node.findings.length, 'finding')}, ${node.findings.filter((f) => f.breached).length} past deadline`;
         item.iconPath = new vscode.ThemeIcon('symbol-namespace');
         return item;
       }
       case 'workloads': {
-        const item = new vscode.TreeItem(
-          `Runs in ${node.workloads.length} workload${node.workloads.length === 1 ? '' : 's'}`,
-          vscode.TreeItemCollapsibleState.None,
-        );
+        const item = new vscode.TreeItem(`Runs in ${plural(node.workloads.length, 'workload')}`, vscode.TreeItemCollapsibleState.None);
         item.description = node.workloads.join(', ');
         item.tooltip = node.workloads.join('\n');
         item.iconPath = new vscode.ThemeIcon('symbol-class');

@@ -13,6 +13,7 @@ import {
   IncrementalYaml,
   mayBeCompose,
   PendingEdits,
+  plural,
   type Severity,
 } from '../core/index.js';
 import * as path from 'node:path';
@@ -87,6 +88,15 @@ export class DiagnosticsController implements vscode.Disposable {
       state.merged = { of: state.result, generation: this.project.generation, result: this.project.merge(document.uri, state.result) };
     }
     return state.merged.result;
+  }
+
+  /**
+   * The analysis of a document's text as it is now: one waiting for the pause in typing runs
+   * first; undefined when there is none for this version (edits are planned on it).
+   */
+  currentResultOf(document: vscode.TextDocument): AnalysisResult | undefined {
+    this.flush(document);
+    return this.states.get(document.uri.toString())?.version === document.version ? this.resultOf(document) : undefined;
   }
 
   /** The project analysis changed: every analysed document shows its merged result again. */
@@ -260,8 +270,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
     const summary =
-      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ` +
-      `${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
+      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${plural(result.images.length, 'image')}, ${plural(result.findings.length, 'finding')}, ` +
+      `${plural(result.errors.length, 'error')} in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);

@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     (document) => diagnostics.reanalyze(document),
     () => users.scanLookup(),
   );
-  const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
+  const pins = new PinController(log, config, (document) => diagnostics.currentResultOf(document));
   const users = new ImageUsers(
     log,
     config,

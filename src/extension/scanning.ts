@@ -9,9 +9,11 @@ import {
   imageUsersOf,
   markdownCode,
   markdownText,
+  plural,
   requestKey,
   scanRequestFor,
   scanVerdicts,
+  shownScanSettings,
   trivyProblemIn,
   type AnalysisResult,
   type AnalyzeOptions,
@@ -27,7 +29,7 @@ import type { Config } from './config.js';
 import { COMMANDS } from './commandIds.js';
 import { dataDiagnostic, dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
 import { folderScanOptions, reportDiagnostics } from './workspaceScan.js';
-import { loadNetwork, type Network } from './lazy.js';
+import { Lazy, loadNetwork, type Network } from './lazy.js';
 
 type Scanner = InstanceType<Network['Scanner']>;
 
@@ -48,10 +50,25 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   /** Latest outcome per request key. */
   private readonly outcomes = new Map<string, ScanOutcome>();
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
-  private scanner: Promise<Scanner> | undefined;
+  private readonly scanner = new Lazy<Scanner>(() =>
+    loadNetwork().then(async (network) => {
+      const { options } = this.config.scanner();
+      const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
+      // The workspace's .trivyignore, which Trivy would read in its folder.
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
+      this.log.info(
+        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(shownScanSettings(options.settings))}, concurrency ` +
+          `${options.concurrency}, cache ` +
+          `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
+      );
+      return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
+    }),
+  );
   /** Aborted when the settings change: scans under the old ones stop, and their results are not used. */
   private generation = new AbortController();
-  private saidTrivyProblem = false;
+  /** The Trivy problem last said (each scan looks for Trivy again, and the same problem is not said twice). */
+  private saidTrivyProblem: string | undefined;
   private saidUntrusted = false;
   private active = 0;
 
@@ -74,8 +91,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   configure(): void {
     this.generation.abort();
     this.generation = new AbortController();
-    this.scanner = undefined;
-    this.saidTrivyProblem = false;
+    this.scanner.reset();
+    this.saidTrivyProblem = undefined;
     this.outcomes.clear();
     this.collection.clear();
     this.workspaceCollection.clear();
@@ -89,19 +106,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** The scanner (Trivy, cache, concurrency) the cluster view shares. */
   getScanner(): Promise<Scanner> {
-    this.scanner ??= loadNetwork().then(async (network) => {
-      const { options } = this.config.scanner();
-      const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
-      // The workspace's .trivyignore, which Trivy would read in its folder.
-      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
-      this.log.info(
-        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ` +
-          `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
-      );
-      return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
-    });
-    return this.scanner;
+    return this.scanner.get();
   }
 
   /** Called after every analysis of an open document. */
@@ -138,11 +143,14 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     return true;
   }
 
-  /** Trivy missing or too old: one message, with the way out, once until settings change. */
+  /** Trivy missing or too old: one message, with the way out, once per problem (a scan asked for says it again). */
   private sayTrivyProblem(problem: ScanFailure, interactive: boolean): void {
+    if (this.saidTrivyProblem === problem.message && !interactive) {
+      this.log.debug(problem.message);
+      return;
+    }
     this.log.error(problem.message);
-    if (this.saidTrivyProblem && !interactive) return;
-    this.saidTrivyProblem = true;
+    this.saidTrivyProblem = problem.message;
     void vscode.window.showWarningMessage(`Shipshape: ${problem.message}`, 'Open Settings', 'Show Log').then((choice) => {
       if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'shipshape.trivy.path');
       if (choice === 'Show Log') this.log.show();
@@ -182,7 +190,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
           let last = 0;
           await this.scanRequests(requests, source.token, true, (done, total) => {
             this.showProgress(`${done}/${total}`);
-            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${total} images` });
+            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${plural(total, 'image')}` });
             last = done;
           });
         },
@@ -310,6 +318,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         new vscode.CodeLens(range, {
           title: `${title} (Trivy)`,
           command: COMMANDS.scanFile,
+          // This file, not whichever editor is active when the lens is clicked.
+          arguments: [document.uri.toString()],
           tooltip: 'Scan the images of this file again',
         }),
       );

@@ -36,7 +36,6 @@ export {
   checkNotifyUrl,
   findingKey,
   parseNotifyHeader,
-  redactUrl,
   sendAlerts,
   type AlertEntry,
   type AlertMessage,

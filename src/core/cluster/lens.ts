@@ -10,6 +10,7 @@ import type { Range } from '../types.js';
 import { repositoriesOf, type WorkspaceFile } from './drift.js';
 import type { ClustersReport, Drift } from './scanClusters.js';
 import type { RunningImage } from './types.js';
+import { plural } from '../util/plural.js';
 
 /** Where one context runs a repository. */
 export interface ContextRuns {
@@ -69,7 +70,6 @@ const SHORT_KINDS: Readonly<Record<string, string>> = {
 };
 
 const zero = (): Record<TrivySeverity, number> => ({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The images of the files with a repository: where each is written and its repository. */
 function writtenImages(files: readonly WorkspaceFile[]) {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { redactUrl } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import type { DeadlineState } from './deadlines.js';
 import type { ClusterFinding } from './findings.js';
@@ -70,23 +71,6 @@ const DEFAULT_RETRY_DELAYS_MS = [500, 1500];
 const MAX_RETRY_AFTER_MS = 10_000;
 /** A message lists at most this many entries; chat tools refuse very large bodies. */
 export const MAX_ENTRIES = 500;
-
-/** A URL as it may be shown: no credentials, no query or fragment, and no path segment that may be a token. */
-export function redactUrl(url: string | URL): string {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch {
-    return '(not a URL)';
-  }
-  // Slack, Teams, Discord and Mattermost keep the token in the path: a segment with a digit, or
-  // longer than a word, is left out.
-  const segments = parsed.pathname
-    .split('/')
-    .filter(Boolean)
-    .map((segment) => (/^[A-Za-z][A-Za-z._-]{0,15}$/.test(segment) ? segment : '…'));
-  return `${parsed.protocol}//${parsed.host}${segments.length > 0 ? `/${segments.join('/')}` : ''}`;
-}
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);

@@ -10,6 +10,7 @@ import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
 import { VERSION } from '../version.js';
 import type { RunSummary } from './deadlines.js';
 import type { ClusterRead, ClustersReport, ReportError } from './scanClusters.js';
+import { plural } from '../util/plural.js';
 
 export const CLUSTER_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown'] as const;
 export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
@@ -202,7 +203,7 @@ function day(iso: string): string {
 }
 
 function clusterLine(c: ClusterRead): string {
-  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${c.pods} pods${c.partial ? ' (partial)' : ''}`}`;
+  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${plural(c.pods, 'pod')}${c.partial ? ' (partial)' : ''}`}`;
 }
 
 export function toClusterMarkdown(report: ClustersReport): string {
@@ -212,8 +213,8 @@ export function toClusterMarkdown(report: ClustersReport): string {
   const lines = [
     `# Shipshape cluster report: ${md(contextNames(report))}`,
     '',
-    `${where} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} ` +
-      `findings, ${breached.length} past their deadline`,
+    `${where} · ${report.generatedAt} · ${plural(report.pods, 'pod')} · ${plural(report.images.length, 'distinct image')} · ` +
+      `${plural(report.findings.length, 'finding')}, ${breached.length} past their deadline`,
     '',
   ];
   if (several) {
@@ -275,7 +276,9 @@ export function toClusterMarkdown(report: ClustersReport): string {
 
 export function toClusterTable(report: ClustersReport): string {
   const breached = report.findings.filter((f) => f.breached).length;
-  const totals = `${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`;
+  const totals =
+    `${plural(report.pods, 'pod')}, ${plural(report.images.length, 'distinct image')}, ${plural(report.findings.length, 'finding')}, ` +
+    `${breached} past their deadline.`;
   const [only] = report.clusters;
   const lines =
     report.clusters.length === 1 && only

@@ -13,6 +13,7 @@ import { readCluster } from './listing.js';
 import { readOperatorReports } from './operator.js';
 import type { ClusterOptions, Inventory, RunningImage, RunningWorkload } from './types.js';
 import { mapLimited } from '../util/mapLimited.js';
+import { plural } from '../util/plural.js';
 
 /** One cluster of a run: read (perhaps partly), or not at all (`error`). */
 export type ClusterRead =
@@ -234,7 +235,7 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     errors.push({
       message:
         `Cancelled${partial.length > 0 ? ` while listing pods (${partial.map((c) => `${c.pods} read in ${c.context}`).join(', ')})` : ''}: ` +
-        `this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.`,
+        `this report is partial${notScanned > 0 ? `; ${plural(notScanned, 'image was', 'images were')} not scanned` : ''}.`,
     });
   }
   const now = options.now ?? new Date();

@@ -2,6 +2,7 @@
 // terminals and editors can jump to it.
 
 import { printable as p } from './printable.js';
+import { plural } from '../util/plural.js';
 import type { ScanReport } from '../workspace/scan.js';
 import { displayReport } from './paths.js';
 import type { Severity } from '../types.js';
@@ -67,10 +68,6 @@ export function toText(scan: ScanReport, options: TextOptions = {}): string {
         `${plural(images, 'image')} checked${scanned}${parseErrors > 0 ? `; ${plural(parseErrors, 'file error')}` : ''}.`;
   out.push(summary);
   return `${out.join('\n')}\n`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Why files are skipped, as kinds: a reason names sizes or lines, its kind does not. */

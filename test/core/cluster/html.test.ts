@@ -78,6 +78,14 @@ const options = {
 };
 
 describe('the cluster report page', () => {
+  test('counts read as words: one pod, one image, one finding of a severity, in the singular', () => {
+    const html = toClusterHtml(report({ pods: 1 }), options);
+    assert.match(html, /1 pod · 1 distinct image · 5 findings · /);
+    assert.match(html, /<title>1 HIGH finding<\/title>/);
+    assert.match(html, /<title>2 CRITICAL findings<\/title>/);
+    assert.doesNotMatch(html, /\b1 (pods|distinct images|findings|HIGH findings)\b/);
+  });
+
   test('a strict content security policy: no script, styles only from the extension', () => {
     const html = toClusterHtml(report(), options);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];

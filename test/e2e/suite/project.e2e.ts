@@ -3,6 +3,8 @@
 // runs, SHIPSHAPE_E2E_REGISTRY), a base manifest's hover, and a chart's values.yaml.
 
 import * as assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { afterEach, describe, it } from 'mocha';
 import { openDocument, revertAndCloseAll, screenshot, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
@@ -28,6 +30,24 @@ async function replaceText(editor: vscode.TextEditor, text: string): Promise<voi
 
 describe('Compose, Kustomize and Helm in the editor', () => {
   afterEach(revertAndCloseAll);
+
+  it("an untitled Compose file reads no .env: not the extension host's working folder's", async function () {
+    // The extension host runs these tests: a .env where it runs is what an untitled file was given.
+    const hostEnv = path.join(process.cwd(), '.env');
+    if (existsSync(hostEnv)) this.skip();
+    writeFileSync(hostEnv, 'SHIPSHAPE_E2E_UNTITLED_TAG=from-the-host-folder\n');
+    try {
+      const document = await vscode.workspace.openTextDocument({
+        language: 'yaml',
+        content: 'services:\n  app:\n    image: registry.lan/shop/app:${SHIPSHAPE_E2E_UNTITLED_TAG}\n    user: "1000"\n',
+      });
+      await vscode.window.showTextDocument(document);
+      const diagnostics = await waitForDiagnostics(document.uri, (d) => d.some((x) => codeOf(x) === 'unresolved-image'));
+      assert.ok(!diagnostics.some((x) => /from-the-host-folder/.test(x.message)), diagnostics.map((x) => x.message).join('\n'));
+    } finally {
+      rmSync(hostEnv, { force: true });
+    }
+  });
 
   it("a Compose file takes its project's .env; editing .env updates the file's diagnostics", async () => {
     await write({

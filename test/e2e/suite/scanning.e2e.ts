@@ -8,7 +8,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { after, afterEach, before, describe, it } from 'mocha';
 import type { JsonReport } from '../../../src/core/index.js';
-import { extension, openDocument, revertAndCloseAll, screenshot, sleep, waitFor, waitForDiagnostics, workspaceRoot } from './util.js';
+import {
+  extension,
+  openDocument,
+  revertAndCloseAll,
+  screenshot,
+  sleep,
+  waitFor,
+  waitForDiagnostics,
+  workspaceRoot,
+  workspaceUri,
+} from './util.js';
 
 function codeOf(d: vscode.Diagnostic): string {
   return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
@@ -92,6 +102,45 @@ describe('scanning with Trivy', () => {
       diagnostics.some((x) => codeOf(x) === 'vulnerable-image'),
       'the other image keeps its result',
     );
+  });
+});
+
+describe('the scan CodeLens', () => {
+  afterEach(revertAndCloseAll);
+
+  it('scans the file it is on, not the editor that is active when it is clicked', async function () {
+    this.timeout(60_000);
+    const settings = vscode.workspace.getConfiguration('shipshape');
+    // Scans only when asked: the lens's is the only one.
+    await settings.update('scan.on', 'manual', vscode.ConfigurationTarget.Global);
+    const uri = workspaceUri('lens/Dockerfile');
+    const other = workspaceUri('lens/other.Dockerfile');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('FROM debian:buster\nUSER 1000\n'));
+    await vscode.workspace.fs.writeFile(other, new TextEncoder().encode('FROM busybox:1.36\nUSER 1000\n'));
+    try {
+      const editor = await openDocument(uri);
+      await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'unpinned-image'));
+      await vscode.commands.executeCommand('shipshape.scanFile');
+      await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'vulnerable-image'), 20_000);
+      // An image the file has now and no scan has seen.
+      await editor.edit((e) => e.insert(new vscode.Position(2, 0), 'FROM alpine:3.19\nUSER 1000\n'));
+      await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && x.range.start.line === 2));
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      const lens = lenses.find((l) => l.command?.command === 'shipshape.scanFile');
+      assert.ok(lens?.command, 'the scan lens is shown');
+      // Another file is in the active editor when the lens is clicked.
+      await openDocument(other, { viewColumn: vscode.ViewColumn.Beside });
+      await waitForDiagnostics(other, (d) => d.some((x) => codeOf(x) === 'unpinned-image'));
+      assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), other.toString());
+      await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+      const scanned = trivyScans().map((argv) => argv.at(-1));
+      assert.ok(scanned.includes('alpine:3.19'), `the lens's file is scanned: ${scanned.join(', ')}`);
+      assert.ok(!scanned.includes('busybox:1.36'), 'the active editor is not');
+    } finally {
+      await revertAndCloseAll();
+      await settings.update('scan.on', undefined, vscode.ConfigurationTarget.Global);
+      for (const file of [uri, other]) await vscode.workspace.fs.delete(file);
+    }
   });
 });
 
