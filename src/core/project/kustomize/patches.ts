@@ -6,7 +6,7 @@ import { applyOperations, type JsonPatchOp } from './jsonPatch.js';
 import type { PatchSpec, Selector } from './kustomization.js';
 import type { Log } from './log.js';
 import { mergePatch } from './merge.js';
-import { describeId, idOf, matchingAnyId, SelectorMatcher, type Resource } from './resources.js';
+import { describeId, idOf, matchingAnyId, SelectorMatcher, TargetError, type Resource } from './resources.js';
 import { isKMap, kmap, type KMap, type KNode, type Span } from './tree.js';
 
 /** Where a patch entry is written, for messages. */
@@ -66,7 +66,8 @@ function select(selector: Selector, resources: readonly Resource[], log: Log, wh
   try {
     matcher = new SelectorMatcher(selector);
   } catch (error) {
-    log.error(where.file, where.at, `target: ${(error as Error).message}`);
+    if (!(error instanceof TargetError)) throw error;
+    log.error(where.file, where.at, `${error.message}: kustomize refuses the patch`);
     return [];
   }
   return resources.filter((r) => matcher.matches(r));

@@ -148,11 +148,12 @@ export class Renderer {
     if (k.nameSuffix) addAffix(resources, '', k.nameSuffix.value);
     for (const spec of k.patchesJson6902) await this.patch(k, spec, 'json', resources, log);
     for (const rule of k.images) {
-      if (!imagePattern(rule.name)) {
+      const pattern = imagePattern(rule.name);
+      if ('error' in pattern) {
         log.error(
           k.file,
           rule.nameAt,
-          `images: "${rule.name}" is no valid regular expression (kustomize reads names as one): kubectl crashes on it`,
+          `images: name "${rule.name}" is no valid regular expression (kustomize reads names as RE2 ones; ${pattern.error}): kubectl crashes on it`,
         );
         continue;
       }
