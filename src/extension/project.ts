@@ -3,10 +3,21 @@
 // files changes; what they add to a document (images on `images:` entries and values.yaml lines,
 // their findings) and what they settle (a base image every kustomization pins) joins that
 // document's own analysis, and a base manifest's image shows in a hover what each root makes of it.
+// The analysis runs in Restricted Mode too: it runs nothing and asks no server, each root and
+// chart has the core's time budget, and it lets the extension host's events run as it goes; but
+// until the workspace is trusted it reads only the workspace folders' own files.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diskFiles, markdownCode, markdownText, overlayFiles, type AnalysisResult } from '../core/index.js';
+import {
+  confinedFiles,
+  diskFiles,
+  markdownCode,
+  markdownText,
+  overlayFiles,
+  type AnalysisResult,
+  type ProjectFiles,
+} from '../core/index.js';
 import type { ProjectAnalysis } from '../core/project/index.js';
 import type { Config } from './config.js';
 import { toRange } from './diagnostics.js';
@@ -123,7 +134,7 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       this.engine ??= await loadProject();
       this.analysis = await this.engine.analyzeProject(
         uris.map((u) => u.fsPath),
-        overlayFiles(open, diskFiles()),
+        this.files(open),
         this.config.analysis(uris[0]!).analyze,
       );
       const { roots } = this.analysis.kustomize;
@@ -135,6 +146,14 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     }
     this.version++;
     this.changed.fire();
+  }
+
+  /** Open documents over the disk; before the workspace is trusted, only inside its folders (a kustomization may name any folder). */
+  private files(open: ReadonlyMap<string, string>): ProjectFiles {
+    const files = overlayFiles(open, diskFiles());
+    if (vscode.workspace.isTrusted) return files;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return confinedFiles(files, folders);
   }
 
   /** A cache key part: merged results are valid for one analysis. */
