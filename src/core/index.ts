@@ -67,7 +67,7 @@ export { mapLimited } from './util/mapLimited.js';
 export { plural } from './util/plural.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
-export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
+export { confinedFiles, diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
 export { toText, type TextOptions } from './output/text.js';

@@ -5,10 +5,22 @@
 // and what they settle (a base image every kustomization pins) joins that document's own analysis
 // through the core's withProject, as in `shipshape scan`, and a base manifest's image shows in a
 // hover what each root makes of it.
+// The analysis runs in Restricted Mode too: it runs nothing and asks no server, each root and
+// chart has the core's time budget, and it lets the extension host's events run as it goes; but
+// until the workspace is trusted it reads only the workspace folders' own files.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diskFiles, excludeMatcher, markdownCode, markdownText, overlayFiles, type AnalysisResult } from '../core/index.js';
+import {
+  confinedFiles,
+  diskFiles,
+  excludeMatcher,
+  markdownCode,
+  markdownText,
+  overlayFiles,
+  type AnalysisResult,
+  type ProjectFiles,
+} from '../core/index.js';
 import type { ProjectAnalysis } from '../core/project/index.js';
 import type { Config } from './config.js';
 import { toRange } from './diagnostics.js';
@@ -116,7 +128,7 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     const open = new Map<string, string>();
     for (const document of vscode.workspace.textDocuments)
       if (document.uri.scheme === 'file') open.set(document.uri.fsPath, document.getText());
-    const files = overlayFiles(open, diskFiles());
+    const files = this.files(open);
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       // Settings are per folder: its rules, build arguments and exclusions.
@@ -139,6 +151,14 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     this.analyses = analyses;
     this.version++;
     this.changed.fire();
+  }
+
+  /** Open documents over the disk; before the workspace is trusted, only inside its folders (a kustomization may name any folder). */
+  private files(open: ReadonlyMap<string, string>): ProjectFiles {
+    const files = overlayFiles(open, diskFiles());
+    if (vscode.workspace.isTrusted) return files;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return confinedFiles(files, folders);
   }
 
   /** A cache key part: merged results are valid for one analysis. */

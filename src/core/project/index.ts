@@ -3,6 +3,7 @@
 // every kustomization settles. The per-file analysis stays as it is; this adds to it.
 
 import * as path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { classifyImage, findingImage } from '../analysis/classify.js';
 import { findSuppressions, isSuppressed, type Suppressions } from '../analysis/suppress.js';
 import { isEnabled, severityOf } from '../rules/catalog.js';
@@ -11,6 +12,7 @@ import { writtenName } from '../rules/unpinnedImage.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
 import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
+import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
@@ -56,8 +58,20 @@ export function withProject(file: string, result: AnalysisResult, project: Proje
   };
 }
 
-/** Runs the Kustomize and Helm engines over the scanned files (absolute paths). */
-export async function analyzeProject(files: readonly string[], fs: ProjectFiles, options: AnalyzeOptions): Promise<ProjectAnalysis> {
+/** How long each kustomization root and each chart may take (`timeBudget`, seconds). */
+export type ProjectOptions = BudgetOptions;
+
+/**
+ * Runs the Kustomize and Helm engines over the scanned files (absolute paths). Each root and each
+ * chart has its own time budget; the event loop runs between them (and now and then inside one).
+ */
+export async function analyzeProject(
+  files: readonly string[],
+  fs: ProjectFiles,
+  options: AnalyzeOptions,
+  limits: ProjectOptions = {},
+): Promise<ProjectAnalysis> {
+  Budget.start(limits); // the options are checked before any work
   const analysis: ProjectAnalysis = {
     images: new Map(),
     findings: new Map(),
@@ -94,7 +108,7 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
     add(analysis.findings, file, finding);
   };
 
-  const kustomize = await analyzeKustomizations(files, fs);
+  const kustomize = await analyzeKustomizations(files, fs, limits);
   (analysis as { kustomize: KustomizeProject }).kustomize = kustomize;
   const pinnedByOrigin = new Map<string, boolean>();
   for (const root of kustomize.roots) {
@@ -117,7 +131,8 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
   for (const chart of charts) {
-    const project = await analyzeChart(chart, fs);
+    await nextTurn();
+    const project = await analyzeChart(chart, fs, limits);
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
     for (const file of files)

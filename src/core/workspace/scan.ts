@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { analyze, sortFindings } from '../analysis/analyze.js';
 import { mayBeCompose } from '../analysis/compose.js';
 import { builtServiceFinding, builtServices, type BuiltService } from '../project/compose.js';
-import { analyzeProject, withProject } from '../project/index.js';
+import { analyzeProject, withProject, type ProjectOptions } from '../project/index.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
 import { composeEnvironment, type ComposeEnvOptions } from '../project/dotenv.js';
 import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
@@ -80,6 +80,8 @@ export interface ScanOptions {
    * the files leave open; nothing is asked when absent (`--offline`).
    */
   readonly imageUsers?: UserLookup;
+  /** The time each kustomization root and each chart may take (`timeBudget`, seconds; 5 by default). */
+  readonly project?: ProjectOptions;
 }
 
 /** What a file was analysed from, to analyse it again once images' users are known. */
@@ -340,7 +342,7 @@ async function projectImages(
   projectFiles: ProjectFiles,
   excluded: (file: string) => boolean,
 ): Promise<void> {
-  const project = await analyzeProject(files, projectFiles, options.analyze ?? {});
+  const project = await analyzeProject(files, projectFiles, options.analyze ?? {}, options.project);
   for (const error of project.errors) report.projectErrors.push(error);
   for (const note of project.notes) report.skipped.push({ path: displayPath(note.file), reason: note.reason });
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));

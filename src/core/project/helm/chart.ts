@@ -3,6 +3,7 @@
 // values, the values.yaml scalar that decides each, and where pinning can write a digest.
 
 import * as path from 'node:path';
+import { Budget, BudgetSpent, type BudgetOptions } from '../budget.js';
 import type { ProjectFiles } from '../files.js';
 import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
 import { LineIndex } from '../../util/lines.js';
@@ -60,20 +61,39 @@ interface Loading {
   rootValues?: GoMap;
 }
 
-/** The images of the chart in `chartFolder` and of the subcharts unpacked under its charts/. */
-export async function analyzeChart(chartFolder: string, fs: ProjectFiles): Promise<ChartProject> {
+/**
+ * The images of the chart in `chartFolder` and of the subcharts unpacked under its charts/. A
+ * chart that takes longer than its time budget is an error entry, without images.
+ */
+export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: BudgetOptions = {}): Promise<ChartProject> {
   const folder = path.resolve(chartFolder);
   const loading: Loading = { fs, root: folder, notes: [], errors: [], templateFiles: 0 };
+  const budget = Budget.start(options);
+  try {
+    return await imagesOfChart(folder, loading, budget);
+  } catch (error) {
+    if (!(error instanceof BudgetSpent)) throw error;
+    const message = `${error.message}: this chart takes longer than its time budget to evaluate (templates that include each other, or ranges over very many values); its images are not listed`;
+    return {
+      chart: folder,
+      images: [],
+      notes: loading.notes,
+      errors: [...loading.errors, { file: path.join(folder, CHART_FILE), message }],
+    };
+  }
+}
+
+async function imagesOfChart(folder: string, loading: Loading, budget: Budget): Promise<ChartProject> {
   const chart = await loadChart(folder, loading, 0);
   if (!chart) return { chart: folder, images: [], notes: loading.notes, errors: loading.errors };
   const charts = flatten(chart);
-  const evaluator = new Evaluator(templatesOf(charts));
+  const evaluator = new Evaluator(templatesOf(charts), budget);
   const drafts: Draft[] = [];
   for (const each of charts) {
     if (each.library) continue;
     for (const template of each.templates) {
       if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
-      drafts.push(...imagesOf(each, template, evaluator, loading));
+      drafts.push(...(await imagesOf(each, template, evaluator, loading, budget)));
     }
   }
   return { chart: folder, images: finish(drafts, folder), notes: loading.notes, errors: loading.errors };
@@ -276,7 +296,13 @@ interface Draft {
   readonly workload?: ImageWorkload;
 }
 
-function imagesOf(chart: LoadedChart, template: TemplateFile, evaluator: Evaluator, loading: Loading): Draft[] {
+async function imagesOf(
+  chart: LoadedChart,
+  template: TemplateFile,
+  evaluator: Evaluator,
+  loading: Loading,
+  budget: Budget,
+): Promise<Draft[]> {
   const { text, parsed } = template;
   const root = parsed!.root;
   const lines = new LineIndex(text);
@@ -286,6 +312,7 @@ function imagesOf(chart: LoadedChart, template: TemplateFile, evaluator: Evaluat
   const { sites, truncated } = imageSites(text, textSpans(root));
   if (truncated) loading.notes.push(`${relative(loading.root, template.file)}: only the first ${MAX_SITES} images are read`);
   for (const site of sites) {
+    await budget.pause();
     const { valueOffset } = site.image;
     const found = contextsAt(evaluator, root, site.image.keyOffset, top);
     if (found.kind === 'define') {
@@ -302,20 +329,21 @@ function imagesOf(chart: LoadedChart, template: TemplateFile, evaluator: Evaluat
     const raw = withoutComment(text.slice(valueOffset, valueEnd(root, site.image.keyOffset, valueOffset)));
     const place = { file: template.file, range: lines.rangeAt(valueOffset, valueOffset + raw.length), raw };
     const byResult = new Map<string, Draft>();
-    found.contexts.forEach((context, index) => {
+    for (const [index, context] of found.contexts.entries()) {
+      await budget.pause();
       const result = evaluateImage(evaluator, context, valueOffset, raw);
       const workload = workloadOf(site, evaluator, root, top, index);
       const key = result.reference ?? `\0${result.unresolved}`;
       const before = byResult.get(key);
       if (!before) {
         byResult.set(key, { chart: chart.folder, template: place, ...result, ...(workload && { workload }) });
-        return;
+        continue;
       }
       // The same image for several items of a range: the workload only as far as they agree.
       const { workload: previous, ...rest } = before;
       const common = previous && agreed(previous, workload);
       byResult.set(key, { ...rest, ...(common && { workload: common }) });
-    });
+    }
     drafts.push(...byResult.values());
   }
   return drafts;

@@ -4,6 +4,7 @@
 // with actions, `lookup`, unknown functions and `.Capabilities` stop the evaluation as unresolved.
 // Includes nest at most 32 deep, and every evaluation has a budget of steps and output.
 
+import { Budget } from '../budget.js';
 import { FUNCTIONS } from './functions.js';
 import type { Arg, BranchNode, Command, Node, Pipe, TemplateNode } from './parse.js';
 import {
@@ -29,6 +30,8 @@ const MAX_TOTAL_STEPS = 5_000_000;
 /** Blocks and parentheses nested in evaluation (includes multiply what one template can nest). */
 const MAX_NESTING = 400;
 const MAX_OUTPUT = 256 * 1024;
+/** Steps between two looks at the clock. */
+const STEPS_PER_CHECK = 256;
 
 /** Thrown by a line sink at the first newline: the line is complete (not a failure). */
 class LineEnd extends Error {}
@@ -139,8 +142,14 @@ export class Evaluator {
   private depth = 0;
   private nesting = 0;
 
-  /** `templates`: the defines (and template files) by name, as `template` and `include` find them. */
-  constructor(private readonly templates: ReadonlyMap<string, readonly Node[]>) {}
+  /**
+   * `templates`: the defines (and template files) by name, as `template` and `include` find them;
+   * `budget`: the chart's time, which throws `BudgetSpent` through every evaluation once spent.
+   */
+  constructor(
+    private readonly templates: ReadonlyMap<string, readonly Node[]>,
+    private readonly budget: Budget = Budget.none(),
+  ) {}
 
   /** Starts a new evaluation's budget and reads. */
   reset(): void {
@@ -392,6 +401,7 @@ export class Evaluator {
   }
 
   private step(): void {
+    if (this.totalSteps % STEPS_PER_CHECK === 0) this.budget.check();
     if (++this.totalSteps > MAX_TOTAL_STEPS) throw new Unresolved('(the chart takes too long to evaluate)');
     if (++this.steps > MAX_STEPS) throw new Unresolved('(the template takes too long to evaluate)');
   }
