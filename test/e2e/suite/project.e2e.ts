@@ -20,6 +20,12 @@ async function write(files: Record<string, string>): Promise<void> {
   for (const [name, text] of Object.entries(files)) await vscode.workspace.fs.writeFile(workspaceUri(name), new TextEncoder().encode(text));
 }
 
+/** The text of the hovers at a position. */
+async function hoverAt(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
 /** Replaces the whole text of an open document, unsaved. */
 async function replaceText(editor: vscode.TextEditor, text: string): Promise<void> {
   const all = new vscode.Range(0, 0, editor.document.lineCount, 0);
@@ -131,5 +137,33 @@ describe('Compose, Kustomize and Helm in the editor', () => {
     await screenshot('chart-values');
     await replaceText(editor, 'image:\n  repository: nginx\n  tag: latest\n');
     await waitForDiagnostics(values, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && /`nginx:latest`/.test(x.message)), 30_000);
+  });
+
+  it('shipshape.exclude leaves a kustomization out: what it settled in a base manifest is reported again', async () => {
+    const pinned = `sha256:${'d'.repeat(64)}`;
+    await write({
+      'shared/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: api\n      image: nginx:1.25\n',
+      'shared/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+      'vendored/prod/kustomization.yaml': `resources:\n  - ../../shared\nimages:\n  - name: nginx\n    newTag: "1.25"\n    digest: ${pinned}\n`,
+    });
+    const base = workspaceUri('shared/pod.yaml');
+    await openDocument(base);
+    // Once the project is analysed (the hover names the kustomization), the only kustomization that
+    // includes the base pins its image: nothing to fix in the base.
+    await waitFor(
+      async () => /vendored\/prod/.test(await hoverAt(base, new vscode.Position(7, 16))),
+      30_000,
+      'the hover names vendored/prod',
+    );
+    assert.ok(!vscode.languages.getDiagnostics(base).some((x) => codeOf(x) === 'unpinned-image'));
+    const settings = vscode.workspace.getConfiguration('shipshape');
+    try {
+      await settings.update('exclude', ['**/vendored/**'], vscode.ConfigurationTarget.Workspace);
+      // Without that kustomization, no one pins it: the base's own finding is back.
+      await waitForDiagnostics(base, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && x.range.start.line === 7), 30_000);
+    } finally {
+      await settings.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
