@@ -148,7 +148,8 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
     phase('pin', () => {
       const document = { file: FUZZ_FILE, text };
       const { changes } = pinEdits(result.images, () => DIGEST, document);
-      for (const image of result.images.slice(0, 50)) pinEdits([image], () => OTHER_DIGEST, document);
+      // One image at a time, as the quick fix pins: each is proved on the whole text (re-read), so only a few of a large one.
+      for (const image of result.images.slice(0, large ? 3 : 50)) pinEdits([image], () => OTHER_DIGEST, document);
       if (changes.length === 0) return;
       operation(`apply ${changes.length} pin edits (${kind})`);
       const pinned = applyEdits(

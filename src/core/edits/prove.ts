@@ -59,8 +59,7 @@ function shifts(lines: LineIndex, changes: readonly PinChange[]): { moved: (offs
   return { moved, starts };
 }
 
-function outside(text: string, change: PinChange): string | undefined {
-  const lines = new LineIndex(text);
+function outside(lines: LineIndex, change: PinChange): string | undefined {
   const { start, end } = change.edit.range;
   const fits = (p: typeof start) =>
     p.line < lines.lineCount && lines.offsetAt(p) === lines.offsetAt({ line: p.line, character: 0 }) + p.character;
@@ -81,7 +80,7 @@ function yamlCheck(text: string): Check {
     return count;
   };
   return (changes, digestOf) => {
-    const misplaced = changes.map((c) => outside(text, c));
+    const misplaced = changes.map((c) => outside(before, c));
     if (misplaced.some((why) => why !== undefined)) return misplaced;
     const edited = applyEdits(
       text,
@@ -181,8 +180,9 @@ function scalarAt(docs: readonly Document.Parsed[], offset: number): Found | und
 }
 
 function dockerfileCheck(text: string): Check {
+  const before = new LineIndex(text);
   return (changes, digestOf) => {
-    const misplaced = changes.map((c) => outside(text, c));
+    const misplaced = changes.map((c) => outside(before, c));
     if (misplaced.some((why) => why !== undefined)) return misplaced;
     const edited = applyEdits(
       text,
