@@ -73,7 +73,7 @@ test('severities: unknown ones are problems, duplicates dropped; a server must b
   assert.equal(isServerUrl('file:///etc/passwd'), false);
 });
 
-test("the settings a log shows name the Trivy server without its password; the scan itself gets the URL as written", () => {
+test('the settings a log shows name the Trivy server without its password; the scan itself gets the URL as written', () => {
   const { options } = readScanOptions({ serverUrl: 'https://scanner:s3cret-pw@trivy.internal:4954', severities: ['HIGH'] });
   assert.equal(options.settings.serverUrl, 'https://scanner:s3cret-pw@trivy.internal:4954');
   const shown = JSON.stringify(shownScanSettings(options.settings));
