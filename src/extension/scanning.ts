@@ -35,7 +35,8 @@ export const DOCUMENT_GLOB =
 
 export class ScanController implements vscode.Disposable, vscode.HoverProvider, vscode.CodeLensProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-vulnerabilities');
-  private readonly statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+  /** Made by the first scan: creating a status bar item costs activation about as much as the rest of it. */
+  private statusBar: vscode.StatusBarItem | undefined;
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly rendered = new vscode.EventEmitter<{ readonly document: vscode.TextDocument; readonly result: AnalysisResult }>();
@@ -59,10 +60,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Asks for a document to be analysed again (a base image's user became known). */
     private readonly reanalyze: (document: vscode.TextDocument) => void,
-  ) {
-    this.statusBar.name = 'Shipshape scans';
-    this.statusBar.command = COMMANDS.showLog;
-  }
+  ) {}
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
   configure(): void {
@@ -187,8 +185,13 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   private showProgress(text: string | undefined): void {
     if (text === undefined || this.active === 0) {
-      this.statusBar.hide();
+      this.statusBar?.hide();
       return;
+    }
+    if (!this.statusBar) {
+      this.statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+      this.statusBar.name = 'Shipshape scans';
+      this.statusBar.command = COMMANDS.showLog;
     }
     this.statusBar.text = `$(loading~spin) Shipshape: scanning images ${text}`;
     this.statusBar.tooltip = 'Shipshape is scanning images with Trivy. Click for the log.';
@@ -358,7 +361,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   dispose(): void {
     for (const source of this.running.values()) source.cancel();
     this.collection.dispose();
-    this.statusBar.dispose();
+    this.statusBar?.dispose();
     this.lensesChanged.dispose();
     this.rendered.dispose();
   }
