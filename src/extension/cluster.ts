@@ -89,9 +89,13 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     private readonly scans: ScanController,
   ) {}
 
-  /** Shows the tree in its view (a TreeView, so that a node can be revealed). */
-  createView(): vscode.Disposable {
-    this.view = vscode.window.createTreeView(CLUSTER_VIEW, { treeDataProvider: this, showCollapseAll: true });
+  /**
+   * Shows the tree in its view (a TreeView, so that a node can be revealed), from the first scan on.
+   * Until then the view has no provider and VS Code shows its welcome text (as for an empty tree);
+   * creating a tree view costs activation about as much as the rest of it.
+   */
+  private showView(): vscode.TreeView<Node> {
+    this.view ??= vscode.window.createTreeView(CLUSTER_VIEW, { treeDataProvider: this, showCollapseAll: true });
     return this.view;
   }
 
@@ -201,6 +205,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private show(report: ClustersReport | undefined): void {
     this.current = report;
     this.tree = report ? this.build(report) : EMPTY;
+    if (report) this.showView();
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, report !== undefined);
     this.changed.fire(undefined);
     this.reportChanged.fire(report);
@@ -574,6 +579,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   dispose(): void {
+    this.view?.dispose();
     this.changed.dispose();
     this.reportChanged.dispose();
   }

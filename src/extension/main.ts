@@ -101,7 +101,6 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.languages.registerCompletionItemProvider(SELECTOR, completion, ':'),
     vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     vscode.languages.registerHoverProvider(SELECTOR, advice),
-    cluster.createView(),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, links),

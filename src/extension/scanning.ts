@@ -41,7 +41,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-vulnerabilities');
   /** The last workspace scan's diagnostics, for the files no editor shows (an opened file's own analysis takes over). */
   private readonly workspaceCollection = vscode.languages.createDiagnosticCollection('shipshape-workspace');
-  private readonly statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+  /** Made by the first scan: creating a status bar item costs activation about as much as the rest of it. */
+  private statusBar: vscode.StatusBarItem | undefined;
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly rendered = new vscode.EventEmitter<{ readonly document: vscode.TextDocument; readonly result: AnalysisResult }>();
@@ -82,10 +83,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     private readonly reanalyze: (document: vscode.TextDocument) => void,
     /** How a workspace scan reads images' own users (undefined: not asked). */
     private readonly userLookup: () => Promise<UserLookup | undefined> = () => Promise.resolve(undefined),
-  ) {
-    this.statusBar.name = 'Shipshape scans';
-    this.statusBar.command = COMMANDS.showLog;
-  }
+  ) {}
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
   configure(): void {
@@ -203,8 +201,13 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   private showProgress(text: string | undefined): void {
     if (text === undefined || this.active === 0) {
-      this.statusBar.hide();
+      this.statusBar?.hide();
       return;
+    }
+    if (!this.statusBar) {
+      this.statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+      this.statusBar.name = 'Shipshape scans';
+      this.statusBar.command = COMMANDS.showLog;
     }
     this.statusBar.text = `$(loading~spin) Shipshape: scanning images ${text}`;
     this.statusBar.tooltip = 'Shipshape is scanning images with Trivy. Click for the log.';
@@ -480,7 +483,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     for (const source of this.running.values()) source.cancel();
     this.collection.dispose();
     this.workspaceCollection.dispose();
-    this.statusBar.dispose();
+    this.statusBar?.dispose();
     this.lensesChanged.dispose();
     this.rendered.dispose();
   }

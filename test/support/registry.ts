@@ -259,14 +259,26 @@ export function registryVersion(): string {
   return execFileSync(findRegistry(), ['--version'], { encoding: 'utf8' }).trim();
 }
 
+/**
+ * Writes a program's input and closes it. A program may exit without reading it (a credential
+ * helper told to fail, `skopeo`): the write then fails with EPIPE, an error event on stdin that
+ * would end the test process; its exit code and output say what happened, so that error is dropped.
+ */
+export function endInput(child: ChildProcess, input?: string): void {
+  child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  if (input !== undefined) child.stdin?.end(input);
+  else child.stdin?.end();
+}
+
 function run(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(file, args, { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
-    if (input !== undefined) child.stdin?.end(input);
-    else child.stdin?.end();
+    endInput(child, input);
   });
 }
 
