@@ -48,14 +48,27 @@ function shifts(lines: LineIndex, changes: readonly PinChange[]): { moved: (offs
     }))
     .sort((a, b) => a.start - b.start || b.index - a.index);
   const starts: number[] = [];
-  let shift = 0;
-  for (const span of spans) {
-    starts[span.index] = span.start + shift;
-    shift += span.length - (span.end - span.start);
+  // shifted[i]: how far the edits before span i move the text (spans do not overlap, so their ends are in order too).
+  const shifted: number[] = [0];
+  for (const [i, span] of spans.entries()) {
+    starts[span.index] = span.start + shifted[i]!;
+    shifted.push(shifted[i]! + span.length - (span.end - span.start));
   }
-  // Text before an edit's start stays where it is relative to the edits before it.
-  const moved = (offset: number) =>
-    offset + spans.filter((s) => s.end <= offset && s.start < offset).reduce((sum, s) => sum + s.length - (s.end - s.start), 0);
+  // Text before an edit's start stays where it is relative to the edits before it: the spans that
+  // end at or before `offset` and start before it (found by bisection: a Pin All of thousands of
+  // images asks this once per image).
+  const moved = (offset: number) => {
+    let low = 0;
+    let high = spans.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (spans[mid]!.end <= offset) low = mid + 1;
+      else high = mid;
+    }
+    let count = low;
+    while (count > 0 && spans[count - 1]!.start >= offset) count--;
+    return offset + shifted[count]!;
+  };
   return { moved, starts };
 }
 
@@ -160,23 +173,47 @@ interface Found {
   readonly map?: YAMLMap;
 }
 
-/** The scalar whose text holds `offset`. */
-function scalarAt(docs: readonly Document.Parsed[], offset: number): Found | undefined {
-  let found: Found | undefined;
-  for (const doc of docs) {
-    visit(doc, {
-      Scalar(_, node, ancestors) {
-        const [from, to] = node.range ?? [-1, -1];
-        if (offset < from || offset > to) return undefined;
-        const pair = ancestors.at(-1);
-        const map = ancestors.at(-2);
-        found = { scalar: node, ...(isPair(pair) && { pair }), ...(isMap(map) && { map }) };
-        return visit.BREAK;
-      },
-    });
-    if (found) return found;
+interface Placed extends Found {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The scalars of parsed documents in text order, made once per parse (a Pin All asks for one per image). */
+const scalarIndexes = new WeakMap<readonly Document.Parsed[], Placed[]>();
+
+function scalarsOf(docs: readonly Document.Parsed[]): Placed[] {
+  let placed = scalarIndexes.get(docs);
+  if (!placed) {
+    const list: Placed[] = [];
+    for (const doc of docs) {
+      visit(doc, {
+        Scalar(_, node, ancestors) {
+          if (!node.range) return;
+          const pair = ancestors.at(-1);
+          const map = ancestors.at(-2);
+          list.push({ from: node.range[0], to: node.range[1], scalar: node, ...(isPair(pair) && { pair }), ...(isMap(map) && { map }) });
+        },
+      });
+    }
+    placed = list.sort((a, b) => a.from - b.from);
+    scalarIndexes.set(docs, placed);
   }
-  return undefined;
+  return placed;
+}
+
+/** The scalar whose text holds `offset` (the first in text order). */
+function scalarAt(docs: readonly Document.Parsed[], offset: number): Found | undefined {
+  const scalars = scalarsOf(docs);
+  // The first scalar that does not end before `offset`; scalars do not overlap, so it is the one if any is.
+  let low = 0;
+  let high = scalars.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (scalars[mid]!.to < offset) low = mid + 1;
+    else high = mid;
+  }
+  const candidate = scalars[low];
+  return candidate && candidate.from <= offset ? candidate : undefined;
 }
 
 function dockerfileCheck(text: string): Check {
