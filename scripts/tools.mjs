@@ -13,7 +13,7 @@
 // test files starting together) from building the same tool at once. Everything is logged to
 // stderr; stdout carries only the answer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -51,11 +51,23 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Whether the process that wrote a lock is gone (a build stopped midway leaves its lock behind). */
+function holderGone(dir) {
+  try {
+    process.kill(Number(readFileSync(path.join(dir, 'pid'), 'utf8')), 0);
+    return false;
+  } catch (error) {
+    // No pid file yet (just made), or a process that is not ours to signal: still held.
+    return error.code === 'ESRCH';
+  }
+}
+
 /** Takes the build lock of one tool, waiting for another process that holds it. */
 function lock(dir) {
   for (;;) {
     try {
       mkdirSync(dir);
+      writeFileSync(path.join(dir, 'pid'), String(process.pid));
       return;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
@@ -65,7 +77,7 @@ function lock(dir) {
       } catch {
         continue;
       }
-      if (age > LOCK_STALE_MS) {
+      if (age > LOCK_STALE_MS || holderGone(dir)) {
         log(`removing a stale lock ${dir}`);
         rmSync(dir, { recursive: true, force: true });
         continue;
