@@ -79,6 +79,16 @@ function outside(lines: LineIndex, change: PinChange): string | undefined {
   return fits(start) && fits(end) ? undefined : `the place to write is not in the file as it is now (line ${start.line + 1})`;
 }
 
+/** The text with every change applied, or why each change is not placed in it (both checks start so). */
+function editedText(text: string, before: LineIndex, changes: readonly PinChange[]): string | (string | undefined)[] {
+  const misplaced = changes.map((c) => outside(before, c));
+  if (misplaced.some((why) => why !== undefined)) return misplaced;
+  return applyEdits(
+    text,
+    changes.map((c) => c.edit),
+  );
+}
+
 function yamlCheck(text: string): Check {
   const before = new LineIndex(text);
   // A document at a time: a large stream parses far faster so, and only the edited ones are read.
@@ -93,12 +103,8 @@ function yamlCheck(text: string): Check {
     return count;
   };
   return (changes, digestOf) => {
-    const misplaced = changes.map((c) => outside(before, c));
-    if (misplaced.some((why) => why !== undefined)) return misplaced;
-    const edited = applyEdits(
-      text,
-      changes.map((c) => c.edit),
-    );
+    const edited = editedText(text, before, changes);
+    if (typeof edited !== 'string') return edited;
     const chunks = splitDocuments(edited);
     if (chunks.length !== chunksBefore.length) return changes.map(() => "the edit would move the file's document boundaries");
     const parsed = new Map<number, Document.Parsed[]>();
@@ -219,12 +225,8 @@ function scalarAt(docs: readonly Document.Parsed[], offset: number): Found | und
 function dockerfileCheck(text: string): Check {
   const before = new LineIndex(text);
   return (changes, digestOf) => {
-    const misplaced = changes.map((c) => outside(before, c));
-    if (misplaced.some((why) => why !== undefined)) return misplaced;
-    const edited = applyEdits(
-      text,
-      changes.map((c) => c.edit),
-    );
+    const edited = editedText(text, before, changes);
+    if (typeof edited !== 'string') return edited;
     const images = analyze(edited, 'dockerfile').images;
     return changes.map((change) => {
       const digest = digestOf(change);
