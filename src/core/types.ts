@@ -104,6 +104,9 @@ export interface HelmContext {
   /** Where pinning can write a digest. */
   readonly pin: ChartPin;
   readonly workload?: ImageWorkload;
+  /** False when `helm template` does not render it with these values: no findings, `condition` says what would. */
+  readonly active?: false;
+  readonly condition?: string;
 }
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';

@@ -46,6 +46,9 @@ export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: 
   const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
   if (entry) return keyedPin(image, digest, entry.range, entry.digest?.range, textAt);
   const chart = image.helm?.pin;
+  // kube-prometheus-stack reads the hex alone from `sha` and writes `@sha256:` itself.
+  if (chart?.kind === 'digest' && chart.key === 'sha')
+    return keyedPin(image, digest.replace(/^sha256:/, ''), chart.mapping, chart.existing, textAt, 'sha');
   if (chart?.kind === 'digest') return keyedPin(image, digest, chart.mapping, chart.existing, textAt);
   if (chart?.kind === 'none') return undefined;
   if (chart?.kind === 'tag') {
@@ -79,6 +82,7 @@ function keyedPin(
   mapping: Range,
   existing: Range | undefined,
   textAt: (range: Range) => string,
+  key = 'digest',
 ): PinChange | undefined {
   if (existing) {
     const current = textAt(existing);
@@ -89,12 +93,12 @@ function keyedPin(
   const trimmed = text.replace(/\s+$/, '');
   if (trimmed.startsWith('{') && trimmed.endsWith('}')) {
     const at = positionAfter(mapping.start, trimmed.slice(0, -1).replace(/[\s,]+$/, ''));
-    return { image, before: '', edit: { range: { start: at, end: at }, newText: `, digest: ${digest}` } };
+    return { image, before: '', edit: { range: { start: at, end: at }, newText: `, ${key}: ${digest}` } };
   }
   // The mapping's keys start where it does (its first key); later keys line up with it.
   const indent = ' '.repeat(mapping.start.character);
   // A `digest:` the reader saw no value in (`~`, empty): its value is replaced, not a second key added.
-  const written = new RegExp(`(^|\\n)${indent}digest:[ \\t]*([^\\s#]*)`).exec(text);
+  const written = new RegExp(`(^|\\n)${indent}${key}:[ \\t]*([^\\s#]*)`).exec(text);
   if (written) {
     const valueStart = written.index + written[0].length - written[2]!.length;
     const start = positionAfter(mapping.start, text.slice(0, valueStart));
@@ -105,7 +109,7 @@ function keyedPin(
   return {
     image,
     before: '',
-    edit: { range: { start: end, end }, newText: `${text.includes('\r\n') ? '\r\n' : '\n'}${indent}digest: ${digest}` },
+    edit: { range: { start: end, end }, newText: `${text.includes('\r\n') ? '\r\n' : '\n'}${indent}${key}: ${digest}` },
   };
 }
 

@@ -111,6 +111,8 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
       if (placed.has(key)) continue;
       placed.add(key);
       add(analysis.images, file, occurrence);
+      // An image helm does not render with these values is listed, not judged.
+      if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }
   }
@@ -182,8 +184,20 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
     ...(image.value && { valueKey: image.value.key }),
     pin: image.pin,
     ...(image.workload && { workload: image.workload }),
+    ...(image.active === false && { active: false as const, condition: image.condition ?? '' }),
   };
   if (image.reference === undefined) {
+    if (image.active === false) {
+      return {
+        source: 'helm',
+        raw: image.template.raw,
+        range: image.template.range,
+        status: 'unresolved',
+        pinned: false,
+        unresolvedVariables: [],
+        helm,
+      };
+    }
     return {
       source: 'helm',
       raw: image.template.raw,
@@ -218,7 +232,9 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
   const pin = chart.pin;
   const fix =
     pin.kind === 'digest'
-      ? 'The chart reads a digest: set `digest: sha256:…` beside it.'
+      ? pin.key === 'sha'
+        ? 'The chart reads a digest: set `sha:` beside it (the hex digits; the chart writes `@sha256:`).'
+        : 'The chart reads a digest: set `digest: sha256:…` beside it.'
       : pin.kind === 'tag'
         ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
         : `It cannot be pinned here: ${pin.why}.`;

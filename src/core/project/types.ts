@@ -72,8 +72,11 @@ export interface KustomizeProject {
 
 /** How pinning writes a digest for a chart's image. */
 export type ChartPin =
-  /** The chart reads a digest from this mapping of values.yaml: write `digest: sha256:…` into it. */
-  | { readonly kind: 'digest'; readonly file: string; readonly mapping: Range; readonly existing?: Range }
+  /**
+   * The chart reads a digest from this mapping of values.yaml: write `digest: sha256:…` into it
+   * (`key: 'sha'`: the chart reads the hex digest alone from `sha`, as kube-prometheus-stack does).
+   */
+  | { readonly kind: 'digest'; readonly file: string; readonly mapping: Range; readonly existing?: Range; readonly key?: 'sha' }
   /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
   | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
   /** No place to write one: why, for the message. */
@@ -93,6 +96,9 @@ export interface ChartImage {
   readonly value?: Place & { readonly key: readonly string[]; readonly raw: string };
   readonly pin: ChartPin;
   readonly workload?: ImageWorkload;
+  /** False when helm does not render the image with these values (no findings); `condition` says what would. */
+  readonly active?: false;
+  readonly condition?: string;
 }
 
 export interface ChartProject {

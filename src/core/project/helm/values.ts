@@ -157,13 +157,21 @@ function goInteger(text: string): number | undefined {
   return Number(sign === '-' ? -value : value);
 }
 
+/** A Chart.yaml dependency: its name, alias, and what enables it (`condition` paths, `tags`). */
+export interface Dependency {
+  readonly name: string;
+  readonly alias?: string;
+  readonly condition?: string;
+  readonly tags?: readonly string[];
+}
+
 /** What templates see as `.Chart`, and what analysis needs of Chart.yaml. */
 export interface ChartFile {
   readonly name?: string;
   readonly type?: string;
   /** `.Chart` (Name, Version, AppVersion…); AppVersion keeps its place. */
   readonly meta: GoMap;
-  readonly dependencies: readonly { readonly name: string; readonly alias?: string }[];
+  readonly dependencies: readonly Dependency[];
   readonly errors: readonly ReadError[];
 }
 
@@ -185,7 +193,7 @@ const CHART_FIELDS: readonly (readonly [string, string])[] = [
 export function readChartFile(text: string, file: string): ChartFile {
   const { root, errors, reading } = readDocument(text, file, 'chart');
   const meta: GoMap = new Map();
-  const dependencies: { name: string; alias?: string }[] = [];
+  const dependencies: Dependency[] = [];
   let name: string | undefined;
   let type: string | undefined;
   for (const [field, goName] of CHART_FIELDS) {
@@ -209,7 +217,15 @@ export function readChartFile(text: string, file: string): ChartFile {
       const depName = dep.get('name');
       const alias = dep.get('alias');
       if (typeof depName !== 'string') continue;
-      dependencies.push({ name: depName, ...(typeof alias === 'string' && alias !== '' && { alias }) });
+      const condition = dep.get('condition');
+      const tags = dep.get('tags');
+      const tagList = isSeq(tags) ? tags.items.map((t) => (isScalar(t) ? String(t.value) : '')).filter((t) => t !== '') : [];
+      dependencies.push({
+        name: depName,
+        ...(typeof alias === 'string' && alias !== '' && { alias }),
+        ...(typeof condition === 'string' && condition.trim() !== '' && { condition }),
+        ...(tagList.length > 0 && { tags: tagList }),
+      });
     }
   }
   return { ...(name !== undefined && { name }), ...(type !== undefined && { type }), meta, dependencies, errors };

@@ -66,22 +66,24 @@ async function only(files: Record<string, string>): Promise<ChartImage> {
 const values = (file = 'values.yaml') => path.join(ROOT, file);
 const template = (file = 'templates/deployment.yaml') => path.join(ROOT, file);
 
-test('podinfo: its images, from values.yaml and written in its tests, with where each is decided', async () => {
+test('podinfo: the images helm template renders, each where it is decided; the others listed with what switches them off', async () => {
   const folder = path.join(CORPUS, 'podinfo', 'charts', 'podinfo');
   const project = await analyzeChart(folder, diskFiles());
   assert.deepEqual(project.errors, []);
   assert.deepEqual(project.notes, []);
   const file = (name: string) => path.join(folder, name);
   const tag = { file: file('values.yaml'), range: range(10, 7, 10, 13) };
-  const redisTag = { file: file('values.yaml'), range: range(173, 7, 173, 12) };
   const literal = (name: string, line: number, end: number, reference: string, container: string): ChartImage => ({
     chart: folder,
     template: { file: file(`templates/tests/${name}.yaml`), range: range(line, 13, line, end), raw: reference },
+    // The test pods' names end with randAlphaNum: not given.
     workload: { kind: 'Pod', namespace: 'default', container, containerType: 'containers' },
     reference,
     pin: { kind: 'none', why: 'the image is written in the template; pin it there' },
   });
-  assert.deepEqual(project.images, [
+  const byPlace = (a: ChartImage, b: ChartImage) => (a.template.file < b.template.file ? -1 : a.template.file > b.template.file ? 1 : 0);
+  // What `helm template` renders (checked against helm v4.3.2): the deployment and three test pods.
+  assert.deepEqual(project.images.filter((i) => i.active !== false).sort(byPlace), [
     {
       chart: folder,
       template: {
@@ -98,43 +100,58 @@ test('podinfo: its images, from values.yaml and written in its tests, with where
       },
       reference: 'ghcr.io/stefanprodan/podinfo:6.14.1',
       value: { ...tag, key: ['image', 'tag'], raw: '6.14.1' },
-      // The hook jobs run the same image: the tag pins both.
       pin: { kind: 'tag', ...tag },
     },
-    {
-      chart: folder,
-      template: {
-        file: file('templates/hooks/job.yaml'),
-        range: range(23, 17, 23, 75),
-        raw: '"{{ $.Values.image.repository }}:{{ $.Values.image.tag }}"',
-      },
-      // One Job per hook (the range over $hooks), named after it: the name is not one.
-      workload: { kind: 'Job', namespace: 'default', container: 'job', containerType: 'containers' },
-      reference: 'ghcr.io/stefanprodan/podinfo:6.14.1',
-      value: { ...tag, key: ['image', 'tag'], raw: '6.14.1' },
-      pin: { kind: 'tag', ...tag },
-    },
-    {
-      chart: folder,
-      template: {
-        file: file('templates/redis/deployment.yaml'),
-        range: range(28, 17, 28, 73),
-        raw: '"{{ .Values.redis.repository }}:{{ .Values.redis.tag }}"',
-      },
-      workload: { kind: 'Deployment', name: 'release-name-podinfo-redis', container: 'redis', containerType: 'containers' },
-      reference: 'docker.io/redis:8.8.0',
-      value: { ...redisTag, key: ['redis', 'tag'], raw: '8.8.0' },
-      pin: { kind: 'tag', ...redisTag },
-    },
-    // The test pods' names end with randAlphaNum: not resolved, so not given.
-    literal('cache', 17, 35, 'curlimages/curl:7.69.0', 'curl'),
-    literal('fail', 17, 24, 'alpine:3.11', 'fault'),
     literal('grpc', 16, 50, 'stefanprodan/grpc_health_probe:v0.3.0', 'grpc-health-probe'),
     literal('jwt', 16, 34, 'giantswarm/tiny-tools', 'tools'),
     literal('service', 16, 35, 'curlimages/curl:7.69.0', 'curl'),
-    literal('timeout', 17, 24, 'alpine:3.11', 'fault'),
-    literal('tls', 17, 35, 'curlimages/curl:7.69.0', 'curl'),
   ]);
+  assert.deepEqual(
+    project.images
+      .filter((i) => i.active === false)
+      .sort(byPlace)
+      .map((i) => [path.relative(folder, i.template.file), i.template.raw, i.condition, i.pin.kind, i.reference]),
+    [
+      [
+        'templates/hooks/job.yaml',
+        '"{{ $.Values.image.repository }}:{{ $.Values.image.tag }}"',
+        'and $hookConfig $hookConfig.job $hookConfig.job.enabled',
+        'none',
+        undefined,
+      ],
+      [
+        'templates/redis/deployment.yaml',
+        '"{{ .Values.redis.repository }}:{{ .Values.redis.tag }}"',
+        '.Values.redis.enabled',
+        'none',
+        undefined,
+      ],
+      ['templates/tests/cache.yaml', 'curlimages/curl:7.69.0', '.Values.cache', 'none', undefined],
+      ['templates/tests/fail.yaml', 'alpine:3.11', '.Values.faults.testFail', 'none', undefined],
+      ['templates/tests/timeout.yaml', 'alpine:3.11', '.Values.faults.testTimeout', 'none', undefined],
+      ['templates/tests/tls.yaml', 'curlimages/curl:7.69.0', '.Values.tls.enabled', 'none', undefined],
+    ],
+  );
+});
+
+test("podinfo with the values a user deploys with: a values file and --set switch images on, and the value is the user's line", async () => {
+  const folder = path.join(CORPUS, 'podinfo', 'charts', 'podinfo');
+  const user = path.resolve('/virtual/user-values.yaml');
+  const text = 'redis:\n  enabled: true\n  tag: 7.4.0\n';
+  const files = overlayFiles(new Map([[user, text]]), diskFiles());
+  const project = await analyzeChart(folder, files, { valuesFiles: [user], set: ['image.tag=6.15.0', 'faults.testFail=true'] });
+  assert.deepEqual(project.errors, []);
+  const active = project.images.filter((i) => i.active !== false);
+  assert.deepEqual(active.map((i) => i.reference).sort(), [
+    'alpine:3.11',
+    'curlimages/curl:7.69.0',
+    'docker.io/redis:7.4.0',
+    'ghcr.io/stefanprodan/podinfo:6.15.0',
+    'giantswarm/tiny-tools',
+    'stefanprodan/grpc_health_probe:v0.3.0',
+  ]);
+  const redis = active.find((i) => i.reference === 'docker.io/redis:7.4.0')!;
+  assert.deepEqual(redis.value, { file: user, range: find(text, '7.4.0'), key: ['redis', 'tag'], raw: '7.4.0' });
 });
 
 test("argo-cd's single-global-helm: a tag that YAML reads as a number, joined to a repository written in the template", async () => {
@@ -330,12 +347,9 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
   assert.deepEqual(project.notes, ['charts/postgresql-12.0.0.tgz: packaged subcharts are not read (unpack it to read its images)']);
   const sub = path.join(ROOT, 'charts', 'redis');
   assert.deepEqual(
-    project.images.map((i) => [
-      i.chart,
-      i.reference,
-      i.workload?.name,
-      i.value && [path.relative(ROOT, i.value.file), i.value.key.join('.')],
-    ]),
+    project.images
+      .map((i) => [i.chart, i.reference, i.workload?.name, i.value && [path.relative(ROOT, i.value.file), i.value.key.join('.')]])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
     [
       [ROOT, 'docker.io/bitnami/redis-exporter:7.2.4', 'release-name-web', ['values.yaml', 'redis.image.tag']],
       [sub, 'mirror.local/bitnami/redis:7.2.4', 'release-name-redis', ['values.yaml', 'redis.image.tag']],
@@ -343,29 +357,18 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
     ],
   );
   // The digest goes into the parent's mapping for the subchart, which overrides the subchart's own.
-  assert.deepEqual(project.images[2]!.pin, { kind: 'digest', file: values(), mapping: find(parentValues, 'repository: bitnami/valkey') });
+  assert.deepEqual(project.images.find((i) => i.reference?.includes('valkey'))!.pin, {
+    kind: 'digest',
+    file: values(),
+    mapping: find(parentValues, 'repository: bitnami/valkey'),
+  });
 });
 
-test('unresolved: a missing value, tpl of a templated value, lookup, required, the cluster version', async () => {
+test('unresolved: a value that is not there, a nil lookup result; tpl and the default cluster version are rendered as helm renders them', async () => {
   const cases: [string, string, string][] = [
     ['image:\n  repository: nginx\n', '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"', '.Values.image.tag'],
     ['x: 1\n', '{{ .Values.image.repository }}', '.Values.image.repository'],
-    [
-      'image:\n  repository: "{{ .Values.registry }}/nginx"\nregistry: r.io\n',
-      '{{ tpl .Values.image.repository . }}',
-      'tpl .Values.image.repository .',
-    ],
-    ['x: 1\n', '{{ (lookup "v1" "ConfigMap" "ns" "images").data.web }}', 'lookup "v1" "ConfigMap" "ns" "images"'],
-    [
-      'image: {}\n',
-      '{{ required "set image.repository" .Values.image.repository }}',
-      'required "set image.repository" .Values.image.repository',
-    ],
-    [
-      'x: 1\n',
-      '"nginx:{{ if semverCompare ">=1.25" .Capabilities.KubeVersion.Version }}1.25{{ else }}1.24{{ end }}"',
-      'semverCompare ">=1.25" .Capabilities.KubeVersion.Version',
-    ],
+    ['x: 1\n', '{{ (lookup "v1" "ConfigMap" "ns" "images").data.web }}', '(lookup "v1" "ConfigMap" "ns" "images").data.web'],
   ];
   for (const [valuesText, expression, part] of cases) {
     const image = await only({ 'Chart.yaml': CHART, 'values.yaml': valuesText, 'templates/deployment.yaml': deployment(expression) });
@@ -380,13 +383,43 @@ test('unresolved: a missing value, tpl of a templated value, lookup, required, t
       },
     );
   }
+  const tpl = await only({
+    'Chart.yaml': CHART,
+    'values.yaml': 'image:\n  repository: "{{ .Values.registry }}/nginx"\nregistry: r.io\n',
+    'templates/deployment.yaml': deployment('{{ tpl .Values.image.repository . }}'),
+  });
+  assert.equal(tpl.reference, 'r.io/nginx');
+  // helm template's Kubernetes version is v1.37.0 unless --kube-version says otherwise.
+  const version = await only({
+    'Chart.yaml': CHART,
+    'values.yaml': 'x: 1\n',
+    'templates/deployment.yaml': deployment(
+      '"nginx:{{ if semverCompare ">=1.25-0" .Capabilities.KubeVersion.Version }}1.25{{ else }}1.24{{ end }}"',
+    ),
+  });
+  assert.equal(version.reference, 'nginx:1.25');
   // A value still holding template text is not an image reference.
   const templated = await only({
     'Chart.yaml': CHART,
     'values.yaml': 'image: "{{ .Values.x }}"\n',
     'templates/deployment.yaml': deployment('{{ .Values.image }}'),
   });
-  assert.deepEqual([templated.reference, templated.unresolved], [undefined, '{{ .Values.image }}']);
+  assert.deepEqual([templated.reference, templated.unresolved], [undefined, '{{ .Values.x }}']);
+});
+
+test('required and fail stop the chart as they stop helm template: an error, and no active image', async () => {
+  const project = await analyze({
+    'Chart.yaml': CHART,
+    'values.yaml': 'image: {}\n',
+    'templates/deployment.yaml': deployment('{{ required "set image.repository" .Values.image.repository }}'),
+  });
+  assert.deepEqual(project.errors, [
+    { file: template(), message: 'helm template fails: set image.repository (required "set image.repository" .Values.image.repository)' },
+  ]);
+  assert.deepEqual(
+    project.images.map((i) => [i.active, i.condition]),
+    [[false, 'helm template fails: set image.repository']],
+  );
 });
 
 test('pins: a tag feeding two images, a number helm reads differently, a changed tag, a tag written in the template', async () => {
@@ -423,7 +456,7 @@ test('pins: a tag feeding two images, a number helm reads differently, a changed
   assert.deepEqual(project.images[4]!.value?.key, ['repo']);
 });
 
-test('with, range and variables around the image; a custom resource; a range over nothing is noted', async () => {
+test('with, range and variables around the image; a custom resource; an image in a range over nothing is listed inactive', async () => {
   const valuesText =
     'sidecar:\n  image: envoyproxy/envoy:v1.29.0\nextra:\n  - name: one\n    image: busybox:1.36\n  - name: two\n    image: alpine:3.19\nnone: []\nimage:\n  repository: nginx\n  tag: "1.25"\n';
   const pod = [
@@ -458,9 +491,13 @@ test('with, range and variables around the image; a custom resource; a range ove
     '',
   ].join('\n');
   const project = await analyze({ 'Chart.yaml': CHART, 'values.yaml': valuesText, 'templates/pod.yaml': pod });
-  assert.deepEqual(project.notes, ['templates/pod.yaml:17: the image is made for each item of .Values.none, and values.yaml has none']);
+  assert.deepEqual(project.notes, []);
   assert.deepEqual(
-    project.images.map((i) => [i.reference, i.workload, i.value?.key.join('.'), i.pin.kind]),
+    project.images.filter((i) => i.active === false).map((i) => [i.template.raw, i.condition]),
+    [['{{ $c.image }}', '.Values.none has items']],
+  );
+  assert.deepEqual(
+    project.images.filter((i) => i.active !== false).map((i) => [i.reference, i.workload, i.value?.key.join('.'), i.pin.kind]),
     [
       ['envoyproxy/envoy:v1.29.0', { kind: 'Pod', name: 'pod', container: 'sidecar', containerType: 'containers' }, 'sidecar.image', 'tag'],
       ['busybox:1.36', { kind: 'Pod', name: 'pod', container: 'one', containerType: 'containers' }, 'extra.0.image', 'tag'],
@@ -474,7 +511,7 @@ test('with, range and variables around the image; a custom resource; a range ove
   assert.deepEqual(project.images[1]!.value?.range, find(valuesText, 'busybox:1.36'));
 });
 
-test('an image inside a define is noted; a template that does not parse is an error; partials and notes are not read for images', async () => {
+test('an image inside a define is found where it is included, listed inactive where it is not; a template that does not parse is an error; notes are not read', async () => {
   const project = await analyze({
     'Chart.yaml': CHART,
     'values.yaml': 'x: 1\n',
@@ -485,10 +522,21 @@ test('an image inside a define is noted; a template that does not parse is an er
     'templates/inline.yaml': '{{- define "inline.container" }}\nkind: Pod\nspec:\n  containers:\n  - image: busybox\n{{- end }}\n',
     'templates/NOTES.txt': 'containers:\n- image: not-a-manifest\n',
   });
-  assert.deepEqual(project.images, []);
-  assert.deepEqual(project.notes, [
-    'templates/inline.yaml:5: the image is inside define "inline.container", which is evaluated only where it is included',
-  ]);
+  assert.deepEqual(
+    project.images.map((i) => [
+      path.relative(ROOT, i.template.file),
+      i.template.range.start.line,
+      i.reference,
+      i.active,
+      i.condition,
+      i.workload,
+    ]),
+    [
+      ['templates/_containers.tpl', 2, 'nginx', undefined, undefined, { kind: 'Job', container: 'web', containerType: 'containers' }],
+      ['templates/inline.yaml', 4, undefined, false, 'define "inline.container" is included', undefined],
+    ],
+  );
+  assert.deepEqual(project.notes, []);
   assert.deepEqual(project.errors, [{ file: template(), range: range(9, 23, 9, 23), message: 'template: missing value for command' }]);
 });
 
@@ -511,17 +559,16 @@ test('hostile charts end: includes that recurse, strings that double, loops that
     'templates/_loop.tpl': '{{- define "loop" }}{{ include "loop" . }}{{ end }}',
     'templates/deployment.yaml': deployment(
       '{{ include "loop" . }}',
-      [
-        '        - name: b',
-        `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`,
-        '        - name: c',
-        '          image: {{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}',
-        '',
-      ].join('\n'),
+      ['        - name: b', `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`, ''].join(
+        '\n',
+      ),
     ),
+    'templates/forever.yaml': deployment('{{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}'),
   });
-  assert.deepEqual(
-    project.images.map((i) => i.unresolved),
-    ['include "loop" .', '(a string is too long)', '(the template takes too long to evaluate)'],
-  );
+  assert.deepEqual(project.images.map((i) => [path.basename(i.template.file), i.unresolved]).sort(), [
+    ['deployment.yaml', '(a string is too long)'],
+    ['deployment.yaml', 'include "loop" .'],
+    // A template that does not end is not rendered: its image is not known.
+    ['forever.yaml', '(the template takes too long to evaluate)'],
+  ]);
 });

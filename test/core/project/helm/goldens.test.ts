@@ -5,11 +5,86 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { analyzeChart } from '../../../../src/core/project/helm/chart.js';
+import { diskFiles } from '../../../../src/core/project/files.js';
+import type { ChartImage } from '../../../../src/core/project/types.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const GOLDENS = path.join(ROOT, 'test', 'core', 'project', 'helm-goldens');
+const CHARTS = path.join(ROOT, 'test', 'corpus', 'charts');
+
+interface GoldenImage {
+  readonly reference: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly container?: string;
+  readonly containerType?: string;
+}
+
+interface Golden {
+  readonly chart: string;
+  readonly values: readonly string[];
+  readonly renders: boolean;
+  readonly images?: readonly GoldenImage[];
+}
+
+/** One line per image: `Kind/name container (type)=reference`, sorted. */
+function lines(images: readonly (GoldenImage | undefined)[]): string[] {
+  return images
+    .filter((i) => i !== undefined)
+    .map((i) => `${i.kind}/${i.name ?? ''} ${i.container ?? ''}${i.containerType ? ` (${i.containerType})` : ''}=${i.reference}`)
+    .sort();
+}
+
+function active(image: ChartImage): GoldenImage | undefined {
+  if (image.active === false) return undefined;
+  const w = image.workload;
+  return {
+    reference: image.reference ?? `unresolved: ${image.unresolved ?? ''}`,
+    kind: w?.kind ?? '?',
+    ...(w?.name !== undefined && { name: w.name }),
+    ...(w?.container !== undefined && { container: w.container }),
+    ...(w?.containerType !== undefined && { containerType: w.containerType }),
+  };
+}
+
+const goldens = readdirSync(GOLDENS)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+  .map((name) => ({ name, golden: JSON.parse(readFileSync(path.join(GOLDENS, name), 'utf8')) as Golden }));
+
+test('every chart of the corpus has goldens, with its defaults and with named values files', () => {
+  assert.ok(goldens.length >= 20, `${goldens.length} goldens`);
+  for (const chart of [
+    'kube-prometheus-stack',
+    'grafana',
+    'redis',
+    'postgresql',
+    'ingress-nginx',
+    'cert-manager',
+    'argo-cd',
+    'istio/base',
+    'istio/istio-discovery',
+    'istio/gateway',
+  ])
+    assert.ok(
+      goldens.some(({ golden }) => golden.chart === chart && golden.values.length === 0 && golden.renders),
+      chart,
+    );
+});
+
+for (const { name, golden } of goldens) {
+  test(`${name}: Shipshape's active images are the ones helm template renders`, async () => {
+    const chart = path.join(CHARTS, golden.chart);
+    const project = await analyzeChart(chart, diskFiles(), { valuesFiles: golden.values.map((v) => path.join(chart, v)) });
+    assert.deepEqual(project.errors, []);
+    assert.deepEqual(lines(project.images.map(active)), lines(golden.images ?? []));
+  });
+}
 
 /** The helm scripts/tools.mjs builds; a failure to build it fails the test (CI builds it the same way). */
 function helmPath(): string {
