@@ -203,4 +203,16 @@ export interface AnalyzeOptions {
    * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
    */
   readonly imageUsers?: ReadonlyMap<string, ImageUser>;
+  /** The values charts are rendered with, as `helm template --values F --set k=v` takes them. */
+  readonly helm?: HelmValues;
+}
+
+/** Values for the charts of a scan: for every chart (the CLI's flags), and per chart folder (the editor's setting). */
+export interface HelmValues {
+  /** Values files (absolute), each over the ones before, for every chart scanned. */
+  readonly valuesFiles?: readonly string[];
+  /** `--set key=value` arguments, over the files. */
+  readonly set?: readonly string[];
+  /** Values files by chart folder (absolute paths both), before `valuesFiles`. */
+  readonly byChart?: Readonly<Record<string, readonly string[]>>;
 }

@@ -10,6 +10,7 @@ import {
   readClusterSettings,
   readComposeEnvFiles,
   readDocumentScanSettings,
+  readHelmValuesFiles,
   readRegistrySettings,
   readScannerSettings,
   settingsChange,
@@ -74,6 +75,14 @@ export class Config implements vscode.Disposable {
   /** What analysing a document takes; folder settings apply to their files. */
   analysis(uri: vscode.Uri): AnalysisSettings {
     return readAnalysisSettings(this.get(uri));
+  }
+
+  /** The values files each chart of the workspace is rendered with (`shipshape.helm.valuesFiles` of every folder). */
+  helmValuesFiles(): Record<string, readonly string[]> {
+    const byChart: Record<string, readonly string[]> = {};
+    for (const folder of vscode.workspace.workspaceFolders ?? [])
+      if (folder.uri.scheme === 'file') Object.assign(byChart, readHelmValuesFiles(this.get(folder.uri), folder.uri.fsPath));
+    return byChart;
   }
 
   /** The env files of Compose projects under this folder (instead of their `.env`). */

@@ -124,7 +124,7 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       this.analysis = await this.engine.analyzeProject(
         uris.map((u) => u.fsPath),
         overlayFiles(open, diskFiles()),
-        this.config.analysis(uris[0]!).analyze,
+        { ...this.config.analysis(uris[0]!).analyze, helm: { byChart: this.config.helmValuesFiles() } },
       );
       const { roots } = this.analysis.kustomize;
       this.log.info(

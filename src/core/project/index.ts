@@ -93,7 +93,9 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
   for (const chart of charts) {
-    const project = await analyzeChart(chart, fs);
+    const helm = options.helm;
+    const valuesFiles = [...(helm?.byChart?.[chart] ?? []), ...(helm?.valuesFiles ?? [])];
+    const project = await analyzeChart(chart, fs, { valuesFiles, ...(helm?.set && { set: helm.set }) });
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
     for (const file of files)
