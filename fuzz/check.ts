@@ -13,10 +13,8 @@ import {
   isImageId,
   parseReference,
   PendingEdits,
-  pinEdit,
   pinEdits,
   pinnedText,
-  rangeReader,
   runAsNonRootFix,
   suppressionFix,
   tagReference,
@@ -60,6 +58,8 @@ export interface CheckResult {
 /** What `analyze` says when a parser threw inside it: a crash it has caught, still a crash. */
 const INTERNAL_ERROR = 'Shipshape could not analyse this file';
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+/** Where pin edits say they are for: the fuzzer's text is no file. */
+const FUZZ_FILE = '/fuzz/input';
 const OTHER_DIGEST = `sha256:${'fedcba9876543210'.repeat(4)}`;
 const KINDS: readonly FileKind[] = ['dockerfile', 'yaml'];
 
@@ -146,9 +146,10 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
     });
 
     phase('pin', () => {
-      const textAt = rangeReader(text);
-      const changes = pinEdits(result.images, () => DIGEST, textAt);
-      for (const image of result.images.slice(0, 50)) pinEdit(image, OTHER_DIGEST, textAt);
+      const document = { file: FUZZ_FILE, text };
+      const { changes } = pinEdits(result.images, () => DIGEST, document);
+      // One image at a time, as the quick fix pins: each is proved on the whole text (re-read), so only a few of a large one.
+      for (const image of result.images.slice(0, large ? 3 : 50)) pinEdits([image], () => OTHER_DIGEST, document);
       if (changes.length === 0) return;
       operation(`apply ${changes.length} pin edits (${kind})`);
       const pinned = applyEdits(
@@ -162,7 +163,7 @@ export function checkInput(input: FuzzInput, operation: (name: string) => void =
         operation(`analyze ${kind} after re-pinning`);
         const repinned = applyEdits(
           pinned,
-          pinEdits(again.images, () => OTHER_DIGEST, rangeReader(pinned)).map((c) => c.edit),
+          pinEdits(again.images, () => OTHER_DIGEST, { file: FUZZ_FILE, text: pinned }).changes.map((c) => c.edit),
         );
         analyzeChecked(repinned, kind, options, 'analyze after re-pinning');
       }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileKindOf } from '../src/core/index.js';
 import type { FileKind, RuleId, Severity } from '../src/core/index.js';
 import { deriveSeed, mulberry32, type Random } from './prng.js';
+import { chartBomb, dotenvBomb, kustomizeBomb, type ProjectMade } from './project.js';
 
 /** A file the mutations start from. */
 export interface SeedFile {
@@ -33,6 +34,8 @@ export interface FuzzInput {
   readonly options: FuzzOptions;
   /** Seeds the random edits of the incremental check. */
   readonly editSeed: number;
+  /** For a project input (kustomizations, charts, env files): its files by relative path; `text` is one of them. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface GenerateSettings {
@@ -1191,6 +1194,9 @@ export const CYCLE: readonly string[] = [
   'splice',
   'random',
   'long-line',
+  'kustomize-bomb',
+  'chart-bomb',
+  'dotenv-bomb',
 ];
 
 /** Input `index` of the round with `seed`. */
@@ -1208,6 +1214,7 @@ export function makeInput(
   }
   const mutation = CYCLE[(index - seeds.length) % CYCLE.length]!;
   let made: Made;
+  let project: ProjectMade | undefined;
   const base = () => pickSeed(rng, seeds);
   const mutate = (name: string, fn: (rng: Random, text: string) => string): Made => {
     const file = base();
@@ -1271,6 +1278,12 @@ export function makeInput(
     case 'compose':
       made = compose(rng);
       break;
+    case 'kustomize-bomb':
+    case 'chart-bomb':
+    case 'dotenv-bomb':
+      project = (mutation === 'kustomize-bomb' ? kustomizeBomb : mutation === 'chart-bomb' ? chartBomb : dotenvBomb)(rng);
+      made = { text: project.files[project.main]!, detail: project.detail };
+      break;
     default:
       made = randomText(rng);
       break;
@@ -1287,5 +1300,5 @@ export function makeInput(
     detail += ` + ${extra.join(', ')}`;
   }
   const options = made.options ?? (rng.chance(0.25) ? randomOptions(rng) : {});
-  return { index, mutation, detail, text, options, editSeed };
+  return { index, mutation, detail, text, options, editSeed, ...(project && { files: project.files }) };
 }

@@ -3,6 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { CheckFailure, checkInput } from './check.js';
+import { checkProject } from './project.js';
 import type { FuzzInput } from './inputs.js';
 
 export type WorkerReply =
@@ -30,19 +31,34 @@ export type WorkerReply =
 const port = parentPort;
 if (!port) throw new Error('fuzz/worker.ts runs in a worker thread');
 
-port.on('message', (input: FuzzInput) => {
+port.on('message', (input: FuzzInput) => void check(input));
+
+async function check(input: FuzzInput): Promise<void> {
   const started = performance.now();
+  const operation = (name: string) => port!.postMessage({ type: 'operation', index: input.index, name } satisfies WorkerReply);
   let reply: WorkerReply;
   try {
-    const result = checkInput(input, (name) => port.postMessage({ type: 'operation', index: input.index, name } satisfies WorkerReply));
+    const result = checkInput(input, operation);
+    let { images, errors } = result;
+    if (input.files) {
+      // Several files: project analysis, each root and chart within its time budget.
+      const projectStarted = performance.now();
+      const project = await checkProject(input.files, operation).catch((error: unknown) => {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new CheckFailure('crash', 'project', message, error instanceof Error ? error.stack : undefined, error);
+      });
+      result.phases['project'] = performance.now() - projectStarted;
+      images += project.images;
+      errors += project.errors;
+    }
     reply = {
       type: 'done',
       index: input.index,
       ms: performance.now() - started,
       phases: result.phases,
-      images: result.images,
+      images,
       findings: result.findings,
-      errors: result.errors,
+      errors,
     };
   } catch (error) {
     // Reported, never swallowed: the harness counts it as a crash (or a mismatch) and saves the input.
@@ -59,7 +75,7 @@ port.on('message', (input: FuzzInput) => {
       ...(details !== undefined && { details }),
     };
   }
-  port.postMessage(reply);
-});
+  port!.postMessage(reply);
+}
 
 port.postMessage({ type: 'ready' } satisfies WorkerReply);

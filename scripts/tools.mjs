@@ -13,14 +13,21 @@
 // test files starting together) from building the same tool at once. Everything is logged to
 // stderr; stdout carries only the answer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Every tool: the Go package that builds it and the release it is pinned to. */
 export const TOOLS = {
   helm: { module: 'helm.sh/helm/v4', pkg: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2' },
-  trivy: { module: 'github.com/aquasecurity/trivy', pkg: 'github.com/aquasecurity/trivy/cmd/trivy', version: 'v0.74.0' },
+  // Trivy imports encoding/json/v2, which Go 1.26 builds only under this experiment (its release
+  // builds set it too).
+  trivy: {
+    module: 'github.com/aquasecurity/trivy',
+    pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
+    version: 'v0.74.0',
+    env: { GOEXPERIMENT: 'jsonv2' },
+  },
 };
 
 const LOCK_STALE_MS = 60 * 60 * 1000;
@@ -44,11 +51,23 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Whether the process that wrote a lock is gone (a build stopped midway leaves its lock behind). */
+function holderGone(dir) {
+  try {
+    process.kill(Number(readFileSync(path.join(dir, 'pid'), 'utf8')), 0);
+    return false;
+  } catch (error) {
+    // No pid file yet (just made), or a process that is not ours to signal: still held.
+    return error.code === 'ESRCH';
+  }
+}
+
 /** Takes the build lock of one tool, waiting for another process that holds it. */
 function lock(dir) {
   for (;;) {
     try {
       mkdirSync(dir);
+      writeFileSync(path.join(dir, 'pid'), String(process.pid));
       return;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
@@ -58,7 +77,7 @@ function lock(dir) {
       } catch {
         continue;
       }
-      if (age > LOCK_STALE_MS) {
+      if (age > LOCK_STALE_MS || holderGone(dir)) {
         log(`removing a stale lock ${dir}`);
         rmSync(dir, { recursive: true, force: true });
         continue;
@@ -90,7 +109,7 @@ export function build(name) {
     log(`building ${name} ${tool.version} (${go.stdout.trim()}): go install ${tool.pkg}@${tool.version}`);
     const result = spawnSync('go', ['install', `${tool.pkg}@${tool.version}`], {
       stdio: ['ignore', process.stderr, process.stderr],
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
+      env: { ...process.env, ...tool.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
     });
     if (result.error || result.status !== 0) {
       rmSync(staging, { recursive: true, force: true });

@@ -1,7 +1,10 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+// A plain ES module shared with scripts/unit-tests.mjs.
+import { classify, INTEGRATION_FOLDERS, processImport, testFiles, testSets } from '../scripts/test-sets.mjs';
 
 const CORE = path.resolve(__dirname, '..', 'src', 'core');
 
@@ -46,4 +49,58 @@ test('the extension does not import the network or cluster entries at load time 
     /^import\s+(?!type\b)[^;]*from\s+['"][./]+core\/(network|cluster\/index|project\/index)\.js['"]/m.test(readFileSync(file, 'utf8')),
   );
   assert.deepEqual(offenders, []);
+});
+
+describe('the test sets (scripts/test-sets.mjs)', () => {
+  const root = path.resolve(__dirname, '..');
+
+  test('every test file is in exactly one set, and each set has files', () => {
+    const sets = testSets(root);
+    assert.deepEqual([...sets.core, ...sets.integration].sort(), testFiles(root));
+    assert.equal(sets.core.filter((file) => sets.integration.includes(file)).length, 0);
+    assert.ok(sets.core.length > 0 && sets.integration.length > 0);
+  });
+
+  test('a file that imports what starts processes or servers is an integration test; a type import is not', () => {
+    const starts = [
+      "import { execFile } from 'node:child_process';",
+      "import * as net from 'net';",
+      "import { createServer } from 'node:http';",
+      "import * as esbuild from 'esbuild';",
+      "import {\n  startRegistry,\n  pushImage,\n} from '../../support/registry.js';",
+      "import { runCli } from '../support/cli.js';",
+      // Spelt so that this file's own source holds no such import.
+      `const { execa } = await import('${'execa'}');`,
+    ];
+    for (const text of starts) assert.ok(processImport(text), text);
+    const pure = [
+      "import type * as http from 'node:http';",
+      "import { readFileSync } from 'node:fs';",
+      "import { tempTree } from '../../support/tree.js';",
+      "// a comment that names child_process is not an import\nimport * as assert from 'node:assert/strict';",
+    ];
+    for (const text of pure) assert.equal(processImport(text), undefined, text);
+  });
+
+  test('the folders of CLI and harness tests are integration, and a helper that starts processes makes its importers integration', () => {
+    for (const folder of INTEGRATION_FOLDERS)
+      for (const file of testFiles(root).filter((f) => f.startsWith(folder))) assert.equal(classify(root, file).set, 'integration', file);
+    // A helper of test/ that starts a registry makes a test that imports it an integration test.
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'shipshape-test-sets-'));
+    try {
+      mkdirSync(path.join(tree, 'test', 'core'), { recursive: true });
+      writeFileSync(path.join(tree, 'test', 'core', 'a.test.ts'), "import { images } from '../images.js';\n");
+      writeFileSync(path.join(tree, 'test', 'core', 'b.test.ts'), "import { words } from '../words.js';\n");
+      writeFileSync(path.join(tree, 'test', 'images.ts'), "export { startRegistry } from './support/registry.js';\n");
+      writeFileSync(path.join(tree, 'test', 'words.ts'), "import { readFileSync } from 'node:fs';\n");
+      assert.deepEqual(classify(tree, 'test/core/a.test.ts'), {
+        set: 'integration',
+        why: 'imports test/images.ts, which imports ./support/registry.js',
+      });
+      assert.equal(classify(tree, 'test/core/b.test.ts').set, 'core');
+      assert.deepEqual(testSets(tree), { core: ['test/core/b.test.ts'], integration: ['test/core/a.test.ts'] });
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
 });

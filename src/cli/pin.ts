@@ -80,6 +80,8 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
     }
   }
   for (const failure of plan.failures) io.stderr(`shipshape: ${failure.file}:${failure.line}: ${failure.message}\n`);
+  for (const refused of plan.refused)
+    io.stderr(`${printable(`shipshape: ${refused.file}:${refused.line}: cannot pin ${refused.reference} here: ${refused.why}`)}\n`);
   if (values.write) {
     for (const { file, text, bom, changes } of plan.files) {
       await writeAtomically(
@@ -93,7 +95,8 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
   }
   const summary =
     `${plan.unpinned} to pin, ${plan.stale} stale pin${plan.stale === 1 ? '' : 's'}${values.write && plan.unpinned + plan.stale > 0 ? ': written' : ''}` +
-    `${plan.failures.length ? `; ${plan.failures.length} could not be resolved` : ''}.`;
+    `${plan.failures.length ? `; ${plan.failures.length} could not be resolved` : ''}` +
+    `${plan.refused.length ? `; ${plan.refused.length} cannot be pinned where they are decided` : ''}.`;
   io.stdout(`${summary}\n`);
   if (plan.failures.length > 0) return EXIT_ERROR;
   return values.check && plan.unpinned + plan.stale > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -28,6 +28,7 @@ export {
   type ScanInput,
   type ScanOptions,
   type ScanProblem,
+  shownScanSettings,
   type ScanField,
 } from './trivy/settings.js';
 export { parsePlatform, DEFAULT_PLATFORM, type PlatformResult } from './registry/platform.js';
@@ -47,14 +48,26 @@ export { vulnerabilityFinding, scanVerdicts, countsText, worstSeverity, hasFix, 
 export { hoverText } from './output/hover.js';
 export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
-export { pinEdit, pinEdits, pinnedText, rangeReader, tagReference, type PinChange } from './edits/pin.js';
+export {
+  pinEdits,
+  pinTarget,
+  pinnedText,
+  rangeReader,
+  tagReference,
+  type PinChange,
+  type PinDocument,
+  type PinEdits,
+  type PinRefusal,
+} from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
 export { mapLimited } from './util/mapLimited.js';
+export { plural } from './util/plural.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
-export { diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
+export { confinedFiles, diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
 export { toText, type TextOptions } from './output/text.js';

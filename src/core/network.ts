@@ -54,3 +54,6 @@ export {
   type ComparedTag,
   type TagSource,
 } from './advise/index.js';
+// The editor's "Scan Images in the Workspace" is the CLI's scan: the same function, given the
+// editor's open documents and each folder's settings (advice already brought it into this bundle).
+export { scanPaths, type ScanOptions as WorkspaceScanOptions } from './workspace/scan.js';

@@ -76,8 +76,11 @@ export interface ComposeService {
   readonly range: Range;
   /** `user:`, as written and after interpolation (absent when a variable had no value). */
   readonly user?: { readonly raw: string; readonly resolved?: string; readonly range: Range };
-  /** `build:`: the context folder and Dockerfile as Compose reads them (interpolated), relative to the Compose file. */
-  readonly build?: { readonly context: string; readonly dockerfile: string; readonly range: Range };
+  /**
+   * `build:`: the context folder and Dockerfile as Compose reads them (interpolated), relative to the
+   * Compose file, and the stage it builds (`target`; the last stage when absent).
+   */
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly target?: string; readonly range: Range };
 }
 
 /** An image as a root kustomization renders it (`source: 'kustomize'`). */

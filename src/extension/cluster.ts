@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { ClusterFinding, ClusterRead, ClustersReport, ReportError, RunningImage } from '../core/cluster/index.js';
-import { TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
+import { plural, TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
 import { CLUSTER_VIEW, CONTEXT_KEYS } from './commandIds.js';
 import type { Config } from './config.js';
 import { loadCluster, type Cluster } from './lazy.js';
@@ -89,9 +89,13 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     private readonly scans: ScanController,
   ) {}
 
-  /** Shows the tree in its view (a TreeView, so that a node can be revealed). */
-  createView(): vscode.Disposable {
-    this.view = vscode.window.createTreeView(CLUSTER_VIEW, { treeDataProvider: this, showCollapseAll: true });
+  /**
+   * Shows the tree in its view (a TreeView, so that a node can be revealed), from the first scan on.
+   * Until then the view has no provider and VS Code shows its welcome text (as for an empty tree);
+   * creating a tree view costs activation about as much as the rest of it.
+   */
+  private showView(): vscode.TreeView<Node> {
+    this.view ??= vscode.window.createTreeView(CLUSTER_VIEW, { treeDataProvider: this, showCollapseAll: true });
     return this.view;
   }
 
@@ -167,7 +171,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             onPods: (pods) => say(`listing pods: ${pods} read`),
             onProgress: (done, total, outcome) => {
               if (!outcome.ok && outcome.failure.reason !== 'cancelled') failed++;
-              say(`${total} images found · ${done - failed} scanned · ${failed} failed`);
+              say(`${plural(total, 'image')} found · ${done - failed} scanned · ${failed} failed`);
             },
           });
         } catch (error) {
@@ -179,19 +183,19 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         this.show(report);
         for (const cluster of report.clusters) {
           if (cluster.error) this.log.warn(`cluster ${cluster.context}: not read: ${cluster.error}`);
-          else this.log.info(`cluster ${cluster.context}: ${cluster.pods} pods${cluster.partial ? ' (partial)' : ''}`);
+          else this.log.info(`cluster ${cluster.context}: ${plural(cluster.pods, 'pod')}${cluster.partial ? ' (partial)' : ''}`);
         }
         const breached = report.findings.filter((f) => f.breached).length;
         this.log.info(
-          `${report.pods} pods, ${report.images.length} images, ${report.findings.length} findings (${breached} breached), ` +
-            `${report.errors.length} errors${report.cancelled ? ' (cancelled: partial)' : ''}`,
+          `${plural(report.pods, 'pod')}, ${plural(report.images.length, 'image')}, ${plural(report.findings.length, 'finding')} (${breached} breached), ` +
+            `${plural(report.errors.length, 'error')}${report.cancelled ? ' (cancelled: partial)' : ''}`,
         );
         void this.renderPanel();
         void vscode.commands.executeCommand(`${CLUSTER_VIEW}.focus`).then(() => this.expandRoots());
         if (report.cancelled) {
           const scanned = [...report.outcomes.values()].filter((o) => o.ok).length;
           void vscode.window.showInformationMessage(
-            `Shipshape: cluster scan cancelled. Showing what was found so far: ${report.images.length} images from ${report.pods} pods, ${scanned} scanned.`,
+            `Shipshape: cluster scan cancelled. Showing what was found so far: ${plural(report.images.length, 'image')} from ${plural(report.pods, 'pod')}, ${scanned} scanned.`,
           );
         }
       },
@@ -201,6 +205,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private show(report: ClustersReport | undefined): void {
     this.current = report;
     this.tree = report ? this.build(report) : EMPTY;
+    if (report) this.showView();
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.clusterScanned, report !== undefined);
     this.changed.fire(undefined);
     this.reportChanged.fire(report);
@@ -414,8 +419,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const byNamespace = this.config.cluster().groupBy === 'namespace';
     const roots = report.clusters.map((cluster): Node => {
       const context = cluster.context;
-      const runsHere = (image: RunningImage | undefined) => !!image && (image.contexts ?? [context]).includes(context);
-      const findings = report.findings.filter((f) => (f.contexts ?? [context]).includes(context));
+      const runsHere = (image: RunningImage | undefined) => !!image && image.contexts.includes(context);
+      const findings = report.findings.filter((f) => f.contexts.includes(context));
       const root: Node = {
         type: 'cluster',
         cluster,
@@ -438,8 +443,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return root;
       }
       /** The workloads of an image in this cluster: `namespace/Kind/name`. */
-      const workloadsOf = (reference: string) =>
-        (byReference.get(reference)?.workloads ?? []).filter((w) => (w.context ?? context) === context);
+      const workloadsOf = (reference: string) => (byReference.get(reference)?.workloads ?? []).filter((w) => w.context === context);
       const groups: Node[] = byNamespace
         ? [...new Set(findings.flatMap((f) => workloadsOf(f.image).map((w) => w.namespace)))].sort().map((namespace) => ({
             type: 'namespace' as const,
@@ -500,9 +504,9 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         }
         const breached = node.findings.filter((f) => f.breached).length;
         item.description =
-          `${node.images} images · ${node.findings.length} findings · ${breached} past deadline · ${cluster.pods} pods` +
+          `${plural(node.images, 'image')} · ${plural(node.findings.length, 'finding')} · ${breached} past deadline · ${plural(cluster.pods, 'pod')}` +
           `${host ? ` · ${host}` : ''}${node.partial ? ' · partial (cancelled)' : ''}`;
-        item.tooltip = `${cluster.server}\n${cluster.pods} pods, scanned ${node.generatedAt}`;
+        item.tooltip = `${cluster.server}\n${plural(cluster.pods, 'pod')}, scanned ${node.generatedAt}`;
         item.iconPath = new vscode.ThemeIcon('server');
         item.contextValue = 'cluster';
         return item;
@@ -521,21 +525,18 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             ? vscode.TreeItemCollapsibleState.Expanded
             : vscode.TreeItemCollapsibleState.Collapsed,
         );
-        item.description = `${node.findings.length} findings in ${new Set(node.findings.map((f) => f.image)).size} images`;
+        item.description = `${plural(node.findings.length, 'finding')} in ${plural(new Set(node.findings.map((f) => f.image)).size, 'image')}`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'CRITICAL' ? 'error' : node.severity === 'HIGH' ? 'warning' : 'info');
         return item;
       }
       case 'namespace': {
         const item = new vscode.TreeItem(node.namespace, vscode.TreeItemCollapsibleState.Expanded);
-        item.description = `${node.findings.length} findings, ${node.findings.filter((f) => f.breached).length} past deadline`;
+        item.description = `${plural(node.findings.length, 'finding')}, ${node.findings.filter((f) => f.breached).length} past deadline`;
         item.iconPath = new vscode.ThemeIcon('symbol-namespace');
         return item;
       }
       case 'workloads': {
-        const item = new vscode.TreeItem(
-          `Runs in ${node.workloads.length} workload${node.workloads.length === 1 ? '' : 's'}`,
-          vscode.TreeItemCollapsibleState.None,
-        );
+        const item = new vscode.TreeItem(`Runs in ${plural(node.workloads.length, 'workload')}`, vscode.TreeItemCollapsibleState.None);
         item.description = node.workloads.join(', ');
         item.tooltip = node.workloads.join('\n');
         item.iconPath = new vscode.ThemeIcon('symbol-class');
@@ -578,6 +579,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   dispose(): void {
+    this.view?.dispose();
     this.changed.dispose();
     this.reportChanged.dispose();
   }

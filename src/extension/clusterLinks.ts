@@ -8,7 +8,7 @@
 
 import * as vscode from 'vscode';
 import type { ClustersReport, WorkspaceFile } from '../core/cluster/index.js';
-import type { AnalysisResult } from '../core/index.js';
+import { plural, type AnalysisResult } from '../core/index.js';
 import { COMMANDS } from './commandIds.js';
 import type { Config } from './config.js';
 import { SOURCE, toRange } from './diagnostics.js';
@@ -76,7 +76,7 @@ export class ClusterLinks implements vscode.CodeLensProvider, vscode.Disposable 
     this.takeOpenDocuments();
     this.publish();
     this.log.info(
-      `linked the cluster report to ${this.files.size} files of the workspace in ${(performance.now() - started).toFixed(0)} ms`,
+      `linked the cluster report to ${plural(this.files.size, 'file')} of the workspace in ${(performance.now() - started).toFixed(0)} ms`,
     );
   }
 

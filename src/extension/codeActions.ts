@@ -33,6 +33,7 @@ export class QuickFixes implements vscode.CodeActionProvider {
       const location: ImageLocation = {
         uri: document.uri.toString(),
         range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } },
+        version: document.version,
       };
       // Needs the network: a command that asks the registry when chosen, not an edit computed now.
       // A chart image with no place to write a digest (its finding says why) gets no pin action.

@@ -27,8 +27,9 @@ export function commandTable({ log, diagnostics, scans, pins, cluster, links, co
 } {
   return {
     showLog: () => log.show(),
-    scanFile: async () => {
-      const document = vscode.window.activeTextEditor?.document;
+    // From a CodeLens: the lens's own file (by URI), whatever editor is active; from the palette: the active one.
+    scanFile: async (uri?: unknown) => {
+      const document = typeof uri === 'string' ? await openDocument(uri) : vscode.window.activeTextEditor?.document;
       if (!document || !diagnostics.resultOf(document)) {
         void vscode.window.showInformationMessage('Shipshape: open a Dockerfile, Kubernetes manifest or Compose file to scan its images.');
         return;
@@ -62,4 +63,13 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
   return (Object.keys(COMMANDS) as CommandName[]).map((name) =>
     vscode.commands.registerCommand(COMMANDS[name], table[name] as (...args: unknown[]) => unknown),
   );
+}
+
+/** A document named by a command argument (a URI as text), or undefined when it cannot be opened. */
+async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {
+  try {
+    return await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true));
+  } catch {
+    return undefined;
+  }
 }

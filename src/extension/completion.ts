@@ -5,7 +5,7 @@
 // `tag@sha256:…` (shipshape.registry.tagCompletionPins), the digest asked for after the choice.
 
 import * as vscode from 'vscode';
-import { tagContext } from '../core/index.js';
+import { plural, tagContext } from '../core/index.js';
 import { COMMANDS } from './commandIds.js';
 import { kindOf } from './diagnostics.js';
 import { loadNetwork } from './lazy.js';
@@ -146,7 +146,7 @@ export class TagCompletion implements vscode.CompletionItemProvider<TagItem> {
     } else if (cached) return cached;
     const pending = this.pins.listTags(repository, MAX_TAGS).then((outcome): TagList => {
       if (outcome.ok) {
-        this.log.debug(`${outcome.repository}: ${outcome.tags.length} tags${outcome.truncated ? ' (more not read)' : ''}`);
+        this.log.debug(`${outcome.repository}: ${plural(outcome.tags.length, 'tag')}${outcome.truncated ? ' (more not read)' : ''}`);
         return { at: Date.now(), tags: outcome.tags };
       }
       if (outcome.failure.reason !== 'cancelled') this.log.warn(`no tag completion for ${repository}: ${outcome.failure.message}`);

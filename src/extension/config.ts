@@ -77,12 +77,9 @@ export class Config implements vscode.Disposable {
     return readAnalysisSettings(this.get(uri));
   }
 
-  /** The values files each chart of the workspace is rendered with (`shipshape.helm.valuesFiles` of every folder). */
-  helmValuesFiles(): Record<string, readonly string[]> {
-    const byChart: Record<string, readonly string[]> = {};
-    for (const folder of vscode.workspace.workspaceFolders ?? [])
-      if (folder.uri.scheme === 'file') Object.assign(byChart, readHelmValuesFiles(this.get(folder.uri), folder.uri.fsPath));
-    return byChart;
+  /** The values files each chart of a workspace folder is rendered with (its `shipshape.helm.valuesFiles`). */
+  helmValuesFiles(folder: vscode.Uri): Record<string, readonly string[]> {
+    return folder.scheme === 'file' ? readHelmValuesFiles(this.get(folder), folder.fsPath) : {};
   }
 
   /** The env files of Compose projects under this folder (instead of their `.env`). */

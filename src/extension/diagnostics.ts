@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import {
   type AnalysisResult,
   analyze,
+  excludeMatcher,
   type FileKind,
   fileKindOf,
   type Finding,
@@ -12,6 +13,7 @@ import {
   IncrementalYaml,
   mayBeCompose,
   PendingEdits,
+  plural,
   type Severity,
 } from '../core/index.js';
 import * as path from 'node:path';
@@ -19,6 +21,7 @@ import type { Config } from './config.js';
 import type { ComposeEnvironments } from './environments.js';
 import type { ProjectController } from './project.js';
 import type { AnalysisSettings } from './settings.js';
+import type { DiagnosticData } from './workspaceScan.js';
 
 export const SOURCE = 'Shipshape';
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
@@ -85,6 +88,15 @@ export class DiagnosticsController implements vscode.Disposable {
       state.merged = { of: state.result, generation: this.project.generation, result: this.project.merge(document.uri, state.result) };
     }
     return state.merged.result;
+  }
+
+  /**
+   * The analysis of a document's text as it is now: one waiting for the pause in typing runs
+   * first; undefined when there is none for this version (edits are planned on it).
+   */
+  currentResultOf(document: vscode.TextDocument): AnalysisResult | undefined {
+    this.flush(document);
+    return this.states.get(document.uri.toString())?.version === document.version ? this.resultOf(document) : undefined;
   }
 
   /** The project analysis changed: every analysed document shows its merged result again. */
@@ -258,8 +270,8 @@ export class DiagnosticsController implements vscode.Disposable {
     const elapsed = (performance.now() - started).toFixed(1);
     // Opening is worth a line; every pause in typing only at debug level.
     const summary =
-      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${result.images.length} images, ${result.findings.length} findings, ` +
-      `${result.errors.length} errors in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
+      `${vscode.workspace.asRelativePath(document.uri)} ${why}: ${plural(result.images.length, 'image')}, ${plural(result.findings.length, 'finding')}, ` +
+      `${plural(result.errors.length, 'error')} in ${elapsed} ms${changes ? ' (incremental)' : ''}`;
     if (why === 'edited') this.log.debug(summary);
     else this.log.info(summary);
     for (const note of result.notes) this.log.info(`${vscode.workspace.asRelativePath(document.uri)}: ${note}`);
@@ -309,8 +321,9 @@ function megabytes(chars: number): string {
   return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`;
 }
 
+/** `shipshape.exclude`, matched as the workspace scan matches it (and as VS Code matches a pattern: against the path). */
 function isExcluded(document: vscode.TextDocument, config: AnalysisSettings): boolean {
-  return config.exclude.some((pattern) => vscode.languages.match({ pattern }, document) > 0);
+  return config.exclude.length > 0 && excludeMatcher(config.exclude)(document.uri.fsPath);
 }
 
 export function toRange(range: Finding['range']): vscode.Range {
@@ -348,6 +361,15 @@ export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(finding.range), finding.message, SEVERITY[finding.severity]);
   diagnostic.source = SOURCE;
   diagnostic.code = { value: finding.rule, target: ruleLink(finding.rule) };
+  return diagnostic;
+}
+
+/** A diagnostic of the workspace scan (a file no editor holds), shown as an open document's would be. */
+export function dataDiagnostic(data: DiagnosticData): vscode.Diagnostic {
+  const diagnostic = new vscode.Diagnostic(toRange(data.range), data.message, SEVERITY[data.severity]);
+  diagnostic.source = SOURCE;
+  if (data.code === 'scan-failed') diagnostic.code = data.code;
+  else if (data.code !== undefined) diagnostic.code = { value: data.code, target: ruleLink(data.code) };
   return diagnostic;
 }
 

@@ -20,6 +20,8 @@ export class ComposeEnvironments implements vscode.Disposable {
   /** A folder's variables became known, or changed: its Compose files need analysing again. */
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
+  /** The variables of a Compose file that is not on disk: the environment's alone. */
+  private environmentOnly: Readonly<Record<string, string>> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -44,6 +46,9 @@ export class ComposeEnvironments implements vscode.Disposable {
    * then fires for its folder).
    */
   of(document: vscode.TextDocument): Readonly<Record<string, string>> | undefined {
+    // Not a file on disk (untitled, a virtual file system): no project folder, so no env file is
+    // read (`.` would be the extension host's working folder), only the environment.
+    if (document.uri.scheme !== 'file') return (this.environmentOnly ??= environmentValues());
     const folder = path.dirname(document.uri.fsPath);
     const entry = this.folders.get(folder);
     if (entry?.env) return entry.env;
@@ -106,4 +111,11 @@ export class ComposeEnvironments implements vscode.Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
   }
+}
+
+/** The environment as Compose variables (what is set, nothing read from files). */
+function environmentValues(): Readonly<Record<string, string>> {
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) values[name] = value;
+  return values;
 }

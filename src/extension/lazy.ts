@@ -2,26 +2,47 @@
 // entry (dist/network.js: Trivy, registries), the cluster entry (dist/cluster.js, with the
 // Kubernetes client in dist/k8s.js) and the project entry (dist/project.js: Kustomize and Helm,
 // loaded when the workspace has a kustomization or a chart). Activation pays for none of them.
+// `Lazy` holds what is made on first use; a failure is not kept, so the next use tries again.
 
 export type Network = typeof import('../core/network.js');
 export type Cluster = typeof import('../core/cluster/index.js');
 export type Project = typeof import('../core/project/index.js');
 
-let network: Promise<Network> | undefined;
-let cluster: Promise<Cluster> | undefined;
-let project: Promise<Project> | undefined;
+/** A value made on first use and kept until `reset()`; a rejected attempt is dropped, and the next `get()` makes it again. */
+export class Lazy<T> {
+  private value: Promise<T> | undefined;
+
+  constructor(private readonly make: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (!this.value) {
+      const made = this.make();
+      this.value = made;
+      made.catch(() => {
+        if (this.value === made) this.value = undefined;
+      });
+    }
+    return this.value;
+  }
+
+  /** Made again at the next use (settings changed). */
+  reset(): void {
+    this.value = undefined;
+  }
+}
+
+const network = new Lazy<Network>(() => import('../core/network.js'));
+const cluster = new Lazy<Cluster>(() => import('../core/cluster/index.js'));
+const project = new Lazy<Project>(() => import('../core/project/index.js'));
 
 export function loadNetwork(): Promise<Network> {
-  network ??= import('../core/network.js');
-  return network;
+  return network.get();
 }
 
 export function loadCluster(): Promise<Cluster> {
-  cluster ??= import('../core/cluster/index.js');
-  return cluster;
+  return cluster.get();
 }
 
 export function loadProject(): Promise<Project> {
-  project ??= import('../core/project/index.js');
-  return project;
+  return project.get();
 }

@@ -35,8 +35,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     config,
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
+    () => users.scanLookup(),
   );
-  const pins = new PinController(log, config, (document) => diagnostics.resultOf(document));
+  const pins = new PinController(log, config, (document) => diagnostics.currentResultOf(document));
   const users = new ImageUsers(
     log,
     config,
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     if (change.analysis) {
       environments.reset();
       project.schedule();
+      scans.dropWorkspaceResults();
     }
     if (change.scanner) scans.configure();
     if (change.registry) {
@@ -99,7 +101,6 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.languages.registerCompletionItemProvider(SELECTOR, completion, ':'),
     vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     vscode.languages.registerHoverProvider(SELECTOR, advice),
-    cluster.createView(),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, links),

@@ -1,19 +1,22 @@
 // Pinning images to digests from the editor: the "Pin to digest" quick fix, the pin-all command
 // and source action, and "tag has moved" diagnostics for pins that have gone stale.
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   parseReference,
   pinEdits,
-  rangeReader,
+  pinTarget,
+  plural,
   tagReference,
   type AnalysisResult,
   type ImageOccurrence,
   type PinChange,
+  type PinEdits,
 } from '../core/index.js';
 import type { Config } from './config.js';
 import { dropEdited, ruleLink, SOURCE, toRange } from './diagnostics.js';
-import { loadNetwork, type Network } from './lazy.js';
+import { Lazy, loadNetwork, type Network } from './lazy.js';
 
 type RegistryClient = InstanceType<Network['RegistryClient']>;
 type ResolveOutcome = Awaited<ReturnType<RegistryClient['resolve']>>;
@@ -22,17 +25,24 @@ type TagListOutcome = Awaited<ReturnType<RegistryClient['listTags']>>;
 /** The code of the information diagnostic on a pin whose tag has moved. */
 export const TAG_MOVED = 'tag-moved';
 
-/** Where a command finds its image: the document and the image's range, as plain JSON. */
+/** Where a command finds its image: the document, the image's range and the document's version then, as plain JSON. */
 export interface ImageLocation {
   readonly uri: string;
   readonly range: { readonly start: { line: number; character: number }; readonly end: { line: number; character: number } };
+  /** The version of the document the range is a place in (the quick fix's); the range means nothing in another. */
+  readonly version?: number;
 }
 
 export class PinController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-pins');
   /** The digest a moved tag points to now, by document and range (for the Update quick fix). */
   private readonly moved = new Map<string, string>();
-  private client: Promise<RegistryClient> | undefined;
+  private readonly client = new Lazy<RegistryClient>(() =>
+    loadNetwork().then((network) => {
+      const { insecureRegistries, platform } = this.config.registry();
+      return new network.RegistryClient({ logger: this.log, insecureRegistries, ...(platform && { platform }) });
+    }),
+  );
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -42,7 +52,7 @@ export class PinController implements vscode.Disposable {
 
   /** Settings changed: the next lookup builds a client with them. */
   configure(): void {
-    this.client = undefined;
+    this.client.reset();
   }
 
   /** Asks a registry for a digest without any progress shown (completion); undefined when cancelled or not allowed. */
@@ -77,11 +87,7 @@ export class PinController implements vscode.Disposable {
   }
 
   private getClient(): Promise<RegistryClient> {
-    this.client ??= loadNetwork().then((network) => {
-      const { insecureRegistries, platform } = this.config.registry();
-      return new network.RegistryClient({ logger: this.log, insecureRegistries, ...(platform && { platform }) });
-    });
-    return this.client;
+    return this.client.get();
   }
 
   private allowed(): boolean {
@@ -96,10 +102,11 @@ export class PinController implements vscode.Disposable {
   async pinImage(location: ImageLocation): Promise<void> {
     if (!this.allowed()) return;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
-    const image = this.imageAt(document, location);
+    const version = document.version;
+    const image = location.version === undefined || location.version === version ? this.imageAt(document, location) : undefined;
     const reference = image && tagReference(image);
     if (!image || !reference) {
-      void vscode.window.showWarningMessage('Shipshape: the image changed since the quick fix was offered; try again.');
+      void vscode.window.showWarningMessage('Shipshape: the file changed since the quick fix was offered; try again.');
       return;
     }
     const outcome = await this.resolveWithProgress(
@@ -112,10 +119,12 @@ export class PinController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Shipshape: ${result.failure.message}`);
       return;
     }
-    await this.apply(
-      document,
-      pinEdits([image], () => result.resolved.digest, rangeReader(document.getText())),
-    );
+    // The image's range is a place in the text the registry was asked for: typed on since, it may hold other text.
+    if (document.version !== version) {
+      this.changedMeanwhile(document);
+      return;
+    }
+    await this.apply(document, await this.pinsOf(document, [image], () => result.resolved.digest));
   }
 
   /** Pins every unpinned image of a document, asking each distinct reference once; reports moved tags. */
@@ -125,24 +134,28 @@ export class PinController implements vscode.Disposable {
       return;
     }
     if (!this.allowed()) return;
-    const images = (this.analysisOf(document)?.images ?? []).filter((i) => tagReference(i) !== undefined);
+    const asked = document.version;
+    const images = this.pinnable(document) ?? [];
     const references = [...new Set(images.map((i) => tagReference(i)!))];
     if (references.length === 0) {
       void vscode.window.showInformationMessage('Shipshape: no image to pin in this file.');
       return;
     }
-    const outcomes = await this.resolveWithProgress(references, `Shipshape: asking registries for ${references.length} digests`);
+    const outcomes = await this.resolveWithProgress(references, `Shipshape: asking registries for ${plural(references.length, 'digest')}`);
     if (!outcomes) return;
     const digestOf = (image: ImageOccurrence) => {
       const outcome = outcomes.get(tagReference(image)!);
       return outcome?.ok ? outcome.resolved.digest : undefined;
     };
+    // Typed on while the registries answered: the digests (one per reference) are placed in the text as it is now.
+    const current = document.version === asked ? images : this.pinnable(document);
+    if (!current) {
+      this.changedMeanwhile(document);
+      return;
+    }
     // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
-    const changes = pinEdits(images, digestOf, rangeReader(document.getText()));
-    await this.apply(
-      document,
-      changes.filter((c) => c.previous === undefined),
-    );
+    const { changes, refused } = await this.pinsOf(document, current, digestOf);
+    if (!(await this.apply(document, { changes: changes.filter((c) => c.previous === undefined), refused }))) return;
     this.showMoved(
       document,
       changes.filter((c) => c.previous !== undefined),
@@ -153,7 +166,7 @@ export class PinController implements vscode.Disposable {
       const first = failures[0]!;
       void vscode.window
         .showErrorMessage(
-          `Shipshape: ${failures.length} of ${references.length} images could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`,
+          `Shipshape: ${failures.length} of ${plural(references.length, 'image')} could not be resolved${!first.ok ? `: ${first.failure.message}` : ''}`,
           'Show Log',
         )
         .then((choice) => {
@@ -166,11 +179,45 @@ export class PinController implements vscode.Disposable {
   async updateDigest(location: ImageLocation): Promise<void> {
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(location.uri));
     const digest = this.moved.get(movedKey(location.uri, location.range));
-    const image = this.imageAt(document, location);
+    const image = location.version === undefined || location.version === document.version ? this.imageAt(document, location) : undefined;
     if (!digest || !image) return;
-    await this.apply(
-      document,
-      pinEdits([image], () => digest, rangeReader(document.getText())),
+    await this.apply(document, await this.pinsOf(document, [image], () => digest));
+  }
+
+  /** The pins of images placed in `document`, each computed on the document its digest is written into. */
+  private async pinsOf(
+    document: vscode.TextDocument,
+    images: readonly ImageOccurrence[],
+    digestOf: (image: ImageOccurrence) => string | undefined,
+  ): Promise<PinEdits> {
+    const placedIn = path.resolve(document.uri.fsPath);
+    const byTarget = new Map<string, ImageOccurrence[]>();
+    for (const image of images) {
+      const target = pinTarget(image, placedIn);
+      byTarget.set(target, [...(byTarget.get(target) ?? []), image]);
+    }
+    const pins: PinEdits = { changes: [], refused: [] };
+    for (const [file, group] of byTarget) {
+      // A chart's digest may belong in its parent's values.yaml: that document's own text and version.
+      const target = file === placedIn ? document : await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      const { changes, refused } = pinEdits(group, digestOf, { file, text: target.getText(), version: target.version }, placedIn);
+      pins.changes.push(...changes);
+      pins.refused.push(...refused);
+    }
+    return pins;
+  }
+
+  /** The images of a document that can be pinned, from its analysis as it is now; undefined when it has none. */
+  private pinnable(document: vscode.TextDocument): ImageOccurrence[] | undefined {
+    return this.analysisOf(document)?.images.filter((i) => tagReference(i) !== undefined);
+  }
+
+  /** Nothing written: the text the edits were made for is not there any more. */
+  private changedMeanwhile(document: vscode.TextDocument): void {
+    const name = vscode.workspace.asRelativePath(document.uri);
+    this.log.info(`${name} changed while its pins were being made; nothing was written`);
+    void vscode.window.showWarningMessage(
+      `Shipshape: ${name} changed while the registry was asked, so nothing was written (the pin would have replaced other text). Pin again.`,
     );
   }
 
@@ -194,15 +241,45 @@ export class PinController implements vscode.Disposable {
     );
   }
 
-  private async apply(document: vscode.TextDocument, changes: readonly PinChange[]): Promise<void> {
+  /**
+   * Writes each change into the file it names (`document`'s own, or another), only while that file
+   * is still the version the change was made on (false, and the user told, when one is not); says
+   * why the refused images were not pinned.
+   */
+  private async apply(document: vscode.TextDocument, { changes, refused }: PinEdits): Promise<boolean> {
     const edit = new vscode.WorkspaceEdit();
+    const placedIn = path.resolve(document.uri.fsPath);
+    const targets: Array<{ uri: vscode.Uri; change: PinChange }> = [];
     for (const change of changes) {
-      edit.replace(document.uri, toRange(change.edit.range), change.edit.newText);
-      this.log.info(
-        `${vscode.workspace.asRelativePath(document.uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
+      // An untitled document has no file: its own uri.
+      const uri = change.file === placedIn ? document.uri : vscode.Uri.file(change.file);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (change.version !== undefined && open && open.version !== change.version) {
+        this.changedMeanwhile(open);
+        return false;
+      }
+      edit.replace(uri, toRange(change.edit.range), change.edit.newText);
+      targets.push({ uri, change });
+    }
+    for (const { image, why } of refused) this.log.warn(`cannot pin ${image.resolved ?? image.raw} here: ${why}`);
+    if (refused.length > 0) {
+      const first = refused[0]!;
+      void vscode.window.showWarningMessage(
+        `Shipshape: cannot pin ${first.image.resolved ?? first.image.raw} here: ${first.why}${refused.length > 1 ? ` (and ${refused.length - 1} more, see the log)` : ''}`,
       );
     }
-    if (edit.size > 0) await vscode.workspace.applyEdit(edit);
+    if (edit.size === 0) return true;
+    // VS Code applies it only to the versions the extension host sees now, which were checked above.
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      this.changedMeanwhile(document);
+      return false;
+    }
+    for (const { uri, change } of targets) {
+      this.log.info(
+        `${vscode.workspace.asRelativePath(uri)}:${change.edit.range.start.line + 1}: pinned ${change.image.raw} -> ${change.edit.newText}`,
+      );
+    }
+    return true;
   }
 
   private showMoved(document: vscode.TextDocument, moved: readonly PinChange[]): void {

@@ -1,12 +1,26 @@
-// Kustomize roots and Helm charts in the editor: the workspace's kustomizations and charts are
-// analysed together (open documents first, so unsaved edits count), again when one of their
-// files changes; what they add to a document (images on `images:` entries and values.yaml lines,
-// their findings) and what they settle (a base image every kustomization pins) joins that
-// document's own analysis, and a base manifest's image shows in a hover what each root makes of it.
+// Kustomize roots and Helm charts in the editor: each workspace folder's kustomizations and charts
+// are analysed together with that folder's settings, leaving out what its `shipshape.exclude`
+// excludes (open documents first, so unsaved edits count), again when one of their files changes;
+// what they add to a document (images on `images:` entries and values.yaml lines, their findings)
+// and what they settle (a base image every kustomization pins) joins that document's own analysis
+// through the core's withProject, as in `shipshape scan`, and a base manifest's image shows in a
+// hover what each root makes of it.
+// The analysis runs in Restricted Mode too: it runs nothing and asks no server, each root and
+// chart has the core's time budget, and it lets the extension host's events run as it goes; but
+// until the workspace is trusted it reads only the workspace folders' own files.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diskFiles, markdownCode, markdownText, overlayFiles, type AnalysisResult } from '../core/index.js';
+import {
+  confinedFiles,
+  diskFiles,
+  excludeMatcher,
+  markdownCode,
+  markdownText,
+  overlayFiles,
+  type AnalysisResult,
+  type ProjectFiles,
+} from '../core/index.js';
 import type { ProjectAnalysis } from '../core/project/index.js';
 import type { Config } from './config.js';
 import { toRange } from './diagnostics.js';
@@ -19,7 +33,8 @@ const MAX_PROJECT_FILES = 2000;
 const DEBOUNCE_MS = 300;
 
 export class ProjectController implements vscode.Disposable, vscode.HoverProvider {
-  private analysis: ProjectAnalysis | undefined;
+  /** One analysis per workspace folder that has a kustomization or a chart. */
+  private analyses: readonly ProjectAnalysis[] = [];
   /** The project entry, once loaded (only when the workspace has a kustomization or a chart). */
   private engine: Project | undefined;
   /** Counts analyses, so that cached merges know when they are stale. */
@@ -62,20 +77,18 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     if (document.uri.scheme !== 'file') return false;
     const name = path.basename(document.uri.fsPath);
     if (/^(kustomization\.ya?ml|Kustomization|Chart\.yaml|values.*\.ya?ml)$/.test(name)) return true;
-    if (!this.analysis) return false;
     // A manifest a kustomization includes, or a chart's template.
     const file = document.uri.fsPath;
-    return (
-      this.analysis.chartTemplates.has(file) ||
-      this.analysis.kustomize.roots.some((root) => root.images.some((i) => i.origin.file === file))
+    return this.analyses.some(
+      (analysis) =>
+        analysis.chartTemplates.has(file) || analysis.kustomize.roots.some((root) => root.images.some((i) => i.origin.file === file)),
     );
   }
 
   private knows(file: string): boolean {
-    const analysis = this.analysis;
-    if (!analysis) return false;
-    return (
-      analysis.kustomize.kustomizations.includes(file) || analysis.charts.some((chart) => file.startsWith(`${chart.chart}${path.sep}`))
+    return this.analyses.some(
+      (analysis) =>
+        analysis.kustomize.kustomizations.includes(file) || analysis.charts.some((chart) => file.startsWith(`${chart.chart}${path.sep}`)),
     );
   }
 
@@ -111,30 +124,44 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
   }
 
   private async analyse(): Promise<void> {
-    const uris = (await vscode.workspace.findFiles(PROJECT_FILES, EXCLUDED, MAX_PROJECT_FILES)).filter((u) => u.scheme === 'file');
-    if (uris.length === 0) {
-      if (this.analysis === undefined) return;
-      this.analysis = undefined;
-    } else {
-      const open = new Map<string, string>();
-      for (const document of vscode.workspace.textDocuments)
-        if (document.uri.scheme === 'file') open.set(document.uri.fsPath, document.getText());
+    const analyses: ProjectAnalysis[] = [];
+    const open = new Map<string, string>();
+    for (const document of vscode.workspace.textDocuments)
+      if (document.uri.scheme === 'file') open.set(document.uri.fsPath, document.getText());
+    const files = this.files(open);
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      // Settings are per folder: its rules, build arguments and exclusions.
+      const settings = this.config.analysis(folder.uri);
+      const excluded = excludeMatcher(settings.exclude);
+      const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, PROJECT_FILES), EXCLUDED, MAX_PROJECT_FILES);
+      const found = uris.filter((u) => u.scheme === 'file' && !excluded(u.fsPath)).map((u) => u.fsPath);
+      if (found.length === 0) continue;
       const started = performance.now();
       this.engine ??= await loadProject();
-      this.analysis = await this.engine.analyzeProject(
-        uris.map((u) => u.fsPath),
-        overlayFiles(open, diskFiles()),
-        { ...this.config.analysis(uris[0]!).analyze, helm: { byChart: this.config.helmValuesFiles() } },
-      );
-      const { roots } = this.analysis.kustomize;
+      const analysis = await this.engine.analyzeProject(found, files, {
+        ...settings.analyze,
+        helm: { byChart: this.config.helmValuesFiles(folder.uri) },
+      });
+      analyses.push(analysis);
       this.log.info(
-        `project: ${roots.length} kustomization roots, ${this.analysis.charts.length} charts in ${(performance.now() - started).toFixed(0)} ms` +
-          (this.analysis.errors.length > 0 ? `, ${this.analysis.errors.length} problems` : ''),
+        `project ${folder.name}: ${analysis.kustomize.roots.length} kustomization roots, ${analysis.charts.length} charts in ` +
+          `${(performance.now() - started).toFixed(0)} ms${analysis.errors.length > 0 ? `, ${analysis.errors.length} problems` : ''}`,
       );
-      for (const error of this.analysis.errors) this.log.warn(`${error.file}${error.line ? `:${error.line}` : ''}: ${error.message}`);
+      for (const error of analysis.errors) this.log.warn(`${error.file}${error.line ? `:${error.line}` : ''}: ${error.message}`);
     }
+    if (analyses.length === 0 && this.analyses.length === 0) return;
+    this.analyses = analyses;
     this.version++;
     this.changed.fire();
+  }
+
+  /** Open documents over the disk; before the workspace is trusted, only inside its folders (a kustomization may name any folder). */
+  private files(open: ReadonlyMap<string, string>): ProjectFiles {
+    const files = overlayFiles(open, diskFiles());
+    if (vscode.workspace.isTrusted) return files;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return confinedFiles(files, folders);
   }
 
   /** A cache key part: merged results are valid for one analysis. */
@@ -142,34 +169,22 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     return this.version;
   }
 
-  /** A document's own analysis, with what the project adds there and without what it settles. */
+  /** A document's own analysis, with what the project adds there and without what it settles (the core's withProject, as the CLI's scan). */
   merge(uri: vscode.Uri, result: AnalysisResult): AnalysisResult {
-    const analysis = this.analysis;
     const engine = this.engine;
-    if (!analysis || !engine || uri.scheme !== 'file') return result;
-    const file = uri.fsPath;
-    const images = analysis.images.get(file) ?? [];
-    const findings = analysis.findings.get(file) ?? [];
-    const settled = result.findings.filter((f) => f.rule === 'unpinned-image' && analysis.settled.has(engine.placeKey(file, f.range)));
-    if (images.length === 0 && findings.length === 0 && settled.length === 0) return result;
-    return {
-      ...result,
-      sources: [...new Set([...result.sources, ...images.map((i) => i.source)])],
-      images: [...result.images, ...images],
-      findings: [...result.findings.filter((f) => !settled.includes(f)), ...findings].sort(
-        (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-      ),
-    };
+    if (!engine || uri.scheme !== 'file') return result;
+    return this.analyses.reduce((merged, analysis) => engine.withProject(uri.fsPath, merged, analysis), result);
   }
 
   /** On a manifest's image: what each kustomization including it renders. */
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const analysis = this.analysis;
-    if (!analysis || document.uri.scheme !== 'file') return undefined;
+    if (document.uri.scheme !== 'file') return undefined;
     const file = document.uri.fsPath;
-    const rendered = analysis.kustomize.roots.flatMap((root) =>
-      root.images.filter((i) => i.origin.file === file && toRange(i.origin.range).contains(position)).map((image) => ({ root, image })),
-    );
+    const rendered = this.analyses
+      .flatMap((analysis) => analysis.kustomize.roots)
+      .flatMap((root) =>
+        root.images.filter((i) => i.origin.file === file && toRange(i.origin.range).contains(position)).map((image) => ({ root, image })),
+      );
     if (rendered.length === 0) return undefined;
     const origin = rendered[0]!.image.origin;
     const lines = [`**Shipshape** · what the kustomizations make of ${markdownCode(origin.raw)}:`, ''];

@@ -4,28 +4,32 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  analyze,
   countsText,
-  fileKindOf,
   hoverText,
   imageUsersOf,
   markdownCode,
   markdownText,
+  plural,
   requestKey,
   scanRequestFor,
   scanVerdicts,
+  shownScanSettings,
   trivyProblemIn,
   type AnalysisResult,
+  type AnalyzeOptions,
   type ImageUser,
   type ImageOccurrence,
   type ScanFailure,
   type ScanOutcome,
+  type ScanReport,
   type ScanRequest,
+  type UserLookup,
 } from '../core/index.js';
 import type { Config } from './config.js';
 import { COMMANDS } from './commandIds.js';
-import { dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
-import { loadNetwork, type Network } from './lazy.js';
+import { dataDiagnostic, dropEdited, findingDiagnostic, SOURCE, toRange } from './diagnostics.js';
+import { folderScanOptions, reportDiagnostics } from './workspaceScan.js';
+import { Lazy, loadNetwork, type Network } from './lazy.js';
 
 type Scanner = InstanceType<Network['Scanner']>;
 
@@ -35,7 +39,10 @@ export const DOCUMENT_GLOB =
 
 export class ScanController implements vscode.Disposable, vscode.HoverProvider, vscode.CodeLensProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-vulnerabilities');
-  private readonly statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+  /** The last workspace scan's diagnostics, for the files no editor shows (an opened file's own analysis takes over). */
+  private readonly workspaceCollection = vscode.languages.createDiagnosticCollection('shipshape-workspace');
+  /** Made by the first scan: creating a status bar item costs activation about as much as the rest of it. */
+  private statusBar: vscode.StatusBarItem | undefined;
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly rendered = new vscode.EventEmitter<{ readonly document: vscode.TextDocument; readonly result: AnalysisResult }>();
@@ -44,10 +51,25 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   /** Latest outcome per request key. */
   private readonly outcomes = new Map<string, ScanOutcome>();
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
-  private scanner: Promise<Scanner> | undefined;
+  private readonly scanner = new Lazy<Scanner>(() =>
+    loadNetwork().then(async (network) => {
+      const { options } = this.config.scanner();
+      const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
+      // The workspace's .trivyignore, which Trivy would read in its folder.
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
+      this.log.info(
+        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(shownScanSettings(options.settings))}, concurrency ` +
+          `${options.concurrency}, cache ` +
+          `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
+      );
+      return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
+    }),
+  );
   /** Aborted when the settings change: scans under the old ones stop, and their results are not used. */
   private generation = new AbortController();
-  private saidTrivyProblem = false;
+  /** The Trivy problem last said (each scan looks for Trivy again, and the same problem is not said twice). */
+  private saidTrivyProblem: string | undefined;
   private saidUntrusted = false;
   private active = 0;
 
@@ -59,19 +81,19 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Asks for a document to be analysed again (a base image's user became known). */
     private readonly reanalyze: (document: vscode.TextDocument) => void,
-  ) {
-    this.statusBar.name = 'Shipshape scans';
-    this.statusBar.command = COMMANDS.showLog;
-  }
+    /** How a workspace scan reads images' own users (undefined: not asked). */
+    private readonly userLookup: () => Promise<UserLookup | undefined> = () => Promise.resolve(undefined),
+  ) {}
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
   configure(): void {
     this.generation.abort();
     this.generation = new AbortController();
-    this.scanner = undefined;
-    this.saidTrivyProblem = false;
+    this.scanner.reset();
+    this.saidTrivyProblem = undefined;
     this.outcomes.clear();
     this.collection.clear();
+    this.workspaceCollection.clear();
     this.lensesChanged.fire();
   }
 
@@ -82,23 +104,12 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** The scanner (Trivy, cache, concurrency) the cluster view shares. */
   getScanner(): Promise<Scanner> {
-    this.scanner ??= loadNetwork().then(async (network) => {
-      const { options } = this.config.scanner();
-      const cacheFile = vscode.Uri.joinPath(this.storage, 'scans.json').fsPath;
-      // The workspace's .trivyignore, which Trivy would read in its folder.
-      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const ignoreFile = folder?.scheme === 'file' ? await network.findTrivyIgnore(folder.fsPath) : undefined;
-      this.log.info(
-        `scanner ready: Trivy ${options.trivyPath ?? 'on PATH'}, ${JSON.stringify(options.settings)}, concurrency ${options.concurrency}, cache ` +
-          `${cacheFile}${ignoreFile ? `, ignore file ${ignoreFile}` : ''}`,
-      );
-      return network.createScanner(options, { cacheFile, ...(ignoreFile !== undefined && { ignoreFile }), logger: this.log });
-    });
-    return this.scanner;
+    return this.scanner.get();
   }
 
   /** Called after every analysis of an open document. */
   analyzed(document: vscode.TextDocument, result: AnalysisResult, why: 'opened' | 'edited' | 'settings'): void {
+    this.workspaceCollection.delete(document.uri);
     this.render(document, result);
     if (why === 'opened' && this.config.documentScan(document.uri).trigger === 'open') void this.scanDocument(document, false);
   }
@@ -130,11 +141,14 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     return true;
   }
 
-  /** Trivy missing or too old: one message, with the way out, once until settings change. */
+  /** Trivy missing or too old: one message, with the way out, once per problem (a scan asked for says it again). */
   private sayTrivyProblem(problem: ScanFailure, interactive: boolean): void {
+    if (this.saidTrivyProblem === problem.message && !interactive) {
+      this.log.debug(problem.message);
+      return;
+    }
     this.log.error(problem.message);
-    if (this.saidTrivyProblem && !interactive) return;
-    this.saidTrivyProblem = true;
+    this.saidTrivyProblem = problem.message;
     void vscode.window.showWarningMessage(`Shipshape: ${problem.message}`, 'Open Settings', 'Show Log').then((choice) => {
       if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'shipshape.trivy.path');
       if (choice === 'Show Log') this.log.show();
@@ -174,7 +188,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
           let last = 0;
           await this.scanRequests(requests, source.token, true, (done, total) => {
             this.showProgress(`${done}/${total}`);
-            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${total} images` });
+            progress.report({ increment: ((done - last) / total) * 100, message: `${done} of ${plural(total, 'image')}` });
             last = done;
           });
         },
@@ -187,8 +201,13 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   private showProgress(text: string | undefined): void {
     if (text === undefined || this.active === 0) {
-      this.statusBar.hide();
+      this.statusBar?.hide();
       return;
+    }
+    if (!this.statusBar) {
+      this.statusBar = vscode.window.createStatusBarItem('shipshape.scan', vscode.StatusBarAlignment.Left, 10);
+      this.statusBar.name = 'Shipshape scans';
+      this.statusBar.command = COMMANDS.showLog;
     }
     this.statusBar.text = `$(loading~spin) Shipshape: scanning images ${text}`;
     this.statusBar.tooltip = 'Shipshape is scanning images with Trivy. Click for the log.';
@@ -302,6 +321,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         new vscode.CodeLens(range, {
           title: `${title} (Trivy)`,
           command: COMMANDS.scanFile,
+          // This file, not whichever editor is active when the lens is clicked.
+          arguments: [document.uri.toString()],
           tooltip: 'Scan the images of this file again',
         }),
       );
@@ -309,40 +330,143 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     return lenses;
   }
 
-  /** Scans every image in the workspace's Dockerfiles, manifests and Compose files. */
+  /**
+   * Scans the workspace as `shipshape scan` does (workspace/scan.ts: scanPaths, here with each
+   * folder's settings and the open documents): every file's findings and its images'
+   * vulnerabilities. Open documents show theirs as usual; the other files' are shown from the report.
+   */
   async scanWorkspace(): Promise<void> {
     if (this.untrusted(true)) return;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    if (folders.length === 0) {
+      void vscode.window.showInformationMessage('Shipshape: open a folder to scan the images of its files.');
+      return;
+    }
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Shipshape: scanning the workspace’s images', cancellable: true },
       async (progress, token) => {
-        const files = await vscode.workspace.findFiles(DOCUMENT_GLOB, '**/{node_modules,.git}/**', 5000, token);
-        const requests: ScanRequest[] = [];
-        for (const uri of files) {
-          if (token.isCancellationRequested) return;
-          const kind = fileKindOf(uri.fsPath);
-          if (!kind) continue;
-          const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-          const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-          requests.push(...this.requestsOf(analyze(text, kind, this.config.analysis(uri).analyze)));
+        const generation = this.generation.signal;
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        const onNewSettings = () => controller.abort();
+        generation.addEventListener('abort', onNewSettings, { once: true });
+        this.active++;
+        try {
+          const summary = await this.scanFolders(folders, controller.signal, (message, increment) => {
+            this.showProgress(message);
+            progress.report({ message, ...(increment !== undefined && { increment }) });
+          });
+          if (!summary || generation.aborted) return;
+          this.refreshOpenDocuments();
+          const message =
+            `Shipshape scanned ${summary.images} images in ${summary.files} files: ${summary.vulnerable} with known ` +
+            `vulnerabilities${summary.failed ? `, ${summary.failed} could not be scanned (see the log)` : ''}.`;
+          this.log.info(message);
+          void vscode.window.showInformationMessage(token.isCancellationRequested ? `${message} (cancelled)` : message);
+        } catch (error) {
+          if (controller.signal.aborted) {
+            this.log.info('the workspace scan was cancelled');
+            return;
+          }
+          const message = error instanceof Error ? error.message : String(error);
+          this.log.error(`the workspace scan failed: ${message}`);
+          void vscode.window.showErrorMessage(`Shipshape could not scan the workspace: ${message}`);
+        } finally {
+          subscription.dispose();
+          generation.removeEventListener('abort', onNewSettings);
+          this.active--;
+          this.showProgress(undefined);
         }
-        const total = new Set(requests.map(requestKey)).size;
-        progress.report({ message: `${total} images in ${files.length} files` });
-        let last = 0;
-        const results = await this.scanRequests(requests, token, true, (done, all) => {
-          progress.report({ increment: ((done - last) / all) * 100, message: `${done} of ${all} images` });
-          last = done;
-        });
-        if (!results) return;
-        const outcomes = [...results.values()];
-        const vulnerable = outcomes.filter((o) => o.ok && o.scan.vulnerabilities.length > 0).length;
-        const failed = outcomes.filter((o) => !o.ok && o.failure.reason !== 'cancelled').length;
-        const message =
-          `Shipshape scanned ${outcomes.length} images: ${vulnerable} with known ` +
-          `vulnerabilities${failed ? `, ${failed} could not be scanned (see the log)` : ''}.`;
-        this.log.info(message);
-        void vscode.window.showInformationMessage(token.isCancellationRequested ? `${message} (cancelled)` : message);
       },
     );
+  }
+
+  /** Each folder scanned in turn with its own settings; undefined when Trivy cannot run. */
+  private async scanFolders(
+    folders: readonly vscode.WorkspaceFolder[],
+    signal: AbortSignal,
+    progress: (message: string, increment?: number) => void,
+  ): Promise<{ images: number; files: number; vulnerable: number; failed: number } | undefined> {
+    const network = await loadNetwork();
+    const scanner = await this.getScanner();
+    const imageUsers = await this.userLookup();
+    // Open documents stand for their files: unsaved text wins over the disk, as in the editor.
+    const documents = new Map<string, string>();
+    for (const document of vscode.workspace.textDocuments)
+      if (document.uri.scheme === 'file') documents.set(document.uri.fsPath, document.getText());
+    const outcomes = new Map<string, ScanOutcome>();
+    let files = 0;
+    for (const [index, folder] of folders.entries()) {
+      const settings = this.config.analysis(folder.uri);
+      const share = 100 / folders.length;
+      let last = 0;
+      const report = await network.scanPaths([folder.uri.fsPath], {
+        ...folderScanOptions({
+          folder: folder.uri.fsPath,
+          settings,
+          envFiles: this.config.envFiles(folder.uri),
+          documents,
+          processEnv: process.env,
+        }),
+        scanner,
+        ...(imageUsers && { imageUsers }),
+        signal,
+        logger: this.log,
+        onScanProgress: (done, total) => {
+          progress(`${folders.length > 1 ? `${folder.name}: ` : ''}${done} of ${total} images`, ((done - last) / total) * share);
+          last = done;
+        },
+      });
+      if (report.trivyProblem) {
+        this.sayTrivyProblem(report.trivyProblem, true);
+        return undefined;
+      }
+      for (const [key, outcome] of report.scans ?? []) {
+        if (!outcome.ok && outcome.failure.reason === 'cancelled') continue;
+        this.outcomes.set(key, outcome);
+        outcomes.set(key, outcome);
+      }
+      files += report.files.length;
+      this.showReport(folder, report, settings.analyze);
+      progress(`${index + 1} of ${folders.length} folders`);
+    }
+    const all = [...outcomes.values()];
+    return {
+      images: all.length,
+      files,
+      vulnerable: all.filter((o) => o.ok && o.scan.vulnerabilities.length > 0).length,
+      failed: all.filter((o) => !o.ok).length,
+    };
+  }
+
+  /** A folder's report: diagnostics for the files no editor shows, and in the log what is not on a line. */
+  private showReport(folder: vscode.WorkspaceFolder, report: ScanReport, analyze: AnalyzeOptions): void {
+    const inFolder = (uri: vscode.Uri) => vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString();
+    const stale: vscode.Uri[] = [];
+    this.workspaceCollection.forEach((uri) => {
+      if (inFolder(uri)) stale.push(uri);
+    });
+    for (const uri of stale) this.workspaceCollection.delete(uri);
+    const shown = new Set(vscode.workspace.textDocuments.filter((d) => this.analysisOf(d) !== undefined).map((d) => d.uri.toString()));
+    for (const [file, diagnostics] of reportDiagnostics(report, analyze)) {
+      const uri = vscode.Uri.file(file);
+      // The file's editor shows its own analysis, with these scans.
+      if (shown.has(uri.toString()) || diagnostics.length === 0) continue;
+      this.workspaceCollection.set(uri, diagnostics.map(dataDiagnostic));
+    }
+    const problems = [
+      ...report.ioErrors.map((e) => `${e.path}: ${e.message}`),
+      ...report.projectErrors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`),
+      ...report.scanErrors.map((e) => `${e.file}:${e.line}: ${e.reference} could not be scanned: ${e.message}`),
+      ...report.userErrors.map((e) => `${e.file}:${e.line}: the configured user of ${e.reference} could not be read: ${e.message}`),
+    ];
+    for (const problem of problems) this.log.warn(problem);
+    for (const skipped of report.skipped) this.log.debug(`${skipped.path}: ${skipped.reason}`);
+  }
+
+  /** Workspace scan results are of the old settings: dropped (the next scan shows them again). */
+  dropWorkspaceResults(): void {
+    this.workspaceCollection.clear();
   }
 
   async clearCache(): Promise<void> {
@@ -358,7 +482,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
   dispose(): void {
     for (const source of this.running.values()) source.cancel();
     this.collection.dispose();
-    this.statusBar.dispose();
+    this.workspaceCollection.dispose();
+    this.statusBar?.dispose();
     this.lensesChanged.dispose();
     this.rendered.dispose();
   }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { cacheDir, type AnalysisResult, type ImageUser, type UserLookup } from '../core/index.js';
 import * as path from 'node:path';
 import type { Config } from './config.js';
-import { loadNetwork, type Network } from './lazy.js';
+import { Lazy, loadNetwork, type Network } from './lazy.js';
 
 type RegistryClient = InstanceType<Network['RegistryClient']>;
 
@@ -23,7 +23,16 @@ export class ImageUsers implements vscode.Disposable {
   private readonly asking = new Set<string>();
   /** When a reference failed, so that it is not asked at every keystroke. */
   private readonly failed = new Map<string, number>();
-  private lookup: Promise<UserLookup> | undefined;
+  private readonly lookup = new Lazy<UserLookup>(() =>
+    Promise.all([loadNetwork(), this.registryClient()]).then(([network, client]) => {
+      // The platform is asked for explicitly: the image's user is read for shipshape.registry.platform.
+      const { imagePlatform } = this.config.registry();
+      const file = path.join(cacheDir(), network.USER_CACHE_FILE);
+      const cache = new network.ImageUserCache(file, { logger: this.log });
+      this.log.info(`image users: read from registries for ${platformText(imagePlatform)}, remembered in ${file}`);
+      return network.registryUserLookup(client, cache, { platform: imagePlatform, concurrency: 4 });
+    }),
+  );
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = new AbortController();
 
@@ -47,7 +56,7 @@ export class ImageUsers implements vscode.Disposable {
   configure(): void {
     this.generation.abort();
     this.generation = new AbortController();
-    this.lookup = undefined;
+    this.lookup.reset();
     const had = this.known.size > 0;
     this.known.clear();
     this.failed.clear();
@@ -70,16 +79,24 @@ export class ImageUsers implements vscode.Disposable {
     if (this.pending.size > 0 && !this.timer) this.timer = setTimeout(() => void this.ask(), BATCH_MS);
   }
 
+  /**
+   * The lookup a workspace scan asks through (the same client and cache as the documents'), or
+   * undefined when users are not asked (untrusted, or shipshape.registry.imageUsers off); what it
+   * learns is kept for the open documents too.
+   */
+  async scanLookup(): Promise<UserLookup | undefined> {
+    if (!vscode.workspace.isTrusted || !this.config.registryQuietly().imageUsers) return undefined;
+    const { signal } = this.generation;
+    const lookup = await this.getLookup();
+    return async (references, cancel) => {
+      const answer = await lookup(references, cancel);
+      if (!signal.aborted) for (const [reference, user] of answer.users) this.known.set(reference, user);
+      return answer;
+    };
+  }
+
   private getLookup(): Promise<UserLookup> {
-    this.lookup ??= Promise.all([loadNetwork(), this.registryClient()]).then(([network, client]) => {
-      // The platform is asked for explicitly: the image's user is read for shipshape.registry.platform.
-      const { imagePlatform } = this.config.registry();
-      const file = path.join(cacheDir(), network.USER_CACHE_FILE);
-      const cache = new network.ImageUserCache(file, { logger: this.log });
-      this.log.info(`image users: read from registries for ${platformText(imagePlatform)}, remembered in ${file}`);
-      return network.registryUserLookup(client, cache, { platform: imagePlatform, concurrency: 4 });
-    });
-    return this.lookup;
+    return this.lookup.get();
   }
 
   private async ask(): Promise<void> {

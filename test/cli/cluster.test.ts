@@ -592,10 +592,10 @@ describe('shipshape cluster --notify', () => {
   });
 
   test('a slow receiver is bounded by --notify-timeout, and is not tried again in that run', async () => {
-    hook.setDelay(5000);
-    const started = Date.now();
+    // The receiver holds its answer far longer than any run: the run ends while it still holds it.
+    hook.setDelay(600_000);
     const slow = await run('--notify-timeout', '1');
-    assert.ok(Date.now() - started < 4500, `bounded: ${Date.now() - started} ms`);
+    assert.equal(hook.pending(), 1, 'the run stopped waiting before the receiver answered');
     assert.equal(slow.code, 0, slow.stderr);
     assert.equal(hook.deliveries().length, 1);
     const report = JSON.parse(slow.stdout) as JsonReport;

@@ -120,6 +120,37 @@ describe('Compose services that build their image', () => {
     ]);
   });
 
+  test("build.target decides the stage whose USER counts, not the Dockerfile's final stage", async () => {
+    const digest = `@sha256:${'c'.repeat(64)}`;
+    const root = await tree({
+      'compose.yaml': [
+        'services:',
+        '  app:',
+        '    build: {context: ., target: App}',
+        '  debug:',
+        '    build: {context: .}',
+        '  tools:',
+        '    build:',
+        '      context: .',
+        '      target: ${TOOLS_STAGE:-tools}',
+        '',
+      ].join('\n'),
+      // `app` runs as 1000; `tools` and the final `debug` stage run as root.
+      Dockerfile: `FROM node:22${digest} AS app\nUSER 1000\nFROM node:22${digest} AS tools\nUSER root\nFROM app AS debug\nUSER 0\n`,
+    });
+    const report = await json([path.join(root, 'compose.yaml')], { TOOLS_STAGE: undefined });
+    const compose = report.findings.filter((f) => f.file === path.join(root, 'compose.yaml'));
+    assert.deepEqual(
+      compose.map((f) => [f.line, f.rule, f.reason]),
+      [
+        [5, 'root-user', 'explicit'],
+        [8, 'root-user', 'explicit'],
+      ],
+    );
+    assert.match(compose[0]!.message, /whose final stage runs as root \(line 6\)/);
+    assert.match(compose[1]!.message, /^Service `tools` is built from `Dockerfile`, whose stage `tools` runs as root \(line 4\)/);
+  });
+
   test('a Dockerfile that cannot be read is said on the service', async () => {
     const root = await tree({ 'compose.yaml': 'services:\n  api:\n    build: ./missing\n' });
     const report = await json([root]);

@@ -154,6 +154,58 @@ describe('shipshape pin', () => {
     }
   });
 
+  test("a parent chart's override: --write adds digest: to the parent's mapping of the subchart (valid YAML), the subchart stays as written", async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'shipshape-pin-'));
+    const fixture = path.join(__dirname, '..', 'fixtures', 'charts', 'parent-override');
+    const sub = await pushImage(registry, 'library/nginx', '1.27');
+    const mirror = await pushImage(registry, 'mirror/nginx', '1.0');
+    try {
+      // The fixture, with its images on the test registry.
+      const copy = (name: string, change = (text: string) => text) => {
+        mkdirSync(path.dirname(path.join(other, name)), { recursive: true });
+        writeFileSync(path.join(other, name), change(readFileSync(path.join(fixture, name), 'utf8')));
+      };
+      copy('Chart.yaml');
+      copy('values.yaml', (text) => text.replace('registry.example/', `${registry.host}/`));
+      copy('charts/sub/Chart.yaml');
+      copy('charts/sub/values.yaml', (text) => text.replace('repository: nginx', `repository: ${registry.host}/library/nginx`));
+      copy('charts/sub/templates/deployment.yaml');
+      const subValues = readFileSync(path.join(other, 'charts', 'sub', 'values.yaml'), 'utf8');
+      const parentValues = readFileSync(path.join(other, 'values.yaml'), 'utf8');
+      const run = await cli(['pin', '--write', other]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /2 to pin, 0 stale pins: written\./);
+      assert.equal(
+        readFileSync(path.join(other, 'values.yaml'), 'utf8'),
+        parentValues
+          .replace('{tag: "1.27"}', `{tag: "1.27", digest: ${sub.digest}}`)
+          .replace(
+            `repository: ${registry.host}/mirror/nginx\n`,
+            `repository: ${registry.host}/mirror/nginx\n    digest: ${mirror.digest}\n`,
+          ),
+      );
+      assert.equal(readFileSync(path.join(other, 'charts', 'sub', 'values.yaml'), 'utf8'), subValues);
+      assert.equal((await cli(['pin', '--check', other])).code, 0);
+      const scan = JSON.parse((await cli(['scan', '--offline', '--format', 'json', other])).stdout) as {
+        images: { source: string; reference: string; pinned: boolean }[];
+        errors: unknown[];
+      };
+      assert.deepEqual(scan.errors, []);
+      assert.deepEqual(
+        scan.images
+          .filter((i) => i.source === 'helm')
+          .map((i) => [i.reference, i.pinned])
+          .sort(),
+        [
+          [`${registry.host}/library/nginx@${sub.digest}`, true],
+          [`${registry.host}/mirror/nginx@${mirror.digest}`, true],
+        ],
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('usage errors', async () => {
     assert.equal((await cli(['pin', '--write', '--check', dir])).code, 2);
     assert.equal((await cli(['pin', '--platform', 'arm64', dir])).code, 2);

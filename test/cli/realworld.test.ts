@@ -107,4 +107,60 @@ describe('real repositories', () => {
     ]);
     assert.deepEqual(report.errors, []);
   });
+  test('istio: the Grafana addon is a manifest (its dashboards hold {{ … }}), its image is checked; `image: auto` is a placeholder', async () => {
+    const report = await scan('istio');
+    assert.deepEqual(
+      report.images.map((i) => [relative('istio', i.file), i.line, i.status, i.reference]),
+      [
+        ['pkg/config/analysis/analyzers/testdata/image-auto.yaml', 49, 'unresolved', null],
+        ['pkg/config/analysis/analyzers/testdata/image-auto.yaml', 71, 'unresolved', null],
+        ['pkg/config/analysis/analyzers/testdata/image-auto.yaml', 85, 'image', 'docker.io/library/ubuntu'],
+        ['samples/addons/grafana.yaml', 143, 'image', 'docker.io/grafana/grafana:12.0.1'],
+      ],
+    );
+    assert.deepEqual(report.skipped, []);
+    assert.deepEqual(report.errors, []);
+    assert.ok(report.findings.every((f) => f.severity !== 'error'));
+  });
+
+  test('kubeflow KServe: the cluster resources (prompt templates in quoted values) are a manifest: all 25 images checked', async () => {
+    const report = await scan('kubeflow-manifests');
+    assert.equal(report.images.length, 25);
+    assert.ok(report.images.every((i) => i.status === 'image' && i.source === 'kubernetes'));
+    assert.ok(report.images.some((i) => i.reference === 'ghcr.io/llm-d/llm-d-inference-scheduler:v0.2.0'));
+    assert.deepEqual(report.skipped, []);
+    assert.deepEqual(report.errors, []);
+  });
+
+  test('GKE samples: envsubst placeholders are unresolved (info), never invalid-reference errors', async () => {
+    const report = await scan('kubernetes-engine-samples');
+    assert.deepEqual(
+      report.images.map((i) => [relative('kubernetes-engine-samples', i.file), i.status, i.unresolvedVariables]),
+      [
+        [
+          'ai-ml/infw-gw/examples/getting-started/inference-pool-variables.yaml',
+          'unresolved',
+          ['${EXTENSION_IMAGE:-us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/epp:main}'],
+        ],
+        ['ai-ml/llm-finetuning-gemma/finetune.yaml', 'unresolved', ['$IMAGE_URL']],
+        ['observability/distributed-tracing/frontend-deployment.yaml', 'unresolved', ['$PROJECT_ID']],
+        ['quickstarts/languages/deployment.yaml', 'unresolved', ['$LOCATION', '$GCLOUD_PROJECT']],
+      ],
+    );
+    assert.deepEqual(
+      report.findings.filter((f) => f.rule !== 'root-user').map((f) => `${f.rule} ${f.severity}`),
+      ['unresolved-image info', 'unresolved-image info', 'unresolved-image info', 'unresolved-image info'],
+    );
+    // A badly indented manifest (the parser reports 37 errors in it): one entry, its first error.
+    assert.deepEqual(
+      report.errors.map((e) => [relative('kubernetes-engine-samples', e.file), e.line, e.message]),
+      [
+        [
+          'ai-ml/infw-gw/examples/getting-started/vllm-llama3-8b-instruct.yaml',
+          16,
+          'YAML syntax error in document 1: Nested mappings are not allowed in compact mappings',
+        ],
+      ],
+    );
+  });
 });

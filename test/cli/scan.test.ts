@@ -470,7 +470,7 @@ describe('options', () => {
     assert.equal(run.stderr, '');
     assert.equal(run.code, 1, 'the exit code still reflects the findings');
     const written = JSON.parse(await fs.readFile(file, 'utf8')) as JsonReport;
-    assert.equal(written.version, 2);
+    assert.equal(written.version, 3);
     assert.deepEqual(
       written.images.map((i) => i.raw),
       ['nginx:latest'],
@@ -647,7 +647,7 @@ describe('the built binary', () => {
     const run = spawnSync(process.execPath, [CLI, 'scan', '--offline', '--format', 'json', root], { encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     const report = JSON.parse(run.stdout) as JsonReport;
-    assert.equal(report.version, 2);
+    assert.equal(report.version, 3);
     assert.deepEqual(
       report.images.map((i) => [under(root, i.file), i.reference, i.pinned]),
       [

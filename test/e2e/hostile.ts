@@ -1,8 +1,8 @@
 // What the untrusted end-to-end run (run.ts --untrusted) puts in and around its workspace: a
 // `.vscode/settings.json` whose workspace-level values name the workspace's own programs, files
-// and servers (every one of package.json's `restrictedConfigurations`), those programs, and a
-// registry that notes every connection. Until the workspace is trusted, Shipshape must ignore
-// all of it; once trusted, it uses it (tests: suite/untrusted.e2e.ts).
+// (and env files outside it) and servers (every one of package.json's `restrictedConfigurations`),
+// those programs, and a registry that notes every connection. Until the workspace is trusted,
+// Shipshape must ignore all of it; once trusted, it uses it (tests: suite/untrusted.e2e.ts).
 //
 // The workspace's programs append one JSON line per run, {"program": …, "argv": […]}, to a log
 // outside the workspace (HostileSetup.programLog):
@@ -116,6 +116,8 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
     'shipshape.trivy.cacheDir': path.join(workspace, '.trivy-cache'),
     'shipshape.cluster.kubeconfig': kubeconfig,
     'shipshape.registry.insecureRegistries': registry ? [registry.host] : ['registry.workspace.invalid:5000'],
+    // Env files outside the workspace: their values would show in the Compose files' diagnostics.
+    'shipshape.compose.envFiles': ['../user-secrets.env'],
     'shipshape.scan.concurrency': 3,
   };
   await mkdir(path.join(workspace, '.vscode'), { recursive: true });

@@ -18,13 +18,16 @@ export const SUITE_DIR = path.join(__dirname, 'suite');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 /**
- * Corpus files (relative to test/corpus) that the tests need in their workspace. Each is
- * copied to `corpus/<same path>` in the temporary workspace, so a test opens it with
+ * Corpus files and folders (relative to test/corpus) that the tests need in their workspace.
+ * Each is copied to `corpus/<same path>` in the temporary workspace, so a test opens it with
  * `openDocument('corpus/dockerfiles/…')`. Add to this list as tests need more.
  */
 export const CORPUS_FILES: readonly string[] = [
   'dockerfiles/microservices-demo--src-emailservice.Dockerfile',
   'k8s/microservices-demo--kubernetes-manifests--cartservice.yaml',
+  // Dockerfiles, manifests, Compose files with their .env, kustomizations and charts: what the
+  // editor's workspace scan and `shipshape scan` must agree on (suite/scanning.e2e.ts).
+  'realworld',
 ];
 
 /** Settings that keep the workbench quiet and the screenshots free of welcome pages. */
@@ -106,7 +109,7 @@ export async function createWorkspace(parent: string): Promise<string> {
     if (!existsSync(from)) throw new Error(`corpus file ${from} is missing from the repository`);
     const to = path.join(workspace, 'corpus', relative);
     await mkdir(path.dirname(to), { recursive: true });
-    await cp(from, to);
+    await cp(from, to, { recursive: true });
   }
   return workspace;
 }

@@ -28,9 +28,7 @@ test('npm run package makes a .vsix with the bundles, media and docs, and no sou
   for (const expected of [
     'extension/package.json',
     'extension/dist/extension.js',
-    'extension/dist/cli.js',
     'extension/dist/k8s.js',
-    'extension/dist/undici.js',
     'extension/dist/project.js',
     'extension/dist/cluster.js',
     'extension/dist/network.js',
@@ -49,6 +47,18 @@ test('npm run package makes a .vsix with the bundles, media and docs, and no sou
     listing.filter((f) => /\/(src|test|node_modules|bench|examples)\/|\.ts$|\.map$/.test(f)),
     [],
   );
+  // The command line and its proxy support are for npm and the deploy image: the extension never loads them (1.1 MB minified).
+  assert.deepEqual(
+    listing.filter((f) => /^extension\/dist\/(cli|undici)\.js$/.test(f)),
+    [],
+  );
+  // Every bundle a shipped bundle loads beside it is shipped.
+  const bundles = listing.filter((f) => /^extension\/dist\/[^/]+\.js$/.test(f));
+  for (const bundle of bundles) {
+    const text = readFileSync(path.join(REPO, bundle.slice('extension/'.length)), 'utf8');
+    for (const [, name] of text.matchAll(/(?:require|import)\("\.\/([\w.-]+\.js)"\)/g))
+      assert.ok(bundles.includes(`extension/dist/${name}`), `${bundle} loads ./${name}, which is not in the package`);
+  }
 });
 
 test('code-server installs the .vsix and lists it', () => {

@@ -22,6 +22,7 @@ import {
 
 interface Setting {
   readonly scope?: string;
+  readonly markdownDescription?: string;
   readonly order?: number;
   readonly minimum?: number;
   readonly maximum?: number;
@@ -70,6 +71,7 @@ describe('settings', () => {
       'shipshape.trivy.cacheDir',
       'shipshape.cluster.kubeconfig',
       'shipshape.registry.insecureRegistries',
+      'shipshape.compose.envFiles',
     ])
       assert.equal(declared[key]!.scope, 'machine-overridable', key);
     for (const key of Object.keys(declared).filter((k) => k.startsWith('shipshape.rules.') || k.startsWith('shipshape.analysis.')))
@@ -78,6 +80,21 @@ describe('settings', () => {
     // of its files are read as a chart's values, which differs per folder (so it is a resource's).
     for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations)
       assert.equal(declared[key]!.scope, key === 'shipshape.helm.valuesFiles' ? 'resource' : 'machine-overridable', key);
+  });
+
+  test('every setting that names a program, a file to read, a server or a plain-HTTP registry is one a restricted workspace cannot set', () => {
+    assert.deepEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [
+      'shipshape.cluster.kubeconfig',
+      'shipshape.compose.envFiles',
+      'shipshape.helm.valuesFiles',
+      'shipshape.registry.insecureRegistries',
+      'shipshape.trivy.cacheDir',
+      'shipshape.trivy.path',
+      'shipshape.trivy.serverUrl',
+    ]);
+    // Their descriptions say so, as the settings editor shows them.
+    for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations)
+      assert.match(declared[key]!.markdownDescription ?? '', /Ignored in untrusted workspaces\./, key);
   });
 
   test('titled sections, in order, each setting with its order', () => {

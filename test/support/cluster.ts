@@ -1,5 +1,5 @@
-// A running image with three vulnerabilities (CRITICAL with a fix, HIGH published in 2020, LOW),
-// for the tests of cluster findings and reports.
+// A running image (in the context `kind`) with three vulnerabilities (CRITICAL with a fix, HIGH
+// published in 2020, LOW), for the tests of cluster findings and reports.
 
 import type { RunningImage } from '../../src/core/cluster/types.js';
 import type { ScanOutcome, Vulnerability } from '../../src/core/index.js';
@@ -18,7 +18,10 @@ export const images: RunningImage[] = [
     reference: `docker.io/library/nginx@sha256:${'1'.repeat(64)}`,
     digest: `sha256:${'1'.repeat(64)}`,
     specImages: ['nginx:1.27'],
-    workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'web', pod: 'web-1', container: 'web', containerType: 'containers' }],
+    workloads: [
+      { context: 'kind', namespace: 'shop', kind: 'Deployment', name: 'web', pod: 'web-1', container: 'web', containerType: 'containers' },
+    ],
+    contexts: ['kind'],
   },
 ];
 export const scan = (vulnerabilities: Vulnerability[]): ScanOutcome => {

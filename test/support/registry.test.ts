@@ -16,6 +16,7 @@ import {
   CREDENTIAL_HELPER,
   deleteManifest,
   digestOf,
+  endInput,
   fault,
   MEDIA_TYPES,
   moveTag,
@@ -88,7 +89,7 @@ function run(
     const child = execFile(file, args, { encoding: 'utf8', env: options.env ?? process.env, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
-    child.stdin?.end(options.input ?? '');
+    endInput(child, options.input ?? '');
   });
 }
 
@@ -599,6 +600,13 @@ describe('registry harness', () => {
         await target.stop();
       }
     });
+  });
+
+  test('a program that exits without reading its input gives its exit code, not a write EPIPE', async () => {
+    // More than a pipe holds: the write is still going when the program exits, as a short input is
+    // when the machine is loaded and the program quicker than the test (a failing credential helper).
+    const result = await run(process.execPath, ['-e', 'process.exit(3)'], { input: 'x'.repeat(8 << 20) });
+    assert.equal(result.code, 3);
   });
 
   describe('the stand-in credential helper', () => {

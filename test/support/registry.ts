@@ -5,6 +5,7 @@
 //   const image = await pushImage(registry, 'team/app', '1.0');     // image.digest: sha256:…
 //   … resolve `${registry.host}/team/app:1.0` with the client …
 //   registry.tokenRequests();                                       // what the token server saw
+//   const hold = registry.holdTokens(); … hold.release();           // token answers held meanwhile
 //   await registry.stop();
 //
 // Auth modes: 'none'; 'basic' (an htpasswd file, bcrypt); 'token' (the registry's token auth,
@@ -79,6 +80,16 @@ export interface TokenRequest {
   readonly time: number;
 }
 
+/** Token requests held by the token server (Registry.holdTokens). */
+export interface TokenHold {
+  /** Settles once `count` requests are waiting. */
+  arrived(count: number): Promise<void>;
+  /** Whether the client gave up on a held request (closed its connection), per request in order. */
+  abandoned(): boolean[];
+  /** Answers the held requests, and the later ones at once. */
+  release(): void;
+}
+
 export interface MintOptions {
   access: Access[];
   subject?: string;
@@ -147,6 +158,8 @@ export interface Registry {
   /** Requests the token server saw, oldest first; [] unless 'token'. The harness's own pushes never go through it. */
   tokenRequests(): TokenRequest[];
   clearTokenRequests(): void;
+  /** Token mode: token requests wait, unanswered, from now until `release()` (to cancel a caller while one is in flight). */
+  holdTokens(): TokenHold;
   /** The Authorization header value for the admin, for these scopes ('token': a fresh token); undefined with 'none'. */
   authorization(scopes?: string[]): string | undefined;
   /** Token mode: a token signed by the registry's trusted key, made without the token server. */
@@ -246,14 +259,26 @@ export function registryVersion(): string {
   return execFileSync(findRegistry(), ['--version'], { encoding: 'utf8' }).trim();
 }
 
+/**
+ * Writes a program's input and closes it. A program may exit without reading it (a credential
+ * helper told to fail, `skopeo`): the write then fails with EPIPE, an error event on stdin that
+ * would end the test process; its exit code and output say what happened, so that error is dropped.
+ */
+export function endInput(child: ChildProcess, input?: string): void {
+  child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  if (input !== undefined) child.stdin?.end(input);
+  else child.stdin?.end();
+}
+
 function run(file: string, args: string[], input?: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(file, args, { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
       else resolve(stdout);
     });
-    if (input !== undefined) child.stdin?.end(input);
-    else child.stdin?.end();
+    endInput(child, input);
   });
 }
 
@@ -493,6 +518,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       clearTokenRequests: () => {
         if (token) token.requests.length = 0;
       },
+      holdTokens: () => {
+        if (!token) throw new Error(`holdTokens needs auth 'token' (this registry has '${auth}')`);
+        return token.hold();
+      },
       authorization(scopes = []) {
         if (auth === 'basic') return basicAuthorization(admin.username, admin.password);
         if (auth === 'token')
@@ -598,6 +627,7 @@ function mintJwt(key: SigningKey, options: MintOptions & { expiresIn: number; ke
 interface TokenServer {
   readonly realm: string;
   readonly requests: TokenRequest[];
+  hold(): TokenHold;
   stop(): Promise<void>;
 }
 
@@ -621,10 +651,48 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
       }))
       .filter((a) => a.actions.length > 0);
 
+  // While held: each request's answer waits here, and whether its client went away is noted.
+  let held: { readonly answer: () => void; abandoned: boolean }[] | undefined;
+  let arrivals: (() => void)[] = [];
+  const hold = (): TokenHold => {
+    const waiting: { readonly answer: () => void; abandoned: boolean }[] = [];
+    held = waiting;
+    return {
+      arrived: (count) =>
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (waiting.length >= count) resolve();
+            else arrivals.push(check);
+          };
+          check();
+        }),
+      abandoned: () => waiting.map((w) => w.abandoned),
+      release: () => {
+        if (held === waiting) held = undefined;
+        for (const w of waiting) w.answer();
+      },
+    };
+  };
+
   const server = http.createServer((req, res) => {
     const body: Buffer[] = [];
     req.on('data', (chunk: Buffer) => body.push(chunk));
     req.on('end', () => {
+      if (held) {
+        const entry = { answer: () => answer(), abandoned: false };
+        res.on('close', () => {
+          if (!res.writableEnded) entry.abandoned = true;
+        });
+        held.push(entry);
+        const waiting = arrivals;
+        arrivals = [];
+        for (const check of waiting) check();
+        return;
+      }
+      answer();
+    });
+    const answer = (): void => {
+      if (res.destroyed) return;
       const url = new URL(req.url ?? '/', 'http://token');
       let params = url.searchParams;
       let credentials = parseBasic(req.headers.authorization);
@@ -687,11 +755,11 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
       if (req.method === 'POST')
         json(200, { access_token: jwt, expires_in: options.expiresIn, issued_at: issuedAt, scope: scopes.join(' ') });
       else json(200, { token: jwt, access_token: jwt, expires_in: options.expiresIn, issued_at: issuedAt });
-    });
+    };
   });
   const port = await listen(server, '127.0.0.1');
   server.unref();
-  return { realm: `http://127.0.0.1:${port}/token`, requests, stop: () => closeServer(server) };
+  return { realm: `http://127.0.0.1:${port}/token`, requests, hold, stop: () => closeServer(server) };
 }
 
 function listen(server: http.Server, host: string): Promise<number> {

@@ -35,6 +35,8 @@ export interface WebhookReceiver {
   failNext(count: number, status?: number, retryAfter?: string): void;
   /** Every answer waits this long (0: none). */
   setDelay(ms: number): void;
+  /** Requests that have come and are not answered yet (held by setDelay). */
+  pending(): number;
   /** Every answer is a redirect to `location` (undefined: none). */
   setRedirect(location: string | undefined): void;
   stop(): Promise<void>;
@@ -90,6 +92,7 @@ export async function startWebhook(): Promise<WebhookReceiver> {
     clear: () => void (log.length = 0),
     failNext: (count, status = 503, retryAfter) => void (failures = { count, status, ...(retryAfter !== undefined && { retryAfter }) }),
     setDelay: (ms) => void (delayMs = ms),
+    pending: () => timers.size,
     setRedirect: (location) => void (redirect = location),
     stop: async () => {
       for (const timer of timers) clearTimeout(timer);

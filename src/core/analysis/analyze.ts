@@ -4,7 +4,8 @@ import { extractDockerfile } from './dockerfile.js';
 import { imageFindings } from '../rules/index.js';
 import { dockerfileRootFindings } from '../rules/rootUser.js';
 import { findSuppressions, isSuppressed } from './suppress.js';
-import type { AnalysisResult, AnalyzeOptions, FileKind, Finding } from '../types.js';
+import { sortFindings } from './findingOrder.js';
+import type { AnalysisResult, AnalyzeOptions, FileKind } from '../types.js';
 import { analyzeYaml } from './yaml/analyze.js';
 
 /** Analyses one file's text. Never throws on bad input: problems become `errors`. */
@@ -35,7 +36,4 @@ function sorted(result: AnalysisResult): AnalysisResult {
   return { ...result, findings: sortFindings([...result.findings]) };
 }
 
-/** Findings in the order of the file. */
-export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-}
+export { sortFindings } from './findingOrder.js';

@@ -1,6 +1,7 @@
 // Turning the text of an image field into an ImageOccurrence's status, reference and pin.
 
 import { isImageId, parseReference, type ImageReference } from './reference.js';
+import { placeholderIn } from './placeholders.js';
 import type { Expansion } from './substitute.js';
 import type { ImageOccurrence, ImageStatus } from '../types.js';
 
@@ -24,18 +25,16 @@ export function isTemplated(text: string): boolean {
  * Classifies an image field. `expansion` is the result of variable substitution, if the
  * source substitutes; `isStage` says whether a resolved name is an earlier build stage.
  */
-const PLACEHOLDER = /\$\([A-Za-z0-9_.\-[\]'"]+\)|\$\{[A-Za-z0-9_.-]+\}/g;
-
 export function classifyImage(raw: string, expansion?: Expansion, isStage?: (name: string) => boolean): Classification {
   if (isTemplated(raw)) return { status: 'template', pinned: false };
   if (expansion && expansion.unresolved.length > 0) {
     return { status: 'unresolved', pinned: false, unresolvedVariables: expansion.unresolved };
   }
-  // Where nothing substitutes (Kubernetes), `$(params.image)` or `${IMAGE}` is a placeholder some
-  // other tool fills in (Tekton, OpenShift templates, envsubst): the image is not known here.
+  // Where nothing substitutes (Kubernetes, what a chart or a kustomization makes), `$(params.image)`,
+  // `$IMAGE` or Istio's `auto` is a placeholder some other program fills in: the image is not known here.
   if (!expansion) {
-    const placeholders = [...raw.matchAll(PLACEHOLDER)].map((m) => m[0]);
-    if (placeholders.length > 0) return { status: 'unresolved', pinned: false, unresolvedVariables: [...new Set(placeholders)] };
+    const placeholder = placeholderIn(raw);
+    if (placeholder) return { status: 'unresolved', resolved: raw, pinned: false, unresolvedVariables: placeholder.names };
   }
   const resolved = expansion ? expansion.value : raw;
   if (isStage?.(resolved)) return { status: 'stage', resolved, pinned: false };
@@ -57,4 +56,15 @@ export function reportedReference(image: Pick<ImageOccurrence, 'reference' | 'st
 /** The `reference` and `raw` of a finding about an image. */
 export function findingImage(image: ImageOccurrence): { reference: string | null; raw: string } {
   return { reference: reportedReference(image), raw: image.raw };
+}
+
+/**
+ * How a message names an image: as written, with what it resolved to when that differs
+ * (`$BASE` (`alpine:3.20`)). A chart's or kustomization's image by the reference it renders: what
+ * is written on its line (a tag, a repository) is only part of it.
+ */
+export function shownImage(image: Pick<ImageOccurrence, 'source' | 'raw' | 'resolved'>): string {
+  const { raw, resolved } = image;
+  if (resolved === undefined || resolved === raw) return `\`${raw}\``;
+  return image.source === 'helm' || image.source === 'kustomize' ? `\`${resolved}\`` : `\`${raw}\` (\`${resolved}\`)`;
 }

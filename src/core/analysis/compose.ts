@@ -90,7 +90,7 @@ export function extractCompose(
 
 type Interpolate = (value: string) => { value: string; unresolved: readonly string[] };
 
-/** `build: ./dir` or `build: {context, dockerfile}`; the context defaults to `.`, the Dockerfile to `Dockerfile`. */
+/** `build: ./dir` or `build: {context, dockerfile, target}`; the context defaults to `.`, the Dockerfile to `Dockerfile`. */
 function buildOf(node: Node | undefined, doc: Document, interpolate: Interpolate, place: (node: Node) => Range): ComposeService['build'] {
   if (node === undefined) return undefined;
   const text = (value: unknown) => (typeof value === 'string' ? interpolate(value).value : undefined);
@@ -98,7 +98,8 @@ function buildOf(node: Node | undefined, doc: Document, interpolate: Interpolate
   if (!isMap(node)) return { context: '.', dockerfile: 'Dockerfile', range: place(node) };
   const context = text(getString(node, 'context', doc)) ?? '.';
   const dockerfile = text(getString(node, 'dockerfile', doc)) ?? 'Dockerfile';
-  return { context, dockerfile, range: place(node) };
+  const target = text(getString(node, 'target', doc));
+  return { context, dockerfile, ...(target && { target }), range: place(node) };
 }
 
 /** `user: "1000:1000"`, `user: root`, `user: 0` (a number in YAML), with variables. */

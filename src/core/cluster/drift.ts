@@ -6,8 +6,7 @@
 
 import { parseReference } from '../analysis/reference.js';
 import type { ImageOccurrence } from '../types.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, type ClustersReport, type Drift } from './scanClusters.js';
+import type { ClustersReport, Drift } from './scanClusters.js';
 import type { RunningImage, WorkspacePlace } from './types.js';
 
 /** A file of the workspace with the images found in it (scanPaths' FileReport has this shape). */
@@ -53,8 +52,7 @@ export function repositoriesOf(image: RunningImage): Set<string> {
  * another digest, with where that other digest runs (one entry per context, namespace and
  * workload). Images the kubelet reported no digest for are not compared.
  */
-export function driftOf(input: ClusterReport | ClustersReport, files: readonly WorkspaceFile[]): Drift[] {
-  const report = asClustersReport(input);
+export function driftOf(report: ClustersReport, files: readonly WorkspaceFile[]): Drift[] {
   const byRepository = new Map<string, RunningImage[]>();
   for (const image of report.images) {
     if (!image.digest) continue;
@@ -69,7 +67,7 @@ export function driftOf(input: ClusterReport | ClustersReport, files: readonly W
     for (const image of running) {
       for (const workload of image.workloads) {
         const place = {
-          context: workload.context ?? '',
+          context: workload.context,
           namespace: workload.namespace,
           workload: `${workload.kind}/${workload.name}`,
           digest: image.digest!,
@@ -83,8 +81,7 @@ export function driftOf(input: ClusterReport | ClustersReport, files: readonly W
 }
 
 /** For each running image (by reference) whose repository the workspace writes: where, each place once. */
-export function workspaceLinks(input: ClusterReport | ClustersReport, files: readonly WorkspaceFile[]): Map<string, WorkspacePlace[]> {
-  const report = asClustersReport(input);
+export function workspaceLinks(report: ClustersReport, files: readonly WorkspaceFile[]): Map<string, WorkspacePlace[]> {
   const byName = new Map<string, WorkspacePlace[]>();
   for (const w of written(files)) {
     const places = byName.get(w.name) ?? [];
@@ -100,8 +97,7 @@ export function workspaceLinks(input: ClusterReport | ClustersReport, files: rea
 }
 
 /** The report with its drift from the workspace and, on each running image, where the workspace defines it. */
-export function withWorkspace(input: ClusterReport | ClustersReport, files: readonly WorkspaceFile[]): ClustersReport {
-  const report = asClustersReport(input);
+export function withWorkspace(report: ClustersReport, files: readonly WorkspaceFile[]): ClustersReport {
   const links = workspaceLinks(report, files);
   return {
     ...report,

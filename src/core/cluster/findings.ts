@@ -23,8 +23,8 @@ export interface ClusterFinding {
   readonly namespaces: readonly string[];
   /** `namespace/Kind/name`; `context/namespace/Kind/name` in a report of several clusters. */
   readonly workloads: readonly string[];
-  /** The contexts the image runs in (reports made by scanClusters). */
-  readonly contexts?: readonly string[];
+  /** The contexts the image runs in. */
+  readonly contexts: readonly string[];
 }
 
 export interface FindingOptions {
@@ -48,11 +48,7 @@ export function clusterFindings(
     if (!outcome?.ok) continue;
     const namespaces = [...new Set(image.workloads.map((w) => w.namespace))].sort();
     const workloads = [
-      ...new Set(
-        image.workloads.map(
-          (w) => `${options.qualify && w.context !== undefined ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`,
-        ),
-      ),
+      ...new Set(image.workloads.map((w) => `${options.qualify ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`)),
     ].sort();
     const key = image.digest ?? image.reference;
     for (const v of outcome.scan.vulnerabilities) {
@@ -75,7 +71,7 @@ export function clusterFindings(
         breached: options.now.getTime() > deadline.getTime(),
         namespaces,
         workloads,
-        ...(image.contexts && { contexts: image.contexts }),
+        contexts: image.contexts,
       });
     }
   }

@@ -8,8 +8,8 @@ import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
 import type { RunSummary } from './deadlines.js';
 import type { ClusterFinding } from './findings.js';
 import { errorText } from './reports.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, type ClustersReport } from './scanClusters.js';
+import type { ClustersReport } from './scanClusters.js';
+import { plural } from '../util/plural.js';
 
 export interface HtmlOptions {
   /** The webview's `cspSource` (where its stylesheet may come from). */
@@ -60,7 +60,7 @@ function chart(findings: readonly ClusterFinding[]): string {
     return [
       `<g class="bar ${cls}" data-severity="${severity}" data-total="${total}" data-breached="${breached}">`,
       `<text x="0" y="${y + 13}" class="label">${severity}</text>`,
-      `<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" class="all"><title>${total} ${severity} findings</title></rect>`,
+      `<rect x="${LABEL_WIDTH}" y="${y}" width="${width}" height="${BAR_HEIGHT}" class="all"><title>${plural(total, `${severity} finding`)}</title></rect>`,
       breached > 0
         ? `<rect x="${LABEL_WIDTH}" y="${y}" width="${breachedWidth}" height="${BAR_HEIGHT}" class="breached"><title>${breached} past their ` +
           `deadline</title></rect>`
@@ -145,8 +145,7 @@ function idCell(finding: ClusterFinding): string {
   return url ? `<a href="${escapeHtml(url)}">${escapeHtml(finding.id)}</a>` : escapeHtml(finding.id);
 }
 
-export function toClusterHtml(input: ClusterReport | ClustersReport, options: HtmlOptions): string {
-  const report = asClustersReport(input);
+export function toClusterHtml(report: ClustersReport, options: HtmlOptions): string {
   const contexts = report.clusters.map((c) => c.context);
   const several = contexts.length > 1;
   const breached = report.findings
@@ -161,9 +160,9 @@ export function toClusterHtml(input: ClusterReport | ClustersReport, options: Ht
     `base-uri 'none'`,
   ].join('; ');
   const summary = [
-    `${report.pods} pods`,
-    `${report.images.length} distinct images`,
-    `${report.findings.length} findings`,
+    plural(report.pods, 'pod'),
+    plural(report.images.length, 'distinct image'),
+    plural(report.findings.length, 'finding'),
     `${breached.length} past their deadline`,
   ].join(' · ');
   const breachRows = breached.map((f) => {
@@ -196,7 +195,7 @@ export function toClusterHtml(input: ClusterReport | ClustersReport, options: Ht
         .map(
           (c) =>
             `<li><span class="context">${escapeHtml(c.context)}</span> ${escapeHtml(c.server)}: ` +
-            `${c.error !== undefined ? `not read (${escapeHtml(c.error)})` : `${c.pods} pods${c.partial ? ' (partial)' : ''}`}</li>`,
+            `${c.error !== undefined ? `not read (${escapeHtml(c.error)})` : `${plural(c.pods, 'pod')}${c.partial ? ' (partial)' : ''}`}</li>`,
         )
         .join('')}</ul>`
     : `<p class="summary">${escapeHtml(report.clusters[0]?.server ?? '')} · scanned ${escapeHtml(report.generatedAt.replace('T', ' ').slice(0, 16))} UTC</p>`;

@@ -3,9 +3,7 @@
 // extension loads it (bundled on its own as dist/cluster.js, with the client apart in dist/k8s.js)
 // the first time a cluster is scanned.
 
-export type { ClusterReport, ClusterScanOptions } from './scanCluster.js';
 export {
-  asClustersReport,
   readClusters,
   runSummaryOf,
   scanClusters,
@@ -38,7 +36,6 @@ export {
   checkNotifyUrl,
   findingKey,
   parseNotifyHeader,
-  redactUrl,
   sendAlerts,
   type AlertEntry,
   type AlertMessage,
@@ -47,4 +44,4 @@ export {
   type NotifyTarget,
 } from './notify.js';
 export type { ClusterFinding } from './findings.js';
-export type { RunningImage, Workload, WorkspacePlace } from './types.js';
+export type { RunningImage, RunningWorkload, Workload, WorkspacePlace } from './types.js';

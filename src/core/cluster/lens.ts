@@ -8,9 +8,9 @@ import { printable } from '../output/printable.js';
 import { TRIVY_SEVERITIES, type TrivySeverity, type VulnerabilityCounts } from '../trivy/types.js';
 import type { Range } from '../types.js';
 import { repositoriesOf, type WorkspaceFile } from './drift.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, type ClustersReport, type Drift } from './scanClusters.js';
+import type { ClustersReport, Drift } from './scanClusters.js';
 import type { RunningImage } from './types.js';
+import { plural } from '../util/plural.js';
 
 /** Where one context runs a repository. */
 export interface ContextRuns {
@@ -70,7 +70,6 @@ const SHORT_KINDS: Readonly<Record<string, string>> = {
 };
 
 const zero = (): Record<TrivySeverity, number> => ({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The images of the files with a repository: where each is written and its repository. */
 function writtenImages(files: readonly WorkspaceFile[]) {
@@ -95,8 +94,7 @@ function byRepository(report: ClustersReport): Map<string, RunningImage[]> {
  * contexts run it (pods, workloads) and its vulnerabilities. Lines whose repository runs nowhere
  * are left out.
  */
-export function runsAt(input: ClusterReport | ClustersReport, files: readonly WorkspaceFile[]): RunsHere[] {
-  const report = asClustersReport(input);
+export function runsAt(report: ClustersReport, files: readonly WorkspaceFile[]): RunsHere[] {
   const repositories = byRepository(report);
   const order = report.clusters.map((c) => c.context);
   const runs: RunsHere[] = [];
@@ -106,7 +104,7 @@ export function runsAt(input: ClusterReport | ClustersReport, files: readonly Wo
     const contexts = new Map<string, { pods: Set<string>; workloads: Map<string, ContextRuns['workloads'][number]> }>();
     for (const image of images) {
       for (const w of image.workloads) {
-        const context = w.context ?? '';
+        const { context } = w;
         let entry = contexts.get(context);
         if (!entry) contexts.set(context, (entry = { pods: new Set(), workloads: new Map() }));
         entry.pods.add(`${w.namespace}/${w.pod}`);
@@ -236,8 +234,8 @@ export function driftText(drift: Drift): string {
 }
 
 /** Where the files write the repository of a running image (by its reference in the report), each place once. */
-export function placesOf(input: ClusterReport | ClustersReport, reference: string, files: readonly WorkspaceFile[]): WorkspaceImagePlace[] {
-  const image = asClustersReport(input).images.find((i) => i.reference === reference);
+export function placesOf(report: ClustersReport, reference: string, files: readonly WorkspaceFile[]): WorkspaceImagePlace[] {
+  const image = report.images.find((i) => i.reference === reference);
   if (!image) return [];
   const names = repositoriesOf(image);
   const places = new Map<string, WorkspaceImagePlace>();

@@ -6,8 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { isTransient, messageOf, request, statusOf } from './api.js';
 import { ClusterUnavailable, loadKubeConfig, type K8s } from './kubeconfig.js';
-import { collectPod, runningImages, type ImageTable, type PodLike } from './pods.js';
+import { collectPod, listedImages, type ImageTable, type PodLike } from './pods.js';
 import type { ClusterError, ClusterOptions, Inventory } from './types.js';
+import { plural } from '../util/plural.js';
 
 const MAX_RESTARTS = 3;
 const PAGE_RETRIES = 2;
@@ -70,7 +71,7 @@ class PodListing {
       pods: this.pods,
       errors: this.errors,
       ...(this.cancelled && { cancelled: true }),
-      images: runningImages(this.images),
+      images: listedImages(this.images),
     };
   }
 
@@ -129,7 +130,7 @@ class PodListing {
           this.keep(seen.values());
           this.errors.push({
             ...(namespace && { namespace }),
-            message: `the pod listing broke off after ${seen.size} pods (${messageOf(error)}); the pods after those were not read`,
+            message: `the pod listing broke off after ${plural(seen.size, 'pod')} (${messageOf(error)}); the pods after those were not read`,
           });
           return;
         }

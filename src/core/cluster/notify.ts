@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TRIVY_SEVERITIES, type TrivySeverity } from '../trivy/types.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { redactUrl } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import type { DeadlineState } from './deadlines.js';
 import type { ClusterFinding } from './findings.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, atOrAbove, type ClustersReport, type ReportError } from './scanClusters.js';
+import { atOrAbove, type ClustersReport, type ReportError } from './scanClusters.js';
 
 /** One finding where it runs, as a message lists it. */
 export interface AlertEntry {
@@ -72,23 +72,6 @@ const MAX_RETRY_AFTER_MS = 10_000;
 /** A message lists at most this many entries; chat tools refuse very large bodies. */
 export const MAX_ENTRIES = 500;
 
-/** A URL as it may be shown: no credentials, no query or fragment, and no path segment that may be a token. */
-export function redactUrl(url: string | URL): string {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch {
-    return '(not a URL)';
-  }
-  // Slack, Teams, Discord and Mattermost keep the token in the path: a segment with a digit, or
-  // longer than a word, is left out.
-  const segments = parsed.pathname
-    .split('/')
-    .filter(Boolean)
-    .map((segment) => (/^[A-Za-z][A-Za-z._-]{0,15}$/.test(segment) ? segment : '…'));
-  return `${parsed.protocol}//${parsed.host}${segments.length > 0 ? `/${segments.join('/')}` : ''}`;
-}
-
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
@@ -141,7 +124,7 @@ function entriesOf(findings: readonly ClusterFinding[], report: ClustersReport):
     const seen = new Set<string>();
     const entries: AlertEntry[] = [];
     for (const w of images.get(f.image)?.workloads ?? []) {
-      const context = w.context ?? '';
+      const { context } = w;
       const workload = `${w.kind}/${w.name}`;
       const key = JSON.stringify([context, w.namespace, workload]);
       if (seen.has(key)) continue;
@@ -175,11 +158,10 @@ function bySeverity(findings: readonly ClusterFinding[]): string {
  * once, as breached). Undefined when there is nothing new.
  */
 export function alertFor(
-  input: ClusterReport | ClustersReport,
+  report: ClustersReport,
   announced: { readonly new: ReadonlySet<string>; readonly breached: ReadonlySet<string> },
   severity: TrivySeverity = 'HIGH',
 ): { message: AlertMessage; keys: { new: string[]; breached: string[] } } | undefined {
-  const report = asClustersReport(input);
   const fresh: ClusterFinding[] = [];
   const breached: ClusterFinding[] = [];
   const keys = { new: new Set<string>(), breached: new Set<string>() };
@@ -196,7 +178,7 @@ export function alertFor(
     }
   }
   if (fresh.length === 0 && breached.length === 0) return undefined;
-  const contexts = [...new Set([...fresh, ...breached].flatMap((f) => f.contexts ?? []))].map(chatText).filter(Boolean);
+  const contexts = [...new Set([...fresh, ...breached].flatMap((f) => f.contexts))].map(chatText).filter(Boolean);
   const parts = [
     fresh.length > 0 &&
       `${fresh.length} new ${fresh.length === 1 ? 'vulnerability' : 'vulnerabilities'} at ${severity} or above (${bySeverity(fresh)})`,
@@ -285,10 +267,9 @@ async function post(target: NotifyTarget, body: string, options: NotifyOptions):
  * sends it again.
  */
 export async function sendAlerts(
-  input: ClusterReport | ClustersReport,
+  report: ClustersReport,
   options: NotifyOptions,
 ): Promise<{ results: NotifyResult[]; errors: ReportError[] }> {
-  const report = asClustersReport(input);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? new Date();
   await options.state.load();

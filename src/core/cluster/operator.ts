@@ -27,7 +27,7 @@ interface ReportObject {
 }
 
 /** An operator report as an ImageScan; undefined without an artifact digest to match it by. */
-export function scanFromReport(object: ReportObject): ImageScan | undefined {
+export function scanFromReport(object: ReportObject): (ImageScan & { readonly digest: string }) | undefined {
   const report = object.report;
   const digest = report?.artifact?.digest;
   if (!report || !digest || !/^sha256:[a-f0-9]{64}$/.test(digest)) return undefined;
@@ -67,11 +67,14 @@ export function scanFromReport(object: ReportObject): ImageScan | undefined {
   };
 }
 
+/** What the operator gives for one cluster: its scans by image digest, or why there are none. */
+export type OperatorReports = { readonly scans: ReadonlyMap<string, ImageScan> } | { readonly note: string };
+
 /**
- * The operator's reports by image digest; `undefined` when the operator is not installed (its
+ * The operator's reports by image digest; a note instead when the operator is not installed (its
  * resource is unknown to the API server) or may not be read.
  */
-export async function readOperatorReports(options: ClusterOptions): Promise<{ scans?: Map<string, ImageScan>; note?: string }> {
+export async function readOperatorReports(options: ClusterOptions): Promise<OperatorReports> {
   const { k8s, config } = await loadKubeConfig(options);
   const api = config.makeApiClient(k8s.CustomObjectsApi);
   const group = 'aquasecurity.github.io';
@@ -106,8 +109,8 @@ export async function readOperatorReports(options: ClusterOptions): Promise<{ sc
   for (const item of items) {
     const scan = scanFromReport(item);
     if (!scan) continue;
-    const known = scans.get(scan.digest!);
-    if (!known || known.scannedAt < scan.scannedAt) scans.set(scan.digest!, scan);
+    const known = scans.get(scan.digest);
+    if (!known || known.scannedAt < scan.scannedAt) scans.set(scan.digest, scan);
   }
   return { scans };
 }

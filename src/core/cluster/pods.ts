@@ -2,7 +2,7 @@
 // imageID), deduplicated by digest and mapped back to the workload that controls the pod.
 
 import { parseReference } from '../analysis/reference.js';
-import type { RunningImage, Workload } from './types.js';
+import type { ListedImage, Workload } from './types.js';
 
 export interface PodLike {
   metadata?: {
@@ -88,7 +88,7 @@ export function collectPod(pod: PodLike, images: ImageTable): void {
 }
 
 /** The table as the inventory's images, spec images sorted. */
-export function runningImages(images: ImageTable): RunningImage[] {
+export function listedImages(images: ImageTable): ListedImage[] {
   return [...images.values()].map((e) => ({
     reference: e.reference,
     ...(e.digest && { digest: e.digest }),

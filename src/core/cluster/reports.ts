@@ -9,8 +9,8 @@ import { printable } from '../output/printable.js';
 import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
 import { VERSION } from '../version.js';
 import type { RunSummary } from './deadlines.js';
-import type { ClusterReport } from './scanCluster.js';
-import { asClustersReport, type ClusterRead, type ClustersReport, type ReportError } from './scanClusters.js';
+import type { ClusterRead, ClustersReport, ReportError } from './scanClusters.js';
+import { plural } from '../util/plural.js';
 
 export const CLUSTER_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown'] as const;
 export type ClusterFormat = (typeof CLUSTER_FORMATS)[number];
@@ -32,7 +32,7 @@ export function clusterFormatOfFile(file: string): ClusterFormat {
 }
 
 /** The report in one format, as the text to print or save. */
-export function renderClusterReport(report: ClusterReport | ClustersReport, format: ClusterFormat): string {
+export function renderClusterReport(report: ClustersReport, format: ClusterFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(toClusterJson(report), null, 2)}\n`;
@@ -75,8 +75,7 @@ export function errorText(error: ReportError, several = true): string {
  * The JSON report (version 1). `clusters` lists every context asked for; with a single one,
  * `context` and `server` are also at the top, as before reports covered several clusters.
  */
-export function toClusterJson(input: ClusterReport | ClustersReport): object {
-  const report = asClustersReport(input);
+export function toClusterJson(report: ClustersReport): object {
   const single = report.clusters.length === 1 ? report.clusters[0] : undefined;
   return {
     version: 1,
@@ -98,7 +97,7 @@ export function toClusterJson(input: ClusterReport | ClustersReport): object {
         reference: image.reference,
         ...(image.digest && { digest: image.digest }),
         specImages: image.specImages,
-        contexts: image.contexts ?? [],
+        contexts: image.contexts,
         workloads: image.workloads,
         ...(image.workspace && { workspace: image.workspace }),
         ...(outcome?.ok && {
@@ -126,7 +125,7 @@ export function toClusterJson(input: ClusterReport | ClustersReport): object {
       firstSeen: f.firstSeen,
       deadline: f.deadline,
       breached: f.breached,
-      contexts: f.contexts ?? [],
+      contexts: f.contexts,
       namespaces: f.namespaces,
       workloads: f.workloads,
     })),
@@ -162,8 +161,7 @@ function csv(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-export function toClusterCsv(input: ClusterReport | ClustersReport): string {
-  const report = asClustersReport(input);
+export function toClusterCsv(report: ClustersReport): string {
   const rows = report.findings.map((f) => [
     f.image,
     f.digest ?? '',
@@ -177,7 +175,7 @@ export function toClusterCsv(input: ClusterReport | ClustersReport): string {
     f.firstSeen,
     f.deadline,
     String(f.breached),
-    (f.contexts ?? []).join(' '),
+    f.contexts.join(' '),
   ]);
   return csv([CSV_COLUMNS, ...rows]);
 }
@@ -205,19 +203,18 @@ function day(iso: string): string {
 }
 
 function clusterLine(c: ClusterRead): string {
-  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${c.pods} pods${c.partial ? ' (partial)' : ''}`}`;
+  return `${c.context} (${c.server || 'no server'}): ${c.error !== undefined ? `not read: ${c.error}` : `${plural(c.pods, 'pod')}${c.partial ? ' (partial)' : ''}`}`;
 }
 
-export function toClusterMarkdown(input: ClusterReport | ClustersReport): string {
-  const report = asClustersReport(input);
+export function toClusterMarkdown(report: ClustersReport): string {
   const several = report.clusters.length > 1;
   const breached = report.findings.filter((f) => f.breached);
   const where = several ? `${report.clusters.length} clusters` : md(report.clusters[0]?.server ?? '');
   const lines = [
     `# Shipshape cluster report: ${md(contextNames(report))}`,
     '',
-    `${where} · ${report.generatedAt} · ${report.pods} pods · ${report.images.length} distinct images · ${report.findings.length} ` +
-      `findings, ${breached.length} past their deadline`,
+    `${where} · ${report.generatedAt} · ${plural(report.pods, 'pod')} · ${plural(report.images.length, 'distinct image')} · ` +
+      `${plural(report.findings.length, 'finding')}, ${breached.length} past their deadline`,
     '',
   ];
   if (several) {
@@ -259,7 +256,7 @@ export function toClusterMarkdown(input: ClusterReport | ClustersReport): string
     ];
     lines.push(
       `| ${mdCode(image.reference)} | ${c ? c.CRITICAL : '–'} | ${c ? c.HIGH : '–'} | ${c ? c.MEDIUM : '–'} | ${c ? c.LOW : '–'} | ` +
-        `${md(workloads.join(', '))} |${several ? ` ${md((image.contexts ?? []).join(', '))} |` : ''}`,
+        `${md(workloads.join(', '))} |${several ? ` ${md(image.contexts.join(', '))} |` : ''}`,
     );
   }
   if (report.drift && report.drift.length > 0) {
@@ -277,10 +274,11 @@ export function toClusterMarkdown(input: ClusterReport | ClustersReport): string
   return `${lines.join('\n')}\n`;
 }
 
-export function toClusterTable(input: ClusterReport | ClustersReport): string {
-  const report = asClustersReport(input);
+export function toClusterTable(report: ClustersReport): string {
   const breached = report.findings.filter((f) => f.breached).length;
-  const totals = `${report.pods} pods, ${report.images.length} distinct images, ${report.findings.length} findings, ${breached} past their deadline.`;
+  const totals =
+    `${plural(report.pods, 'pod')}, ${plural(report.images.length, 'distinct image')}, ${plural(report.findings.length, 'finding')}, ` +
+    `${breached} past their deadline.`;
   const [only] = report.clusters;
   const lines =
     report.clusters.length === 1 && only
@@ -310,11 +308,10 @@ function fileUri(file: string): string {
 }
 
 /** SARIF 2.1.0; the tool version is this build's unless another is given. */
-export function toClusterSarif(input: ClusterReport | ClustersReport, version: string = VERSION): Sarif.Log {
-  const report = asClustersReport(input);
+export function toClusterSarif(report: ClustersReport, version: string = VERSION): Sarif.Log {
   const level = (s: string): Sarif.Result.level => (s === 'CRITICAL' ? 'error' : s === 'HIGH' ? 'warning' : 'note');
   const findings: Sarif.Result[] = report.findings.map((f) => {
-    const contexts = f.contexts ?? [];
+    const contexts = f.contexts;
     return {
       ruleId: 'vulnerable-image',
       level: level(f.severity),

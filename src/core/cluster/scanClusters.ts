@@ -2,30 +2,48 @@
 // an error entry and the others are still reported), their images merged by digest so that an
 // image running in three clusters is scanned once, and the run's summary kept in the history.
 
+import type { Scanner } from '../trivy/scanner.js';
 import type { ImageScan, ScanOutcome } from '../trivy/types.js';
 import { TRIVY_SEVERITIES } from '../trivy/types.js';
-import type { RunSummary, Sla } from './deadlines.js';
+import type { Logger } from '../util/logger.js';
+import type { DeadlineState, RunSummary, Sla } from './deadlines.js';
 import { clusterFindings, type ClusterFinding } from './findings.js';
 import { ClusterUnavailable, kubeconfigContexts } from './kubeconfig.js';
 import { readCluster } from './listing.js';
 import { readOperatorReports } from './operator.js';
-import type { ClusterReport, ClusterScanOptions } from './scanCluster.js';
-import type { ClusterError, Inventory, RunningImage, Workload } from './types.js';
+import type { ClusterOptions, Inventory, RunningImage, RunningWorkload } from './types.js';
 import { mapLimited } from '../util/mapLimited.js';
+import { plural } from '../util/plural.js';
 
 /** One cluster of a run: read (perhaps partly), or not at all (`error`). */
-export interface ClusterRead {
-  readonly context: string;
-  readonly server: string;
-  readonly pods: number;
-  /** Cancelled while its pods were listed: what was read until then is in the report. */
-  readonly partial?: boolean;
-  /** Why it could not be read at all (unreachable, credentials refused or expired, forbidden). */
-  readonly error?: string;
-}
+export type ClusterRead =
+  | {
+      readonly context: string;
+      readonly server: string;
+      readonly pods: number;
+      /** Cancelled while its pods were listed: what was read until then is in the report. */
+      readonly partial?: boolean;
+      readonly error?: never;
+    }
+  | {
+      readonly context: string;
+      readonly server: string;
+      readonly pods: 0;
+      readonly partial?: never;
+      /** Why it could not be read at all (unreachable, credentials refused or expired, forbidden). */
+      readonly error: string;
+    };
 
-/** A problem in a report: a cluster, a namespace, an image not scanned, an alert not delivered (`notify`, the URL without secrets). */
-export type ReportError = ClusterError & { readonly image?: string; readonly notify?: string };
+/**
+ * A problem in a report, by what it concerns: a cluster or one of its namespaces (not read, the
+ * operator's note), an image not scanned, an alert not delivered (`notify`: its URL without
+ * secrets), or the run itself (cancelled).
+ */
+export type ReportError =
+  | { readonly context: string; readonly namespace?: string; readonly image?: never; readonly notify?: never; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image: string; readonly notify?: never; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image?: never; readonly notify: string; readonly message: string }
+  | { readonly context?: never; readonly namespace?: never; readonly image?: never; readonly notify?: never; readonly message: string };
 
 /** A repository pinned in the workspace to one digest while a cluster runs another. */
 export interface Drift {
@@ -58,9 +76,18 @@ export interface ClustersReport {
   readonly drift?: readonly Drift[];
 }
 
-export interface ClustersScanOptions extends Omit<ClusterScanOptions, 'context'> {
+export interface ClustersScanOptions extends Omit<ClusterOptions, 'context'> {
   /** The contexts to read; 'all' for every context of the kubeconfig; the current context when absent or empty. */
   readonly contexts?: readonly string[] | 'all';
+  readonly scanner: Scanner;
+  readonly state: DeadlineState;
+  readonly sla: Sla;
+  readonly now?: Date;
+  readonly fromPublished?: boolean;
+  /** Use the Trivy Operator's VulnerabilityReports for the images it has scanned. */
+  readonly useOperatorReports?: boolean;
+  readonly logger?: Logger;
+  readonly onProgress?: (done: number, total: number, outcome: ScanOutcome) => void;
 }
 
 /** The clusters' images merged by digest: what is scanned, and where each runs. */
@@ -103,8 +130,8 @@ export async function readClusters(options: ClustersScanOptions): Promise<Cluste
         });
         return { inventory };
       } catch (error) {
-        if (!several) throw error;
-        return { context: target.context!, server: target.server, error: error instanceof Error ? error.message : String(error) };
+        if (!several || target.context === undefined) throw error;
+        return { context: target.context, server: target.server, error: error instanceof Error ? error.message : String(error) };
       }
     },
   );
@@ -116,7 +143,7 @@ export async function readClusters(options: ClustersScanOptions): Promise<Cluste
   const errors: ReportError[] = [];
   const merged = new Map<
     string,
-    { reference: string; digest?: string; specImages: Set<string>; workloads: Workload[]; contexts: string[] }
+    { reference: string; digest?: string; specImages: Set<string>; workloads: RunningWorkload[]; contexts: string[] }
   >();
   let pods = 0;
   let cancelled = !!options.signal?.aborted;
@@ -168,14 +195,18 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
   const fromOperator = new Map<string, ScanOutcome>();
   if (options.useOperatorReports && !options.signal?.aborted) {
     const readable = inventory.clusters.filter((c) => !c.error);
-    const reports = await mapLimited(readable, CLUSTER_CONCURRENCY, (c) => readOperatorReports({ ...options, context: c.context }));
+    const reports = await mapLimited(readable, CLUSTER_CONCURRENCY, async ({ context }) => ({
+      context,
+      operator: await readOperatorReports({ ...options, context }),
+    }));
     const byDigest = new Map<string, ImageScan>();
-    for (const [i, operator] of reports.entries()) {
-      if (operator.note) {
-        options.logger?.info(`${readable[i]!.context}: ${operator.note}`);
-        errors.push({ context: readable[i]!.context, message: operator.note });
+    for (const { context, operator } of reports) {
+      if ('note' in operator) {
+        options.logger?.info(`${context}: ${operator.note}`);
+        errors.push({ context, message: operator.note });
+        continue;
       }
-      for (const [digest, scan] of operator.scans ?? []) {
+      for (const [digest, scan] of operator.scans) {
         const known = byDigest.get(digest);
         if (!known || known.scannedAt < scan.scannedAt) byDigest.set(digest, scan);
       }
@@ -204,7 +235,7 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     errors.push({
       message:
         `Cancelled${partial.length > 0 ? ` while listing pods (${partial.map((c) => `${c.pods} read in ${c.context}`).join(', ')})` : ''}: ` +
-        `this report is partial${notScanned > 0 ? `; ${notScanned} images were not scanned` : ''}.`,
+        `this report is partial${notScanned > 0 ? `; ${plural(notScanned, 'image was', 'images were')} not scanned` : ''}.`,
     });
   }
   const now = options.now ?? new Date();
@@ -232,47 +263,24 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
 }
 
 /** The run as the history keeps it: per cluster read, pods, images and findings per severity. */
-export function runSummaryOf(report: ClusterReport | ClustersReport): RunSummary {
-  const clusters = asClustersReport(report);
+export function runSummaryOf(report: ClustersReport): RunSummary {
   return {
-    at: clusters.generatedAt,
-    ...(clusters.cancelled && { partial: true }),
-    clusters: clusters.clusters
+    at: report.generatedAt,
+    ...(report.cancelled && { partial: true }),
+    clusters: report.clusters
       .filter((c) => !c.error)
       .map((c) => {
-        const here = clusters.findings.filter((f) => f.contexts?.includes(c.context));
+        const here = report.findings.filter((f) => f.contexts.includes(c.context));
         const findings = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
         for (const f of here) findings[f.severity]++;
         return {
           context: c.context,
           pods: c.pods,
-          images: clusters.images.filter((i) => i.contexts?.includes(c.context)).length,
+          images: report.images.filter((i) => i.contexts.includes(c.context)).length,
           findings,
           breached: here.filter((f) => f.breached).length,
         };
       }),
-  };
-}
-
-/** A report of one cluster (scanCluster's, the editor's) in the shape of several: what the reports are written from. */
-export function asClustersReport(report: ClusterReport | ClustersReport): ClustersReport {
-  if ('clusters' in report) return report;
-  const context = report.context;
-  return {
-    generatedAt: report.generatedAt,
-    clusters: [{ context, server: report.server, pods: report.pods, ...(report.cancelled && { partial: true }) }],
-    pods: report.pods,
-    images: report.images.map((i) => ({
-      ...i,
-      contexts: i.contexts ?? [context],
-      workloads: i.workloads.map((w) => ({ context, ...w })),
-    })),
-    outcomes: report.outcomes,
-    findings: report.findings.map((f) => (f.contexts ? f : { ...f, contexts: [context] })),
-    errors: report.errors,
-    sla: report.sla,
-    cancelled: report.cancelled,
-    ...(report.history && { history: report.history }),
   };
 }
 

@@ -2,9 +2,8 @@
 
 import type { Logger } from '../util/logger.js';
 
+/** A container of a pod, as the listing of one cluster finds it. */
 export interface Workload {
-  /** The kubeconfig context the pod runs in: set by scanClusters, whatever the number of clusters. */
-  readonly context?: string;
   readonly namespace: string;
   /** The controlling owner: Deployment, StatefulSet, DaemonSet, CronJob, Job, … or Pod for bare pods. */
   readonly kind: string;
@@ -14,15 +13,26 @@ export interface Workload {
   readonly containerType: 'containers' | 'initContainers' | 'ephemeralContainers';
 }
 
-export interface RunningImage {
+/** A workload of a report: with the kubeconfig context it runs in, whatever the number of clusters. */
+export interface RunningWorkload extends Workload {
+  readonly context: string;
+}
+
+/** An image as the listing of one cluster finds it. */
+export interface ListedImage {
   /** What to scan: `repository@digest` when the kubelet reported a digest, else the spec image. */
   readonly reference: string;
   readonly digest?: string;
   /** The images as written in the pod specs (several tags may share one digest). */
   readonly specImages: readonly string[];
   readonly workloads: readonly Workload[];
-  /** The contexts it runs in, in the order asked for (scanClusters). */
-  readonly contexts?: readonly string[];
+}
+
+/** An image of a report: merged by digest over the clusters read. */
+export interface RunningImage extends Omit<ListedImage, 'workloads'> {
+  readonly workloads: readonly RunningWorkload[];
+  /** The contexts it runs in, in the order asked for. */
+  readonly contexts: readonly string[];
   /** Where the workspace defines its repository (withWorkspace): 1-based lines. */
   readonly workspace?: readonly WorkspacePlace[];
 }
@@ -32,9 +42,8 @@ export interface WorkspacePlace {
   readonly line: number;
 }
 
+/** A problem while listing one cluster: a namespace that could not be read, or a listing that broke off. */
 export interface ClusterError {
-  /** The cluster concerned (scanClusters); a cluster that could not be read at all has only this and the message. */
-  readonly context?: string;
   readonly namespace?: string;
   readonly message: string;
 }
@@ -42,7 +51,7 @@ export interface ClusterError {
 export interface Inventory {
   readonly context: string;
   readonly server: string;
-  readonly images: RunningImage[];
+  readonly images: ListedImage[];
   readonly pods: number;
   /** Namespaces that could not be read (403, …); the rest was read. */
   readonly errors: ClusterError[];

@@ -1,9 +1,12 @@
 // Pinning images to digests, as edits: `name:tag` becomes `name:tag@sha256:…`, keeping the tag
 // for people; a `FROM $BASE` is pinned where the ARG's default is written; a kustomization's
-// `images:` entry gets a `digest:`; a chart's values get a `digest:` where the chart reads one, or
-// the digest after the tag where that tag feeds one image.
+// `images:` entry gets a `digest:`; a chart's values get a `digest:` where the chart reads one (a
+// parent chart's values.yaml when it overrides the subchart's), or the digest after the tag where
+// that tag feeds one image. Every edit names its file and is proved before it is offered.
 
+import * as path from 'node:path';
 import type { TextEdit } from './textEdits.js';
+import { provePins } from './prove.js';
 import { parseReference } from '../analysis/reference.js';
 import type { ImageOccurrence, Range } from '../types.js';
 
@@ -29,8 +32,21 @@ export function pinnedText(text: string, digest: string): string {
   return `${text}@${digest}`;
 }
 
+/** A file as a pin is computed on: its text, and its version when an editor has one. */
+export interface PinDocument {
+  /** Absolute path. */
+  readonly file: string;
+  readonly text: string;
+  /** The editor's document version the text is of: an edit applies to that version only. */
+  readonly version?: number;
+}
+
 export interface PinChange {
   readonly image: ImageOccurrence;
+  /** The file the edit is for (absolute): a chart's digest may belong in a parent chart's values.yaml. */
+  readonly file: string;
+  /** The version of `file` the edit was computed on, when the caller gave one. */
+  readonly version?: number;
   readonly edit: TextEdit;
   /** The text the edit replaces (the ARG default's, for `FROM $BASE`). */
   readonly before: string;
@@ -38,19 +54,46 @@ export interface PinChange {
   readonly previous?: string;
 }
 
+/** An image asked to be pinned that is not, and why (a sentence to show after "cannot pin here: "). */
+export interface PinRefusal {
+  readonly image: ImageOccurrence;
+  readonly why: string;
+}
+
+export interface PinEdits {
+  readonly changes: PinChange[];
+  readonly refused: PinRefusal[];
+}
+
 /**
- * The edit pinning one image to `digest` in `text`, or undefined when nothing changes (already
- * pinned to that digest). `textAt` reads the text of a range of the same file.
+ * The file an image's pin is written into: the kustomization of its `images:` entry, the
+ * values.yaml a chart reads its digest or tag from (a parent's, when it overrides), else the file
+ * the image is placed in.
  */
-export function pinEdit(image: ImageOccurrence, digest: string, textAt: (range: Range) => string): PinChange | undefined {
+export function pinTarget(image: ImageOccurrence, placedIn: string): string {
+  const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
+  if (entry) return path.resolve(entry.file);
+  const chart = image.helm?.pin;
+  if (chart && chart.kind !== 'none') return path.resolve(chart.file);
+  return path.resolve(placedIn);
+}
+
+/** An edit and what it replaces, before it is given its file. */
+type Draft = Omit<PinChange, 'file' | 'version'>;
+
+/**
+ * The edit pinning one image to `digest` in the text `textAt` reads (the file `pinTarget` names),
+ * or undefined when nothing changes (already pinned to that digest), or why it cannot be pinned.
+ */
+function pinDraft(image: ImageOccurrence, digest: string, textAt: (range: Range) => string): Draft | string | undefined {
   const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
   if (entry) return keyedPin(image, digest, entry.range, entry.digest?.range, textAt);
   const chart = image.helm?.pin;
   // kube-prometheus-stack reads the hex alone from `sha` and writes `@sha256:` itself.
-  if (chart?.kind === 'digest' && chart.key === 'sha')
+  if (chart?.kind === 'digest' && chart.field === 'sha')
     return keyedPin(image, digest.replace(/^sha256:/, ''), chart.mapping, chart.existing, textAt, 'sha');
   if (chart?.kind === 'digest') return keyedPin(image, digest, chart.mapping, chart.existing, textAt);
-  if (chart?.kind === 'none') return undefined;
+  if (chart?.kind === 'none') return chart.why;
   if (chart?.kind === 'tag') {
     const current = textAt(chart.range);
     const at = current.indexOf('@');
@@ -83,7 +126,7 @@ function keyedPin(
   existing: Range | undefined,
   textAt: (range: Range) => string,
   key = 'digest',
-): PinChange | undefined {
+): Draft | undefined {
   if (existing) {
     const current = textAt(existing);
     if (current === digest) return undefined;
@@ -92,8 +135,11 @@ function keyedPin(
   const text = textAt(mapping);
   const trimmed = text.replace(/\s+$/, '');
   if (trimmed.startsWith('{') && trimmed.endsWith('}')) {
-    const at = positionAfter(mapping.start, trimmed.slice(0, -1).replace(/[\s,]+$/, ''));
-    return { image, before: '', edit: { range: { start: at, end: at }, newText: `, ${key}: ${digest}` } };
+    const inside = trimmed.slice(0, -1).replace(/[\s,]+$/, '');
+    const at = positionAfter(mapping.start, inside);
+    // `{}`: the first key, with no comma before it.
+    const newText = inside === '{' ? `${key}: ${digest}` : `, ${key}: ${digest}`;
+    return { image, before: '', edit: { range: { start: at, end: at }, newText } };
   }
   // The mapping's keys start where it does (its first key); later keys line up with it.
   const indent = ' '.repeat(mapping.start.character);
@@ -121,26 +167,45 @@ function positionAfter(start: Range['start'], text: string): Range['start'] {
     : { line: start.line + lines.length - 1, character: lines.at(-1)!.length };
 }
 
-/** Edits for several images of one file: one per place, however many images share it. */
+/**
+ * The pins of images placed in `placedIn` whose digest is written into `document`, one edit per
+ * place however many images share it. Each edit carries its file and the document's version, and
+ * is proved on the text (it still parses, and reads back as the image pinned to its digest); an
+ * image whose pin belongs in another file, or that cannot be pinned or proved, is refused with why.
+ */
 export function pinEdits(
   images: readonly ImageOccurrence[],
   digestOf: (image: ImageOccurrence) => string | undefined,
-  textAt: (range: Range) => string,
-): PinChange[] {
+  document: PinDocument,
+  placedIn: string = document.file,
+): PinEdits {
+  const file = path.resolve(document.file);
+  const textAt = rangeReader(document.text);
   const seen = new Set<string>();
   const changes: PinChange[] = [];
+  const refused: PinRefusal[] = [];
   for (const image of images) {
     const digest = digestOf(image);
     if (!digest) continue;
-    const change = pinEdit(image, digest, textAt);
-    if (!change) continue;
-    const { start, end } = change.edit.range;
+    const target = pinTarget(image, placedIn);
+    if (target !== file) {
+      refused.push({ image, why: `its digest is written in ${target}, not ${file}` });
+      continue;
+    }
+    const draft = pinDraft(image, digest, textAt);
+    if (draft === undefined) continue;
+    if (typeof draft === 'string') {
+      refused.push({ image, why: draft });
+      continue;
+    }
+    const { start, end } = draft.edit.range;
     const key = `${start.line}:${start.character}-${end.line}:${end.character}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    changes.push(change);
+    changes.push({ ...draft, file, ...(document.version !== undefined && { version: document.version }) });
   }
-  return changes;
+  const proof = provePins(document.text, changes, (change) => digestOf(change.image)!);
+  return { changes: proof.proved, refused: [...refused, ...proof.refused] };
 }
 
 /** Reads ranges of a text (for `pinEdit`). */

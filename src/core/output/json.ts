@@ -1,9 +1,10 @@
-// The JSON report: a stable contract for tools (version 2; CHANGELOG says what changed from 1).
+// The JSON report: a stable contract for tools (version 3; CHANGELOG says what changed from each version).
 // Lines and columns are 1-based; columns count UTF-16 code units; endColumn is exclusive, as in SARIF.
 
 import { outcomeFor, type ScanReport } from '../workspace/scan.js';
 import type { TrivySeverity, Vulnerability, VulnerabilityCounts } from '../trivy/types.js';
 import { reportedReference } from '../analysis/classify.js';
+import { displayReport } from './paths.js';
 import type { ImageWorkload } from '../project/types.js';
 import type { ImageOccurrence, Range, Severity } from '../types.js';
 
@@ -86,7 +87,7 @@ export interface JsonError {
 }
 
 export interface JsonReport {
-  readonly version: 2;
+  readonly version: 3;
   /** Every file that was read and analysed, with what it turned out to hold (empty: other YAML). */
   readonly analysed: { readonly file: string; readonly sources: readonly string[] }[];
   readonly images: JsonImage[];
@@ -186,8 +187,15 @@ function image(file: string, occurrence: ImageOccurrence, report: ScanReport): J
   };
 }
 
-export function toJsonReport(report: ScanReport): JsonReport {
-  const json: JsonReport = { version: 2, analysed: [], images: [], findings: [], errors: [], skipped: [] };
+export interface JsonOptions {
+  /** The folder paths are relative to: where the scan was asked (default: the working folder). */
+  readonly base?: string;
+}
+
+/** The JSON report of a scan: every path relative to `base`, each error and skipped note once. */
+export function toJsonReport(scan: ScanReport, options: JsonOptions = {}): JsonReport {
+  const report = displayReport(scan, options.base);
+  const json: JsonReport = { version: 3, analysed: [], images: [], findings: [], errors: [], skipped: [] };
   for (const { file, result } of report.files) {
     json.analysed.push({ file, sources: result.sources });
     for (const occurrence of result.images) json.images.push(image(file, occurrence, report));

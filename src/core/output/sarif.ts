@@ -3,15 +3,20 @@
 import type * as Sarif from 'sarif';
 import { RULES } from '../rules/catalog.js';
 import type { ScanReport } from '../workspace/scan.js';
+import { displayReport } from './paths.js';
 import { RULE_IDS, type Range, type Severity } from '../types.js';
 
 const LEVELS: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 export interface SarifOptions {
   readonly version: string;
+  /** The folder paths are relative to: where the scan was asked (default: the working folder). */
+  readonly base?: string;
 }
 
-export function toSarif(report: ScanReport, options: SarifOptions): Sarif.Log {
+/** The SARIF log of a scan: locations relative to `options.base`, each error once. */
+export function toSarif(scan: ScanReport, options: SarifOptions): Sarif.Log {
+  const report = displayReport(scan, options.base);
   const rules: Sarif.ReportingDescriptor[] = RULE_IDS.map((id) => ({
     id,
     name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),

@@ -2,13 +2,17 @@
 // terminals and editors can jump to it.
 
 import { printable as p } from './printable.js';
+import { plural } from '../util/plural.js';
 import type { ScanReport } from '../workspace/scan.js';
+import { displayReport } from './paths.js';
 import type { Severity } from '../types.js';
 
 export interface TextOptions {
   readonly color?: boolean;
   /** Every skipped file on its own line, instead of one line per reason. */
   readonly verbose?: boolean;
+  /** The folder paths are relative to: where the scan was asked (default: the working folder). */
+  readonly base?: string;
 }
 
 const COLORS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
@@ -16,7 +20,9 @@ const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 const BOLD = '\x1b[1m';
 
-export function toText(report: ScanReport, options: TextOptions = {}): string {
+/** The terminal report of a scan: every path relative to `options.base`, each error and skipped note once. */
+export function toText(scan: ScanReport, options: TextOptions = {}): string {
+  const report = displayReport(scan, options.base);
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const out: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -62,10 +68,6 @@ export function toText(report: ScanReport, options: TextOptions = {}): string {
         `${plural(images, 'image')} checked${scanned}${parseErrors > 0 ? `; ${plural(parseErrors, 'file error')}` : ''}.`;
   out.push(summary);
   return `${out.join('\n')}\n`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Why files are skipped, as kinds: a reason names sizes or lines, its kind does not. */

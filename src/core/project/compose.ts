@@ -1,9 +1,12 @@
 // Compose services that build their image: the Dockerfile they build is the one that matters (it
 // is analysed as usual, even when only the Compose file was given), and a service without a
-// `user:` runs as that Dockerfile's final stage does.
+// `user:` runs as the stage it builds does: its `build.target`, or the Dockerfile's final stage.
 
 import * as path from 'node:path';
+import { extractDockerfile } from '../analysis/dockerfile.js';
+import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
 import { severityOf, isEnabled } from '../rules/catalog.js';
+import { dockerfileRootFindings } from '../rules/rootUser.js';
 import type { AnalysisResult, AnalyzeOptions, ComposeService, Finding } from '../types.js';
 
 /** The Dockerfile a service builds, as an absolute path. */
@@ -31,11 +34,19 @@ export function builtServices(files: readonly { readonly file: string; readonly 
 
 /**
  * The root-user verdict a built service takes from its Dockerfile: a finding on the service's
- * `build:` when that Dockerfile's final stage runs as root, none when it does not.
+ * `build:` when the stage it builds runs as root, none when it does not. The final stage's verdict
+ * is the Dockerfile's own (`dockerfile`, settled by what registries and scans said); a `target`
+ * stage's is read from the Dockerfile's `text` with the `options` it was analysed with.
  */
-export function builtServiceFinding(built: BuiltService, dockerfile: AnalysisResult, options: AnalyzeOptions): Finding | undefined {
+export function builtServiceFinding(
+  built: BuiltService,
+  dockerfile: AnalysisResult,
+  options: AnalyzeOptions,
+  text?: string,
+): Finding | undefined {
   if (!isEnabled('root-user', options)) return undefined;
-  const root = dockerfile.findings.find((f) => f.rule === 'root-user');
+  const target = built.service.build?.target;
+  const root = target === undefined ? dockerfile.findings.find((f) => f.rule === 'root-user') : targetVerdict(text, target, options);
   if (!root) return undefined;
   const reason = root.reason ?? 'implicit';
   const relative = path.relative(path.dirname(path.resolve(built.composeFile)), built.dockerfile) || built.dockerfile;
@@ -51,8 +62,25 @@ export function builtServiceFinding(built: BuiltService, dockerfile: AnalysisRes
     severity: severityOf('root-user', reason, options),
     range: built.service.build!.range,
     message:
-      `Service \`${built.service.service}\` is built from \`${relative}\`, whose final stage ${how} (line ${root.range.start.line + 1}). ` +
+      `Service \`${built.service.service}\` is built from \`${relative}\`, whose ${target === undefined ? 'final stage' : `stage \`${target}\``} ${how} (line ${root.range.start.line + 1}). ` +
       'Set `user:` on the service, or end the Dockerfile with `USER <name or uid>` of an unprivileged user.',
     ...(root.userFrom && { userFrom: root.userFrom }),
   };
+}
+
+/**
+ * The root-user finding of the stage named `target`, as if it were the last one (what
+ * `docker build --target` builds), minus what the Dockerfile's comments silence; none when the
+ * stage is not there (the build fails) or the text could not be read.
+ */
+function targetVerdict(text: string | undefined, target: string, options: AnalyzeOptions): Finding | undefined {
+  if (text === undefined) return undefined;
+  const facts = extractDockerfile(text, options.buildArgs);
+  // Stage names are case-insensitive, as BuildKit matches them.
+  const index = facts.stages.findIndex((stage) => stage.name?.toLowerCase() === target.toLowerCase());
+  if (index === -1) return undefined;
+  const suppressions = findSuppressions(text, false);
+  return dockerfileRootFindings({ ...facts, stages: facts.stages.slice(0, index + 1) }, options).find(
+    (finding) => !isSuppressed(finding, suppressions),
+  );
 }

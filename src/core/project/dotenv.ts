@@ -50,12 +50,18 @@ export function parseDotenv(text: string, lookup: (name: string) => string | und
     let rest = line.slice(eq + 1).replace(/^[ \t]+/, '');
     const quote = rest[0];
     if (quote === '"' || quote === "'") {
-      // A quoted value may go on over several lines until its closing quote.
+      // A quoted value may go on over several lines until its closing quote. Each line is searched
+      // on its own (a newline is no quote, and one an escape takes is the line's end): once.
       let body = rest.slice(1);
       let close = closingQuote(body, quote);
-      while (close === -1 && i + 1 < lines.length) {
-        body += `\n${lines[++i]!}`;
-        close = closingQuote(body, quote);
+      if (close === -1) {
+        const more = [body];
+        while (close === -1 && i + 1 < lines.length) {
+          more.push(lines[++i]!);
+          close = closingQuote(more[more.length - 1]!, quote);
+        }
+        body = more.join('\n');
+        if (close !== -1) close += body.length - more[more.length - 1]!.length;
       }
       if (close === -1) {
         problems.push({

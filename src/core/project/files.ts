@@ -69,6 +69,34 @@ async function listFolder(folder: string): Promise<readonly FolderEntry[] | unde
   }
 }
 
+/**
+ * Only the files and folders inside `folders` (absolute): what the editor reads for a workspace it
+ * does not trust yet. A kustomization may name folders anywhere, and a link may point anywhere;
+ * outside, nothing is read (a path whose real location is outside counts as outside), so what
+ * such a workspace shows comes from its own files.
+ */
+export function confinedFiles(files: ProjectFiles, folders: readonly string[]): ProjectFiles {
+  const roots = folders.map((f) => path.resolve(f));
+  const realRoots = Promise.all(roots.map((root) => fs.realpath(root).catch(() => root)));
+  const inside = (file: string, within: readonly string[]): boolean =>
+    within.some((root) => file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
+  const allowed = async (file: string): Promise<boolean> => {
+    const key = path.resolve(file);
+    if (!inside(key, roots)) return false;
+    // A path the disk does not know (an unsaved document) is judged by its name alone.
+    const real = await fs.realpath(key).catch(() => undefined);
+    return real === undefined || inside(real, await realRoots);
+  };
+  return {
+    async read(file) {
+      return (await allowed(file)) ? files.read(file) : undefined;
+    },
+    async list(folder) {
+      return (await allowed(folder)) ? files.list(folder) : undefined;
+    },
+  };
+}
+
 /** Files given as texts (tests, and the editor's open documents over the disk). */
 export function overlayFiles(texts: ReadonlyMap<string, string>, below?: ProjectFiles): ProjectFiles {
   return {

@@ -3,12 +3,16 @@
 // every kustomization settles. The per-file analysis stays as it is; this adds to it.
 
 import * as path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { classifyImage, findingImage } from '../analysis/classify.js';
 import { findSuppressions, isSuppressed, type Suppressions } from '../analysis/suppress.js';
 import { isEnabled, severityOf } from '../rules/catalog.js';
 import { imageFindings } from '../rules/index.js';
 import { writtenName } from '../rules/unpinnedImage.js';
-import type { AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
+import { sortFindings } from '../analysis/findingOrder.js';
+import { isTemplateNote } from '../analysis/templateNotes.js';
+import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
+import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
@@ -32,8 +36,42 @@ export function placeKey(file: string, range: Range): string {
   return `${path.resolve(file)}|${range.start.line}:${range.start.character}`;
 }
 
-/** Runs the Kustomize and Helm engines over the scanned files (absolute paths). */
-export async function analyzeProject(files: readonly string[], fs: ProjectFiles, options: AnalyzeOptions): Promise<ProjectAnalysis> {
+/**
+ * One file's own analysis joined with what the project says there: the images and findings placed
+ * in it, without the unpinned-image findings every kustomization settles, and without the
+ * "template: skipped" notes of a chart's templates (its chart read them). The one join of the CLI's
+ * scan and of the editor's documents. Returns `result` itself when the project adds nothing.
+ */
+export function withProject(file: string, result: AnalysisResult, project: ProjectAnalysis): AnalysisResult {
+  const key = path.resolve(file);
+  const images = project.images.get(key) ?? [];
+  const findings = project.findings.get(key) ?? [];
+  const settled = result.findings.filter((f) => f.rule === 'unpinned-image' && project.settled.has(placeKey(key, f.range)));
+  const template = project.chartTemplates.has(key) && result.notes.some(isTemplateNote);
+  if (images.length === 0 && findings.length === 0 && settled.length === 0 && !template) return result;
+  return {
+    ...result,
+    sources: [...new Set([...result.sources, ...images.map((i) => i.source)])],
+    notes: template ? result.notes.filter((n) => !isTemplateNote(n)) : result.notes,
+    images: [...result.images, ...images],
+    findings: sortFindings([...result.findings.filter((f) => !settled.includes(f)), ...findings]),
+  };
+}
+
+/** How long each kustomization root and each chart may take (`timeBudget`, seconds). */
+export type ProjectOptions = BudgetOptions;
+
+/**
+ * Runs the Kustomize and Helm engines over the scanned files (absolute paths). Each root and each
+ * chart has its own time budget; the event loop runs between them (and now and then inside one).
+ */
+export async function analyzeProject(
+  files: readonly string[],
+  fs: ProjectFiles,
+  options: AnalyzeOptions,
+  limits: ProjectOptions = {},
+): Promise<ProjectAnalysis> {
+  Budget.start(limits); // the options are checked before any work
   const analysis: ProjectAnalysis = {
     images: new Map(),
     findings: new Map(),
@@ -70,11 +108,11 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
     add(analysis.findings, file, finding);
   };
 
-  const kustomize = await analyzeKustomizations(files, fs);
+  const kustomize = await analyzeKustomizations(files, fs, limits);
   (analysis as { kustomize: KustomizeProject }).kustomize = kustomize;
   const pinnedByOrigin = new Map<string, boolean>();
   for (const root of kustomize.roots) {
-    for (const note of root.notes) analysis.notes.push({ file: root.file, reason: note });
+    for (const note of root.notes) analysis.notes.push(noteOn(root.file, note));
     for (const error of root.errors)
       analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
     for (const image of root.images) {
@@ -93,9 +131,10 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
   for (const chart of charts) {
+    await nextTurn();
     const helm = options.helm;
     const valuesFiles = [...(helm?.byChart?.[chart] ?? []), ...(helm?.valuesFiles ?? [])];
-    const project = await analyzeChart(chart, fs, { valuesFiles, ...(helm?.set && { set: helm.set }) });
+    const project = await analyzeChart(chart, fs, { ...limits, valuesFiles, ...(helm?.set && { set: helm.set }) });
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
     for (const file of files)
@@ -120,6 +159,16 @@ export async function analyzeProject(files: readonly string[], fs: ProjectFiles,
   }
   (analysis as { charts: readonly ChartProject[] }).charts = projects;
   return analysis;
+}
+
+/**
+ * A root's note, on the file it concerns: one that starts with a kustomization's path (a base's
+ * remote resource, its transformer configurations) belongs there, the cause, however many roots
+ * include that base; the others belong to the root.
+ */
+function noteOn(root: string, note: string): { readonly file: string; readonly reason: string } {
+  const colon = path.isAbsolute(note) ? note.indexOf(': ') : -1;
+  return colon > 0 ? { file: note.slice(0, colon), reason: note.slice(colon + 2) } : { file: root, reason: note };
 }
 
 /** The folders holding a Chart.yaml among the scanned files, outermost first (subcharts are read by their parent). */
@@ -215,15 +264,18 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
 
 /** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */
 function chartFindings(image: ImageOccurrence, chart: ChartImage, options: AnalyzeOptions): Finding[] {
-  if (image.status === 'unresolved') {
+  // Not made at all (a placeholder the chart writes, Istio's `auto`, is made, and said as such).
+  if (image.status === 'unresolved' && chart.reference === undefined) {
     if (!isEnabled('unresolved-image', options)) return [];
+    // The reason is left out when it only repeats the expression.
+    const why = chart.unresolved !== undefined && !chart.template.raw.includes(chart.unresolved) ? ` (${chart.unresolved})` : '';
     return [
       {
         rule: 'unresolved-image',
         severity: severityOf('unresolved-image', undefined, options),
         range: image.range,
         ...findingImage(image),
-        message: `The chart's image \`${chart.template.raw}\` could not be resolved against its values.yaml (${chart.unresolved ?? 'unknown'}), so it is not checked.`,
+        message: `The chart's image \`${chart.template.raw}\` could not be resolved against its values.yaml${why}, so it is not checked.`,
       },
     ];
   }
@@ -232,11 +284,14 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
   const reference = image.reference!;
   const reason = reference.tag === undefined ? 'untagged' : reference.tag === 'latest' ? 'latest' : 'mutable-tag';
   const pin = chart.pin;
+  const placed = path.resolve(chart.value.file);
   const fix =
     pin.kind === 'digest'
-      ? pin.key === 'sha'
-        ? 'The chart reads a digest: set `sha:` beside it (the hex digits; the chart writes `@sha256:`).'
-        : 'The chart reads a digest: set `digest: sha256:…` beside it.'
+      ? path.resolve(pin.file) === placed
+        ? pin.field === 'sha'
+          ? 'The chart reads a digest: set `sha:` beside it (the hex digits; the chart writes `@sha256:`).'
+          : 'The chart reads a digest: set `digest: sha256:…` beside it.'
+        : `The chart reads a digest, which the parent's values decide: set \`${pin.field ?? 'digest'}: ${pin.field === 'sha' ? '…' : 'sha256:…'}\` under \`${pin.key.join('.')}\` in ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/')}.`
       : pin.kind === 'tag'
         ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
         : `It cannot be pinned here: ${pin.why}.`;

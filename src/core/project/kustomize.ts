@@ -3,6 +3,8 @@
 // decided (the place a fix belongs) and where it was first written. The engine is in kustomize/.
 
 import * as path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Budget, BudgetSpent, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import type { ImageWorkload, KustomizeImage, KustomizeProject, KustomizeRoot, Place } from './types.js';
 import { containerImages } from './kustomize/images.js';
@@ -23,8 +25,14 @@ export function isKustomizationFile(file: string): boolean {
 /**
  * Finds the kustomizations among `files` and renders each root: a kustomization that no other
  * one among them includes (through resources, bases or components), and that is no Component.
+ * Each root has its own time budget; one that spends it is an error entry, and the next goes on.
  */
-export async function analyzeKustomizations(files: readonly string[], fs: ProjectFiles): Promise<KustomizeProject> {
+export async function analyzeKustomizations(
+  files: readonly string[],
+  fs: ProjectFiles,
+  options: BudgetOptions = {},
+): Promise<KustomizeProject> {
+  Budget.start(options); // the options are checked before any work
   const renderer = new Renderer(new Sources(fs));
   const found = [...new Set(files.filter(isKustomizationFile).map((f) => path.resolve(f)))];
   const included = new Set<string>();
@@ -42,16 +50,17 @@ export async function analyzeKustomizations(files: readonly string[], fs: Projec
     const folder = path.dirname(file);
     if (components.has(file) || included.has(folder) || rootFolders.has(folder)) continue;
     rootFolders.add(folder);
-    roots.push(await renderRoot(renderer, folder, file));
+    await nextTurn();
+    roots.push(await renderRoot(renderer, folder, file, options));
   }
   const kustomizations = [...new Set([...found, ...renderer.files])].sort();
   return { roots, kustomizations };
 }
 
 /** Renders one folder's kustomization (a root, or any other: kubectl renders components on their own too). */
-export async function renderKustomization(folder: string, fs: ProjectFiles): Promise<KustomizeRoot> {
+export async function renderKustomization(folder: string, fs: ProjectFiles, options: BudgetOptions = {}): Promise<KustomizeRoot> {
   const renderer = new Renderer(new Sources(fs));
-  return renderRoot(renderer, path.resolve(folder), undefined);
+  return renderRoot(renderer, path.resolve(folder), undefined, options);
 }
 
 async function readSafely(renderer: Renderer, file: string): Promise<Kustomization | undefined> {
@@ -63,19 +72,31 @@ async function readSafely(renderer: Renderer, file: string): Promise<Kustomizati
   }
 }
 
-async function renderRoot(renderer: Renderer, folder: string, file: string | undefined): Promise<KustomizeRoot> {
-  const sources = renderer.sources;
-  let rendered;
+async function renderRoot(renderer: Renderer, folder: string, file: string | undefined, options: BudgetOptions): Promise<KustomizeRoot> {
+  const budget = Budget.start(options);
+  renderer.budget = budget;
   try {
-    rendered = await renderer.render(folder);
+    return await imagesOfRoot(renderer, folder, file, budget);
   } catch (error) {
-    if (!(error instanceof TooManyFiles)) throw error;
+    if (!(error instanceof TooManyFiles) && !(error instanceof BudgetSpent)) throw error;
     const rootFile = file ?? path.join(folder, KUSTOMIZATION_NAMES[0]);
-    return { folder, file: rootFile, images: [], notes: [], errors: [{ file: rootFile, message: error.message }] };
+    const message =
+      error instanceof BudgetSpent
+        ? `${error.message}: this kustomization takes longer than its time budget to render (a base included through many overlays, or very many resources or patches); its images are not listed`
+        : error.message;
+    return { folder, file: rootFile, images: [], notes: [], errors: [{ file: rootFile, message }] };
+  } finally {
+    renderer.budget = Budget.none();
   }
+}
+
+async function imagesOfRoot(renderer: Renderer, folder: string, file: string | undefined, budget: Budget): Promise<KustomizeRoot> {
+  const sources = renderer.sources;
+  const rendered = await renderer.render(folder);
   const place = (span: Span): Place => ({ file: span.file, range: sources.range(span) });
   const images: KustomizeImage[] = [];
   for (const resource of sortResources(rendered.resources, rendered.sortOptions)) {
+    budget.check();
     const object = resource.object;
     const metadata = object.entries.get('metadata');
     const kind = str(object, 'kind') ?? '';

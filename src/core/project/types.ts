@@ -73,10 +73,18 @@ export interface KustomizeProject {
 /** How pinning writes a digest for a chart's image. */
 export type ChartPin =
   /**
-   * The chart reads a digest from this mapping of values.yaml: write `digest: sha256:…` into it
-   * (`key: 'sha'`: the chart reads the hex digest alone from `sha`, as kube-prometheus-stack does).
+   * The chart reads a digest from this mapping (`key`) of a values.yaml (`file`: a parent's, when
+   * it overrides the subchart's): write `digest: sha256:…` into it (`field: 'sha'`: the chart reads
+   * the hex digest alone from `sha`, as kube-prometheus-stack does).
    */
-  | { readonly kind: 'digest'; readonly file: string; readonly mapping: Range; readonly existing?: Range; readonly key?: 'sha' }
+  | {
+      readonly kind: 'digest';
+      readonly file: string;
+      readonly key: readonly string[];
+      readonly mapping: Range;
+      readonly existing?: Range;
+      readonly field?: 'sha';
+    }
   /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
   | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
   /** No place to write one: why, for the message. */

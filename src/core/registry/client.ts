@@ -88,6 +88,13 @@ interface Token {
   readonly expires: number;
 }
 
+/** A token request several lookups wait for: it stops only when every one of them has given up. */
+interface PendingToken {
+  readonly promise: Promise<Token>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
 /** Why a registry's redirect is not followed, or undefined when it may be: only http(s), and never from HTTPS down to plain HTTP off loopback. */
 export function refusedRedirect(from: URL, to: URL): { reason: 'bad-response' | 'insecure'; message: string } | undefined {
   if (to.protocol !== 'https:' && to.protocol !== 'http:')
@@ -150,7 +157,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 export class RegistryClient {
   private readonly tokens = new Map<string, Token>();
-  private readonly pendingTokens = new Map<string, Promise<Token>>();
+  private readonly pendingTokens = new Map<string, PendingToken>();
   /** Hosts known to ask for Basic credentials, so later requests send them at once. */
   private readonly basicHosts = new Set<string>();
   /** The token service each Bearer host named: a token for another scope is fetched before asking, not after a 401. */
@@ -513,7 +520,11 @@ export class RegistryClient {
     return undefined;
   }
 
-  /** A token for a scope from the realm the registry named, cached until it expires; one request per scope at a time. */
+  /**
+   * A token for a scope from the realm the registry named, cached until it expires; one request
+   * per scope at a time. The request is not tied to the lookup that started it: each lookup
+   * stops waiting when its own signal says so, and the request stops when none waits any more.
+   */
   private token(
     host: string,
     domain: string,
@@ -525,17 +536,46 @@ export class RegistryClient {
     const key = `${host}|${service ?? ''}|${scope}`;
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) return Promise.resolve(cached);
+    if (signal?.aborted) return Promise.reject(new Failure('cancelled', 'cancelled'));
     let pending = this.pendingTokens.get(key);
     if (!pending) {
-      pending = this.fetchToken(domain, realm, service, scope, signal)
+      const controller = new AbortController();
+      const promise = this.fetchToken(domain, realm, service, scope, controller.signal)
         .then((token) => {
           this.tokens.set(key, token);
           return token;
         })
-        .finally(() => this.pendingTokens.delete(key));
-      this.pendingTokens.set(key, pending);
+        .finally(() => {
+          if (this.pendingTokens.get(key) === entry) this.pendingTokens.delete(key);
+        });
+      const entry: PendingToken = { promise, controller, waiters: 0 };
+      pending = entry;
+      this.pendingTokens.set(key, entry);
     }
-    return pending;
+    const shared = pending;
+    shared.waiters++;
+    if (!signal) return shared.promise;
+    return new Promise<Token>((resolve, reject) => {
+      const onAbort = () => {
+        if (--shared.waiters === 0) {
+          // Nobody waits: the request stops, and the next lookup starts a new one.
+          if (this.pendingTokens.get(key) === shared) this.pendingTokens.delete(key);
+          shared.controller.abort();
+        }
+        reject(new Failure('cancelled', 'cancelled'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (token) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(token);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
   private async fetchToken(

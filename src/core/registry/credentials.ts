@@ -47,8 +47,24 @@ export interface CredentialStoreOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** What identifies one version of the Docker config: a `docker login` rewrites the file. */
+type Stamp = string;
+const ABSENT: Stamp = 'absent';
+
+async function stampOf(file: string): Promise<Stamp> {
+  try {
+    const stat = await fs.stat(file);
+    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? ABSENT : `unreadable:${code ?? ''}`;
+  }
+}
+
 export class CredentialStore {
-  private config: Promise<DockerConfig> | undefined;
+  /** The config as last read, with the stamp of the file it was read from. */
+  private config: { readonly file: string; readonly stamp: Stamp; readonly value: Promise<DockerConfig> } | undefined;
+  /** Credentials by host, for the config as last read (cleared when it changes). */
   private readonly cache = new Map<string, Promise<Credentials | undefined>>();
   private readonly logger: Logger;
 
@@ -60,33 +76,43 @@ export class CredentialStore {
     return this.options.configDir ?? process.env['DOCKER_CONFIG'] ?? path.join(os.homedir(), '.docker');
   }
 
-  private read(): Promise<DockerConfig> {
-    this.config ??= (async () => {
-      const file = path.join(this.configDir(), 'config.json');
-      try {
-        const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
-        return typeof data === 'object' && data !== null ? data : {};
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-          this.logger.warn(`could not read the Docker config ${file}: ${(error as Error).message}`);
-        return {};
-      }
-    })();
-    return this.config;
+  /**
+   * The Docker config, read again when the file changed since (a `docker login` rewrites it) or
+   * appeared: what was found, or not found, before is forgotten then, without a reload.
+   */
+  private async read(): Promise<DockerConfig> {
+    const file = path.join(this.configDir(), 'config.json');
+    const stamp = await stampOf(file);
+    if (this.config?.file !== file || this.config.stamp !== stamp) {
+      this.cache.clear();
+      this.config = { file, stamp, value: stamp === ABSENT ? Promise.resolve({}) : this.parse(file) };
+    }
+    return this.config.value;
+  }
+
+  private async parse(file: string): Promise<DockerConfig> {
+    try {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+      return typeof data === 'object' && data !== null ? data : {};
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn(`could not read the Docker config ${file}: ${(error as Error).message}`);
+      return {};
+    }
   }
 
   /** The credentials for a registry host (`ghcr.io`, `localhost:5000`, `docker.io`), if any. */
-  get(host: string): Promise<Credentials | undefined> {
+  async get(host: string): Promise<Credentials | undefined> {
+    const config = await this.read();
     let found = this.cache.get(host);
     if (!found) {
-      found = this.lookup(host);
+      found = this.lookup(host, config);
       this.cache.set(host, found);
     }
     return found;
   }
 
-  private async lookup(host: string): Promise<Credentials | undefined> {
-    const config = await this.read();
+  private async lookup(host: string, config: DockerConfig): Promise<Credentials | undefined> {
     const keys = keysFor(host);
     const helper = keys.map((k) => config.credHelpers?.[k]).find((h) => typeof h === 'string');
     if (helper) return this.fromHelper(helper, isDockerHub(host) ? HUB_KEYS[0]! : host);

@@ -13,6 +13,16 @@ export function invalidReferenceFindings(images: readonly ImageOccurrence[], opt
       severity: severityOf('invalid-reference', undefined, options),
       range: image.range,
       ...findingImage(image),
-      message: `${image.raw === '' ? 'The image' : `\`${image.raw}\``} is not a valid image reference: ${image.problem ?? 'unknown problem'}.`,
+      message: `${named(image)} is not a valid image reference: ${image.problem ?? 'unknown problem'}.`,
     }));
+}
+
+/**
+ * The image as the message names it: the reference that was built (from variables, a chart's
+ * values, a kustomization), and what is written here when that is something else (`v0.34.0`).
+ */
+function named(image: ImageOccurrence): string {
+  const built = image.resolved ?? image.raw;
+  if (built === '') return 'The image';
+  return built === image.raw || image.raw === '' ? `\`${built}\`` : `\`${built}\` (built from \`${image.raw}\` here)`;
 }

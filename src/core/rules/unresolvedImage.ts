@@ -3,6 +3,7 @@
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage } from '../analysis/classify.js';
+import { placeholderIn } from '../analysis/placeholders.js';
 
 export function unresolvedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
   if (!isEnabled('unresolved-image', options)) return [];
@@ -24,9 +25,17 @@ export function unresolvedImageFindings(images: readonly ImageOccurrence[], opti
 }
 
 function unresolvedMessage(image: ImageOccurrence, names: readonly string[]): string {
-  if (image.source === 'kubernetes') {
-    // Nothing in Kubernetes substitutes image fields: whatever fills the placeholder in runs before.
-    return `\`${image.raw}\` holds ${names.map((n) => `\`${n}\``).join(', ')}, which a tool fills in before the resource is applied (Tekton, an OpenShift template, envsubst), so the image is unknown here.`;
+  // Nothing substitutes a manifest's image fields (nor what a chart or a kustomization makes):
+  // whatever fills the placeholder in runs before, or after, in the cluster.
+  const placeholder = image.source === 'dockerfile' || image.source === 'compose' ? undefined : placeholderIn(image.resolved ?? image.raw);
+  if (placeholder) {
+    const text = image.resolved ?? image.raw;
+    const [only] = placeholder.names;
+    const what =
+      placeholder.names.length === 1 && only === text
+        ? `\`${text}\` is a placeholder`
+        : `\`${text}\` holds ${placeholder.names.map((n) => `\`${n}\``).join(', ')}`;
+    return `${what}, which ${placeholder.filledBy}, so the image is unknown here.`;
   }
   const hint =
     image.source === 'dockerfile'

@@ -11,7 +11,7 @@ import {
 } from '../trivy/types.js';
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
-import { findingImage } from '../analysis/classify.js';
+import { findingImage, shownImage } from '../analysis/classify.js';
 
 export function worstSeverity(scan: ImageScan): TrivySeverity | undefined {
   return TRIVY_SEVERITIES.find((severity) => scan.counts[severity] > 0);
@@ -44,7 +44,7 @@ export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, op
     range: image.range,
     ...findingImage(image),
     message:
-      `\`${image.raw}\` has ${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${countsText(scan)}; ${fixable} with a fix). ` +
+      `${shownImage(image)} has ${total} known ${total === 1 ? 'vulnerability' : 'vulnerabilities'} (${countsText(scan)}; ${fixable} with a fix). ` +
       `Worst: ${top.id} in ${top.package} ${top.installed}, ${fix}.${eosl}`,
   };
 }

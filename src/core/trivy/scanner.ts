@@ -4,6 +4,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { redactUrl } from '../util/redact.js';
 import { parseReference } from '../analysis/reference.js';
 import { ScanCache } from './cache.js';
 import { requestKey, type ScanRequest } from './request.js';
@@ -61,6 +62,8 @@ export class Scanner {
   private readonly inFlight = new Map<string, InFlight>();
   private binary: Promise<TrivyBinary | ScanFailure> | undefined;
   private located: Promise<string | ScanFailure> | undefined;
+  /** Whether `binary` or `located` says Trivy cannot be used. */
+  private unusable = false;
   private readonly logger: Logger;
   readonly cache: ScanCache;
 
@@ -71,26 +74,44 @@ export class Scanner {
     this.cache = options.cache ?? new ScanCache(undefined);
   }
 
-  /** Finds and checks Trivy once; the answer (or why not) is kept for every later scan. */
+  /**
+   * Finds and checks Trivy once; a usable one is kept for every later scan, while why not (not
+   * found, too old) is kept only for the scans under way: the next scan looks again, so that
+   * installing Trivy needs no restart.
+   */
   trivy(): Promise<TrivyBinary | ScanFailure> {
     this.binary ??= (async () => {
       const located = await this.locate();
       if (typeof located !== 'string') return located;
       const checked = await checkTrivy(located);
       if ('version' in checked) this.logger.info(`using Trivy ${checked.version} at ${checked.path}`);
+      else this.unusable = true;
       return checked;
     })();
     return this.binary;
   }
 
   private locate(): Promise<string | ScanFailure> {
-    this.located ??= locateTrivy(this.options.trivyPath, this.options.searchPath);
+    this.located ??= locateTrivy(this.options.trivyPath, this.options.searchPath).then((located) => {
+      if (typeof located !== 'string') this.unusable = true;
+      return located;
+    });
     return this.located;
   }
 
+  /** A scan starts while none runs: Trivy found unusable before is looked for again. */
+  private lookAgainIfUnusable(): void {
+    if (!this.unusable || this.inFlight.size > 0) return;
+    this.unusable = false;
+    this.binary = undefined;
+    this.located = undefined;
+  }
+
+  /** What decides a result besides the image, as the cache keys it (on disk: a server's password is left out). */
   private settingsKey(request: ScanRequest): string {
     const s = this.options.settings ?? {};
-    return JSON.stringify([s.severities ?? [], s.ignoreUnfixed ?? false, s.serverUrl ?? '', s.ignoreFile ?? '', request.platform ?? '']);
+    const server = s.serverUrl ? redactUrl(s.serverUrl) : '';
+    return JSON.stringify([s.severities ?? [], s.ignoreUnfixed ?? false, server, s.ignoreFile ?? '', request.platform ?? '']);
   }
 
   /** The cached result, if a fresh one exists (no process is started). */
@@ -105,6 +126,7 @@ export class Scanner {
   /** Scans one image, or returns what is cached; identical requests in flight share one run. */
   async scan(request: ScanRequest, signal?: AbortSignal): Promise<ScanOutcome> {
     if (signal?.aborted) return cancelled(request.reference);
+    this.lookAgainIfUnusable();
     const hit = await this.cached(request);
     if (hit) return hit;
     const key = `${this.settingsKey(request)}|${request.reference}`;

@@ -3,6 +3,7 @@
 
 import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from './types.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './runner.js';
+import { redactUrl } from '../util/redact.js';
 
 /** The bounds of each numeric scan option. The extension's settings declare the same (a test checks). */
 export const SCAN_LIMITS = {
@@ -107,4 +108,9 @@ export function readScanOptions(input: ScanInput): { options: ScanOptions; probl
 /** A Trivy server address: http(s), with nothing that would split it into several arguments. */
 export function isServerUrl(text: string): boolean {
   return /^https?:\/\/[^\s]+$/.test(text);
+}
+
+/** The scan settings as a log line may show them: the Trivy server without its credentials. */
+export function shownScanSettings(settings: ScanSettings): ScanSettings {
+  return settings.serverUrl ? { ...settings, serverUrl: redactUrl(settings.serverUrl) } : settings;
 }

@@ -13,6 +13,11 @@ export interface CollectOptions {
   readonly maxFileBytes?: number;
 }
 
+export interface WalkOptions {
+  /** Files and folders found in a folder that are left out (`shipshape.exclude`); paths named by the user are not. */
+  readonly excluded?: (file: string) => boolean;
+}
+
 export interface CollectedFile {
   /** The path as given, or joined onto the folder it was found in. */
   readonly path: string;
@@ -35,7 +40,7 @@ export interface CollectResult {
 }
 
 /** Walks the given files and folders (in a stable order) and lists what Shipshape reads. */
-export async function collectFiles(paths: readonly string[]): Promise<CollectResult> {
+export async function collectFiles(paths: readonly string[], options: WalkOptions = {}): Promise<CollectResult> {
   const result: CollectResult = { files: [], skipped: [], errors: [] };
   for (const given of paths) {
     let stat;
@@ -46,7 +51,7 @@ export async function collectFiles(paths: readonly string[]): Promise<CollectRes
       continue;
     }
     if (stat.isDirectory()) {
-      await walk(given, result);
+      await walk(given, result, options.excluded ?? (() => false));
     } else {
       const kind = kindOf(given);
       if (kind) result.files.push({ path: given, kind, explicit: true });
@@ -60,7 +65,7 @@ function kindOf(file: string): FileKind | 'json' | undefined {
   return fileKindOf(file) ?? (file.toLowerCase().endsWith('.json') ? 'json' : undefined);
 }
 
-async function walk(directory: string, result: CollectResult): Promise<void> {
+async function walk(directory: string, result: CollectResult, excluded: (file: string) => boolean): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(directory, { withFileTypes: true });
@@ -71,9 +76,10 @@ async function walk(directory: string, result: CollectResult): Promise<void> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = path.join(directory, entry.name);
+    if (excluded(path.resolve(full))) continue;
     // Symbolic links are not followed while walking: they can loop or leave the tree.
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(full, result);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(full, result, excluded);
     } else if (entry.isFile()) {
       const kind = kindOf(entry.name);
       if (kind) result.files.push({ path: full, kind });
@@ -98,7 +104,21 @@ export async function readSourceFile(file: CollectedFile, options: CollectOption
     return { ok: false, error: ioMessage(error) };
   }
   if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { ok: false, skipped: 'binary file: skipped' };
-  let text = bytes.toString('utf8');
+  return sourceText(file, bytes.toString('utf8'));
+}
+
+/**
+ * A file's text given rather than read (an editor's open document, unsaved edits included), with
+ * the checks a file read from disk gets: the size limit (in UTF-8 bytes), the BOM, JSON sniffing.
+ */
+export function readSourceText(file: CollectedFile, text: string, options: CollectOptions = {}): ReadResult {
+  const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > limit) return { ok: false, skipped: `larger than ${formatBytes(limit)} (${formatBytes(size)}): skipped` };
+  return sourceText(file, text);
+}
+
+function sourceText(file: CollectedFile, text: string): ReadResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (file.kind === 'json') {
     if (!/"apiVersion"/.test(text) || !/"kind"/.test(text))

@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { analyze, sortFindings } from '../analysis/analyze.js';
 import { mayBeCompose } from '../analysis/compose.js';
 import { builtServiceFinding, builtServices, type BuiltService } from '../project/compose.js';
-import { analyzeProject, placeKey } from '../project/index.js';
-import { TEMPLATE_NOTE } from '../analysis/yaml/analyze.js';
+import { analyzeProject, withProject, type ProjectOptions } from '../project/index.js';
+import { isTemplateNote } from '../analysis/templateNotes.js';
 import { composeEnvironment, type ComposeEnvOptions } from '../project/dotenv.js';
 import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
-import { diskFiles, type ProjectFiles } from '../project/files.js';
-import { collectFiles, readSourceFile, type SkippedFile } from './files.js';
+import { diskFiles, overlayFiles, type ProjectFiles } from '../project/files.js';
+import { collectFiles, readSourceFile, readSourceText, type SkippedFile } from './files.js';
+import { excludeMatcher } from './exclude.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { imageUsersOf } from '../rules/rootUser.js';
@@ -64,13 +65,23 @@ export interface ScanOptions {
   readonly onScanProgress?: (done: number, total: number) => void;
   /** Compose's variables: env files, the process environment, values given one by one. */
   readonly compose?: ComposeEnvOptions;
-  /** How files around the analysed ones are read (default: the disk). */
+  /**
+   * Texts that stand for files, by absolute path: the editor's open documents, unsaved edits
+   * included. They are analysed instead of what the disk holds, and read first for the files
+   * around (env files, kustomizations, charts).
+   */
+  readonly documents?: ReadonlyMap<string, string>;
+  /** Glob patterns of files not analysed when found in a folder (`shipshape.exclude`), matched against absolute paths. */
+  readonly exclude?: readonly string[];
+  /** How files around the analysed ones are read (default: `documents` over the disk). */
   readonly files?: ProjectFiles;
   /**
    * Reads images' own configured users (from their registries) to settle the root-user verdicts
    * the files leave open; nothing is asked when absent (`--offline`).
    */
   readonly imageUsers?: UserLookup;
+  /** The time each kustomization root and each chart may take (`timeBudget`, seconds; 5 by default). */
+  readonly project?: ProjectOptions;
 }
 
 /** What a file was analysed from, to analyse it again once images' users are known. */
@@ -95,7 +106,8 @@ export function outcomeFor(report: Pick<ScanReport, 'scans'>, image: ImageOccurr
 
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const logger = options.logger ?? silentLogger;
-  const collected = await collectFiles(paths);
+  const excluded = excludeMatcher(options.exclude ?? []);
+  const collected = await collectFiles(paths, { excluded });
   const report: ScanReport = {
     files: [],
     skipped: [...collected.skipped],
@@ -104,12 +116,15 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     projectErrors: [],
     userErrors: [],
   };
-  const projectFiles = options.files ?? diskFiles();
+  const documents = new Map([...(options.documents ?? [])].map(([file, text]) => [path.resolve(file), text]));
+  const projectFiles = options.files ?? (documents.size > 0 ? overlayFiles(documents, diskFiles()) : diskFiles());
+  const limit = { ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }) };
   const composeEnv = composeEnvironments(options.compose ?? {}, projectFiles, report);
   const analysed = new Map<number, Analysed>();
   for (const file of collected.files) {
     options.signal?.throwIfAborted();
-    const read = await readSourceFile(file, { ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }) });
+    const open = documents.get(path.resolve(file.path));
+    const read = open !== undefined ? readSourceText(file, open, limit) : await readSourceFile(file, limit);
     if (!read.ok) {
       if ('error' in read) report.ioErrors.push({ path: file.path, message: read.error });
       else if (!read.quiet || file.explicit) report.skipped.push({ path: file.path, reason: read.skipped });
@@ -131,9 +146,10 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     collected.files.map((f) => path.resolve(f.path)),
     options,
     projectFiles,
+    excluded,
   );
   if (options.scanner) await scanImages(report, options.scanner, options, analysed);
-  await builtServiceFindings(report, built, options, projectFiles);
+  await builtServiceFindings(report, built, options, projectFiles, analysed);
   return report;
 }
 
@@ -286,6 +302,7 @@ async function builtServiceFindings(
   built: readonly BuiltService[],
   options: ScanOptions,
   files: ProjectFiles,
+  analysed: Map<number, Analysed>,
 ): Promise<void> {
   const analyzeOptions = options.analyze ?? {};
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
@@ -293,7 +310,9 @@ async function builtServiceFindings(
     const index = indexOf.get(service.dockerfile);
     const composeIndex = indexOf.get(path.resolve(service.composeFile));
     if (index === undefined || composeIndex === undefined) continue;
-    const finding = builtServiceFinding(service, report.files[index]!.result, analyzeOptions);
+    // A `target` stage is read from the Dockerfile as it was analysed (with the users learnt since).
+    const source = analysed.get(index);
+    const finding = builtServiceFinding(service, report.files[index]!.result, source?.options ?? analyzeOptions, source?.text);
     if (!finding) continue;
     const suppressions = findSuppressions((await files.read(service.composeFile)) ?? '', true);
     if (isSuppressed(finding, suppressions)) continue;
@@ -313,67 +332,32 @@ function displayPath(file: string): string {
 
 /**
  * Kustomize roots and Helm charts among the scanned files: their images and findings join the
- * files where each is decided, a manifest image that every kustomization pins loses its
- * unpinned-image finding, and chart templates are no longer "skipped as templates".
+ * files where each is decided (`withProject`, as in the editor), and chart templates are no longer
+ * "skipped as templates". Nothing is placed in an excluded file.
  */
 async function projectImages(
   report: ScanReport,
   files: readonly string[],
   options: ScanOptions,
   projectFiles: ProjectFiles,
+  excluded: (file: string) => boolean,
 ): Promise<void> {
-  const project = await analyzeProject(files, projectFiles, options.analyze ?? {});
+  const project = await analyzeProject(files, projectFiles, options.analyze ?? {}, options.project);
   for (const error of project.errors) report.projectErrors.push(error);
   for (const note of project.notes) report.skipped.push({ path: displayPath(note.file), reason: note.reason });
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
-  const placed = new Set([...project.images.keys(), ...project.findings.keys()]);
-  for (const file of placed) {
-    let index = indexOf.get(file);
-    if (index === undefined) {
-      index = report.files.length;
-      report.files.push({
-        file: displayPath(file),
-        kind: 'yaml',
-        result: { sources: [], images: [], findings: [], errors: [], notes: [] },
-      });
-      indexOf.set(file, index);
-    }
-    const entry = report.files[index]!;
-    const images = project.images.get(file) ?? [];
-    const sources = [...new Set([...entry.result.sources, ...images.map((i) => i.source)])];
-    const notes = project.chartTemplates.has(file) ? entry.result.notes.filter((n) => !isTemplateNote(n)) : entry.result.notes;
-    report.files[index] = {
-      ...entry,
-      result: {
-        ...entry.result,
-        sources,
-        notes,
-        images: [...entry.result.images, ...images],
-        findings: sortFindings([...entry.result.findings, ...(project.findings.get(file) ?? [])]),
-      },
-    };
+  for (const file of new Set([...project.images.keys(), ...project.findings.keys()])) {
+    if (indexOf.has(file) || excluded(file)) continue;
+    indexOf.set(file, report.files.length);
+    report.files.push({ file: displayPath(file), kind: 'yaml', result: { sources: [], images: [], findings: [], errors: [], notes: [] } });
   }
-  if (project.settled.size > 0) {
-    report.files.forEach((entry, index) => {
-      const settled = entry.result.findings.filter(
-        (f) => f.rule === 'unpinned-image' && project.settled.has(placeKey(entry.file, f.range)),
-      );
-      if (settled.length === 0) return;
-      report.files[index] = { ...entry, result: { ...entry.result, findings: entry.result.findings.filter((f) => !settled.includes(f)) } };
-    });
-  }
+  report.files.forEach((entry, index) => {
+    const result = withProject(entry.file, entry.result, project);
+    if (result !== entry.result) report.files[index] = { ...entry, result };
+  });
   // Chart templates are read by their chart: neither they nor their template values are skipped.
   for (let i = report.skipped.length - 1; i >= 0; i--) {
     const skipped = report.skipped[i]!;
     if (isTemplateNote(skipped.reason) && project.chartTemplates.has(path.resolve(skipped.path))) report.skipped.splice(i, 1);
   }
-  for (const [index, entry] of report.files.entries()) {
-    if (!project.chartTemplates.has(path.resolve(entry.file))) continue;
-    report.files[index] = { ...entry, result: { ...entry.result, notes: entry.result.notes.filter((n) => !isTemplateNote(n)) } };
-  }
-}
-
-/** A note that a file, or a value in it, is a template and was not read. */
-function isTemplateNote(note: string): boolean {
-  return note === TEMPLATE_NOTE || / is a template value: not checked$/.test(note);
 }

@@ -718,5 +718,85 @@ test('Tekton and OpenShift placeholders in an image are unresolved (filled in by
     result.findings.map((f) => f.rule),
     ['unresolved-image', 'unresolved-image'],
   );
-  assert.match(result.findings[0]!.message, /holds `\$\(params\.builder-image\)`, which a tool fills in before the resource is applied/);
+  // The value is the placeholder: said once, not "`$(params.builder-image)` holds `$(params.builder-image)`".
+  assert.match(
+    result.findings[0]!.message,
+    /^`\$\(params\.builder-image\)` is a placeholder, which a tool fills in before the resource is applied/,
+  );
+  assert.match(result.findings[1]!.message, /^`registry\.lan\/\$\{IMAGE_NAME\}:latest` holds `\$\{IMAGE_NAME\}`, which a tool fills in/);
+});
+
+test('envsubst placeholders ($VAR, ${VAR}, ${VAR:-default}) in a manifest are unresolved-image (info), never invalid-reference', () => {
+  const images = [
+    '$VLLM_IMAGE',
+    'us-central1-docker.pkg.dev/$PROJECT_ID/repo/app:latest',
+    '$LOCATION-docker.pkg.dev/$GCLOUD_PROJECT/hello:1',
+    '${EXT:-registry.k8s.io/epp:main}',
+    '${IMAGE_URI}',
+  ];
+  const text = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: p}',
+    'spec:',
+    '  containers:',
+    ...images.map((image, i) => `    - {name: c${i}, image: "${image}"}`),
+    '',
+  ].join('\n');
+  const result = yaml(text);
+  assert.deepEqual(
+    result.images.map((i) => [i.status, i.unresolvedVariables]),
+    [
+      ['unresolved', ['$VLLM_IMAGE']],
+      ['unresolved', ['$PROJECT_ID']],
+      ['unresolved', ['$LOCATION', '$GCLOUD_PROJECT']],
+      ['unresolved', ['${EXT:-registry.k8s.io/epp:main}']],
+      ['unresolved', ['${IMAGE_URI}']],
+    ],
+  );
+  const unresolved = result.findings.filter((f) => f.rule !== 'root-user');
+  assert.deepEqual(
+    unresolved.map((f) => `${f.rule} ${f.severity}`),
+    images.map(() => 'unresolved-image info'),
+  );
+  assert.equal(
+    unresolved[2]!.message,
+    '`$LOCATION-docker.pkg.dev/$GCLOUD_PROJECT/hello:1` holds `$LOCATION`, `$GCLOUD_PROJECT`, which a tool fills in before the resource is applied (envsubst, a shell, Tekton, an OpenShift template), so the image is unknown here.',
+  );
+});
+
+test("placeholders that are no images (Istio's `image: auto`, ko's `ko://`) are unresolved with who fills them in, not docker.io/library/auto", () => {
+  const text = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: istio-ingressgateway}',
+    'spec:',
+    '  template:',
+    '    metadata:',
+    '      annotations: {inject.istio.io/templates: gateway}',
+    '      labels: {sidecar.istio.io/inject: "true"}',
+    '    spec:',
+    '      containers:',
+    '        - name: istio-proxy',
+    '          image: auto',
+    '        - name: controller',
+    '          image: ko://knative.dev/serving/cmd/controller',
+    '        - name: automatic',
+    '          image: autoscaler:1.0',
+    '',
+  ].join('\n');
+  const result = yaml(text);
+  assert.deepEqual(
+    result.images.map((i) => [i.raw, i.status, i.reference?.normalized]),
+    [
+      ['auto', 'unresolved', undefined],
+      ['ko://knative.dev/serving/cmd/controller', 'unresolved', undefined],
+      ['autoscaler:1.0', 'image', 'docker.io/library/autoscaler:1.0'],
+    ],
+  );
+  const messages = result.findings.filter((f) => f.rule === 'unresolved-image').map((f) => f.message);
+  assert.deepEqual(messages, [
+    "`auto` is a placeholder, which Istio's injector replaces with its proxy image when the pod is created, so the image is unknown here.",
+    '`ko://knative.dev/serving/cmd/controller` is a placeholder, which `ko resolve` replaces with the image it builds from that Go package, so the image is unknown here.',
+  ]);
 });

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DEFAULT_SLA } from '../../../src/core/cluster/deadlines.js';
 import { driftOf, withWorkspace, workspaceLinks, type WorkspaceFile } from '../../../src/core/cluster/drift.js';
-import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
+import type { ClustersReport } from '../../../src/core/cluster/scanClusters.js';
 import type { RunningImage } from '../../../src/core/cluster/types.js';
 import { analyze } from '../../../src/core/index.js';
 
@@ -17,14 +17,14 @@ const running = (reference: string, digest: string | undefined, name: string, na
   reference: digest ? `${reference}@${digest}` : reference,
   ...(digest && { digest }),
   specImages: [reference],
-  workloads: [{ namespace, kind: 'Deployment', name, pod: `${name}-1`, container: 'app', containerType: 'containers' }],
+  workloads: [{ context: 'prod', namespace, kind: 'Deployment', name, pod: `${name}-1`, container: 'app', containerType: 'containers' }],
+  contexts: ['prod'],
 });
 
-function report(images: RunningImage[]): ClusterReport {
+function report(images: RunningImage[]): ClustersReport {
   return {
-    context: 'prod',
-    server: 'https://prod',
     generatedAt: '2026-01-01T00:00:00.000Z',
+    clusters: [{ context: 'prod', server: 'https://prod', pods: images.length }],
     pods: images.length,
     images,
     outcomes: new Map(),

@@ -8,7 +8,6 @@ import { clusterFindings } from '../../../src/core/cluster/findings.js';
 import { toClusterHtml } from '../../../src/core/cluster/html.js';
 import type { RunningImage } from '../../../src/core/cluster/types.js';
 import { toClusterMarkdown } from '../../../src/core/cluster/reports.js';
-import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
 import type { ClustersReport } from '../../../src/core/cluster/scanClusters.js';
 import type { RunSummary } from '../../../src/core/cluster/deadlines.js';
 import type { ScanOutcome, Vulnerability } from '../../../src/core/index.js';
@@ -16,15 +15,24 @@ import type { ScanOutcome, Vulnerability } from '../../../src/core/index.js';
 const HOSTILE = '<img src=x onerror=alert(1)>|`evil`';
 const digest = `sha256:${'2'.repeat(64)}`;
 
-function report(overrides: Partial<ClusterReport> = {}): ClusterReport {
+function report(overrides: Partial<ClustersReport> = {}): ClustersReport {
   const images: RunningImage[] = [
     {
       reference: `registry.example/app${HOSTILE}@${digest}`,
       digest,
       specImages: ['app:1'],
       workloads: [
-        { namespace: 'shop', kind: 'Deployment', name: `web${HOSTILE}`, pod: 'web-1', container: 'web', containerType: 'containers' },
+        {
+          context: `prod${HOSTILE}`,
+          namespace: 'shop',
+          kind: 'Deployment',
+          name: `web${HOSTILE}`,
+          pod: 'web-1',
+          container: 'web',
+          containerType: 'containers',
+        },
       ],
+      contexts: [`prod${HOSTILE}`],
     },
   ];
   const v = (id: string, severity: Vulnerability['severity'], url?: string, publishedDate?: string): Vulnerability => ({
@@ -51,9 +59,8 @@ function report(overrides: Partial<ClusterReport> = {}): ClusterReport {
   const now = new Date('2026-06-01T00:00:00Z');
   const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state: new DeadlineState(undefined), now, fromPublished: true });
   return {
-    context: `prod${HOSTILE}`,
-    server: 'https://k8s.example:6443',
     generatedAt: now.toISOString(),
+    clusters: [{ context: `prod${HOSTILE}`, server: 'https://k8s.example:6443', pods: 3 }],
     pods: 3,
     images,
     outcomes,
@@ -71,6 +78,14 @@ const options = {
 };
 
 describe('the cluster report page', () => {
+  test('counts read as words: one pod, one image, one finding of a severity, in the singular', () => {
+    const html = toClusterHtml(report({ pods: 1 }), options);
+    assert.match(html, /1 pod · 1 distinct image · 5 findings · /);
+    assert.match(html, /<title>1 HIGH finding<\/title>/);
+    assert.match(html, /<title>2 CRITICAL findings<\/title>/);
+    assert.doesNotMatch(html, /\b1 (pods|distinct images|findings|HIGH findings)\b/);
+  });
+
   test('a strict content security policy: no script, styles only from the extension', () => {
     const html = toClusterHtml(report(), options);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];

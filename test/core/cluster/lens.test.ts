@@ -7,9 +7,8 @@ import { DEFAULT_SLA } from '../../../src/core/cluster/deadlines.js';
 import type { WorkspaceFile } from '../../../src/core/cluster/drift.js';
 import type { ClusterFinding } from '../../../src/core/cluster/findings.js';
 import { driftText, placesOf, runsAt, runsText, runsTooltip, type RunsHere } from '../../../src/core/cluster/lens.js';
-import type { ClusterReport } from '../../../src/core/cluster/scanCluster.js';
 import type { ClustersReport } from '../../../src/core/cluster/scanClusters.js';
-import type { RunningImage, Workload } from '../../../src/core/cluster/types.js';
+import type { RunningImage, RunningWorkload } from '../../../src/core/cluster/types.js';
 import { analyze } from '../../../src/core/index.js';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -17,7 +16,7 @@ const B = `sha256:${'b'.repeat(64)}`;
 const C = `sha256:${'c'.repeat(64)}`;
 const API = 'registry.example/shop/api';
 
-const pod = (context: string, name: string, index: number, kind = 'Deployment', namespace = 'shop'): Workload => ({
+const pod = (context: string, name: string, index: number, kind = 'Deployment', namespace = 'shop'): RunningWorkload => ({
   context,
   namespace,
   kind,
@@ -27,12 +26,12 @@ const pod = (context: string, name: string, index: number, kind = 'Deployment', 
   containerType: 'containers',
 });
 
-const image = (repository: string, digest: string, workloads: Workload[]): RunningImage => ({
+const image = (repository: string, digest: string, workloads: RunningWorkload[]): RunningImage => ({
   reference: `${repository}@${digest}`,
   digest,
   specImages: [`${repository}:1.4`],
   workloads,
-  contexts: [...new Set(workloads.map((w) => w.context!))],
+  contexts: [...new Set(workloads.map((w) => w.context))],
 });
 
 const finding = (image: RunningImage, id: string, severity: ClusterFinding['severity'], breached: boolean): ClusterFinding => ({
@@ -47,6 +46,7 @@ const finding = (image: RunningImage, id: string, severity: ClusterFinding['seve
   breached,
   namespaces: ['shop'],
   workloads: [],
+  contexts: image.contexts,
 });
 
 function report(images: RunningImage[], findings: ClusterFinding[] = [], contexts = ['prod', 'staging']): ClustersReport {
@@ -136,20 +136,8 @@ describe('what runs at each image line', () => {
     );
   });
 
-  test('a one-cluster report (no contexts on its images and workloads) reads the same', () => {
-    const { context: _, ...workload } = pod('prod', 'api', 1);
-    const single: ClusterReport = {
-      context: 'prod',
-      server: 'https://prod',
-      generatedAt: '2026-02-01T00:00:00.000Z',
-      pods: 1,
-      images: [{ reference: `${API}@${A}`, digest: A, specImages: [`${API}:1.4`], workloads: [workload] }],
-      outcomes: new Map(),
-      findings: [],
-      errors: [],
-      sla: DEFAULT_SLA,
-      cancelled: false,
-    };
+  test('a report of one cluster reads the same', () => {
+    const single = report([image(API, A, [pod('prod', 'api', 1)])], [], ['prod']);
     assert.equal(runsText(runsAt(single, [manifest])[0]!), 'runs in prod: 1 pod (deploy/api)');
   });
 });

@@ -15,7 +15,6 @@ import {
   findingKey,
   MAX_ENTRIES,
   parseNotifyHeader,
-  redactUrl,
   sendAlerts,
   targetKey,
   type AlertMessage,
@@ -93,22 +92,6 @@ describe('alert URLs and headers', () => {
       () => checkNotifyUrl('not a url s3cret'),
       (error: Error) => !error.message.includes('s3cret'),
     );
-  });
-
-  test('a URL is shown without credentials, query, fragment or any path segment that may be a token', () => {
-    assert.equal(
-      redactUrl('https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX'),
-      'https://hooks.slack.com/services/…/…/…',
-    );
-    assert.equal(
-      redactUrl('https://user:pass@chat.example.com:8443/hooks/abcdefghijklmnopqrstuvwxyz?token=t#f'),
-      'https://chat.example.com:8443/hooks/…',
-    );
-    assert.equal(
-      redactUrl('https://acme.webhook.office.com/webhookb2/1c9e0b2e-0000@7f1a/IncomingWebhook/9b1d/0c3e'),
-      'https://acme.webhook.office.com/…/…/IncomingWebhook/…/…',
-    );
-    assert.equal(redactUrl('http://127.0.0.1:9000'), 'http://127.0.0.1:9000');
   });
 
   test('a header is "Name: value"; a bad one is named, its value never shown', () => {

@@ -20,13 +20,38 @@ import { VERSION } from '../../../src/core/index.js';
 import { images, outcomes, scan, v } from '../../support/cluster.js';
 
 describe('cluster reports', () => {
+  test('counts read as words: "1 pod · 1 distinct image · 1 finding", never "1 findings"', () => {
+    const one = [images[0]!];
+    const single = new Map([[one[0]!.reference, scan([v('CVE-ONE', 'HIGH')])]]);
+    const findings = clusterFindings(one, single, {
+      sla: DEFAULT_SLA,
+      state: new DeadlineState(undefined),
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    const report: ClustersReport = {
+      generatedAt: '2026-01-01T00:00:00.000Z',
+      clusters: [{ context: 'kind', server: 'https://x', pods: 1 }],
+      pods: 1,
+      images: one,
+      outcomes: single,
+      findings,
+      errors: [],
+      sla: DEFAULT_SLA,
+      cancelled: false,
+    };
+    const markdown = toClusterMarkdown(report);
+    assert.match(markdown, / · 1 pod · 1 distinct image · 1 finding, 0 past their deadline/);
+    const table = toClusterTable(report);
+    assert.match(table, /1 pod, 1 distinct image, 1 finding, 0 past their deadline\./);
+    for (const text of [markdown, table]) assert.doesNotMatch(text, /\b1 (pods|distinct images|findings)\b/);
+  });
+
   test('CSV has the documented columns, quotes what needs it, and defuses formulas', () => {
     const state = new DeadlineState(undefined);
     const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = {
-      context: 'kind',
-      server: 'https://x',
+    const report: ClustersReport = {
       generatedAt: '2026-01-01T00:00:00.000Z',
+      clusters: [{ context: 'kind', server: 'https://x', pods: 1 }],
       pods: 1,
       images,
       outcomes,
@@ -67,10 +92,9 @@ describe('cluster reports', () => {
   test('one renderer for every format: the CLI names it, the editor takes it from the file name', () => {
     const state = new DeadlineState(undefined);
     const findings = clusterFindings(images, outcomes, { sla: DEFAULT_SLA, state, now: new Date('2026-01-01T00:00:00Z') });
-    const report = {
-      context: 'kind',
-      server: 'https://x',
+    const report: ClustersReport = {
       generatedAt: '2026-01-01T00:00:00.000Z',
+      clusters: [{ context: 'kind', server: 'https://x', pods: 1 }],
       pods: 1,
       images,
       outcomes,
@@ -92,7 +116,7 @@ describe('cluster reports', () => {
     assert.equal(renderClusterReport(report, 'markdown'), toClusterMarkdown(report));
     assert.match(
       renderClusterReport(report, 'table'),
-      /^Cluster kind \(https:\/\/x\): 1 pods, 1 distinct images, 3 findings, 0 past their deadline\./,
+      /^Cluster kind \(https:\/\/x\): 1 pod, 1 distinct image, 3 findings, 0 past their deadline\./,
     );
     const sarif = JSON.parse(renderClusterReport(report, 'sarif')) as ReturnType<typeof toClusterSarif>;
     // The build's own version (SHIPSHAPE_VERSION), not a number written into the code.
@@ -140,7 +164,7 @@ describe('cluster reports', () => {
     assert.deepEqual(json.errors, [{ context: 'gone', message: 'Could not reach the cluster' }]);
     assert.match(
       toClusterTable(report),
-      /^Clusters east, west, gone: 2 pods, 1 distinct images, 3 findings, 0 past their deadline\.\n {2}east \(https:\/\/east\): 1 pods\n {2}west \(https:\/\/west\): 1 pods \(partial\)\n {2}gone \(https:\/\/gone\): not read: Could not reach the cluster\n/,
+      /^Clusters east, west, gone: 2 pods, 1 distinct image, 3 findings, 0 past their deadline\.\n {2}east \(https:\/\/east\): 1 pod\n {2}west \(https:\/\/west\): 1 pod \(partial\)\n {2}gone \(https:\/\/gone\): not read: Could not reach the cluster\n/,
     );
     assert.match(toClusterTable(report), /\nnot scanned: cluster gone: Could not reach the cluster\n$/);
     const markdown = toClusterMarkdown(report);

@@ -1,4 +1,4 @@
-// The JSON report: the contract for tools (version 2).
+// The JSON report: the contract for tools (version 3).
 
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ describe('the JSON report', () => {
     });
     const json = toJsonReport(report);
     assert.deepEqual(Object.keys(json), ['version', 'analysed', 'images', 'findings', 'errors', 'skipped']);
-    assert.equal(json.version, 2);
+    assert.equal(json.version, 3);
     // Which files were read and what they hold; which were not, and why.
     assert.deepEqual(json.analysed, [
       { file: path.join(root, 'Dockerfile'), sources: ['dockerfile'] },
@@ -417,5 +417,75 @@ describe('the JSON report', () => {
     assert.match(reason('Dockerfile'), /binary/);
     assert.match(reason('big.yaml'), /larger than 150 bytes/);
     assert.match(reason('chart/deployment.yaml'), /template/);
+  });
+  test('every path is relative to the folder the scan was asked from: files, chart, template, kustomization, origin, errors, reasons', async () => {
+    const { root, report } = await scan({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 1.0.0\n',
+      'chart/values.yaml': 'image:\n  repository: registry.k8s.io/Foo\n  tag: v0.34.0\n',
+      'chart/templates/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: a\n      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+      'app/kustomization.yaml': 'resources:\n  - deploy.yaml\n  - gone.yaml\nimages:\n  - {name: nginx, newTag: "1.28"}\n',
+      'app/deploy.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: a, image: nginx:1.27}\n',
+    });
+    const json = toJsonReport(report, { base: root });
+    const paths = [
+      ...json.analysed.map((a) => a.file),
+      ...json.images.flatMap((i) => [i.file, i.chart, i.template?.file, i.kustomization, i.origin?.file]),
+      ...json.findings.map((f) => f.file),
+      ...json.errors.map((e) => e.file),
+      ...json.skipped.map((s) => s.file),
+    ].filter((p): p is string => p !== undefined);
+    assert.ok(paths.length > 10);
+    assert.deepEqual(
+      paths.filter((p) => path.isAbsolute(p)),
+      [],
+    );
+    const chart = json.images.find((i) => i.source === 'helm')!;
+    assert.deepEqual(
+      [chart.file, chart.chart, chart.template?.file],
+      [path.join('chart', 'values.yaml'), 'chart', path.join('chart', 'templates', 'pod.yaml')],
+    );
+    const kustomize = json.images.find((i) => i.source === 'kustomize')!;
+    assert.deepEqual([kustomize.kustomization, kustomize.origin?.file], ['app', path.join('app', 'deploy.yaml')]);
+    assert.deepEqual(
+      json.errors.map((e) => e.file),
+      [path.join('app', 'kustomization.yaml')],
+    );
+    // Nothing of the folder's absolute path is left in any text either.
+    assert.ok(!JSON.stringify(json).includes(root), JSON.stringify(json, null, 1));
+    // The message names the reference the chart built, not only the value on its line.
+    const invalid = json.findings.find((f) => f.rule === 'invalid-reference')!;
+    assert.equal(invalid.file, path.join('chart', 'values.yaml'));
+    assert.equal(
+      invalid.message,
+      '`registry.k8s.io/Foo:v0.34.0` (built from `v0.34.0` here) is not a valid image reference: the repository name must be lowercase.',
+    );
+    // Outside the base folder, a path stays absolute.
+    const fromApp = toJsonReport(report, { base: path.join(root, 'app') }).analysed.map((a) => a.file);
+    assert.ok(fromApp.includes('deploy.yaml'));
+    assert.ok(fromApp.includes(path.join(root, 'chart', 'Chart.yaml')));
+  });
+
+  test('one entry per cause: an error or a note several roots repeat is said once, on the file it concerns', async () => {
+    const base = 'resources:\n  - deploy.yaml\n  - https://github.com/acme/remote/manifests?ref=v1\npatches:\n  - path: patch.yaml\n';
+    const overlay = (name: string) => `resources:\n  - ../base\nnamePrefix: ${name}-\n`;
+    const { root, report } = await scan({
+      'base/kustomization.yaml': base,
+      'base/deploy.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: a, image: nginx:1.27}\n',
+      'base/patch.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: absent}\nspec: {}\n',
+      'one/kustomization.yaml': overlay('one'),
+      'two/kustomization.yaml': overlay('two'),
+      'three/kustomization.yaml': overlay('three'),
+    });
+    const json = toJsonReport(report, { base: root });
+    const once = (keys: readonly string[]) => assert.deepEqual([...new Set(keys)], keys);
+    assert.ok(json.errors.length > 0 && json.skipped.length > 0, JSON.stringify(json, null, 1));
+    once(json.errors.map((e) => `${e.file}:${e.line ?? ''} ${e.message}`));
+    once(json.skipped.map((s) => `${s.file} ${s.reason}`));
+    // The remote resource is the base's: said there, once, not once per overlay that includes it.
+    assert.deepEqual(
+      json.skipped.filter((s) => /remote resource/.test(s.reason)).map((s) => s.file),
+      [path.join('base', 'kustomization.yaml')],
+    );
   });
 });

@@ -62,6 +62,14 @@ describe('parseDotenv', () => {
     );
   });
 
+  test('a quote left open over very many lines is read once (a hostile .env); an escape at a line end still escapes the newline', () => {
+    const lines = 100_000;
+    const { values, problems } = parseDotenv(`GOOD=1\nOPEN="${'x'.repeat(40)}\n${`${'y'.repeat(40)}\n`.repeat(lines)}`);
+    assert.deepEqual({ ...values }, { GOOD: '1' });
+    assert.deepEqual(problems, [{ line: 2, message: 'the value of OPEN opens a double quote that is never closed' }]);
+    assert.deepEqual({ ...parseDotenv('A="a\\\n"b"\nB=2\n').values }, { A: 'a\\\n', B: '2' });
+  });
+
   test('the real .env files of the awesome-compose samples', () => {
     const { values, problems } = parseDotenv(readCorpus('realworld/awesome-compose/wireguard/.env'));
     assert.deepEqual(problems, []);

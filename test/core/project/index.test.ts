@@ -5,16 +5,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  applyEdits,
-  parseReference,
-  pinEdits,
-  rangeReader,
-  scanPaths,
-  tagReference,
-  toJsonReport,
-  type ScanReport,
-} from '../../../src/core/index.js';
+import { applyEdits, parseReference, pinEdits, scanPaths, tagReference, toJsonReport, type ScanReport } from '../../../src/core/index.js';
 
 /** The report's form of a reference (`docker.io/library/…`). */
 function normalise(reference: string): string {
@@ -101,7 +92,7 @@ describe('Kustomize in a scan', () => {
     const text = await fs.readFile(path.resolve(file.file), 'utf8');
     const images = file.result.images.filter((i) => i.source === 'kustomize');
     assert.deepEqual(images.map((i) => tagReference(i)).sort(), ['nginx:1.28', 'redis:7.2']);
-    const changes = pinEdits(images, () => DIGEST, rangeReader(text));
+    const { changes } = pinEdits(images, () => DIGEST, { file: path.resolve(file.file), text });
     const pinned = applyEdits(
       text,
       changes.map((c) => c.edit),
@@ -113,10 +104,10 @@ describe('Kustomize in a scan', () => {
     const other = `sha256:${'e'.repeat(64)}`;
     await fs.writeFile(path.resolve(file.file), pinned);
     const again = (await scanPaths([root])).files.find((f) => f.file === file.file)!;
-    const moved = pinEdits(
+    const { changes: moved } = pinEdits(
       again.result.images.filter((i) => i.source === 'kustomize'),
       () => other,
-      rangeReader(pinned),
+      { file: path.resolve(file.file), text: pinned },
     );
     assert.deepEqual(
       moved.map((c) => c.previous),
@@ -171,7 +162,8 @@ describe('Helm charts in a scan', () => {
       values.map((i) => [i.line, i.raw, i.reference, i.valueKey?.join('.')]),
       [[11, '6.14.1', 'ghcr.io/stefanprodan/podinfo:6.14.1', 'image.tag']],
     );
-    assert.ok(helm.every((i) => i.chart === chart));
+    // Relative to the folder the scan was run from, as every path in the report.
+    assert.ok(helm.every((i) => i.chart === path.relative(process.cwd(), chart)));
     assert.ok(helm.some((i) => i.file.endsWith(path.join('tests', 'service.yaml')) && i.reference === 'docker.io/curlimages/curl:7.69.0'));
     const fail = helm.find((i) => i.file.endsWith(path.join('tests', 'fail.yaml')))!;
     assert.deepEqual([fail.active, fail.condition, fail.reference], [false, '.Values.faults.testFail', null]);
@@ -184,6 +176,30 @@ describe('Helm charts in a scan', () => {
     assert.deepEqual(
       json.skipped.filter((s) => /template/.test(s.reason)),
       [],
+    );
+  });
+
+  test("a parent's override: each subchart image is found on the line that decides it, and the finding says where its digest goes", async () => {
+    const root = path.resolve(__dirname, '..', '..', 'fixtures', 'charts', 'parent-override');
+    const report = await scanPaths([root]);
+    assert.deepEqual(
+      report.files.flatMap((f) =>
+        f.result.findings.map((x) => [
+          path.relative(root, path.resolve(f.file)),
+          x.range.start.line + 1,
+          x.reference,
+          x.message.replace(/^.*\. /, ''),
+        ]),
+      ),
+      [
+        [
+          'charts/sub/values.yaml',
+          3,
+          'registry.example/mirror/nginx:1.0',
+          "The chart reads a digest, which the parent's values decide: set `digest: sha256:…` under `other.image` in ../../values.yaml.",
+        ],
+        ['values.yaml', 2, 'docker.io/library/nginx:1.27', 'The chart reads a digest: set `digest: sha256:…` beside it.'],
+      ],
     );
   });
 
@@ -222,10 +238,14 @@ describe('Helm charts in a scan', () => {
       ],
     );
     const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');
-    const changes = pinEdits(
+    const { changes, refused } = pinEdits(
       valuesFile.result.images.filter((i) => i.source === 'helm'),
       () => DIGEST,
-      rangeReader(text),
+      { file: path.resolve(valuesFile.file), text },
+    );
+    assert.deepEqual(
+      refused.map((r) => [r.image.resolved, r.why]),
+      [['ghcr.io/acme/worker:2.0', 'the tag comes from .Chart.AppVersion']],
     );
     assert.equal(
       applyEdits(
@@ -271,17 +291,47 @@ describe('Helm charts in a scan', () => {
     const valuesFile = report.files.find((f) => f.file.endsWith('values.yaml'))!;
     const images = valuesFile.result.images.filter((i) => i.source === 'helm');
     assert.deepEqual(
-      images.map((i) => [i.resolved, i.helm!.pin.kind, i.helm!.pin.kind === 'digest' && i.helm!.pin.key]),
+      images.map((i) => [i.resolved, i.helm!.pin.kind, i.helm!.pin.kind === 'digest' && i.helm!.pin.field]),
       [['quay.io/prometheus-operator/prometheus-operator:v0.93.1', 'digest', 'sha']],
     );
     const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');
-    const changes = pinEdits(images, () => DIGEST, rangeReader(text));
+    const { changes, refused } = pinEdits(images, () => DIGEST, { file: path.resolve(valuesFile.file), text });
+    assert.deepEqual(refused, []);
     assert.equal(
       applyEdits(
         text,
         changes.map((c) => c.edit),
       ),
       text.replace('sha: ""', `sha: "${DIGEST.replace('sha256:', '')}"`),
+    );
+  });
+
+  test("a chart image that cannot be made is named once; a placeholder the chart writes (Istio's `auto`) is said as one", async () => {
+    const root = await tree({
+      'Chart.yaml': 'apiVersion: v2\nname: gateway\nversion: 1.0.0\n',
+      'values.yaml': 'image: auto\n',
+      'templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: {{ .Release.Name }}}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: istio-proxy',
+        '          image: {{ .Values.image }}',
+        '        - name: extra',
+        '          image: {{ .Values.extra.image | required "set extra.image" }}',
+        '',
+      ].join('\n'),
+    });
+    const findings = (await scanPaths([root])).files.flatMap((f) => f.result.findings).filter((f) => f.rule === 'unresolved-image');
+    assert.deepEqual(
+      findings.map((f) => f.message).sort(),
+      [
+        "`auto` is a placeholder, which Istio's injector replaces with its proxy image when the pod is created, so the image is unknown here.",
+        'The chart\'s image `{{ .Values.extra.image | required "set extra.image" }}` could not be resolved against its values.yaml, so it is not checked.',
+      ].sort(),
     );
   });
 });

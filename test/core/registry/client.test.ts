@@ -48,6 +48,11 @@ function client(
 
 const EMPTY = dockerConfig({});
 
+/** Waits until `condition` holds (checked every few milliseconds; the test's own timeout ends a wait that never does). */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('an anonymous registry', () => {
   let registry: Registry;
   before(async () => {
@@ -204,6 +209,53 @@ describe('token authentication', () => {
       );
     } finally {
       store.restore();
+    }
+  });
+
+  test('a lookup that is cancelled while the token it shares is being fetched does not cancel the other one', async () => {
+    const c = client(dockerConfig({ auths: { [registry.host]: { auth: auth('bob', 'tok3n-pw') } } }));
+    // The client learns the host's token service first, so that both lookups below ask for a token before any request.
+    assert.ok((await c.resolve(`${registry.host}/team/other:1`)).ok);
+    const hold = registry.holdTokens();
+    try {
+      const first = new AbortController();
+      const cancelled = c.resolve(`${registry.host}/team/svc:1`, first.signal);
+      await hold.arrived(1);
+      const second = c.resolve(`${registry.host}/team/svc:2`, new AbortController().signal);
+      // The second lookup joins the token request in flight (no I/O on the way there).
+      await new Promise((resolve) => setImmediate(resolve));
+      first.abort();
+      const outcome = await cancelled;
+      assert.ok(!outcome.ok && outcome.failure.reason === 'cancelled');
+      hold.release();
+      const other = await second;
+      assert.ok(other.ok, other.ok ? '' : other.failure.message);
+      assert.deepEqual(hold.abandoned(), [false], 'one token request, answered, not given up');
+    } finally {
+      hold.release();
+    }
+  });
+
+  test('when every lookup waiting for a token is cancelled, the token request stops, and the next lookup asks again', async () => {
+    const c = client(dockerConfig({ auths: { [registry.host]: { auth: auth('bob', 'tok3n-pw') } } }));
+    assert.ok((await c.resolve(`${registry.host}/team/other:1`)).ok);
+    const hold = registry.holdTokens();
+    try {
+      const [a, b] = [new AbortController(), new AbortController()];
+      const lookups = [c.resolve(`${registry.host}/team/svc:1`, a.signal), c.resolve(`${registry.host}/team/svc:2`, b.signal)];
+      await hold.arrived(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      a.abort();
+      b.abort();
+      for (const outcome of await Promise.all(lookups)) assert.ok(!outcome.ok && outcome.failure.reason === 'cancelled');
+      await waitUntil(() => hold.abandoned()[0] === true);
+      const again = c.resolve(`${registry.host}/team/svc:3`);
+      await hold.arrived(2);
+      hold.release();
+      const outcome = await again;
+      assert.ok(outcome.ok, outcome.ok ? '' : outcome.failure.message);
+    } finally {
+      hold.release();
     }
   });
 

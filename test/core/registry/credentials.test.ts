@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { refusedRedirect, registryBase } from '../../../src/core/registry/client.js';
@@ -58,4 +58,21 @@ test('auths by host, with or without a scheme; username/password form; nothing f
 test('a missing or broken config means no credentials, not an error', async () => {
   assert.equal(await store('{not json').get('ghcr.io'), undefined);
   assert.equal(await new CredentialStore({ configDir: '/nonexistent' }).get('ghcr.io'), undefined);
+});
+
+test('a docker login after a lookup is seen by the next one, without a new store: the config is read again when it changes or appears', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-docker-config-'));
+  const file = path.join(dir, 'config.json');
+  const s = new CredentialStore({ configDir: dir });
+  assert.equal(await s.get('ghcr.io'), undefined, 'no config.json yet');
+  writeFileSync(file, JSON.stringify({ auths: {} }));
+  assert.equal(await s.get('ghcr.io'), undefined, 'a config without the host');
+  writeFileSync(file, JSON.stringify({ auths: { 'ghcr.io': { auth: b64('octo:first-pw') } } }));
+  assert.deepEqual(await s.get('ghcr.io'), { username: 'octo', password: 'first-pw' });
+  // The same size and the same modification time would be the same file: this login changes both.
+  writeFileSync(file, JSON.stringify({ auths: { 'ghcr.io': { auth: b64('octo:second-longer-pw') } } }));
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  assert.deepEqual(await s.get('ghcr.io'), { username: 'octo', password: 'second-longer-pw' });
+  rmSync(file);
+  assert.equal(await s.get('ghcr.io'), undefined, 'a docker logout that removed the file');
 });

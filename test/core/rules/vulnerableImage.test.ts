@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { overlayFiles } from '../../../src/core/project/files.js';
+import { analyzeProject } from '../../../src/core/project/index.js';
 import {
   analyze,
   countsText,
@@ -129,5 +132,34 @@ test('scan verdicts: a finding per vulnerable image, failures per image; an unus
     scanVerdicts(images, () => undefined, {}),
     { findings: [], failures: [] },
     'nothing scanned, nothing said',
+  );
+});
+
+test('a chart or kustomization image is named by the reference it renders, not the tag written on its line; a variable by both', async () => {
+  const root = path.resolve('/virtual/vulnerable');
+  const texts = new Map(
+    Object.entries({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'chart/values.yaml': 'image:\n  repository: registry.example/team/web\n  tag: "1.27"\n',
+      'chart/templates/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+      'app/kustomization.yaml':
+        'resources: [deployment.yaml]\nimages:\n  - name: nginx\n    newName: registry.example/mirror/nginx\n    newTag: "1.27"\n',
+      'app/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx\n',
+    }).map(([name, text]) => [path.join(root, name), text]),
+  );
+  const project = await analyzeProject([...texts.keys()], overlayFiles(texts), {});
+  const messages = [...project.images.values()]
+    .flat()
+    .map((image) => vulnerabilityFinding(image, scan([vulnerability('CVE-1', 'HIGH'), vulnerability('CVE-2', 'LOW')]), {})!.message);
+  assert.deepEqual(messages.map((m) => m.slice(0, m.indexOf(' has '))).sort(), [
+    '`registry.example/mirror/nginx:1.27`',
+    '`registry.example/team/web:1.27`',
+  ]);
+  const dockerfile = analyze('ARG BASE=alpine:3.20\nFROM $BASE\nUSER 1\n', 'dockerfile').images[0]!;
+  assert.match(
+    vulnerabilityFinding(dockerfile, scan([vulnerability('CVE-1', 'HIGH')]), {})!.message,
+    /^`\$BASE` \(`alpine:3.20`\) has 1 known/,
   );
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScanCache } from '../../../src/core/trivy/cache.js';
@@ -154,6 +154,43 @@ describe('Scanner', () => {
     const trivy = await s.trivy();
     assert.ok(!('version' in trivy));
     assert.equal(log.invocations().length, 0);
+  });
+
+  test('a Trivy installed after a scan found none is found by the next scan, without a new scanner', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'shipshape-path-'));
+    const s = new Scanner({ searchPath: bin });
+    const before = await s.scanAll([{ reference: 'nginx:1.27' }, { reference: 'debian:buster' }]);
+    assert.ok([...before.values()].every((o) => !o.ok && o.failure.reason === 'not-installed'));
+    symlinkSync(STAND_IN, path.join(bin, 'trivy'));
+    const after = await s.scanAll([{ reference: 'nginx:1.27' }, { reference: 'debian:buster' }]);
+    assert.ok([...after.values()].every((o) => o.ok));
+    assert.equal(log.invocations().filter((i) => i.argv[0] === 'version').length, 1, 'then checked once, as always');
+  });
+
+  test('a Trivy too old is checked again at the next scan, and an upgrade is used', async () => {
+    const s = scanner();
+    process.env['TRIVY_STANDIN_VERSION'] = '0.30.0';
+    try {
+      const old = await s.scan({ reference: 'nginx:1.27' });
+      assert.ok(!old.ok && old.failure.reason === 'too-old');
+    } finally {
+      delete process.env['TRIVY_STANDIN_VERSION'];
+    }
+    const upgraded = await s.scan({ reference: 'nginx:1.27' });
+    assert.ok(upgraded.ok, upgraded.ok ? '' : upgraded.failure.message);
+  });
+
+  test("a Trivy server's password is not in the scan cache: results are kept by the server's address", async () => {
+    const cacheFile = path.join(dir, 'scans.json');
+    const settings = (password: string) => ({ serverUrl: `http://scanner:${password}@127.0.0.1:4954` });
+    const first = scanner({ settings: settings('s3cret-pw'), cache: new ScanCache(cacheFile) });
+    assert.ok((await first.scanAll([{ reference: 'nginx:1.27' }])).get('nginx:1.27')?.ok);
+    const written = readFileSync(cacheFile, 'utf8');
+    assert.ok(!written.includes('s3cret-pw') && !written.includes('scanner:'), 'no credentials on disk');
+    assert.ok(written.includes('127.0.0.1:4954'), 'the server is part of the key');
+    // A new password for the same server (rotated) finds what was scanned through it.
+    const second = scanner({ settings: settings('rotated-pw'), cache: new ScanCache(cacheFile) });
+    assert.ok(await second.cached({ reference: 'nginx:1.27' }));
   });
 
   test('request keys name the platform', () => {

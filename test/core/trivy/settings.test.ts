@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { isServerUrl, readScanOptions, SCAN_LIMITS } from '../../../src/core/index.js';
+import { isServerUrl, readScanOptions, SCAN_LIMITS, shownScanSettings } from '../../../src/core/index.js';
 
 test('nothing given: the defaults, and no problem', () => {
   assert.deepEqual(readScanOptions({}), { options: { concurrency: 4, cacheTtlMs: 12 * 3600_000, settings: {} }, problems: [] });
@@ -71,4 +71,13 @@ test('severities: unknown ones are problems, duplicates dropped; a server must b
   assert.equal(isServerUrl('http://127.0.0.1:4954'), true);
   assert.equal(isServerUrl('https://trivy.lan:4954 --debug'), false);
   assert.equal(isServerUrl('file:///etc/passwd'), false);
+});
+
+test('the settings a log shows name the Trivy server without its password; the scan itself gets the URL as written', () => {
+  const { options } = readScanOptions({ serverUrl: 'https://scanner:s3cret-pw@trivy.internal:4954', severities: ['HIGH'] });
+  assert.equal(options.settings.serverUrl, 'https://scanner:s3cret-pw@trivy.internal:4954');
+  const shown = JSON.stringify(shownScanSettings(options.settings));
+  assert.ok(!shown.includes('s3cret-pw') && !shown.includes('scanner:'), shown);
+  assert.deepEqual(shownScanSettings(options.settings), { severities: ['HIGH'], serverUrl: 'https://trivy.internal:4954' });
+  assert.deepEqual(shownScanSettings({ ignoreUnfixed: true }), { ignoreUnfixed: true });
 });

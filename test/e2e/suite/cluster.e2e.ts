@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
 import type { ShipshapeTestApi } from '../../../src/extension/api.js';
-import { extension, screenshot, sleep } from './util.js';
+import { extension, screenshot, sleep, waitFor } from './util.js';
 
 const kubeconfig = process.env['SHIPSHAPE_E2E_KUBECONFIG'] ?? '';
 
@@ -82,10 +82,16 @@ describe('the cluster view', () => {
   it('opens the report page: severity chart and breach list under a strict content security policy', async () => {
     const api = (await extension().activate()) as ShipshapeTestApi;
     await vscode.commands.executeCommand('shipshape.openClusterReport');
-    await sleep(500);
-    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-    assert.ok(tab?.input instanceof vscode.TabInputWebview, `active tab: ${tab?.label}`);
-    assert.match(tab.input.viewType, /shipshape\.clusterReport$/);
+    // The page opens in the workbench, after the command: waited for, however busy the machine.
+    const input = await waitFor(
+      () => {
+        const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+        return tab?.input instanceof vscode.TabInputWebview && tab.input;
+      },
+      10_000,
+      'the report page as the active tab',
+    );
+    assert.match(input.viewType, /shipshape\.clusterReport$/);
     const html = api.clusterReportHtml() ?? '';
     assert.match(
       html,

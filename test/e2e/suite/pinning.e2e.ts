@@ -2,6 +2,8 @@
 // (SHIPSHAPE_E2E_REGISTRY, with team/web:1.0 pushed; its digest in SHIPSHAPE_E2E_REGISTRY_DIGEST).
 
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { afterEach, before, describe, it } from 'mocha';
 import { openDocument, revertAndCloseAll, screenshot, sleep, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
@@ -24,6 +26,45 @@ async function pinAt(editor: vscode.TextEditor, line: number): Promise<void> {
   assert.ok(pin?.command, `the Pin to digest quick fix is offered: ${actions.map((a) => a.title).join(', ')}`);
   assert.equal(pin.isPreferred, true);
   await vscode.commands.executeCommand(pin.command.command, ...(pin.command.arguments ?? []));
+}
+
+/**
+ * The registry behind a door the test opens: every request waits until `release()`, then goes
+ * through. It runs in the extension host (the tests' process), on loopback.
+ */
+async function heldRegistry(): Promise<{ host: string; arrived(): Promise<void>; release(): void; close(): Promise<void> }> {
+  const [targetHost, targetPort] = host.split(':');
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let seen = 0;
+  const waiting: (() => void)[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    seen++;
+    for (const arrived of waiting.splice(0)) arrived();
+    void released.then(() => {
+      const upstream = http.request(
+        { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: { ...req.headers, host }, agent: false },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrived: () => new Promise<void>((resolve) => (seen > 0 ? resolve() : waiting.push(resolve))),
+    release,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('pinning to digests', () => {
@@ -76,6 +117,59 @@ describe('pinning to digests', () => {
     await pinAt(editor, 0);
     await sleep(500);
     assert.equal(editor.document.getText(), text);
+  });
+
+  it('a line typed above the image while its registry answers: the quick fix writes nothing rather than over the wrong text', async () => {
+    const held = await heldRegistry();
+    try {
+      const uri = workspaceUri('pin/typed.Dockerfile');
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`FROM ${held.host}/team/web:1.0\nUSER 1000\n`));
+      const editor = await openDocument(uri);
+      const diagnostics = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'unpinned-image'));
+      const unpinned = diagnostics.find((x) => codeOf(x) === 'unpinned-image')!;
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, unpinned.range);
+      const pin = actions.find((a) => a.title.startsWith('Pin to digest'))!;
+      const pinning = vscode.commands.executeCommand(pin.command!.command, ...(pin.command!.arguments ?? []));
+      await held.arrived();
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), '# the base image\n')));
+      held.release();
+      await pinning;
+      assert.equal(editor.document.getText(), `# the base image\nFROM ${held.host}/team/web:1.0\nUSER 1000\n`);
+    } finally {
+      held.release();
+      await held.close();
+    }
+  });
+
+  it('a line typed above the images while their registry answers: Pin All places each digest where its image is now', async () => {
+    const held = await heldRegistry();
+    try {
+      const uri = workspaceUri('pin/typed.yaml');
+      const lines = [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: typed}',
+        'spec:',
+        '  securityContext: {runAsNonRoot: true}',
+        '  containers:',
+        `    - {name: a, image: ${held.host}/team/web:1.0}`,
+        `    - {name: b, image: ${held.host}/team/web:1.0}`,
+        '',
+      ];
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join('\n')));
+      const editor = await openDocument(uri);
+      await waitForDiagnostics(uri, (d) => d.filter((x) => codeOf(x) === 'unpinned-image').length === 2);
+      const pinning = vscode.commands.executeCommand('shipshape.pinAll', uri.toString());
+      await held.arrived();
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), '# typed while pinning\n')));
+      held.release();
+      await pinning;
+      const pinned = (name: string) => `    - {name: ${name}, image: ${held.host}/team/web:1.0@${digest}}`;
+      assert.equal(editor.document.getText(), ['# typed while pinning', ...lines.slice(0, 6), pinned('a'), pinned('b'), ''].join('\n'));
+    } finally {
+      held.release();
+      await held.close();
+    }
   });
 
   it('the pin-all command pins every image of the file and reports a pin whose tag has moved, with a fix', async () => {

@@ -3,6 +3,8 @@
 // runs, SHIPSHAPE_E2E_REGISTRY), a base manifest's hover, and a chart's values.yaml.
 
 import * as assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { afterEach, describe, it } from 'mocha';
 import { openDocument, revertAndCloseAll, screenshot, waitFor, waitForDiagnostics, workspaceUri } from './util.js';
@@ -18,6 +20,12 @@ async function write(files: Record<string, string>): Promise<void> {
   for (const [name, text] of Object.entries(files)) await vscode.workspace.fs.writeFile(workspaceUri(name), new TextEncoder().encode(text));
 }
 
+/** The text of the hovers at a position. */
+async function hoverAt(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
 /** Replaces the whole text of an open document, unsaved. */
 async function replaceText(editor: vscode.TextEditor, text: string): Promise<void> {
   const all = new vscode.Range(0, 0, editor.document.lineCount, 0);
@@ -28,6 +36,24 @@ async function replaceText(editor: vscode.TextEditor, text: string): Promise<voi
 
 describe('Compose, Kustomize and Helm in the editor', () => {
   afterEach(revertAndCloseAll);
+
+  it("an untitled Compose file reads no .env: not the extension host's working folder's", async function () {
+    // The extension host runs these tests: a .env where it runs is what an untitled file was given.
+    const hostEnv = path.join(process.cwd(), '.env');
+    if (existsSync(hostEnv)) this.skip();
+    writeFileSync(hostEnv, 'SHIPSHAPE_E2E_UNTITLED_TAG=from-the-host-folder\n');
+    try {
+      const document = await vscode.workspace.openTextDocument({
+        language: 'yaml',
+        content: 'services:\n  app:\n    image: registry.lan/shop/app:${SHIPSHAPE_E2E_UNTITLED_TAG}\n    user: "1000"\n',
+      });
+      await vscode.window.showTextDocument(document);
+      const diagnostics = await waitForDiagnostics(document.uri, (d) => d.some((x) => codeOf(x) === 'unresolved-image'));
+      assert.ok(!diagnostics.some((x) => /from-the-host-folder/.test(x.message)), diagnostics.map((x) => x.message).join('\n'));
+    } finally {
+      rmSync(hostEnv, { force: true });
+    }
+  });
 
   it("a Compose file takes its project's .env; editing .env updates the file's diagnostics", async () => {
     await write({
@@ -111,5 +137,33 @@ describe('Compose, Kustomize and Helm in the editor', () => {
     await screenshot('chart-values');
     await replaceText(editor, 'image:\n  repository: nginx\n  tag: latest\n');
     await waitForDiagnostics(values, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && /`nginx:latest`/.test(x.message)), 30_000);
+  });
+
+  it('shipshape.exclude leaves a kustomization out: what it settled in a base manifest is reported again', async () => {
+    const pinned = `sha256:${'d'.repeat(64)}`;
+    await write({
+      'shared/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: api\n      image: nginx:1.25\n',
+      'shared/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+      'vendored/prod/kustomization.yaml': `resources:\n  - ../../shared\nimages:\n  - name: nginx\n    newTag: "1.25"\n    digest: ${pinned}\n`,
+    });
+    const base = workspaceUri('shared/pod.yaml');
+    await openDocument(base);
+    // Once the project is analysed (the hover names the kustomization), the only kustomization that
+    // includes the base pins its image: nothing to fix in the base.
+    await waitFor(
+      async () => /vendored\/prod/.test(await hoverAt(base, new vscode.Position(7, 16))),
+      30_000,
+      'the hover names vendored/prod',
+    );
+    assert.ok(!vscode.languages.getDiagnostics(base).some((x) => codeOf(x) === 'unpinned-image'));
+    const settings = vscode.workspace.getConfiguration('shipshape');
+    try {
+      await settings.update('exclude', ['**/vendored/**'], vscode.ConfigurationTarget.Workspace);
+      // Without that kustomization, no one pins it: the base's own finding is back.
+      await waitForDiagnostics(base, (d) => d.some((x) => codeOf(x) === 'unpinned-image' && x.range.start.line === 7), 30_000);
+    } finally {
+      await settings.update('exclude', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

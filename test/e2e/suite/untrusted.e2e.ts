@@ -137,6 +137,7 @@ describe('untrusted workspace', function () {
     const restricted = restrictedConfigurations();
     assert.deepEqual([...restricted].sort(), [
       'shipshape.cluster.kubeconfig',
+      'shipshape.compose.envFiles',
       'shipshape.registry.insecureRegistries',
       'shipshape.trivy.cacheDir',
       'shipshape.trivy.path',

@@ -1,7 +1,7 @@
 // YAML files, analysed one document chunk at a time: each chunk's result is positioned relative
 // to the chunk, so that an edit re-analyses only the chunk it touches (incremental.ts).
 
-import type { Document } from 'yaml';
+import { visit, type Document, type YAMLError } from 'yaml';
 import { extractCompose, isComposeFile } from '../compose.js';
 import { apiGroup, extractKubernetes, holdsNoImages, isKubernetesObject, type ContainerFact } from '../kubernetes.js';
 import { LineIndex } from '../../util/lines.js';
@@ -19,6 +19,7 @@ import type {
   SourceKind,
 } from '../../types.js';
 import { keyAt, parseChunk, splitDocuments } from './parse.js';
+import { TEMPLATE_NOTE, templateValueNote } from '../templateNotes.js';
 
 /** What one chunk holds, with lines counted from the chunk's first line. */
 export interface ChunkResult {
@@ -37,33 +38,46 @@ export interface ChunkResult {
   readonly services?: readonly ComposeService[];
 }
 
-// Template control lines (`{{- if … }}`) and unquoted template values (`image: {{ … }}`).
-const TEMPLATE_LINE = /^[ \t]*(?:-[ \t]+)?\{\{|:[ \t]+\{\{/;
-const BLOCK_SCALAR_START = /(?:^|[:-])[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
-// A quoted scalar on one line: its text is a value, whatever it holds (Argo Workflows write
-// `"… on: {{workflow.scheduledTime}}"` for Argo to fill in, not for a template engine).
-const QUOTED = /(^|[\s[{,])(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')/g;
-
 /**
- * True when the text is a template rather than YAML: a line that starts with `{{` or a value
- * that is an unquoted `{{`, outside comments, quoted scalars and block scalars (whose text may
- * well hold template syntax for some other program, as Argo CD's notification templates do).
+ * True when only a template engine makes YAML of the chunk: it holds `{{` outside comment lines
+ * and either does not parse, or the parser read a `{{ … }}` as a mapping (`image: {{ .Values.x }}`
+ * parses as a mapping inside a mapping). `{{` inside a value (quoted on one line or several, a
+ * block scalar, a plain scalar) is that value's text: a Grafana dashboard or an Argo parameter,
+ * not a template of this file.
  */
-export function looksLikeTemplate(text: string): boolean {
-  if (!text.includes('{{')) return false;
-  let blockIndent = -1;
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const indent = /^[ \t]*/.exec(line)![0].length;
-    if (blockIndent >= 0) {
-      if (line.trim() === '' || indent > blockIndent) continue;
-      blockIndent = -1;
-    }
-    if (line.slice(indent).startsWith('#')) continue;
-    if (TEMPLATE_LINE.test(line.replace(QUOTED, '$1""').replace(/[ \t]#.*$/, ''))) return true;
-    if (BLOCK_SCALAR_START.test(line)) blockIndent = indent;
+export function needsTemplate(text: string, docs: readonly Document.Parsed[]): boolean {
+  if (!holdsTemplateSyntax(text)) return false;
+  if (docs.some((doc) => doc.errors.some((error) => error.code !== 'DUPLICATE_KEY'))) return true;
+  return docs.some((doc) => {
+    let found = false;
+    visit(doc, {
+      Map(_, node) {
+        if (node.flow && node.range && text.startsWith('{{', node.range[0])) {
+          found = true;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    return found;
+  });
+}
+
+/** `{{` on a line that is not a comment. */
+function holdsTemplateSyntax(text: string): boolean {
+  for (let at = text.indexOf('{{'); at !== -1; at = text.indexOf('{{', at + 2)) {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    if (!/^[ \t]*#/.test(text.slice(lineStart, at + 1))) return true;
   }
   return false;
+}
+
+/**
+ * Lone carriage returns (old Mac line endings) made line feeds: the parser knows only LF and CRLF,
+ * and editors count a lone CR as a line break. The length is the same, so offsets stay valid.
+ */
+export function withLineFeeds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
 }
 const KIND_LINE = /^kind[ \t]*:[ \t]*["']?([A-Za-z][A-Za-z0-9]*)/m;
 const API_VERSION_LINE = /^apiVersion[ \t]*:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9.-]*(?:\/[A-Za-z0-9.-]+)?)/m;
@@ -88,7 +102,6 @@ const KEY_END = /^[ \t]*:/;
 const DUPLICATE_SEARCH = 64 * 1024;
 // A document that never mentions an image, a user or a build holds nothing any rule looks at.
 const MAY_MATTER = /image|user|build/;
-export const TEMPLATE_NOTE = 'this file is a template (Helm or similar `{{ … }}` syntax): skipped';
 
 function countLineBreaks(text: string): number {
   let count = 0;
@@ -106,7 +119,9 @@ function holdsNoImagesByText(text: string): boolean {
 export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
   const lineBreaks = countLineBreaks(text);
   const empty = { lineBreaks, images: [], findings: [], errors: [] };
-  if (looksLikeTemplate(text)) return { ...empty, documents: 0, sources: [], templated: true };
+  // Parsed first only when it may be a template: most chunks are decided before any parsing.
+  const parsed = text.includes('{{') ? parseChunk(text) : undefined;
+  if (parsed && needsTemplate(text, parsed)) return { ...empty, documents: 0, sources: [], templated: true };
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
   if (!MAY_MATTER.test(text) || holdsNoImagesByText(text)) {
@@ -121,14 +136,14 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
   const services: ComposeService[] = [];
   const errors: AnalysisError[] = [];
   let documents = 0;
-  for (const doc of parseChunk(text)) {
+  for (const doc of parsed ?? parseChunk(text)) {
     if (doc.contents === null && doc.errors.length === 0) continue; // comments only
     const index = documents++;
     if (doc.errors.length > 0) {
       // The parser notices some errors (an unclosed bracket or quote) only at the end of the
       // text; keep them inside this document rather than on the next one's `---`.
       const lastContent = Math.max(0, text.trimEnd().length - 1);
-      for (const error of doc.errors) {
+      for (const error of causes(doc.errors)) {
         const at = Math.min(error.pos?.[0] ?? 0, lastContent);
         const message = error.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, at) : firstLine(error.message);
         errors.push({ message: `YAML syntax error: ${message}`, range: lines.rangeAt(at, at) });
@@ -182,6 +197,16 @@ export function runRules(
 }
 
 const PRINTABLE_KEY = /^[^\s`]{1,64}$/;
+
+/**
+ * The errors worth an entry each: every key written twice before the first real syntax error,
+ * and that error. The parser goes on after it and reports what it makes of the rest (a badly
+ * indented manifest gave 35 errors), which only follows from the first.
+ */
+function causes(errors: readonly YAMLError[]): YAMLError[] {
+  const first = errors.findIndex((error) => error.code !== 'DUPLICATE_KEY');
+  return first === -1 ? [...errors] : errors.slice(0, first + 1);
+}
 
 function duplicateKeyMessage(doc: Document.Parsed, offset: number): string {
   const key = keyAt(doc, offset);
@@ -246,7 +271,7 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
   }
   const notes = images
     .filter((image) => image.status === 'template')
-    .map((image) => `line ${image.range.start.line + 1}: \`${image.raw}\` is a template value: not checked`);
+    .map((image) => templateValueNote(image.range.start.line + 1, image.raw));
   const wanted = usersWanted(
     chunks.flatMap((c) => c.containers ?? []),
     services,
@@ -273,5 +298,5 @@ function shiftService(service: ComposeService, lines: number): ComposeService {
 }
 
 export function analyzeYaml(text: string, options: AnalyzeOptions): AnalysisResult {
-  return assemble(splitDocuments(text).map((chunk) => analyzeChunk(chunk.text, options)));
+  return assemble(splitDocuments(withLineFeeds(text)).map((chunk) => analyzeChunk(chunk.text, options)));
 }

@@ -4,7 +4,7 @@
 import { LineIndex } from '../../util/lines.js';
 import { classifyImage } from '../classify.js';
 import type { AnalysisResult, AnalyzeOptions, ImageOccurrence, Range } from '../../types.js';
-import { analyzeChunk, assemble, runRules, type ChunkResult } from './analyze.js';
+import { analyzeChunk, assemble, runRules, withLineFeeds, type ChunkResult } from './analyze.js';
 import { parseChunk, splitDocuments, type DocumentChunk } from './parse.js';
 
 // What an edited image reference may contain for the edit to be applied without parsing: the
@@ -143,7 +143,8 @@ export class IncrementalYaml {
   constructor(private readonly options: AnalyzeOptions) {}
 
   /** Analyses `text`; `changes`, when given, are the edits from the previous `update`'s text. */
-  update(text: string, changes?: readonly TextChange[]): AnalysisResult {
+  update(written: string, changes?: readonly TextChange[]): AnalysisResult {
+    const text = withLineFeeds(written);
     if (changes === undefined || changes.length === 0 || this.length < 0) return this.full(text);
     let start = Infinity;
     let oldEnd = -1;

@@ -3,9 +3,9 @@
 // values, the values.yaml scalar that decides each, and where pinning can write a digest.
 
 import * as path from 'node:path';
+import { Budget, BudgetSpent, type BudgetOptions } from '../budget.js';
 import type { ProjectFiles } from '../files.js';
 import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
-import type { Range } from '../../types.js';
 import { LineIndex } from '../../util/lines.js';
 import { BITNAMI_TEMPLATES } from './bitnami.js';
 import { capabilities, filesObject, type ChartFiles } from './builtins.js';
@@ -17,8 +17,8 @@ import { parseTemplate, type Node, type ParsedTemplate } from './parse.js';
 import { renderTemplate, type RenderedImage } from './render.js';
 import { Evaluator, type Read } from './template.js';
 import { overlay, parseSet } from './userValues.js';
-import { ChartFailure, isMap, Text, Unresolved, type GoMap, type Piece, type Source, type Value } from './value.js';
-import { readChartFile, readValues, subchartValues, type ChartFile, type Dependency } from './values.js';
+import { ChartFailure, Text, Unresolved, type GoMap, type Piece, type Source, type Value } from './value.js';
+import { dependencyDisabled, readChartFile, readValues, subchartValues, type ChartFile, type Dependency } from './values.js';
 
 export const CHART_FILE = 'Chart.yaml';
 
@@ -58,7 +58,7 @@ interface LoadedChart {
 }
 
 /** The values a chart is deployed with (`helm template --values F --set k=v`). */
-export interface ChartOptions {
+export interface ChartOptions extends BudgetOptions {
   /** Values files, each over the ones before, over the chart's values.yaml. */
   readonly valuesFiles?: readonly string[];
   /** `--set` arguments, over the files. */
@@ -113,19 +113,38 @@ async function userValues(options: ChartOptions, loading: Loading): Promise<GoMa
   return user;
 }
 
-/** The images of the chart in `chartFolder` and of its subcharts under charts/, rendered with `options`' values. */
+/**
+ * The images of the chart in `chartFolder` and of its subcharts under charts/, rendered with
+ * `options`' values. A chart that takes longer than its time budget is an error entry, without images.
+ */
 export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: ChartOptions = {}): Promise<ChartProject> {
   const folder = path.resolve(chartFolder);
   const base: Loading = { fs, root: folder, notes: [], errors: [], templateFiles: 0, fileBytes: 0 };
+  const budget = Budget.start(options);
+  try {
+    return await imagesOfChart(folder, base, options, budget);
+  } catch (error) {
+    if (!(error instanceof BudgetSpent)) throw error;
+    const message = `${error.message}: this chart takes longer than its time budget to evaluate (templates that include each other, or ranges over very many values); its images are not listed`;
+    return {
+      chart: folder,
+      images: [],
+      notes: base.notes,
+      errors: [...base.errors, { file: path.join(folder, CHART_FILE), message }],
+    };
+  }
+}
+
+async function imagesOfChart(folder: string, base: Loading, options: ChartOptions, budget: Budget): Promise<ChartProject> {
   const user = await userValues(options, base);
-  const helmignore = await fs.read(path.join(folder, '.helmignore'));
+  const helmignore = await base.fs.read(path.join(folder, '.helmignore'));
   const loading: Loading = { ...base, ...(user && { user }), ...(helmignore !== undefined && { ignore: parseHelmignore(helmignore) }) };
   const chart = await loadChart(folder, loading, 0);
   if (!chart) return { chart: folder, images: [], notes: loading.notes, errors: base.errors };
   const charts = flatten(chart);
   const { templates, files } = templatesOf(charts);
-  const evaluator = new Evaluator(templates, files);
-  const { drafts, reads } = renderCharts(charts, evaluator, loading);
+  const evaluator = new Evaluator(templates, files, budget);
+  const { drafts, reads } = await renderCharts(charts, evaluator, loading, budget);
   return { chart: folder, images: finish(drafts, folder, reads), notes: loading.notes, errors: base.errors };
 }
 
@@ -169,10 +188,18 @@ async function loadChart(
   return { folder, prefix, meta, library: chartFile.type === 'library', values, templates, subcharts, ...(files && { files }) };
 }
 
-const MAX_FILE_BYTES = 2 * 1024 * 1024;
-const MAX_FILES_BYTES = 32 * 1024 * 1024;
+// Literals, not products: the activation bundle keeps a top-level product (and with it this module).
+const MAX_FILE_BYTES = 2_097_152; // 2 MiB
+const MAX_FILES_BYTES = 33_554_432; // 32 MiB
 /** Files helm keeps out of `.Files`. */
-const NOT_FILES = new Set([CHART_FILE, 'values.yaml', 'values.schema.json', 'Chart.lock', 'requirements.yaml', 'requirements.lock']);
+const NOT_FILES = /* @__PURE__ */ new Set([
+  CHART_FILE,
+  'values.yaml',
+  'values.schema.json',
+  'Chart.lock',
+  'requirements.yaml',
+  'requirements.lock',
+]);
 
 /** The chart's files that are neither templates nor subcharts, as `.Files` has them. */
 async function loadFiles(folder: string, loading: Loading): Promise<Map<string, string | undefined>> {
@@ -197,29 +224,6 @@ async function loadFiles(folder: string, loading: Loading): Promise<Map<string, 
   return files;
 }
 
-/** Whether a dependency is enabled, as helm decides it from the parent's values; else why not. */
-function disabledBy(dependency: Dependency | undefined, parentValues: GoMap, topValues: GoMap): string | undefined {
-  if (!dependency) return undefined;
-  for (const condition of (dependency.condition ?? '')
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '')) {
-    let value: Value = parentValues;
-    for (const key of condition.split('.')) value = isMap(value) ? value.get(key) : undefined;
-    const decided = value instanceof Text ? undefined : typeof value === 'boolean' ? value : (value as { value?: unknown })?.value;
-    if (typeof decided === 'boolean') return decided ? undefined : `the chart's condition ${condition} is false`;
-  }
-  if (dependency.tags && dependency.tags.length > 0) {
-    const tags = topValues.get('tags');
-    const states = dependency.tags
-      .map((tag) => (isMap(tags) ? tags.get(tag) : undefined))
-      .map((v) => (typeof v === 'boolean' ? v : (v as { value?: unknown })?.value));
-    if (states.some((state) => state === true)) return undefined;
-    if (states.some((state) => state === false)) return `the chart's tags ${dependency.tags.join(', ')} are false`;
-  }
-  return undefined;
-}
-
 async function loadSubcharts(
   folder: string,
   chartFile: ChartFile,
@@ -236,6 +240,7 @@ async function loadSubcharts(
   }
   const found = new Set<string>();
   const subcharts: LoadedChart[] = [];
+  const loadedAs: { loaded: LoadedChart; key: string; given: Value | undefined; dependency?: Dependency }[] = [];
   for (const entry of entries) {
     const sub = path.join(chartsFolder, entry.name);
     if (ignored(loading, sub, entry.folder)) continue;
@@ -251,16 +256,29 @@ async function loadSubcharts(
     const subName = readChartFile(subText, path.join(sub, CHART_FILE)).name ?? entry.name;
     found.add(subName);
     // Each dependency on the chart is an instance of it (under its alias, if it has one).
-    const instances = chartFile.dependencies.filter((d) => d.name === subName);
+    const instances: (Dependency | undefined)[] = chartFile.dependencies.filter((d) => d.name === subName);
     for (const dependency of instances.length > 0 ? instances : [undefined]) {
-      const alias = dependency?.alias;
-      const loaded = await loadChart(sub, loading, depth + 1, parent, alias);
+      const key = dependency?.alias ?? subName;
+      const given = parent.values.get(key);
+      const loaded = await loadChart(sub, loading, depth + 1, parent, dependency?.alias);
       if (!loaded) continue;
-      const disabled = disabledBy(dependency, parent.values, loading.top ?? parent.values);
-      subcharts.push(disabled ? { ...loaded, disabled } : loaded);
       // The parent sees the values destined for its dependencies, defaults included.
-      parent.values.set(alias ?? subName, loaded.values);
+      parent.values.set(key, loaded.values);
+      loadedAs.push({ loaded, key, given, ...(dependency && { dependency }) });
     }
+  }
+  // Conditions read the parent's values with every dependency's defaults in them, as helm's do.
+  for (const { loaded, key, given, dependency } of loadedAs) {
+    const disabled = dependency && dependencyDisabled(dependency, parent.values, loading.top ?? parent.values);
+    if (!disabled) {
+      subcharts.push(loaded);
+      continue;
+    }
+    // Kept, not rendered: its images are listed as inactive, with why.
+    subcharts.push({ ...loaded, disabled });
+    loading.notes.push(`${relative(loading.root, loaded.folder)}: not rendered (as ${key}): its condition or tags disable it`);
+    if (given === undefined) parent.values.delete(key);
+    else parent.values.set(key, given);
   }
   for (const dependency of chartFile.dependencies) {
     if (!found.has(dependency.name)) {
@@ -321,6 +339,8 @@ function helmOrder(a: string, b: string): number {
 function templatesOf(charts: readonly LoadedChart[]): { templates: Map<string, readonly Node[]>; files: Map<string, string> } {
   const named: { name: string; parsed: ParsedTemplate; file: string }[] = [];
   for (const chart of charts) {
+    // helm drops a disabled dependency before rendering: its defines are not there either.
+    if (chart.disabled) continue;
     for (const template of chart.templates) {
       if (template.parsed)
         named.push({ name: `${chart.prefix}/templates/${template.relative}`, parsed: template.parsed, file: template.file });
@@ -342,7 +362,7 @@ function templatesOf(charts: readonly LoadedChart[]): { templates: Map<string, r
   return { templates, files };
 }
 
-const tops = new WeakMap<LoadedChart, GoMap>();
+const tops = /* @__PURE__ */ new WeakMap<LoadedChart, GoMap>();
 
 /**
  * `.` at the top of a template: what helm gives `helm template` with no flags. One map per chart,
@@ -412,11 +432,12 @@ interface Rendering {
 }
 
 /** Renders every manifest template of every enabled chart, as `helm template` does, and lists the images no rendering uses. */
-function renderCharts(
+async function renderCharts(
   charts: readonly LoadedChart[],
   evaluator: Evaluator,
   loading: Loading,
-): { drafts: Draft[]; reads: Rendering['reads'] } {
+  budget: Budget,
+): Promise<{ drafts: Draft[]; reads: Rendering['reads'] }> {
   const rendering: Rendering = { byFile: new Map(), rendered: new Set(), reads: new Map(), failed: new Map() };
   for (const chart of charts) for (const template of chart.templates) rendering.byFile.set(template.file, template);
   const drafts: Draft[] = [];
@@ -428,6 +449,7 @@ function renderCharts(
     .sort((a, b) => helmOrder(a.name, b.name));
   for (const { chart, template } of order) {
     if (failure) break;
+    await budget.pause();
     {
       if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
       try {
@@ -624,13 +646,17 @@ function pinOf(
   const beside = [decided, ...pieces.map((piece) => piece.source)].filter((source) => source?.from === 'values');
   const digest = beside.map((source) => reads.get(sourceKey(source!))).find((read) => read !== undefined);
   if (digest) {
+    // A subchart's own `digest: ""` under a parent's override of the mapping is not where helm
+    // takes the digest from once the parent sets one: the key is added to the parent's mapping.
     const existing = digestPlace(digest);
+    const here = existing?.file === digest.map.file ? existing.range : undefined;
     return {
       kind: 'digest',
       file: digest.map.file,
+      key: digest.map.key,
       mapping: digest.map.range,
-      ...(existing && { existing }),
-      ...(digest.key === 'sha' && { key: 'sha' as const }),
+      ...(here && { existing: here }),
+      ...(digest.key === 'sha' && { field: 'sha' as const }),
     };
   }
   if (!pieces.some((piece) => piece.source)) return { kind: 'none', why: 'the image is written in the template; pin it there' };
@@ -649,11 +675,11 @@ function pinOf(
 }
 
 /** The digest value's place when the key is written (set, or an empty string to fill in). */
-function digestPlace(read: Read): Range | undefined {
+function digestPlace(read: Read): Source | undefined {
   const value = read.value;
   if (!(value instanceof Text)) return undefined;
   const [piece] = value.pieces;
-  return value.pieces.length === 1 && piece?.source ? piece.source.range : undefined;
+  return value.pieces.length === 1 && piece?.source ? piece.source : undefined;
 }
 
 /** `values.image.tag`, with the file when it is not the chart's own values.yaml. */

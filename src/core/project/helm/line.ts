@@ -4,6 +4,7 @@
 // YAML scalar that text is, and where its value is written in the template.
 
 import type { BranchNode, Node, TextNode } from './parse.js';
+import { BudgetSpent } from '../budget.js';
 import { Evaluator, iterate, LINE_END, Sink, Vars, type State } from './template.js';
 import { sliceText } from './functions.js';
 import { Text, truth, Unknown, Unresolved, type Piece, type Value } from './value.js';
@@ -158,6 +159,7 @@ function prelude(evaluator: Evaluator, nodes: readonly Node[], state: State): vo
       try {
         evaluator.node(node, state, new Sink(false, true));
       } catch (error) {
+        if (error instanceof BudgetSpent) throw error;
         if (!(error instanceof Unresolved)) continue;
         for (const name of assigned) state.vars.assign(name, new Unknown(error.part));
       }

@@ -195,7 +195,7 @@ const certificate: TemplateFunction = () =>
     ['Key', STAND_IN],
   ]);
 
-export const MORE_FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, TemplateFunction>([
+export const MORE_FUNCTIONS: ReadonlyMap<string, TemplateFunction> = /* @__PURE__ */ new Map<string, TemplateFunction>([
   ['toYaml', (args, call) => (args.length === 1 ? toYaml(args[0]) : fail(call))],
   ['mustToYaml', (args, call) => (args.length === 1 ? toYaml(args[0]) : fail(call))],
   ['toYamlPretty', (args, call) => (args.length === 1 ? toYaml(args[0]) : fail(call))],
@@ -212,10 +212,10 @@ export const MORE_FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<str
   ['lookup', () => new Map()],
   ['deepCopy', (args, call) => (args.length === 1 ? (known(args), deepCopy(args[0])) : fail(call))],
   ['mustDeepCopy', (args, call) => (args.length === 1 ? (known(args), deepCopy(args[0])) : fail(call))],
-  ['merge', merging(false)],
-  ['mustMerge', merging(false)],
-  ['mergeOverwrite', merging(true)],
-  ['mustMergeOverwrite', merging(true)],
+  ['merge', /* @__PURE__ */ merging(false)],
+  ['mustMerge', /* @__PURE__ */ merging(false)],
+  ['mergeOverwrite', /* @__PURE__ */ merging(true)],
+  ['mustMergeOverwrite', /* @__PURE__ */ merging(true)],
   [
     'keys',
     (args, call) => {
@@ -338,10 +338,10 @@ export const MORE_FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<str
       return n < 0 ? found : found.slice(0, n);
     },
   ],
-  ['regexReplaceAll', replacing(false)],
-  ['mustRegexReplaceAll', replacing(false)],
-  ['regexReplaceAllLiteral', replacing(true)],
-  ['mustRegexReplaceAllLiteral', replacing(true)],
+  ['regexReplaceAll', /* @__PURE__ */ replacing(false)],
+  ['mustRegexReplaceAll', /* @__PURE__ */ replacing(false)],
+  ['regexReplaceAllLiteral', /* @__PURE__ */ replacing(true)],
+  ['mustRegexReplaceAllLiteral', /* @__PURE__ */ replacing(true)],
   ['regexSplit', (args, call) => (known(args), str(args[1], call).split(regex(str(args[0], call), call)))],
   ['add', (args) => (known(args), args.reduce<bigint>((sum, a) => sum + toBig(a), 0n))],
   ['add1', (args) => (known(args), toBig(args[0]) + 1n)],

@@ -4,6 +4,7 @@
 // with actions, `lookup`, unknown functions and `.Capabilities` stop the evaluation as unresolved.
 // Includes nest at most 32 deep, and every evaluation has a budget of steps and output.
 
+import { Budget } from '../budget.js';
 import { FUNCTIONS } from './functions.js';
 import { MORE_FUNCTIONS } from './sprig.js';
 import { parseTemplate, type Arg, type BranchNode, type Command, type Node, type Pipe, type TemplateNode } from './parse.js';
@@ -36,6 +37,8 @@ const MAX_NESTING = 400;
 const MAX_OUTPUT = 256 * 1024;
 /** The output of a whole template (helm writes dashboards and CRDs whole). */
 const MAX_FULL_OUTPUT = 32 * 1024 * 1024;
+/** Steps between two looks at the clock. */
+const STEPS_PER_CHECK = 256;
 
 /** Thrown by a line sink at the first newline: the line is complete (not a failure). */
 class LineEnd extends Error {}
@@ -157,11 +160,13 @@ export class Evaluator {
 
   /**
    * `templates`: the defines (and template files) by name, as `template` and `include` find them;
-   * `files`: the file each of them is written in.
+   * `files`: the file each of them is written in; `budget`: the chart's time, which throws
+   * `BudgetSpent` through every evaluation once spent.
    */
   constructor(
     private readonly templates: ReadonlyMap<string, readonly Node[]>,
     private readonly files: ReadonlyMap<string, string> = new Map(),
+    private readonly budget: Budget = Budget.none(),
   ) {}
 
   /** Starts a new evaluation's budget and reads. */
@@ -503,6 +508,7 @@ export class Evaluator {
   }
 
   private step(): void {
+    if (this.totalSteps % STEPS_PER_CHECK === 0) this.budget.check();
     if (++this.totalSteps > MAX_TOTAL_STEPS) throw new Unresolved('(the chart takes too long to evaluate)');
     if (++this.steps > MAX_STEPS) throw new Unresolved('(the template takes too long to evaluate)');
   }

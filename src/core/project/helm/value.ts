@@ -104,7 +104,7 @@ export class Methods {
 export type Value = string | number | bigint | boolean | undefined | Text | Sourced | Missing | Unknown | Methods | Value[] | GoMap;
 
 /** Where each values.yaml mapping is written (maps made by templates have none). */
-export const mapSources = new WeakMap<GoMap, MapSource>();
+export const mapSources = /* @__PURE__ */ new WeakMap<GoMap, MapSource>();
 
 /** `fail`, or `required` without its value, in a whole render: helm stops rendering the chart with this message. */
 export class ChartFailure extends Error {

@@ -157,10 +157,11 @@ function goInteger(text: string): number | undefined {
   return Number(sign === '-' ? -value : value);
 }
 
-/** A Chart.yaml dependency: its name, alias, and what enables it (`condition` paths, `tags`). */
+/** A `dependencies:` entry of Chart.yaml: the chart, its name in the parent's values, and what may disable it. */
 export interface Dependency {
   readonly name: string;
   readonly alias?: string;
+  /** Comma-separated paths into the parent's values; the first that holds a boolean decides. */
   readonly condition?: string;
   readonly tags?: readonly string[];
 }
@@ -216,15 +217,14 @@ export function readChartFile(text: string, file: string): ChartFile {
       if (!isYamlMap(dep)) continue;
       const depName = dep.get('name');
       const alias = dep.get('alias');
-      if (typeof depName !== 'string') continue;
       const condition = dep.get('condition');
       const tags = dep.get('tags');
-      const tagList = isSeq(tags) ? tags.items.map((t) => (isScalar(t) ? String(t.value) : '')).filter((t) => t !== '') : [];
+      if (typeof depName !== 'string') continue;
       dependencies.push({
         name: depName,
         ...(typeof alias === 'string' && alias !== '' && { alias }),
         ...(typeof condition === 'string' && condition.trim() !== '' && { condition }),
-        ...(tagList.length > 0 && { tags: tagList }),
+        ...(isSeq(tags) && { tags: tags.items.flatMap((t) => (isScalar(t) && typeof t.value === 'string' ? [t.value] : [])) }),
       });
     }
   }
@@ -277,4 +277,34 @@ function copyMap(map: GoMap): GoMap {
   const source = mapSources.get(map);
   if (source) mapSources.set(copy, source);
   return copy;
+}
+
+/**
+ * Why helm does not render a dependency (`processDependencyEnabled`), or undefined when it does:
+ * its `tags` against the root's `tags:` table (disabled when one is false and none true), then the
+ * first of its `condition` paths that holds a boolean in the parent's coalesced values, which
+ * overrides the tags.
+ */
+export function dependencyDisabled(dependency: Dependency, parentValues: GoMap, rootValues: GoMap): string | undefined {
+  let disabled: string | undefined;
+  const table = rootValues.get('tags');
+  if (isMap(table) && dependency.tags) {
+    const set = dependency.tags.map((tag) => booleanOf(table.get(tag)));
+    if (!set.includes(true) && set.includes(false)) disabled = `the chart's tags (${dependency.tags.join(', ')}) are false`;
+  }
+  // As helm: the whole condition is trimmed, not each path.
+  for (const path of (dependency.condition ?? '').trim().split(',')) {
+    if (path === '') continue;
+    const keys = path.split('.');
+    let table: Value = parentValues;
+    for (const key of keys.slice(0, -1)) table = isMap(table) ? table.get(key) : undefined;
+    const value = booleanOf(isMap(table) ? table.get(keys.at(-1)!) : undefined);
+    if (value !== undefined) return value ? undefined : `the chart's condition ${path} is false`;
+  }
+  return disabled;
+}
+
+function booleanOf(value: Value): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  return value instanceof Sourced && typeof value.value === 'boolean' ? value.value : undefined;
 }

@@ -1,30 +1,20 @@
 // kustomize's image transformer, reproduced: which image fields it changes, how an `images:`
-// entry's name matches (a regular expression, no Docker Hub normalisation), how newName, newTag,
+// entry's name matches (an RE2 expression, no Docker Hub normalisation), how newName, newTag,
 // digest and tagSuffix combine; and the container images of a rendered object, in print order.
 
 import { compareBytes } from './resources.js';
 import { isKMap, isKScalar, isKSeq, type KMap, type KNode, type KScalar } from './tree.js';
 import type { ImageRule } from './kustomization.js';
-
-const patterns = new Map<string, RegExp | undefined>();
+import { re2, type Pattern } from './pattern.js';
 
 /**
- * kustomize's `IsImageMatched`: the entry's name is pasted into `^name(:tag)?(@sha256:…)?$` as a
- * regular expression, so `nginx` matches `nginx`, `nginx:1.2` and `nginx@sha256:…` but not
- * `docker.io/library/nginx`, and the dots of `quay.io/x` match any character. A name that is no
- * valid expression makes kubectl crash; here it matches nothing (the caller says why).
+ * kustomize's `IsImageMatched`: the entry's name is pasted into `^name(:tag)?(@sha256:…)?$` as an
+ * RE2 expression, so `nginx` matches `nginx`, `nginx:1.2` and `nginx@sha256:…` but not
+ * `docker.io/library/nginx`, the dots of `quay.io/x` match any character, and `a|b` is `^a` or
+ * `b(:tag)?(@sha256:…)?$`. A name RE2 refuses makes kubectl crash; the caller says why.
  */
-export function imagePattern(name: string): RegExp | undefined {
-  if (!patterns.has(name)) {
-    let pattern: RegExp | undefined;
-    try {
-      pattern = new RegExp(`^${name}(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`);
-    } catch {
-      pattern = undefined;
-    }
-    patterns.set(name, pattern);
-  }
-  return patterns.get(name);
+export function imagePattern(name: string): Pattern {
+  return re2(`^${name}(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`);
 }
 
 /** kustomize's `image.Split`: name, tag and digest, the tag's colon searched after the first slash (a registry port is no tag). */
@@ -46,7 +36,8 @@ export function applyImageRule(
   image: string,
   rule: Pick<ImageRule, 'name' | 'newName' | 'newTag' | 'digest' | 'tagSuffix'>,
 ): string | undefined {
-  if (!imagePattern(rule.name)?.test(image)) return undefined;
+  const pattern = imagePattern(rule.name);
+  if ('error' in pattern || !pattern.matches(image)) return undefined;
   let { name, tag, digest } = splitImage(image);
   if (rule.newName !== undefined && rule.newName !== '') name = rule.newName;
   const newTag = rule.newTag ?? '';

@@ -2,11 +2,12 @@
 // for a strategic-merge patch without one, the single resource with its id, current or previous),
 // and what kustomize keeps of a resource whatever the patch says (apiVersion, namespace, name).
 
+import type { Budget } from '../budget.js';
 import { applyOperations, type JsonPatchOp } from './jsonPatch.js';
 import type { PatchSpec, Selector } from './kustomization.js';
 import type { Log } from './log.js';
 import { mergePatch } from './merge.js';
-import { describeId, idOf, matchingAnyId, SelectorMatcher, type Resource } from './resources.js';
+import { describeId, idOf, matchingAnyId, SelectorMatcher, TargetError, type Resource } from './resources.js';
 import { isKMap, kmap, type KMap, type KNode, type Span } from './tree.js';
 
 /** Where a patch entry is written, for messages. */
@@ -16,14 +17,22 @@ export interface PatchPlace {
 }
 
 /** Applies the documents of a strategic-merge patch: to its target's resources, or to the one resource its id names. */
-export function applyStrategicPatches(nodes: readonly KNode[], spec: PatchSpec, resources: Resource[], log: Log, where: PatchPlace): void {
+export function applyStrategicPatches(
+  nodes: readonly KNode[],
+  spec: PatchSpec,
+  resources: Resource[],
+  log: Log,
+  where: PatchPlace,
+  budget: Budget,
+): void {
   if (nodes.some((node) => !isKMap(node))) {
     log.error(where.file, where.at, 'the patch is neither a strategic-merge nor a JSON 6902 patch');
     return;
   }
   for (const node of nodes as KMap[]) {
+    budget.check();
     let targets: Resource[];
-    if (spec.target) targets = select(spec.target, resources, log, where);
+    if (spec.target) targets = select(spec.target, resources, log, where, budget);
     else {
       const id = idOf(node);
       targets = matchingAnyId(resources, id);
@@ -38,7 +47,10 @@ export function applyStrategicPatches(nodes: readonly KNode[], spec: PatchSpec, 
         continue;
       }
     }
-    for (const resource of targets) applyStrategic(resource, node, spec, resources, log);
+    for (const resource of targets) {
+      budget.check();
+      applyStrategic(resource, node, spec, resources, log);
+    }
   }
 }
 
@@ -49,6 +61,7 @@ export function applyJsonPatch(
   resources: Resource[],
   log: Log,
   where: PatchPlace,
+  budget: Budget,
 ): void {
   if (typeof ops === 'string') {
     log.error(where.file, where.at, ops);
@@ -58,18 +71,25 @@ export function applyJsonPatch(
     log.error(where.file, where.at, 'a JSON 6902 patch needs a target');
     return;
   }
-  for (const resource of select(spec.target, resources, log, where)) applyJson(resource, ops, log, where);
+  for (const resource of select(spec.target, resources, log, where, budget)) {
+    budget.check();
+    applyJson(resource, ops, log, where);
+  }
 }
 
-function select(selector: Selector, resources: readonly Resource[], log: Log, where: PatchPlace): Resource[] {
+function select(selector: Selector, resources: readonly Resource[], log: Log, where: PatchPlace, budget: Budget): Resource[] {
   let matcher: SelectorMatcher;
   try {
     matcher = new SelectorMatcher(selector);
   } catch (error) {
-    log.error(where.file, where.at, `target: ${(error as Error).message}`);
+    if (!(error instanceof TargetError)) throw error;
+    log.error(where.file, where.at, `${error.message}: kustomize refuses the patch`);
     return [];
   }
-  return resources.filter((r) => matcher.matches(r));
+  return resources.filter((r) => {
+    budget.check();
+    return matcher.matches(r);
+  });
 }
 
 function applyStrategic(resource: Resource, patch: KMap, spec: PatchSpec, resources: Resource[], log: Log): void {

@@ -5,6 +5,7 @@
 // rest is still rendered.
 
 import * as path from 'node:path';
+import { Budget } from '../budget.js';
 import { readOperations } from './jsonPatch.js';
 import { imagePattern, transformImages } from './images.js';
 import { readKustomization, type Kustomization, type PatchSpec, type Ref, type SortOptions } from './kustomization.js';
@@ -36,6 +37,8 @@ export class Renderer {
   private readonly folders = new Map<string, Promise<Rendered>>();
   private readonly inline = new Map<string, ParsedFile>();
   private readonly prefetched = new Set<string>();
+  /** The time left to the root being rendered (its renders are cached for the next roots, when they finish). */
+  budget: Budget = Budget.none();
 
   constructor(readonly sources: Sources) {}
 
@@ -128,8 +131,14 @@ export class Renderer {
     this.prefetch(k);
     for (const note of k.notes) log.note(note);
     for (const error of k.errors) log.error(k.file, error.at, error.message);
-    for (const ref of k.resources) await this.addResource(k, ref, resources, log, stack);
-    for (const ref of k.components) await this.addComponent(k, ref, resources, log, stack);
+    for (const ref of k.resources) {
+      await this.budget.pause();
+      await this.addResource(k, ref, resources, log, stack);
+    }
+    for (const ref of k.components) {
+      await this.budget.pause();
+      await this.addComponent(k, ref, resources, log, stack);
+    }
     for (const generated of k.generated) {
       if (generated.behavior !== 'create') continue;
       const metadata = kmap([['name', kstr(generated.name)]]);
@@ -139,24 +148,30 @@ export class Renderer {
         ['kind', kstr(generated.kind)],
         ['metadata', metadata],
       ]);
-      append(resources, [{ object, previous: [] }], k.file, undefined, log);
+      await append(resources, [{ object, previous: [] }], k.file, undefined, log, this.budget);
     }
     for (const spec of k.patchesStrategicMerge) await this.patch(k, spec, 'strategic', resources, log);
     for (const spec of k.patches) await this.patch(k, spec, undefined, resources, log);
+    await this.budget.pause();
     if (k.namespace && k.namespace.value !== '') setNamespace(resources, k.namespace.value);
     if (k.namePrefix) addAffix(resources, k.namePrefix.value, '');
     if (k.nameSuffix) addAffix(resources, '', k.nameSuffix.value);
     for (const spec of k.patchesJson6902) await this.patch(k, spec, 'json', resources, log);
     for (const rule of k.images) {
-      if (!imagePattern(rule.name)) {
+      await this.budget.pause();
+      const pattern = imagePattern(rule.name);
+      if ('error' in pattern) {
         log.error(
           k.file,
           rule.nameAt,
-          `images: "${rule.name}" is no valid regular expression (kustomize reads names as one): kubectl crashes on it`,
+          `images: name "${rule.name}" is no valid regular expression (kustomize reads names as RE2 ones; ${pattern.error}): kubectl crashes on it`,
         );
         continue;
       }
-      for (const resource of resources) transformImages(resource.object, rule);
+      for (const resource of resources) {
+        this.budget.check();
+        transformImages(resource.object, rule);
+      }
     }
     for (const replacement of k.replacements) await this.noteReplacement(k, replacement.path, replacement.inline, log);
   }
@@ -176,7 +191,12 @@ export class Renderer {
         log.error(k.file, ref.at, `${ref.value} is a Component: kustomize takes components under components:, not resources:`);
         return;
       }
-      append(resources, sub.resources.map(copyResource), k.file, ref.at, log);
+      const copies: Resource[] = [];
+      for (const resource of sub.resources) {
+        await this.budget.pause();
+        copies.push(copyResource(resource));
+      }
+      await append(resources, copies, k.file, ref.at, log, this.budget);
       return;
     }
     parsed ??= await this.sources.documents(target, 'manifest', 'yaml1.2');
@@ -213,7 +233,7 @@ export class Renderer {
         added.push({ object: clone(object), previous: [] });
       }
     }
-    append(resources, added, k.file, ref.at, log);
+    await append(resources, added, k.file, ref.at, log, this.budget);
   }
 
   private async addComponent(k: Kustomization, ref: Ref, resources: Resource[], log: Log, stack: readonly string[]): Promise<void> {
@@ -249,6 +269,7 @@ export class Renderer {
     resources: Resource[],
     log: Log,
   ): Promise<void> {
+    await this.budget.pause();
     const where = { file: k.file, at: spec.path?.at ?? spec.inline?.at ?? spec.at };
     const content = await this.patchContent(k, spec, log);
     if (!content) return;
@@ -258,14 +279,14 @@ export class Renderer {
         log.error(where.file, where.at, 'patchesStrategicMerge holds a JSON 6902 patch');
         return;
       }
-      applyJsonPatch(readOperations(nodes[0]), spec, resources, log, where);
+      applyJsonPatch(readOperations(nodes[0]), spec, resources, log, where, this.budget);
       return;
     }
     if (legacy === 'json') {
       log.error(where.file, where.at, 'patchesJson6902 holds no list of operations');
       return;
     }
-    applyStrategicPatches(nodes, spec, resources, log, where);
+    applyStrategicPatches(nodes, spec, resources, log, where, this.budget);
   }
 
   private async patchContent(k: Kustomization, spec: PatchSpec, log: Log): Promise<ParsedFile | undefined> {
@@ -346,8 +367,16 @@ function copyResource(resource: Resource): Resource {
 }
 
 /** Adds resources, refusing one whose id is taken (kustomize: "may not add resource with an already registered id"). */
-function append(resources: Resource[], added: readonly Resource[], file: string, at: Span | undefined, log: Log): void {
+async function append(
+  resources: Resource[],
+  added: readonly Resource[],
+  file: string,
+  at: Span | undefined,
+  log: Log,
+  budget: Budget,
+): Promise<void> {
   for (const resource of added) {
+    await budget.pause();
     const id = idOf(resource.object);
     if (resources.some((r) => sameId(idOf(r.object), id))) {
       log.error(file, at, `may not add resource with an already registered id: ${describeId(id)}`);

@@ -4,6 +4,7 @@
 
 import { isKMap, isKScalar, isKSeq, kmap, kstr, str, type KMap, type KNode } from './tree.js';
 import type { Selector, SortOptions } from './kustomization.js';
+import { re2 } from './pattern.js';
 
 export interface ResId {
   readonly group: string;
@@ -103,16 +104,22 @@ export function rememberId(resource: Resource): void {
   resource.previous.push(idOf(resource.object));
 }
 
-/** A compiled `target:`: each field is an anchored regular expression (RE2 there, JavaScript here). */
+/** A target field RE2 refuses: kustomize refuses the patch (`target.name: error parsing regexp: …`). */
+export class TargetError extends Error {}
+
+/** A compiled `target:`: each field an anchored RE2 expression (kustomize's `^(?:x)$`), as Go matches them. */
 export class SelectorMatcher {
-  private readonly regexes: Partial<Record<'group' | 'version' | 'kind' | 'name' | 'namespace', RegExp>> = {};
+  private readonly regexes: Partial<Record<'group' | 'version' | 'kind' | 'name' | 'namespace', (text: string) => boolean>> = {};
   private readonly labels?: LabelRequirement[];
   private readonly annotations?: LabelRequirement[];
 
   constructor(selector: Selector) {
     for (const key of ['group', 'version', 'kind', 'name', 'namespace'] as const) {
-      const pattern = selector[key];
-      if (pattern !== undefined) this.regexes[key] = new RegExp(`^(?:${pattern})$`);
+      const source = selector[key];
+      if (source === undefined) continue;
+      const pattern = re2(`^(?:${source})$`);
+      if ('error' in pattern) throw new TargetError(`target.${key}: ${pattern.error}`);
+      this.regexes[key] = pattern.matches;
     }
     if (selector.labelSelector !== undefined) this.labels = parseLabelSelector(selector.labelSelector);
     if (selector.annotationSelector !== undefined) this.annotations = parseLabelSelector(selector.annotationSelector);
@@ -123,11 +130,11 @@ export class SelectorMatcher {
     const current = idOf(resource.object);
     const original = originalId(resource);
     const r = this.regexes;
-    if (r.namespace && !r.namespace.test(effectiveNamespace(original)) && !r.namespace.test(effectiveNamespace(current))) return false;
-    if (r.name && !r.name.test(original.name) && !r.name.test(current.name)) return false;
-    if (r.group && !r.group.test(current.group)) return false;
-    if (r.version && !r.version.test(current.version)) return false;
-    if (r.kind && !r.kind.test(current.kind)) return false;
+    if (r.namespace && !r.namespace(effectiveNamespace(original)) && !r.namespace(effectiveNamespace(current))) return false;
+    if (r.name && !r.name(original.name) && !r.name(current.name)) return false;
+    if (r.group && !r.group(current.group)) return false;
+    if (r.version && !r.version(current.version)) return false;
+    if (r.kind && !r.kind(current.kind)) return false;
     const metadata = resource.object.entries.get('metadata');
     if (this.labels && !matchesRequirements(this.labels, stringMap(metadata, 'labels'))) return false;
     if (this.annotations && !matchesRequirements(this.annotations, stringMap(metadata, 'annotations'))) return false;

@@ -1,10 +1,10 @@
 // YAML streams: documents and their markers, syntax errors confined to their document, YAML that
-// is neither a manifest nor a Compose file, templates, and kinds that hold no image.
+// is neither a manifest nor a Compose file, templates, line endings, and kinds that hold no image.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { AnalysisResult } from '../../../../src/core/index.js';
-import { at, textAt, yaml } from '../../../support/analysis.js';
+import { IncrementalYaml, type AnalysisResult } from '../../../../src/core/index.js';
+import { at, readCorpus, textAt, yaml } from '../../../support/analysis.js';
 
 function images(text: string, result: AnalysisResult): string[] {
   return result.images.map((i) => `${at(i.range)} ${i.status} ${textAt(text, i.range)}`);
@@ -563,6 +563,78 @@ ${pod('app', 'nginx:latest')}`;
   const result = yaml(text);
   assert.deepEqual(result.notes, []);
   assert.deepEqual(findings(text, result), ['12:12-12:24 unpinned-image/latest warning nginx:latest']);
+});
+
+test('{{ … }} in a quoted value over several lines (a Grafana dashboard in a ConfigMap) does not make the file a template', () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dashboards
+data:
+  mesh.json: "{\\"legendFormat\\":\\"{{
+    destination_workload }}.{{ destination_workload_namespace }}\\"}"
+  other.json: '{"a": "x",
+    "b": {{ b }}}'
+---
+${pod('grafana', 'docker.io/grafana/grafana:12.0.1')}`;
+  const result = yaml(text);
+  assert.deepEqual(result.notes, []);
+  assert.deepEqual(findings(text, result), ['20:12-20:44 unpinned-image/mutable-tag info docker.io/grafana/grafana:12.0.1']);
+});
+
+test('a file is a template when only a template engine makes YAML of it: it does not parse, or a {{ … }} reads as a mapping', () => {
+  // Parses, but `name: {{ .Release.Name }}` is a mapping in a mapping to the parser.
+  const parses = `apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  containers:
+  - {name: app, image: nginx:latest}
+`;
+  assert.match(yaml(parses).notes[0]!, TEMPLATE_NOTE);
+  // A plain value with {{ inside is the value's text: the manifest is read, the value is a template value.
+  const plain = pod('app', 'nginx:{{ .Values.tag }}');
+  assert.deepEqual(yaml(plain).notes, ['line 10: `nginx:{{ .Values.tag }}` is a template value: not checked']);
+});
+
+test('a broken file whose only {{ is in a comment is reported as broken, not skipped as a template', () => {
+  const text = `# image: {{ .Values.image }}
+apiVersion: v1
+kind: Pod
+ metadata:
+  name: x
+`;
+  const result = yaml(text);
+  assert.deepEqual(result.notes, []);
+  assert.ok(result.errors.length > 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Line endings
+// ---------------------------------------------------------------------------------------------
+
+test('LF, CRLF and CR-only line endings give the same images, findings and ranges', () => {
+  const lf = readCorpus('k8s/microservices-demo--kubernetes-manifests--loadgenerator.yaml');
+  const expected = yaml(lf);
+  assert.ok(expected.images.length > 0 && expected.findings.length > 0);
+  const view = (result: AnalysisResult) => ({
+    images: result.images.map((i) => `${at(i.range)} ${i.status} ${i.raw}`),
+    findings: result.findings.map((f) => `${at(f.range)} ${f.rule}`),
+    errors: result.errors,
+  });
+  for (const ending of ['\r\n', '\r']) {
+    const text = lf.replace(/\n/g, ending);
+    assert.deepEqual(view(yaml(text)), view(expected), JSON.stringify(ending));
+    // Ranges count a lone CR as a line break, as editors do.
+    const lines = text.split(/\r\n|\r|\n/);
+    for (const image of yaml(text).images) {
+      const { start, end } = image.range;
+      assert.equal(lines[start.line]!.slice(start.character, end.character), image.raw);
+    }
+    const incremental = new IncrementalYaml({});
+    assert.deepEqual(view(incremental.update(text)), view(expected), `incremental ${JSON.stringify(ending)}`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

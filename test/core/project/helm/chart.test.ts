@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeChart, isChartFolder } from '../../../../src/core/project/helm/chart.js';
+import { analyzeChart, isChartFolder, type ChartOptions } from '../../../../src/core/project/helm/chart.js';
 import { diskFiles, overlayFiles } from '../../../../src/core/project/files.js';
 import type { ChartImage, ChartProject } from '../../../../src/core/project/types.js';
 import type { Range } from '../../../../src/core/types.js';
@@ -48,11 +49,11 @@ function deployment(image: string, more = ''): string {
 
 const HELPERS = '{{- define "web.fullname" -}}\n{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}\n{{- end }}\n';
 
-async function analyze(files: Record<string, string>): Promise<ChartProject> {
+async function analyze(files: Record<string, string>, options: ChartOptions = {}): Promise<ChartProject> {
   const texts = new Map(
     Object.entries({ 'templates/_helpers.tpl': HELPERS, ...files }).map(([name, text]) => [path.join(ROOT, name), text]),
   );
-  return analyzeChart(ROOT, overlayFiles(texts));
+  return analyzeChart(ROOT, overlayFiles(texts), options);
 }
 
 /** One image, for charts with one. */
@@ -233,14 +234,26 @@ test('an inline digest conditional: the tag without a digest, the digest when se
   assert.equal(withoutDigest.template.raw, inline);
   assert.deepEqual(withoutDigest.value?.key, ['image', 'tag']);
   // The empty digest is where pinning writes (no second `digest:` key).
-  assert.deepEqual(withoutDigest.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 4, 20), existing: range(3, 11, 3, 11) });
+  assert.deepEqual(withoutDigest.pin, {
+    kind: 'digest',
+    file: values(),
+    key: ['image'],
+    mapping: range(1, 2, 4, 20),
+    existing: range(3, 11, 3, 11),
+  });
 
   const digest = `sha256:${'a'.repeat(64)}`;
   const set = `image:\n  repository: nginx\n  tag: "1.25"\n  digest: ${digest}\n`;
   const withDigest = await only({ 'Chart.yaml': CHART, 'values.yaml': set, 'templates/deployment.yaml': deployment(inline) });
   assert.equal(withDigest.reference, `nginx@${digest}`);
   assert.deepEqual(withDigest.value?.key, ['image', 'repository']);
-  assert.deepEqual(withDigest.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 3, 81), existing: find(set, digest) });
+  assert.deepEqual(withDigest.pin, {
+    kind: 'digest',
+    file: values(),
+    key: ['image'],
+    mapping: range(1, 2, 3, 81),
+    existing: find(set, digest),
+  });
 });
 
 test('a digest conditional continued on the following lines by trim markers', async () => {
@@ -262,7 +275,7 @@ test('a digest conditional continued on the following lines by trim markers', as
   assert.equal(result.reference, 'nginx:1.25');
   assert.deepEqual(result.template, { file: template(), range: find(text, image), raw: image });
   // The template reads image.digest, which values.yaml does not set yet.
-  assert.deepEqual(result.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 2, 13) });
+  assert.deepEqual(result.pin, { kind: 'digest', file: values(), key: ['image'], mapping: range(1, 2, 2, 13) });
 });
 
 test('include and template of helpers in _helpers.tpl, with . and $', async () => {
@@ -297,13 +310,25 @@ test("Bitnami's common.images.image without the common chart: global.imageRegist
     key: ['image', 'tag'],
     raw: '1.25.3-debian-12-r0',
   });
-  assert.deepEqual(image.pin, { kind: 'digest', file: values(), mapping: range(3, 2, 6, 12), existing: range(6, 11, 6, 11) });
+  assert.deepEqual(image.pin, {
+    kind: 'digest',
+    file: values(),
+    key: ['image'],
+    mapping: range(3, 2, 6, 12),
+    existing: range(6, 11, 6, 11),
+  });
 
   const digest = `sha256:${'b'.repeat(64)}`;
   const pinned = `image:\n  registry: docker.io\n  repository: bitnami/nginx\n  tag: 1.25.3\n  digest: "${digest}"\n`;
   const withDigest = await only({ 'Chart.yaml': CHART, 'values.yaml': pinned, 'templates/deployment.yaml': deployment(call) });
   assert.equal(withDigest.reference, `docker.io/bitnami/nginx@${digest}`);
-  assert.deepEqual(withDigest.pin, { kind: 'digest', file: values(), mapping: range(1, 2, 4, 83), existing: find(pinned, digest) });
+  assert.deepEqual(withDigest.pin, {
+    kind: 'digest',
+    file: values(),
+    key: ['image'],
+    mapping: range(1, 2, 4, 83),
+    existing: find(pinned, digest),
+  });
 
   // The newer helper takes the chart, for its appVersion when there is no tag.
   const withChart = await only({
@@ -360,6 +385,7 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
   assert.deepEqual(project.images.find((i) => i.reference?.includes('valkey'))!.pin, {
     kind: 'digest',
     file: values(),
+    key: ['cache', 'image'],
     mapping: find(parentValues, 'repository: bitnami/valkey'),
   });
 });
@@ -554,21 +580,81 @@ test('a folder without Chart.yaml is no chart', async () => {
 });
 
 test('hostile charts end: includes that recurse, strings that double, loops that do not end', async () => {
-  const project = await analyze({
-    'Chart.yaml': CHART,
-    'templates/_loop.tpl': '{{- define "loop" }}{{ include "loop" . }}{{ end }}',
-    'templates/deployment.yaml': deployment(
-      '{{ include "loop" . }}',
-      ['        - name: b', `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`, ''].join(
-        '\n',
+  // Without a time budget, so that the engine's own bounds decide (the budget has its own tests).
+  const project = await analyze(
+    {
+      'Chart.yaml': CHART,
+      'templates/_loop.tpl': '{{- define "loop" }}{{ include "loop" . }}{{ end }}',
+      'templates/deployment.yaml': deployment(
+        '{{ include "loop" . }}',
+        ['        - name: b', `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`, ''].join(
+          '\n',
+        ),
       ),
-    ),
-    'templates/forever.yaml': deployment('{{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}'),
-  });
+      'templates/forever.yaml': deployment('{{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}'),
+    },
+    { timeBudget: Number.POSITIVE_INFINITY },
+  );
   assert.deepEqual(project.images.map((i) => [path.basename(i.template.file), i.unresolved]).sort(), [
     ['deployment.yaml', '(a string is too long)'],
     ['deployment.yaml', 'include "loop" .'],
     // A template that does not end is not rendered: its image is not known.
     ['forever.yaml', '(the template takes too long to evaluate)'],
   ]);
+});
+
+test("a parent's override decides its subchart's image, and the pin goes into the parent's mapping; a disabled dependency renders nothing", async () => {
+  const root = path.resolve(__dirname, '..', '..', '..', 'fixtures', 'charts', 'parent-override');
+  const parentValues = path.join(root, 'values.yaml');
+  const project = await analyzeChart(root, diskFiles());
+  assert.deepEqual(project.errors, []);
+  assert.deepEqual(project.notes, ['charts/extra: not rendered (as extra): its condition or tags disable it']);
+  const text = await fs.readFile(parentValues, 'utf8');
+  const [sub, other, ...rest] = project.images;
+  // The disabled dependency's image is listed, inactive, with what disables it.
+  assert.deepEqual(
+    rest.map((i) => [path.relative(root, i.template.file), i.active, i.condition]),
+    [[path.join('charts', 'extra', 'templates', 'pod.yaml'), false, "the chart's condition extra.enabled is false"]],
+  );
+  // helm template: the parent's tag over the subchart's; its digest: "" is no place to write (the parent's mapping wins).
+  assert.equal(sub!.reference, 'nginx:1.27');
+  assert.deepEqual([sub!.value?.file, sub!.value?.key], [parentValues, ['sub', 'image', 'tag']]);
+  assert.deepEqual(sub!.pin, { kind: 'digest', file: parentValues, key: ['sub', 'image'], mapping: find(text, '{tag: "1.27"}') });
+  // The alias: the parent sets the repository, the subchart's values.yaml the tag; the digest still goes to the parent.
+  assert.equal(other!.reference, 'registry.example/mirror/nginx:1.0');
+  assert.deepEqual([other!.value?.file, other!.value?.key], [path.join(root, 'charts', 'sub', 'values.yaml'), ['image', 'tag']]);
+  assert.deepEqual(other!.pin, {
+    kind: 'digest',
+    file: parentValues,
+    key: ['other', 'image'],
+    mapping: find(text, 'repository: registry.example/mirror/nginx'),
+  });
+});
+
+test('conditions and tags: the first condition path holding a boolean decides, over the tags', async () => {
+  const sub = 'apiVersion: v2\nname: db\nversion: 1.0.0\n';
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: db}\nspec:\n  containers:\n    - name: db\n      image: "{{ .Values.image }}"\n';
+  const cases: [string, string, boolean][] = [
+    ['condition: db.enabled', 'db: {enabled: true}\n', true],
+    // The subchart's own default (false), which the parent's values hold once coalesced.
+    ['condition: db.enabled', 'x: 1\n', false],
+    ['condition: "missing.enabled,db.skip"', 'db: {skip: false}\n', false],
+    // A path holding no boolean is passed over.
+    ['condition: "db.image,db.go"', 'db: {go: true}\n', true],
+    ['tags: [backend]', 'tags: {backend: false}\n', false],
+    ['tags: [backend, cache]', 'tags: {backend: false, cache: true}\n', true],
+    ['tags: [backend]\n    condition: db.go', 'tags: {backend: false}\ndb: {go: true}\n', true],
+  ];
+  for (const [fields, parentValues, rendered] of cases) {
+    const project = await analyze({
+      'Chart.yaml': `${CHART}dependencies:\n  - name: db\n    version: 1.0.0\n    ${fields}\n`,
+      'values.yaml': parentValues,
+      'charts/db/Chart.yaml': sub,
+      'charts/db/values.yaml': 'image: postgres:16\nenabled: false\n',
+      'charts/db/templates/pod.yaml': pod,
+    });
+    assert.deepEqual(project.errors, []);
+    assert.equal(project.images.length, 1);
+    assert.equal(project.images[0]!.active !== false, rendered, `${fields} with ${JSON.stringify(parentValues)}`);
+  }
 });
