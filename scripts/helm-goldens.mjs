@@ -41,6 +41,7 @@ export const VALUES = {
   'argo-cd': [['ci/ha-static-values.yaml'], ['ci/with-commit-server-values.yaml']],
   'ingress-nginx': [['ci/controller-daemonset-values.yaml'], ['ci/admission-webhooks-cert-manager-values.yaml']],
   redis: [['../values/redis/sentinel-metrics.yaml']],
+  packaged: [['../values/packaged/cache.yaml']],
   postgresql: [
     ['../values/postgresql/metrics-permissions.yaml'],
     ['../values/postgresql/metrics-permissions.yaml', '../values/postgresql/digest.yaml'],

@@ -4,9 +4,10 @@
 
 import * as path from 'node:path';
 import { Budget, BudgetSpent, type BudgetOptions } from '../budget.js';
-import type { ProjectFiles } from '../files.js';
+import { overlayFiles, type ProjectFiles } from '../files.js';
 import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
 import { LineIndex } from '../../util/lines.js';
+import { ArchiveError, unpackChart } from './archive.js';
 import { BITNAMI_TEMPLATES } from './bitnami.js';
 import { capabilities, filesObject, type ChartFiles } from './builtins.js';
 import { parseHelmignore, type Ignore } from './helmignore.js';
@@ -27,6 +28,8 @@ const MAX_FOLDER_DEPTH = 16;
 const MAX_TEMPLATE_FILES = 2000;
 /** Files of templates/ that render to manifests (partials start with `_`; NOTES.txt is not a manifest). */
 const MANIFEST = /^[^_].*\.(ya?ml|tpl)$/i;
+/** An `image` key somewhere in a template's text (what imageSites looks for, found cheaply). */
+const IMAGE_KEY = /["']?\bimage["']?[ \t]*:/;
 
 /** Whether a folder is a chart: it holds a Chart.yaml. */
 export async function isChartFolder(folder: string, fs: ProjectFiles): Promise<boolean> {
@@ -68,7 +71,10 @@ export interface ChartOptions extends BudgetOptions {
 type Problem = ChartProject['errors'][number];
 
 interface Loading {
-  readonly fs: ProjectFiles;
+  /** The files, with the packaged subcharts unpacked so far laid over them. */
+  fs: ProjectFiles;
+  /** The packaged subcharts read (their paths, as folders): nothing can be written into them. */
+  readonly archives: string[];
   readonly root: string;
   readonly notes: string[];
   readonly errors: Problem[];
@@ -119,7 +125,7 @@ async function userValues(options: ChartOptions, loading: Loading): Promise<GoMa
  */
 export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: ChartOptions = {}): Promise<ChartProject> {
   const folder = path.resolve(chartFolder);
-  const base: Loading = { fs, root: folder, notes: [], errors: [], templateFiles: 0, fileBytes: 0 };
+  const base: Loading = { fs, root: folder, notes: [], errors: [], archives: [], templateFiles: 0, fileBytes: 0 };
   const budget = Budget.start(options);
   try {
     return await imagesOfChart(folder, base, options, budget);
@@ -145,7 +151,7 @@ async function imagesOfChart(folder: string, base: Loading, options: ChartOption
   const { templates, files } = templatesOf(charts);
   const evaluator = new Evaluator(templates, files, budget);
   const { drafts, reads } = await renderCharts(charts, evaluator, loading, budget);
-  return { chart: folder, images: finish(drafts, folder, reads), notes: loading.notes, errors: base.errors };
+  return { chart: folder, images: finish(drafts, folder, reads, loading.archives), notes: loading.notes, errors: base.errors };
 }
 
 async function loadChart(
@@ -244,12 +250,14 @@ async function loadSubcharts(
   for (const entry of entries) {
     const sub = path.join(chartsFolder, entry.name);
     if (ignored(loading, sub, entry.folder)) continue;
+    // helm passes over names starting with `_` or `.` in charts/.
+    if (/^[_.]/.test(entry.name)) continue;
     if (!entry.folder) {
-      if (/\.(tgz|tar\.gz)$/i.test(entry.name)) {
-        loading.notes.push(`${relative(loading.root, sub)}: packaged subcharts are not read (unpack it to read its images)`);
-        found.add(entry.name.replace(/-\d[^/]*\.(tgz|tar\.gz)$/i, '').replace(/\.(tgz|tar\.gz)$/i, ''));
+      if (!/\.tgz$/i.test(entry.name) || !(await unpacked(sub, loading))) {
+        if (/\.(tgz|tar\.gz)$/i.test(entry.name))
+          found.add(entry.name.replace(/-\d[^/]*\.(tgz|tar\.gz)$/i, '').replace(/\.(tgz|tar\.gz)$/i, ''));
+        continue;
       }
-      continue;
     }
     const subText = await loading.fs.read(path.join(sub, CHART_FILE));
     if (subText === undefined) continue;
@@ -288,6 +296,39 @@ async function loadSubcharts(
     }
   }
   return subcharts;
+}
+
+/**
+ * A packaged subchart (`charts/x-1.0.0.tgz`) unpacked, as helm loads it: its files laid over the
+ * project's under the archive's own path (`charts/x-1.0.0.tgz/values.yaml`), its top folder
+ * dropped. False (with an error) when it cannot be read or is refused.
+ */
+async function unpacked(archive: string, loading: Loading): Promise<boolean> {
+  const bytes = await loading.fs.bytes?.(archive);
+  if (bytes === undefined) {
+    loading.notes.push(`${relative(loading.root, archive)}: the packaged subchart cannot be read`);
+    return false;
+  }
+  let files: Map<string, string>;
+  try {
+    files = await unpackChart(bytes);
+  } catch (error) {
+    if (!(error instanceof ArchiveError)) throw error;
+    loading.errors.push({ file: archive, message: `the packaged subchart is not read: ${error.message}` });
+    return false;
+  }
+  const texts = new Map<string, string>();
+  for (const [name, text] of files) {
+    const [, ...rest] = name.split('/');
+    if (rest.length > 0) texts.set(path.join(archive, ...rest), text);
+  }
+  if (!texts.has(path.join(archive, CHART_FILE))) {
+    loading.errors.push({ file: archive, message: `the packaged subchart is not read: it has no ${CHART_FILE} in its folder` });
+    return false;
+  }
+  loading.fs = overlayFiles(texts, loading.fs);
+  loading.archives.push(archive);
+  return true;
 }
 
 async function loadTemplates(folder: string, prefix: string, loading: Loading, depth: number): Promise<TemplateFile[]> {
@@ -531,6 +572,8 @@ function unrendered(charts: readonly LoadedChart[], rendering: Rendering, loadin
       const name = path.posix.basename(template.relative);
       // NOTES.txt and other files of templates/ that are neither manifests nor partials hold no images.
       if (!template.parsed || !(MANIFEST.test(name) || name.startsWith('_'))) continue;
+      // Most templates write no image key at all: not worth reading line by line.
+      if (!IMAGE_KEY.test(template.text)) continue;
       const { sites, truncated } = imageSites(template.text, textSpans(template.parsed.root));
       if (truncated) loading.notes.push(`${relative(loading.root, template.file)}: only the first ${MAX_SITES} images are read`);
       const lines = new LineIndex(template.text);
@@ -568,7 +611,7 @@ function sourceKey(source: Source): string {
 }
 
 /** Values and pins, now that it is known which images each values.yaml scalar feeds. */
-function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads']): ChartImage[] {
+function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads'], archives: readonly string[]): ChartImage[] {
   const feeds = new Map<string, Set<string>>();
   for (const draft of drafts) {
     if (draft.reference === undefined) continue;
@@ -599,7 +642,12 @@ function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads'
     }
     const pieces = draft.pieces ?? [];
     const value = valueOf(draft.reference, pieces);
-    const pin = pinOf(draft, pieces, feeds, root, reads);
+    const decided = pinOf(draft, pieces, feeds, root, reads);
+    // A packaged subchart's values.yaml is inside its archive: no edit can be written there.
+    const archive = decided.kind !== 'none' ? archives.find((a) => decided.file.startsWith(a + path.sep)) : undefined;
+    const pin: ChartPin = archive
+      ? { kind: 'none', why: `the value is inside the packaged subchart ${relative(root, archive)}; override it in the parent's values` }
+      : decided;
     return {
       ...common,
       reference: draft.reference,

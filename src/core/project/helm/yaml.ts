@@ -176,13 +176,27 @@ function fromPlain(value: unknown): Value {
   return '';
 }
 
+/** Texts `fromYaml` read lately, as plain values (a chart reads the same text more than once: istio's CRDs). */
+const parsed = /* @__PURE__ */ new Map<string, unknown>();
+const MAX_PARSED = 64;
+
+/** The text read as YAML into plain values (cached), or throws its first error. */
+function plainYaml(text: string): unknown {
+  if (parsed.has(text)) return parsed.get(text);
+  const docs = parseAllDocuments(text, { version: '1.1' });
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
+  const value: unknown = doc?.toJS({ maxAliasCount: 100 });
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, value);
+  return value;
+}
+
 /** helm's `fromYaml` (`array`: `fromYamlArray`): a map (or list), or `{Error: …}` as helm returns when it does not parse. */
 export function fromYaml(text: string, array = false): Value {
   try {
-    const docs = parseAllDocuments(text, { version: '1.1' });
-    const doc = Array.isArray(docs) ? docs[0] : undefined;
-    if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
-    const value = fromPlain(doc?.toJS({ maxAliasCount: 100 }));
+    // Each call gets maps of its own (templates change them with `set`).
+    const value = fromPlain(plainYaml(text));
     if (array) return Array.isArray(value) ? value : [];
     return isMap(value) ? value : new Map();
   } catch (error) {

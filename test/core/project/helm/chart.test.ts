@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeChart, isChartFolder, type ChartOptions } from '../../../../src/core/project/helm/chart.js';
 import { diskFiles, overlayFiles } from '../../../../src/core/project/files.js';
@@ -352,7 +353,7 @@ test("a chart's own common.images.image is the one used", async () => {
   assert.equal(image.reference, 'nginx:own-1');
 });
 
-test("subcharts: values from the parent's key over their own, globals, aliases; packaged ones are noted", async () => {
+test("subcharts: values from the parent's key over their own, globals, aliases; a packaged one that cannot be read is noted", async () => {
   const parentValues =
     'global:\n  imageRegistry: mirror.local\nredis:\n  image:\n    tag: 7.2.4\ncache:\n  image:\n    repository: bitnami/valkey\n';
   const subValues = 'image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.0.0\n';
@@ -369,7 +370,8 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
     'charts/postgresql-12.0.0.tgz': 'not read',
   });
   assert.deepEqual(project.errors, []);
-  assert.deepEqual(project.notes, ['charts/postgresql-12.0.0.tgz: packaged subcharts are not read (unpack it to read its images)']);
+  // Given as text (an open document), it has no bytes to unpack.
+  assert.deepEqual(project.notes, ['charts/postgresql-12.0.0.tgz: the packaged subchart cannot be read']);
   const sub = path.join(ROOT, 'charts', 'redis');
   assert.deepEqual(
     project.images
@@ -656,5 +658,38 @@ test('conditions and tags: the first condition path holding a boolean decides, o
     assert.deepEqual(project.errors, []);
     assert.equal(project.images.length, 1);
     assert.equal(project.images[0]!.active !== false, rendered, `${fields} with ${JSON.stringify(parentValues)}`);
+  }
+});
+
+test('packaged subcharts (charts/*.tgz) are read as helm reads them; nothing is pinned inside one; a broken one is an error', async () => {
+  const root = path.resolve(__dirname, '..', '..', '..', 'corpus', 'charts', 'packaged');
+  const project = await analyzeChart(root, diskFiles(), { set: ['cache.enabled=true'] });
+  assert.deepEqual(project.errors, []);
+  const [sub, cache] = project.images;
+  assert.equal(project.images.length, 2);
+  assert.deepEqual([sub!.reference, sub!.value?.file, sub!.pin.kind], ['nginx:1.27', path.join(root, 'values.yaml'), 'digest']);
+  assert.equal(cache!.reference, 'docker.io/library/redis:7.4.2');
+  const archive = path.join(root, 'charts', 'cache-2.1.0.tgz');
+  assert.equal(cache!.template.file, path.join(archive, 'templates', 'statefulset.yaml'));
+  assert.equal(cache!.value?.file, path.join(archive, 'values.yaml'));
+  assert.deepEqual(cache!.pin, {
+    kind: 'none',
+    why: "the value is inside the packaged subchart charts/cache-2.1.0.tgz; override it in the parent's values",
+  });
+
+  const broken = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-tgz-'));
+  try {
+    await fs.mkdir(path.join(broken, 'charts'));
+    await fs.writeFile(path.join(broken, 'Chart.yaml'), CHART);
+    await fs.writeFile(path.join(broken, 'charts', 'bad-1.0.0.tgz'), 'not an archive');
+    const refused = await analyzeChart(broken, diskFiles());
+    assert.deepEqual(refused.errors, [
+      {
+        file: path.join(broken, 'charts', 'bad-1.0.0.tgz'),
+        message: 'the packaged subchart is not read: the archive is not gzip-compressed',
+      },
+    ]);
+  } finally {
+    await fs.rm(broken, { recursive: true, force: true });
   }
 });
