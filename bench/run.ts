@@ -13,6 +13,7 @@ import { analyze } from '../src/core/index.js';
 import { IncrementalYaml } from '../src/core/analysis/yaml/incremental.js';
 import { lazyEntries, vscodeOnce } from '../scripts/bundles.mjs';
 import { clusterBenchmark } from './cluster.js';
+import { helmBenchmark } from './helm.js';
 import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
@@ -140,6 +141,7 @@ async function editorAndScanBenchmarks(): Promise<void> {
   if (wanted('tags')) orderTagsBenchmark();
   if (wanted('cluster')) await clusterBenchmark();
   if (wanted('kustomize')) await kustomizeBenchmark();
+  if (wanted('helm')) await helmBenchmark();
 
   // The CLI's start-up (what every CI step and CronJob pays): `shipshape --version` against Node
   // starting with nothing to load. The Kubernetes client is a bundle apart (dist/k8s.js), loaded

@@ -64,6 +64,8 @@ Options:
   --format text|json|sarif   report format (default: text)
   --output FILE              write the report to FILE instead of standard output
   --build-arg NAME=VALUE     a Dockerfile build argument (repeatable)
+  -f, --values FILE          values for the Helm charts scanned, as helm template takes them (repeatable)
+  --set KEY=VALUE            a Helm value over the values files, as helm's --set (repeatable)
   --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
                              error, warning (default), info, or none
   --disable RULE             switch a rule off (repeatable): ${RULE_IDS.join(', ')}
@@ -128,6 +130,8 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     format: { type: 'string', default: 'text' },
     output: { type: 'string', short: 'o' },
     'build-arg': { type: 'string', multiple: true, default: [] },
+    values: { type: 'string', short: 'f', multiple: true, default: [] },
+    set: { type: 'string', multiple: true, default: [] },
     'fail-on': { type: 'string', default: 'warning' },
     disable: { type: 'string', multiple: true, default: [] },
     severity: { type: 'string', multiple: true, default: [] },
@@ -188,7 +192,13 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     paths: positionals.length > 0 ? positionals : ['.'],
     format,
     failOn: failOn as Severity | 'none',
-    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules },
+    analyze: {
+      buildArgs: parseBuildArgs(values['build-arg']),
+      rules,
+      ...((values.values.length > 0 || values.set.length > 0) && {
+        helm: { valuesFiles: values.values.map((file) => path.resolve(file)), set: values.set },
+      }),
+    },
     compose: composeOptions(values),
     verbose: values.verbose,
     ...(values.output !== undefined && { output: values.output }),

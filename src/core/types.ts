@@ -107,6 +107,9 @@ export interface HelmContext {
   /** Where pinning can write a digest. */
   readonly pin: ChartPin;
   readonly workload?: ImageWorkload;
+  /** False when `helm template` does not render it with these values: no findings, `condition` says what would. */
+  readonly active?: false;
+  readonly condition?: string;
 }
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -203,4 +206,16 @@ export interface AnalyzeOptions {
    * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
    */
   readonly imageUsers?: ReadonlyMap<string, ImageUser>;
+  /** The values charts are rendered with, as `helm template --values F --set k=v` takes them. */
+  readonly helm?: HelmValues;
+}
+
+/** Values for the charts of a scan: for every chart (the CLI's flags), and per chart folder (the editor's setting). */
+export interface HelmValues {
+  /** Values files (absolute), each over the ones before, for every chart scanned. */
+  readonly valuesFiles?: readonly string[];
+  /** `--set key=value` arguments, over the files. */
+  readonly set?: readonly string[];
+  /** Values files by chart folder (absolute paths both), before `valuesFiles`. */
+  readonly byChart?: Readonly<Record<string, readonly string[]>>;
 }

@@ -10,6 +10,7 @@ import {
   readClusterSettings,
   readComposeEnvFiles,
   readDocumentScanSettings,
+  readHelmValuesFiles,
   readRegistrySettings,
   readScannerSettings,
   settingsChange,
@@ -74,6 +75,11 @@ export class Config implements vscode.Disposable {
   /** What analysing a document takes; folder settings apply to their files. */
   analysis(uri: vscode.Uri): AnalysisSettings {
     return readAnalysisSettings(this.get(uri));
+  }
+
+  /** The values files each chart of a workspace folder is rendered with (its `shipshape.helm.valuesFiles`). */
+  helmValuesFiles(folder: vscode.Uri): Record<string, readonly string[]> {
+    return folder.scheme === 'file' ? readHelmValuesFiles(this.get(folder), folder.fsPath) : {};
   }
 
   /** The env files of Compose projects under this folder (instead of their `.env`). */

@@ -139,7 +139,10 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       if (found.length === 0) continue;
       const started = performance.now();
       this.engine ??= await loadProject();
-      const analysis = await this.engine.analyzeProject(found, files, settings.analyze);
+      const analysis = await this.engine.analyzeProject(found, files, {
+        ...settings.analyze,
+        helm: { byChart: this.config.helmValuesFiles(folder.uri) },
+      });
       analyses.push(analysis);
       this.log.info(
         `project ${folder.name}: ${analysis.kustomize.roots.length} kustomization roots, ${analysis.charts.length} charts in ` +

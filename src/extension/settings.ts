@@ -156,6 +156,21 @@ export function readAnalysisSettings(get: Get): AnalysisSettings {
   };
 }
 
+/**
+ * `shipshape.helm.valuesFiles`: the values files each chart is rendered with, `{"chart folder":
+ * ["values file", …]}`, both relative to the workspace folder `folder` (or absolute); as absolute paths.
+ */
+export function readHelmValuesFiles(get: Get, folder: string): Record<string, readonly string[]> {
+  const raw = get('helm.valuesFiles');
+  const byChart: Record<string, readonly string[]> = {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return byChart;
+  for (const [chart, files] of Object.entries(raw as Record<string, unknown>)) {
+    const list = strings(files).map((file) => path.resolve(folder, file));
+    if (list.length > 0) byChart[path.resolve(folder, chart)] = list;
+  }
+  return byChart;
+}
+
 /** `shipshape.compose.envFiles`: env files read instead of each Compose project's `.env`, relative to the workspace folder. */
 export function readComposeEnvFiles(get: Get): readonly string[] {
   return strings(get('compose.envFiles'));
@@ -248,6 +263,7 @@ export function settingsChange(affects: (section: string) => boolean): SettingsC
       'shipshape.rules',
       'shipshape.compose',
       'shipshape.buildArgs',
+      'shipshape.helm',
       'shipshape.exclude',
       'shipshape.analysis',
       'shipshape.vulnerabilities',

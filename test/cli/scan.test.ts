@@ -340,6 +340,52 @@ describe('exit codes', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('options', () => {
+  test("--values and --set render a chart with the values it is deployed with: images switched on, the value found in the user's file", async () => {
+    const root = await tree({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
+      'chart/values.yaml': 'image:\n  repository: nginx\n  tag: "1.27"\nsidecar:\n  enabled: false\n  image: busybox:1.36\n',
+      'chart/templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: web',
+        '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+        '        {{- if .Values.sidecar.enabled }}',
+        '        - name: sidecar',
+        '          image: {{ .Values.sidecar.image }}',
+        '        {{- end }}',
+        '',
+      ].join('\n'),
+      'deploy/prod.yaml': 'image:\n  tag: "1.28"\n',
+    });
+    const active = (report: JsonReport) =>
+      report.images.filter((i) => i.source === 'helm' && i.active !== false).map((i) => [under(root, i.file), i.reference]);
+    const plain = await scanJson(['--fail-on', 'none', path.join(root, 'chart')]);
+    assert.deepEqual(active(plain.report), [['chart/values.yaml', 'docker.io/library/nginx:1.27']]);
+    assert.deepEqual(
+      plain.report.images.filter((i) => i.active === false).map((i) => [i.raw, i.condition]),
+      [['{{ .Values.sidecar.image }}', '.Values.sidecar.enabled']],
+    );
+    const deployed = await scanJson([
+      '--fail-on',
+      'none',
+      '--values',
+      path.join(root, 'deploy', 'prod.yaml'),
+      '--set',
+      'sidecar.enabled=true',
+      path.join(root, 'chart'),
+    ]);
+    assert.deepEqual(active(deployed.report).sort(), [
+      ['chart/values.yaml', 'docker.io/library/busybox:1.36'],
+      ['deploy/prod.yaml', 'docker.io/library/nginx:1.28'],
+    ]);
+    assert.ok(deployed.report.findings.some((f) => under(root, f.file) === 'deploy/prod.yaml' && f.rule === 'unpinned-image'));
+  });
+
   test('--build-arg changes what an ARG resolves to', async () => {
     const root = await tree({
       Dockerfile: 'ARG VERSION=1.25\nFROM nginx:${VERSION}\nUSER 1000\n',

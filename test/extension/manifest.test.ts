@@ -12,6 +12,7 @@ import {
   readAnalysisSettings,
   readClusterSettings,
   readComposeEnvFiles,
+  readHelmValuesFiles,
   readDocumentScanSettings,
   readRegistrySettings,
   readAdviseSettings,
@@ -47,6 +48,7 @@ function keysRead(): Set<string> {
   };
   readAnalysisSettings(get);
   readComposeEnvFiles(get);
+  readHelmValuesFiles(get, '/workspace');
   readDocumentScanSettings(get);
   readScannerSettings(get);
   // pinPlatform on, so that the platform is read too
@@ -74,15 +76,17 @@ describe('settings', () => {
       assert.equal(declared[key]!.scope, 'machine-overridable', key);
     for (const key of Object.keys(declared).filter((k) => k.startsWith('shipshape.rules.') || k.startsWith('shipshape.analysis.')))
       assert.equal(declared[key]!.scope, 'resource', key);
-    // What a restricted (untrusted) workspace may not set is a path, a host or a server.
+    // What a restricted (untrusted) workspace may not set is a path, a host or a server; and which
+    // of its files are read as a chart's values, which differs per folder (so it is a resource's).
     for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations)
-      assert.equal(declared[key]!.scope, 'machine-overridable', key);
+      assert.equal(declared[key]!.scope, key === 'shipshape.helm.valuesFiles' ? 'resource' : 'machine-overridable', key);
   });
 
   test('every setting that names a program, a file to read, a server or a plain-HTTP registry is one a restricted workspace cannot set', () => {
     assert.deepEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [
       'shipshape.cluster.kubeconfig',
       'shipshape.compose.envFiles',
+      'shipshape.helm.valuesFiles',
       'shipshape.registry.insecureRegistries',
       'shipshape.trivy.cacheDir',
       'shipshape.trivy.path',

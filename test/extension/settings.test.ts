@@ -9,6 +9,7 @@ import {
   readAnalysisSettings,
   readClusterSettings,
   readDocumentScanSettings,
+  readHelmValuesFiles,
   readRegistrySettings,
   readAdviseSettings,
   readScannerSettings,
@@ -22,6 +23,21 @@ const from =
     values[key];
 
 describe('analysis settings', () => {
+  test('shipshape.helm.valuesFiles: chart folders and their values files, resolved against the workspace folder; other shapes ignored', () => {
+    const folder = path.resolve('/work/space');
+    assert.deepEqual(
+      readHelmValuesFiles(
+        from({
+          'helm.valuesFiles': { 'charts/web': ['deploy/prod.yaml', 7, '/etc/values.yaml'], 'charts/api': 'not-a-list', 'charts/none': [] },
+        }),
+        folder,
+      ),
+      { [path.join(folder, 'charts/web')]: [path.join(folder, 'deploy/prod.yaml'), path.resolve('/etc/values.yaml')] },
+    );
+    assert.deepEqual(readHelmValuesFiles(from({ 'helm.valuesFiles': ['x'] }), folder), {});
+    assert.deepEqual(readHelmValuesFiles(from({}), folder), {});
+  });
+
   test('defaults: every rule on, default severities, 250 ms pause, 10 MB', () => {
     const settings = readAnalysisSettings(from({}));
     assert.equal(settings.debounceMs, 250);

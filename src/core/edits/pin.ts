@@ -89,6 +89,9 @@ function pinDraft(image: ImageOccurrence, digest: string, textAt: (range: Range)
   const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
   if (entry) return keyedPin(image, digest, entry.range, entry.digest?.range, textAt);
   const chart = image.helm?.pin;
+  // kube-prometheus-stack reads the hex alone from `sha` and writes `@sha256:` itself.
+  if (chart?.kind === 'digest' && chart.field === 'sha')
+    return keyedPin(image, digest.replace(/^sha256:/, ''), chart.mapping, chart.existing, textAt, 'sha');
   if (chart?.kind === 'digest') return keyedPin(image, digest, chart.mapping, chart.existing, textAt);
   if (chart?.kind === 'none') return chart.why;
   if (chart?.kind === 'tag') {
@@ -122,6 +125,7 @@ function keyedPin(
   mapping: Range,
   existing: Range | undefined,
   textAt: (range: Range) => string,
+  key = 'digest',
 ): Draft | undefined {
   if (existing) {
     const current = textAt(existing);
@@ -134,13 +138,13 @@ function keyedPin(
     const inside = trimmed.slice(0, -1).replace(/[\s,]+$/, '');
     const at = positionAfter(mapping.start, inside);
     // `{}`: the first key, with no comma before it.
-    const newText = inside === '{' ? `digest: ${digest}` : `, digest: ${digest}`;
+    const newText = inside === '{' ? `${key}: ${digest}` : `, ${key}: ${digest}`;
     return { image, before: '', edit: { range: { start: at, end: at }, newText } };
   }
   // The mapping's keys start where it does (its first key); later keys line up with it.
   const indent = ' '.repeat(mapping.start.character);
   // A `digest:` the reader saw no value in (`~`, empty): its value is replaced, not a second key added.
-  const written = new RegExp(`(^|\\n)${indent}digest:[ \\t]*([^\\s#]*)`).exec(text);
+  const written = new RegExp(`(^|\\n)${indent}${key}:[ \\t]*([^\\s#]*)`).exec(text);
   if (written) {
     const valueStart = written.index + written[0].length - written[2]!.length;
     const start = positionAfter(mapping.start, text.slice(0, valueStart));
@@ -151,7 +155,7 @@ function keyedPin(
   return {
     image,
     before: '',
-    edit: { range: { start: end, end }, newText: `${text.includes('\r\n') ? '\r\n' : '\n'}${indent}digest: ${digest}` },
+    edit: { range: { start: end, end }, newText: `${text.includes('\r\n') ? '\r\n' : '\n'}${indent}${key}: ${digest}` },
   };
 }
 

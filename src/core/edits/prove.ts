@@ -139,19 +139,23 @@ function readBack(
   docs: readonly Document.Parsed[],
   change: PinChange,
   start: number,
-  digest: string,
+  pinned: string,
   /** Where a position of the text analysed is in the edited document, and an edited document's offset's line (1-based) in the file. */
   at: { readonly offsetOf: (position: Position) => number; readonly lineOf: (offset: number) => number },
 ): string | undefined {
   const { newText } = change.edit;
-  const keyed = /^(\r?\n[ \t]*|, )?digest: /.test(newText);
+  // kube-prometheus-stack's charts read the hex digits alone from `sha:`.
+  const pin = change.image.helm?.pin;
+  const field = pin?.kind === 'digest' ? (pin.field ?? 'digest') : 'digest';
+  const digest = field === 'sha' ? pinned.replace(/^sha256:/, '') : pinned;
+  const keyed = new RegExp(`^(\\r?\\n[ \\t]*|, )?${field}: `).test(newText);
   if (keyed || newText === digest) {
     // A `digest:` key: added (its value after the key) or its value replaced in place.
     const valueAt = keyed ? start + newText.length - digest.length : start;
     const found = scalarAt(docs, valueAt);
     // An added key's value starts where it was written; a replaced one may be inside quotes.
     if (!found || (keyed && found.scalar.range?.[0] !== valueAt)) return 'the digest written is not read as a value';
-    if (!isScalar(found.pair?.key) || found.pair.key.value !== 'digest') return 'the digest written is not the value of a digest: key';
+    if (!isScalar(found.pair?.key) || found.pair.key.value !== field) return `the digest written is not the value of a ${field}: key`;
     if (found.scalar.value !== digest) return `the digest written reads as ${String(found.scalar.value)}`;
     if (keyed) {
       // A sibling of the keys that decide the image: in the mapping the analysis saw.

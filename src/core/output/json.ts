@@ -42,6 +42,9 @@ export interface JsonImage extends JsonLocation {
   readonly chart?: string;
   readonly template?: { readonly file: string; readonly line: number; readonly column: number; readonly raw: string };
   readonly valueKey?: readonly string[];
+  /** A chart's image that `helm template` does not render with these values, and what would render it. */
+  readonly active?: false;
+  readonly condition?: string;
   readonly unresolvedVariables?: readonly string[];
   readonly problem?: string;
   /** When the image was scanned (`digest` is then the one Trivy saw): counts by severity, and every vulnerability. */
@@ -170,6 +173,7 @@ function image(file: string, occurrence: ImageOccurrence, report: ScanReport): J
       chart: occurrence.helm.chart,
       template: { ...point(occurrence.helm.template.file, occurrence.helm.template.range), raw: occurrence.helm.template.raw },
       ...(occurrence.helm.valueKey && { valueKey: occurrence.helm.valueKey }),
+      ...(occurrence.helm.active === false && { active: false as const, condition: occurrence.helm.condition ?? '' }),
     }),
     ...(occurrence.unresolvedVariables && { unresolvedVariables: occurrence.unresolvedVariables }),
     ...(occurrence.problem !== undefined && { problem: occurrence.problem }),

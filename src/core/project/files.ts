@@ -15,6 +15,8 @@ export interface ProjectFiles {
   read(file: string): Promise<string | undefined>;
   /** What a folder holds, sorted by name, or undefined when it is not a readable folder. */
   list(folder: string): Promise<readonly FolderEntry[] | undefined>;
+  /** A file's bytes (a packaged subchart), or undefined as for `read`; absent where files are texts only. */
+  bytes?(file: string): Promise<Uint8Array | undefined>;
 }
 
 /** Files larger than this are not read for project analysis (a values.yaml or a kustomization is small). */
@@ -43,7 +45,20 @@ export function diskFiles(): ProjectFiles {
       }
       return entries;
     },
+    bytes(file) {
+      return readBytes(path.resolve(file));
+    },
   };
+}
+
+async function readBytes(file: string): Promise<Uint8Array | undefined> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile() || stat.size > MAX_PROJECT_FILE_BYTES) return undefined;
+    return await fs.readFile(file);
+  } catch {
+    return undefined;
+  }
 }
 
 async function readText(file: string): Promise<string | undefined> {
@@ -94,6 +109,9 @@ export function confinedFiles(files: ProjectFiles, folders: readonly string[]): 
     async list(folder) {
       return (await allowed(folder)) ? files.list(folder) : undefined;
     },
+    async bytes(file) {
+      return (await allowed(file)) ? files.bytes?.(file) : undefined;
+    },
   };
 }
 
@@ -120,6 +138,10 @@ export function overlayFiles(texts: ReadonlyMap<string, string>, below?: Project
         if (!known) return undefined;
       }
       return [...listed.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+    async bytes(file) {
+      const key = path.resolve(file);
+      return texts.has(key) ? undefined : below?.bytes?.(key);
     },
   };
 }

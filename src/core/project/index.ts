@@ -132,7 +132,9 @@ export async function analyzeProject(
   const projects: ChartProject[] = [];
   for (const chart of charts) {
     await nextTurn();
-    const project = await analyzeChart(chart, fs, limits);
+    const helm = options.helm;
+    const valuesFiles = [...(helm?.byChart?.[chart] ?? []), ...(helm?.valuesFiles ?? [])];
+    const project = await analyzeChart(chart, fs, { ...limits, valuesFiles, ...(helm?.set && { set: helm.set }) });
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
     for (const file of files)
@@ -150,6 +152,8 @@ export async function analyzeProject(
       if (placed.has(key)) continue;
       placed.add(key);
       add(analysis.images, file, occurrence);
+      // An image helm does not render with these values is listed, not judged.
+      if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }
   }
@@ -231,8 +235,20 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
     ...(image.value && { valueKey: image.value.key }),
     pin: image.pin,
     ...(image.workload && { workload: image.workload }),
+    ...(image.active === false && { active: false as const, condition: image.condition ?? '' }),
   };
   if (image.reference === undefined) {
+    if (image.active === false) {
+      return {
+        source: 'helm',
+        raw: image.template.raw,
+        range: image.template.range,
+        status: 'unresolved',
+        pinned: false,
+        unresolvedVariables: [],
+        helm,
+      };
+    }
     return {
       source: 'helm',
       raw: image.template.raw,
@@ -272,8 +288,10 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
   const fix =
     pin.kind === 'digest'
       ? path.resolve(pin.file) === placed
-        ? 'The chart reads a digest: set `digest: sha256:…` beside it.'
-        : `The chart reads a digest, which the parent's values decide: set \`digest: sha256:…\` under \`${pin.key.join('.')}\` in ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/')}.`
+        ? pin.field === 'sha'
+          ? 'The chart reads a digest: set `sha:` beside it (the hex digits; the chart writes `@sha256:`).'
+          : 'The chart reads a digest: set `digest: sha256:…` beside it.'
+        : `The chart reads a digest, which the parent's values decide: set \`${pin.field ?? 'digest'}: ${pin.field === 'sha' ? '…' : 'sha256:…'}\` under \`${pin.key.join('.')}\` in ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/')}.`
       : pin.kind === 'tag'
         ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
         : `It cannot be pinned here: ${pin.why}.`;

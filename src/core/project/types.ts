@@ -74,7 +74,8 @@ export interface KustomizeProject {
 export type ChartPin =
   /**
    * The chart reads a digest from this mapping (`key`) of a values.yaml (`file`: a parent's, when
-   * it overrides the subchart's): write `digest: sha256:…` into it.
+   * it overrides the subchart's): write `digest: sha256:…` into it (`field: 'sha'`: the chart reads
+   * the hex digest alone from `sha`, as kube-prometheus-stack does).
    */
   | {
       readonly kind: 'digest';
@@ -82,6 +83,7 @@ export type ChartPin =
       readonly key: readonly string[];
       readonly mapping: Range;
       readonly existing?: Range;
+      readonly field?: 'sha';
     }
   /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
   | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
@@ -102,6 +104,9 @@ export interface ChartImage {
   readonly value?: Place & { readonly key: readonly string[]; readonly raw: string };
   readonly pin: ChartPin;
   readonly workload?: ImageWorkload;
+  /** False when helm does not render the image with these values (no findings); `condition` says what would. */
+  readonly active?: false;
+  readonly condition?: string;
 }
 
 export interface ChartProject {

@@ -151,29 +151,28 @@ describe('Kustomize in a scan', () => {
 });
 
 describe('Helm charts in a scan', () => {
-  test('podinfo: the tag in values.yaml is the finding; the test images are found in their templates; nothing is skipped as a template', async () => {
+  test('podinfo: the tag in values.yaml is the finding; the test images are found in their templates; images helm does not render are listed inactive, without findings; nothing is skipped as a template', async () => {
     const chart = corpusPath('realworld/podinfo/charts/podinfo');
     const report = await scanPaths([chart]);
     const json = toJsonReport(report);
     const helm = json.images.filter((i) => i.source === 'helm');
     const values = helm.filter((i) => i.file.endsWith('values.yaml'));
+    // redis.enabled is false: helm template renders no redis, so its tag is no image of this chart.
     assert.deepEqual(
       values.map((i) => [i.line, i.raw, i.reference, i.valueKey?.join('.')]),
-      [
-        [11, '6.14.1', 'ghcr.io/stefanprodan/podinfo:6.14.1', 'image.tag'],
-        [174, '8.8.0', 'docker.io/library/redis:8.8.0', 'redis.tag'],
-      ],
+      [[11, '6.14.1', 'ghcr.io/stefanprodan/podinfo:6.14.1', 'image.tag']],
     );
     // Relative to the folder the scan was run from, as every path in the report.
     assert.ok(helm.every((i) => i.chart === path.relative(process.cwd(), chart)));
-    assert.ok(helm.some((i) => i.file.endsWith(path.join('tests', 'fail.yaml')) && i.reference === 'docker.io/library/alpine:3.11'));
+    assert.ok(helm.some((i) => i.file.endsWith(path.join('tests', 'service.yaml')) && i.reference === 'docker.io/curlimages/curl:7.69.0'));
+    const fail = helm.find((i) => i.file.endsWith(path.join('tests', 'fail.yaml')))!;
+    assert.deepEqual([fail.active, fail.condition, fail.reference], [false, '.Values.faults.testFail', null]);
     assert.deepEqual(
       json.findings.filter((f) => f.file.endsWith('values.yaml')).map((f) => [f.line, f.rule, f.reference]),
-      [
-        [11, 'unpinned-image', 'ghcr.io/stefanprodan/podinfo:6.14.1'],
-        [174, 'unpinned-image', 'docker.io/library/redis:8.8.0'],
-      ],
+      [[11, 'unpinned-image', 'ghcr.io/stefanprodan/podinfo:6.14.1']],
     );
+    assert.ok(!json.findings.some((f) => f.file.endsWith(path.join('tests', 'fail.yaml'))));
+    assert.ok(!json.findings.some((f) => f.file.endsWith(path.join('redis', 'deployment.yaml'))));
     assert.deepEqual(
       json.skipped.filter((s) => /template/.test(s.reason)),
       [],
@@ -258,6 +257,55 @@ describe('Helm charts in a scan', () => {
     const worker = report.files.flatMap((f) => f.result.findings).find((f) => f.reference === 'ghcr.io/acme/worker:2.0');
     assert.ok(worker, 'the worker image is reported');
   });
+
+  test("pinning a chart that reads a sha (kube-prometheus-stack's template): the hex digest goes into sha:, and the dead sha branch makes no finding", async () => {
+    const root = await tree({
+      'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\nappVersion: v0.93.1\n',
+      'values.yaml':
+        'prometheusOperator:\n  image:\n    registry: quay.io\n    repository: prometheus-operator/prometheus-operator\n    tag: ""\n    sha: ""\n',
+      'templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: operator}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: operator',
+        '          {{- $registry := .Values.prometheusOperator.image.registry }}',
+        '          {{- if .Values.prometheusOperator.image.sha }}',
+        '          image: "{{ $registry }}/{{ .Values.prometheusOperator.image.repository }}:{{ .Values.prometheusOperator.image.tag | default .Chart.AppVersion }}@sha256:{{ .Values.prometheusOperator.image.sha }}"',
+        '          {{- else }}',
+        '          image: "{{ $registry }}/{{ .Values.prometheusOperator.image.repository }}:{{ .Values.prometheusOperator.image.tag | default .Chart.AppVersion }}"',
+        '          {{- end }}',
+        '',
+      ].join('\n'),
+    });
+    const report = await scanPaths([root]);
+    assert.deepEqual(
+      report.files.flatMap((f) =>
+        f.result.findings.map((finding) => [path.basename(f.file), finding.rule, finding.message.includes('sha:')]),
+      ),
+      [['values.yaml', 'unpinned-image', true]],
+    );
+    const valuesFile = report.files.find((f) => f.file.endsWith('values.yaml'))!;
+    const images = valuesFile.result.images.filter((i) => i.source === 'helm');
+    assert.deepEqual(
+      images.map((i) => [i.resolved, i.helm!.pin.kind, i.helm!.pin.kind === 'digest' && i.helm!.pin.field]),
+      [['quay.io/prometheus-operator/prometheus-operator:v0.93.1', 'digest', 'sha']],
+    );
+    const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');
+    const { changes, refused } = pinEdits(images, () => DIGEST, { file: path.resolve(valuesFile.file), text });
+    assert.deepEqual(refused, []);
+    assert.equal(
+      applyEdits(
+        text,
+        changes.map((c) => c.edit),
+      ),
+      text.replace('sha: ""', `sha: "${DIGEST.replace('sha256:', '')}"`),
+    );
+  });
+
   test("a chart image that cannot be made is named once; a placeholder the chart writes (Istio's `auto`) is said as one", async () => {
     const root = await tree({
       'Chart.yaml': 'apiVersion: v2\nname: gateway\nversion: 1.0.0\n',

@@ -4,17 +4,22 @@
 
 import * as path from 'node:path';
 import { Budget, BudgetSpent, type BudgetOptions } from '../budget.js';
-import type { ProjectFiles } from '../files.js';
+import { overlayFiles, type ProjectFiles } from '../files.js';
 import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
 import { LineIndex } from '../../util/lines.js';
+import { ArchiveError, unpackChart } from './archive.js';
 import { BITNAMI_TEMPLATES } from './bitnami.js';
-import { imageSites, MAX_SITES, textSpans, type ImageSite, type KeyAt } from './images.js';
+import { capabilities, filesObject, type ChartFiles } from './builtins.js';
+import { parseHelmignore, type Ignore } from './helmignore.js';
+import { imageSites, MAX_SITES, textSpans } from './images.js';
 import { TemplateSyntaxError } from './lex.js';
-import { contextsAt, MAX_CONTEXTS, renderLine, valueEnd, withoutComment, yamlScalar, type LineContext } from './line.js';
+import { valueEnd, withoutComment } from './line.js';
 import { parseTemplate, type Node, type ParsedTemplate } from './parse.js';
+import { renderTemplate, type RenderedImage } from './render.js';
 import { Evaluator, type Read } from './template.js';
-import { Text, Unknown, Unresolved, type GoMap, type Piece, type Source, type Value } from './value.js';
-import { dependencyEnabled, readChartFile, readValues, subchartValues, type ChartFile, type Dependency } from './values.js';
+import { overlay, parseSet } from './userValues.js';
+import { ChartFailure, Text, Unresolved, type GoMap, type Piece, type Source, type Value } from './value.js';
+import { dependencyDisabled, readChartFile, readValues, subchartValues, type ChartFile, type Dependency } from './values.js';
 
 export const CHART_FILE = 'Chart.yaml';
 
@@ -23,6 +28,8 @@ const MAX_FOLDER_DEPTH = 16;
 const MAX_TEMPLATE_FILES = 2000;
 /** Files of templates/ that render to manifests (partials start with `_`; NOTES.txt is not a manifest). */
 const MANIFEST = /^[^_].*\.(ya?ml|tpl)$/i;
+/** An `image` key somewhere in a template's text (what imageSites looks for, found cheaply). */
+const IMAGE_KEY = /["']?\bimage["']?[ \t]*:/;
 
 /** Whether a folder is a chart: it holds a Chart.yaml. */
 export async function isChartFolder(folder: string, fs: ProjectFiles): Promise<boolean> {
@@ -40,6 +47,8 @@ interface TemplateFile {
 
 interface LoadedChart {
   readonly folder: string;
+  /** Why helm leaves the chart out (its Chart.yaml `condition` or `tags`), when it does. */
+  readonly disabled?: string;
   /** helm's name for the chart's templates: `<root>/charts/<sub>/…`. */
   readonly prefix: string;
   readonly meta: GoMap;
@@ -47,56 +56,102 @@ interface LoadedChart {
   readonly values: GoMap;
   readonly templates: readonly TemplateFile[];
   readonly subcharts: readonly LoadedChart[];
+  /** The chart's other files, for `.Files` (read only when a template uses it). */
+  readonly files?: ChartFiles;
+}
+
+/** The values a chart is deployed with (`helm template --values F --set k=v`). */
+export interface ChartOptions extends BudgetOptions {
+  /** Values files, each over the ones before, over the chart's values.yaml. */
+  readonly valuesFiles?: readonly string[];
+  /** `--set` arguments, over the files. */
+  readonly set?: readonly string[];
 }
 
 type Problem = ChartProject['errors'][number];
 
 interface Loading {
-  readonly fs: ProjectFiles;
+  /** The files, with the packaged subcharts unpacked so far laid over them. */
+  fs: ProjectFiles;
+  /** The packaged subcharts read (their paths, as folders): nothing can be written into them. */
+  readonly archives: string[];
   readonly root: string;
   readonly notes: string[];
   readonly errors: Problem[];
+  /** The user's values, laid over the root chart's. */
+  readonly user?: GoMap;
+  /** The root chart's values (Chart.yaml `tags` are read there). */
+  top?: GoMap;
+  /** The root chart's .helmignore. */
+  readonly ignore?: Ignore;
   templateFiles: number;
-  /** The root chart's values (its `tags:` enable or disable dependencies at any depth). */
-  rootValues?: GoMap;
+  fileBytes: number;
+}
+
+/** Whether the root chart's .helmignore leaves a file or folder out. */
+function ignored(loading: Loading, file: string, folder: boolean): boolean {
+  return loading.ignore?.(path.relative(loading.root, file).split(path.sep).join('/'), folder) ?? false;
+}
+
+/** The user's values files and `--set`, read; what cannot be read is an error of the chart. */
+async function userValues(options: ChartOptions, loading: Loading): Promise<GoMap | undefined> {
+  let user: GoMap | undefined;
+  for (const file of options.valuesFiles ?? []) {
+    const absolute = path.resolve(file);
+    const text = await loading.fs.read(absolute);
+    if (text === undefined) {
+      loading.errors.push({ file: absolute, message: 'the values file cannot be read' });
+      continue;
+    }
+    const read = readValues(text, absolute);
+    loading.errors.push(...read.errors.map((e) => ({ file: absolute, ...e })));
+    user = user ? overlay(user, read.values) : read.values;
+  }
+  if (options.set && options.set.length > 0) {
+    try {
+      const set = parseSet(options.set);
+      user = user ? overlay(user, set) : set;
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      loading.errors.push({ file: path.join(loading.root, CHART_FILE), message: error.message });
+    }
+  }
+  return user;
 }
 
 /**
- * The images of the chart in `chartFolder` and of the subcharts unpacked under its charts/. A
- * chart that takes longer than its time budget is an error entry, without images.
+ * The images of the chart in `chartFolder` and of its subcharts under charts/, rendered with
+ * `options`' values. A chart that takes longer than its time budget is an error entry, without images.
  */
-export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: BudgetOptions = {}): Promise<ChartProject> {
+export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: ChartOptions = {}): Promise<ChartProject> {
   const folder = path.resolve(chartFolder);
-  const loading: Loading = { fs, root: folder, notes: [], errors: [], templateFiles: 0 };
+  const base: Loading = { fs, root: folder, notes: [], errors: [], archives: [], templateFiles: 0, fileBytes: 0 };
   const budget = Budget.start(options);
   try {
-    return await imagesOfChart(folder, loading, budget);
+    return await imagesOfChart(folder, base, options, budget);
   } catch (error) {
     if (!(error instanceof BudgetSpent)) throw error;
     const message = `${error.message}: this chart takes longer than its time budget to evaluate (templates that include each other, or ranges over very many values); its images are not listed`;
     return {
       chart: folder,
       images: [],
-      notes: loading.notes,
-      errors: [...loading.errors, { file: path.join(folder, CHART_FILE), message }],
+      notes: base.notes,
+      errors: [...base.errors, { file: path.join(folder, CHART_FILE), message }],
     };
   }
 }
 
-async function imagesOfChart(folder: string, loading: Loading, budget: Budget): Promise<ChartProject> {
+async function imagesOfChart(folder: string, base: Loading, options: ChartOptions, budget: Budget): Promise<ChartProject> {
+  const user = await userValues(options, base);
+  const helmignore = await base.fs.read(path.join(folder, '.helmignore'));
+  const loading: Loading = { ...base, ...(user && { user }), ...(helmignore !== undefined && { ignore: parseHelmignore(helmignore) }) };
   const chart = await loadChart(folder, loading, 0);
-  if (!chart) return { chart: folder, images: [], notes: loading.notes, errors: loading.errors };
+  if (!chart) return { chart: folder, images: [], notes: loading.notes, errors: base.errors };
   const charts = flatten(chart);
-  const evaluator = new Evaluator(templatesOf(charts), budget);
-  const drafts: Draft[] = [];
-  for (const each of charts) {
-    if (each.library) continue;
-    for (const template of each.templates) {
-      if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
-      drafts.push(...(await imagesOf(each, template, evaluator, loading, budget)));
-    }
-  }
-  return { chart: folder, images: finish(drafts, folder), notes: loading.notes, errors: loading.errors };
+  const { templates, files } = templatesOf(charts);
+  const evaluator = new Evaluator(templates, files, budget);
+  const { drafts, reads } = await renderCharts(charts, evaluator, loading, budget);
+  return { chart: folder, images: finish(drafts, folder, reads, loading.archives), notes: loading.notes, errors: base.errors };
 }
 
 async function loadChart(
@@ -131,11 +186,48 @@ async function loadChart(
   const meta: GoMap = new Map(chartFile.meta);
   if (alias) meta.set('Name', alias);
   const prefix = parent ? `${parent.prefix}/charts/${name}` : name;
-  const values = parent ? subchartValues(own, parent.values, name) : own;
-  if (!parent) loading.rootValues = values;
+  const values = parent ? subchartValues(own, parent.values, name) : loading.user ? overlay(own, loading.user) : own;
+  if (!parent) loading.top = values;
   const templates = await loadTemplates(path.join(folder, 'templates'), '', loading, 0);
   const subcharts = await loadSubcharts(folder, chartFile, loading, depth, { values, prefix });
-  return { folder, prefix, meta, library: chartFile.type === 'library', values, templates, subcharts };
+  const files = templates.some((t) => t.text.includes('.Files')) ? await loadFiles(folder, loading) : undefined;
+  return { folder, prefix, meta, library: chartFile.type === 'library', values, templates, subcharts, ...(files && { files }) };
+}
+
+// Literals, not products: the activation bundle keeps a top-level product (and with it this module).
+const MAX_FILE_BYTES = 2_097_152; // 2 MiB
+const MAX_FILES_BYTES = 33_554_432; // 32 MiB
+/** Files helm keeps out of `.Files`. */
+const NOT_FILES = /* @__PURE__ */ new Set([
+  CHART_FILE,
+  'values.yaml',
+  'values.schema.json',
+  'Chart.lock',
+  'requirements.yaml',
+  'requirements.lock',
+]);
+
+/** The chart's files that are neither templates nor subcharts, as `.Files` has them. */
+async function loadFiles(folder: string, loading: Loading): Promise<Map<string, string | undefined>> {
+  const files = new Map<string, string | undefined>();
+  const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
+    if (depth > MAX_FOLDER_DEPTH) return;
+    for (const entry of (await loading.fs.list(dir)) ?? []) {
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (ignored(loading, path.join(dir, entry.name), entry.folder)) continue;
+      if (!prefix && (entry.name === 'templates' || entry.name === 'charts' || NOT_FILES.has(entry.name))) continue;
+      if (entry.folder) {
+        await walk(path.join(dir, entry.name), name, depth + 1);
+        continue;
+      }
+      const text = loading.fileBytes < MAX_FILES_BYTES ? await loading.fs.read(path.join(dir, entry.name)) : undefined;
+      const fits = text !== undefined && text.length <= MAX_FILE_BYTES;
+      if (fits) loading.fileBytes += text.length;
+      files.set(name, fits ? text : undefined);
+    }
+  };
+  await walk(folder, '', 0);
+  return files;
 }
 
 async function loadSubcharts(
@@ -157,12 +249,15 @@ async function loadSubcharts(
   const loadedAs: { loaded: LoadedChart; key: string; given: Value | undefined; dependency?: Dependency }[] = [];
   for (const entry of entries) {
     const sub = path.join(chartsFolder, entry.name);
+    if (ignored(loading, sub, entry.folder)) continue;
+    // helm passes over names starting with `_` or `.` in charts/.
+    if (/^[_.]/.test(entry.name)) continue;
     if (!entry.folder) {
-      if (/\.(tgz|tar\.gz)$/i.test(entry.name)) {
-        loading.notes.push(`${relative(loading.root, sub)}: packaged subcharts are not read (unpack it to read its images)`);
-        found.add(entry.name.replace(/-\d[^/]*\.(tgz|tar\.gz)$/i, '').replace(/\.(tgz|tar\.gz)$/i, ''));
+      if (!/\.tgz$/i.test(entry.name) || !(await unpacked(sub, loading))) {
+        if (/\.(tgz|tar\.gz)$/i.test(entry.name))
+          found.add(entry.name.replace(/-\d[^/]*\.(tgz|tar\.gz)$/i, '').replace(/\.(tgz|tar\.gz)$/i, ''));
+        continue;
       }
-      continue;
     }
     const subText = await loading.fs.read(path.join(sub, CHART_FILE));
     if (subText === undefined) continue;
@@ -182,10 +277,13 @@ async function loadSubcharts(
   }
   // Conditions read the parent's values with every dependency's defaults in them, as helm's do.
   for (const { loaded, key, given, dependency } of loadedAs) {
-    if (!dependency || dependencyEnabled(dependency, parent.values, loading.rootValues ?? parent.values)) {
+    const disabled = dependency && dependencyDisabled(dependency, parent.values, loading.top ?? parent.values);
+    if (!disabled) {
       subcharts.push(loaded);
       continue;
     }
+    // Kept, not rendered: its images are listed as inactive, with why.
+    subcharts.push({ ...loaded, disabled });
     loading.notes.push(`${relative(loading.root, loaded.folder)}: not rendered (as ${key}): its condition or tags disable it`);
     if (given === undefined) parent.values.delete(key);
     else parent.values.set(key, given);
@@ -200,11 +298,45 @@ async function loadSubcharts(
   return subcharts;
 }
 
+/**
+ * A packaged subchart (`charts/x-1.0.0.tgz`) unpacked, as helm loads it: its files laid over the
+ * project's under the archive's own path (`charts/x-1.0.0.tgz/values.yaml`), its top folder
+ * dropped. False (with an error) when it cannot be read or is refused.
+ */
+async function unpacked(archive: string, loading: Loading): Promise<boolean> {
+  const bytes = await loading.fs.bytes?.(archive);
+  if (bytes === undefined) {
+    loading.notes.push(`${relative(loading.root, archive)}: the packaged subchart cannot be read`);
+    return false;
+  }
+  let files: Map<string, string>;
+  try {
+    files = await unpackChart(bytes);
+  } catch (error) {
+    if (!(error instanceof ArchiveError)) throw error;
+    loading.errors.push({ file: archive, message: `the packaged subchart is not read: ${error.message}` });
+    return false;
+  }
+  const texts = new Map<string, string>();
+  for (const [name, text] of files) {
+    const [, ...rest] = name.split('/');
+    if (rest.length > 0) texts.set(path.join(archive, ...rest), text);
+  }
+  if (!texts.has(path.join(archive, CHART_FILE))) {
+    loading.errors.push({ file: archive, message: `the packaged subchart is not read: it has no ${CHART_FILE} in its folder` });
+    return false;
+  }
+  loading.fs = overlayFiles(texts, loading.fs);
+  loading.archives.push(archive);
+  return true;
+}
+
 async function loadTemplates(folder: string, prefix: string, loading: Loading, depth: number): Promise<TemplateFile[]> {
   const entries = depth <= MAX_FOLDER_DEPTH ? await loading.fs.list(folder) : undefined;
   const templates: TemplateFile[] = [];
   for (const entry of entries ?? []) {
     const file = path.join(folder, entry.name);
+    if (ignored(loading, file, entry.folder)) continue;
     const relativeName = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.folder) {
       templates.push(...(await loadTemplates(file, relativeName, loading, depth + 1)));
@@ -229,35 +361,68 @@ async function loadTemplates(folder: string, prefix: string, loading: Loading, d
   return templates;
 }
 
-function flatten(chart: LoadedChart): LoadedChart[] {
-  return [chart, ...chart.subcharts.flatMap(flatten)];
+function flatten(chart: LoadedChart, disabled?: string): LoadedChart[] {
+  const self = disabled && !chart.disabled ? { ...chart, disabled } : chart;
+  return [self, ...chart.subcharts.flatMap((sub) => flatten(sub, self.disabled))];
+}
+
+/** helm's order of templates: the deepest paths first, then by name in reverse. */
+function helmOrder(a: string, b: string): number {
+  const slashes = (name: string): number => name.split('/').length;
+  return slashes(b) - slashes(a) || (a < b ? 1 : a > b ? -1 : 0);
 }
 
 /**
  * The defines of every chart, and every template file by its name, as helm parses them into one
- * set: deepest paths first, so that a parent's define wins over a subchart's of the same name.
+ * set: deepest paths first, so that a parent's define wins over a subchart's of the same name;
+ * and the file each is written in.
  */
-function templatesOf(charts: readonly LoadedChart[]): Map<string, readonly Node[]> {
-  const named: { name: string; parsed: ParsedTemplate }[] = [];
+function templatesOf(charts: readonly LoadedChart[]): { templates: Map<string, readonly Node[]>; files: Map<string, string> } {
+  const named: { name: string; parsed: ParsedTemplate; file: string }[] = [];
   for (const chart of charts) {
+    // helm drops a disabled dependency before rendering: its defines are not there either.
+    if (chart.disabled) continue;
     for (const template of chart.templates) {
-      if (template.parsed) named.push({ name: `${chart.prefix}/templates/${template.relative}`, parsed: template.parsed });
+      if (template.parsed)
+        named.push({ name: `${chart.prefix}/templates/${template.relative}`, parsed: template.parsed, file: template.file });
     }
   }
-  const slashes = (name: string): number => name.split('/').length;
-  named.sort((a, b) => slashes(b.name) - slashes(a.name) || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+  named.sort((a, b) => helmOrder(a.name, b.name));
   const templates = new Map<string, readonly Node[]>();
+  const files = new Map<string, string>();
   const bitnami = parseTemplate(BITNAMI_TEMPLATES);
   for (const [name, define] of bitnami.defines) templates.set(name, define.list);
-  for (const { name, parsed } of named) {
+  for (const { name, parsed, file } of named) {
     templates.set(name, parsed.root);
-    for (const [defined, define] of parsed.defines) templates.set(defined, define.list);
+    files.set(name, file);
+    for (const [defined, define] of parsed.defines) {
+      templates.set(defined, define.list);
+      files.set(defined, file);
+    }
   }
-  return templates;
+  return { templates, files };
 }
 
-/** `.` at the top of a template: what helm gives `helm template` with no flags. */
+const tops = /* @__PURE__ */ new WeakMap<LoadedChart, GoMap>();
+
+/**
+ * `.` at the top of a template: what helm gives `helm template` with no flags. One map per chart,
+ * as helm has it: a template that sets `$.Values` changes what the chart's later templates see.
+ */
 function topOf(chart: LoadedChart, template: TemplateFile): GoMap {
+  const top = tops.get(chart) ?? newTop(chart, template);
+  tops.set(chart, top);
+  top.set(
+    'Template',
+    new Map<string, Value>([
+      ['Name', `${chart.prefix}/templates/${template.relative}`],
+      ['BasePath', `${chart.prefix}/templates`],
+    ]),
+  );
+  return top;
+}
+
+function newTop(chart: LoadedChart, template: TemplateFile): GoMap {
   return new Map<string, Value>([
     ['Values', chart.values],
     ['Chart', chart.meta],
@@ -279,139 +444,165 @@ function topOf(chart: LoadedChart, template: TemplateFile): GoMap {
         ['BasePath', `${chart.prefix}/templates`],
       ]),
     ],
-    // The cluster helm would ask and the chart's other files are not looked at.
-    ['Capabilities', new Unknown('.Capabilities')],
-    ['Files', new Unknown('.Files')],
+    ['Capabilities', capabilities()],
+    ['Files', filesObject(chart.files ?? new Map())],
   ]);
 }
 
-/** An image as evaluated in one context, before pins (which need every image of the chart). */
+/** An image of the chart, before pins (which need every image of the chart). */
 interface Draft {
   readonly chart: string;
   readonly template: Place & { readonly raw: string };
   readonly reference?: string;
   readonly unresolved?: string;
   readonly pieces?: readonly Piece[];
-  readonly reads?: readonly Read[];
   readonly workload?: ImageWorkload;
+  /** Not rendered with these values: why (the condition around it). */
+  readonly inactive?: string;
 }
 
-async function imagesOf(
-  chart: LoadedChart,
-  template: TemplateFile,
+/** What renders the charts: the parsed template files, and the keys of the `values.yaml` mappings read. */
+interface Rendering {
+  readonly byFile: Map<string, TemplateFile>;
+  /** Template places (`file\0offset` of an `image` key) that some rendered image came from. */
+  readonly rendered: Set<string>;
+  /** The digest (or `sha`) keys templates looked up, by the values scalars beside them (`sourceKey`). */
+  readonly reads: Map<string, Read>;
+  /** Template files that could not be rendered, with the part that stopped them. */
+  readonly failed: Map<string, string>;
+}
+
+/** Renders every manifest template of every enabled chart, as `helm template` does, and lists the images no rendering uses. */
+async function renderCharts(
+  charts: readonly LoadedChart[],
   evaluator: Evaluator,
   loading: Loading,
   budget: Budget,
-): Promise<Draft[]> {
-  const { text, parsed } = template;
-  const root = parsed!.root;
-  const lines = new LineIndex(text);
-  const top = topOf(chart, template);
+): Promise<{ drafts: Draft[]; reads: Rendering['reads'] }> {
+  const rendering: Rendering = { byFile: new Map(), rendered: new Set(), reads: new Map(), failed: new Map() };
+  for (const chart of charts) for (const template of chart.templates) rendering.byFile.set(template.file, template);
   const drafts: Draft[] = [];
-  const where = (offset: number): string => `${relative(loading.root, template.file)}:${lines.positionAt(offset).line + 1}`;
-  const { sites, truncated } = imageSites(text, textSpans(root));
-  if (truncated) loading.notes.push(`${relative(loading.root, template.file)}: only the first ${MAX_SITES} images are read`);
-  for (const site of sites) {
+  let failure: string | undefined;
+  // helm renders in this order, and a template may change the values the next ones see (istio's profiles).
+  const order = charts
+    .filter((chart) => !chart.library && !chart.disabled)
+    .flatMap((chart) => chart.templates.map((template) => ({ chart, template, name: `${chart.prefix}/templates/${template.relative}` })))
+    .sort((a, b) => helmOrder(a.name, b.name));
+  for (const { chart, template } of order) {
+    if (failure) break;
     await budget.pause();
-    const { valueOffset } = site.image;
-    const found = contextsAt(evaluator, root, site.image.keyOffset, top);
-    if (found.kind === 'define') {
-      loading.notes.push(`${where(valueOffset)}: the image is inside define "${found.name}", which is evaluated only where it is included`);
-      continue;
-    }
-    if (found.kind === 'empty-range') {
-      loading.notes.push(`${where(valueOffset)}: the image is made for each item of ${found.part}, and values.yaml has none`);
-      continue;
-    }
-    if (found.kind === 'none') continue;
-    if (found.truncated)
-      loading.notes.push(`${where(valueOffset)}: only the first ${MAX_CONTEXTS} items of the range around the image are evaluated`);
-    const raw = withoutComment(text.slice(valueOffset, valueEnd(root, site.image.keyOffset, valueOffset)));
-    const place = { file: template.file, range: lines.rangeAt(valueOffset, valueOffset + raw.length), raw };
-    const byResult = new Map<string, Draft>();
-    for (const [index, context] of found.contexts.entries()) {
-      await budget.pause();
-      const result = evaluateImage(evaluator, context, valueOffset, raw);
-      const workload = workloadOf(site, evaluator, root, top, index);
-      const key = result.reference ?? `\0${result.unresolved}`;
-      const before = byResult.get(key);
-      if (!before) {
-        byResult.set(key, { chart: chart.folder, template: place, ...result, ...(workload && { workload }) });
-        continue;
+    {
+      if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
+      try {
+        const { images, broken } = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        if (broken) rendering.failed.set(template.file, broken);
+        for (const read of evaluator.reads) {
+          if ((read.key !== 'digest' && read.key !== 'sha') || !read.holder) continue;
+          for (const beside of read.holder.values()) {
+            const source = beside instanceof Text && beside.pieces.length === 1 ? beside.pieces[0]!.source : undefined;
+            const key = source && sourceKey(source);
+            if (key && (read.key === 'digest' || !rendering.reads.has(key))) rendering.reads.set(key, read);
+          }
+        }
+        for (const image of images) drafts.push(draftOf(chart, template, image, rendering));
+      } catch (error) {
+        if (error instanceof ChartFailure) {
+          failure = `helm template fails: ${error.message}`;
+          loading.errors.push({ file: template.file, message: `${failure} (${error.part})` });
+          break;
+        }
+        if (!(error instanceof Unresolved)) throw error;
+        rendering.failed.set(template.file, error.part);
       }
-      // The same image for several items of a range: the workload only as far as they agree.
-      const { workload: previous, ...rest } = before;
-      const common = previous && agreed(previous, workload);
-      byResult.set(key, { ...rest, ...(common && { workload: common }) });
     }
-    drafts.push(...byResult.values());
+  }
+  const active = failure ? [] : drafts;
+  const inactive = failure ? drafts.map((d) => ({ ...d, inactive: failure })) : [];
+  return { drafts: [...active, ...inactive, ...unrendered(charts, rendering, loading, failure)], reads: rendering.reads };
+}
+
+/** The template place of a rendered image: where its `image:` value is written (or the action that wrote it). */
+function templatePlace(image: RenderedImage, template: TemplateFile, rendering: Rendering): Place & { raw: string } {
+  const key = image.key;
+  const file = key && rendering.byFile.get(key.file);
+  if (key && file?.parsed) {
+    const after = /^["']?image["']?[ \t]*:[ \t]*/.exec(file.text.slice(key.start, key.start + 64));
+    const valueOffset = key.start + (after?.[0].length ?? 0);
+    const raw = withoutComment(file.text.slice(valueOffset, valueEnd(file.parsed.root, key.start, valueOffset)));
+    return { file: file.file, range: new LineIndex(file.text).rangeAt(valueOffset, valueOffset + raw.length), raw };
+  }
+  const at = image.value;
+  const from = at && rendering.byFile.get(at.file);
+  if (at && from)
+    return { file: from.file, range: new LineIndex(from.text).rangeAt(at.start, at.end), raw: from.text.slice(at.start, at.end) };
+  return { file: template.file, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, raw: image.reference };
+}
+
+function draftOf(chart: LoadedChart, template: TemplateFile, image: RenderedImage, rendering: Rendering): Draft {
+  if (image.key) rendering.rendered.add(`${image.key.file}\0${image.key.start}`);
+  const place = templatePlace(image, template, rendering);
+  const missing = image.pieces.find((piece) => piece.missing !== undefined);
+  const common = { chart: chart.folder, template: place, workload: image.workload };
+  if (missing) return { ...common, unresolved: missing.missing! };
+  // Text that still has template actions came from a value meant for `tpl`: helm would write it as it is.
+  if (image.reference.includes('{{') || image.reference === '') return { ...common, unresolved: image.reference || place.raw };
+  return { ...common, reference: image.reference, pieces: image.pieces };
+}
+
+/** The innermost block around a place, as a condition (`.Values.x`, `not (.Values.x)`), or the define it is in. */
+function conditionAt(nodes: readonly Node[], offset: number): string | undefined {
+  for (const node of nodes) {
+    if (offset < node.start || offset >= node.end) continue;
+    if (node.type === 'define') return conditionAt(node.list, offset) ?? `define "${node.name}" is included`;
+    if (node.type !== 'if' && node.type !== 'with' && node.type !== 'range') return undefined;
+    const inList = node.list.some((n) => offset >= n.start && offset < n.end);
+    const inner = conditionAt(inList ? node.list : (node.elseList ?? []), offset);
+    if (inner) return inner;
+    const what = node.type === 'range' ? `${node.pipe.text} has items` : node.pipe.text;
+    return inList ? what : `not (${what})`;
+  }
+  return undefined;
+}
+
+/** The image keys of every template that no rendering used, with what keeps them out. */
+function unrendered(charts: readonly LoadedChart[], rendering: Rendering, loading: Loading, failure: string | undefined): Draft[] {
+  const drafts: Draft[] = [];
+  for (const chart of charts) {
+    for (const template of chart.templates) {
+      const name = path.posix.basename(template.relative);
+      // NOTES.txt and other files of templates/ that are neither manifests nor partials hold no images.
+      if (!template.parsed || !(MANIFEST.test(name) || name.startsWith('_'))) continue;
+      // Most templates write no image key at all: not worth reading line by line.
+      if (!IMAGE_KEY.test(template.text)) continue;
+      const { sites, truncated } = imageSites(template.text, textSpans(template.parsed.root));
+      if (truncated) loading.notes.push(`${relative(loading.root, template.file)}: only the first ${MAX_SITES} images are read`);
+      const lines = new LineIndex(template.text);
+      for (const site of sites) {
+        const { keyOffset, valueOffset } = site.image;
+        if (rendering.rendered.has(`${template.file}\0${keyOffset}`)) continue;
+        const raw = withoutComment(template.text.slice(valueOffset, valueEnd(template.parsed.root, keyOffset, valueOffset)));
+        const place = { file: template.file, range: lines.rangeAt(valueOffset, valueOffset + raw.length), raw };
+        // A template that could not be rendered: its images are not known, not absent.
+        const stopped = rendering.failed.get(template.file);
+        if (stopped !== undefined && !failure) {
+          drafts.push({ chart: chart.folder, template: place, unresolved: stopped });
+          continue;
+        }
+        const why =
+          failure ??
+          chart.disabled ??
+          (chart.library ? 'the library chart is included by a chart that uses it' : undefined) ??
+          conditionAt(template.parsed.root, keyOffset) ??
+          (MANIFEST.test(path.posix.basename(template.relative)) ? 'the template renders it' : 'the template is included');
+        drafts.push({
+          chart: chart.folder,
+          template: place,
+          inactive: why,
+        });
+      }
+    }
   }
   return drafts;
-}
-
-function agreed(a: ImageWorkload, b: ImageWorkload | undefined): ImageWorkload | undefined {
-  if (!b || a.kind !== b.kind) return undefined;
-  return {
-    kind: a.kind,
-    ...(a.name !== undefined && a.name === b.name && { name: a.name }),
-    ...(a.namespace !== undefined && a.namespace === b.namespace && { namespace: a.namespace }),
-    ...(a.container !== undefined && a.container === b.container && { container: a.container }),
-    ...(a.containerType !== undefined && { containerType: a.containerType }),
-  };
-}
-
-function evaluateImage(
-  evaluator: Evaluator,
-  context: LineContext,
-  valueOffset: number,
-  raw: string,
-): { reference?: string; unresolved?: string; pieces?: readonly Piece[]; reads?: readonly Read[] } {
-  try {
-    const line = renderLine(evaluator, context, valueOffset);
-    const missing = line.find((piece) => piece.missing !== undefined);
-    if (missing) return { unresolved: missing.missing! };
-    const scalar = yamlScalar(line);
-    const reference = scalar && new Text(scalar).value;
-    // Text that still has template actions came from a value meant for `tpl`: helm would write it as it is.
-    if (!reference || reference.includes('{{')) return { unresolved: raw };
-    return { reference, pieces: scalar, reads: [...evaluator.reads] };
-  } catch (error) {
-    if (error instanceof Unresolved) return { unresolved: error.part };
-    throw error;
-  }
-}
-
-/** A key's value rendered as a plain string, in the same item of the ranges around it as the image. */
-function scalarAt(at: KeyAt, evaluator: Evaluator, root: readonly Node[], top: GoMap, index: number): string | undefined {
-  const found = contextsAt(evaluator, root, at.keyOffset, top);
-  if (found.kind !== 'found') return undefined;
-  const context = found.contexts.length === 1 ? found.contexts[0] : found.contexts[index];
-  if (!context) return undefined;
-  try {
-    const line = renderLine(evaluator, context, at.valueOffset);
-    if (line.some((piece) => piece.missing !== undefined)) return undefined;
-    const scalar = yamlScalar(line);
-    const value = scalar && new Text(scalar).value;
-    return value && !value.includes('{{') ? value : undefined;
-  } catch (error) {
-    if (error instanceof Unresolved) return undefined;
-    throw error;
-  }
-}
-
-function workloadOf(site: ImageSite, evaluator: Evaluator, root: readonly Node[], top: GoMap, index: number): ImageWorkload | undefined {
-  const kind = site.kind && scalarAt(site.kind, evaluator, root, top, index);
-  if (!kind) return undefined;
-  const name = site.name && scalarAt(site.name, evaluator, root, top, index);
-  const namespace = site.namespace && scalarAt(site.namespace, evaluator, root, top, index);
-  const container = site.container && scalarAt(site.container, evaluator, root, top, index);
-  return {
-    kind,
-    ...(name && { name }),
-    ...(namespace && { namespace }),
-    ...(container && { container }),
-    ...(site.containerType && { containerType: site.containerType }),
-  };
 }
 
 function sourceKey(source: Source): string {
@@ -420,7 +611,7 @@ function sourceKey(source: Source): string {
 }
 
 /** Values and pins, now that it is known which images each values.yaml scalar feeds. */
-function finish(drafts: readonly Draft[], root: string): ChartImage[] {
+function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads'], archives: readonly string[]): ChartImage[] {
   const feeds = new Map<string, Set<string>>();
   for (const draft of drafts) {
     if (draft.reference === undefined) continue;
@@ -434,6 +625,14 @@ function finish(drafts: readonly Draft[], root: string): ChartImage[] {
   return drafts.map((draft) => {
     const { chart, template, workload } = draft;
     const common = { chart, template, ...(workload && { workload }) };
+    if (draft.inactive !== undefined) {
+      return {
+        ...common,
+        active: false,
+        condition: draft.inactive,
+        pin: { kind: 'none', why: 'helm does not render it with these values' },
+      } satisfies ChartImage;
+    }
     if (draft.reference === undefined) {
       return {
         ...common,
@@ -443,7 +642,12 @@ function finish(drafts: readonly Draft[], root: string): ChartImage[] {
     }
     const pieces = draft.pieces ?? [];
     const value = valueOf(draft.reference, pieces);
-    const pin = pinOf(draft, pieces, feeds, root);
+    const decided = pinOf(draft, pieces, feeds, root, reads);
+    // A packaged subchart's values.yaml is inside its archive: no edit can be written there.
+    const archive = decided.kind !== 'none' ? archives.find((a) => decided.file.startsWith(a + path.sep)) : undefined;
+    const pin: ChartPin = archive
+      ? { kind: 'none', why: `the value is inside the packaged subchart ${relative(root, archive)}; override it in the parent's values` }
+      : decided;
     return {
       ...common,
       reference: draft.reference,
@@ -478,14 +682,30 @@ function valueOf(reference: string, pieces: readonly Piece[]): Source | undefine
   return (spans.tag && within(spans.tag)) ?? within(spans.name);
 }
 
-function pinOf(draft: Draft, pieces: readonly Piece[], feeds: ReadonlyMap<string, ReadonlySet<string>>, root: string): ChartPin {
-  const digest = draft.reads?.find((read) => read.key === 'digest');
+function pinOf(
+  draft: Draft,
+  pieces: readonly Piece[],
+  feeds: ReadonlyMap<string, ReadonlySet<string>>,
+  root: string,
+  reads: Rendering['reads'],
+): ChartPin {
+  // The chart reads a digest (or kube-prometheus-stack's `sha`) beside the tag or repository: it goes there.
+  const decided = valueOf(draft.reference!, pieces);
+  const beside = [decided, ...pieces.map((piece) => piece.source)].filter((source) => source?.from === 'values');
+  const digest = beside.map((source) => reads.get(sourceKey(source!))).find((read) => read !== undefined);
   if (digest) {
     // A subchart's own `digest: ""` under a parent's override of the mapping is not where helm
     // takes the digest from once the parent sets one: the key is added to the parent's mapping.
     const existing = digestPlace(digest);
     const here = existing?.file === digest.map.file ? existing.range : undefined;
-    return { kind: 'digest', file: digest.map.file, key: digest.map.key, mapping: digest.map.range, ...(here && { existing: here }) };
+    return {
+      kind: 'digest',
+      file: digest.map.file,
+      key: digest.map.key,
+      mapping: digest.map.range,
+      ...(here && { existing: here }),
+      ...(digest.key === 'sha' && { field: 'sha' as const }),
+    };
   }
   if (!pieces.some((piece) => piece.source)) return { kind: 'none', why: 'the image is written in the template; pin it there' };
   const last = [...pieces].reverse().find((piece) => piece.text !== '');

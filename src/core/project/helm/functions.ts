@@ -4,16 +4,17 @@
 // pieces (and so the values.yaml places) they were built from where the text survives.
 
 import {
+  ChartFailure,
   formatValue,
   isEmpty,
   isMap,
   isNil,
   kindOf,
-  mapSources,
   MAX_STRING,
   Missing,
   missingOf,
   plain,
+  slicePiece,
   stringOf,
   Text,
   truth,
@@ -29,6 +30,8 @@ import {
 export interface Call {
   /** The command's text, for saying what was not resolved. */
   readonly text: string;
+  /** A whole render: `fail` and `required` stop the chart, as they stop helm. */
+  readonly soft?: boolean;
   /** Records a lookup of a values.yaml mapping's key (pinning looks for `digest`). */
   readonly read: (map: GoMap, key: string, value: Value) => void;
 }
@@ -71,10 +74,7 @@ export function sliceText(value: Value, start: number, end: number): Value {
   for (const piece of value.pieces) {
     const from = Math.max(start, at);
     const to = Math.min(end, at + piece.text.length);
-    if (to > from || (piece.text.length === 0 && at >= start && at <= end)) {
-      const whole = from === at && to === at + piece.text.length;
-      pieces.push({ ...piece, text: piece.text.slice(from - at, to - at), ...(!whole && piece.exact && { exact: false }) });
-    }
+    if (to > from || (piece.text.length === 0 && at >= start && at <= end)) pieces.push(slicePiece(piece, from - at, to - at));
     at += piece.text.length;
   }
   return new Text(pieces);
@@ -253,9 +253,8 @@ function lookup(map: GoMap, key: string, call: Call): Value {
   return found;
 }
 
-/** Maps written in values.yaml are shared by every evaluation: changing one would leak into the next. */
-function writable(map: GoMap, call: Call): GoMap {
-  if (mapSources.has(map)) fail(call);
+/** `set` and `unset` change the map they are given, values.yaml's too: helm's later templates see the change. */
+function writable(map: GoMap): GoMap {
   return map;
 }
 
@@ -277,6 +276,25 @@ function padding(width: Value, text: Value, call: Call): string {
   const lines = s.split('\n').length;
   if (n * lines + s.length > MAX_STRING) throw new Unresolved('(a string is too long)');
   return ' '.repeat(n);
+}
+
+/** `indent`/`nindent`: each line after `pad`, the pieces (and the places they came from) kept. */
+function indented(value: Value, first: string, pad: string, text: string): Value {
+  if (!(value instanceof Text)) return first + text.replace(/\n/g, `\n${pad}`);
+  const out: Piece[] = [{ text: first }];
+  for (const piece of value.pieces) {
+    if (!piece.text.includes('\n')) {
+      out.push(piece);
+      continue;
+    }
+    let at = 0;
+    for (const part of piece.text.split('\n')) {
+      if (at > 0) out.push({ text: `\n${pad}` });
+      if (part.length > 0) out.push(slicePiece(piece, at, at + part.length));
+      at += part.length + 1;
+    }
+  }
+  return new Text(out);
 }
 
 const trimmed = (value: Value, start: number, end: number): Value =>
@@ -312,11 +330,20 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
     (args, call) => {
       arity(args, call, 2);
       const value = args[1];
-      if (isNil(value) || stringOf(value) === '') fail(call);
+      if (isNil(value) || stringOf(value) === '') {
+        if (call.soft) throw new ChartFailure(stringOf(args[0]) ?? call.text, call.text);
+        fail(call);
+      }
       return value;
     },
   ],
-  ['fail', (_args, call) => fail(call)],
+  [
+    'fail',
+    (args, call) => {
+      if (call.soft) throw new ChartFailure(stringOf(args[0]) ?? call.text, call.text);
+      fail(call);
+    },
+  ],
   ['printf', printf],
   ['print', (args, call) => new Text(sprint(args, call, 'go'))],
   ['println', (args, call) => new Text([...sprint(args, call, 'always'), { text: '\n' }])],
@@ -431,7 +458,7 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
     (args, call) => {
       arity(args, call, 2);
       const pad = padding(args[0], args[1], call);
-      return changed(args[1], pad + str(args[1], call).replace(/\n/g, `\n${pad}`));
+      return indented(args[1], pad, pad, str(args[1], call));
     },
   ],
   [
@@ -439,7 +466,7 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
     (args, call) => {
       arity(args, call, 2);
       const pad = padding(args[0], args[1], call);
-      return changed(args[1], `\n${pad}${str(args[1], call).replace(/\n/g, `\n${pad}`)}`);
+      return indented(args[1], `\n${pad}`, pad, str(args[1], call));
     },
   ],
   [
@@ -550,7 +577,7 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
     'set',
     (args, call) => {
       arity(args, call, 3);
-      const map = writable(mapArg(args[0], call), call);
+      const map = writable(mapArg(args[0], call));
       map.set(str(args[1], call), args[2]);
       return map;
     },
@@ -559,7 +586,7 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
     'unset',
     (args, call) => {
       arity(args, call, 2);
-      const map = writable(mapArg(args[0], call), call);
+      const map = writable(mapArg(args[0], call));
       map.delete(str(args[1], call));
       return map;
     },

@@ -6,9 +6,13 @@
 
 import { Budget } from '../budget.js';
 import { FUNCTIONS } from './functions.js';
-import type { Arg, BranchNode, Command, Node, Pipe, TemplateNode } from './parse.js';
+import { MORE_FUNCTIONS } from './sprig.js';
+import { parseTemplate, type Arg, type BranchNode, type Command, type Node, type Pipe, type TemplateNode } from './parse.js';
+import { TemplateSyntaxError } from './lex.js';
 import {
   isMap,
+  Methods,
+  slicePiece,
   mapSources,
   Missing,
   printValue,
@@ -19,17 +23,20 @@ import {
   Unresolved,
   type GoMap,
   type MapSource,
+  type Origin,
   type Piece,
   type Value,
 } from './value.js';
 
 export const MAX_INCLUDE_DEPTH = 32;
 /** Steps of one evaluation, and of all the evaluations of one evaluator (a chart). */
-const MAX_STEPS = 200_000;
-const MAX_TOTAL_STEPS = 5_000_000;
+const MAX_STEPS = 2_000_000;
+const MAX_TOTAL_STEPS = 40_000_000;
 /** Blocks and parentheses nested in evaluation (includes multiply what one template can nest). */
 const MAX_NESTING = 400;
 const MAX_OUTPUT = 256 * 1024;
+/** The output of a whole template (helm writes dashboards and CRDs whole). */
+const MAX_FULL_OUTPUT = 32 * 1024 * 1024;
 /** Steps between two looks at the clock. */
 const STEPS_PER_CHECK = 256;
 
@@ -98,6 +105,8 @@ export interface Read {
   readonly map: MapSource;
   readonly key: string;
   readonly value: Value;
+  /** The map itself (its other keys: the tag beside a digest). */
+  readonly holder?: GoMap;
 }
 
 /** Where rendered text goes: all of it, or (`line`) up to the first newline. */
@@ -117,14 +126,14 @@ export class Sink {
         this.push(piece);
         continue;
       }
-      if (newline > 0) this.push({ ...piece, text: piece.text.slice(0, newline), ...(piece.exact && { exact: false }) });
+      if (newline > 0) this.push(slicePiece(piece, 0, newline));
       throw LINE_END;
     }
   }
 
   private push(piece: Piece): void {
     this.length += piece.text.length;
-    if (this.length > MAX_OUTPUT) throw new Unresolved('(the output is too long)');
+    if (this.length > (this.line ? MAX_OUTPUT : MAX_FULL_OUTPUT)) throw new Unresolved('(the output is too long)');
     if (!this.discard) this.pieces.push(piece);
   }
 }
@@ -137,6 +146,13 @@ function dig(value: Value): Value {
 export class Evaluator {
   /** Lookups of values.yaml mappings since the last `reset`. */
   readonly reads: Read[] = [];
+  /**
+   * Whole-template rendering: an action that cannot be evaluated writes nothing (marked missing)
+   * and a block whose condition cannot be evaluated is left out, instead of stopping the render.
+   */
+  soft = false;
+  /** The template file being rendered (where its text and actions are written). */
+  file: string | undefined;
   private steps = 0;
   private totalSteps = 0;
   private depth = 0;
@@ -144,10 +160,12 @@ export class Evaluator {
 
   /**
    * `templates`: the defines (and template files) by name, as `template` and `include` find them;
-   * `budget`: the chart's time, which throws `BudgetSpent` through every evaluation once spent.
+   * `files`: the file each of them is written in; `budget`: the chart's time, which throws
+   * `BudgetSpent` through every evaluation once spent.
    */
   constructor(
     private readonly templates: ReadonlyMap<string, readonly Node[]>,
+    private readonly files: ReadonlyMap<string, string> = new Map(),
     private readonly budget: Budget = Budget.none(),
   ) {}
 
@@ -182,7 +200,7 @@ export class Evaluator {
     this.step();
     switch (node.type) {
       case 'text':
-        sink.write([{ text: node.text }]);
+        sink.write([{ text: node.text, ...(this.file !== undefined && { origin: this.origin(node, true) }) }]);
         return;
       case 'action': {
         let value: Value;
@@ -191,9 +209,22 @@ export class Evaluator {
         } catch (error) {
           // `… | nindent n` starts a new line whatever it indents: a line being read ends there.
           if (error instanceof Unresolved && sink.line && endsWithNindent(node.pipe)) sink.write([{ text: '\n' }]);
-          throw error;
+          if (!(error instanceof Unresolved) || !this.soft) throw error;
+          for (const name of node.pipe.decl) {
+            if (!node.pipe.assign) state.vars.declare(name, new Unknown(error.part));
+            else state.vars.assign(name, new Unknown(error.part));
+          }
+          if (node.pipe.decl.length === 0)
+            sink.write([{ text: '', missing: error.part, ...(this.file !== undefined && { origin: this.origin(node, false) }) }]);
+          return;
         }
-        if (node.pipe.decl.length === 0) sink.write(printValue(value, node.pipe.text));
+        if (node.pipe.decl.length > 0) return;
+        const printed = printValue(value, node.pipe.text);
+        if (this.file === undefined) sink.write(printed);
+        else {
+          const origin = this.origin(node, false);
+          sink.write(printed.map((piece) => (piece.origin ? piece : { ...piece, origin })));
+        }
         return;
       }
       case 'if':
@@ -221,6 +252,7 @@ export class Evaluator {
         taken = truth(value);
       } catch (error) {
         if (error instanceof Unresolved && sink.line && node.type === 'if') return this.eitherBranch(node, state, sink, error);
+        if (error instanceof Unresolved && this.soft) return;
         throw error;
       }
       if (taken) this.render(node.list, node.type === 'with' ? { dot: value, vars: state.vars } : state, sink);
@@ -250,7 +282,13 @@ export class Evaluator {
   }
 
   private range(node: BranchNode, state: State, sink: Sink): void {
-    const items = iterate(this.pipe(node.pipe, state, false), node.pipe.text);
+    let items: [Value, Value][];
+    try {
+      items = iterate(this.pipe(node.pipe, state, false), node.pipe.text);
+    } catch (error) {
+      if (error instanceof Unresolved && this.soft) return;
+      throw error;
+    }
     if (items.length === 0) {
       if (node.elseList) this.render(node.elseList, state, sink);
       return;
@@ -275,8 +313,17 @@ export class Evaluator {
   }
 
   private template(node: TemplateNode, state: State, sink: Sink): void {
-    const data = node.pipe ? this.pipe(node.pipe, state) : undefined;
-    this.call(node.name, data, sink, `template ${JSON.stringify(node.name)}`);
+    try {
+      const data = node.pipe ? this.pipe(node.pipe, state) : undefined;
+      this.call(node.name, data, sink, `template ${JSON.stringify(node.name)}`);
+    } catch (error) {
+      if (!(error instanceof Unresolved) || !this.soft) throw error;
+      sink.write([{ text: '', missing: error.part, ...(this.file !== undefined && { origin: this.origin(node, false) }) }]);
+    }
+  }
+
+  private origin(node: { readonly start: number; readonly end: number }, text: boolean): Origin {
+    return { file: this.file!, start: node.start, end: node.end, text };
   }
 
   /** Renders a define (or template file) with `data` as dot and `$`. */
@@ -284,6 +331,8 @@ export class Evaluator {
     const body = this.templates.get(name);
     if (!body || this.depth >= MAX_INCLUDE_DEPTH) throw new Unresolved(part);
     this.depth++;
+    const file = this.file;
+    this.file = this.files.get(name) ?? (this.files.size > 0 ? undefined : file);
     try {
       this.render(body, { dot: data, vars: new Vars([['$', data]]) }, sink);
     } catch (error) {
@@ -291,7 +340,43 @@ export class Evaluator {
       throw error;
     } finally {
       this.depth--;
+      this.file = file;
     }
+  }
+
+  /** Renders the nodes of one template file (`file`) with every action and origin as helm would. */
+  renderFile(nodes: readonly Node[], top: Value, file: string, sink: Sink): void {
+    const before = this.file;
+    this.file = file;
+    try {
+      this.render(nodes, { dot: top, vars: new Vars([['$', top]]) }, sink);
+    } finally {
+      this.file = before;
+    }
+  }
+
+  /** helm's `tpl`: a string parsed as a template and rendered with `data`, the chart's defines available. */
+  private tpl(body: Value, data: Value, text: string): Value {
+    const source = stringOf(body);
+    if (source === undefined) throw new Unresolved(text);
+    // Text without actions renders as itself (and keeps the values.yaml place it came from).
+    if (!source.includes('{{')) return body;
+    let parsed;
+    try {
+      parsed = parseTemplate(source);
+    } catch (error) {
+      if (error instanceof TemplateSyntaxError) throw new Unresolved(text);
+      throw error;
+    }
+    const sink = new Sink(false);
+    const file = this.file;
+    this.file = undefined;
+    try {
+      this.nest(() => this.render(parsed.root, { dot: data, vars: new Vars([['$', data]]) }, sink));
+    } finally {
+      this.file = file;
+    }
+    return new Text(sink.pieces);
   }
 
   /** helm's `include`: a define's output as a string. */
@@ -319,8 +404,26 @@ export class Evaluator {
     const [first, ...rest] = cmd.args;
     if (first?.type === 'identifier') return this.function(first.name, rest, state, final, cmd.text);
     // A field with arguments is a method call (`.Capabilities.APIVersions.Has "x"`); nil is not a command.
+    if (first && (first.type === 'field' || first.type === 'variable') && first.path.length > 0 && (rest.length > 0 || final !== NONE)) {
+      const receiverPath = first.path.slice(0, -1);
+      const receiver =
+        first.type === 'field'
+          ? this.fields(state.dot, receiverPath, first.text)
+          : this.fields(this.variable(first.name, first.text, state), receiverPath, first.text);
+      const method = receiver instanceof Methods ? receiver.methods.get(first.path[first.path.length - 1]!) : undefined;
+      if (!method) throw new Unresolved(cmd.text);
+      const args = [...rest.map((arg) => this.arg(arg, state)), ...(final === NONE ? [] : [final])];
+      for (const arg of args) if (arg instanceof Unknown) throw new Unresolved(arg.part);
+      return method(args);
+    }
     if (!first || rest.length > 0 || final !== NONE || first.type === 'nil') throw new Unresolved(cmd.text);
     return this.arg(first, state);
+  }
+
+  private variable(name: string, text: string, state: State): Value {
+    const value = state.vars.get(name);
+    if (value === NOT_FOUND) throw new Unresolved(text);
+    return value;
   }
 
   private arg(arg: Arg, state: State): Value {
@@ -354,6 +457,12 @@ export class Evaluator {
         value = new Missing(text, true);
         continue;
       }
+      if (value instanceof Methods) {
+        const method = value.methods.get(name);
+        value = method ? method([]) : value.fields.get(name);
+        if (value instanceof Unknown) throw new Unresolved(text);
+        continue;
+      }
       // "nil pointer evaluating interface {}.name", or a field of a string.
       if (!isMap(value)) throw new Unresolved(text);
       const found = value.get(name);
@@ -367,7 +476,7 @@ export class Evaluator {
 
   private read(map: GoMap, key: string, value: Value): void {
     const source = mapSources.get(map);
-    if (source) this.reads.push({ map: source, key, value });
+    if (source) this.reads.push({ map: source, key, value, holder: map });
   }
 
   private function(name: string, argNodes: readonly Arg[], state: State, final: Value | typeof NONE, text: string): Value {
@@ -383,7 +492,7 @@ export class Evaluator {
       }
       return value;
     }
-    const fn = FUNCTIONS.get(name);
+    const fn = FUNCTIONS.get(name) ?? MORE_FUNCTIONS.get(name);
     if (!fn && name !== 'include' && name !== 'tpl') throw new Unresolved(text);
     const args = lazy.map((get) => get());
     if (name === 'include') {
@@ -392,12 +501,10 @@ export class Evaluator {
       return this.include(template, args[1], text);
     }
     if (name === 'tpl') {
-      // Text without actions renders as itself; anything else would be evaluating values as templates.
-      const body = args.length === 2 ? stringOf(args[0]) : undefined;
-      if (body === undefined || body.includes('{{')) throw new Unresolved(text);
-      return args[0];
+      if (args.length !== 2) throw new Unresolved(text);
+      return this.tpl(args[0], args[1], text);
     }
-    return fn!(args, { text, read: (map, key, value) => this.read(map, key, value) });
+    return fn!(args, { text, soft: this.soft, read: (map, key, value) => this.read(map, key, value) });
   }
 
   private step(): void {
@@ -414,6 +521,7 @@ function endsWithNindent(pipe: Pipe): boolean {
 
 /** What `range` goes over: a list's items, a map's entries by key, or 0…n-1. */
 export function iterate(value: Value, part: string): [Value, Value][] {
+  if (value instanceof Methods) return iterate(value.value, part);
   if (value instanceof Unknown) throw new Unresolved(value.part);
   if (value === undefined || value instanceof Missing) return [];
   if (Array.isArray(value)) return value.map((item, i) => [BigInt(i), item]);

@@ -30,11 +30,28 @@ export interface Piece {
   readonly exact?: boolean;
   /** The text stands for a value that was not there (the expression that read it). */
   readonly missing?: string;
+  /** Where the template wrote it: its own text (`text`: offsets of exactly this text), or the action that printed it. */
+  readonly origin?: Origin;
+}
+
+/** A place in a template file a piece of the output came from. */
+export interface Origin {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: boolean;
+}
+
+/** Part of a piece's text (`from`, `to` within it): a part is no longer exact, and its own text keeps its place. */
+export function slicePiece(piece: Piece, from: number, to: number): Piece {
+  if (from === 0 && to === piece.text.length) return piece;
+  const origin = piece.origin?.text ? { ...piece.origin, start: piece.origin.start + from, end: piece.origin.start + to } : piece.origin;
+  return { ...piece, text: piece.text.slice(from, to), ...(piece.exact && { exact: false }), ...(origin && { origin }) };
 }
 
 /** Strings longer than this (or of more pieces) stop an evaluation: templates may double a string in a loop. */
-export const MAX_STRING = 1024 * 1024;
-const MAX_PIECES = 10_000;
+export const MAX_STRING = 16 * 1024 * 1024;
+const MAX_PIECES = 50_000;
 
 /** A Go string built from pieces (printf, include, values scalars). */
 export class Text {
@@ -75,10 +92,29 @@ export class Unknown {
 
 export type GoMap = Map<string, Value>;
 
-export type Value = string | number | bigint | boolean | undefined | Text | Sourced | Missing | Unknown | Value[] | GoMap;
+/** An object with methods (`.Capabilities.APIVersions.Has`, `.Files.Get`): `value` is what printing and `range` see. */
+export class Methods {
+  constructor(
+    readonly methods: ReadonlyMap<string, (args: readonly Value[]) => Value>,
+    readonly fields: GoMap = new Map(),
+    readonly value: Value = undefined,
+  ) {}
+}
+
+export type Value = string | number | bigint | boolean | undefined | Text | Sourced | Missing | Unknown | Methods | Value[] | GoMap;
 
 /** Where each values.yaml mapping is written (maps made by templates have none). */
-export const mapSources = new WeakMap<GoMap, MapSource>();
+export const mapSources = /* @__PURE__ */ new WeakMap<GoMap, MapSource>();
+
+/** `fail`, or `required` without its value, in a whole render: helm stops rendering the chart with this message. */
+export class ChartFailure extends Error {
+  constructor(
+    message: string,
+    readonly part: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Evaluation stopped: `part` is the text of what could not be resolved. */
 export class Unresolved extends Error {
@@ -99,6 +135,7 @@ export function isNil(value: Value): value is Missing | undefined {
 export function plain(value: Value): Value {
   if (value instanceof Text) return value.value;
   if (value instanceof Sourced) return value.value;
+  if (value instanceof Methods) return plain(value.value);
   return value;
 }
 
@@ -152,6 +189,7 @@ const MAX_PRINTED_DEPTH = 32;
 
 /** Pieces of a value's text as Go's `%v` prints it (`<nil>` for nothing, marked missing). */
 export function formatValue(value: Value, part: string, budget = { items: 0, depth: 0 }): Piece[] {
+  if (value instanceof Methods) return formatValue(value.value, part, budget);
   if (value instanceof Text) return [...value.pieces];
   if (value instanceof Sourced) return [{ text: formatPlain(value.value), source: value.source, exact: true }];
   if (value instanceof Unknown) throw new Unresolved(value.part);

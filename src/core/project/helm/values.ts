@@ -280,16 +280,17 @@ function copyMap(map: GoMap): GoMap {
 }
 
 /**
- * Whether helm renders a dependency (`processDependencyEnabled`): its `tags` against the root's
- * `tags:` table (disabled when one is false and none true), then the first of its `condition`
- * paths that holds a boolean in the parent's coalesced values, which overrides the tags.
+ * Why helm does not render a dependency (`processDependencyEnabled`), or undefined when it does:
+ * its `tags` against the root's `tags:` table (disabled when one is false and none true), then the
+ * first of its `condition` paths that holds a boolean in the parent's coalesced values, which
+ * overrides the tags.
  */
-export function dependencyEnabled(dependency: Dependency, parentValues: GoMap, rootValues: GoMap): boolean {
-  let enabled = true;
+export function dependencyDisabled(dependency: Dependency, parentValues: GoMap, rootValues: GoMap): string | undefined {
+  let disabled: string | undefined;
   const table = rootValues.get('tags');
   if (isMap(table) && dependency.tags) {
     const set = dependency.tags.map((tag) => booleanOf(table.get(tag)));
-    enabled = set.includes(true) || !set.includes(false);
+    if (!set.includes(true) && set.includes(false)) disabled = `the chart's tags (${dependency.tags.join(', ')}) are false`;
   }
   // As helm: the whole condition is trimmed, not each path.
   for (const path of (dependency.condition ?? '').trim().split(',')) {
@@ -298,9 +299,9 @@ export function dependencyEnabled(dependency: Dependency, parentValues: GoMap, r
     let table: Value = parentValues;
     for (const key of keys.slice(0, -1)) table = isMap(table) ? table.get(key) : undefined;
     const value = booleanOf(isMap(table) ? table.get(keys.at(-1)!) : undefined);
-    if (value !== undefined) return value;
+    if (value !== undefined) return value ? undefined : `the chart's condition ${path} is false`;
   }
-  return enabled;
+  return disabled;
 }
 
 function booleanOf(value: Value): boolean | undefined {

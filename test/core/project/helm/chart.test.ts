@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeChart, isChartFolder } from '../../../../src/core/project/helm/chart.js';
+import { analyzeChart, isChartFolder, type ChartOptions } from '../../../../src/core/project/helm/chart.js';
 import { diskFiles, overlayFiles } from '../../../../src/core/project/files.js';
 import type { ChartImage, ChartProject } from '../../../../src/core/project/types.js';
 import type { Range } from '../../../../src/core/types.js';
@@ -49,11 +50,11 @@ function deployment(image: string, more = ''): string {
 
 const HELPERS = '{{- define "web.fullname" -}}\n{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}\n{{- end }}\n';
 
-async function analyze(files: Record<string, string>): Promise<ChartProject> {
+async function analyze(files: Record<string, string>, options: ChartOptions = {}): Promise<ChartProject> {
   const texts = new Map(
     Object.entries({ 'templates/_helpers.tpl': HELPERS, ...files }).map(([name, text]) => [path.join(ROOT, name), text]),
   );
-  return analyzeChart(ROOT, overlayFiles(texts));
+  return analyzeChart(ROOT, overlayFiles(texts), options);
 }
 
 /** One image, for charts with one. */
@@ -67,22 +68,24 @@ async function only(files: Record<string, string>): Promise<ChartImage> {
 const values = (file = 'values.yaml') => path.join(ROOT, file);
 const template = (file = 'templates/deployment.yaml') => path.join(ROOT, file);
 
-test('podinfo: its images, from values.yaml and written in its tests, with where each is decided', async () => {
+test('podinfo: the images helm template renders, each where it is decided; the others listed with what switches them off', async () => {
   const folder = path.join(CORPUS, 'podinfo', 'charts', 'podinfo');
   const project = await analyzeChart(folder, diskFiles());
   assert.deepEqual(project.errors, []);
   assert.deepEqual(project.notes, []);
   const file = (name: string) => path.join(folder, name);
   const tag = { file: file('values.yaml'), range: range(10, 7, 10, 13) };
-  const redisTag = { file: file('values.yaml'), range: range(173, 7, 173, 12) };
   const literal = (name: string, line: number, end: number, reference: string, container: string): ChartImage => ({
     chart: folder,
     template: { file: file(`templates/tests/${name}.yaml`), range: range(line, 13, line, end), raw: reference },
+    // The test pods' names end with randAlphaNum: not given.
     workload: { kind: 'Pod', namespace: 'default', container, containerType: 'containers' },
     reference,
     pin: { kind: 'none', why: 'the image is written in the template; pin it there' },
   });
-  assert.deepEqual(project.images, [
+  const byPlace = (a: ChartImage, b: ChartImage) => (a.template.file < b.template.file ? -1 : a.template.file > b.template.file ? 1 : 0);
+  // What `helm template` renders (checked against helm v4.3.2): the deployment and three test pods.
+  assert.deepEqual(project.images.filter((i) => i.active !== false).sort(byPlace), [
     {
       chart: folder,
       template: {
@@ -99,43 +102,58 @@ test('podinfo: its images, from values.yaml and written in its tests, with where
       },
       reference: 'ghcr.io/stefanprodan/podinfo:6.14.1',
       value: { ...tag, key: ['image', 'tag'], raw: '6.14.1' },
-      // The hook jobs run the same image: the tag pins both.
       pin: { kind: 'tag', ...tag },
     },
-    {
-      chart: folder,
-      template: {
-        file: file('templates/hooks/job.yaml'),
-        range: range(23, 17, 23, 75),
-        raw: '"{{ $.Values.image.repository }}:{{ $.Values.image.tag }}"',
-      },
-      // One Job per hook (the range over $hooks), named after it: the name is not one.
-      workload: { kind: 'Job', namespace: 'default', container: 'job', containerType: 'containers' },
-      reference: 'ghcr.io/stefanprodan/podinfo:6.14.1',
-      value: { ...tag, key: ['image', 'tag'], raw: '6.14.1' },
-      pin: { kind: 'tag', ...tag },
-    },
-    {
-      chart: folder,
-      template: {
-        file: file('templates/redis/deployment.yaml'),
-        range: range(28, 17, 28, 73),
-        raw: '"{{ .Values.redis.repository }}:{{ .Values.redis.tag }}"',
-      },
-      workload: { kind: 'Deployment', name: 'release-name-podinfo-redis', container: 'redis', containerType: 'containers' },
-      reference: 'docker.io/redis:8.8.0',
-      value: { ...redisTag, key: ['redis', 'tag'], raw: '8.8.0' },
-      pin: { kind: 'tag', ...redisTag },
-    },
-    // The test pods' names end with randAlphaNum: not resolved, so not given.
-    literal('cache', 17, 35, 'curlimages/curl:7.69.0', 'curl'),
-    literal('fail', 17, 24, 'alpine:3.11', 'fault'),
     literal('grpc', 16, 50, 'stefanprodan/grpc_health_probe:v0.3.0', 'grpc-health-probe'),
     literal('jwt', 16, 34, 'giantswarm/tiny-tools', 'tools'),
     literal('service', 16, 35, 'curlimages/curl:7.69.0', 'curl'),
-    literal('timeout', 17, 24, 'alpine:3.11', 'fault'),
-    literal('tls', 17, 35, 'curlimages/curl:7.69.0', 'curl'),
   ]);
+  assert.deepEqual(
+    project.images
+      .filter((i) => i.active === false)
+      .sort(byPlace)
+      .map((i) => [path.relative(folder, i.template.file), i.template.raw, i.condition, i.pin.kind, i.reference]),
+    [
+      [
+        'templates/hooks/job.yaml',
+        '"{{ $.Values.image.repository }}:{{ $.Values.image.tag }}"',
+        'and $hookConfig $hookConfig.job $hookConfig.job.enabled',
+        'none',
+        undefined,
+      ],
+      [
+        'templates/redis/deployment.yaml',
+        '"{{ .Values.redis.repository }}:{{ .Values.redis.tag }}"',
+        '.Values.redis.enabled',
+        'none',
+        undefined,
+      ],
+      ['templates/tests/cache.yaml', 'curlimages/curl:7.69.0', '.Values.cache', 'none', undefined],
+      ['templates/tests/fail.yaml', 'alpine:3.11', '.Values.faults.testFail', 'none', undefined],
+      ['templates/tests/timeout.yaml', 'alpine:3.11', '.Values.faults.testTimeout', 'none', undefined],
+      ['templates/tests/tls.yaml', 'curlimages/curl:7.69.0', '.Values.tls.enabled', 'none', undefined],
+    ],
+  );
+});
+
+test("podinfo with the values a user deploys with: a values file and --set switch images on, and the value is the user's line", async () => {
+  const folder = path.join(CORPUS, 'podinfo', 'charts', 'podinfo');
+  const user = path.resolve('/virtual/user-values.yaml');
+  const text = 'redis:\n  enabled: true\n  tag: 7.4.0\n';
+  const files = overlayFiles(new Map([[user, text]]), diskFiles());
+  const project = await analyzeChart(folder, files, { valuesFiles: [user], set: ['image.tag=6.15.0', 'faults.testFail=true'] });
+  assert.deepEqual(project.errors, []);
+  const active = project.images.filter((i) => i.active !== false);
+  assert.deepEqual(active.map((i) => i.reference).sort(), [
+    'alpine:3.11',
+    'curlimages/curl:7.69.0',
+    'docker.io/redis:7.4.0',
+    'ghcr.io/stefanprodan/podinfo:6.15.0',
+    'giantswarm/tiny-tools',
+    'stefanprodan/grpc_health_probe:v0.3.0',
+  ]);
+  const redis = active.find((i) => i.reference === 'docker.io/redis:7.4.0')!;
+  assert.deepEqual(redis.value, { file: user, range: find(text, '7.4.0'), key: ['redis', 'tag'], raw: '7.4.0' });
 });
 
 test("argo-cd's single-global-helm: a tag that YAML reads as a number, joined to a repository written in the template", async () => {
@@ -335,7 +353,7 @@ test("a chart's own common.images.image is the one used", async () => {
   assert.equal(image.reference, 'nginx:own-1');
 });
 
-test("subcharts: values from the parent's key over their own, globals, aliases; packaged ones are noted", async () => {
+test("subcharts: values from the parent's key over their own, globals, aliases; a packaged one that cannot be read is noted", async () => {
   const parentValues =
     'global:\n  imageRegistry: mirror.local\nredis:\n  image:\n    tag: 7.2.4\ncache:\n  image:\n    repository: bitnami/valkey\n';
   const subValues = 'image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.0.0\n';
@@ -352,15 +370,13 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
     'charts/postgresql-12.0.0.tgz': 'not read',
   });
   assert.deepEqual(project.errors, []);
-  assert.deepEqual(project.notes, ['charts/postgresql-12.0.0.tgz: packaged subcharts are not read (unpack it to read its images)']);
+  // Given as text (an open document), it has no bytes to unpack.
+  assert.deepEqual(project.notes, ['charts/postgresql-12.0.0.tgz: the packaged subchart cannot be read']);
   const sub = path.join(ROOT, 'charts', 'redis');
   assert.deepEqual(
-    project.images.map((i) => [
-      i.chart,
-      i.reference,
-      i.workload?.name,
-      i.value && [path.relative(ROOT, i.value.file), i.value.key.join('.')],
-    ]),
+    project.images
+      .map((i) => [i.chart, i.reference, i.workload?.name, i.value && [path.relative(ROOT, i.value.file), i.value.key.join('.')]])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
     [
       [ROOT, 'docker.io/bitnami/redis-exporter:7.2.4', 'release-name-web', ['values.yaml', 'redis.image.tag']],
       [sub, 'mirror.local/bitnami/redis:7.2.4', 'release-name-redis', ['values.yaml', 'redis.image.tag']],
@@ -368,7 +384,7 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
     ],
   );
   // The digest goes into the parent's mapping for the subchart, which overrides the subchart's own.
-  assert.deepEqual(project.images[2]!.pin, {
+  assert.deepEqual(project.images.find((i) => i.reference?.includes('valkey'))!.pin, {
     kind: 'digest',
     file: values(),
     key: ['cache', 'image'],
@@ -376,26 +392,11 @@ test("subcharts: values from the parent's key over their own, globals, aliases; 
   });
 });
 
-test('unresolved: a missing value, tpl of a templated value, lookup, required, the cluster version', async () => {
+test('unresolved: a value that is not there, a nil lookup result; tpl and the default cluster version are rendered as helm renders them', async () => {
   const cases: [string, string, string][] = [
     ['image:\n  repository: nginx\n', '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"', '.Values.image.tag'],
     ['x: 1\n', '{{ .Values.image.repository }}', '.Values.image.repository'],
-    [
-      'image:\n  repository: "{{ .Values.registry }}/nginx"\nregistry: r.io\n',
-      '{{ tpl .Values.image.repository . }}',
-      'tpl .Values.image.repository .',
-    ],
-    ['x: 1\n', '{{ (lookup "v1" "ConfigMap" "ns" "images").data.web }}', 'lookup "v1" "ConfigMap" "ns" "images"'],
-    [
-      'image: {}\n',
-      '{{ required "set image.repository" .Values.image.repository }}',
-      'required "set image.repository" .Values.image.repository',
-    ],
-    [
-      'x: 1\n',
-      '"nginx:{{ if semverCompare ">=1.25" .Capabilities.KubeVersion.Version }}1.25{{ else }}1.24{{ end }}"',
-      'semverCompare ">=1.25" .Capabilities.KubeVersion.Version',
-    ],
+    ['x: 1\n', '{{ (lookup "v1" "ConfigMap" "ns" "images").data.web }}', '(lookup "v1" "ConfigMap" "ns" "images").data.web'],
   ];
   for (const [valuesText, expression, part] of cases) {
     const image = await only({ 'Chart.yaml': CHART, 'values.yaml': valuesText, 'templates/deployment.yaml': deployment(expression) });
@@ -410,13 +411,43 @@ test('unresolved: a missing value, tpl of a templated value, lookup, required, t
       },
     );
   }
+  const tpl = await only({
+    'Chart.yaml': CHART,
+    'values.yaml': 'image:\n  repository: "{{ .Values.registry }}/nginx"\nregistry: r.io\n',
+    'templates/deployment.yaml': deployment('{{ tpl .Values.image.repository . }}'),
+  });
+  assert.equal(tpl.reference, 'r.io/nginx');
+  // helm template's Kubernetes version is v1.37.0 unless --kube-version says otherwise.
+  const version = await only({
+    'Chart.yaml': CHART,
+    'values.yaml': 'x: 1\n',
+    'templates/deployment.yaml': deployment(
+      '"nginx:{{ if semverCompare ">=1.25-0" .Capabilities.KubeVersion.Version }}1.25{{ else }}1.24{{ end }}"',
+    ),
+  });
+  assert.equal(version.reference, 'nginx:1.25');
   // A value still holding template text is not an image reference.
   const templated = await only({
     'Chart.yaml': CHART,
     'values.yaml': 'image: "{{ .Values.x }}"\n',
     'templates/deployment.yaml': deployment('{{ .Values.image }}'),
   });
-  assert.deepEqual([templated.reference, templated.unresolved], [undefined, '{{ .Values.image }}']);
+  assert.deepEqual([templated.reference, templated.unresolved], [undefined, '{{ .Values.x }}']);
+});
+
+test('required and fail stop the chart as they stop helm template: an error, and no active image', async () => {
+  const project = await analyze({
+    'Chart.yaml': CHART,
+    'values.yaml': 'image: {}\n',
+    'templates/deployment.yaml': deployment('{{ required "set image.repository" .Values.image.repository }}'),
+  });
+  assert.deepEqual(project.errors, [
+    { file: template(), message: 'helm template fails: set image.repository (required "set image.repository" .Values.image.repository)' },
+  ]);
+  assert.deepEqual(
+    project.images.map((i) => [i.active, i.condition]),
+    [[false, 'helm template fails: set image.repository']],
+  );
 });
 
 test('pins: a tag feeding two images, a number helm reads differently, a changed tag, a tag written in the template', async () => {
@@ -453,7 +484,7 @@ test('pins: a tag feeding two images, a number helm reads differently, a changed
   assert.deepEqual(project.images[4]!.value?.key, ['repo']);
 });
 
-test('with, range and variables around the image; a custom resource; a range over nothing is noted', async () => {
+test('with, range and variables around the image; a custom resource; an image in a range over nothing is listed inactive', async () => {
   const valuesText =
     'sidecar:\n  image: envoyproxy/envoy:v1.29.0\nextra:\n  - name: one\n    image: busybox:1.36\n  - name: two\n    image: alpine:3.19\nnone: []\nimage:\n  repository: nginx\n  tag: "1.25"\n';
   const pod = [
@@ -488,9 +519,13 @@ test('with, range and variables around the image; a custom resource; a range ove
     '',
   ].join('\n');
   const project = await analyze({ 'Chart.yaml': CHART, 'values.yaml': valuesText, 'templates/pod.yaml': pod });
-  assert.deepEqual(project.notes, ['templates/pod.yaml:17: the image is made for each item of .Values.none, and values.yaml has none']);
+  assert.deepEqual(project.notes, []);
   assert.deepEqual(
-    project.images.map((i) => [i.reference, i.workload, i.value?.key.join('.'), i.pin.kind]),
+    project.images.filter((i) => i.active === false).map((i) => [i.template.raw, i.condition]),
+    [['{{ $c.image }}', '.Values.none has items']],
+  );
+  assert.deepEqual(
+    project.images.filter((i) => i.active !== false).map((i) => [i.reference, i.workload, i.value?.key.join('.'), i.pin.kind]),
     [
       ['envoyproxy/envoy:v1.29.0', { kind: 'Pod', name: 'pod', container: 'sidecar', containerType: 'containers' }, 'sidecar.image', 'tag'],
       ['busybox:1.36', { kind: 'Pod', name: 'pod', container: 'one', containerType: 'containers' }, 'extra.0.image', 'tag'],
@@ -504,7 +539,7 @@ test('with, range and variables around the image; a custom resource; a range ove
   assert.deepEqual(project.images[1]!.value?.range, find(valuesText, 'busybox:1.36'));
 });
 
-test('an image inside a define is noted; a template that does not parse is an error; partials and notes are not read for images', async () => {
+test('an image inside a define is found where it is included, listed inactive where it is not; a template that does not parse is an error; notes are not read', async () => {
   const project = await analyze({
     'Chart.yaml': CHART,
     'values.yaml': 'x: 1\n',
@@ -515,10 +550,21 @@ test('an image inside a define is noted; a template that does not parse is an er
     'templates/inline.yaml': '{{- define "inline.container" }}\nkind: Pod\nspec:\n  containers:\n  - image: busybox\n{{- end }}\n',
     'templates/NOTES.txt': 'containers:\n- image: not-a-manifest\n',
   });
-  assert.deepEqual(project.images, []);
-  assert.deepEqual(project.notes, [
-    'templates/inline.yaml:5: the image is inside define "inline.container", which is evaluated only where it is included',
-  ]);
+  assert.deepEqual(
+    project.images.map((i) => [
+      path.relative(ROOT, i.template.file),
+      i.template.range.start.line,
+      i.reference,
+      i.active,
+      i.condition,
+      i.workload,
+    ]),
+    [
+      ['templates/_containers.tpl', 2, 'nginx', undefined, undefined, { kind: 'Job', container: 'web', containerType: 'containers' }],
+      ['templates/inline.yaml', 4, undefined, false, 'define "inline.container" is included', undefined],
+    ],
+  );
+  assert.deepEqual(project.notes, []);
   assert.deepEqual(project.errors, [{ file: template(), range: range(9, 23, 9, 23), message: 'template: missing value for command' }]);
 });
 
@@ -536,24 +582,27 @@ test('a folder without Chart.yaml is no chart', async () => {
 });
 
 test('hostile charts end: includes that recurse, strings that double, loops that do not end', async () => {
-  const project = await analyze({
-    'Chart.yaml': CHART,
-    'templates/_loop.tpl': '{{- define "loop" }}{{ include "loop" . }}{{ end }}',
-    'templates/deployment.yaml': deployment(
-      '{{ include "loop" . }}',
-      [
-        '        - name: b',
-        `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`,
-        '        - name: c',
-        '          image: {{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}',
-        '',
-      ].join('\n'),
-    ),
-  });
-  assert.deepEqual(
-    project.images.map((i) => i.unresolved),
-    ['include "loop" .', '(a string is too long)', '(the template takes too long to evaluate)'],
+  // Without a time budget, so that the engine's own bounds decide (the budget has its own tests).
+  const project = await analyze(
+    {
+      'Chart.yaml': CHART,
+      'templates/_loop.tpl': '{{- define "loop" }}{{ include "loop" . }}{{ end }}',
+      'templates/deployment.yaml': deployment(
+        '{{ include "loop" . }}',
+        ['        - name: b', `          image: {{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}{{ $x }}`, ''].join(
+          '\n',
+        ),
+      ),
+      'templates/forever.yaml': deployment('{{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}'),
+    },
+    { timeBudget: Number.POSITIVE_INFINITY },
   );
+  assert.deepEqual(project.images.map((i) => [path.basename(i.template.file), i.unresolved]).sort(), [
+    ['deployment.yaml', '(a string is too long)'],
+    ['deployment.yaml', 'include "loop" .'],
+    // A template that does not end is not rendered: its image is not known.
+    ['forever.yaml', '(the template takes too long to evaluate)'],
+  ]);
 });
 
 test("a parent's override decides its subchart's image, and the pin goes into the parent's mapping; a disabled dependency renders nothing", async () => {
@@ -563,8 +612,12 @@ test("a parent's override decides its subchart's image, and the pin goes into th
   assert.deepEqual(project.errors, []);
   assert.deepEqual(project.notes, ['charts/extra: not rendered (as extra): its condition or tags disable it']);
   const text = await fs.readFile(parentValues, 'utf8');
-  const [sub, other] = project.images;
-  assert.equal(project.images.length, 2);
+  const [sub, other, ...rest] = project.images;
+  // The disabled dependency's image is listed, inactive, with what disables it.
+  assert.deepEqual(
+    rest.map((i) => [path.relative(root, i.template.file), i.active, i.condition]),
+    [[path.join('charts', 'extra', 'templates', 'pod.yaml'), false, "the chart's condition extra.enabled is false"]],
+  );
   // helm template: the parent's tag over the subchart's; its digest: "" is no place to write (the parent's mapping wins).
   assert.equal(sub!.reference, 'nginx:1.27');
   assert.deepEqual([sub!.value?.file, sub!.value?.key], [parentValues, ['sub', 'image', 'tag']]);
@@ -603,6 +656,40 @@ test('conditions and tags: the first condition path holding a boolean decides, o
       'charts/db/templates/pod.yaml': pod,
     });
     assert.deepEqual(project.errors, []);
-    assert.equal(project.images.length, rendered ? 1 : 0, `${fields} with ${JSON.stringify(parentValues)}`);
+    assert.equal(project.images.length, 1);
+    assert.equal(project.images[0]!.active !== false, rendered, `${fields} with ${JSON.stringify(parentValues)}`);
+  }
+});
+
+test('packaged subcharts (charts/*.tgz) are read as helm reads them; nothing is pinned inside one; a broken one is an error', async () => {
+  const root = path.resolve(__dirname, '..', '..', '..', 'corpus', 'charts', 'packaged');
+  const project = await analyzeChart(root, diskFiles(), { set: ['cache.enabled=true'] });
+  assert.deepEqual(project.errors, []);
+  const [sub, cache] = project.images;
+  assert.equal(project.images.length, 2);
+  assert.deepEqual([sub!.reference, sub!.value?.file, sub!.pin.kind], ['nginx:1.27', path.join(root, 'values.yaml'), 'digest']);
+  assert.equal(cache!.reference, 'docker.io/library/redis:7.4.2');
+  const archive = path.join(root, 'charts', 'cache-2.1.0.tgz');
+  assert.equal(cache!.template.file, path.join(archive, 'templates', 'statefulset.yaml'));
+  assert.equal(cache!.value?.file, path.join(archive, 'values.yaml'));
+  assert.deepEqual(cache!.pin, {
+    kind: 'none',
+    why: "the value is inside the packaged subchart charts/cache-2.1.0.tgz; override it in the parent's values",
+  });
+
+  const broken = await fs.mkdtemp(path.join(os.tmpdir(), 'shipshape-tgz-'));
+  try {
+    await fs.mkdir(path.join(broken, 'charts'));
+    await fs.writeFile(path.join(broken, 'Chart.yaml'), CHART);
+    await fs.writeFile(path.join(broken, 'charts', 'bad-1.0.0.tgz'), 'not an archive');
+    const refused = await analyzeChart(broken, diskFiles());
+    assert.deepEqual(refused.errors, [
+      {
+        file: path.join(broken, 'charts', 'bad-1.0.0.tgz'),
+        message: 'the packaged subchart is not read: the archive is not gzip-compressed',
+      },
+    ]);
+  } finally {
+    await fs.rm(broken, { recursive: true, force: true });
   }
 });

@@ -162,24 +162,24 @@ test('includes nest at most 32 deep', () => {
   assert.equal(unresolved('{{ include "loop" . }}', '', helpers), 'include "loop" .');
 });
 
-test('what is not evaluated: tpl of text with actions, lookup, unknown functions, method calls', () => {
-  const values = 'plain: nginx\ntemplated: "{{ .Release.Name }}"\n';
+test('tpl renders its text as a template; lookup finds nothing, as under helm template; unknown functions and methods are not evaluated', () => {
+  const values = 'plain: nginx\ntemplated: "{{ .Release.Name }}-{{ .Values.plain }}"\n';
   assert.equal(render('{{ tpl .Values.plain . }}', values), 'nginx');
-  assert.equal(unresolved('{{ tpl .Values.templated . }}', values), 'tpl .Values.templated .');
-  assert.equal(unresolved('{{ lookup "v1" "Secret" "ns" "name" }}'), 'lookup "v1" "Secret" "ns" "name"');
-  assert.equal(unresolved('{{ randAlphaNum 5 }}'), 'randAlphaNum 5');
+  assert.equal(render('{{ tpl .Values.templated . }}', values), 'release-name-nginx');
+  assert.equal(render('{{ lookup "v1" "Secret" "ns" "name" | toJson }}'), '{}');
+  assert.equal(unresolved('{{ noSuchFunction 5 }}'), 'noSuchFunction 5');
   assert.equal(unresolved('{{ .Release.Name.Has "x" }}'), '.Release.Name.Has "x"');
   assert.equal(unresolved('{{ .Capabilities.KubeVersion.Version }}'), '.Capabilities.KubeVersion.Version');
 });
 
-test('maps and lists: dict, list, index, get, hasKey, dig, set (not on values), kinds', () => {
+test('maps and lists: dict, list, index, get, hasKey, dig, set (on values too, as helm lets later templates see), kinds', () => {
   const values = 'hooks:\n  pre:\n    enabled: true\n';
   assert.equal(render('{{ $d := dict "a" "1" }}{{ $_ := set $d "b" "2" }}{{ index $d "b" }}{{ get $d "a" }}{{ get $d "z" }}'), '21');
   assert.equal(render('{{ index .Values.hooks "pre" "enabled" }} {{ hasKey .Values.hooks "post" }}', values), 'true false');
   assert.equal(render('{{ dig "pre" "enabled" false .Values.hooks }} {{ dig "post" "x" "none" .Values.hooks }}', values), 'true none');
   assert.equal(render('{{ index (list "a" "b") 1 }} {{ first (list 1 2) }} {{ len (list 1 2 3) }}'), 'b 1 3');
   assert.equal(render('{{ kindOf .Values.hooks }} {{ kindIs "float64" 1.5 }} {{ typeOf "x" }}', values), 'map true string');
-  assert.equal(unresolved('{{ $_ := set .Values.hooks "x" "y" }}', values), 'set .Values.hooks "x" "y"');
+  assert.equal(render('{{ $_ := set .Values.hooks "x" "y" }}{{ .Values.hooks.x }}', values), 'y');
 });
 
 test('strings keep the values.yaml scalars they were built from', () => {
