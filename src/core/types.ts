@@ -1,7 +1,6 @@
 // The public data shapes of the core. Plain data only: no classes, no editor types.
 
 import type { ImageReference } from './analysis/reference.js';
-import type { ChartPin, ImagesEntry, ImageWorkload } from './project/types.js';
 
 /** A zero-based position; `character` counts UTF-16 code units, as editors do. */
 export interface Position {
@@ -82,6 +81,55 @@ export interface ComposeService {
    */
   readonly build?: { readonly context: string; readonly dockerfile: string; readonly target?: string; readonly range: Range };
 }
+
+/** A place in a file. */
+export interface Place {
+  /** Absolute path. */
+  readonly file: string;
+  readonly range: Range;
+}
+
+/** The workload and container an image runs in, as the rendered object says. */
+export interface ImageWorkload {
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly container?: string;
+  /** `containers`, `initContainers`, `ephemeralContainers`, or another field for custom resources. */
+  readonly containerType?: string;
+}
+
+/** An `images:` entry of a kustomization, and where each of its fields is written. */
+export interface ImagesEntry {
+  /** The kustomization file holding it. */
+  readonly file: string;
+  /** The whole entry (the mapping in the `images:` list). */
+  readonly range: Range;
+  /** The `name:` value (what it matches). */
+  readonly name: { readonly value: string; readonly range: Range };
+  readonly newName?: { readonly value: string; readonly range: Range };
+  readonly newTag?: { readonly value: string; readonly range: Range };
+  readonly digest?: { readonly value: string; readonly range: Range };
+  readonly tagSuffix?: { readonly value: string; readonly range: Range };
+}
+
+/** How pinning writes a digest for a chart's image. */
+export type ChartPin =
+  /**
+   * The chart reads a digest from this mapping (`key`) of a values.yaml (`file`: a parent's, when
+   * it overrides the subchart's): write `digest: sha256:…` into it.
+   */
+  | {
+      readonly kind: 'digest';
+      readonly file: string;
+      readonly key: readonly string[];
+      readonly mapping: Range;
+      readonly existing?: Range;
+    }
+  /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
+  | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
+  /** No place to write one: why, for the message. */
+  | { readonly kind: 'none'; readonly why: string };
 
 /** An image as a root kustomization renders it (`source: 'kustomize'`). */
 export interface KustomizeContext {
