@@ -159,36 +159,93 @@ export interface HelmContext {
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 
-/** One image reference found in a file. */
-export interface ImageOccurrence {
-  readonly source: SourceKind;
+/** The fields that only some statuses or sources have: a variant without one declares it absent. */
+type Exclusive<T, Keys extends PropertyKey> = T & { readonly [K in Exclude<Keys, keyof T>]?: undefined };
+
+type ClassifiedKey = 'resolved' | 'reference' | 'unresolvedVariables' | 'problem';
+
+/**
+ * What the text of an image field turned out to be (`analysis/classify.ts`), with what each status
+ * has: a registry image its parsed reference, an unresolved one the variables that had no value,
+ * an invalid one why. `resolved` is the text after variable substitution.
+ */
+export type ImageClassification =
+  | Exclusive<
+      {
+        readonly status: 'image';
+        readonly resolved: string;
+        readonly reference: ImageReference;
+        /** The reference has a digest. */
+        readonly pinned: boolean;
+      },
+      ClassifiedKey
+    >
+  /** A bare image ID is content-addressed: pinned by what it is. */
+  | Exclusive<{ readonly status: 'id'; readonly resolved: string; readonly pinned: true }, ClassifiedKey>
+  | Exclusive<{ readonly status: 'scratch' | 'stage'; readonly resolved: string; readonly pinned: false }, ClassifiedKey>
+  | Exclusive<
+      {
+        readonly status: 'unresolved';
+        /** Set when the text is a placeholder another program fills in (`$IMAGE`, `auto`): the text itself. */
+        readonly resolved?: string;
+        /** The variables that had no value (or the placeholder's names, or what a chart could not resolve). */
+        readonly unresolvedVariables: readonly string[];
+        readonly pinned: false;
+      },
+      ClassifiedKey
+    >
+  | Exclusive<{ readonly status: 'template'; readonly pinned: false }, ClassifiedKey>
+  | Exclusive<
+      {
+        readonly status: 'invalid';
+        /** Absent when the field holds no text at all (empty, a number, a mapping). */
+        readonly resolved?: string;
+        /** Why the reference is invalid. */
+        readonly problem: string;
+        readonly pinned: false;
+      },
+      ClassifiedKey
+    >;
+
+type ContextKey = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
+
+/** Where an image was found, with that source's context. */
+export type ImageSource =
+  | Exclusive<{ readonly source: 'dockerfile'; readonly dockerfile: DockerfileContext }, ContextKey>
+  | Exclusive<{ readonly source: 'kubernetes'; readonly kubernetes: KubernetesContext }, ContextKey>
+  | Exclusive<{ readonly source: 'compose'; readonly compose: ComposeContext }, ContextKey>
+  | Exclusive<{ readonly source: 'kustomize'; readonly kustomize: KustomizeContext }, ContextKey>
+  | Exclusive<{ readonly source: 'helm'; readonly helm: HelmContext }, ContextKey>;
+
+/** One image reference found in a file: its place, what it is (`status`) and where it comes from (`source`). */
+export type ImageOccurrence = {
   /** The text as written in the file (without surrounding quotes). */
   readonly raw: string;
   /** Exactly where `raw` is written. */
   readonly range: Range;
-  readonly status: ImageStatus;
-  /** The text after variable substitution; absent when unresolved. */
-  readonly resolved?: string;
-  /** The parsed reference, when `status` is `image` (or `id`, without one). */
-  readonly reference?: ImageReference;
-  readonly pinned: boolean;
   /** The `--platform` (Dockerfile) or `platform:` (Compose) value, after substitution where possible. */
   readonly platform?: string;
-  /** Variables that had no value, when `status` is `unresolved`. */
-  readonly unresolvedVariables?: readonly string[];
-  /** Why the reference is invalid, when `status` is `invalid`. */
-  readonly problem?: string;
-  readonly dockerfile?: DockerfileContext;
-  readonly kubernetes?: KubernetesContext;
-  readonly compose?: ComposeContext;
-  readonly kustomize?: KustomizeContext;
-  readonly helm?: HelmContext;
+} & ImageClassification &
+  ImageSource;
+
+/**
+ * Each rule's variants, a finding's `reason`: `never` for a rule without variants. A finding can
+ * only carry a variant of its own rule, and the catalog's default severities are keyed by them.
+ */
+export interface RuleReasons {
+  /** No tag (so `latest`), `latest` written, or a tag that can be moved. */
+  readonly 'unpinned-image': 'latest' | 'untagged' | 'mutable-tag';
+  /** A root user set, none set (root by default), or a root user that `runAsNonRoot` keeps from starting. */
+  readonly 'root-user': 'explicit' | 'implicit' | 'will-not-start';
+  readonly 'invalid-reference': never;
+  readonly 'unresolved-image': never;
+  /** The worst vulnerability's severity. */
+  readonly 'vulnerable-image': 'critical' | 'high' | 'medium' | 'low' | 'unknown';
 }
 
-export interface Finding {
-  readonly rule: RuleId;
-  /** The rule's variant: `latest`, `untagged`, `mutable-tag` for `unpinned-image`; `explicit`, `implicit` for `root-user`. */
-  readonly reason?: string;
+/** A finding of one rule. */
+export type FindingOf<R extends RuleId> = {
+  readonly rule: R;
   readonly severity: Severity;
   readonly message: string;
   readonly range: Range;
@@ -201,7 +258,10 @@ export interface Finding {
   readonly raw?: string;
   /** root-user: where the image's own user came from, when the verdict rests on it. */
   readonly userFrom?: ImageUser['from'];
-}
+} & ([RuleReasons[R]] extends [never] ? { readonly reason?: undefined } : { readonly reason: RuleReasons[R] });
+
+/** A finding of any rule, told apart by `rule`. */
+export type Finding = { readonly [R in RuleId]: FindingOf<R> }[RuleId];
 
 /** A problem reading the input itself (a YAML syntax error, …). */
 export interface AnalysisError {

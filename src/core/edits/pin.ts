@@ -14,7 +14,7 @@ export type { PinChange, PinRefusal };
 
 /** What to ask the registry for an image: its reference with the tag (the digest, if any, dropped). */
 export function tagReference(image: ImageOccurrence): string | undefined {
-  if (image.status !== 'image' || image.compose?.built || !image.reference || image.resolved === undefined) return undefined;
+  if (image.status !== 'image' || image.compose?.built) return undefined;
   const at = image.resolved.indexOf('@');
   const withoutDigest = at === -1 ? image.resolved : image.resolved.slice(0, at);
   // A digest without a tag has nothing to compare with: it is pinned and stays as it is.
