@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import ts from 'typescript';
 // A plain ES module shared with scripts/unit-tests.mjs.
 import { classify, INTEGRATION_FOLDERS, processImport, testFiles, testSets } from '../scripts/test-sets.mjs';
 
@@ -49,6 +50,68 @@ test('the extension does not import the network or cluster entries at load time 
     /^import\s+(?!type\b)[^;]*from\s+['"][./]+core\/(network|cluster\/index|project\/index)\.js['"]/m.test(readFileSync(file, 'utf8')),
   );
   assert.deepEqual(offenders, []);
+});
+
+/**
+ * The import circles among some sources, each as the files in it (relative to `root`, sorted):
+ * every relative import counts, type-only ones too (a circle of types is a circle of modules that
+ * cannot be read one without the other).
+ */
+function importCircles(root: string, sources: ReadonlyMap<string, string>): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const [file, text] of sources) {
+    const imported = ts.preProcessFile(text, true, true).importedFiles.map((i) => i.fileName);
+    edges.set(
+      file,
+      imported
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'))
+        .filter((target) => sources.has(target)),
+    );
+  }
+  // Tarjan's strongly connected components: a component of more than one file is a circle.
+  const order = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const circles: string[][] = [];
+  const visit = (file: string): void => {
+    order.set(file, order.size);
+    low.set(file, order.get(file)!);
+    stack.push(file);
+    for (const next of edges.get(file)!) {
+      if (!order.has(next)) {
+        visit(next);
+        low.set(file, Math.min(low.get(file)!, low.get(next)!));
+      } else if (stack.includes(next)) low.set(file, Math.min(low.get(file)!, order.get(next)!));
+    }
+    if (low.get(file) !== order.get(file)) return;
+    const component = stack.splice(stack.indexOf(file));
+    if (component.length > 1 || edges.get(file)!.includes(file)) circles.push(component.map((f) => path.relative(root, f)).sort());
+  };
+  for (const file of sources.keys()) if (!order.has(file)) visit(file);
+  return circles;
+}
+
+describe('import circles', () => {
+  test('no module of src/ imports, directly or through others, one that imports it (type imports included)', () => {
+    const src = path.resolve(CORE, '..');
+    const sources = new Map(files(src).map((file) => [file, readFileSync(file, 'utf8')]));
+    assert.deepEqual(importCircles(src, sources), []);
+  });
+
+  test('a circle through type imports and re-exports is found, and a chain is not a circle', () => {
+    const root = path.resolve('/virtual');
+    const at = (name: string): string => path.join(root, name);
+    const sources = new Map([
+      [at('a.ts'), "import type { B } from './b.js';"],
+      [at('b.ts'), "export { c } from './sub/c.js';"],
+      [at('sub/c.ts'), "import { type A } from '../a.js';"],
+      [at('d.ts'), "import { a } from './a.js';\nimport 'node:path';"],
+    ]);
+    assert.deepEqual(importCircles(root, sources), [['a.ts', 'b.ts', path.join('sub', 'c.ts')]]);
+    sources.set(at('sub/c.ts'), 'export const c = 1;');
+    assert.deepEqual(importCircles(root, sources), []);
+  });
 });
 
 describe('the test sets (scripts/test-sets.mjs)', () => {

@@ -1,7 +1,6 @@
 // The public data shapes of the core. Plain data only: no classes, no editor types.
 
 import type { ImageReference } from './analysis/reference.js';
-import type { ChartPin, ImagesEntry, ImageWorkload } from './project/types.js';
 
 /** A zero-based position; `character` counts UTF-16 code units, as editors do. */
 export interface Position {
@@ -83,6 +82,57 @@ export interface ComposeService {
   readonly build?: { readonly context: string; readonly dockerfile: string; readonly target?: string; readonly range: Range };
 }
 
+/** A place in a file. */
+export interface Place {
+  /** Absolute path. */
+  readonly file: string;
+  readonly range: Range;
+}
+
+/** The workload and container an image runs in, as the rendered object says. */
+export interface ImageWorkload {
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly container?: string;
+  /** `containers`, `initContainers`, `ephemeralContainers`, or another field for custom resources. */
+  readonly containerType?: string;
+}
+
+/** An `images:` entry of a kustomization, and where each of its fields is written. */
+export interface ImagesEntry {
+  /** The kustomization file holding it. */
+  readonly file: string;
+  /** The whole entry (the mapping in the `images:` list). */
+  readonly range: Range;
+  /** The `name:` value (what it matches). */
+  readonly name: { readonly value: string; readonly range: Range };
+  readonly newName?: { readonly value: string; readonly range: Range };
+  readonly newTag?: { readonly value: string; readonly range: Range };
+  readonly digest?: { readonly value: string; readonly range: Range };
+  readonly tagSuffix?: { readonly value: string; readonly range: Range };
+}
+
+/** How pinning writes a digest for a chart's image. */
+export type ChartPin =
+  /**
+   * The chart reads a digest from this mapping (`key`) of a values.yaml (`file`: a parent's, when
+   * it overrides the subchart's): write `digest: sha256:…` into it (`field: 'sha'`: the chart reads
+   * the hex digest alone from `sha`, as kube-prometheus-stack does).
+   */
+  | {
+      readonly kind: 'digest';
+      readonly file: string;
+      readonly key: readonly string[];
+      readonly mapping: Range;
+      readonly existing?: Range;
+      readonly field?: 'sha';
+    }
+  /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
+  | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
+  /** No place to write one: why, for the message. */
+  | { readonly kind: 'none'; readonly why: string };
+
 /** An image as a root kustomization renders it (`source: 'kustomize'`). */
 export interface KustomizeContext {
   /** The root kustomization's folder. */
@@ -114,36 +164,93 @@ export interface HelmContext {
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 
-/** One image reference found in a file. */
-export interface ImageOccurrence {
-  readonly source: SourceKind;
+/** The fields that only some statuses or sources have: a variant without one declares it absent. */
+type Exclusive<T, Keys extends PropertyKey> = T & { readonly [K in Exclude<Keys, keyof T>]?: undefined };
+
+type ClassifiedKey = 'resolved' | 'reference' | 'unresolvedVariables' | 'problem';
+
+/**
+ * What the text of an image field turned out to be (`analysis/classify.ts`), with what each status
+ * has: a registry image its parsed reference, an unresolved one the variables that had no value,
+ * an invalid one why. `resolved` is the text after variable substitution.
+ */
+export type ImageClassification =
+  | Exclusive<
+      {
+        readonly status: 'image';
+        readonly resolved: string;
+        readonly reference: ImageReference;
+        /** The reference has a digest. */
+        readonly pinned: boolean;
+      },
+      ClassifiedKey
+    >
+  /** A bare image ID is content-addressed: pinned by what it is. */
+  | Exclusive<{ readonly status: 'id'; readonly resolved: string; readonly pinned: true }, ClassifiedKey>
+  | Exclusive<{ readonly status: 'scratch' | 'stage'; readonly resolved: string; readonly pinned: false }, ClassifiedKey>
+  | Exclusive<
+      {
+        readonly status: 'unresolved';
+        /** Set when the text is a placeholder another program fills in (`$IMAGE`, `auto`): the text itself. */
+        readonly resolved?: string;
+        /** The variables that had no value (or the placeholder's names, or what a chart could not resolve). */
+        readonly unresolvedVariables: readonly string[];
+        readonly pinned: false;
+      },
+      ClassifiedKey
+    >
+  | Exclusive<{ readonly status: 'template'; readonly pinned: false }, ClassifiedKey>
+  | Exclusive<
+      {
+        readonly status: 'invalid';
+        /** Absent when the field holds no text at all (empty, a number, a mapping). */
+        readonly resolved?: string;
+        /** Why the reference is invalid. */
+        readonly problem: string;
+        readonly pinned: false;
+      },
+      ClassifiedKey
+    >;
+
+type ContextKey = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
+
+/** Where an image was found, with that source's context. */
+export type ImageSource =
+  | Exclusive<{ readonly source: 'dockerfile'; readonly dockerfile: DockerfileContext }, ContextKey>
+  | Exclusive<{ readonly source: 'kubernetes'; readonly kubernetes: KubernetesContext }, ContextKey>
+  | Exclusive<{ readonly source: 'compose'; readonly compose: ComposeContext }, ContextKey>
+  | Exclusive<{ readonly source: 'kustomize'; readonly kustomize: KustomizeContext }, ContextKey>
+  | Exclusive<{ readonly source: 'helm'; readonly helm: HelmContext }, ContextKey>;
+
+/** One image reference found in a file: its place, what it is (`status`) and where it comes from (`source`). */
+export type ImageOccurrence = {
   /** The text as written in the file (without surrounding quotes). */
   readonly raw: string;
   /** Exactly where `raw` is written. */
   readonly range: Range;
-  readonly status: ImageStatus;
-  /** The text after variable substitution; absent when unresolved. */
-  readonly resolved?: string;
-  /** The parsed reference, when `status` is `image` (or `id`, without one). */
-  readonly reference?: ImageReference;
-  readonly pinned: boolean;
   /** The `--platform` (Dockerfile) or `platform:` (Compose) value, after substitution where possible. */
   readonly platform?: string;
-  /** Variables that had no value, when `status` is `unresolved`. */
-  readonly unresolvedVariables?: readonly string[];
-  /** Why the reference is invalid, when `status` is `invalid`. */
-  readonly problem?: string;
-  readonly dockerfile?: DockerfileContext;
-  readonly kubernetes?: KubernetesContext;
-  readonly compose?: ComposeContext;
-  readonly kustomize?: KustomizeContext;
-  readonly helm?: HelmContext;
+} & ImageClassification &
+  ImageSource;
+
+/**
+ * Each rule's variants, a finding's `reason`: `never` for a rule without variants. A finding can
+ * only carry a variant of its own rule, and the catalog's default severities are keyed by them.
+ */
+export interface RuleReasons {
+  /** No tag (so `latest`), `latest` written, or a tag that can be moved. */
+  readonly 'unpinned-image': 'latest' | 'untagged' | 'mutable-tag';
+  /** A root user set, none set (root by default), or a root user that `runAsNonRoot` keeps from starting. */
+  readonly 'root-user': 'explicit' | 'implicit' | 'will-not-start';
+  readonly 'invalid-reference': never;
+  readonly 'unresolved-image': never;
+  /** The worst vulnerability's severity. */
+  readonly 'vulnerable-image': 'critical' | 'high' | 'medium' | 'low' | 'unknown';
 }
 
-export interface Finding {
-  readonly rule: RuleId;
-  /** The rule's variant: `latest`, `untagged`, `mutable-tag` for `unpinned-image`; `explicit`, `implicit` for `root-user`. */
-  readonly reason?: string;
+/** A finding of one rule. */
+export type FindingOf<R extends RuleId> = {
+  readonly rule: R;
   readonly severity: Severity;
   readonly message: string;
   readonly range: Range;
@@ -156,7 +263,10 @@ export interface Finding {
   readonly raw?: string;
   /** root-user: where the image's own user came from, when the verdict rests on it. */
   readonly userFrom?: ImageUser['from'];
-}
+} & ([RuleReasons[R]] extends [never] ? { readonly reason?: undefined } : { readonly reason: RuleReasons[R] });
+
+/** A finding of any rule, told apart by `rule`. */
+export type Finding = { readonly [R in RuleId]: FindingOf<R> }[RuleId];
 
 /** A problem reading the input itself (a YAML syntax error, …). */
 export interface AnalysisError {

@@ -22,6 +22,9 @@ import type { ComposeEnvironments } from './environments.js';
 import type { ProjectController } from './project.js';
 import type { AnalysisSettings } from './settings.js';
 import type { DiagnosticData } from './workspaceScan.js';
+import { toRange } from './ranges.js';
+
+export { toRange };
 
 export const SOURCE = 'Shipshape';
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
@@ -324,10 +327,6 @@ function megabytes(chars: number): string {
 /** `shipshape.exclude`, matched as the workspace scan matches it (and as VS Code matches a pattern: against the path). */
 function isExcluded(document: vscode.TextDocument, config: AnalysisSettings): boolean {
   return config.exclude.length > 0 && excludeMatcher(config.exclude)(document.uri.fsPath);
-}
-
-export function toRange(range: Finding['range']): vscode.Range {
-  return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
 }
 
 /**

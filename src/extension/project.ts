@@ -23,7 +23,7 @@ import {
 } from '../core/index.js';
 import type { ProjectAnalysis } from '../core/project/index.js';
 import type { Config } from './config.js';
-import { toRange } from './diagnostics.js';
+import { toRange } from './ranges.js';
 import { loadProject, type Project } from './lazy.js';
 
 /** The files that make a project: where a change means analysing it again. */

@@ -122,6 +122,42 @@ export async function createPlainWorkspace(parent: string): Promise<string> {
   return workspace;
 }
 
+/**
+ * What each folder of the multi-root workspace sets (its own `.vscode/settings.json`): `alpha`
+ * excludes `skipped/`, makes a mutable tag an error and turns root-user off; `beta` keeps the defaults.
+ */
+export const MULTI_ROOT_SETTINGS: Readonly<Record<'alpha' | 'beta', Record<string, unknown>>> = {
+  alpha: {
+    'shipshape.exclude': ['**/skipped/**'],
+    'shipshape.rules.unpinnedImage.mutableTagSeverity': 'error',
+    'shipshape.rules.rootUser.enabled': false,
+  },
+  beta: {},
+};
+
+/**
+ * A workspace of two folders (`alpha`, `beta`) holding the same files (a Pod and a kustomization
+ * over it, once in `kust/` and once in `skipped/`), each with settings of its own. Returns the
+ * `.code-workspace` file.
+ */
+export async function createMultiRootWorkspace(parent: string): Promise<string> {
+  const root = path.join(parent, 'multi-root');
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n';
+  const kustomization = 'resources:\n  - pod.yaml\nimages:\n  - name: nginx\n    newTag: "1.28"\n';
+  for (const [folder, settings] of Object.entries(MULTI_ROOT_SETTINGS)) {
+    await mkdir(path.join(root, folder, '.vscode'), { recursive: true });
+    await writeFile(path.join(root, folder, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+    for (const sub of ['kust', 'skipped']) {
+      await mkdir(path.join(root, folder, sub), { recursive: true });
+      await writeFile(path.join(root, folder, sub, 'pod.yaml'), pod);
+      await writeFile(path.join(root, folder, sub, 'kustomization.yaml'), kustomization);
+    }
+  }
+  const file = path.join(root, 'shipshape.code-workspace');
+  await writeFile(file, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }] }, null, 2));
+  return file;
+}
+
 /** Writes the quiet user settings, and the machine's, into a VS Code user-data folder. */
 export async function writeUserSettings(userDataDir: string): Promise<void> {
   for (const [folder, settings] of [

@@ -2,7 +2,7 @@
 // the workbench, headless Chromium (Debian's) shows it, and VS Code runs the bundled in-editor
 // test module (test/e2e/suite/) in its Node extension host, as @vscode/test-electron would.
 //
-//   node --import tsx test/e2e/run.ts [--grep PATTERN] [--timeout SECONDS] [--keep] [--untrusted]
+//   node --import tsx test/e2e/run.ts [--grep PATTERN] [--timeout SECONDS] [--keep] [--untrusted | --multi-root]
 //
 // Exit status 0 only if the suite passed. Prints mocha's report as it runs, then a closing line
 // `e2e: N passed, N failed`. Leaves in .e2e/ (ignored): out/ (the bundle), screenshots/*.png
@@ -41,6 +41,7 @@ import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
   bundleSuite,
+  createMultiRootWorkspace,
   createPlainWorkspace,
   createWorkspace,
   OUT,
@@ -91,6 +92,8 @@ async function main(): Promise<number> {
       keep: { type: 'boolean', default: false },
       // Open the workspace without trusting it (restricted mode) and run the tests for that mode.
       untrusted: { type: 'boolean', default: false },
+      // Open a workspace of two folders with settings of their own, and run the tests for that.
+      'multi-root': { type: 'boolean', default: false },
     },
   });
   const timeoutMs = Number(values.timeout ?? process.env['SHIPSHAPE_E2E_TIMEOUT'] ?? 300) * 1000;
@@ -115,7 +118,14 @@ async function main(): Promise<number> {
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'shipshape-e2e-'));
   running.tmp = tmp;
-  const workspace = values.untrusted ? await createPlainWorkspace(tmp) : await createWorkspace(tmp);
+  const multiRoot = values['multi-root'] === true;
+  if (multiRoot && values.untrusted) throw new Error('--untrusted and --multi-root are runs of their own');
+  // For --multi-root, the .code-workspace file.
+  const workspace = values.untrusted
+    ? await createPlainWorkspace(tmp)
+    : multiRoot
+      ? await createMultiRootWorkspace(tmp)
+      : await createWorkspace(tmp);
   const userData = path.join(tmp, 'user-data');
   await writeUserSettings(userData);
   const reportDir = path.join(tmp, 'report');
@@ -182,6 +192,10 @@ async function main(): Promise<number> {
       { name: 'dev', server: clusters[1], url: await unreachableServer() },
     ]);
     env['SHIPSHAPE_E2E_CLUSTERS'] = JSON.stringify({ kubeconfig, image: runningImage, digests });
+  }
+  if (multiRoot) {
+    env['SHIPSHAPE_E2E_MULTI_ROOT'] = '1';
+    env['SHIPSHAPE_E2E_GREP'] = values.grep ?? 'multi-root workspace';
   }
   if (values.untrusted) {
     env['SHIPSHAPE_E2E_UNTRUSTED'] = '1';
@@ -264,7 +278,7 @@ async function main(): Promise<number> {
     ['extensionTestsPath', remote(suite)],
     ['skipWelcome', 'true'],
   ];
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = `http://127.0.0.1:${port}/?${multiRoot ? 'workspace' : 'folder'}=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   log(`opening the workbench (timeout ${timeoutMs / 1000} s)`);
   await page.goto(url, { waitUntil: 'domcontentloaded' });
 

@@ -1,18 +1,11 @@
 // Turning the text of an image field into an ImageOccurrence's status, reference and pin.
 
-import { isImageId, parseReference, type ImageReference } from './reference.js';
+import { isImageId, parseReference } from './reference.js';
 import { placeholderIn } from './placeholders.js';
 import type { Expansion } from './substitute.js';
-import type { ImageOccurrence, ImageStatus } from '../types.js';
+import type { ImageClassification, ImageOccurrence } from '../types.js';
 
-export interface Classification {
-  readonly status: ImageStatus;
-  readonly resolved?: string;
-  readonly reference?: ImageReference;
-  readonly pinned: boolean;
-  readonly unresolvedVariables?: readonly string[];
-  readonly problem?: string;
-}
+export type Classification = ImageClassification;
 
 const TEMPLATE = /\{\{|\}\}|\{%|<%=/;
 

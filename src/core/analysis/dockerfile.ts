@@ -132,7 +132,7 @@ export function extractDockerfile(text: string, buildArgs: Readonly<Record<strin
         },
       };
       images.push(base);
-      const baseStage = classification.status === 'stage' ? stageIndexByName.get(classification.resolved!.toLowerCase()) : undefined;
+      const baseStage = classification.status === 'stage' ? stageIndexByName.get(classification.resolved.toLowerCase()) : undefined;
       // ENV set in a parent stage is part of its image config and carries over; ARGs do not.
       scope = new Scope(baseStage !== undefined ? stageEnv[baseStage] : undefined);
       stageEnv.push(scope);

@@ -27,7 +27,7 @@ interface Written {
 function written(files: readonly WorkspaceFile[]): Written[] {
   return files.flatMap(({ file, result }) =>
     result.images.flatMap((image) => {
-      if (image.status !== 'image' || !image.reference) return [];
+      if (image.status !== 'image') return [];
       const { name, digest, normalized } = image.reference;
       return [{ file, line: image.range.start.line + 1, reference: normalized, name, ...(digest !== undefined && { digest }) }];
     }),

@@ -75,7 +75,7 @@ const zero = (): Record<TrivySeverity, number> => ({ CRITICAL: 0, HIGH: 0, MEDIU
 function writtenImages(files: readonly WorkspaceFile[]) {
   return files.flatMap(({ file, result }) =>
     result.images.flatMap((image) =>
-      image.status === 'image' && image.reference
+      image.status === 'image'
         ? [{ file, line: image.range.start.line + 1, range: image.range, raw: image.raw, reference: image.reference }]
         : [],
     ),

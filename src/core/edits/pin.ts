@@ -5,14 +5,16 @@
 // that tag feeds one image. Every edit names its file and is proved before it is offered.
 
 import * as path from 'node:path';
-import type { TextEdit } from './textEdits.js';
-import { provePins } from './prove.js';
+import { provePins, type PinChange, type PinRefusal } from './prove.js';
 import { parseReference } from '../analysis/reference.js';
 import type { ImageOccurrence, Range } from '../types.js';
 
+// Declared where they are proved (prove.ts), which must not import this module.
+export type { PinChange, PinRefusal };
+
 /** What to ask the registry for an image: its reference with the tag (the digest, if any, dropped). */
 export function tagReference(image: ImageOccurrence): string | undefined {
-  if (image.status !== 'image' || image.compose?.built || !image.reference || image.resolved === undefined) return undefined;
+  if (image.status !== 'image' || image.compose?.built) return undefined;
   const at = image.resolved.indexOf('@');
   const withoutDigest = at === -1 ? image.resolved : image.resolved.slice(0, at);
   // A digest without a tag has nothing to compare with: it is pinned and stays as it is.
@@ -39,25 +41,6 @@ export interface PinDocument {
   readonly text: string;
   /** The editor's document version the text is of: an edit applies to that version only. */
   readonly version?: number;
-}
-
-export interface PinChange {
-  readonly image: ImageOccurrence;
-  /** The file the edit is for (absolute): a chart's digest may belong in a parent chart's values.yaml. */
-  readonly file: string;
-  /** The version of `file` the edit was computed on, when the caller gave one. */
-  readonly version?: number;
-  readonly edit: TextEdit;
-  /** The text the edit replaces (the ARG default's, for `FROM $BASE`). */
-  readonly before: string;
-  /** The digest written before, for a stale pin. */
-  readonly previous?: string;
-}
-
-/** An image asked to be pinned that is not, and why (a sentence to show after "cannot pin here: "). */
-export interface PinRefusal {
-  readonly image: ImageOccurrence;
-  readonly why: string;
 }
 
 export interface PinEdits {

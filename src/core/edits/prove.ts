@@ -8,9 +8,27 @@ import { isMap, isPair, isScalar, visit, type Document, type Node, type Pair, ty
 import { analyze } from '../analysis/analyze.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
 import { LineIndex } from '../util/lines.js';
-import type { Position } from '../types.js';
-import type { PinChange, PinRefusal } from './pin.js';
-import { applyEdits } from './textEdits.js';
+import type { ImageOccurrence, Position } from '../types.js';
+import { applyEdits, type TextEdit } from './textEdits.js';
+
+export interface PinChange {
+  readonly image: ImageOccurrence;
+  /** The file the edit is for (absolute): a chart's digest may belong in a parent chart's values.yaml. */
+  readonly file: string;
+  /** The version of `file` the edit was computed on, when the caller gave one. */
+  readonly version?: number;
+  readonly edit: TextEdit;
+  /** The text the edit replaces (the ARG default's, for `FROM $BASE`). */
+  readonly before: string;
+  /** The digest written before, for a stale pin. */
+  readonly previous?: string;
+}
+
+/** An image asked to be pinned that is not, and why (a sentence to show after "cannot pin here: "). */
+export interface PinRefusal {
+  readonly image: ImageOccurrence;
+  readonly why: string;
+}
 
 export interface Proof {
   readonly proved: PinChange[];

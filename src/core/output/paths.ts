@@ -64,18 +64,22 @@ export function displayReport(report: ScanReport, base: string = process.cwd()):
 }
 
 function displayImage(image: ImageOccurrence, file: (value: string) => string): ImageOccurrence {
-  const { kustomize, helm } = image;
-  return {
-    ...image,
-    ...(kustomize && {
+  if (image.source === 'kustomize') {
+    const { kustomize } = image;
+    return {
+      ...image,
       kustomize: {
         ...kustomize,
         kustomization: file(kustomize.kustomization),
         origin: { ...kustomize.origin, file: file(kustomize.origin.file) },
       },
-    }),
-    ...(helm && { helm: { ...helm, chart: file(helm.chart), template: { ...helm.template, file: file(helm.template.file) } } }),
-  };
+    };
+  }
+  if (image.source === 'helm') {
+    const { helm } = image;
+    return { ...image, helm: { ...helm, chart: file(helm.chart), template: { ...helm.template, file: file(helm.template.file) } } };
+  }
+  return image;
 }
 
 /** The entries in order, each key once. */

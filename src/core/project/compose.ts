@@ -7,7 +7,7 @@ import { extractDockerfile } from '../analysis/dockerfile.js';
 import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
 import { severityOf, isEnabled } from '../rules/catalog.js';
 import { dockerfileRootFindings } from '../rules/rootUser.js';
-import type { AnalysisResult, AnalyzeOptions, ComposeService, Finding } from '../types.js';
+import type { AnalysisResult, AnalyzeOptions, ComposeService, FindingOf } from '../types.js';
 
 /** The Dockerfile a service builds, as an absolute path. */
 export function dockerfileOf(composeFile: string, build: NonNullable<ComposeService['build']>): string {
@@ -17,7 +17,8 @@ export function dockerfileOf(composeFile: string, build: NonNullable<ComposeServ
 
 export interface BuiltService {
   readonly composeFile: string;
-  readonly service: ComposeService;
+  /** A service that builds (so its `build` is there). */
+  readonly service: ComposeService & { readonly build: NonNullable<ComposeService['build']> };
   readonly dockerfile: string;
 }
 
@@ -26,7 +27,8 @@ export function builtServices(files: readonly { readonly file: string; readonly 
   const built: BuiltService[] = [];
   for (const { file, result } of files) {
     for (const service of result.services ?? []) {
-      if (service.build && !service.user) built.push({ composeFile: file, service, dockerfile: dockerfileOf(file, service.build) });
+      const { build } = service;
+      if (build && !service.user) built.push({ composeFile: file, service: { ...service, build }, dockerfile: dockerfileOf(file, build) });
     }
   }
   return built;
@@ -43,12 +45,15 @@ export function builtServiceFinding(
   dockerfile: AnalysisResult,
   options: AnalyzeOptions,
   text?: string,
-): Finding | undefined {
+): FindingOf<'root-user'> | undefined {
   if (!isEnabled('root-user', options)) return undefined;
-  const target = built.service.build?.target;
-  const root = target === undefined ? dockerfile.findings.find((f) => f.rule === 'root-user') : targetVerdict(text, target, options);
+  const target = built.service.build.target;
+  const root =
+    target === undefined
+      ? dockerfile.findings.find((f): f is FindingOf<'root-user'> => f.rule === 'root-user')
+      : targetVerdict(text, target, options);
   if (!root) return undefined;
-  const reason = root.reason ?? 'implicit';
+  const { reason } = root;
   const relative = path.relative(path.dirname(path.resolve(built.composeFile)), built.dockerfile) || built.dockerfile;
   const how =
     reason === 'explicit'
@@ -60,7 +65,7 @@ export function builtServiceFinding(
     rule: 'root-user',
     reason,
     severity: severityOf('root-user', reason, options),
-    range: built.service.build!.range,
+    range: built.service.build.range,
     message:
       `Service \`${built.service.service}\` is built from \`${relative}\`, whose ${target === undefined ? 'final stage' : `stage \`${target}\``} ${how} (line ${root.range.start.line + 1}). ` +
       'Set `user:` on the service, or end the Dockerfile with `USER <name or uid>` of an unprivileged user.',
@@ -73,7 +78,7 @@ export function builtServiceFinding(
  * `docker build --target` builds), minus what the Dockerfile's comments silence; none when the
  * stage is not there (the build fails) or the text could not be read.
  */
-function targetVerdict(text: string | undefined, target: string, options: AnalyzeOptions): Finding | undefined {
+function targetVerdict(text: string | undefined, target: string, options: AnalyzeOptions): FindingOf<'root-user'> | undefined {
   if (text === undefined) return undefined;
   const facts = extractDockerfile(text, options.buildArgs);
   // Stage names are case-insensitive, as BuildKit matches them.

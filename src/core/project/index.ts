@@ -8,7 +8,7 @@ import { classifyImage, findingImage } from '../analysis/classify.js';
 import { findSuppressions, isSuppressed, type Suppressions } from '../analysis/suppress.js';
 import { isEnabled, severityOf } from '../rules/catalog.js';
 import { imageFindings } from '../rules/index.js';
-import { writtenName } from '../rules/unpinnedImage.js';
+import { whyUnpinned, writtenName } from '../rules/unpinnedImage.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
 import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
@@ -72,15 +72,14 @@ export async function analyzeProject(
   limits: ProjectOptions = {},
 ): Promise<ProjectAnalysis> {
   Budget.start(limits); // the options are checked before any work
-  const analysis: ProjectAnalysis = {
+  // What the roots and charts add up to; their own results join it at the end.
+  const analysis: Omit<ProjectAnalysis, 'kustomize' | 'charts'> = {
     images: new Map(),
     findings: new Map(),
     settled: new Set(),
     chartTemplates: new Set(),
     errors: [],
     notes: [],
-    kustomize: { roots: [], kustomizations: [] },
-    charts: [],
   };
   const texts = new Map<string, Promise<Suppressions>>();
   const suppressionsOf = (file: string) => {
@@ -109,7 +108,6 @@ export async function analyzeProject(
   };
 
   const kustomize = await analyzeKustomizations(files, fs, limits);
-  (analysis as { kustomize: KustomizeProject }).kustomize = kustomize;
   const pinnedByOrigin = new Map<string, boolean>();
   for (const root of kustomize.roots) {
     for (const note of root.notes) analysis.notes.push(noteOn(root.file, note));
@@ -157,8 +155,7 @@ export async function analyzeProject(
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }
   }
-  (analysis as { charts: readonly ChartProject[] }).charts = projects;
-  return analysis;
+  return { ...analysis, kustomize, charts: projects };
 }
 
 /**
@@ -182,7 +179,10 @@ async function chartFolders(files: readonly string[], fs: ProjectFiles): Promise
   return charts;
 }
 
-function kustomizeOccurrence(root: string, image: KustomizeImage): ImageOccurrence {
+/** An image a kustomization makes. */
+type KustomizeOccurrence = Extract<ImageOccurrence, { readonly source: 'kustomize' }>;
+
+function kustomizeOccurrence(root: string, image: KustomizeImage): KustomizeOccurrence {
   const raw =
     image.entry && image.decidedAt.by === 'images-entry'
       ? image.entry.name.value
@@ -205,26 +205,15 @@ function kustomizeOccurrence(root: string, image: KustomizeImage): ImageOccurren
 }
 
 /** The findings of an image a kustomization decides (an `images:` entry or a patch), on that place. */
-function kustomizeFindings(image: ImageOccurrence, root: string, options: AnalyzeOptions): Finding[] {
-  const by = image.kustomize!.by;
-  if (image.status !== 'image' || image.pinned) return imageFindings([image], options);
-  if (!isEnabled('unpinned-image', options)) return [];
-  const reference = image.reference!;
-  const reason = reference.tag === undefined ? 'untagged' : reference.tag === 'latest' ? 'latest' : 'mutable-tag';
-  const fix =
-    by === 'images-entry'
-      ? 'Pin it with `digest: sha256:…` in this entry (the digest of the tag it renders).'
-      : `Pin it to its digest (\`${writtenName(image.resolved!)}:${reference.tag ?? 'latest'}@sha256:…\`).`;
-  return [
-    {
-      rule: 'unpinned-image',
-      reason,
-      severity: severityOf('unpinned-image', reason, options),
-      range: image.range,
-      ...findingImage(image),
-      message: `The kustomization \`${path.basename(root)}\` renders \`${image.resolved}\` here, which is not pinned: ${reason === 'mutable-tag' ? `the tag \`${reference.tag}\` can be moved to other content` : 'it moves with every release'}. ${fix}`,
-    },
-  ];
+function kustomizeFindings(image: KustomizeOccurrence, root: string, options: AnalyzeOptions): Finding[] {
+  const { by } = image.kustomize;
+  return imageFindings([image], options, (unpinned, reason) => {
+    const fix =
+      by === 'images-entry'
+        ? 'Pin it with `digest: sha256:…` in this entry (the digest of the tag it renders).'
+        : `Pin it to its digest (\`${writtenName(unpinned.resolved)}:${unpinned.reference.tag ?? 'latest'}@sha256:…\`).`;
+    return `The kustomization \`${path.basename(root)}\` renders \`${unpinned.resolved}\` here, which is not pinned: ${whyUnpinned(unpinned, reason)}. ${fix}`;
+  });
 }
 
 function chartOccurrence(image: ChartImage): ImageOccurrence {
@@ -280,9 +269,7 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
     ];
   }
   if (image.status !== 'image' || image.pinned || !chart.value) return imageFindings([image], options);
-  if (!isEnabled('unpinned-image', options)) return [];
-  const reference = image.reference!;
-  const reason = reference.tag === undefined ? 'untagged' : reference.tag === 'latest' ? 'latest' : 'mutable-tag';
+  const reference = image.reference;
   const pin = chart.pin;
   const placed = path.resolve(chart.value.file);
   const fix =
@@ -295,14 +282,10 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
       : pin.kind === 'tag'
         ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
         : `It cannot be pinned here: ${pin.why}.`;
-  return [
-    {
-      rule: 'unpinned-image',
-      reason,
-      severity: severityOf('unpinned-image', reason, options),
-      range: image.range,
-      ...findingImage(image),
-      message: `\`${chart.value.key.join('.')}\` makes the chart's image \`${image.resolved}\`, which is not pinned: ${reason === 'mutable-tag' ? `the tag \`${reference.tag}\` can be moved to other content` : 'it moves with every release'}. ${fix}`,
-    },
-  ];
+  const key = chart.value.key.join('.');
+  return imageFindings(
+    [image],
+    options,
+    (_, reason) => `\`${key}\` makes the chart's image \`${image.resolved}\`, which is not pinned: ${whyUnpinned(image, reason)}. ${fix}`,
+  );
 }

@@ -2,38 +2,10 @@
 // effective reference a tool would render, where it is decided (the place the fix belongs), and
 // where the image was first written. Positions are zero-based, in UTF-16 code units (types.ts).
 
-import type { Range } from '../types.js';
+import type { ChartPin, ImagesEntry, ImageWorkload, Place, Range } from '../types.js';
 
-/** A place in a file. */
-export interface Place {
-  /** Absolute path. */
-  readonly file: string;
-  readonly range: Range;
-}
-
-/** The workload and container an image runs in, as the rendered object says. */
-export interface ImageWorkload {
-  readonly kind: string;
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly container?: string;
-  /** `containers`, `initContainers`, `ephemeralContainers`, or another field for custom resources. */
-  readonly containerType?: string;
-}
-
-/** An `images:` entry of a kustomization, and where each of its fields is written. */
-export interface ImagesEntry {
-  /** The kustomization file holding it. */
-  readonly file: string;
-  /** The whole entry (the mapping in the `images:` list). */
-  readonly range: Range;
-  /** The `name:` value (what it matches). */
-  readonly name: { readonly value: string; readonly range: Range };
-  readonly newName?: { readonly value: string; readonly range: Range };
-  readonly newTag?: { readonly value: string; readonly range: Range };
-  readonly digest?: { readonly value: string; readonly range: Range };
-  readonly tagSuffix?: { readonly value: string; readonly range: Range };
-}
+// Declared with the occurrences that carry them (core/types.ts), which must not import this module.
+export type { ChartPin, ImagesEntry, ImageWorkload, Place };
 
 /** One container image of one root kustomization's output. */
 export interface KustomizeImage {
@@ -69,26 +41,6 @@ export interface KustomizeProject {
   /** Every kustomization file found (roots, bases, overlays, components). */
   readonly kustomizations: readonly string[];
 }
-
-/** How pinning writes a digest for a chart's image. */
-export type ChartPin =
-  /**
-   * The chart reads a digest from this mapping (`key`) of a values.yaml (`file`: a parent's, when
-   * it overrides the subchart's): write `digest: sha256:…` into it (`field: 'sha'`: the chart reads
-   * the hex digest alone from `sha`, as kube-prometheus-stack does).
-   */
-  | {
-      readonly kind: 'digest';
-      readonly file: string;
-      readonly key: readonly string[];
-      readonly mapping: Range;
-      readonly existing?: Range;
-      readonly field?: 'sha';
-    }
-  /** The tag value feeds exactly one image: write `tag: "x@sha256:…"` there. */
-  | { readonly kind: 'tag'; readonly file: string; readonly range: Range }
-  /** No place to write one: why, for the message. */
-  | { readonly kind: 'none'; readonly why: string };
 
 /** One container image a chart's templates make. */
 export interface ChartImage {

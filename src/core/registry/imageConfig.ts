@@ -5,8 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { digestError } from '../analysis/reference.js';
-import type { RegistryClient } from './client.js';
-import type { ImageConfigOutcome, Platform } from './types.js';
+import type { ImageConfigOutcome, ImageConfigReader, Platform } from './types.js';
 import { ImageUserCache } from './userCache.js';
 import { mapLimited } from '../util/mapLimited.js';
 
@@ -153,7 +152,7 @@ export interface ConfiguredUsersOptions {
  * is written for a cache without a file). Results are keyed by the references as given.
  */
 export async function configuredUsers(
-  client: RegistryClient,
+  client: ImageConfigReader,
   cache: ImageUserCache | undefined,
   references: readonly string[],
   options: ConfiguredUsersOptions = {},

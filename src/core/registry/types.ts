@@ -67,6 +67,11 @@ export interface ImageConfigOptions {
   readonly known?: (digest: string) => ImageConfig | undefined;
 }
 
+/** What reads an image's configuration: the registry client (a type of its own so that imageConfig.ts need not import the client, which imports it). */
+export interface ImageConfigReader {
+  imageConfig(reference: string, options?: ImageConfigOptions): Promise<ImageConfigOutcome>;
+}
+
 export type TagListOutcome =
   | {
       readonly ok: true;

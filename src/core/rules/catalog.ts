@@ -1,16 +1,19 @@
 // What each rule is, its variants and default severities: one table for the CLI, SARIF and docs.
 
-import type { AnalyzeOptions, RuleId, Severity } from '../types.js';
+import type { AnalyzeOptions, RuleId, RuleReasons, Severity } from '../types.js';
 
-export interface RuleInfo {
-  readonly id: RuleId;
+/** The keys of a rule's default severities: its variants, or `default` for a rule without. */
+export type SeverityKey<R extends RuleId> = [RuleReasons[R]] extends [never] ? 'default' : RuleReasons[R];
+
+export interface RuleInfo<R extends RuleId = RuleId> {
+  readonly id: R;
   readonly title: string;
   readonly description: string;
-  /** Default severity per variant; `default` applies when a finding has no variant. */
-  readonly severities: Readonly<Record<string, Severity>>;
+  /** Default severity per variant (`default` for a rule without variants): every variant has one. */
+  readonly severities: Readonly<Record<SeverityKey<R>, Severity>>;
 }
 
-export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
+export const RULES: { readonly [R in RuleId]: RuleInfo<R> } = {
   'unpinned-image': {
     id: 'unpinned-image',
     title: 'Image not pinned to a digest',
@@ -57,11 +60,12 @@ export function isEnabled(rule: RuleId, options: AnalyzeOptions): boolean {
   return options.rules?.[rule]?.enabled !== false;
 }
 
-/** The severity a finding of this rule and variant gets under the options. */
-export function severityOf(rule: RuleId, reason: string | undefined, options: AnalyzeOptions): Severity {
+/** The severity a finding of this rule and variant (none for a rule without variants) gets under the options. */
+export function severityOf<R extends RuleId>(rule: R, reason: RuleReasons[R] | undefined, options: AnalyzeOptions): Severity {
   const configured = options.rules?.[rule]?.severity;
-  const key = reason ?? 'default';
+  const key: string = reason ?? 'default';
   if (typeof configured === 'string') return configured;
   if (configured && configured[key]) return configured[key];
-  return RULES[rule].severities[key] ?? 'warning';
+  const defaults: Readonly<Record<string, Severity>> = RULES[rule].severities;
+  return defaults[key] ?? 'warning';
 }

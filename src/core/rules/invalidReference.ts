@@ -1,20 +1,22 @@
 // invalid-reference: text in an image field that is not a valid image reference.
 
-import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import type { AnalyzeOptions, FindingOf, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage } from '../analysis/classify.js';
 
-export function invalidReferenceFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
+export function invalidReferenceFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): FindingOf<'invalid-reference'>[] {
   if (!isEnabled('invalid-reference', options)) return [];
-  return images
-    .filter((image) => image.status === 'invalid')
-    .map((image) => ({
-      rule: 'invalid-reference',
-      severity: severityOf('invalid-reference', undefined, options),
-      range: image.range,
-      ...findingImage(image),
-      message: `${named(image)} is not a valid image reference: ${image.problem ?? 'unknown problem'}.`,
-    }));
+  return images.flatMap((image) =>
+    image.status === 'invalid'
+      ? {
+          rule: 'invalid-reference',
+          severity: severityOf('invalid-reference', undefined, options),
+          range: image.range,
+          ...findingImage(image),
+          message: `${named(image)} is not a valid image reference: ${image.problem}.`,
+        }
+      : [],
+  );
 }
 
 /**

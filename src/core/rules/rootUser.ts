@@ -5,7 +5,7 @@ import type { ContainerFact } from '../analysis/kubernetes.js';
 import { findingImage } from '../analysis/classify.js';
 import { isImageId, parseReference, type ImageReference } from '../analysis/reference.js';
 import type { ScanOutcome } from '../trivy/types.js';
-import type { AnalyzeOptions, ComposeService, Finding, ImageOccurrence, ImageUser } from '../types.js';
+import type { AnalyzeOptions, ComposeService, FindingOf, ImageOccurrence, ImageUser } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 
 /** Users that are root: by name, by UID 0, and Windows' administrator account. */
@@ -46,7 +46,7 @@ export function runsAsNonRoot(reference: ImageReference): boolean {
   );
 }
 
-export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeOptions): Finding[] {
+export function dockerfileRootFindings(facts: DockerfileFacts, options: AnalyzeOptions): FindingOf<'root-user'>[] {
   if (!isEnabled('root-user', options) || facts.stages.length === 0) return [];
   const final = facts.stages[facts.stages.length - 1]!;
   // The effective user is the last USER along the chain of stages the final one is built FROM.
@@ -119,9 +119,9 @@ function stageLabel(stage: StageFact): string {
   return stage.name !== undefined ? `\`${stage.name}\`` : `#${stage.index}`;
 }
 
-export function kubernetesRootFindings(containers: readonly ContainerFact[], options: AnalyzeOptions): Finding[] {
+export function kubernetesRootFindings(containers: readonly ContainerFact[], options: AnalyzeOptions): FindingOf<'root-user'>[] {
   if (!isEnabled('root-user', options)) return [];
-  const findings: Finding[] = [];
+  const findings: FindingOf<'root-user'>[] = [];
   for (const container of containers) {
     const label = container.name !== undefined ? `Container \`${container.name}\`` : 'This container';
     const { runAsUser, runAsNonRoot } = container;
@@ -204,9 +204,9 @@ export function composeRootFindings(
   services: readonly ComposeService[],
   images: readonly ImageOccurrence[],
   options: AnalyzeOptions,
-): Finding[] {
+): FindingOf<'root-user'>[] {
   if (!isEnabled('root-user', options)) return [];
-  const findings: Finding[] = [];
+  const findings: FindingOf<'root-user'>[] = [];
   for (const { service, user, build } of services) {
     if (!user) {
       const image = build ? undefined : images.find((i) => i.compose?.service === service && i.reference);

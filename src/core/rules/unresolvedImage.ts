@@ -1,30 +1,30 @@
 // unresolved-image: an image that depends on a variable with no value, so it cannot be known.
 
-import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import type { AnalyzeOptions, FindingOf, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage } from '../analysis/classify.js';
 import { placeholderIn } from '../analysis/placeholders.js';
 
-export function unresolvedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
+export function unresolvedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): FindingOf<'unresolved-image'>[] {
   if (!isEnabled('unresolved-image', options)) return [];
-  const findings: Finding[] = [];
+  const findings: FindingOf<'unresolved-image'>[] = [];
   for (const image of images) {
     // A reference that some value of its variables turns into a stage name is not an image; a
     // Compose service that builds its image names what it builds, which is not pulled.
     if (image.status !== 'unresolved' || image.dockerfile?.maybeStage || image.compose?.built) continue;
-    const names = image.unresolvedVariables ?? [];
     findings.push({
       rule: 'unresolved-image',
       severity: severityOf('unresolved-image', undefined, options),
       range: image.range,
       ...findingImage(image),
-      message: unresolvedMessage(image, names),
+      message: unresolvedMessage(image),
     });
   }
   return findings;
 }
 
-function unresolvedMessage(image: ImageOccurrence, names: readonly string[]): string {
+function unresolvedMessage(image: Extract<ImageOccurrence, { readonly status: 'unresolved' }>): string {
+  const names = image.unresolvedVariables;
   // Nothing substitutes a manifest's image fields (nor what a chart or a kustomization makes):
   // whatever fills the placeholder in runs before, or after, in the cluster.
   const placeholder = image.source === 'dockerfile' || image.source === 'compose' ? undefined : placeholderIn(image.resolved ?? image.raw);

@@ -9,7 +9,7 @@ import {
   type TrivySeverity,
   type Vulnerability,
 } from '../trivy/types.js';
-import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import type { AnalyzeOptions, FindingOf, ImageOccurrence, RuleReasons } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
 
@@ -24,11 +24,24 @@ export function countsText(scan: ImageScan): string {
     .join(', ');
 }
 
+/** The rule's variant for the worst severity found. */
+const VARIANTS: Readonly<Record<TrivySeverity, RuleReasons['vulnerable-image']>> = {
+  CRITICAL: 'critical',
+  HIGH: 'high',
+  MEDIUM: 'medium',
+  LOW: 'low',
+  UNKNOWN: 'unknown',
+};
+
 export function hasFix(vulnerability: Vulnerability): boolean {
   return vulnerability.fixed.length > 0;
 }
 
-export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, options: AnalyzeOptions): Finding | undefined {
+export function vulnerabilityFinding(
+  image: ImageOccurrence,
+  scan: ImageScan,
+  options: AnalyzeOptions,
+): FindingOf<'vulnerable-image'> | undefined {
   const worst = worstSeverity(scan);
   if (worst === undefined || !isEnabled('vulnerable-image', options)) return undefined;
   const total = scan.vulnerabilities.length;
@@ -36,7 +49,7 @@ export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, op
   const top = scan.vulnerabilities[0]!;
   const fix = top.fixed.length > 0 ? `fixed in ${top.fixed.join(', ')}` : `no fix (${top.status.replace(/_/g, ' ')})`;
   const eosl = scan.os?.eosl ? ` Its OS (${scan.os.family} ${scan.os.name ?? ''}) is end of life: no more fixes will come.` : '';
-  const reason = worst.toLowerCase();
+  const reason = VARIANTS[worst];
   return {
     rule: 'vulnerable-image',
     reason,
@@ -51,7 +64,7 @@ export function vulnerabilityFinding(image: ImageOccurrence, scan: ImageScan, op
 
 /** What the scans of a file's images say: a finding per vulnerable image, and the images that could not be scanned. */
 export interface ScanVerdicts {
-  readonly findings: Finding[];
+  readonly findings: FindingOf<'vulnerable-image'>[];
   readonly failures: { readonly image: ImageOccurrence; readonly failure: ScanFailure }[];
 }
 

@@ -93,7 +93,7 @@ interface Analysed {
 
 /** What to ask Trivy for an image, or undefined when it is not something to scan. */
 export function scanRequestFor(image: ImageOccurrence): ScanRequest | undefined {
-  if (image.status !== 'image' || image.resolved === undefined || image.compose?.built) return undefined;
+  if (image.status !== 'image' || image.compose?.built) return undefined;
   const platform = image.platform !== undefined && !image.platform.includes('$') ? image.platform : undefined;
   return { reference: image.resolved, ...(platform !== undefined && { platform }) };
 }
@@ -278,7 +278,7 @@ async function readBuiltDockerfiles(
       if (text === undefined) {
         report.projectErrors.push({
           file: built.composeFile,
-          line: built.service.build!.range.start.line + 1,
+          line: built.service.build.range.start.line + 1,
           // The Dockerfile as the Compose file's folder sees it (`api/Dockerfile`), wherever the scan runs.
           message: `service \`${built.service.service}\` builds \`${path.relative(path.dirname(path.resolve(built.composeFile)), built.dockerfile)}\`, which could not be read`,
         });

@@ -680,17 +680,14 @@ test('the search of a custom resource is bounded in size: at most 1,000 images, 
     ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`),
   ];
   const text = `apiVersion: example.com/v1\nkind: Bomb\n${bomb.join('\n')}\nspec: *a8\n`;
-  const started = performance.now();
   const bombed = yaml(text);
-  const elapsed = performance.now() - started;
+  // The bound: at most 1000 images however many uses the aliases make (10^8 without it, hours of work).
   assert.ok(bombed.images.length > 0 && bombed.images.length <= 1000, `${bombed.images.length} images`);
   // One place written, one finding.
   assert.deepEqual(
     bombed.findings.map((f) => at(f.range)),
     ['3:18-3:21'],
   );
-  // Generous for a busy machine: without the bound it would take hours.
-  assert.ok(elapsed < 5000, `${elapsed.toFixed(0)} ms`);
 });
 
 test('Tekton and OpenShift placeholders in an image are unresolved (filled in by another tool), not invalid', () => {

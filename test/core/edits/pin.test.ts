@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { analyze, applyEdits, pinEdits, pinnedText, tagReference, type FileKind } from '../../../src/core/index.js';
+import { classifyImage } from '../../../src/core/analysis/classify.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -167,8 +168,11 @@ describe('edits name their file and are proved', () => {
 
   test('a digest: key added to an empty flow mapping, and one that would be a second digest: key is refused', () => {
     const text = 'image: {}\n';
+    const written = analyze(manifest('nginx:1.27'), 'yaml').images[0]!;
     const image = {
-      ...analyze(manifest('nginx:1.27'), 'yaml').images[0]!,
+      raw: written.raw,
+      range: written.range,
+      ...classifyImage(written.raw),
       source: 'helm' as const,
       helm: {
         chart: '/virtual',

@@ -253,9 +253,11 @@ export function assemble(chunks: readonly ChunkResult[]): AnalysisResult {
     for (const source of chunk.sources) sources.add(source);
     for (const service of chunk.services ?? []) services.push(line === 0 ? service : shiftService(service, line));
     for (const image of chunk.images) {
-      const moved = { ...image, range: shift(image.range, line) };
+      const range = shift(image.range, line);
       images.push(
-        image.kubernetes ? { ...moved, kubernetes: { ...image.kubernetes, document: image.kubernetes.document + documentBase } } : moved,
+        image.source === 'kubernetes'
+          ? { ...image, range, kubernetes: { ...image.kubernetes, document: image.kubernetes.document + documentBase } }
+          : { ...image, range },
       );
     }
     for (const finding of chunk.findings) findings.push(line === 0 ? finding : { ...finding, range: shift(finding.range, line) });
