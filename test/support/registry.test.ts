@@ -541,9 +541,8 @@ describe('registry harness', () => {
         assert.equal(await response.text(), 'late');
         assert.ok(Date.now() - started - headersAt >= 250, `the body ${Date.now() - started - headersAt} ms after the headers`);
 
-        started = Date.now();
+        // The late answer is given up by the caller's own timeout, not answered.
         await assert.rejects(fetch(`${server.url}/v2/`, { signal: AbortSignal.timeout(100) }), { name: 'TimeoutError' });
-        assert.ok(Date.now() - started < 1000);
       } finally {
         await server.stop();
       }
@@ -686,10 +685,9 @@ describe('registry harness', () => {
           `startRegistry({ auth: 'token', users: { a: 'b' } }).then(async (r) => { await pushImage(r, 'x/y', '1'); console.log(JSON.stringify({ ` +
           `pid: r.pid })); });\n`,
       );
-      const started = Date.now();
+      // The script ends by itself (run resolves) although it never stopped its registry.
       const result = await run(process.execPath, ['--import', 'tsx', script]);
       assert.equal(result.code, 0, result.stderr);
-      assert.ok(Date.now() - started < 20_000);
       const { pid } = JSON.parse(result.stdout) as { pid: number };
       assert.ok(await waitUntil(() => !running(pid), 5000), `registry process ${pid} is gone`);
     } finally {
