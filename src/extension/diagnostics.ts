@@ -326,7 +326,8 @@ function megabytes(chars: number): string {
 
 /** `shipshape.exclude`, matched as the workspace scan matches it (and as VS Code matches a pattern: against the path). */
 function isExcluded(document: vscode.TextDocument, config: AnalysisSettings): boolean {
-  return config.exclude.length > 0 && excludeMatcher(config.exclude)(document.uri.fsPath);
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  return config.exclude.length > 0 && excludeMatcher(config.exclude, folder ? [folder.uri.fsPath] : [])(document.uri.fsPath);
 }
 
 /**

@@ -133,7 +133,7 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       if (folder.uri.scheme !== 'file') continue;
       // Settings are per folder: its rules, build arguments and exclusions.
       const settings = this.config.analysis(folder.uri);
-      const excluded = excludeMatcher(settings.exclude);
+      const excluded = excludeMatcher(settings.exclude, [folder.uri.fsPath]);
       const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, PROJECT_FILES), EXCLUDED, MAX_PROJECT_FILES);
       const found = uris.filter((u) => u.scheme === 'file' && !excluded(u.fsPath)).map((u) => u.fsPath);
       if (found.length === 0) continue;

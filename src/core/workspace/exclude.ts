@@ -1,6 +1,7 @@
 // `shipshape.exclude`: glob patterns of files not analysed, matched against absolute paths as VS
 // Code matches a document filter's pattern (`*` and `?` within a folder name, `**` across folders,
-// `{a,b}`, `[a-z]`, `[!a-z]`). Patterns come from workspace settings, which a hostile repository
+// `{a,b}`, `[a-z]`, `[!a-z]`), and against the path relative to the workspace folder (or scanned
+// folder) that holds the file, as `files.exclude` is written: `vendor/**` works as users write it. Patterns come from workspace settings, which a hostile repository
 // writes: no regular expression is built from them, and matching takes time proportional to the
 // pattern's length times the path's, whatever the pattern.
 
@@ -21,15 +22,18 @@ type Token = string | typeof STAR | typeof ONE | CharSet;
 type Segment = readonly Token[] | typeof GLOBSTAR;
 
 /** Whether a file (an absolute path) is excluded by any of the patterns; empty patterns are ignored. */
-export function excludeMatcher(patterns: readonly string[]): (file: string) => boolean {
+export function excludeMatcher(patterns: readonly string[], roots: readonly string[] = []): (file: string) => boolean {
   const compiled = patterns
     .flatMap((pattern) => expandBraces(pattern.trim()) ?? [])
     .filter((p) => p !== '')
     .map(compile);
   if (compiled.length === 0) return () => false;
+  const folders = roots.map((root) => root.replace(/\\/g, '/').replace(/\/+$/, '')).filter((root) => root !== '');
   return (file) => {
-    const segments = file.replace(/\\/g, '/').split('/');
-    return compiled.some((pattern) => matchPath(pattern, segments));
+    const normal = file.replace(/\\/g, '/');
+    const paths = [normal.split('/')];
+    for (const folder of folders) if (normal.startsWith(`${folder}/`)) paths.push(normal.slice(folder.length + 1).split('/'));
+    return compiled.some((pattern) => paths.some((segments) => matchPath(pattern, segments)));
   };
 }
 

@@ -106,7 +106,10 @@ export function outcomeFor(report: Pick<ScanReport, 'scans'>, image: ImageOccurr
 
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
   const logger = options.logger ?? silentLogger;
-  const excluded = excludeMatcher(options.exclude ?? []);
+  const excluded = excludeMatcher(
+    options.exclude ?? [],
+    paths.map((p) => path.resolve(p)),
+  );
   const collected = await collectFiles(paths, { excluded });
   const report: ScanReport = {
     files: [],

@@ -14,6 +14,17 @@ describe('exclude patterns', () => {
     assert.equal(excluded('/work/app/Dockerfile'), false);
   });
 
+  test('a pattern written relative to the workspace folder (`vendor/**`) matches below that folder only', () => {
+    const excluded = excludeMatcher(['vendor/**', 'deploy/*.yaml'], ['/work/app/']);
+    assert.equal(excluded('/work/app/vendor/k8s/deploy.yaml'), true);
+    assert.equal(excluded('/work/app/deploy/pod.yaml'), true);
+    assert.equal(excluded('/work/app/deploy/deep/pod.yaml'), false);
+    assert.equal(excluded('/work/app/src/vendor/Dockerfile'), false);
+    assert.equal(excluded('/work/other/vendor/Dockerfile'), false);
+    // Without the folder, the same pattern is matched against the absolute path only.
+    assert.equal(excludeMatcher(['vendor/**'])('/work/app/vendor/Dockerfile'), false);
+  });
+
   test('`*` and `?` stay within one folder name; `**` spans folders, or none', () => {
     const excluded = excludeMatcher(['**/test/*.yaml', '**/Dockerfile.?']);
     assert.equal(excluded('/a/test/pod.yaml'), true);

@@ -83,6 +83,12 @@ describe('scanPaths with exclude', () => {
     assert.ok(!report.files.some((f) => f.file.includes(`${path.sep}vendor${path.sep}`)));
   });
 
+  test('a pattern relative to the scanned folder (`vendor/**`) excludes as `**/vendor/**` does there', async () => {
+    const root = await tree({ Dockerfile: 'FROM alpine:latest\nUSER 1000\n', 'vendor/Dockerfile': 'FROM debian:latest\n' });
+    const report = await scanPaths([root], { exclude: ['vendor/**'] });
+    assert.deepEqual(findings(report, root), ['Dockerfile:1 unpinned-image latest']);
+  });
+
   test('a path given by name is scanned whatever the patterns say', async () => {
     const root = await tree({ 'vendor/Dockerfile': 'FROM debian:latest\n' });
     const report = await scanPaths([path.join(root, 'vendor/Dockerfile')], { exclude: ['**/vendor/**'] });
