@@ -1118,3 +1118,129 @@ test('reads are bounded: a project that refers to more files than the limit is s
   assert.match(result.roots[0]!.errors.map((e) => e.message).join('\n'), /more than 5000 files/);
   assert.ok(reads <= 5000, `${reads} reads`);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Field names and JSON 6902 as kustomize has them
+// ---------------------------------------------------------------------------------------------
+
+test('field names match case-insensitively, as kustomize decodes them (`patchesJSON6902`, `NewTag`, `Target.Kind`)', async () => {
+  const root = project({
+    'd.yaml': deployment('web', { a: 'a:1', b: 'b:1' }),
+    'kustomization.yaml': `RESOURCES: [d.yaml]
+Images: [{NAME: b, NewTag: "2"}]
+patchesJSON6902:
+- Target: {Kind: Deployment, NAME: web}
+  Patch: |-
+    - {op: replace, path: /spec/template/spec/containers/0/image, value: "z:1"}
+`,
+  });
+  await check(root, '.', ['Deployment/web a=z:1', 'Deployment/web b=b:2']);
+});
+
+test('field names: of two keys naming one field, the later in byte order wins (`images` over `IMAGES`)', async () => {
+  const root = project({
+    'd.yaml': deployment('web', { a: 'a:1', b: 'b:1' }),
+    'kustomization.yaml': 'resources: [d.yaml]\nimages: [{name: a, newTag: "2"}]\nIMAGES: [{name: b, newTag: "3"}]\n',
+  });
+  await check(root, '.', ['Deployment/web a=a:2', 'Deployment/web b=b:1']);
+});
+
+test('field names: an unknown field in an images entry, a patch or its target is refused, as kubectl refuses it', async () => {
+  const root = project({
+    'd.yaml': deployment('web', { a: 'a:1' }),
+    'image/kustomization.yaml': 'resources: [../d.yaml]\nimages: [{name: a, newTag: "2", tag: "3"}]\n',
+    'patch/kustomization.yaml': 'resources: [../d.yaml]\npatches:\n- target: {kind: Deployment}\n  patch: "[]"\n  bar: 1\n',
+    'target/kustomization.yaml': 'resources: [../d.yaml]\npatches:\n- target: {kind: Deployment, foo: x}\n  patch: "[]"\n',
+  });
+  // kubectl reads d.yaml from a parent folder only when the folder is no kustomization's own: copy it in.
+  for (const folder of ['image', 'patch', 'target']) {
+    writeFileSync(path.join(root, folder, 'd.yaml'), deployment('web', { a: 'a:1' }));
+    const k = path.join(root, folder, 'kustomization.yaml');
+    writeFileSync(k, readFileSync(k, 'utf8').replace('../d.yaml', 'd.yaml'));
+  }
+  await checkRefused(root, 'image', /unknown field "tag" in an images entry/, /unknown field \\?"tag/);
+  await checkRefused(root, 'patch', /unknown field "bar" in an entry of patches/, /unknown field \\?"bar/);
+  await checkRefused(root, 'target', /unknown field "foo" in a patch target/, /unknown field \\?"foo/);
+});
+
+/** A kustomization applying `ops` (a YAML list of JSON 6902 operations) to a Deployment with containers a and b. */
+function jsonPatchProject(ops: string): string {
+  return project({
+    'd.yaml': deployment('web', { a: 'a:1', b: 'b:1' }),
+    'kustomization.yaml': `resources: [d.yaml]\npatches:\n- target: {kind: Deployment}\n  patch: |-\n${ops
+      .trim()
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}\n`,
+  });
+}
+
+test('JSON 6902: replace of a missing key sets it (kubeflow m2m overlays rely on it); under a missing parent it is an error', async () => {
+  await check(
+    jsonPatchProject(
+      '- {op: replace, path: /spec/template/spec/containers/1/image, value: "c:1"}\n- {op: replace, path: /spec/nothing, value: x}',
+    ),
+    '.',
+    ['Deployment/web a=a:1', 'Deployment/web b=c:1'],
+  );
+  // A container without an image gets one.
+  const added = jsonPatchProject(
+    '- {op: remove, path: /spec/template/spec/containers/0/image}\n- {op: replace, path: /spec/template/spec/containers/0/image, value: "n:1"}',
+  );
+  await check(added, '.', ['Deployment/web a=n:1', 'Deployment/web b=b:1']);
+  await checkRefused(
+    jsonPatchProject('- {op: replace, path: /spec/nothing/deeper, value: x}'),
+    '.',
+    /does not apply/,
+    /replace operation does not apply: doc is missing path/,
+  );
+  await checkRefused(
+    jsonPatchProject('- {op: replace, path: /spec/template/spec/containers/2, value: {name: c, image: "c:1"}}'),
+    '.',
+    /does not apply/,
+    /replace operation does not apply: doc is missing key/,
+  );
+});
+
+test('JSON 6902: indices as Go reads them: negative from the end, `+1` and `01`; add at -1 appends', async () => {
+  await check(jsonPatchProject('- {op: replace, path: /spec/template/spec/containers/-1/image, value: "z:1"}'), '.', [
+    'Deployment/web a=a:1',
+    'Deployment/web b=z:1',
+  ]);
+  await check(jsonPatchProject('- {op: replace, path: /spec/template/spec/containers/+1/image, value: "z:1"}'), '.', [
+    'Deployment/web a=a:1',
+    'Deployment/web b=z:1',
+  ]);
+  await check(jsonPatchProject('- {op: add, path: /spec/template/spec/containers/01/image, value: "z:1"}'), '.', [
+    'Deployment/web a=a:1',
+    'Deployment/web b=z:1',
+  ]);
+  await check(jsonPatchProject('- {op: add, path: /spec/template/spec/containers/-1, value: {name: c, image: "c:1"}}'), '.', [
+    'Deployment/web a=a:1',
+    'Deployment/web b=b:1',
+    'Deployment/web c=c:1',
+  ]);
+  await check(jsonPatchProject('- {op: remove, path: /spec/template/spec/containers/-1}'), '.', ['Deployment/web a=a:1']);
+});
+
+test('JSON 6902: test of a missing key against null passes; replace without a value writes null (no image then)', async () => {
+  await check(
+    jsonPatchProject('- {op: test, path: /spec/nothing, value: null}\n- {op: replace, path: /spec/template/spec/containers/0/image}'),
+    '.',
+    ['Deployment/web b=b:1'],
+  );
+  await checkRefused(
+    jsonPatchProject('- {op: remove, path: /spec/nothing}'),
+    '.',
+    /does not apply.*nonexistent key/,
+    /Unable to remove nonexistent key/,
+  );
+});
+
+test('JSON 6902: a patch that starts with `[` is read as JSON, so YAML flow syntax there is refused', async () => {
+  const root = project({
+    'd.yaml': deployment('web', { a: 'a:1' }),
+    'kustomization.yaml': `resources: [d.yaml]\npatches:\n- target: {kind: Deployment}\n  patch: "[{op: replace, path: /spec/template/spec/containers/0/image, value: z}]"\n`,
+  });
+  await checkRefused(root, '.', /starts with `\[` but is no JSON/, /unable to parse SM or JSON patch/);
+});

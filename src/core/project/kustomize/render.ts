@@ -279,6 +279,17 @@ export class Renderer {
         log.error(where.file, where.at, 'patchesStrategicMerge holds a JSON 6902 patch');
         return;
       }
+      // kustomize reads a patch that starts with `[` as JSON, not YAML (an inline one after trimming).
+      const file = spec.path && path.resolve(k.folder, spec.path.value);
+      const text = spec.inline ? spec.inline.text.trim() : file ? ((await this.sources.read(file)) ?? '') : '';
+      if (text.startsWith('[') && !isJson(text)) {
+        log.error(
+          where.file,
+          where.at,
+          'the JSON 6902 patch starts with `[` but is no JSON (kustomize reads it as JSON): quote its keys and strings, or write it as a YAML list',
+        );
+        return;
+      }
       applyJsonPatch(readOperations(nodes[0]), spec, resources, log, where, this.budget);
       return;
     }
@@ -326,6 +337,15 @@ export class Renderer {
     }
     if (nodes.some(writesImage))
       log.note(`${k.file}: replacements that write image fields are not applied: the images they change are listed as before them`);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
