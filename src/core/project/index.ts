@@ -79,7 +79,7 @@ export async function analyzeProject(
     chartTemplates: new Set(),
     errors: [],
     notes: [],
-    kustomize: { roots: [], kustomizations: [] },
+    kustomize: { roots: [], kustomizations: [], manifests: [], patchFiles: [] },
     charts: [],
   };
   const texts = new Map<string, Promise<Suppressions>>();

@@ -37,6 +37,9 @@ export class Renderer {
   private readonly folders = new Map<string, Promise<Rendered>>();
   private readonly inline = new Map<string, ParsedFile>();
   private readonly prefetched = new Set<string>();
+  /** Files read as resource manifests, and as patch files, by any render. */
+  readonly manifests = new Set<string>();
+  readonly patchFiles = new Set<string>();
   /** The time left to the root being rendered (its renders are cached for the next roots, when they finish). */
   budget: Budget = Budget.none();
 
@@ -210,6 +213,7 @@ export class Renderer {
       return;
     }
     for (const error of parsed.errors) log.error(target, error.span, error.message);
+    this.manifests.add(target);
     const added: Resource[] = [];
     for (const doc of parsed.documents) {
       if (!doc.node) continue;
@@ -321,6 +325,7 @@ export class Renderer {
         log.error(k.file, spec.path.at, `patch ${spec.path.value}: no such file`);
         return undefined;
       }
+      this.patchFiles.add(file);
     }
     if (!content) return undefined;
     for (const error of content.errors) log.error(error.span.file, error.span, error.message);
