@@ -899,6 +899,52 @@ test('remote resources are noted, not fetched; the local ones still render', asy
   assert.ok(rendered.notes.every((n) => /remote resource .* is not fetched/.test(n)));
 });
 
+test('a remote base left out: the patches that match nothing because of it are part of its one note, not errors of each root', async () => {
+  const patch = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: controller\nspec:\n  replicas: 2\n';
+  const root = project({
+    'base/d.yaml': deployment('web', { a: 'a:1' }),
+    'base/patch.yaml': patch,
+    'base/kustomization.yaml': `resources:
+- d.yaml
+- https://github.com/example/controller/manifests/base?ref=v1
+patches:
+- path: patch.yaml
+`,
+    'a/kustomization.yaml': 'resources: [../base]\n',
+    'b/kustomization.yaml':
+      'resources: [../base]\npatches:\n- patch: |-\n    kind: Deployment\n    apiVersion: apps/v1\n    metadata: {name: other}\n',
+    'c/kustomization.yaml': 'resources: [../a]\nimages: [{name: a, newTag: "2"}]\n',
+  });
+  const files = ['base', 'a', 'b', 'c'].map((f) => path.join(root, f, 'kustomization.yaml'));
+  const result = await analyzeKustomizations(files, diskFiles());
+  const base = path.join(root, 'base', 'kustomization.yaml');
+  for (const r of result.roots) {
+    assert.deepEqual(r.errors, [], r.folder);
+    const notes = r.notes.filter((n) => n.startsWith(base));
+    assert.equal(notes.length, 1, notes.join('\n'));
+    assert.match(
+      notes[0]!,
+      /remote resource .* is not fetched: its images are not listed; a patch here matches no resource \(Deployment\.v1\.apps\/controller\.\[noNs\]\)/,
+    );
+  }
+  // b's own patch matches nothing either: with a remote resource below, that too is said once, in b.
+  const b = result.roots.find((r) => r.folder.endsWith(`${path.sep}b`))!;
+  assert.ok(
+    b.notes.some(
+      (n) =>
+        n.startsWith(path.join(root, 'b', 'kustomization.yaml')) &&
+        /a remote resource below is not fetched: a patch here matches no resource/.test(n),
+    ),
+  );
+  // Without the remote resource, the same patch is kubectl's error.
+  const local = project({
+    'd.yaml': deployment('web', { a: 'a:1' }),
+    'patch.yaml': patch,
+    'kustomization.yaml': 'resources: [d.yaml]\npatches:\n- path: patch.yaml\n',
+  });
+  await checkRefused(local, '.', /no resource matches strategic merge patch/, /no matches for Id/);
+});
+
 test('a missing resource and a manifest that does not parse are errors at their place; the rest renders', async () => {
   const root = project({
     'd.yaml': deployment('web', { a: 'a:1' }),
