@@ -1,20 +1,23 @@
 // Records what `kubectl kustomize` renders for every kustomization folder of test/corpus/realworld:
-// the container images of its output, in order, with their workloads, one JSON file per folder in
-// test/core/project/kustomize-goldens/ (the Kustomize engine's tests compare against them, since
-// CI machines may lack kubectl). `--check` compares instead of writing, and fails on a difference.
-// kubectl runs with execFile, no shell.
+// the images of its output, read by Shipshape's single-file analysis of a manifest (every pod
+// spec, and the images of custom resources), in order, with their workloads, one JSON file per
+// folder in test/core/project/kustomize-goldens/ (the Kustomize engine's tests compare against
+// them, since CI machines may lack kubectl). `--check` compares instead of writing, and fails on a
+// difference. Runs under tsx (`node --import tsx scripts/kustomize-goldens.mjs`), to read the
+// analysis from its TypeScript source; kubectl runs with execFile, no shell.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { extractKubernetes, isKubernetesObject } from '../src/core/analysis/kubernetes.ts';
+import { LineIndex } from '../src/core/util/lines.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
 const corpus = path.join(root, 'test', 'corpus', 'realworld');
 const goldens = path.join(root, 'test', 'core', 'project', 'kustomize-goldens');
 const NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-const CONTAINER_TYPES = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
 /** Folders (relative to the corpus) holding a kustomization, sorted. */
 function kustomizationFolders(dir = corpus) {
@@ -24,37 +27,27 @@ function kustomizationFolders(dir = corpus) {
   return [...here, ...below.flatMap((e) => kustomizationFolders(path.join(dir, e.name)))].sort();
 }
 
-/** Go's string order (UTF-8 bytes), the order of kubectl's keys. */
-function compareBytes(a, b) {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/** The container images of one rendered object, keys visited in sorted order as the engine does. */
-function containerImages(object) {
+/** The images of kubectl's output as the single-file analysis reads a manifest, document by document. */
+export function renderedImages(output) {
+  const lines = new LineIndex(output);
   const found = [];
-  const meta = object?.metadata ?? {};
-  const visit = (node) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    for (const key of Object.keys(node).sort(compareBytes)) {
-      const value = node[key];
-      if (CONTAINER_TYPES.has(key) && Array.isArray(value)) {
-        for (const item of value) {
-          if (item === null || typeof item !== 'object' || typeof item.image !== 'string') continue;
-          found.push({
-            reference: item.image,
-            kind: object.kind,
-            ...(typeof meta.name === 'string' && { name: meta.name }),
-            ...(typeof meta.namespace === 'string' && { namespace: meta.namespace }),
-            ...(typeof item.name === 'string' && { container: item.name }),
-            containerType: key,
-          });
-        }
-      }
-      visit(value);
+  for (const [index, doc] of parseAllDocuments(output).entries()) {
+    const object = doc.contents;
+    if (!object || !isKubernetesObject(object, doc)) continue;
+    for (const image of extractKubernetes(object, doc, output, lines, index).images) {
+      // A value that is no string (`image: 1.20`) is no image kustomize renders as one.
+      if (image.status === 'invalid' && image.raw === '') continue;
+      const k = image.kubernetes;
+      found.push({
+        reference: image.raw,
+        kind: k.kind,
+        ...(k.name !== undefined && { name: k.name }),
+        ...(k.namespace !== undefined && { namespace: k.namespace }),
+        ...(k.container !== undefined && { container: k.container }),
+        ...(k.containerType !== undefined && { containerType: k.containerType }),
+      });
     }
-  };
-  visit(object);
+  }
   return found;
 }
 
@@ -68,7 +61,7 @@ async function render(folder, version) {
   const absolute = path.join(corpus, folder);
   try {
     const { stdout } = await run('kubectl', ['kustomize', absolute], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-    const images = parseAllDocuments(stdout).flatMap((doc) => containerImages(doc.toJS()));
+    const images = renderedImages(stdout);
     return { folder, kustomize: version, renders: true, images };
   } catch (error) {
     if (error.code === 'ENOENT') throw error;
@@ -107,7 +100,7 @@ async function main() {
     if (same(recorded) !== same(golden)) stale.push(`${folder}: kubectl now renders ${same(golden)}`);
   }
   if (stale.length > 0) {
-    console.error(`kustomize goldens are stale (run node scripts/kustomize-goldens.mjs):\n${stale.join('\n')}`);
+    console.error(`kustomize goldens are stale (run node --import tsx scripts/kustomize-goldens.mjs):\n${stale.join('\n')}`);
     process.exit(1);
   }
   console.log(check ? 'kustomize goldens are current' : `wrote goldens to ${path.relative(root, goldens)}`);

@@ -69,7 +69,8 @@ const WORKLOADS: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>> = n
     ]),
   ],
 ]);
-const CONTAINER_TYPES: readonly ContainerType[] = ['initContainers', 'containers', 'ephemeralContainers'];
+/** The container lists of a pod spec, in the order their containers are listed. */
+export const CONTAINER_TYPES: readonly ContainerType[] = ['initContainers', 'containers', 'ephemeralContainers'];
 const MAX_LIST_DEPTH = 4;
 
 /**
@@ -134,6 +135,11 @@ export function apiGroup(apiVersion: string): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
+/** Where a Kubernetes workload kind keeps its pod spec; undefined for a custom resource (searched instead). */
+export function podSpecPath(group: string, kind: string): readonly string[] | undefined {
+  return WORKLOADS.get(group)?.get(kind);
+}
+
 /** True for a kind of an API group that never holds an image (a core Service, a CRD, …). */
 export function holdsNoImages(group: string, kind: string): boolean {
   return KINDS_WITHOUT_IMAGES.get(group)?.has(kind) ?? false;
@@ -188,12 +194,12 @@ function visitObject(object: Node, walk: Walk, depth: number, implied?: Implied)
     ...(name !== undefined && { name }),
     ...(namespace !== undefined && { namespace }),
   };
-  const podSpecPath = WORKLOADS.get(group)?.get(kind);
-  if (podSpecPath === undefined) {
+  const specPath = podSpecPath(group, kind);
+  if (specPath === undefined) {
     visitCustomResource(object, workload, walk);
     return;
   }
-  const podSpec = getPath(object, podSpecPath, doc);
+  const podSpec = getPath(object, specPath, doc);
   if (isMap(podSpec)) visitPodSpec(podSpec, workload, walk);
 }
 
@@ -204,20 +210,20 @@ function visitObject(object: Node, walk: Walk, depth: number, implied?: Implied)
  * within both (an Argo CronWorkflow's container is 6 levels down, a large workflow has dozens);
  * a huge or aliased one costs no more than this.
  */
-const MAX_CUSTOM_DEPTH = 64;
-const MAX_CUSTOM_STEPS = 100_000;
-const IMAGE_STEPS = 100;
+export const MAX_CUSTOM_DEPTH = 64;
+export const MAX_CUSTOM_STEPS = 100_000;
+export const IMAGE_STEPS = 100;
 
 /** Lists of containers outside a pod spec (Argo templates' `initContainers` and `sidecars`), and the type each becomes. */
-const CONTAINER_LISTS: ReadonlyMap<string, ContainerType> = new Map<string, ContainerType>([
+export const CONTAINER_LISTS: ReadonlyMap<string, ContainerType> = new Map<string, ContainerType>([
   ['initContainers', 'initContainers'],
   ['ephemeralContainers', 'ephemeralContainers'],
   ['sidecars', 'containers'],
 ]);
 /** Keys holding one container (Argo's `container` and `script`, Numaflow's `container`): the pod's main one. */
-const CONTAINER_KEYS = new Set(['container', 'script']);
+export const CONTAINER_KEYS = new Set(['container', 'script']);
 /** Metadata that holds free text, never an image to run. */
-const METADATA_SKIPPED = new Set(['annotations', 'labels', 'managedFields']);
+export const METADATA_SKIPPED = new Set(['annotations', 'labels', 'managedFields']);
 
 interface Search {
   readonly workload: KubernetesContext;

@@ -11,19 +11,29 @@ import { imageFindings } from '../rules/index.js';
 import { whyUnpinned, writtenName } from '../rules/unpinnedImage.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
-import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
+import type { AnalysisResult, AnalyzeOptions, ContainerType, Finding, ImageOccurrence, Range } from '../types.js';
+import type { ContainerFact } from '../analysis/kubernetes.js';
+import { kubernetesRootFindings } from '../rules/rootUser.js';
 import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
-import type { ChartImage, ChartProject, KustomizeImage, KustomizeProject } from './types.js';
+import type { ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
 
 export interface ProjectAnalysis {
   /** Images placed in each file (absolute path), in addition to what the file's own analysis found. */
   readonly images: Map<string, ImageOccurrence[]>;
   readonly findings: Map<string, Finding[]>;
-  /** Places (`file|line:character`) of manifest images every kustomization including them pins. */
+  /**
+   * Places (`file|line:character`) of manifest images that kustomizations include but no root
+   * renders as written (an `images:` entry or a patch decides them everywhere): the findings of the
+   * image as written there are dropped, since they belong where it is decided.
+   */
   readonly settled: Set<string>;
+  /** Manifests and patch files some kustomization root renders: root-user is decided on what the roots render. */
+  readonly rendered: Set<string>;
+  /** Files kustomizations read as patches: no manifests of their own (their images and findings come from the roots). */
+  readonly patchFiles: Set<string>;
   /** Template files of the charts: read by their chart, so not "skipped as a template". */
   readonly chartTemplates: Set<string>;
   readonly errors: { readonly file: string; readonly line?: number; readonly message: string }[];
@@ -46,17 +56,27 @@ export function withProject(file: string, result: AnalysisResult, project: Proje
   const key = path.resolve(file);
   const images = project.images.get(key) ?? [];
   const findings = project.findings.get(key) ?? [];
-  const settled = result.findings.filter((f) => f.rule === 'unpinned-image' && project.settled.has(placeKey(key, f.range)));
+  // A patch file is no manifest: what it changes is said through what the roots render.
+  const patch = project.patchFiles.has(key) && !project.rendered.has(key);
+  const rendered = project.rendered.has(key) || project.patchFiles.has(key);
+  const dropped = result.findings.filter(
+    (f) => patch || (rendered && f.rule === 'root-user') || (IMAGE_RULES.has(f.rule) && project.settled.has(placeKey(key, f.range))),
+  );
   const template = project.chartTemplates.has(key) && result.notes.some(isTemplateNote);
-  if (images.length === 0 && findings.length === 0 && settled.length === 0 && !template) return result;
+  if (images.length === 0 && findings.length === 0 && dropped.length === 0 && !template && !patch) return result;
+  const own = patch ? [] : result.images;
   return {
     ...result,
-    sources: [...new Set([...result.sources, ...images.map((i) => i.source)])],
+    sources: [...new Set([...own.map((i) => i.source), ...images.map((i) => i.source)])],
     notes: template ? result.notes.filter((n) => !isTemplateNote(n)) : result.notes,
-    images: [...result.images, ...images],
-    findings: sortFindings([...result.findings.filter((f) => !settled.includes(f)), ...findings]),
+    images: [...own, ...images],
+    findings: sortFindings([...result.findings.filter((f) => !dropped.includes(f)), ...findings]),
+    ...(patch && { usersWanted: [] }),
   };
 }
+
+/** The rules about an image as written; a manifest's line that no root renders as written has none of them. */
+const IMAGE_RULES = new Set(['unpinned-image', 'invalid-reference', 'unresolved-image']);
 
 /** How long each kustomization root and each chart may take (`timeBudget`, seconds). */
 export type ProjectOptions = BudgetOptions;
@@ -77,6 +97,8 @@ export async function analyzeProject(
     images: new Map(),
     findings: new Map(),
     settled: new Set(),
+    rendered: new Set(),
+    patchFiles: new Set(),
     chartTemplates: new Set(),
     errors: [],
     notes: [],
@@ -108,7 +130,10 @@ export async function analyzeProject(
   };
 
   const kustomize = await analyzeKustomizations(files, fs, limits);
-  const pinnedByOrigin = new Map<string, boolean>();
+  for (const file of kustomize.manifests) analysis.rendered.add(path.resolve(file));
+  for (const file of kustomize.patchFiles) analysis.patchFiles.add(path.resolve(file));
+  // Per manifest image: whether some root renders it as written.
+  const asWritten = new Map<string, boolean>();
   for (const root of kustomize.roots) {
     for (const note of root.notes) analysis.notes.push(noteOn(root.file, note));
     for (const error of root.errors)
@@ -117,14 +142,16 @@ export async function analyzeProject(
       const occurrence = kustomizeOccurrence(root.folder, image);
       add(analysis.images, path.resolve(image.decidedAt.file), occurrence);
       const origin = placeKey(image.origin.file, image.origin.range);
-      pinnedByOrigin.set(origin, (pinnedByOrigin.get(origin) ?? true) && occurrence.pinned);
+      asWritten.set(origin, (asWritten.get(origin) ?? false) || image.decidedAt.by === 'manifest');
       // Decided by the manifest itself: the manifest's own findings are the ones to fix.
       if (image.decidedAt.by === 'manifest') continue;
       for (const finding of kustomizeFindings(occurrence, root.folder, options))
         await addFinding(path.resolve(image.decidedAt.file), finding);
     }
+    for (const container of root.containers)
+      for (const { file, finding } of renderedRootFindings(container, options)) await addFinding(path.resolve(file), finding);
   }
-  for (const [origin, pinned] of pinnedByOrigin) if (pinned) analysis.settled.add(origin);
+  for (const [origin, used] of asWritten) if (!used) analysis.settled.add(origin);
 
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
@@ -214,6 +241,49 @@ function kustomizeFindings(image: KustomizeOccurrence, root: string, options: An
         : `Pin it to its digest (\`${writtenName(unpinned.resolved)}:${unpinned.reference.tag ?? 'latest'}@sha256:…\`).`;
     return `The kustomization \`${path.basename(root)}\` renders \`${unpinned.resolved}\` here, which is not pinned: ${whyUnpinned(unpinned, reason)}. ${fix}`;
   });
+}
+
+/**
+ * root-user on a container as a root renders it, placed where the fix belongs: the container's
+ * line in the manifest (or the patch that added it), or the patch value that makes it root
+ * (`runAsUser: 0`, `runAsNonRoot: false`) when a patch sets it.
+ */
+function renderedRootFindings(container: KustomizeContainer, options: AnalyzeOptions): { file: string; finding: Finding }[] {
+  const { runAsUser, runAsNonRoot } = container;
+  let home: Place = container.place;
+  if (runAsUser?.value === 0 && runAsUser.level === 'pod' && runAsUser.by === 'patch') home = runAsUser.place;
+  else if (runAsUser === undefined && runAsNonRoot?.value === false && runAsNonRoot.by === 'patch') home = runAsNonRoot.place;
+  const w = container.workload;
+  const fact: ContainerFact = {
+    workload: {
+      kind: w.kind,
+      document: 0,
+      ...(w.name !== undefined && { name: w.name }),
+      ...(w.namespace !== undefined && { namespace: w.namespace }),
+      ...(w.container !== undefined && { container: w.container }),
+      ...(isContainerType(w.containerType) && { containerType: w.containerType }),
+    },
+    type: isContainerType(w.containerType) ? w.containerType : 'containers',
+    range: home.range,
+    ...(w.container !== undefined && { name: w.container }),
+    ...(container.reference !== undefined && { image: container.reference }),
+    ...(runAsUser && { runAsUser: { value: runAsUser.value, range: runAsUser.place.range, level: runAsUser.level } }),
+    ...(runAsNonRoot && { runAsNonRoot: { value: runAsNonRoot.value, range: runAsNonRoot.place.range, level: runAsNonRoot.level } }),
+  };
+  // Each finding is at one of the fact's ranges (the same objects): the file is that range's.
+  return kubernetesRootFindings([fact], options).map((finding) => ({
+    file:
+      finding.range === fact.runAsUser?.range && runAsUser
+        ? runAsUser.place.file
+        : finding.range === fact.runAsNonRoot?.range && runAsNonRoot
+          ? runAsNonRoot.place.file
+          : home.file,
+    finding,
+  }));
+}
+
+function isContainerType(type: string | undefined): type is ContainerType {
+  return type === 'containers' || type === 'initContainers' || type === 'ephemeralContainers';
 }
 
 function chartOccurrence(image: ChartImage): ImageOccurrence {

@@ -6,14 +6,22 @@ import * as path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Budget, BudgetSpent, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
-import type { ImageWorkload, KustomizeImage, KustomizeProject, KustomizeRoot, Place } from './types.js';
-import { containerImages } from './kustomize/images.js';
+import type {
+  ImageWorkload,
+  KustomizeContainer,
+  KustomizeImage,
+  KustomizeProject,
+  KustomizeRoot,
+  Place,
+  RenderedSetting,
+} from './types.js';
 import type { Kustomization } from './kustomize/kustomization.js';
 import type { Issue } from './kustomize/log.js';
 import { Renderer } from './kustomize/render.js';
 import { sortResources } from './kustomize/resources.js';
 import { KUSTOMIZATION_NAMES, Sources, TooManyFiles } from './kustomize/sources.js';
 import { str, type Span } from './kustomize/tree.js';
+import { renderedWorkload, type RenderedValue } from './kustomize/workloads.js';
 
 const NAMES = new Set<string>(KUSTOMIZATION_NAMES);
 
@@ -54,7 +62,7 @@ export async function analyzeKustomizations(
     roots.push(await renderRoot(renderer, folder, file, options));
   }
   const kustomizations = [...new Set([...found, ...renderer.files])].sort();
-  return { roots, kustomizations };
+  return { roots, kustomizations, manifests: [...renderer.manifests].sort(), patchFiles: [...renderer.patchFiles].sort() };
 }
 
 /** Renders one folder's kustomization (a root, or any other: kubectl renders components on their own too). */
@@ -84,7 +92,7 @@ async function renderRoot(renderer: Renderer, folder: string, file: string | und
       error instanceof BudgetSpent
         ? `${error.message}: this kustomization takes longer than its time budget to render (a base included through many overlays, or very many resources or patches); its images are not listed`
         : error.message;
-    return { folder, file: rootFile, images: [], notes: [], errors: [{ file: rootFile, message }] };
+    return { folder, file: rootFile, images: [], containers: [], notes: [], errors: [{ file: rootFile, message }] };
   } finally {
     renderer.budget = Budget.none();
   }
@@ -95,6 +103,7 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
   const rendered = await renderer.render(folder);
   const place = (span: Span): Place => ({ file: span.file, range: sources.range(span) });
   const images: KustomizeImage[] = [];
+  const containers: KustomizeContainer[] = [];
   for (const resource of sortResources(rendered.resources, rendered.sortOptions)) {
     budget.check();
     const object = resource.object;
@@ -102,27 +111,41 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
     const kind = str(object, 'kind') ?? '';
     const name = str(metadata, 'name');
     const namespace = str(metadata, 'namespace');
-    for (const found of containerImages(object)) {
-      const image = found.image;
+    const workloadOf = (container: string | undefined, containerType: string | undefined): ImageWorkload => ({
+      kind,
+      ...(name !== undefined && { name }),
+      ...(namespace !== undefined && { namespace }),
+      ...(container !== undefined && { container }),
+      ...(containerType !== undefined && { containerType }),
+    });
+    const found = renderedWorkload(object);
+    for (const { image, container, containerType } of found.images) {
       const trace = image.trace;
       const origin = trace?.origin ?? image.at;
       if (!origin) continue;
       const decided = trace
         ? { span: trace.decided, by: trace.by }
         : { span: origin, by: image.by === 'patch' ? ('patch' as const) : ('manifest' as const) };
-      const workload: ImageWorkload = {
-        kind,
-        ...(name !== undefined && { name }),
-        ...(namespace !== undefined && { namespace }),
-        ...(found.container !== undefined && { container: found.container }),
-        containerType: found.containerType,
-      };
       images.push({
         reference: image.text,
         decidedAt: { ...place(decided.span), by: decided.by },
         origin: { ...place(origin), raw: origin.raw },
         ...(trace?.by === 'images-entry' && trace.entry && { entry: trace.entry }),
-        workload,
+        workload: workloadOf(container, containerType),
+      });
+    }
+    for (const container of found.containers) {
+      if (!container.at) continue;
+      const setting = <T>(value: RenderedValue<T> | undefined): RenderedSetting<T> | undefined =>
+        value && { value: value.value, place: place(value.at), level: value.level, by: value.by };
+      const runAsUser = setting(container.runAsUser);
+      const runAsNonRoot = setting(container.runAsNonRoot);
+      containers.push({
+        workload: workloadOf(container.name, container.type),
+        place: { ...place(container.at), by: container.by },
+        ...(container.image && { reference: container.image.text }),
+        ...(runAsUser && { runAsUser }),
+        ...(runAsNonRoot && { runAsNonRoot }),
       });
     }
   }
@@ -131,6 +154,7 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
     folder,
     file: rootFile,
     images,
+    containers,
     notes: [...rendered.log.notes],
     errors: rendered.log.errors.map((issue: Issue) => ({
       file: issue.at?.file ?? issue.file,

@@ -24,12 +24,32 @@ export interface KustomizeImage {
   readonly workload: ImageWorkload;
 }
 
+/** A securityContext value of a root's output, where it is written (a manifest, or a patch). */
+export interface RenderedSetting<T> {
+  readonly value: T;
+  readonly place: Place;
+  readonly level: 'pod' | 'container';
+  readonly by: 'manifest' | 'patch';
+}
+
+/** A pod-spec container of a root's output and who it runs as (root-user is decided on what renders). */
+export interface KustomizeContainer {
+  readonly workload: ImageWorkload;
+  /** Where the container is written (its name), in a manifest or in the patch that added it. */
+  readonly place: Place & { readonly by: 'manifest' | 'patch' };
+  /** The image it runs, as rendered. */
+  readonly reference?: string;
+  readonly runAsUser?: RenderedSetting<number>;
+  readonly runAsNonRoot?: RenderedSetting<boolean>;
+}
+
 export interface KustomizeRoot {
   /** The folder of the root kustomization (one that no other kustomization in the scan includes). */
   readonly folder: string;
   /** Its kustomization file. */
   readonly file: string;
   readonly images: readonly KustomizeImage[];
+  readonly containers: readonly KustomizeContainer[];
   /** Remote resources (noted, not fetched), unsupported generators or fields: said, not guessed. */
   readonly notes: readonly string[];
   /** What kept the render from being complete: a missing resource, a file that does not parse. */
@@ -40,6 +60,10 @@ export interface KustomizeProject {
   readonly roots: readonly KustomizeRoot[];
   /** Every kustomization file found (roots, bases, overlays, components). */
   readonly kustomizations: readonly string[];
+  /** Files the roots read as resource manifests. */
+  readonly manifests: readonly string[];
+  /** Files the roots read as patches (strategic-merge or JSON 6902): no manifests of their own. */
+  readonly patchFiles: readonly string[];
 }
 
 /** One container image a chart's templates make. */

@@ -56,7 +56,7 @@ describe('Kustomize in a scan', () => {
     assert.deepEqual(kustomized[0]!.origin, { file: path.join(root, 'base', 'deployment.yaml'), line: 10, column: 18, raw: 'nginx:1.27' });
   });
 
-  test('an images: entry that renders an unpinned image is the finding, in the kustomization; the base keeps its own while another root leaves it', async () => {
+  test('an images: entry that renders an unpinned image is the finding, in the kustomization; the base line has one only while some root renders it as written', async () => {
     const root = await tree({
       'base/deployment.yaml': DEPLOYMENT,
       'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
@@ -64,17 +64,65 @@ describe('Kustomize in a scan', () => {
       'prod/kustomization.yaml': `resources:\n  - ../base\nimages:\n  - {name: nginx, digest: ${DIGEST}}\n`,
     });
     const report = await scanPaths([root]);
-    // staging does not pin it, so not every root including the base does: the base keeps its finding.
-    assert.deepEqual(findings(report, root), ['base/deployment.yaml:10 unpinned-image', 'staging/kustomization.yaml:4 unpinned-image']);
+    // Every root changes the base's image: its line is no image any rendering uses, so it has no finding;
+    // staging's entry decides an unpinned one, and the finding is there.
+    assert.deepEqual(findings(report, root), ['staging/kustomization.yaml:4 unpinned-image']);
     const staging = report.files.find((f) => f.file.endsWith(path.join('staging', 'kustomization.yaml')))!;
     assert.match(
       staging.result.findings[0]!.message,
       /^The kustomization `staging` renders `nginx:1\.28` here, which is not pinned: the tag `1\.28` can be moved/,
     );
     assert.equal(staging.result.findings[0]!.reference, 'docker.io/library/nginx:1.28');
-    // Without a root that pins it, the base manifest's own finding stays.
+    // A root that renders the base's image as written keeps the base line's finding.
+    await fs.mkdir(path.join(root, 'plain'));
+    await fs.writeFile(path.join(root, 'plain', 'kustomization.yaml'), 'resources:\n  - ../base\n');
+    assert.deepEqual(findings(await scanPaths([root]), root), [
+      'base/deployment.yaml:10 unpinned-image',
+      'staging/kustomization.yaml:4 unpinned-image',
+    ]);
+    // Without a root that changes it, the base manifest's own finding stays.
     const alone = await tree({ 'base/deployment.yaml': DEPLOYMENT, 'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n' });
     assert.deepEqual(findings(await scanPaths([alone]), alone), ['base/deployment.yaml:10 unpinned-image']);
+  });
+
+  test('root-user is decided on what the roots render, where the fix belongs; patch files are no manifests of their own', async () => {
+    const bare = DEPLOYMENT.replace('      securityContext: {runAsNonRoot: true}\n', '');
+    const patch = (spec: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n${spec}`;
+    const root = await tree({
+      'base/deployment.yaml': bare,
+      'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'sidecar/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: sc.yaml\n  - path: sidecar.yaml\n',
+      'sidecar/sc.yaml': patch('      securityContext: {runAsUser: 1000, runAsNonRoot: true}\n'),
+      'sidecar/sidecar.yaml': patch('      containers:\n        - name: log\n          image: busybox:1.36\n'),
+      'root/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: root.yaml\n',
+      'root/root.yaml': patch('      securityContext:\n        runAsUser: 0\n'),
+    });
+    const report = await scanPaths([root]);
+    // Alone, base/deployment.yaml:9 would be implicit root and sidecar.yaml:7 too (as if a manifest). Rendered:
+    // sidecar runs both containers as 1000, and root.yaml makes the pod root, so the finding is at its runAsUser.
+    assert.deepEqual(findings(report, root).sort(), [
+      'base/deployment.yaml:9 unpinned-image',
+      'root/root.yaml:8 root-user',
+      'sidecar/sidecar.yaml:9 unpinned-image',
+    ]);
+    const sidecar = report.files.find((f) => f.file.endsWith(path.join('sidecar', 'sidecar.yaml')))!;
+    assert.deepEqual(
+      sidecar.result.images.map((i) => [i.source, i.raw]),
+      [['kustomize', 'busybox:1.36']],
+    );
+    const rootFile = report.files.find((f) => f.file.endsWith(path.join('root', 'root.yaml')))!;
+    assert.equal(rootFile.result.findings[0]!.reason, 'explicit');
+  });
+
+  test('root-user on what renders: runAsNonRoot: false from a JSON 6902 patch is found at the patch value', async () => {
+    const root = await tree({
+      'base/deployment.yaml': DEPLOYMENT,
+      'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      'off/kustomization.yaml':
+        'resources:\n  - ../base\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/template/spec/securityContext/runAsNonRoot\n        value: false\n',
+    });
+    const report = await scanPaths([root]);
+    assert.deepEqual(findings(report, root).sort(), ['base/deployment.yaml:10 unpinned-image', 'off/kustomization.yaml:8 root-user']);
   });
 
   test('pinning writes digest: into the images: entry (block and flow), and replaces an old one', async () => {

@@ -13,12 +13,13 @@ const POD =
   'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n    - name: web\n      image: nginx:1.27\n';
 
 describe('withProject', () => {
-  test("adds the images and findings placed in a file, drops what every kustomization settles, and leaves other files' results as they are", async () => {
+  test("adds the images and findings placed in a file, drops the findings of a base line no root renders as written, and leaves other files' results as they are", async () => {
     const root = await tempTree({
       'base/pod.yaml': POD,
       'base/kustomization.yaml': 'resources:\n  - pod.yaml\n',
       'prod/kustomization.yaml': `resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: "1.27"\n    digest: ${DIGEST}\n`,
       'dev/kustomization.yaml': 'resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: latest\n',
+      'plain/kustomization.yaml': 'resources:\n  - ../base\n',
     });
     const files = ['base/kustomization.yaml', 'prod/kustomization.yaml', 'dev/kustomization.yaml'].map((f) => path.join(root, f));
     const project = await analyzeProject(files, diskFiles(), {});
@@ -28,9 +29,12 @@ describe('withProject', () => {
       own.findings.map((f) => f.rule),
       ['unpinned-image'],
     );
-    // prod pins the image, dev does not: the base manifest's finding stays.
+    // prod pins the image, dev renders `nginx:latest`: no root runs the base's `nginx:1.27`, so its line has no finding.
+    assert.deepEqual(withProject(pod, own, project).findings, []);
+    // A root that renders it as written keeps it.
+    const plain = await analyzeProject([...files, path.join(root, 'plain/kustomization.yaml')], diskFiles(), {});
     assert.deepEqual(
-      withProject(pod, own, project).findings.map((f) => f.rule),
+      withProject(pod, own, plain).findings.map((f) => f.rule),
       ['unpinned-image'],
     );
     const dev = path.join(root, 'dev/kustomization.yaml');

@@ -1,8 +1,7 @@
 // kustomize's image transformer, reproduced: which image fields it changes, how an `images:`
 // entry's name matches (an RE2 expression, no Docker Hub normalisation), how newName, newTag,
-// digest and tagSuffix combine; and the container images of a rendered object, in print order.
+// digest and tagSuffix combine. What a rendered object runs is read in workloads.ts.
 
-import { compareBytes } from './resources.js';
 import { isKMap, isKScalar, isKSeq, type KMap, type KNode, type KScalar } from './tree.js';
 import type { ImageRule } from './kustomization.js';
 import { re2, type Pattern } from './pattern.js';
@@ -114,44 +113,4 @@ function changedImage(image: KScalar, value: string, rule: ImageRule): KScalar {
     ...(image.by && { by: image.by }),
     ...(origin && { trace: { origin, decided: rule.nameAt, by: 'images-entry', entry: rule.entry } }),
   };
-}
-
-export const CONTAINER_TYPES = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-
-export interface FoundImage {
-  readonly image: KScalar;
-  readonly container?: string;
-  readonly containerType: string;
-}
-
-/**
- * The container images of an object in the order kubectl prints them (keys sorted, as its
- * output is): every string `image` of an element of a `containers`, `initContainers` or
- * `ephemeralContainers` list, wherever the list is.
- */
-export function containerImages(object: KMap): FoundImage[] {
-  const found: FoundImage[] = [];
-  const visit = (node: KNode, depth: number): void => {
-    if (depth > 64) return;
-    if (isKSeq(node)) {
-      for (const item of node.items) visit(item, depth + 1);
-      return;
-    }
-    if (!isKMap(node)) return;
-    for (const key of [...node.entries.keys()].sort(compareBytes)) {
-      const value = node.entries.get(key)!;
-      if (CONTAINER_TYPES.has(key) && isKSeq(value)) {
-        for (const item of value.items) {
-          const image = isKMap(item) ? item.entries.get('image') : undefined;
-          if (!isKScalar(image) || image.type !== 'str') continue;
-          const name = isKMap(item) ? item.entries.get('name') : undefined;
-          const container = isKScalar(name) && name.type === 'str' ? name.text : undefined;
-          found.push({ image, containerType: key, ...(container !== undefined && { container }) });
-        }
-      }
-      visit(value, depth + 1);
-    }
-  };
-  visit(object, 0);
-  return found;
 }

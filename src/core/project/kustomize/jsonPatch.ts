@@ -1,7 +1,7 @@
 // JSON 6902 patches (add, remove, replace, move, copy, test) on a resource tree, all or nothing
 // as kustomize applies them; a replaced image keeps where it was first written.
 
-import { asYaml11, clone, isKMap, isKScalar, isKSeq, plain, type KMap, type KNode, type KScalar } from './tree.js';
+import { asYaml11, clone, isKMap, isKScalar, isKSeq, plain, type KMap, type KNode, type KScalar, type KSeq } from './tree.js';
 import { isDeepStrictEqual } from 'node:util';
 
 export interface JsonPatchOp {
@@ -46,87 +46,102 @@ export function applyOperations(object: KMap, ops: readonly JsonPatchOp[]): KMap
   return root;
 }
 
-function tokens(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw new PatchError(`"${pointer}" is not a JSON pointer`);
+// The operations as evanphx/json-patch v4.13 (the library kustomize v5 applies them with) has
+// them, quirks included: the first segment of a path is dropped whatever it is, `replace` of a
+// missing key of an object sets it, indices are Go integers (`+1`, `01`) and may be negative
+// (from the end), and `test` of a missing key against null passes.
+
+/** The segments of a path after the first one (`/a/b` is `a`, `b`; `a/b` is `b`), unescaped. */
+function segments(pointer: string): string[] {
   return pointer
-    .slice(1)
     .split('/')
+    .slice(1)
     .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
-function parentOf(root: KMap, pointer: string): { parent: KNode; last: string } {
-  const path = tokens(pointer);
-  if (path.length === 0) throw new PatchError('an operation on the whole object is not supported');
-  let node: KNode = root;
-  for (const token of path.slice(0, -1)) {
-    const next = child(node, token);
-    if (next === undefined) throw new PatchError(`${pointer}: ${token} is missing`);
-    node = next;
-  }
-  return { parent: node, last: path[path.length - 1]! };
+/** Go's strconv.Atoi, or undefined when it fails. */
+function atoi(token: string): number | undefined {
+  return /^[+-]?[0-9]+$/.test(token) && Number.isSafeInteger(Number(token)) ? Number(token) : undefined;
 }
 
-function child(node: KNode, token: string): KNode | undefined {
-  if (isKMap(node)) return node.entries.get(token);
-  if (isKSeq(node) && /^(?:0|[1-9][0-9]*)$/.test(token)) return node.items[Number(token)];
-  return undefined;
+/** A list's index by Go integer (negative: from the end), or undefined when it has none. */
+function indexIn(list: KSeq, token: string): number | undefined {
+  const i = atoi(token);
+  if (i === undefined || i < -list.items.length || i >= list.items.length) return undefined;
+  return i < 0 ? i + list.items.length : i;
 }
 
-function get(root: KMap, pointer: string): KNode {
-  let node: KNode = root;
-  for (const token of tokens(pointer)) {
-    const next = child(node, token);
-    if (next === undefined) throw new PatchError(`${pointer} is missing`);
-    node = next;
-  }
-  return node;
-}
-
-function index(token: string, length: number, pointer: string, allowEnd: boolean): number {
-  if (!/^(?:0|[1-9][0-9]*)$/.test(token)) throw new PatchError(`${pointer}: ${token} is not an index`);
-  const i = Number(token);
-  if (i > length || (!allowEnd && i === length)) throw new PatchError(`${pointer}: index ${i} is out of range`);
+/** The same, or why there is none. */
+function position(list: KSeq, token: string, pointer: string): number {
+  const i = indexIn(list, token);
+  if (i === undefined) throw new PatchError(`${pointer}: ${token} is no index of the list (${list.items.length} items)`);
   return i;
 }
 
-function add(root: KMap, pointer: string, value: KNode): void {
-  const { parent, last } = parentOf(root, pointer);
-  if (isKMap(parent)) {
-    const before = parent.entries.get(last);
-    parent.entries.set(last, isKScalar(before) && isKScalar(value) ? keepOrigin(before, value) : value);
-  } else if (isKSeq(parent)) {
-    const i = last === '-' ? parent.items.length : index(last, parent.items.length, pointer, true);
-    parent.items.splice(i, 0, value);
-  } else throw new PatchError(`${pointer}: the parent is not an object or a list`);
+/** json-patch's findObject: the object or list holding the last segment, and that segment. */
+function container(root: KMap, pointer: string, op: string): { parent: KMap | KSeq; last: string } {
+  const path = segments(pointer);
+  if (path.length === 0) throw new PatchError(`${op} operation does not apply: doc is missing path: "${pointer}"`);
+  let node: KNode = root;
+  for (const token of path.slice(0, -1)) {
+    const i: number | undefined = isKSeq(node) ? indexIn(node, token) : undefined;
+    const next: KNode | undefined = isKMap(node) ? node.entries.get(token) : isKSeq(node) && i !== undefined ? node.items[i] : undefined;
+    if (next === undefined || (isKScalar(next) && next.type === 'null'))
+      throw new PatchError(`${op} operation does not apply: doc is missing path: ${pointer}`);
+    node = next;
+  }
+  if (!isKMap(node) && !isKSeq(node)) throw new PatchError(`${op} operation does not apply: doc is missing path: ${pointer}`);
+  return { parent: node, last: path[path.length - 1]! };
 }
 
-function remove(root: KMap, pointer: string): KNode {
-  const { parent, last } = parentOf(root, pointer);
+/** The value at the last segment: undefined for a missing key of an object (json-patch's get does not fail there). */
+function get(parent: KMap | KSeq, last: string, pointer: string): KNode | undefined {
+  return isKMap(parent) ? parent.entries.get(last) : parent.items[position(parent, last, pointer)];
+}
+
+function add(root: KMap, pointer: string, value: KNode, op = 'add'): void {
+  const { parent, last } = container(root, pointer, op);
+  if (isKMap(parent)) {
+    parent.entries.set(last, placed(parent.entries.get(last), value));
+    return;
+  }
+  if (last === '-') {
+    parent.items.push(value);
+    return;
+  }
+  let i = atoi(last);
+  if (i === undefined) throw new PatchError(`${pointer}: ${last} is not an index`);
+  const size = parent.items.length + 1;
+  if (i >= size || i < -size) throw new PatchError(`${pointer}: index ${i} is out of range`);
+  if (i < 0) i += size;
+  parent.items.splice(i, 0, value);
+}
+
+function remove(root: KMap, pointer: string, op = 'remove'): KNode {
+  const { parent, last } = container(root, pointer, op);
   if (isKMap(parent)) {
     const value = parent.entries.get(last);
-    if (value === undefined) throw new PatchError(`${pointer} is missing`);
+    if (value === undefined) throw new PatchError(`${pointer}: unable to remove nonexistent key ${last}`);
     parent.entries.delete(last);
     return value;
   }
-  if (isKSeq(parent)) {
-    const i = index(last, parent.items.length, pointer, false);
-    return parent.items.splice(i, 1)[0]!;
-  }
-  throw new PatchError(`${pointer}: the parent is not an object or a list`);
+  return parent.items.splice(position(parent, last, pointer), 1)[0]!;
 }
 
 function replace(root: KMap, pointer: string, value: KNode): void {
-  const { parent, last } = parentOf(root, pointer);
-  if (isKMap(parent)) {
-    const before = parent.entries.get(last);
-    if (before === undefined) throw new PatchError(`${pointer} is missing: replace needs a value to replace`);
-    parent.entries.set(last, isKScalar(before) && isKScalar(value) ? keepOrigin(before, value) : value);
-  } else if (isKSeq(parent)) {
-    const i = index(last, parent.items.length, pointer, false);
-    const before = parent.items[i]!;
-    parent.items[i] = isKScalar(before) && isKScalar(value) ? keepOrigin(before, value) : value;
-  } else throw new PatchError(`${pointer}: the parent is not an object or a list`);
+  if (pointer === '') throw new PatchError('a replace of the whole object is not supported');
+  const { parent, last } = container(root, pointer, 'replace');
+  // A missing key of an object is set (json-patch v4 does not check it); a list index must exist.
+  if (isKMap(parent)) parent.entries.set(last, placed(parent.entries.get(last), value));
+  else {
+    const i = position(parent, last, pointer);
+    parent.items[i] = placed(parent.items[i], value);
+  }
+}
+
+/** The value that takes the place of `before`: an image keeps where it was first written. */
+function placed(before: KNode | undefined, value: KNode): KNode {
+  return isKScalar(before) && isKScalar(value) ? keepOrigin(before, value) : value;
 }
 
 /** The patch's value in place of a scalar: an image keeps where it was first written. */
@@ -137,10 +152,8 @@ function keepOrigin(before: KScalar, value: KScalar): KScalar {
 }
 
 function apply(root: KMap, op: JsonPatchOp): void {
-  const value = (): KNode => {
-    if (op.value === undefined) throw new PatchError(`${op.op} ${op.path}: the operation has no value`);
-    return clone(op.value);
-  };
+  // An operation without a value adds or replaces with null, as json-patch does.
+  const value = (): KNode => (op.value === undefined ? { t: 's', text: '', type: 'null' } : clone(op.value));
   const from = (): string => {
     if (op.from === undefined) throw new PatchError(`${op.op} ${op.path}: the operation has no from`);
     return op.from;
@@ -153,16 +166,29 @@ function apply(root: KMap, op: JsonPatchOp): void {
       return;
     case 'replace':
       return replace(root, op.path, value());
-    case 'move': {
+    case 'move':
+      return add(root, op.path, remove(root, from(), 'move'), 'move');
+    case 'copy': {
       const source = from();
-      if (op.path.startsWith(`${source}/`)) throw new PatchError(`move ${source} into itself`);
-      return add(root, op.path, remove(root, source));
+      const { parent, last } = container(root, source, 'copy');
+      const found = get(parent, last, source);
+      if (found === undefined) throw new PatchError(`copy ${source}: there is no value to copy`);
+      return add(root, op.path, clone(found), 'copy');
     }
-    case 'copy':
-      return add(root, op.path, clone(get(root, from())));
-    case 'test':
-      if (!isDeepStrictEqual(plain(get(root, op.path)), plain(value()))) throw new PatchError(`test ${op.path} failed: the value differs`);
+    case 'test': {
+      if (op.path === '') {
+        if (!isDeepStrictEqual(plain(root), op.value === undefined ? null : plain(value())))
+          throw new PatchError(`test ${op.path} failed: the value differs`);
+        return;
+      }
+      const { parent, last } = container(root, op.path, 'test');
+      const found = get(parent, last, op.path);
+      const expected = op.value === undefined ? null : plain(value());
+      // A missing key tests equal to null.
+      if (!isDeepStrictEqual(found === undefined ? null : plain(found), expected))
+        throw new PatchError(`test ${op.path} failed: the value differs`);
       return;
+    }
     default:
       throw new PatchError(`unknown operation "${op.op}"`);
   }

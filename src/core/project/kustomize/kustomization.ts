@@ -88,7 +88,7 @@ export interface Kustomization {
 }
 
 // The fields of kustomize v5's Kustomization type; any other is an error there.
-const KNOWN_FIELDS = new Set([
+const KNOWN_FIELDS = [
   'apiVersion',
   'kind',
   'metadata',
@@ -123,7 +123,29 @@ const KNOWN_FIELDS = new Set([
   'transformers',
   'validators',
   'buildMetadata',
-]);
+];
+const PATCH_FIELDS = ['path', 'patch', 'target', 'options'];
+const SELECTOR_FIELDS = ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'];
+const OPTION_FIELDS = ['allowNameChange', 'allowKindChange'];
+
+/**
+ * A mapping's fields as kustomize's JSON decoding reads them: names match case-insensitively
+ * (`patchesJSON6902`, `NewTag`), and of two keys naming one field the later in byte order wins
+ * (the YAML becomes a JSON object with sorted keys first). Returns the fields by their own names,
+ * and the keys that name none (kustomize refuses those).
+ */
+export function fold(map: KMap, known: readonly string[]): { fields: Map<string, KNode>; unknown: [string, KNode][] } {
+  const byLower = new Map(known.map((name) => [name.toLowerCase(), name]));
+  const fields = new Map<string, KNode>();
+  const unknown: [string, KNode][] = [];
+  const sorted = [...map.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, value] of sorted) {
+    const name = byLower.get(key.toLowerCase());
+    if (name === undefined) unknown.push([key, value]);
+    else fields.set(name, value);
+  }
+  return { fields, unknown };
+}
 
 const IMAGE_FIELDS = ['name', 'newName', 'newTag', 'digest', 'tagSuffix'] as const;
 
@@ -138,17 +160,21 @@ export function readKustomization(file: string, root: KNode | undefined, range: 
   };
   const map = isKMap(root) ? root : undefined;
   if (root !== undefined && !map) fail(root, 'a kustomization is a mapping of fields');
+  const top = map ? fold(map, KNOWN_FIELDS) : { fields: new Map<string, KNode>(), unknown: [] };
   const field = (name: string): KNode | undefined => {
-    const value = map?.entries.get(name);
+    const value = top.fields.get(name);
     return value === undefined || (isKScalar(value) && value.type === 'null') ? undefined : value;
   };
-  for (const [key, value] of map?.entries ?? []) {
-    if (!KNOWN_FIELDS.has(key)) fail(value, `unknown field "${key}": kustomize refuses this kustomization`);
-  }
+  for (const [key, value] of top.unknown) fail(value, `unknown field "${key}": kustomize refuses this kustomization`);
+  const refuseUnknown = (item: KMap, known: readonly string[], what: string): Map<string, KNode> => {
+    const { fields, unknown } = fold(item, known);
+    for (const [key, value] of unknown) fail(value, `unknown field "${key}" in ${what}: kustomize refuses this kustomization`);
+    return fields;
+  };
   // kustomize refuses a kustomization whose fields (but apiVersion and kind) are all unset or empty.
   const set = (value: KNode): boolean =>
     isKScalar(value) ? value.type !== 'null' && value.text !== '' : isKSeq(value) || value.entries.size > 0;
-  if (![...(map?.entries ?? [])].some(([key, value]) => key !== 'apiVersion' && key !== 'kind' && set(value)))
+  if (![...top.fields].some(([key, value]) => key !== 'apiVersion' && key !== 'kind' && set(value)))
     errors.push({ message: `${path.basename(file)} is empty: kustomize refuses a kustomization that sets no field` });
 
   const kindNode = field('kind');
@@ -197,16 +223,17 @@ export function readKustomization(file: string, root: KNode | undefined, range: 
         fail(item, `each of ${name} is a mapping with path or patch`);
         continue;
       }
-      const pathNode = item.entries.get('path');
-      const patchNode = item.entries.get('patch');
-      const options = item.entries.get('options');
-      const target = readSelector(item.entries.get('target'), fail);
+      const fields = refuseUnknown(item, PATCH_FIELDS, `an entry of ${name}`);
+      const pathNode = fields.get('path');
+      const patchNode = fields.get('patch');
+      const options = fields.get('options');
+      const target = readSelector(fields.get('target'), fail);
       const spec: PatchSpec = {
         ...(isKScalar(pathNode) && pathNode.type !== 'null' && { path: ref(pathNode) }),
         ...(isKScalar(patchNode) && patchNode.type !== 'null' && { inline: patchNode }),
         ...(target && { target }),
-        allowNameChange: flag(options, 'allowNameChange'),
-        allowKindChange: flag(options, 'allowKindChange'),
+        allowNameChange: flag(options, 'allowNameChange', fail),
+        allowKindChange: flag(options, 'allowKindChange', fail),
         ...(item.at && { at: item.at }),
       };
       if (spec.path && spec.inline) fail(item, 'a patch has either path or patch, not both');
@@ -298,8 +325,13 @@ function textOf(node: KNode | undefined): string | undefined {
   return isKScalar(node) && node.type !== 'null' ? node.text : undefined;
 }
 
-function flag(options: KNode | undefined, name: string): boolean {
-  const value = isKMap(options) ? options.entries.get(name) : undefined;
+function flag(options: KNode | undefined, name: string, fail: (node: KNode | undefined, message: string) => void): boolean {
+  if (!isKMap(options)) return false;
+  const { fields, unknown } = fold(options, OPTION_FIELDS);
+  // Said once, for the first flag read.
+  if (name === OPTION_FIELDS[0])
+    for (const [key, value] of unknown) fail(value, `unknown field "${key}" in a patch's options: kustomize refuses this kustomization`);
+  const value = fields.get(name);
   return isKScalar(value) && /^(?:true|True|TRUE|y|Y|yes|Yes|YES|on|On|ON)$/.test(value.text);
 }
 
@@ -314,9 +346,11 @@ function readSelector(node: KNode | undefined, fail: (node: KNode | undefined, m
     fail(node, 'target is a mapping (group, version, kind, name, namespace, labelSelector, annotationSelector)');
     return undefined;
   }
+  const { fields, unknown } = fold(node, SELECTOR_FIELDS);
+  for (const [key, value] of unknown) fail(value, `unknown field "${key}" in a patch target: kustomize refuses this kustomization`);
   const selector: Record<string, string> = {};
-  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector']) {
-    const value = textOf(node.entries.get(key));
+  for (const key of SELECTOR_FIELDS) {
+    const value = textOf(fields.get(key));
     if (value !== undefined && value !== '') selector[key] = value;
   }
   return selector;
@@ -352,9 +386,11 @@ function readImages(
       continue;
     }
     const values: Partial<Record<(typeof IMAGE_FIELDS)[number], { value: string; at: Span }>> = {};
-    let valid = true;
+    const { fields, unknown } = fold(item, IMAGE_FIELDS);
+    let valid = unknown.length === 0;
+    for (const [key, value] of unknown) fail(value, `unknown field "${key}" in an images entry: kustomize refuses this kustomization`);
     for (const key of IMAGE_FIELDS) {
-      const value = item.entries.get(key);
+      const value = fields.get(key);
       if (value === undefined || (isKScalar(value) && value.type === 'null')) continue;
       // kustomize reads these with go-yaml v2 into strings: `newTag: 1.20` is a number there, and an error.
       if (!isKScalar(value) || value.type !== 'str' || !value.at) {

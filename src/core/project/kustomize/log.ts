@@ -13,6 +13,8 @@ export interface Issue {
 export class Log {
   readonly notes: string[] = [];
   readonly errors: Issue[] = [];
+  /** Whether a remote resource was left out here or below: patches may then match nothing. */
+  remote = false;
   private readonly seen = new Set<string>();
 
   note(note: string): void {
@@ -28,7 +30,25 @@ export class Log {
     this.errors.push({ file, ...(at && { at }), message });
   }
 
+  /** Notes a remote resource that is not fetched. */
+  remoteResource(note: string): void {
+    this.remote = true;
+    this.note(note);
+  }
+
+  /**
+   * Takes back the errors logged since `from` that `follows` says are consequences of a remote
+   * resource left out (a patch that matches nothing), and returns them: the cause is said once.
+   */
+  takeFollowOns(from: number, follows: (issue: Issue) => boolean): Issue[] {
+    if (!this.remote) return [];
+    const taken = this.errors.slice(from).filter(follows);
+    for (const issue of taken) this.errors.splice(this.errors.indexOf(issue), 1);
+    return taken;
+  }
+
   absorb(other: Log): void {
+    if (other.remote) this.remote = true;
     for (const note of other.notes) this.note(note);
     for (const error of other.errors) this.error(error.file, error.at, error.message);
   }

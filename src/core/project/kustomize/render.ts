@@ -25,6 +25,8 @@ export interface Rendered {
   readonly log: Log;
 }
 
+/** How patches.ts says that a strategic-merge patch matches no resource. */
+const NO_MATCH = 'no resource matches strategic merge patch ';
 /** Resources, URLs and git references kustomize would fetch. */
 const REMOTE = /^(?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|git::|git@|ssh:)/;
 /** An entry that names a manifest file rather than a folder (most do). */
@@ -37,6 +39,9 @@ export class Renderer {
   private readonly folders = new Map<string, Promise<Rendered>>();
   private readonly inline = new Map<string, ParsedFile>();
   private readonly prefetched = new Set<string>();
+  /** Files read as resource manifests, and as patch files, by any render. */
+  readonly manifests = new Set<string>();
+  readonly patchFiles = new Set<string>();
   /** The time left to the root being rendered (its renders are cached for the next roots, when they finish). */
   budget: Budget = Budget.none();
 
@@ -150,8 +155,10 @@ export class Renderer {
       ]);
       await append(resources, [{ object, previous: [] }], k.file, undefined, log, this.budget);
     }
+    const before = log.errors.length;
     for (const spec of k.patchesStrategicMerge) await this.patch(k, spec, 'strategic', resources, log);
     for (const spec of k.patches) await this.patch(k, spec, undefined, resources, log);
+    this.followOns(k, log, before);
     await this.budget.pause();
     if (k.namespace && k.namespace.value !== '') setNamespace(resources, k.namespace.value);
     if (k.namePrefix) addAffix(resources, k.namePrefix.value, '');
@@ -178,7 +185,7 @@ export class Renderer {
 
   private async addResource(k: Kustomization, ref: Ref, resources: Resource[], log: Log, stack: readonly string[]): Promise<void> {
     if (REMOTE.test(ref.value)) {
-      log.note(`${k.file}: remote resource ${ref.value} is not fetched: its images are not listed`);
+      log.remoteResource(`${k.file}: remote resource ${ref.value} is not fetched: its images are not listed`);
       return;
     }
     const target = path.resolve(k.folder, ref.value);
@@ -205,11 +212,13 @@ export class Renderer {
       return;
     }
     if (!parsed) {
-      if (HOST_PATH.test(ref.value)) log.note(`${k.file}: remote resource ${ref.value} is not fetched: its images are not listed`);
+      if (HOST_PATH.test(ref.value))
+        log.remoteResource(`${k.file}: remote resource ${ref.value} is not fetched: its images are not listed`);
       else log.error(k.file, ref.at, `${ref.value}: no such file or folder`);
       return;
     }
     for (const error of parsed.errors) log.error(target, error.span, error.message);
+    this.manifests.add(target);
     const added: Resource[] = [];
     for (const doc of parsed.documents) {
       if (!doc.node) continue;
@@ -279,6 +288,17 @@ export class Renderer {
         log.error(where.file, where.at, 'patchesStrategicMerge holds a JSON 6902 patch');
         return;
       }
+      // kustomize reads a patch that starts with `[` as JSON, not YAML (an inline one after trimming).
+      const file = spec.path && path.resolve(k.folder, spec.path.value);
+      const text = spec.inline ? spec.inline.text.trim() : file ? ((await this.sources.read(file)) ?? '') : '';
+      if (text.startsWith('[') && !isJson(text)) {
+        log.error(
+          where.file,
+          where.at,
+          'the JSON 6902 patch starts with `[` but is no JSON (kustomize reads it as JSON): quote its keys and strings, or write it as a YAML list',
+        );
+        return;
+      }
       applyJsonPatch(readOperations(nodes[0]), spec, resources, log, where, this.budget);
       return;
     }
@@ -310,10 +330,26 @@ export class Renderer {
         log.error(k.file, spec.path.at, `patch ${spec.path.value}: no such file`);
         return undefined;
       }
+      this.patchFiles.add(file);
     }
     if (!content) return undefined;
     for (const error of content.errors) log.error(error.span.file, error.span, error.message);
     return content;
+  }
+
+  /**
+   * With a remote resource left out (here or below), a strategic-merge patch that matches nothing
+   * most likely patches what it brings: not an error of its own, but part of that one cause,
+   * said in a note (on this kustomization's remote-resource note when it has one).
+   */
+  private followOns(k: Kustomization, log: Log, from: number): void {
+    const taken = log.takeFollowOns(from, (issue) => issue.file === k.file && issue.message.startsWith(NO_MATCH));
+    if (taken.length === 0) return;
+    const ids = taken.map((issue) => issue.message.slice(NO_MATCH.length));
+    const what = `${taken.length === 1 ? 'a patch' : `${taken.length} patches`} here match${taken.length === 1 ? 'es' : ''} no resource (${ids.join(', ')}), most likely ${taken.length === 1 ? 'one' : 'ones'} of what the remote resources bring`;
+    const own = log.notes.findIndex((note) => note.startsWith(`${k.file}: remote resource `));
+    if (own >= 0) log.notes[own] = `${log.notes[own]}; ${what}`;
+    else log.note(`${k.file}: a remote resource below is not fetched: ${what}`);
   }
 
   /** Notes replacements that write image fields (not applied here). */
@@ -326,6 +362,15 @@ export class Renderer {
     }
     if (nodes.some(writesImage))
       log.note(`${k.file}: replacements that write image fields are not applied: the images they change are listed as before them`);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
