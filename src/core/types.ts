@@ -26,8 +26,25 @@ export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' |
 /** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
 export type FileKind = 'dockerfile' | 'yaml';
 
-export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image' | 'vulnerable-image';
-export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'];
+export type RuleId =
+  | 'unpinned-image'
+  | 'root-user'
+  | 'invalid-reference'
+  | 'unresolved-image'
+  | 'vulnerable-image'
+  | 'deprecated-registry'
+  | 'eol-image'
+  | 'stale-digest';
+export const RULE_IDS: readonly RuleId[] = [
+  'unpinned-image',
+  'root-user',
+  'invalid-reference',
+  'unresolved-image',
+  'vulnerable-image',
+  'deprecated-registry',
+  'eol-image',
+  'stale-digest',
+];
 
 /**
  * What an image reference turned out to be.

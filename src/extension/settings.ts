@@ -85,6 +85,12 @@ const RULE_SETTINGS: Readonly<Record<RuleId, { readonly key: string; readonly va
   'unresolved-image': { key: 'unresolvedImage', variants: { default: 'severity' } },
   // Severities come from the vulnerability thresholds, not from one setting per variant.
   'vulnerable-image': { key: 'vulnerableImage', variants: {} },
+  'deprecated-registry': {
+    key: 'deprecatedRegistry',
+    variants: { frozen: 'frozenSeverity', changed: 'changedSeverity', moved: 'movedSeverity' },
+  },
+  'eol-image': { key: 'eolImage', variants: { 'end-of-life': 'endOfLifeSeverity', 'ends-soon': 'endsSoonSeverity' } },
+  'stale-digest': { key: 'staleDigest', variants: { rebuilt: 'rebuiltSeverity', republished: 'republishedSeverity' } },
 };
 
 /** The editor setting that holds each scan option, for messages. */

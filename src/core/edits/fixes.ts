@@ -5,6 +5,7 @@ import { LineIndex } from '../util/lines.js';
 import type { FileKind, Finding, Position } from '../types.js';
 import type { TextEdit } from './textEdits.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
+import { registryFix } from './registryFix.js';
 
 export interface Fix {
   readonly title: string;
@@ -23,6 +24,8 @@ export function fixesFor(text: string, kind: FileKind, finding: Finding): Fix[] 
     const fix = runAsNonRootFix(text, finding);
     if (fix) fixes.push(fix);
   }
+  const registry = registryFix(text, finding);
+  if (registry) fixes.push(registry);
   fixes.push(suppressionFix(text, finding));
   return fixes;
 }

@@ -4,12 +4,14 @@ import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { invalidReferenceFindings } from './invalidReference.js';
 import { unpinnedImageFindings } from './unpinnedImage.js';
 import { unresolvedImageFindings } from './unresolvedImage.js';
+import { deprecatedRegistryFindings } from './deprecatedRegistry.js';
 
-/** unpinned-image, invalid-reference and unresolved-image on a file's images. */
+/** unpinned-image, invalid-reference, unresolved-image and deprecated-registry on a file's images. */
 export function imageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
   return [
     ...unpinnedImageFindings(images, options),
     ...invalidReferenceFindings(images, options),
     ...unresolvedImageFindings(images, options),
+    ...deprecatedRegistryFindings(images, options),
   ];
 }
