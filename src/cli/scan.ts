@@ -188,7 +188,8 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     paths: positionals.length > 0 ? positionals : ['.'],
     format,
     failOn: failOn as Severity | 'none',
-    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules },
+    // The date end-of-life verdicts are judged by: the core reads no clock of its own.
+    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules, now: Date.now() },
     compose: composeOptions(values),
     verbose: values.verbose,
     ...(values.output !== undefined && { output: values.output }),

@@ -170,6 +170,8 @@ export interface Finding {
   readonly raw?: string;
   /** root-user: where the image's own user came from, when the verdict rests on it. */
   readonly userFrom?: ImageUser['from'];
+  /** eol-image: the tag to move to (the oldest supported cycle of the same variant); stale-digest: the current digest. */
+  readonly suggestion?: string;
 }
 
 /** A problem reading the input itself (a YAML syntax error, …). */
@@ -220,4 +222,6 @@ export interface AnalyzeOptions {
    * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
    */
   readonly imageUsers?: ReadonlyMap<string, ImageUser>;
+  /** The time date-dependent rules (eol-image) judge by, in milliseconds since the epoch; they say nothing without it. */
+  readonly now?: number;
 }
