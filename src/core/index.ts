@@ -60,6 +60,7 @@ export {
   type PinRefusal,
 } from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export type { StaleLookup } from './workspace/stale.js';
 export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';
