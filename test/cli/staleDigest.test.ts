@@ -125,6 +125,41 @@ describe('stale-digest: pins checked against their tags', () => {
     }
   });
 
+  test("a kustomization's images: entry with newTag and digest is checked where it is decided", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-stale-kustomize-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        [
+          'resources: [pod.yaml]',
+          'images:',
+          '  - name: app',
+          `    newName: ${front.host}/team/app`,
+          '    newTag: "1"',
+          `    digest: ${old.app}`,
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        path.join(dir, 'pod.yaml'),
+        [
+          'apiVersion: v1',
+          'kind: Pod',
+          'metadata: {name: p}',
+          'spec:',
+          '  securityContext: {runAsUser: 1}',
+          '  containers:',
+          '    - {name: a, image: app}',
+          '',
+        ].join('\n'),
+      );
+      const run = await runCli(['scan', '--format', 'json', '--fail-on', 'none', '--no-registry', '--trivy', '/nonexistent/trivy', dir]);
+      assert.deepEqual(stale(JSON.parse(run.stdout) as JsonReport), ['kustomization.yaml:3 rebuilt warning']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('pin --write moves the stale pins, and the next scan finds none', async () => {
     const copy = mkdtempSync(path.join(os.tmpdir(), 'shipshape-stale-pin-'));
     try {
