@@ -50,6 +50,8 @@ export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
 export {
   pinEdits,
+  PIN_STYLES,
+  type PinStyle,
   pinTarget,
   pinnedText,
   rangeReader,

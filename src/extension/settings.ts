@@ -11,6 +11,7 @@ import {
   TRIVY_SEVERITIES,
   type AnalyzeOptions,
   type RuleId,
+  type PinStyle,
   type RuleSettings,
   type ScanField,
   type ScanOptions,
@@ -57,6 +58,8 @@ export interface RegistrySettings {
   readonly completeTags: boolean;
   /** An accepted tag completion writes `tag@sha256:…`. */
   readonly completionPins: boolean;
+  /** `shipshape.pin.style`: `name:tag@sha256:…`, or the digest alone with the tag in a comment. */
+  readonly pinStyle: PinStyle;
   readonly problems: readonly string[];
 }
 
@@ -197,6 +200,7 @@ export function readRegistrySettings(get: Get): RegistrySettings {
     else problems.push(`shipshape.registry.platform ${parsed.message}; pinning to the multi-platform index instead`);
   } else if (!parsed.ok) problems.push(`shipshape.registry.platform ${parsed.message}; reading ${DEFAULT_PLATFORM} images instead`);
   return {
+    pinStyle: get('pin.style') === 'digest' ? 'digest' : 'tag-and-digest',
     insecureRegistries: strings(get('registry.insecureRegistries')),
     ...(platform && { platform }),
     imagePlatform,

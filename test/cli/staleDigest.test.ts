@@ -160,6 +160,24 @@ describe('stale-digest: pins checked against their tags', () => {
     }
   });
 
+  test('pin --write --style digest writes the digest alone and keeps the tag in a comment', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'shipshape-pin-style-'));
+    try {
+      writeFileSync(path.join(copy, 'Dockerfile'), `FROM --platform=linux/amd64 ${front.host}/team/app:1 AS build\nUSER 1\n`);
+      const pinned = await runCli(['pin', '--write', '--style', 'digest', copy]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      assert.equal(
+        readFileSync(path.join(copy, 'Dockerfile'), 'utf8'),
+        `# ${front.host}/team/app:1\nFROM --platform=linux/amd64 ${front.host}/team/app@${now.app} AS build\nUSER 1\n`,
+      );
+      const refused = await runCli(['pin', '--style', 'both', copy]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--style: expected tag-and-digest or digest/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   test('pin --write moves the stale pins, and the next scan finds none', async () => {
     const copy = mkdtempSync(path.join(os.tmpdir(), 'shipshape-stale-pin-'));
     try {

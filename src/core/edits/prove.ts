@@ -230,7 +230,13 @@ function dockerfileCheck(text: string): Check {
     const images = analyze(edited, 'dockerfile').images;
     return changes.map((change) => {
       const digest = digestOf(change);
-      const line = change.image.range.start.line;
+      // Lines the edits up to this one add (the digest style writes the tag on a line above the FROM).
+      const line = changes
+        .filter((c) => c.edit.range.start.line <= change.image.range.start.line)
+        .reduce(
+          (at, c) => at + c.edit.newText.split('\n').length - 1 - (c.edit.range.end.line - c.edit.range.start.line),
+          change.image.range.start.line,
+        );
       const image = images.find((i) => i.range.start.line === line && i.range.start.character === change.image.range.start.character);
       if (!image) return 'the Dockerfile would no longer have this FROM';
       const written = image.reference?.digest === digest || image.raw.endsWith(`@${digest}`);
