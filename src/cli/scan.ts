@@ -196,7 +196,7 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     format,
     failOn: failOn as Severity | 'none',
     // The date end-of-life verdicts are judged by: the core reads no clock of its own.
-    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules, now: Date.now() },
+    analyze: { buildArgs: parseBuildArgs(values['build-arg']), rules, now: reportDate() },
     compose: composeOptions(values),
     verbose: values.verbose,
     ...(values.output !== undefined && { output: values.output }),
@@ -301,6 +301,18 @@ export function cliUserLookup(registry: NonNullable<ScanArgs['registry']>, cache
   });
   const users = cache ? new ImageUserCache(path.join(cacheDir(), USER_CACHE_FILE)) : undefined;
   return registryUserLookup(client, users, { concurrency: 8, ...(registry.platform && { platform: registry.platform }) });
+}
+
+/**
+ * Today, or `SHIPSHAPE_DATE` (`YYYY-MM-DD`): the day end-of-life is judged at, so that a CI job can
+ * reproduce a report.
+ */
+export function reportDate(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env['SHIPSHAPE_DATE'];
+  if (given === undefined || given === '') return Date.now();
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(given) ? Date.parse(`${given}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(at)) throw new UsageError(`SHIPSHAPE_DATE: expected a date as YYYY-MM-DD, not ${JSON.stringify(given)}`);
+  return at;
 }
 
 /** Checks pins against their tags: one HEAD each, more only for a pin that moved (see registry/staleness.ts). */

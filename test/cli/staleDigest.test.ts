@@ -82,7 +82,7 @@ describe('stale-digest: pins checked against their tags', () => {
     assert.deepEqual(stale(report).sort(), ['Dockerfile:1 rebuilt warning', 'deploy.yaml:7 republished info']);
     const messages = report.findings.filter((f) => f.rule === 'stale-digest').map((f) => f.message);
     // The harness builds its images with `created: 2024-01-01T00:00:00Z`.
-    assert.ok(messages.some((m) => /no longer points to.*`1` now points to `sha256:.*built 2024-01-01, \d+ days ago/.test(m)));
+    assert.ok(messages.some((m) => /no longer points to.*`1` now points to `sha256:.*built 2024-01-01\)/.test(m)));
     assert.ok(messages.some((m) => /republished index that still holds the pinned linux\/amd64 image/.test(m)));
   });
 

@@ -42,7 +42,8 @@ export function staleDigestFindings(
 /** `2026-11-30, 7 days ago`, or the date alone without a time to count from. */
 export function ageText(created: string, now: number | undefined): string {
   const date = created.slice(0, 10);
-  if (now === undefined) return date;
+  // No clock, or one before the build (a report dated in the past): the date alone.
+  if (now === undefined || now < Date.parse(created)) return date;
   const days = Math.floor((now - Date.parse(created)) / DAY);
   return days < 1 ? `${date}, today` : `${date}, ${days} ${days === 1 ? 'day' : 'days'} ago`;
 }
