@@ -265,7 +265,7 @@ export function settingsChange(affects: (section: string) => boolean): SettingsC
       'shipshape.scan.on',
     ].some(affects),
     scanner: ['shipshape.trivy', 'shipshape.scan'].some(affects),
-    registry: affects('shipshape.registry'),
+    registry: affects('shipshape.registry') || affects('shipshape.pin'),
     advise: affects('shipshape.advise'),
     clusterView: affects('shipshape.cluster.groupBy'),
   };
