@@ -16,6 +16,7 @@ import { clusterBenchmark } from './cluster.js';
 import { helmBenchmark } from './helm.js';
 import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
+import { staleBenchmark } from './stale.js';
 import { scanBenchmark } from './scan.js';
 import { orderTagsBenchmark } from './tags.js';
 
@@ -138,6 +139,7 @@ for (const c of cases.filter((c) => wanted(c.name))) {
 async function editorAndScanBenchmarks(): Promise<void> {
   if (wanted('scan')) await scanBenchmark();
   if (wanted('registry')) await registryBenchmark();
+  if (wanted('stale')) await staleBenchmark();
   if (wanted('tags')) orderTagsBenchmark();
   if (wanted('cluster')) await clusterBenchmark();
   if (wanted('kustomize')) await kustomizeBenchmark();

@@ -1,7 +1,16 @@
 // `shipshape pin`: ask each image's registry for the digest its tag points to now, and pin the
 // references to it (print the changes, write them, or check that nothing is left to pin).
 
-import { applyEdits, parsePlatform, printable, scanPaths, silentLogger, writeAtomically } from '../core/index.js';
+import {
+  applyEdits,
+  parsePlatform,
+  PIN_STYLES,
+  printable,
+  scanPaths,
+  silentLogger,
+  writeAtomically,
+  type PinStyle,
+} from '../core/index.js';
 import { planPins, RegistryClient } from '../core/network.js';
 import {
   COMPOSE_OPTIONS,
@@ -33,6 +42,8 @@ Options:
   --env-file FILE, --env NAME=VALUE
                              Compose variables, as for shipshape scan
   --concurrency N            registry requests at once (default 8)
+  --style STYLE              tag-and-digest (name:tag@sha256:…, the default) or digest (name@sha256:…
+                             with the tag in a comment, for tools that reject both together)
 
 Credentials come from the Docker config (~/.docker/config.json or $DOCKER_CONFIG): auths,
 credsStore and credHelpers. Exit status: 0 done (or nothing to pin with --check), 1 something to
@@ -48,6 +59,7 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
     'build-arg': { type: 'string', multiple: true, default: [] },
     ...COMPOSE_OPTIONS,
     concurrency: { type: 'string' },
+    style: { type: 'string', default: 'tag-and-digest' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
@@ -55,6 +67,9 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   if (values.write && values.check) throw new UsageError('--write and --check do not go together');
+  if (!(PIN_STYLES as readonly string[]).includes(values.style)) {
+    throw new UsageError(`--style: expected ${PIN_STYLES.join(' or ')}, not ${JSON.stringify(values.style)}`);
+  }
   const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
   if (platform && !platform.ok) throw new UsageError(`--platform ${platform.message}`);
   const buildArgs = parseBuildArgs(values['build-arg']);
@@ -69,7 +84,7 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
     insecureRegistries: values['insecure-registry'],
     ...(platform?.ok && { platform: platform.platform }),
   });
-  const plan = await planPins(report, client, concurrency);
+  const plan = await planPins(report, client, concurrency, undefined, values.style as PinStyle);
   for (const { file, changes } of plan.files) {
     for (const change of changes) {
       const { start } = change.edit.range;

@@ -24,6 +24,7 @@ import {
   type ScanReport,
   type Severity,
   type UserLookup,
+  type StaleLookup,
   parsePlatform,
   silentLogger,
 } from '../core/index.js';
@@ -31,8 +32,11 @@ import {
   createScanner,
   findTrivyIgnore,
   ImageUserCache,
+  keyOf,
+  PinChecker,
   RegistryClient,
   registryUserLookup,
+  type PinQuestion,
   USER_CACHE_FILE,
   type Platform,
   type Scanner,
@@ -111,6 +115,8 @@ interface ScanArgs {
   readonly scan?: { readonly input: ScanInput; readonly cache: boolean };
   /** Absent with --offline or --no-registry. */
   readonly registry?: { readonly platform?: Platform; readonly insecureRegistries: readonly string[] };
+  /** Where pins are checked against their tags (stale-digest); absent with --offline. */
+  readonly pins?: { readonly platform?: Platform; readonly insecureRegistries: readonly string[] };
 }
 
 /** The names of the scan options on the command line, for messages. */
@@ -189,12 +195,15 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   return {
     ...(!values.offline && { scan: { input, cache: !values['no-cache'] } }),
     ...(!values.offline && !values['no-registry'] && { registry }),
+    ...(!values.offline && { pins: registry }),
     paths: positionals.length > 0 ? positionals : ['.'],
     format,
     failOn: failOn as Severity | 'none',
     analyze: {
       buildArgs: parseBuildArgs(values['build-arg']),
       rules,
+      // The date end-of-life verdicts are judged by: the core reads no clock of its own.
+      now: reportDate(),
       ...((values.values.length > 0 || values.set.length > 0) && {
         helm: { valuesFiles: values.values.map((file) => path.resolve(file)), set: values.set },
       }),
@@ -251,6 +260,7 @@ export async function scan(args: readonly string[], io: Io): Promise<number> {
     ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
     ...(scanner && { scanner }),
     ...(imageUsers && { imageUsers }),
+    ...(options.pins && { staleDigests: cliStaleLookup(options.pins) }),
     compose: options.compose,
   });
   const rendered = render(report, options.format, { color: io.isTTY && options.output === undefined, verbose: options.verbose });
@@ -302,6 +312,30 @@ export function cliUserLookup(registry: NonNullable<ScanArgs['registry']>, cache
   });
   const users = cache ? new ImageUserCache(path.join(cacheDir(), USER_CACHE_FILE)) : undefined;
   return registryUserLookup(client, users, { concurrency: 8, ...(registry.platform && { platform: registry.platform }) });
+}
+
+/**
+ * Today, or `SHIPSHAPE_DATE` (`YYYY-MM-DD`): the day end-of-life is judged at, so that a CI job can
+ * reproduce a report.
+ */
+export function reportDate(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env['SHIPSHAPE_DATE'];
+  if (given === undefined || given === '') return Date.now();
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(given) ? Date.parse(`${given}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(at)) throw new UsageError(`SHIPSHAPE_DATE: expected a date as YYYY-MM-DD, not ${JSON.stringify(given)}`);
+  return at;
+}
+
+/** Checks pins against their tags: one HEAD each, more only for a pin that moved (see registry/staleness.ts). */
+export function cliStaleLookup(pins: NonNullable<ScanArgs['pins']>): StaleLookup {
+  // No platform on the client: the HEAD answers with the tag's own digest (the index's), as a pin writes it.
+  const checker = new PinChecker(new RegistryClient({ logger: silentLogger, insecureRegistries: pins.insecureRegistries }));
+  // A pin whose file names no platform is compared on --platform's image.
+  const withPlatform = (q: PinQuestion): PinQuestion => (q.platform || !pins.platform ? q : { ...q, platform: pins.platform });
+  return async (questions, signal) => {
+    const answers = await checker.check(questions.map(withPlatform), signal);
+    return new Map(questions.map((q) => [keyOf(q), answers.get(keyOf(withPlatform(q)))!]));
+  };
 }
 
 /**

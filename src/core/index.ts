@@ -50,6 +50,8 @@ export { markdownCode, markdownText } from './output/markdown.js';
 export { scanRequestFor, outcomeFor, type ScanErrorEntry } from './workspace/scan.js';
 export {
   pinEdits,
+  PIN_STYLES,
+  type PinStyle,
   pinTarget,
   pinnedText,
   rangeReader,
@@ -60,6 +62,7 @@ export {
   type PinRefusal,
 } from './edits/pin.js';
 export { scanPaths, type ScanReport, type FileReport } from './workspace/scan.js';
+export type { StaleLookup } from './workspace/stale.js';
 export { excludeMatcher } from './workspace/exclude.js';
 export type { UserLookup, UserLookupAnswer } from './workspace/users.js';
 export { cacheDir } from './util/cacheDir.js';

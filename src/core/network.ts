@@ -23,6 +23,7 @@ export type {
 } from './registry/types.js';
 export { ImageUserCache } from './registry/userCache.js';
 export { registryUserLookup } from './registry/userLookup.js';
+export { PinChecker, checkPin, keyOf, type PinCheck, type StalePin, type PinQuestion } from './registry/staleness.js';
 export {
   compareTags,
   mayMoveTo,

@@ -25,8 +25,25 @@ export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' |
 /** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
 export type FileKind = 'dockerfile' | 'yaml';
 
-export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image' | 'vulnerable-image';
-export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'];
+export type RuleId =
+  | 'unpinned-image'
+  | 'root-user'
+  | 'invalid-reference'
+  | 'unresolved-image'
+  | 'vulnerable-image'
+  | 'deprecated-registry'
+  | 'eol-image'
+  | 'stale-digest';
+export const RULE_IDS: readonly RuleId[] = [
+  'unpinned-image',
+  'root-user',
+  'invalid-reference',
+  'unresolved-image',
+  'vulnerable-image',
+  'deprecated-registry',
+  'eol-image',
+  'stale-digest',
+];
 
 /**
  * What an image reference turned out to be.
@@ -263,6 +280,8 @@ export type FindingOf<R extends RuleId> = {
   readonly raw?: string;
   /** root-user: where the image's own user came from, when the verdict rests on it. */
   readonly userFrom?: ImageUser['from'];
+  /** eol-image: the tag to move to (the oldest supported cycle of the same variant); stale-digest: the current digest. */
+  readonly suggestion?: string;
 } & ([RuleReasons[R]] extends [never] ? { readonly reason?: undefined } : { readonly reason: RuleReasons[R] });
 
 /** A finding of any rule, told apart by `rule`. */
@@ -318,6 +337,8 @@ export interface AnalyzeOptions {
   readonly imageUsers?: ReadonlyMap<string, ImageUser>;
   /** The values charts are rendered with, as `helm template --values F --set k=v` takes them. */
   readonly helm?: HelmValues;
+  /** The time date-dependent rules (eol-image) judge by, in milliseconds since the epoch; they say nothing without it. */
+  readonly now?: number;
 }
 
 /** Values for the charts of a scan: for every chart (the CLI's flags), and per chart folder (the editor's setting). */

@@ -74,7 +74,9 @@ export class Config implements vscode.Disposable {
 
   /** What analysing a document takes; folder settings apply to their files. */
   analysis(uri: vscode.Uri): AnalysisSettings {
-    return readAnalysisSettings(this.get(uri));
+    const settings = readAnalysisSettings(this.get(uri));
+    // The date end-of-life verdicts are judged by: the core reads no clock of its own.
+    return { ...settings, analyze: { ...settings.analyze, now: Date.now() } };
   }
 
   /** The values files each chart of a workspace folder is rendered with (its `shipshape.helm.valuesFiles`). */

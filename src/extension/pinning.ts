@@ -200,7 +200,8 @@ export class PinController implements vscode.Disposable {
     for (const [file, group] of byTarget) {
       // A chart's digest may belong in its parent's values.yaml: that document's own text and version.
       const target = file === placedIn ? document : await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-      const { changes, refused } = pinEdits(group, digestOf, { file, text: target.getText(), version: target.version }, placedIn);
+      const style = this.config.registry().pinStyle;
+      const { changes, refused } = pinEdits(group, digestOf, { file, text: target.getText(), version: target.version }, placedIn, style);
       pins.changes.push(...changes);
       pins.refused.push(...refused);
     }

@@ -11,6 +11,7 @@ import {
   TRIVY_SEVERITIES,
   type AnalyzeOptions,
   type RuleId,
+  type PinStyle,
   type RuleSettings,
   type ScanField,
   type ScanOptions,
@@ -57,6 +58,8 @@ export interface RegistrySettings {
   readonly completeTags: boolean;
   /** An accepted tag completion writes `tag@sha256:…`. */
   readonly completionPins: boolean;
+  /** `shipshape.pin.style`: `name:tag@sha256:…`, or the digest alone with the tag in a comment. */
+  readonly pinStyle: PinStyle;
   readonly problems: readonly string[];
 }
 
@@ -85,6 +88,12 @@ const RULE_SETTINGS: Readonly<Record<RuleId, { readonly key: string; readonly va
   'unresolved-image': { key: 'unresolvedImage', variants: { default: 'severity' } },
   // Severities come from the vulnerability thresholds, not from one setting per variant.
   'vulnerable-image': { key: 'vulnerableImage', variants: {} },
+  'deprecated-registry': {
+    key: 'deprecatedRegistry',
+    variants: { frozen: 'frozenSeverity', changed: 'changedSeverity', moved: 'movedSeverity' },
+  },
+  'eol-image': { key: 'eolImage', variants: { 'end-of-life': 'endOfLifeSeverity', 'ends-soon': 'endsSoonSeverity' } },
+  'stale-digest': { key: 'staleDigest', variants: { rebuilt: 'rebuiltSeverity', republished: 'republishedSeverity' } },
 };
 
 /** The editor setting that holds each scan option, for messages. */
@@ -206,6 +215,7 @@ export function readRegistrySettings(get: Get): RegistrySettings {
     else problems.push(`shipshape.registry.platform ${parsed.message}; pinning to the multi-platform index instead`);
   } else if (!parsed.ok) problems.push(`shipshape.registry.platform ${parsed.message}; reading ${DEFAULT_PLATFORM} images instead`);
   return {
+    pinStyle: get('pin.style') === 'digest' ? 'digest' : 'tag-and-digest',
     insecureRegistries: strings(get('registry.insecureRegistries')),
     ...(platform && { platform }),
     imagePlatform,
@@ -271,7 +281,7 @@ export function settingsChange(affects: (section: string) => boolean): SettingsC
       'shipshape.scan.on',
     ].some(affects),
     scanner: ['shipshape.trivy', 'shipshape.scan'].some(affects),
-    registry: affects('shipshape.registry'),
+    registry: affects('shipshape.registry') || affects('shipshape.pin'),
     advise: affects('shipshape.advise'),
     clusterView: affects('shipshape.cluster.groupBy'),
   };

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../support/cli.js';
+import { runCli, TEST_DATE } from '../support/cli.js';
 import {
   corpusPods,
   generatePods,
@@ -112,7 +112,8 @@ describe('deploy/', () => {
     const run = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], {
       cwd: alone,
       encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+      // At the tests' fixed date, as runCli: this is about the bundle, not the calendar (node:20 has ended since).
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir, SHIPSHAPE_DATE: TEST_DATE },
     });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /No findings: 1 file and 1 image checked/);
@@ -120,7 +121,7 @@ describe('deploy/', () => {
     const proxied = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'scan', '--offline', path.join(DEPLOY, 'Dockerfile')], {
       cwd: alone,
       encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir, HTTPS_PROXY: 'http://proxy.example:3128' },
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir, HTTPS_PROXY: 'http://proxy.example:3128', SHIPSHAPE_DATE: TEST_DATE },
     });
     assert.equal(proxied.status, 0, proxied.stderr);
     const help = spawnSync(process.execPath, [path.join(alone, 'cli.js'), 'cluster', '--help'], { cwd: alone, encoding: 'utf8' });

@@ -147,6 +147,7 @@ describe('scan settings', () => {
 describe('registry and cluster settings', () => {
   test('pinning to one platform: its manifest, or the index with a problem said when the platform is not one', () => {
     assert.deepEqual(readRegistrySettings(from({ 'registry.insecureRegistries': ['registry.lan:5000', 7] })), {
+      pinStyle: 'tag-and-digest',
       insecureRegistries: ['registry.lan:5000'],
       imagePlatform: { os: 'linux', architecture: 'amd64' },
       imageUsers: true,
@@ -175,6 +176,11 @@ describe('registry and cluster settings', () => {
       from({ 'registry.imageUsers': false, 'registry.tagCompletion': false, 'registry.tagCompletionPins': false }),
     );
     assert.deepEqual([off.imageUsers, off.completeTags, off.completionPins], [false, false, false]);
+  });
+
+  test('shipshape.pin.style: the digest alone when asked, the tag and digest otherwise (anything else too)', () => {
+    assert.equal(readRegistrySettings(from({ 'pin.style': 'digest' })).pinStyle, 'digest');
+    assert.equal(readRegistrySettings(from({ 'pin.style': 'both' })).pinStyle, 'tag-and-digest');
   });
 
   test('safer tags: how many candidates (bounded, 0 is off) and whether a major version may change', () => {

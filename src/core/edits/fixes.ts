@@ -5,6 +5,9 @@ import { LineIndex } from '../util/lines.js';
 import type { FileKind, Finding, Position } from '../types.js';
 import type { TextEdit } from './textEdits.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
+import { registryFix } from './registryFix.js';
+import { tagFix } from './tagFix.js';
+import { digestFix } from './digestFix.js';
 
 export interface Fix {
   readonly title: string;
@@ -23,6 +26,8 @@ export function fixesFor(text: string, kind: FileKind, finding: Finding): Fix[] 
     const fix = runAsNonRootFix(text, finding);
     if (fix) fixes.push(fix);
   }
+  const registry = registryFix(text, finding) ?? tagFix(text, finding) ?? digestFix(text, finding);
+  if (registry) fixes.push(registry);
   fixes.push(suppressionFix(text, finding));
   return fixes;
 }

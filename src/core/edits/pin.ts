@@ -34,6 +34,15 @@ export function pinnedText(text: string, digest: string): string {
   return `${text}@${digest}`;
 }
 
+/**
+ * How a pin is written: `tag-and-digest` (`name:tag@sha256:…`, the default) or `digest` (the
+ * digest alone, `name@sha256:…`, the tag kept in a comment: for tools that reject a tag and a
+ * digest together). Only a reference written whole takes the `digest` style; `digest:` keys and
+ * chart tags are written as before.
+ */
+export type PinStyle = 'tag-and-digest' | 'digest';
+export const PIN_STYLES: readonly PinStyle[] = ['tag-and-digest', 'digest'];
+
 /** A file as a pin is computed on: its text, and its version when an editor has one. */
 export interface PinDocument {
   /** Absolute path. */
@@ -68,7 +77,12 @@ type Draft = Omit<PinChange, 'file' | 'version'>;
  * The edit pinning one image to `digest` in the text `textAt` reads (the file `pinTarget` names),
  * or undefined when nothing changes (already pinned to that digest), or why it cannot be pinned.
  */
-function pinDraft(image: ImageOccurrence, digest: string, textAt: (range: Range) => string): Draft | string | undefined {
+function pinDraft(
+  image: ImageOccurrence,
+  digest: string,
+  textAt: (range: Range) => string,
+  style: PinStyle = 'tag-and-digest',
+): Draft | string | undefined {
   const entry = image.kustomize?.by === 'images-entry' ? image.kustomize.entry : undefined;
   if (entry) return keyedPin(image, digest, entry.range, entry.digest?.range, textAt);
   const chart = image.helm?.pin;
@@ -90,11 +104,52 @@ function pinDraft(image: ImageOccurrence, digest: string, textAt: (range: Range)
   const at = current.indexOf('@');
   const previous = at === -1 ? undefined : current.slice(at + 1);
   if (previous === digest) return undefined;
+  if (style === 'digest' && !image.dockerfile?.argDefault && !current.includes('$')) {
+    const digestOnly = digestOnlyDraft(image, digest, current, textAt);
+    if (digestOnly) return { ...digestOnly, ...(previous !== undefined && { previous }) };
+  }
   return {
     image,
     before: current,
     edit: { range: target, newText: pinnedText(current, digest) },
     ...(previous !== undefined && { previous }),
+  };
+}
+
+/**
+ * `name@sha256:…` with the tag in a comment. YAML: a trailing comment at the end of the line
+ * (` # name:tag`). Dockerfile: a comment line above the `FROM` (`#` elsewhere on an instruction's
+ * line is not a comment there); `--platform` and `AS` stay as written. One edit either way.
+ */
+function digestOnlyDraft(image: ImageOccurrence, digest: string, current: string, textAt: (range: Range) => string): Draft | undefined {
+  const tagged = current.indexOf('@') === -1 ? current : current.slice(0, current.indexOf('@'));
+  const parsed = parseReference(tagged);
+  if (!parsed.ok) return undefined;
+  const withTag = parsed.reference.tag === undefined ? `${tagged}:latest` : tagged;
+  const name = parsed.reference.tag === undefined ? tagged : tagged.slice(0, tagged.length - parsed.reference.tag.length - 1);
+  const pinned = `${name}@${digest}`;
+  const { start, end } = image.range;
+  if (image.source === 'dockerfile') {
+    const lineStart = { line: start.line, character: 0 };
+    const before = textAt({ start: lineStart, end });
+    const indent = /^[ \t]*/.exec(before)![0];
+    const eol = textAt({ start: { line: start.line, character: 0 }, end: { line: start.line + 1, character: 0 } }).endsWith('\r\n')
+      ? '\r\n'
+      : '\n';
+    return {
+      image,
+      before,
+      edit: { range: { start: lineStart, end }, newText: `${indent}# ${withTag}${eol}${before.slice(0, start.character)}${pinned}` },
+    };
+  }
+  if (image.source !== 'kubernetes' && image.source !== 'compose') return undefined;
+  // The rest of the line after the reference (a closing quote, `}`), then the comment.
+  const line = textAt({ start: { line: end.line, character: 0 }, end: { line: end.line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  const rest = line.slice(end.character);
+  return {
+    image,
+    before: `${current}${rest}`,
+    edit: { range: { start, end: { line: end.line, character: line.length } }, newText: `${pinned}${rest} # ${withTag}` },
   };
 }
 
@@ -161,6 +216,7 @@ export function pinEdits(
   digestOf: (image: ImageOccurrence) => string | undefined,
   document: PinDocument,
   placedIn: string = document.file,
+  style: PinStyle = 'tag-and-digest',
 ): PinEdits {
   const file = path.resolve(document.file);
   const textAt = rangeReader(document.text);
@@ -175,7 +231,7 @@ export function pinEdits(
       refused.push({ image, why: `its digest is written in ${target}, not ${file}` });
       continue;
     }
-    const draft = pinDraft(image, digest, textAt);
+    const draft = pinDraft(image, digest, textAt, style);
     if (draft === undefined) continue;
     if (typeof draft === 'string') {
       refused.push({ image, why: draft });

@@ -250,9 +250,30 @@ function dockerfileCheck(text: string): Check {
     const edited = editedText(text, before, changes);
     if (typeof edited !== 'string') return edited;
     const images = analyze(edited, 'dockerfile').images;
+    // Edits that add lines, by line, with the running total: a bisection per change, not a pass over all.
+    const adding = changes
+      .map((c) => ({
+        line: c.edit.range.start.line,
+        added: c.edit.newText.split('\n').length - 1 - (c.edit.range.end.line - c.edit.range.start.line),
+      }))
+      .filter((c) => c.added !== 0)
+      .sort((x, y) => x.line - y.line);
+    const totals: number[] = [];
+    for (const c of adding) totals.push((totals.at(-1) ?? 0) + c.added);
+    const linesAddedUpTo = (line: number): number => {
+      let low = 0;
+      let high = adding.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (adding[mid]!.line <= line) low = mid + 1;
+        else high = mid;
+      }
+      return low === 0 ? 0 : totals[low - 1]!;
+    };
     return changes.map((change) => {
       const digest = digestOf(change);
-      const line = change.image.range.start.line;
+      // Lines the edits up to this one add (the digest style writes the tag on a line above the FROM).
+      const line = change.image.range.start.line + linesAddedUpTo(change.image.range.start.line);
       const image = images.find((i) => i.range.start.line === line && i.range.start.character === change.image.range.start.character);
       if (!image) return 'the Dockerfile would no longer have this FROM';
       const written = image.reference?.digest === digest || image.raw.endsWith(`@${digest}`);

@@ -116,7 +116,7 @@ export function isImageConfigType(mediaType: string | undefined): boolean {
 }
 
 /** `config.User`, `os` and `architecture` of an image configuration blob. */
-export function parseImageConfig(body: Uint8Array): Parsed<{ user: string; os: string; architecture: string }> {
+export function parseImageConfig(body: Uint8Array): Parsed<{ user: string; os: string; architecture: string; created?: string }> {
   let data: unknown;
   try {
     data = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -125,7 +125,7 @@ export function parseImageConfig(body: Uint8Array): Parsed<{ user: string; os: s
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     return { ok: false, message: 'the image configuration is not a JSON object' };
-  const image = data as { config?: { User?: unknown } | null; os?: unknown; architecture?: unknown };
+  const image = data as { config?: { User?: unknown } | null; os?: unknown; architecture?: unknown; created?: unknown };
   const user = typeof image.config === 'object' && image.config !== null && typeof image.config.User === 'string' ? image.config.User : '';
   return {
     ok: true,
@@ -133,6 +133,8 @@ export function parseImageConfig(body: Uint8Array): Parsed<{ user: string; os: s
       user,
       os: typeof image.os === 'string' ? image.os : '',
       architecture: typeof image.architecture === 'string' ? image.architecture : '',
+      // When the image was built (stale-digest says how old the current image is).
+      ...(typeof image.created === 'string' && !Number.isNaN(Date.parse(image.created)) && { created: image.created }),
     },
   };
 }

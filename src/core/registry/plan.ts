@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pinEdits, pinTarget, tagReference, type PinChange } from '../edits/pin.js';
+import { pinEdits, pinTarget, tagReference, type PinChange, type PinStyle } from '../edits/pin.js';
 import type { ScanReport } from '../workspace/scan.js';
 import type { ImageOccurrence } from '../types.js';
 import type { RegistryClient } from './client.js';
@@ -49,7 +49,13 @@ export async function resolveAll(
 }
 
 /** Asks for the digest of every image of the scan and plans the edits, grouped by the file each is written into. */
-export async function planPins(report: ScanReport, client: RegistryClient, concurrency = 8, signal?: AbortSignal): Promise<PinPlan> {
+export async function planPins(
+  report: ScanReport,
+  client: RegistryClient,
+  concurrency = 8,
+  signal?: AbortSignal,
+  style: PinStyle = 'tag-and-digest',
+): Promise<PinPlan> {
   const wanted = (image: ImageOccurrence) => tagReference(image);
   const references = report.files.flatMap((f) => f.result.images.map(wanted).filter((r): r is string => r !== undefined));
   const outcomes = await resolveAll(client, references, concurrency, signal);
@@ -86,7 +92,7 @@ export async function planPins(report: ScanReport, client: RegistryClient, concu
     }
     const bom = raw.charCodeAt(0) === 0xfeff;
     const text = bom ? raw.slice(1) : raw;
-    const { changes, refused } = pinEdits(images, digestOf, { file, text });
+    const { changes, refused } = pinEdits(images, digestOf, { file, text }, file, style);
     for (const { image, why } of refused) plan.refused.push({ ...placeOf.get(image)!, why });
     for (const change of changes) {
       if (change.previous) plan.stale++;

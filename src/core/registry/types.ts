@@ -51,6 +51,8 @@ export interface ImageConfig {
   readonly user: string;
   readonly os: string;
   readonly architecture: string;
+  /** `created` as the configuration says it (RFC 3339), when it does. */
+  readonly created?: string;
 }
 
 export type ImageConfigOutcome =

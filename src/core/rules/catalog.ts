@@ -53,6 +53,31 @@ export const RULES: { readonly [R in RuleId]: RuleInfo<R> } = {
       'Give the ARG a default, or pass the value (--build-arg NAME=value) to check it.',
     severities: { default: 'info' },
   },
+  'deprecated-registry': {
+    id: 'deprecated-registry',
+    title: 'Image on a frozen or moved registry',
+    description:
+      'The registry or repository is frozen (no new images, no security fixes), its content changed, or it moved elsewhere ' +
+      '(k8s.gcr.io, docker.io/bitnami, …; the list, with dates and sources, is in docs/rules/deprecated-registry.md). ' +
+      'Pull the image from where it is maintained now.',
+    severities: { frozen: 'warning', changed: 'warning', moved: 'info' },
+  },
+  'eol-image': {
+    id: 'eol-image',
+    title: 'Image past its end of life',
+    description:
+      'The image runs a release cycle (Node.js 18, Debian 10, Python 3.8, …) that its maintainers no longer fix, or will stop fixing ' +
+      'within 90 days, according to the endoflife.date data shipped with Shipshape. Move to a supported cycle.',
+    severities: { 'end-of-life': 'warning', 'ends-soon': 'info' },
+  },
+  'stale-digest': {
+    id: 'stale-digest',
+    title: 'Pinned digest no longer what its tag points to',
+    description:
+      'The reference is written name:tag@sha256:…, and the tag now points to another digest: the pin hides every rebuild since. ' +
+      'A rebuild is a warning; an index republished with your platform image unchanged is information. Needs the registry.',
+    severities: { rebuilt: 'warning', republished: 'info' },
+  },
 };
 
 /** True unless the options switch the rule off. */

@@ -1,5 +1,6 @@
 // Analysing every file under some paths, and scanning their images: the work behind `shipshape scan`.
 
+import { stalePins, type StaleLookup } from './stale.js';
 import * as path from 'node:path';
 import { analyze, sortFindings } from '../analysis/analyze.js';
 import { mayBeCompose } from '../analysis/compose.js';
@@ -82,6 +83,8 @@ export interface ScanOptions {
   readonly imageUsers?: UserLookup;
   /** The time each kustomization root and each chart may take (`timeBudget`, seconds; 5 by default). */
   readonly project?: ProjectOptions;
+  /** Asks registries whether `name:tag@sha256:…` pins are stale (stale-digest); nothing is asked when absent (`--offline`). */
+  readonly staleDigests?: StaleLookup;
 }
 
 /** What a file was analysed from, to analyse it again once images' users are known. */
@@ -151,6 +154,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     projectFiles,
     excluded,
   );
+  if (options.staleDigests) await stalePins(report, options.staleDigests, options);
   if (options.scanner) await scanImages(report, options.scanner, options, analysed);
   await builtServiceFindings(report, built, options, projectFiles, analysed);
   return report;

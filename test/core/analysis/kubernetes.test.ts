@@ -1654,7 +1654,12 @@ test('corpus: datadog PodList JSON (items without kind; status images ignored)',
     '721 implicit redis',
     '866 implicit kube-proxy',
   ]);
-  assert.equal(result.findings.length, 16);
+  // The control plane's images come from gcr.io/google_containers, frozen since 2023.
+  assert.deepEqual(
+    result.findings.filter((f) => f.rule === 'deprecated-registry').map((f) => `${f.range.start.line + 1} ${f.reason}`),
+    ['43 frozen', '131 frozen', '279 frozen', '422 frozen', '867 frozen'],
+  );
+  assert.equal(result.findings.length, 21);
 });
 
 test('corpus: k9s po_sidecar JSON (CRLF, no final newline, native sidecar initContainer)', () => {

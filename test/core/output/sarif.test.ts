@@ -36,7 +36,16 @@ describe('the SARIF report', () => {
     const rules = driver.rules ?? [];
     assert.deepEqual(
       rules.map((r) => r.id),
-      ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'],
+      [
+        'unpinned-image',
+        'root-user',
+        'invalid-reference',
+        'unresolved-image',
+        'vulnerable-image',
+        'deprecated-registry',
+        'eol-image',
+        'stale-digest',
+      ],
     );
     assert.deepEqual(
       rules.map((r) => r.id),
@@ -50,7 +59,7 @@ describe('the SARIF report', () => {
     }
     assert.deepEqual(
       rules.map((r) => r.defaultConfiguration?.level),
-      ['warning', 'warning', 'error', 'note', 'error'],
+      ['warning', 'warning', 'error', 'note', 'error', 'warning', 'warning', 'warning'],
     );
   });
 

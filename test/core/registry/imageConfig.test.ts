@@ -104,6 +104,8 @@ describe('image configuration from a real registry with token auth', () => {
         user: user ?? '',
         os: 'linux',
         architecture: 'amd64',
+        // The harness builds every image with this date: stale-digest tells the current image's age by it.
+        created: '2024-01-01T00:00:00Z',
       });
     }
     const { authenticated, challenged } = counted(front, start);
@@ -131,6 +133,7 @@ describe('image configuration from a real registry with token auth', () => {
       user: '0',
       os: 'linux',
       architecture: 'amd64',
+      created: '2024-01-01T00:00:00Z',
     });
     assert.equal(counted(front, start).authenticated.length, 3);
 

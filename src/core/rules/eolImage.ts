@@ -1,0 +1,110 @@
+// eol-image: an image whose tag names a release cycle past its end of life (warning) or within
+// 90 days of it (information), from the endoflife.date snapshot shipped in eolData.ts. Offline.
+
+import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import { isEnabled, severityOf } from './catalog.js';
+import { findingImage, shownImage } from '../analysis/classify.js';
+import { EOL_DATA } from './eolData.js';
+import type { EolCycle } from './eolTypes.js';
+import { codenameOf, cyclesOf, type CycleMatch } from './eolImages.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+/** How long before its end a cycle is reported as ending soon. */
+export const SOON_DAYS = 90;
+
+type Verdict = { readonly match: CycleMatch; readonly ended: boolean; readonly end?: string };
+
+/**
+ * One finding per image whose runtime or OS cycle has ended or ends within 90 days. The verdict
+ * depends on the date, which the caller gives (`AnalyzeOptions.now`: both shells give theirs), so
+ * that analysing the same text always gives the same result; without it the rule says nothing.
+ */
+export function eolImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
+  const now = options.now;
+  if (!isEnabled('eol-image', options) || now === undefined) return [];
+  const findings: Finding[] = [];
+  for (const image of images) {
+    const ref = image.reference;
+    if (image.status !== 'image' || !ref || ref.tag === undefined) continue;
+    const verdicts = cyclesOf(ref.name, ref.tag)
+      .map((match) => verdictOf(match, now))
+      .filter((v): v is Verdict => v !== undefined);
+    if (verdicts.length === 0) continue;
+    const reason = verdicts.some((v) => v.ended) ? 'end-of-life' : 'ends-soon';
+    const suggestion = suggestedTag(ref.tag, verdicts, now);
+    findings.push({
+      rule: 'eol-image',
+      reason,
+      severity: severityOf('eol-image', reason, options),
+      range: image.range,
+      ...findingImage(image),
+      message: eolMessage(image, verdicts, suggestion),
+      ...(suggestion !== undefined && { suggestion }),
+    });
+  }
+  return findings;
+}
+
+function verdictOf(match: CycleMatch, now: number): Verdict | undefined {
+  const { eol } = match.cycle;
+  if (eol === false) return undefined;
+  if (eol === true) return { match, ended: true };
+  const end = Date.parse(`${eol}T00:00:00Z`);
+  if (end <= now) return { match, ended: true, end: eol };
+  if (end - now <= SOON_DAYS * DAY) return { match, ended: false, end: eol };
+  return undefined;
+}
+
+/** A cycle that is still supported 90 days from now. */
+function supported(cycle: EolCycle, now: number): boolean {
+  return cycle.eol === false || (typeof cycle.eol === 'string' && Date.parse(`${cycle.eol}T00:00:00Z`) - now > SOON_DAYS * DAY);
+}
+
+/**
+ * The same tag with each ended or ending cycle replaced by the oldest newer cycle still supported
+ * (`16-bullseye` → `20-bullseye`), written as the tag wrote it (a number, a codename, `alpine3.20`).
+ */
+export function suggestedTag(tag: string, verdicts: readonly Verdict[], now: number): string | undefined {
+  const replacements: { start: number; end: number; text: string }[] = [];
+  for (const { match } of verdicts) {
+    // endoflife.date lists LTS lines out of order (Temurin's 17 and 11 after 21): compare the numbers.
+    const target = match.cycles
+      .filter((c) => compareCycles(c.cycle, match.cycle.cycle) > 0 && supported(c, now))
+      .filter((c) => match.written !== 'codename' || codenameOf(c) !== undefined)
+      .sort((a, b) => compareCycles(a.cycle, b.cycle))[0];
+    if (!target) return undefined;
+    const text = match.written === 'codename' ? codenameOf(target)! : match.written === 'alpine' ? `alpine${target.cycle}` : target.cycle;
+    replacements.push({ start: match.start, end: match.end, text });
+  }
+  let result = tag;
+  for (const r of replacements.sort((a, b) => b.start - a.start)) result = result.slice(0, r.start) + r.text + result.slice(r.end);
+  return result;
+}
+
+/** Orders `3.8` before `3.10`, `9.6` before `10`. */
+export function compareCycles(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function cycleName(match: CycleMatch): string {
+  const codename = match.cycle.codename ? ` (${match.cycle.codename})` : '';
+  return `${match.title} ${match.cycle.cycle}${codename}`;
+}
+
+function eolMessage(image: ImageOccurrence, verdicts: readonly Verdict[], suggestion: string | undefined): string {
+  const parts = verdicts.map((v) => {
+    const name = v.match.os && verdicts[0] !== v ? `its OS, ${cycleName(v.match)},` : cycleName(v.match);
+    if (v.end === undefined) return `${name} has reached its end of life`;
+    return v.ended ? `${name} reached its end of life on ${v.end}` : `${name} reaches its end of life on ${v.end}`;
+  });
+  const links = [...new Set(verdicts.map((v) => `https://endoflife.date/${v.match.product}`))].join(', ');
+  const advice = suggestion !== undefined ? ` Move to a supported cycle, such as \`${suggestion}\`.` : ' Move to a supported cycle.';
+  const after = verdicts.some((v) => v.ended) ? 'no more fixes, security ones included' : 'after that, no more fixes';
+  return `${shownImage(image)}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${EOL_DATA.snapshot.date}).`;
+}

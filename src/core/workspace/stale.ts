@@ -1,0 +1,51 @@
+// stale-digest in a scan: every `name:tag@sha256:…` pin of the report (files, kustomizations'
+// `digest:` entries and charts' digests as project analysis placed them) asked once, through
+// the lookup the shell gives; never asked offline or in an untrusted workspace (no lookup then).
+
+import type { ImageOccurrence } from '../types.js';
+import { isEnabled } from '../rules/catalog.js';
+import { isTaggedPin, staleDigestFindings } from '../rules/staleDigest.js';
+import { keyOf, type PinCheck, type PinQuestion } from '../registry/staleness.js';
+import { parsePlatform } from '../registry/platform.js';
+import { sortFindings } from '../analysis/findingOrder.js';
+import { userErrorEntries } from './users.js';
+import type { ScanOptions, ScanReport } from './scan.js';
+
+/** Asks for the pins' tags' digests; never throws. */
+export type StaleLookup = (questions: readonly PinQuestion[], signal?: AbortSignal) => Promise<ReadonlyMap<string, PinCheck>>;
+
+/** The question an image's pin is asked as: its reference, and the platform its file names. */
+export function pinQuestion(image: ImageOccurrence): PinQuestion {
+  const platform = image.platform !== undefined ? parsePlatform(image.platform) : undefined;
+  return { reference: image.reference!.normalized, ...(platform?.ok && { platform: platform.platform }) };
+}
+
+/** Adds stale-digest findings to the report's files, and the pins that could not be checked as notes. */
+export async function stalePins(report: ScanReport, lookup: StaleLookup, options: ScanOptions): Promise<void> {
+  if (!isEnabled('stale-digest', options.analyze ?? {})) return;
+  const wanted = new Map<string, { file: string; line: number }>();
+  const questions: PinQuestion[] = [];
+  for (const { file, result } of report.files) {
+    for (const image of result.images.filter(isTaggedPin)) {
+      const question = pinQuestion(image);
+      if (!wanted.has(keyOf(question))) questions.push(question);
+      wanted.set(keyOf(question), wanted.get(keyOf(question)) ?? { file, line: image.range.start.line + 1 });
+    }
+  }
+  if (questions.length === 0) return;
+  const answers = await lookup(questions, options.signal);
+  const failures = [...answers.values()].flatMap((a) => (a.ok ? [] : [a.failure]));
+  const at = new Map([...wanted].map(([key, place]) => [key.split(' ')[0]!, place]));
+  report.userErrors.push(
+    ...userErrorEntries(failures, at).map((e) => ({ ...e, message: `the pin ${e.reference} could not be checked: ${e.message}` })),
+  );
+  report.files.forEach((entry, index) => {
+    const staleOf = (image: ImageOccurrence) => {
+      const answer = answers.get(keyOf(pinQuestion(image)));
+      return answer?.ok ? answer.stale : undefined;
+    };
+    const added = staleDigestFindings(entry.result.images, staleOf, options.analyze ?? {});
+    if (added.length === 0) return;
+    report.files[index] = { ...entry, result: { ...entry.result, findings: sortFindings([...entry.result.findings, ...added]) } };
+  });
+}
