@@ -263,6 +263,12 @@ export interface RuleReasons {
   readonly 'unresolved-image': never;
   /** The worst vulnerability's severity. */
   readonly 'vulnerable-image': 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+  /** A registry frozen (no new images), one whose catalogue changed, or one that moved. */
+  readonly 'deprecated-registry': 'frozen' | 'changed' | 'moved';
+  /** Past its end of life, or within 90 days of it. */
+  readonly 'eol-image': 'end-of-life' | 'ends-soon';
+  /** The tag now names a rebuilt image, or an index republished with the platform's image unchanged. */
+  readonly 'stale-digest': 'rebuilt' | 'republished';
 }
 
 /** A finding of one rule. */
