@@ -21,10 +21,14 @@ export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
  * Where an image reference was written: a file of its own kind, or (`kustomize`, `helm`) the
  * image as a multi-file mechanism makes it, placed where it is decided.
  */
-export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
+export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm' | 'ci' | 'devcontainer' | 'quadlet' | 'bake';
 
-/** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
-export type FileKind = 'dockerfile' | 'yaml';
+/**
+ * How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON), Compose files and CI
+ * pipelines (which `AnalyzeOptions.fileName` names); `devcontainer` is JSON with comments, `quadlet` a
+ * Podman unit, `bake` a Docker Bake file (HCL or JSON).
+ */
+export type FileKind = 'dockerfile' | 'yaml' | 'devcontainer' | 'quadlet' | 'bake';
 
 export type RuleId = 'unpinned-image' | 'root-user' | 'invalid-reference' | 'unresolved-image' | 'vulnerable-image';
 export const RULE_IDS: readonly RuleId[] = ['unpinned-image', 'root-user', 'invalid-reference', 'unresolved-image', 'vulnerable-image'];
@@ -111,6 +115,26 @@ export interface HelmContext {
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 
+/** The CI systems whose pipeline files Shipshape reads. */
+export type CiSystem =
+  'github-actions' | 'gitlab-ci' | 'bitbucket-pipelines' | 'circleci' | 'cloud-build' | 'azure-pipelines' | 'drone' | 'woodpecker';
+
+/** An image a CI pipeline runs (`source: 'ci'`): a job's container, a service, a step. */
+export interface CiContext {
+  readonly system: CiSystem;
+  /** The job, step or executor the image belongs to, when it has a name. */
+  readonly job?: string;
+  /** The field, as the system's documentation names it (`container`, `services`, `steps[].uses`). */
+  readonly field: string;
+}
+
+/** Where a dev container, Quadlet unit or Bake file uses an image (`source: 'devcontainer' | 'quadlet' | 'bake'`). */
+export interface ContainerFileContext {
+  /** The field (`image`, `Image=`, `contexts.base`), and the Bake target or Compose service it belongs to. */
+  readonly field: string;
+  readonly target?: string;
+}
+
 /** One image reference found in a file. */
 export interface ImageOccurrence {
   readonly source: SourceKind;
@@ -135,6 +159,8 @@ export interface ImageOccurrence {
   readonly compose?: ComposeContext;
   readonly kustomize?: KustomizeContext;
   readonly helm?: HelmContext;
+  readonly ci?: CiContext;
+  readonly container?: ContainerFileContext;
 }
 
 export interface Finding {
@@ -203,4 +229,6 @@ export interface AnalyzeOptions {
    * a Dockerfile that sets no USER runs as its base image's user, so a non-root one is not reported.
    */
   readonly imageUsers?: ReadonlyMap<string, ImageUser>;
+  /** The file's path (as given): CI pipelines are known by their names (`.github/workflows/*.yml`). */
+  readonly fileName?: string;
 }

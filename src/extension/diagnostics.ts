@@ -144,7 +144,8 @@ export class DiagnosticsController implements vscode.Disposable {
     this.forget(key);
     // A Compose file is analysed once its project's variables are known (`.env`): the
     // environments say so, and this document is opened again then.
-    let analyze = config.analyze;
+    // The name says what a CI pipeline is (`.github/workflows/…`, `.gitlab-ci.yml`).
+    let analyze = { ...config.analyze, fileName: document.fileName };
     if (kind === 'yaml' && this.environments && mayBeCompose(document.getText())) {
       const composeEnv = this.environments.of(document);
       if (!composeEnv) return;

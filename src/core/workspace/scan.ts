@@ -133,7 +133,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     logger.debug(`analysing ${file.path} as ${read.kind}`);
     // A Compose file interpolates the variables of its project folder's `.env`.
     const env = read.kind === 'yaml' && mayBeCompose(read.text) ? await composeEnv(path.dirname(path.resolve(file.path))) : undefined;
-    const analyzeOptions: AnalyzeOptions = env ? { ...options.analyze, composeEnv: env } : (options.analyze ?? {});
+    // The path names what a CI pipeline is (`.github/workflows/…`, `.gitlab-ci.yml`).
+    const analyzeOptions: AnalyzeOptions = { ...options.analyze, ...(env && { composeEnv: env }), fileName: path.resolve(file.path) };
     const result = analyze(read.text, read.kind, analyzeOptions);
     for (const note of result.notes) report.skipped.push({ path: file.path, reason: note });
     analysed.set(report.files.length, { text: read.text, kind: read.kind, options: analyzeOptions });
