@@ -203,7 +203,23 @@ export interface AnalysisResult {
    * (or a scan) and analysing again with `AnalyzeOptions.imageUsers` settles them.
    */
   readonly usersWanted?: readonly string[];
+  /** Files this one has its tool read (a dev container's or a Bake target's Dockerfile, a dev container's Compose files). */
+  readonly uses?: readonly FileUse[];
 }
+
+/**
+ * A file another one names: the Dockerfile it builds (with its build args and target) or a Compose
+ * file (and the service it runs). `path` is as written, relative to the naming file's folder.
+ */
+export type FileUse =
+  | {
+      readonly kind: 'dockerfile';
+      readonly path: string;
+      readonly args?: Readonly<Record<string, string>>;
+      readonly target?: string;
+      readonly range: Range;
+    }
+  | { readonly kind: 'compose'; readonly path: string; readonly service?: string; readonly range: Range };
 
 export interface RuleSettings {
   readonly enabled?: boolean;

@@ -7,11 +7,17 @@ import { findSuppressions, isSuppressed } from './suppress.js';
 import { sortFindings } from './findingOrder.js';
 import type { AnalysisResult, AnalyzeOptions, FileKind } from '../types.js';
 import { analyzeYaml } from './yaml/analyze.js';
+import { analyzeDevcontainer } from './devcontainer.js';
+import { analyzeQuadlet } from './quadlet.js';
+import { analyzeBake } from './bake/bake.js';
 
 /** Analyses one file's text. Never throws on bad input: problems become `errors`. */
 export function analyze(text: string, kind: FileKind, options: AnalyzeOptions = {}): AnalysisResult {
   try {
     if (kind === 'yaml') return sorted(analyzeYaml(text, options));
+    if (kind === 'devcontainer') return sorted(analyzeDevcontainer(text, options));
+    if (kind === 'quadlet') return sorted(analyzeQuadlet(text, options));
+    if (kind === 'bake') return sorted(analyzeBake(text, options));
     const result = analyzeDockerfile(text, options);
     const suppressions = findSuppressions(text, false);
     return sorted({ ...result, findings: result.findings.filter((f) => !isSuppressed(f, suppressions)) });

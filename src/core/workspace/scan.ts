@@ -15,6 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { imageUsersOf } from '../rules/rootUser.js';
 import { userErrorEntries, type UserLookup } from './users.js';
+import { readUsedFiles } from './uses.js';
 import { scanVerdicts } from '../rules/vulnerableImage.js';
 import { requestKey, type ScanRequest } from '../trivy/request.js';
 import type { Scanner } from '../trivy/scanner.js';
@@ -140,6 +141,10 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     analysed.set(report.files.length, { text: read.text, kind: read.kind, options: analyzeOptions });
     report.files.push({ file: file.path, kind: read.kind, result });
   }
+  // The Dockerfiles dev containers and Bake targets build (with their args), a dev container's Compose files.
+  await readUsedFiles(report, options.analyze ?? {}, projectFiles, displayPath, (index, text, kind, used) =>
+    analysed.set(index, { text, kind, options: used }),
+  );
   const built = await readBuiltDockerfiles(report, options, projectFiles, analysed);
   if (options.imageUsers) await registryUsers(report, options.imageUsers, analysed, options.signal);
   await projectImages(
