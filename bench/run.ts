@@ -11,7 +11,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../src/core/index.js';
 import { IncrementalYaml } from '../src/core/analysis/yaml/incremental.js';
-import { lazyEntries, vscodeOnce } from '../scripts/bundles.mjs';
+import { jsoncEsm, lazyEntries, vscodeOnce } from '../scripts/bundles.mjs';
 import { clusterBenchmark } from './cluster.js';
 import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
@@ -185,7 +185,7 @@ async function activationBenchmark(): Promise<void> {
     entryPoints: [path.join(REPO, 'src/extension/main.ts')],
     outfile: path.join(benchDir, 'extension.js'),
     external: ['vscode'],
-    plugins: [vscodeOnce, lazyEntries],
+    plugins: [vscodeOnce, lazyEntries, jsoncEsm],
   });
   writeFileSync(
     path.join(benchDir, 'parsers-entry.js'),

@@ -56,3 +56,16 @@ export const k8sApart = {
     build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: './k8s.js', external: true }));
   },
 };
+
+/**
+ * jsonc-parser as its ES module build: its `main` is a UMD module that requires its parts by
+ * relative paths at run time, which a bundle does not hold.
+ */
+export const jsoncEsm = {
+  name: 'jsonc-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, (args) =>
+      build.resolve('jsonc-parser/lib/esm/main.js', { kind: args.kind, resolveDir: args.resolveDir }),
+    );
+  },
+};

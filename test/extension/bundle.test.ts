@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 // A plain ES module shared with esbuild.config.mjs.
-import { lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
+import { jsoncEsm, lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -21,7 +21,7 @@ describe('the activation bundle', () => {
       format: 'cjs',
       target: 'node20',
       external: ['vscode'],
-      plugins: [vscodeOnce, lazyEntries],
+      plugins: [vscodeOnce, lazyEntries, jsoncEsm],
       define: { SHIPSHAPE_VERSION: '"test"' },
       write: false,
       metafile: true,
@@ -57,6 +57,8 @@ describe('the activation bundle', () => {
     const text = result.outputFiles[0]!.text;
     assert.equal(text.match(/\brequire\("vscode"\)/g)?.length, 1, 'require("vscode") once');
     assert.doesNotMatch(text, /__toESM\(require\("vscode"\)\)/);
+    // Every module is in the bundle: none is required by a relative path it does not hold (jsonc-parser's UMD build did that).
+    assert.doesNotMatch(text, /\brequire\d*\("\.\/impl\//);
     // They are loaded at run time, beside the bundle.
     const external = output.imports.filter((i) => i.external).map((i) => i.path);
     for (const bundle of ['./network.js', './cluster.js', './project.js'])

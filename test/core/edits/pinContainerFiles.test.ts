@@ -67,3 +67,21 @@ describe('pinning in CI pipelines and container files', () => {
     assertPinned('{"target": {"a": {"contexts": {"base": "docker-image://node:22"}}}}', 'bake');
   });
 });
+
+describe('ignoring a rule in container files', () => {
+  test('a // comment in JSON with comments and HCL, a # one in a Quadlet unit, none in a JSON Bake file', async () => {
+    const { fixesFor } = await import('../../../src/core/index.js');
+    const title = (f: { title: string }) => f.title;
+    const devcontainer = '{\n  "image": "alpine:3.20"\n}\n';
+    const finding = analyze(devcontainer, 'devcontainer').findings[0]!;
+    const [fix] = fixesFor(devcontainer, 'devcontainer', finding);
+    const fixed = applyEdits(devcontainer, fix!.edits);
+    assert.equal(fixed, '{\n  // shipshape-ignore unpinned-image\n  "image": "alpine:3.20"\n}\n');
+    assert.deepEqual(analyze(fixed, 'devcontainer').findings, []);
+    const unit = '[Container]\nImage=alpine:3.20\n';
+    const unitFixed = applyEdits(unit, fixesFor(unit, 'quadlet', analyze(unit, 'quadlet').findings[0]!)[0]!.edits);
+    assert.deepEqual(analyze(unitFixed, 'quadlet').findings, []);
+    const json = '{"target": {"a": {"contexts": {"b": "docker-image://alpine:3.20"}}}}';
+    assert.deepEqual(fixesFor(json, 'bake', analyze(json, 'bake').findings[0]!).map(title), []);
+  });
+});
