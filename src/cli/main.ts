@@ -2,6 +2,8 @@
 // each lives in its own module (scan.ts, pin.ts, cluster.ts, advise.ts, tags.ts, images.ts), what they share in args.ts.
 
 import { VERSION } from '../core/index.js';
+// The readers of dev containers, Quadlet units and Bake files (the editor loads them on first use).
+import '../core/containers.js';
 import { advise } from './advise.js';
 import { EXIT_ERROR, EXIT_OK, printableIo, processIo, UsageError, type Io } from './args.js';
 import { cluster } from './cluster.js';

@@ -5,6 +5,7 @@
 
 export { analyze } from './analysis/analyze.js';
 export { fileKindOf } from './analysis/fileKinds.js';
+export { registerReaders, hasContainerReaders } from './analysis/readers.js';
 export { mayBeCompose } from './analysis/compose.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';

@@ -12,7 +12,7 @@ import { jsoncEsm, lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
 const root = path.resolve(__dirname, '..', '..');
 
 describe('the activation bundle', () => {
-  test('holds none of the lazily loaded parts: Trivy and registries, clusters, Kustomize and Helm', async () => {
+  test("holds none of the lazily loaded parts: Trivy and registries, clusters, Kustomize and Helm, the container files' readers", async () => {
     const result = await esbuild.build({
       absWorkingDir: root,
       entryPoints: ['src/extension/main.ts'],
@@ -38,7 +38,7 @@ describe('the activation bundle', () => {
       'the build read the sources',
     );
     const lazy = inputs.filter((i) =>
-      /^src\/core\/(cluster|advise)\/|^src\/core\/trivy\/scanner|^src\/core\/registry\/client|(^|\/)node_modules\/(@kubernetes|execa)\//.test(
+      /^src\/core\/(cluster|advise)\/|^src\/core\/trivy\/scanner|^src\/core\/registry\/client|^src\/core\/analysis\/(bake\/|devcontainer|quadlet)|(^|\/)node_modules\/(@kubernetes|execa|jsonc-parser)\//.test(
         i,
       ),
     );
@@ -61,7 +61,7 @@ describe('the activation bundle', () => {
     assert.doesNotMatch(text, /\brequire\d*\("\.\/impl\//);
     // They are loaded at run time, beside the bundle.
     const external = output.imports.filter((i) => i.external).map((i) => i.path);
-    for (const bundle of ['./network.js', './cluster.js', './project.js'])
+    for (const bundle of ['./network.js', './cluster.js', './project.js', './containers.js'])
       assert.ok(external.includes(bundle), `${bundle} in ${external.join(', ')}`);
   });
 });

@@ -1,6 +1,8 @@
 // Dev containers, Quadlet units and Bake files: each image at the exact range of its text, the
 // forms each format allows, and the files they have their tools read.
 
+// The readers of dev containers, Quadlet units and Bake files (loaded on first use in the editor).
+import '../../../src/core/containers.js';
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, fileKindOf, type AnalysisResult, type FileKind } from '../../../src/core/index.js';

@@ -1,6 +1,8 @@
 // Where tag completion applies: the repository a tag belongs to, what is typed, and what a chosen
 // tag replaces, in FROM lines, image: fields, kustomization newTag: and chart values tag:.
 
+// The readers of dev containers, Quadlet units and Bake files (loaded on first use in the editor).
+import '../../../src/core/containers.js';
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tagContext, type TagContext } from '../../../src/core/analysis/tagContext.js';

@@ -2,6 +2,8 @@
 // the digest after the reference (not over `docker://`), is proved by reading the file again, and
 // the file then reads as the image pinned to that digest.
 
+// The readers of dev containers, Quadlet units and Bake files (loaded on first use in the editor).
+import '../../../src/core/containers.js';
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
