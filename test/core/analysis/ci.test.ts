@@ -23,7 +23,7 @@ function assertExact(text: string, result: AnalysisResult): void {
 
 describe('CI pipelines from public repositories', () => {
   test('GitHub Actions starter workflows: a job container as {image} and a service image', () => {
-    const erlang = readCorpus('ci/github/starter-workflows--ci-erlang.yml');
+    const erlang = readCorpus('ci/github/starter-workflows/erlang.yml');
     const result = ci(erlang, '.github/workflows/erlang.yml');
     assert.deepEqual(places(result), ['19:14-19:27 image erlang:22.0.7']);
     assert.deepEqual(result.sources, ['ci']);
@@ -32,11 +32,11 @@ describe('CI pipelines from public repositories', () => {
       result.findings.map((f) => `${f.rule}/${f.reason}`),
       ['unpinned-image/mutable-tag'],
     );
-    const rails = readCorpus('ci/github/starter-workflows--ci-rubyonrails.yml');
+    const rails = readCorpus('ci/github/starter-workflows/rubyonrails.yml');
     const services = ci(rails, '.github/workflows/rubyonrails.yml');
     assert.deepEqual(places(services), ['18:16-18:34 image postgres:11-alpine']);
     assertExact(rails, services);
-    const crystal = ci(readCorpus('ci/github/starter-workflows--ci-crystal.yml'), '.github/workflows/crystal.yml');
+    const crystal = ci(readCorpus('ci/github/starter-workflows/crystal.yml'), '.github/workflows/crystal.yml');
     assert.deepEqual(places(crystal), ['15:14-15:33 image crystallang/crystal']);
     assert.deepEqual(
       crystal.findings.map((f) => `${f.rule}/${f.reason}`),

@@ -48,7 +48,7 @@ function assertPinned(text: string, kind: FileKind, options: AnalyzeOptions = {}
 
 describe('pinning in CI pipelines and container files', () => {
   test('real pipelines: GitHub Actions, GitLab CI, CircleCI, Woodpecker (an anchor pinned once), Cloud Build', () => {
-    assertPinned(readCorpus('ci/github/starter-workflows--ci-rubyonrails.yml'), 'yaml', { fileName: '.github/workflows/rails.yml' });
+    assertPinned(readCorpus('ci/github/starter-workflows/rubyonrails.yml'), 'yaml', { fileName: '.github/workflows/rails.yml' });
     assertPinned(readCorpus('ci/gitlab/gitlabhq--Docker.gitlab-ci.yml'), 'yaml', { fileName: '.gitlab-ci.yml' });
     assertPinned(readCorpus('ci/circleci/prometheus--.circleci--config.yml'), 'yaml', { fileName: '.circleci/config.yml' });
     assertPinned(readCorpus('ci/woodpecker/woodpecker--.woodpecker--test.yaml'), 'yaml', { fileName: '.woodpecker/test.yaml' });

@@ -171,7 +171,7 @@ describe('Shipshape in the editor', () => {
     const devcontainer = await openDocument('.devcontainer/devcontainer.json');
     const uri = devcontainer.document.uri;
     const diagnostics = await waitForDiagnostics(uri, (d) => shapes(d).length >= 1);
-    assert.deepEqual(shapes(diagnostics), [['unpinned-image', I, '3:13-3:57']]);
+    assert.deepEqual(shapes(diagnostics), [['unpinned-image', I, '3:13-3:58']]);
     const fix = (await quickFixes(uri, diagnostics[0]!.range)).find((a) => a.title === 'Ignore unpinned-image on this line');
     assert.ok(fix?.edit, 'the suppression fix is offered');
     assert.ok(await vscode.workspace.applyEdit(fix.edit));

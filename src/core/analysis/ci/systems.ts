@@ -25,10 +25,19 @@ export function ciSystemOfPath(fileName: string | undefined): CiSystem | undefin
 }
 
 /**
- * A cheap look at the text for what a CI file names its images with, for files that cannot be
- * skipped before parsing (`container: node:22`, `name: gcr.io/…` have no word `image`).
+ * The words without which a pipeline of each system names no image: most workflows run on the
+ * runner itself, and are not parsed at all (as a manifest without the word `image` is not).
  */
-export const CI_IMAGE_WORDS = /image|container|docker|uses|name|pipe/;
+export const MAY_NAME_IMAGES: Readonly<Record<CiSystem, RegExp>> = {
+  'github-actions': /container|image|docker:\/\//,
+  'gitlab-ci': /image|services/,
+  'bitbucket-pipelines': /image|docker:\/\//,
+  circleci: /image/,
+  'cloud-build': /name/,
+  'azure-pipelines': /container/,
+  drone: /image/,
+  woodpecker: /image/,
+};
 
 /** What fills in each system's run-time expressions, for the unresolved-image message. */
 export const FILLED_BY: Readonly<Record<CiSystem, string>> = {

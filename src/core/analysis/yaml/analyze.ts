@@ -20,7 +20,7 @@ import type {
 } from '../../types.js';
 import { keyAt, parseChunk, splitDocuments } from './parse.js';
 import { TEMPLATE_NOTE, templateValueNote } from '../templateNotes.js';
-import { ciSystemOfPath } from '../ci/systems.js';
+import { ciSystemOfPath, MAY_NAME_IMAGES } from '../ci/systems.js';
 import { ciSystemOfShape, extractCi } from '../ci/extract.js';
 
 /** What one chunk holds, with lines counted from the chunk's first line. */
@@ -123,14 +123,15 @@ function holdsNoImagesByText(text: string): boolean {
 export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
   const lineBreaks = countLineBreaks(text);
   const empty = { lineBreaks, images: [], findings: [], errors: [] };
+  // A pipeline known by its name writes images under words of its own (`container:`, a step's `name:`),
+  // and names none without them. Its `${{ … }}` are the system's expressions, not a template's.
+  const ciByName = ciSystemOfPath(options.fileName);
   // Parsed first only when it may be a template: most chunks are decided before any parsing.
-  const parsed = text.includes('{{') ? parseChunk(text) : undefined;
+  const parsed = ciByName === undefined && text.includes('{{') ? parseChunk(text) : undefined;
   if (parsed && needsTemplate(text, parsed)) return { ...empty, documents: 0, sources: [], templated: true };
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
-  // A pipeline known by its name writes images under words of its own (`container:`, a step's `name:`).
-  const ciByName = ciSystemOfPath(options.fileName);
-  const mayMatter = ciByName !== undefined || MAY_MATTER.test(text) || MAY_BE_PIPELINE.test(text);
+  const mayMatter = ciByName !== undefined ? MAY_NAME_IMAGES[ciByName].test(text) : MAY_MATTER.test(text) || MAY_BE_PIPELINE.test(text);
   if (!mayMatter || holdsNoImagesByText(text)) {
     // A line that is neither blank, a comment nor a `---` marker: the chunk holds a document.
     const hasContent = /^(?!---(?:[ \t]|\r?$))[ \t]*[^\s#]/m.test(text);
