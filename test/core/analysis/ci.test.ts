@@ -4,7 +4,11 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, type AnalysisResult } from '../../../src/core/index.js';
-import { at, readCorpus } from '../../support/analysis.js';
+import { readdirSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { at, corpusPath, readCorpus } from '../../support/analysis.js';
+import { extractCi } from '../../../src/core/analysis/ci/extract.js';
+import { LineIndex } from '../../../src/core/util/lines.js';
 
 const ci = (text: string, fileName: string): AnalysisResult => analyze(text, 'yaml', { fileName });
 
@@ -86,6 +90,23 @@ describe('CI pipelines from public repositories', () => {
     const result = ci(text, 'cloudbuild.yaml');
     assert.deepEqual(places(result), ['30:10-30:45 image gcr.io/k8s-skaffold/skaffold:v2.0.1']);
     assertExact(text, result);
+  });
+});
+
+describe('CI pipelines: what is skipped before parsing', () => {
+  test('each of the 53 starter CI workflows gives the images a full parse finds (those without an image word are not parsed)', () => {
+    const files = readdirSync(corpusPath('ci/github/starter-workflows')).filter((f) => f.endsWith('.yml'));
+    assert.equal(files.length, 53);
+    let withImages = 0;
+    for (const file of files) {
+      const text = readCorpus(`ci/github/starter-workflows/${file}`);
+      const doc = parseDocument(text, { merge: true, uniqueKeys: false });
+      const full = doc.contents ? extractCi('github-actions', doc.contents, doc, text, new LineIndex(text)) : [];
+      const analysed = ci(text, `.github/workflows/${file}`).images;
+      assert.deepEqual(places({ images: analysed } as AnalysisResult), places({ images: full } as AnalysisResult), file);
+      if (full.length > 0) withImages++;
+    }
+    assert.equal(withImages, 3);
   });
 });
 
