@@ -3,10 +3,21 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { scanPaths, writeAtomically } from '../core/index.js';
-import { displayReport } from '../core/output/paths.js';
-import { inventoryCsv, inventoryCycloneDx, inventoryJson, inventoryOf, inventoryText } from '../core/output/inventory.js';
-import { annotatedImages, annotationEntries, IMAGES_ANNOTATION, sameImages, withImagesAnnotation } from '../core/output/artifactHub.js';
+import {
+  annotatedImages,
+  annotationEntries,
+  displayReport,
+  IMAGES_ANNOTATION,
+  inventoryCsv,
+  inventoryCycloneDx,
+  inventoryJson,
+  inventoryOf,
+  inventoryText,
+  sameImages,
+  scanPaths,
+  withImagesAnnotation,
+  writeAtomically,
+} from '../core/index.js';
 import {
   COMPOSE_OPTIONS,
   composeOptions,

@@ -71,6 +71,17 @@ export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOption
 export { confinedFiles, diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
+export { displayReport } from './output/paths.js';
+export {
+  inventoryCsv,
+  inventoryCycloneDx,
+  inventoryJson,
+  inventoryOf,
+  inventoryText,
+  type InventoryImage,
+  type InventoryPlace,
+} from './output/inventory.js';
+export { annotatedImages, annotationEntries, IMAGES_ANNOTATION, sameImages, withImagesAnnotation } from './output/artifactHub.js';
 export { toText, type TextOptions } from './output/text.js';
 export { printable } from './output/printable.js';
 export { writeAtomically } from './util/atomicFile.js';

@@ -13,7 +13,7 @@ import { LineIndex } from '../../../src/core/util/lines.js';
 const ci = (text: string, fileName: string): AnalysisResult => analyze(text, 'yaml', { fileName });
 
 /** Each image as `line:col-line:col status raw`, in file order. */
-const places = (result: AnalysisResult) => result.images.map((i) => `${at(i.range)} ${i.status} ${i.raw}`);
+const places = (result: Pick<AnalysisResult, 'images'>) => result.images.map((i) => `${at(i.range)} ${i.status} ${i.raw}`);
 
 /** The text a range covers, to check that a range is exactly the image. */
 function textAt(text: string, range: AnalysisResult['images'][number]['range']): string {
@@ -103,7 +103,7 @@ describe('CI pipelines: what is skipped before parsing', () => {
       const doc = parseDocument(text, { merge: true, uniqueKeys: false });
       const full = doc.contents ? extractCi('github-actions', doc.contents, doc, text, new LineIndex(text)) : [];
       const analysed = ci(text, `.github/workflows/${file}`).images;
-      assert.deepEqual(places({ images: analysed } as AnalysisResult), places({ images: full } as AnalysisResult), file);
+      assert.deepEqual(places({ images: analysed }), places({ images: full }), file);
       if (full.length > 0) withImages++;
     }
     assert.equal(withImages, 3);
