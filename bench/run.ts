@@ -11,7 +11,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { analyze } from '../src/core/index.js';
 import { IncrementalYaml } from '../src/core/analysis/yaml/incremental.js';
-import { lazyEntries, vscodeOnce } from '../scripts/bundles.mjs';
+import { jsoncEsm, lazyEntries, vscodeOnce } from '../scripts/bundles.mjs';
 import { clusterBenchmark } from './cluster.js';
 import { helmBenchmark } from './helm.js';
 import { kustomizeBenchmark } from './kustomize.js';
@@ -107,7 +107,32 @@ function editCase(name: string, anchor: string, from: string, to: string): Case 
   };
 }
 
+// A repository's CI pipelines: the corpus's real workflow and pipeline files (the 53 starter CI
+// workflows of GitHub Actions, and GitLab, CircleCI, Woodpecker and Cloud Build files) under the
+// names their systems give them, 200 in all (each file in turn).
+const STARTER = path.join(CORPUS, 'ci', 'github', 'starter-workflows');
+const CI_FILES: readonly (readonly [string, string])[] = [
+  ...readdirSync(STARTER)
+    .sort()
+    .map((f) => [path.join('ci', 'github', 'starter-workflows', f), `.github/workflows/${f}`] as const),
+  ['ci/gitlab/gitlabhq--Docker.gitlab-ci.yml', '.gitlab-ci.yml'],
+  ['ci/circleci/prometheus--.circleci--config.yml', '.circleci/config.yml'],
+  ['ci/woodpecker/woodpecker--.woodpecker--test.yaml', '.woodpecker/test.yaml'],
+  ['ci/cloudbuild/microservices-demo--cloudbuild.yaml', 'cloudbuild.yaml'],
+];
+const ciFiles = Array.from({ length: 200 }, (_, i) => {
+  const [file, name] = CI_FILES[i % CI_FILES.length]!;
+  return { text: readFileSync(path.join(CORPUS, file), 'utf8'), fileName: `repo${i}/${name}` };
+});
+
 const cases: Case[] = [
+  {
+    name: `analyze ${ciFiles.length} workflow and CI files`,
+    baselineName: 'yaml parseAllDocuments',
+    baseline: () => ciFiles.map((f) => parseAllDocuments(f.text)),
+    subject: () => ciFiles.map((f) => analyze(f.text, 'yaml', { fileName: f.fileName })),
+    target: 0.5,
+  },
   {
     name: 'analyze argo-cd install.yaml',
     baselineName: 'yaml parseAllDocuments',
@@ -189,7 +214,7 @@ async function activationBenchmark(): Promise<void> {
     entryPoints: [path.join(REPO, 'src/extension/main.ts')],
     outfile: path.join(benchDir, 'extension.js'),
     external: ['vscode'],
-    plugins: [vscodeOnce, lazyEntries],
+    plugins: [vscodeOnce, lazyEntries, jsoncEsm],
   });
   writeFileSync(
     path.join(benchDir, 'parsers-entry.js'),

@@ -3,7 +3,9 @@
 // Parts the extension loads only when first needed, so that activation never parses them: the
 // network entry (src/core/network.ts: Trivy and the registry) as dist/network.js, the cluster
 // entry (src/core/cluster/index.ts) as dist/cluster.js, the project entry (src/core/project/
-// index.ts: the Kustomize and Helm engines) as dist/project.js, and the Kubernetes client (about
+// index.ts: the Kustomize and Helm engines) as dist/project.js, the readers of dev containers,
+// Quadlet units and Bake files (src/core/containers.ts, with jsonc-parser) as dist/containers.js,
+// and the Kubernetes client (about
 // 14 MB of source, also apart from the CLI) as dist/k8s.js. The CLI's proxy support (undici,
 // loaded only when HTTPS_PROXY or HTTP_PROXY is set) is dist/undici.js.
 
@@ -12,13 +14,14 @@ export const LAZY_ENTRIES = {
   '../core/network.js': { entry: 'src/core/network.ts', bundle: 'network.js' },
   '../core/cluster/index.js': { entry: 'src/core/cluster/index.ts', bundle: 'cluster.js' },
   '../core/project/index.js': { entry: 'src/core/project/index.ts', bundle: 'project.js' },
+  '../core/containers.js': { entry: 'src/core/containers.ts', bundle: 'containers.js' },
 };
 
 /** In the extension bundle, `import('../core/network.js')` loads `./network.js` beside it at run time. */
 export const lazyEntries = {
   name: 'lazy-entries',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/core\/(network|cluster\/index|project\/index)\.js$/ }, (args) => {
+    build.onResolve({ filter: /^\.\.\/core\/(network|cluster\/index|project\/index|containers)\.js$/ }, (args) => {
       const lazy = LAZY_ENTRIES[args.path];
       return lazy && args.importer.includes(`${'src'}/extension/`) ? { path: `./${lazy.bundle}`, external: true } : undefined;
     });
@@ -54,5 +57,18 @@ export const k8sApart = {
   name: 'k8s-apart',
   setup(build) {
     build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: './k8s.js', external: true }));
+  },
+};
+
+/**
+ * jsonc-parser as its ES module build: its `main` is a UMD module that requires its parts by
+ * relative paths at run time, which a bundle does not hold.
+ */
+export const jsoncEsm = {
+  name: 'jsonc-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, (args) =>
+      build.resolve('jsonc-parser/lib/esm/main.js', { kind: args.kind, resolveDir: args.resolveDir }),
+    );
   },
 };

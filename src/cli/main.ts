@@ -1,10 +1,13 @@
 // The `shipshape` command: a thin shell over the core. This file dispatches to the commands;
-// each lives in its own module (scan.ts, pin.ts, cluster.ts, advise.ts, tags.ts), what they share in args.ts.
+// each lives in its own module (scan.ts, pin.ts, cluster.ts, advise.ts, tags.ts, images.ts), what they share in args.ts.
 
 import { VERSION } from '../core/index.js';
+// The readers of dev containers, Quadlet units and Bake files (the editor loads them on first use).
+import '../core/containers.js';
 import { advise } from './advise.js';
 import { EXIT_ERROR, EXIT_OK, printableIo, processIo, UsageError, type Io } from './args.js';
 import { cluster } from './cluster.js';
+import { images } from './images.js';
 import { pin } from './pin.js';
 import { scan, SCAN_USAGE } from './scan.js';
 import { tags } from './tags.js';
@@ -17,6 +20,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Pro
   cluster,
   advise,
   tags,
+  images,
 };
 
 export async function main(argv: readonly string[], given: Io = processIo): Promise<number> {

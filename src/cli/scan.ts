@@ -60,6 +60,7 @@ export const SCAN_USAGE = `Usage: shipshape scan [options] [PATH...]
        shipshape cluster [options]                    (shipshape cluster --help)
        shipshape advise [options] [PATH...]           (shipshape advise --help)
        shipshape tags [--all] [--digests] IMAGE       (shipshape tags --help)
+       shipshape images [options] [PATH...]           (shipshape images --help)
 
 Finds container images in Dockerfiles, Containerfiles, Kubernetes manifests and Compose
 files under PATH (default: the current folder) and reports unpinned images and root users.

@@ -5,6 +5,7 @@
 
 export { analyze } from './analysis/analyze.js';
 export { fileKindOf } from './analysis/fileKinds.js';
+export { registerReaders, hasContainerReaders } from './analysis/readers.js';
 export { mayBeCompose } from './analysis/compose.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
@@ -73,6 +74,17 @@ export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOption
 export { confinedFiles, diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
+export { displayReport } from './output/paths.js';
+export {
+  inventoryCsv,
+  inventoryCycloneDx,
+  inventoryJson,
+  inventoryOf,
+  inventoryText,
+  type InventoryImage,
+  type InventoryPlace,
+} from './output/inventory.js';
+export { annotatedImages, annotationEntries, IMAGES_ANNOTATION, sameImages, withImagesAnnotation } from './output/artifactHub.js';
 export { toText, type TextOptions } from './output/text.js';
 export { printable } from './output/printable.js';
 export { writeAtomically } from './util/atomicFile.js';

@@ -2,6 +2,9 @@
 // it (bundled on its own as dist/network.js) the first time a scan or a pin is wanted, so that
 // activation does not pay for it; the CLI imports it directly.
 
+// The workspace scan (`scanPaths`, from this bundle) reads dev containers, Quadlet units and Bake files too.
+import './containers.js';
+
 export { createScanner, Scanner, type ScannerPlace } from './trivy/scanner.js';
 export { ScanCache } from './trivy/cache.js';
 export { INSTALL_HINT } from './trivy/runner.js';

@@ -20,10 +20,14 @@ export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
  * Where an image reference was written: a file of its own kind, or (`kustomize`, `helm`) the
  * image as a multi-file mechanism makes it, placed where it is decided.
  */
-export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
+export type SourceKind = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm' | 'ci' | 'devcontainer' | 'quadlet' | 'bake';
 
-/** How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON) and Compose files. */
-export type FileKind = 'dockerfile' | 'yaml';
+/**
+ * How the core reads a file. `yaml` covers Kubernetes manifests (YAML or JSON), Compose files and CI
+ * pipelines (which `AnalyzeOptions.fileName` names); `devcontainer` is JSON with comments, `quadlet` a
+ * Podman unit, `bake` a Docker Bake file (HCL or JSON).
+ */
+export type FileKind = 'dockerfile' | 'yaml' | 'devcontainer' | 'quadlet' | 'bake';
 
 export type RuleId =
   | 'unpinned-image'
@@ -181,6 +185,26 @@ export interface HelmContext {
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 
+/** The CI systems whose pipeline files Shipshape reads. */
+export type CiSystem =
+  'github-actions' | 'gitlab-ci' | 'bitbucket-pipelines' | 'circleci' | 'cloud-build' | 'azure-pipelines' | 'drone' | 'woodpecker';
+
+/** An image a CI pipeline runs (`source: 'ci'`): a job's container, a service, a step. */
+export interface CiContext {
+  readonly system: CiSystem;
+  /** The job, step or executor the image belongs to, when it has a name. */
+  readonly job?: string;
+  /** The field, as the system's documentation names it (`container`, `services`, `steps[].uses`). */
+  readonly field: string;
+}
+
+/** Where a dev container, Quadlet unit or Bake file uses an image (`source: 'devcontainer' | 'quadlet' | 'bake'`). */
+export interface ContainerFileContext {
+  /** The field (`image`, `Image=`, `contexts.base`), and the Bake target or Compose service it belongs to. */
+  readonly field: string;
+  readonly target?: string;
+}
+
 /** The fields that only some statuses or sources have: a variant without one declares it absent. */
 type Exclusive<T, Keys extends PropertyKey> = T & { readonly [K in Exclude<Keys, keyof T>]?: undefined };
 
@@ -229,7 +253,7 @@ export type ImageClassification =
       ClassifiedKey
     >;
 
-type ContextKey = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm';
+type ContextKey = 'dockerfile' | 'kubernetes' | 'compose' | 'kustomize' | 'helm' | 'ci' | 'container';
 
 /** Where an image was found, with that source's context. */
 export type ImageSource =
@@ -237,7 +261,9 @@ export type ImageSource =
   | Exclusive<{ readonly source: 'kubernetes'; readonly kubernetes: KubernetesContext }, ContextKey>
   | Exclusive<{ readonly source: 'compose'; readonly compose: ComposeContext }, ContextKey>
   | Exclusive<{ readonly source: 'kustomize'; readonly kustomize: KustomizeContext }, ContextKey>
-  | Exclusive<{ readonly source: 'helm'; readonly helm: HelmContext }, ContextKey>;
+  | Exclusive<{ readonly source: 'helm'; readonly helm: HelmContext }, ContextKey>
+  | Exclusive<{ readonly source: 'ci'; readonly ci: CiContext }, ContextKey>
+  | Exclusive<{ readonly source: 'devcontainer' | 'quadlet' | 'bake'; readonly container: ContainerFileContext }, ContextKey>;
 
 /** One image reference found in a file: its place, what it is (`status`) and where it comes from (`source`). */
 export type ImageOccurrence = {
@@ -315,7 +341,23 @@ export interface AnalysisResult {
    * (or a scan) and analysing again with `AnalyzeOptions.imageUsers` settles them.
    */
   readonly usersWanted?: readonly string[];
+  /** Files this one has its tool read (a dev container's or a Bake target's Dockerfile, a dev container's Compose files). */
+  readonly uses?: readonly FileUse[];
 }
+
+/**
+ * A file another one names: the Dockerfile it builds (with its build args and target) or a Compose
+ * file (and the service it runs). `path` is as written, relative to the naming file's folder.
+ */
+export type FileUse =
+  | {
+      readonly kind: 'dockerfile';
+      readonly path: string;
+      readonly args?: Readonly<Record<string, string>>;
+      readonly target?: string;
+      readonly range: Range;
+    }
+  | { readonly kind: 'compose'; readonly path: string; readonly service?: string; readonly range: Range };
 
 export interface RuleSettings {
   readonly enabled?: boolean;
@@ -345,6 +387,8 @@ export interface AnalyzeOptions {
   readonly helm?: HelmValues;
   /** The time date-dependent rules (eol-image) judge by, in milliseconds since the epoch; they say nothing without it. */
   readonly now?: number;
+  /** The file's path (as given): CI pipelines are known by their names (`.github/workflows/*.yml`). */
+  readonly fileName?: string;
 }
 
 /** Values for the charts of a scan: for every chart (the CLI's flags), and per chart folder (the editor's setting). */

@@ -9,6 +9,8 @@ import {
   type FileKind,
   fileKindOf,
   type Finding,
+  hasContainerReaders,
+  registerReaders,
   type ImageUser,
   IncrementalYaml,
   mayBeCompose,
@@ -23,6 +25,7 @@ import type { ProjectController } from './project.js';
 import type { AnalysisSettings } from './settings.js';
 import type { DiagnosticData } from './workspaceScan.js';
 import { toRange } from './ranges.js';
+import { loadContainers } from './lazy.js';
 
 export { toRange };
 
@@ -137,6 +140,11 @@ export class DiagnosticsController implements vscode.Disposable {
   open(document: vscode.TextDocument): void {
     const kind = kindOf(document);
     if (!kind) return;
+    if (kind !== 'dockerfile' && kind !== 'yaml' && !hasContainerReaders()) {
+      // Dev containers, Quadlet units and Bake files are read by a bundle loaded on the first of them; this document is opened again then.
+      void readContainerFiles(this.log).then((loaded) => loaded && !document.isClosed && this.open(document));
+      return;
+    }
     const key = document.uri.toString();
     const config = this.settings.analysis(document.uri);
     if (isExcluded(document, config)) {
@@ -147,7 +155,8 @@ export class DiagnosticsController implements vscode.Disposable {
     this.forget(key);
     // A Compose file is analysed once its project's variables are known (`.env`): the
     // environments say so, and this document is opened again then.
-    let analyze = config.analyze;
+    // The name says what a CI pipeline is (`.github/workflows/…`, `.gitlab-ci.yml`).
+    let analyze = { ...config.analyze, fileName: document.fileName };
     if (kind === 'yaml' && this.environments && mayBeCompose(document.getText())) {
       const composeEnv = this.environments.of(document);
       if (!composeEnv) return;
@@ -392,4 +401,15 @@ function usersKeyOf(result: AnalysisResult | undefined, users: ReadonlyMap<strin
     .map((reference) => `${reference}=${users.get(reference)!.user}`)
     .sort()
     .join('\n');
+}
+
+/** Loads the readers of dev containers, Quadlet units and Bake files (once); false when they could not be loaded (logged). */
+export async function readContainerFiles(log: vscode.LogOutputChannel): Promise<boolean> {
+  try {
+    registerReaders((await loadContainers()).CONTAINER_READERS);
+    return true;
+  } catch (error) {
+    log.error('Shipshape could not load its reader of dev containers, Quadlet units and Bake files', error);
+    return false;
+  }
 }

@@ -19,7 +19,15 @@ import { SaferTags } from './advice.js';
 
 export type { ShipshapeApi, ShipshapeTestApi } from './api.js';
 
-const SELECTOR: vscode.DocumentSelector = [{ language: 'dockerfile' }, { language: 'yaml' }, { language: 'dockercompose' }];
+const SELECTOR: vscode.DocumentSelector = [
+  { language: 'dockerfile' },
+  { language: 'yaml' },
+  { language: 'dockercompose' },
+  // Dev containers, Quadlet units and Bake files, whatever language the editor gives them.
+  { pattern: '**/{.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json,.devcontainer.json}' },
+  { pattern: '**/*.{container,image}' },
+  { pattern: '**/docker-bake*.{hcl,json}' },
+];
 
 export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const started = performance.now();

@@ -7,12 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 // A plain ES module shared with esbuild.config.mjs.
-import { lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
+import { jsoncEsm, lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
 
 const root = path.resolve(__dirname, '..', '..');
 
 describe('the activation bundle', () => {
-  test('holds none of the lazily loaded parts: Trivy and registries, clusters, Kustomize and Helm', async () => {
+  test("holds none of the lazily loaded parts: Trivy and registries, clusters, Kustomize and Helm, the container files' readers", async () => {
     const result = await esbuild.build({
       absWorkingDir: root,
       entryPoints: ['src/extension/main.ts'],
@@ -21,7 +21,7 @@ describe('the activation bundle', () => {
       format: 'cjs',
       target: 'node20',
       external: ['vscode'],
-      plugins: [vscodeOnce, lazyEntries],
+      plugins: [vscodeOnce, lazyEntries, jsoncEsm],
       define: { SHIPSHAPE_VERSION: '"test"' },
       write: false,
       metafile: true,
@@ -38,7 +38,7 @@ describe('the activation bundle', () => {
       'the build read the sources',
     );
     const lazy = inputs.filter((i) =>
-      /^src\/core\/(cluster|advise)\/|^src\/core\/trivy\/scanner|^src\/core\/registry\/client|(^|\/)node_modules\/(@kubernetes|execa)\//.test(
+      /^src\/core\/(cluster|advise)\/|^src\/core\/trivy\/scanner|^src\/core\/registry\/client|^src\/core\/analysis\/(bake\/|devcontainer|quadlet)|(^|\/)node_modules\/(@kubernetes|execa|jsonc-parser)\//.test(
         i,
       ),
     );
@@ -57,9 +57,11 @@ describe('the activation bundle', () => {
     const text = result.outputFiles[0]!.text;
     assert.equal(text.match(/\brequire\("vscode"\)/g)?.length, 1, 'require("vscode") once');
     assert.doesNotMatch(text, /__toESM\(require\("vscode"\)\)/);
+    // Every module is in the bundle: none is required by a relative path it does not hold (jsonc-parser's UMD build did that).
+    assert.doesNotMatch(text, /\brequire\d*\("\.\/impl\//);
     // They are loaded at run time, beside the bundle.
     const external = output.imports.filter((i) => i.external).map((i) => i.path);
-    for (const bundle of ['./network.js', './cluster.js', './project.js'])
+    for (const bundle of ['./network.js', './cluster.js', './project.js', './containers.js'])
       assert.ok(external.includes(bundle), `${bundle} in ${external.join(', ')}`);
   });
 });

@@ -7,11 +7,18 @@ import { findSuppressions, isSuppressed } from './suppress.js';
 import { sortFindings } from './findingOrder.js';
 import type { AnalysisResult, AnalyzeOptions, FileKind } from '../types.js';
 import { analyzeYaml } from './yaml/analyze.js';
+import { readerOf } from './readers.js';
 
 /** Analyses one file's text. Never throws on bad input: problems become `errors`. */
 export function analyze(text: string, kind: FileKind, options: AnalyzeOptions = {}): AnalysisResult {
   try {
     if (kind === 'yaml') return sorted(analyzeYaml(text, options));
+    if (kind !== 'dockerfile') {
+      // Dev containers, Quadlet units and Bake files: read once their entry is loaded (src/core/containers.ts).
+      const reader = readerOf(kind);
+      if (!reader) throw new Error(`no reader of ${kind} files is loaded`);
+      return sorted(reader(text, options));
+    }
     const result = analyzeDockerfile(text, options);
     const suppressions = findSuppressions(text, false);
     return sorted({ ...result, findings: result.findings.filter((f) => !isSuppressed(f, suppressions)) });

@@ -4,6 +4,8 @@
 // (its `newName:` or `name:`), a chart's values `tag:` (its `repository:` and `registry:`).
 
 import { parseReference } from './reference.js';
+import { ciSystemOfPath } from './ci/systems.js';
+import type { FileKind } from '../types.js';
 
 export interface TagContext {
   /** The repository as written, e.g. `nginx`, `ghcr.io/acme/api`. */
@@ -32,21 +34,22 @@ const MAX_SIBLING_LINES = 60;
  * The tag completion context at a position, or undefined when the cursor is not in a tag.
  * `file` is the document's name (a kustomization, a chart's values file), `kind` how it is read.
  */
-export function tagContext(
-  kind: 'dockerfile' | 'yaml',
-  file: string,
-  lines: Lines,
-  line: number,
-  character: number,
-): TagContext | undefined {
+export function tagContext(kind: FileKind, file: string, lines: Lines, line: number, character: number): TagContext | undefined {
   const text = lines.at(line);
   const before = text.slice(0, character);
   if (kind === 'dockerfile') {
     const from = /^\s*FROM\s+(?:--\S+\s+)*(\S*)$/i.exec(before);
     return from ? imageTag(from[1]!, text, line, character, 'dockerfile') : undefined;
   }
+  if (kind !== 'yaml') {
+    const written = CONTAINER_FILE_IMAGE[kind].exec(before);
+    return written ? imageTag(written[1]!, text, line, character, 'image') : undefined;
+  }
   const image = /^\s*(?:-\s+)?image:\s*(["']?)(\S*)$/.exec(before);
   if (image) return imageTag(image[2]!, text, line, character, 'image');
+  const ci = ciSystemOfPath(file);
+  const ciImage = ci !== undefined ? (CI_IMAGE[ci] ?? CI_ANY).exec(before) : undefined;
+  if (ciImage) return imageTag(ciImage[1]!, text, line, character, 'image');
   const name = baseName(file);
   const newTag = /^(\s*)(?:-\s+)?newTag:\s*(["']?)([\w.-]*)$/.exec(before);
   if (newTag && /^kustomization\.ya?ml$/i.test(name)) {
@@ -65,6 +68,19 @@ export function tagContext(
   }
   return undefined;
 }
+
+/** An image being typed in a dev container's `"image"`, a Quadlet `Image=`, a Bake `docker-image://` context. */
+const CONTAINER_FILE_IMAGE: Readonly<Record<Exclude<FileKind, 'dockerfile' | 'yaml'>, RegExp>> = {
+  devcontainer: /"image"\s*:\s*"([^"\s]*)$/,
+  quadlet: /^\s*Image\s*=\s*(\S*)$/,
+  bake: /docker-image:\/\/([^"\s]*)$/,
+};
+/** CI fields that are not `image:`: a job's `container:`, a `docker://` step, a list of GitLab services, a Cloud Build step's `name:`. */
+const CI_ANY = /^\s*(?:-\s+)?(?:container:\s*["']?|(?:uses|pipe):\s*["']?docker:\/\/)(\S*)$/;
+const CI_IMAGE: Partial<Record<NonNullable<ReturnType<typeof ciSystemOfPath>>, RegExp>> = {
+  'gitlab-ci': /^\s*(?:-\s+(?:name:\s*)?|name:\s*)["']?(\S*)$/,
+  'cloud-build': /^\s*(?:-\s+)?name:\s*["']?(\S*)$/,
+};
 
 /** `name:tag` being typed in a FROM or an image: field. */
 function imageTag(token: string, text: string, line: number, character: number, where: TagContext['where']): TagContext | undefined {

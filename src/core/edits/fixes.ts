@@ -17,7 +17,7 @@ export interface Fix {
 }
 
 const CONTAINER_KEYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-const DIRECTIVE_LINE = /^([ \t]*#[ \t]*shipshape-ignore)((?:[ \t,]+[a-z][\w-]*)*)/;
+const DIRECTIVE_LINE = /^([ \t]*(?:#|\/\/|;)[ \t]*shipshape-ignore)((?:[ \t,]+[a-z][\w-]*)*)/;
 
 /** The fixes for one finding, in the order an editor should list them. */
 export function fixesFor(text: string, kind: FileKind, finding: Finding): Fix[] {
@@ -28,7 +28,9 @@ export function fixesFor(text: string, kind: FileKind, finding: Finding): Fix[] 
   }
   const registry = registryFix(text, finding) ?? tagFix(text, finding) ?? digestFix(text, finding);
   if (registry) fixes.push(registry);
-  fixes.push(suppressionFix(text, finding));
+  // JSON with comments and HCL comment with `//`; a JSON Bake file has no comments at all.
+  const json = kind === 'bake' && text.trimStart().startsWith('{');
+  if (!json) fixes.push(suppressionFix(text, finding, kind === 'devcontainer' || kind === 'bake' ? '//' : '#'));
   return fixes;
 }
 
@@ -36,8 +38,8 @@ function eolOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
-/** Adds `# shipshape-ignore <rule>` above the finding's line, or the rule to a comment already there. */
-export function suppressionFix(text: string, finding: Finding): Fix {
+/** Adds `# shipshape-ignore <rule>` (or `// …`) above the finding's line, or the rule to a comment already there. */
+export function suppressionFix(text: string, finding: Finding, comment: '#' | '//' = '#'): Fix {
   const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
   const line = finding.range.start.line;
   const title = `Ignore ${finding.rule} on this line`;
@@ -48,7 +50,10 @@ export function suppressionFix(text: string, finding: Finding): Fix {
   }
   const indent = /^[ \t]*/.exec(lines[line] ?? '')![0];
   const start: Position = { line, character: 0 };
-  return { title, edits: [{ range: { start, end: start }, newText: `${indent}# shipshape-ignore ${finding.rule}${eolOf(text)}` }] };
+  return {
+    title,
+    edits: [{ range: { start, end: start }, newText: `${indent}${comment} shipshape-ignore ${finding.rule}${eolOf(text)}` }],
+  };
 }
 
 /** Sets `securityContext.runAsNonRoot: true` on the container a root-user finding is about. */

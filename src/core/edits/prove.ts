@@ -8,7 +8,7 @@ import { isMap, isPair, isScalar, visit, type Document, type Node, type Pair, ty
 import { analyze } from '../analysis/analyze.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
 import { LineIndex } from '../util/lines.js';
-import type { ImageOccurrence, Position } from '../types.js';
+import type { FileKind, ImageOccurrence, Position } from '../types.js';
 import { applyEdits, type TextEdit } from './textEdits.js';
 
 export interface PinChange {
@@ -38,8 +38,9 @@ export interface Proof {
 /** The changes of one file that hold once applied together, and why the others do not. */
 export function provePins(text: string, changes: readonly PinChange[], digestOf: (change: PinChange) => string): Proof {
   if (changes.length === 0) return { proved: [], refused: [] };
-  const dockerfile = changes.every((c) => c.image.source === 'dockerfile');
-  const check = dockerfile ? dockerfileCheck(text) : yamlCheck(text);
+  const source = changes[0]!.image.source;
+  const reanalysed = REANALYSED.get(source);
+  const check = reanalysed && changes.every((c) => c.image.source === source) ? reanalysisCheck(text, reanalysed) : yamlCheck(text);
   const together = check(changes, digestOf);
   if (together.every((why) => why === undefined)) return { proved: [...changes], refused: [] };
   // One edit may break what the others would have kept: each is judged on its own.
@@ -244,12 +245,27 @@ function scalarAt(docs: readonly Document.Parsed[], offset: number): Found | und
   return candidate && candidate.from <= offset ? candidate : undefined;
 }
 
-function dockerfileCheck(text: string): Check {
+/**
+ * The files proved by analysing the edited text again as their kind (not YAML, or not only): the
+ * edited place must still hold the image, now with the digest, and the file must parse as well as before.
+ */
+const REANALYSED: ReadonlyMap<ImageOccurrence['source'], { kind: FileKind; what: string }> = new Map([
+  ['dockerfile', { kind: 'dockerfile', what: 'the Dockerfile would no longer have this FROM' }],
+  ['devcontainer', { kind: 'devcontainer', what: 'the dev container would no longer have this image' }],
+  ['quadlet', { kind: 'quadlet', what: 'the unit would no longer have this Image=' }],
+  ['bake', { kind: 'bake', what: 'the Bake file would no longer have this context' }],
+]);
+
+function reanalysisCheck(text: string, { kind, what }: { kind: FileKind; what: string }): Check {
   const before = new LineIndex(text);
+  const errorsBefore = kind === 'dockerfile' ? 0 : analyze(text, kind).errors.length;
   return (changes, digestOf) => {
     const edited = editedText(text, before, changes);
     if (typeof edited !== 'string') return edited;
-    const images = analyze(edited, 'dockerfile').images;
+    const result = analyze(edited, kind);
+    if (result.errors.length > errorsBefore)
+      return changes.map(() => `the edit would leave the file unreadable (${result.errors[0]!.message})`);
+    const images = result.images;
     // Edits that add lines, by line, with the running total: a bisection per change, not a pass over all.
     const adding = changes
       .map((c) => ({
@@ -275,9 +291,12 @@ function dockerfileCheck(text: string): Check {
       // Lines the edits up to this one add (the digest style writes the tag on a line above the FROM).
       const line = change.image.range.start.line + linesAddedUpTo(change.image.range.start.line);
       const image = images.find((i) => i.range.start.line === line && i.range.start.character === change.image.range.start.character);
-      if (!image) return 'the Dockerfile would no longer have this FROM';
+      if (!image) return what;
       const written = image.reference?.digest === digest || image.raw.endsWith(`@${digest}`);
-      return written ? undefined : `the FROM would read ${image.resolved ?? image.raw}, not the digest`;
+      if (written) return undefined;
+      return kind === 'dockerfile'
+        ? `the FROM would read ${image.resolved ?? image.raw}, not the digest`
+        : `the image would read ${image.resolved ?? image.raw}, not the digest`;
     });
   };
 }

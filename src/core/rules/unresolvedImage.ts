@@ -4,6 +4,7 @@ import type { AnalyzeOptions, FindingOf, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage } from '../analysis/classify.js';
 import { placeholderIn } from '../analysis/placeholders.js';
+import { FILLED_BY } from '../analysis/ci/systems.js';
 
 export function unresolvedImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): FindingOf<'unresolved-image'>[] {
   if (!isEnabled('unresolved-image', options)) return [];
@@ -25,6 +26,10 @@ export function unresolvedImageFindings(images: readonly ImageOccurrence[], opti
 
 function unresolvedMessage(image: Extract<ImageOccurrence, { readonly status: 'unresolved' }>): string {
   const names = image.unresolvedVariables;
+  // A pipeline's own expressions (`${{ matrix.image }}`, `$CI_REGISTRY_IMAGE`): known only when it runs.
+  if (image.ci) {
+    return `\`${image.raw}\` holds ${names.map((n) => `\`${n}\``).join(', ')}, which ${FILLED_BY[image.ci.system]}, so the image is unknown here.`;
+  }
   // Nothing substitutes a manifest's image fields (nor what a chart or a kustomization makes):
   // whatever fills the placeholder in runs before, or after, in the cluster.
   const placeholder = image.source === 'dockerfile' || image.source === 'compose' ? undefined : placeholderIn(image.resolved ?? image.raw);

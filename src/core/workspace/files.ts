@@ -55,7 +55,12 @@ export async function collectFiles(paths: readonly string[], options: WalkOption
     } else {
       const kind = kindOf(given);
       if (kind) result.files.push({ path: given, kind, explicit: true });
-      else result.skipped.push({ path: given, reason: 'not a Dockerfile, Containerfile, Kubernetes manifest or Compose file' });
+      else
+        result.skipped.push({
+          path: given,
+          reason:
+            'not a Dockerfile, Containerfile, Kubernetes manifest, Compose file, CI pipeline, dev container, Quadlet unit or Bake file',
+        });
     }
   }
   return result;
@@ -81,7 +86,8 @@ async function walk(directory: string, result: CollectResult, excluded: (file: s
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(full, result, excluded);
     } else if (entry.isFile()) {
-      const kind = kindOf(entry.name);
+      // The path, not the name alone: a dev container is known by its folder.
+      const kind = kindOf(full);
       if (kind) result.files.push({ path: full, kind });
     }
   }

@@ -16,6 +16,7 @@ import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { imageUsersOf } from '../rules/rootUser.js';
 import { userErrorEntries, type UserLookup } from './users.js';
+import { readUsedFiles } from './uses.js';
 import { scanVerdicts } from '../rules/vulnerableImage.js';
 import { requestKey, type ScanRequest } from '../trivy/request.js';
 import type { Scanner } from '../trivy/scanner.js';
@@ -139,12 +140,17 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     logger.debug(`analysing ${file.path} as ${read.kind}`);
     // A Compose file interpolates the variables of its project folder's `.env`.
     const env = read.kind === 'yaml' && mayBeCompose(read.text) ? await composeEnv(path.dirname(path.resolve(file.path))) : undefined;
-    const analyzeOptions: AnalyzeOptions = env ? { ...options.analyze, composeEnv: env } : (options.analyze ?? {});
+    // The path names what a CI pipeline is (`.github/workflows/…`, `.gitlab-ci.yml`).
+    const analyzeOptions: AnalyzeOptions = { ...options.analyze, ...(env && { composeEnv: env }), fileName: path.resolve(file.path) };
     const result = analyze(read.text, read.kind, analyzeOptions);
     for (const note of result.notes) report.skipped.push({ path: file.path, reason: note });
     analysed.set(report.files.length, { text: read.text, kind: read.kind, options: analyzeOptions });
     report.files.push({ file: file.path, kind: read.kind, result });
   }
+  // The Dockerfiles dev containers and Bake targets build (with their args), a dev container's Compose files.
+  await readUsedFiles(report, options.analyze ?? {}, projectFiles, displayPath, (index, text, kind, used) =>
+    analysed.set(index, { text, kind, options: used }),
+  );
   const built = await readBuiltDockerfiles(report, options, projectFiles, analysed);
   if (options.imageUsers) await registryUsers(report, options.imageUsers, analysed, options.signal);
   await projectImages(

@@ -1,12 +1,15 @@
 // Where tag completion applies: the repository a tag belongs to, what is typed, and what a chosen
 // tag replaces, in FROM lines, image: fields, kustomization newTag: and chart values tag:.
 
+// The readers of dev containers, Quadlet units and Bake files (loaded on first use in the editor).
+import '../../../src/core/containers.js';
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tagContext, type TagContext } from '../../../src/core/analysis/tagContext.js';
+import type { FileKind } from '../../../src/core/types.js';
 
 /** The context at the `|` in `text` (removed). */
-function at(kind: 'dockerfile' | 'yaml', file: string, text: string): TagContext | undefined {
+function at(kind: FileKind, file: string, text: string): TagContext | undefined {
   const cursor = text.indexOf('|');
   const clean = text.replace('|', '');
   const before = clean.slice(0, cursor).split('\n');
@@ -104,5 +107,30 @@ describe('tag completion context', () => {
     assert.equal(at('yaml', 'values.yaml', values)?.repository, 'registry.example:8443/acme/api');
     const tagged = ['images:', '  - name: 127.0.0.1:5000/team/api', '    newName: ghcr.io/acme/api:1.0', '    newTag: 1|', ''].join('\n');
     assert.equal(at('yaml', 'kustomization.yaml', tagged), undefined);
+  });
+
+  test('CI pipelines: a job container, a docker:// step, GitLab services and Cloud Build steps, by the file name', () => {
+    const workflow = '.github/workflows/ci.yml';
+    assert.deepEqual(
+      [at('yaml', workflow, '    container: node:2|')?.repository, at('yaml', workflow, '      - uses: docker://alpine:3.|')?.repository],
+      ['node', 'alpine'],
+    );
+    assert.equal(at('yaml', '.gitlab-ci.yml', '  services:\n    - docker:2|')?.repository, 'docker');
+    assert.equal(at('yaml', '.gitlab-ci.yml', '    - name: postgres:1|')?.repository, 'postgres');
+    assert.equal(at('yaml', 'cloudbuild.yaml', '  - name: gcr.io/cloud-builders/docker:2|')?.repository, 'gcr.io/cloud-builders/docker');
+    // A list item or a name elsewhere is not an image.
+    assert.equal(at('yaml', 'values.yaml', '    - docker:2|'), undefined);
+    assert.equal(at('yaml', 'deploy.yaml', '  - name: web:2|'), undefined);
+    assert.equal(at('yaml', '.gitlab-ci.yml', '    - docker run x:|'), undefined);
+  });
+
+  test('dev containers, Quadlet units and Bake contexts', () => {
+    assert.equal(
+      at('devcontainer', '.devcontainer/devcontainer.json', '  "image": "mcr.microsoft.com/devcontainers/base:bo|"')?.typed,
+      'bo',
+    );
+    assert.equal(at('quadlet', 'web.container', 'Image=docker.io/library/nginx:1.2|')?.repository, 'docker.io/library/nginx');
+    assert.equal(at('bake', 'docker-bake.hcl', '    base = "docker-image://alpine:3|"')?.repository, 'alpine');
+    assert.equal(at('quadlet', 'web.container', 'Label=a:b|'), undefined);
   });
 });

@@ -278,7 +278,7 @@ describe('Helm charts in a scan', () => {
     const templateFile = report.files.find((f) => f.file.endsWith('web.yaml'))!;
     const images = [...valuesFile.result.images, ...templateFile.result.images].filter((i) => i.source === 'helm');
     assert.deepEqual(
-      images.map((i) => [i.resolved, i.helm!.pin.kind]),
+      images.map((i) => [i.resolved, i.helm.pin.kind]),
       [
         ['nginx:1.27', 'digest'],
         ['ghcr.io/acme/api:3.1.0', 'tag'],
@@ -339,7 +339,7 @@ describe('Helm charts in a scan', () => {
     const valuesFile = report.files.find((f) => f.file.endsWith('values.yaml'))!;
     const images = valuesFile.result.images.filter((i) => i.source === 'helm');
     assert.deepEqual(
-      images.map((i) => [i.resolved, i.helm!.pin.kind, i.helm!.pin.kind === 'digest' && i.helm!.pin.field]),
+      images.map((i) => [i.resolved, i.helm.pin.kind, i.helm.pin.kind === 'digest' && i.helm.pin.field]),
       [['quay.io/prometheus-operator/prometheus-operator:v0.93.1', 'digest', 'sha']],
     );
     const text = await fs.readFile(path.resolve(valuesFile.file), 'utf8');

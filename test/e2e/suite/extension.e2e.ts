@@ -157,13 +157,29 @@ describe('Shipshape in the editor', () => {
     );
   });
 
-  it('gives a CI workflow no diagnostics, while a Compose file next to it gets them', async () => {
+  it("gives a CI workflow's job container and service their diagnostics, at their ranges", async () => {
     const workflow = await openDocument('.github/workflows/ci.yml');
     assert.equal(workflow.document.languageId, 'yaml');
-    const compose = await openDocument('compose.yaml');
-    // Both were analysed on open, in order: once the Compose file has its finding, the workflow was done.
-    await waitForDiagnostics(compose.document.uri, (d) => shapes(d).some(([rule]) => rule === 'unpinned-image'));
-    assert.deepEqual(vscode.languages.getDiagnostics(workflow.document.uri), []);
+    const diagnostics = await waitForDiagnostics(workflow.document.uri, (d) => shapes(d).length >= 2);
+    assert.deepEqual(shapes(diagnostics), [
+      ['unpinned-image', W, '8:14-8:25'],
+      ['unpinned-image', W, '11:16-11:24'],
+    ]);
+  });
+
+  it('checks a dev container and a Quadlet unit, and ignores a rule in JSON with comments', async () => {
+    const devcontainer = await openDocument('.devcontainer/devcontainer.json');
+    const uri = devcontainer.document.uri;
+    const diagnostics = await waitForDiagnostics(uri, (d) => shapes(d).length >= 1);
+    assert.deepEqual(shapes(diagnostics), [['unpinned-image', I, '3:13-3:58']]);
+    const fix = (await quickFixes(uri, diagnostics[0]!.range)).find((a) => a.title === 'Ignore unpinned-image on this line');
+    assert.ok(fix?.edit, 'the suppression fix is offered');
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(devcontainer.document.lineAt(2).text, '  // shipshape-ignore unpinned-image');
+    await waitForDiagnostics(uri, (d) => shapes(d).length === 0);
+    const unit = await openDocument('web.container');
+    const unitDiagnostics = await waitForDiagnostics(unit.document.uri, (d) => shapes(d).length >= 1);
+    assert.deepEqual(shapes(unitDiagnostics), [['unpinned-image', W, '5:7-5:37']]);
   });
 
   it('associates Containerfile, *.Dockerfile and Dockerfile.* with the dockerfile language', async () => {

@@ -20,6 +20,8 @@ import type {
 } from '../../types.js';
 import { keyAt, parseChunk, splitDocuments } from './parse.js';
 import { TEMPLATE_NOTE, templateValueNote } from '../templateNotes.js';
+import { ciSystemOfPath, MAY_NAME_IMAGES } from '../ci/systems.js';
+import { ciSystemOfShape, extractCi } from '../ci/extract.js';
 
 /** What one chunk holds, with lines counted from the chunk's first line. */
 export interface ChunkResult {
@@ -102,6 +104,8 @@ const KEY_END = /^[ \t]*:/;
 const DUPLICATE_SEARCH = 64 * 1024;
 // A document that never mentions an image, a user or a build holds nothing any rule looks at.
 const MAY_MATTER = /image|user|build/;
+// A workflow or pipeline known by its shape (`jobs:` or `steps:` at the top) may name images otherwise.
+const MAY_BE_PIPELINE = /^(?:jobs|steps)[ \t]*:/m;
 
 function countLineBreaks(text: string): number {
   let count = 0;
@@ -119,12 +123,16 @@ function holdsNoImagesByText(text: string): boolean {
 export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult {
   const lineBreaks = countLineBreaks(text);
   const empty = { lineBreaks, images: [], findings: [], errors: [] };
+  // A pipeline known by its name writes images under words of its own (`container:`, a step's `name:`),
+  // and names none without them. Its `${{ … }}` are the system's expressions, not a template's.
+  const ciByName = ciSystemOfPath(options.fileName);
   // Parsed first only when it may be a template: most chunks are decided before any parsing.
-  const parsed = text.includes('{{') ? parseChunk(text) : undefined;
+  const parsed = ciByName === undefined && text.includes('{{') ? parseChunk(text) : undefined;
   if (parsed && needsTemplate(text, parsed)) return { ...empty, documents: 0, sources: [], templated: true };
   // A document that cannot hold an image is not parsed: most of a large install bundle is CRDs.
   const kind = KIND_LINE.exec(text)?.[1];
-  if (!MAY_MATTER.test(text) || holdsNoImagesByText(text)) {
+  const mayMatter = ciByName !== undefined ? MAY_NAME_IMAGES[ciByName].test(text) : MAY_MATTER.test(text) || MAY_BE_PIPELINE.test(text);
+  if (!mayMatter || holdsNoImagesByText(text)) {
     // A line that is neither blank, a comment nor a `---` marker: the chunk holds a document.
     const hasContent = /^(?!---(?:[ \t]|\r?$))[ \t]*[^\s#]/m.test(text);
     return { ...empty, documents: hasContent ? 1 : 0, sources: kind !== undefined ? ['kubernetes'] : [], templated: false };
@@ -159,11 +167,20 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
       const facts = extractKubernetes(root, doc, text, lines, index);
       images.push(...facts.images);
       containers.push(...facts.containers);
+    } else if (ciByName !== undefined) {
+      sources.add('ci');
+      images.push(...extractCi(ciByName, root, doc, text, lines));
     } else if (isComposeFile(root, doc)) {
       sources.add('compose');
       const compose = extractCompose(root, doc, text, lines, options.composeEnv ?? {});
       images.push(...compose.images);
       services.push(...compose.services);
+    } else {
+      const ci = ciSystemOfShape(root, doc);
+      if (ci !== undefined) {
+        sources.add('ci');
+        images.push(...extractCi(ci, root, doc, text, lines));
+      }
     }
   }
   const findings = runRules(text, images, containers, options, services);

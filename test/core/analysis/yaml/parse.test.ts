@@ -351,7 +351,7 @@ ${pod('three', 'c:latest')}`;
 // YAML that is not for Shipshape
 // ---------------------------------------------------------------------------------------------
 
-test('a GitHub Actions workflow (jobs.*.container.image, jobs.*.services) is neither manifest nor Compose', () => {
+test('a GitHub Actions workflow (jobs.*.container.image, jobs.*.services) is neither manifest nor Compose: a CI pipeline, known by its shape', () => {
   const text = `name: CI
 on: [push]
 jobs:
@@ -367,7 +367,12 @@ jobs:
       - uses: actions/checkout@v4
       - run: npm test
 `;
-  assert.deepEqual(yaml(text), NOTHING);
+  const result = yaml(text);
+  assert.deepEqual(result.sources, ['ci']);
+  assert.deepEqual(
+    result.images.map((i) => `${i.range.start.line + 1} ${i.raw}`),
+    ['7 node:latest', '10 redis'],
+  );
 });
 
 test('a GitLab CI file (top-level image:, services: list) yields nothing', () => {
