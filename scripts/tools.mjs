@@ -23,12 +23,14 @@ import { fileURLToPath } from 'node:url';
 export const TOOLS = {
   helm: { module: 'helm.sh/helm/v4', pkg: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2' },
   // Trivy imports encoding/json/v2, which Go 1.26 builds only under this experiment (its release
-  // builds set it too).
+  // builds set it too). Its version is stamped at link time, as its releases do: `go install`
+  // alone makes a Trivy that says it is version "dev".
   trivy: {
     module: 'github.com/aquasecurity/trivy',
     pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
     version: 'v0.74.0',
     env: { GOEXPERIMENT: 'jsonv2' },
+    ldflags: '-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=0.74.0',
   },
   // An older Trivy that still builds with Go 1.26, to test Shipshape against a release other than
   // the newest (what it reads of `trivy version`, its flags, its report).
@@ -37,6 +39,7 @@ export const TOOLS = {
     pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
     version: 'v0.58.2',
     binary: 'trivy',
+    ldflags: '-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=0.58.2',
   },
   // Ours (tools/trivy-db-writer): writes a Trivy database with trivy-db's own library, for
   // scripts/trivy-db.mjs. Its version is a hash of its sources, so an edit rebuilds it.
@@ -138,7 +141,10 @@ export function build(name) {
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
     // A pinned release is `go install`ed; one of ours is `go build`ed in its folder, by its go.sum.
-    const args = tool.dir ? ['build', '-o', path.join(staging, path.basename(target)), '.'] : ['install', `${tool.pkg}@${tool.version}`];
+    const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];
+    const args = tool.dir
+      ? ['build', ...flags, '-o', path.join(staging, path.basename(target)), '.']
+      : ['install', ...flags, `${tool.pkg}@${tool.version}`];
     log(`building ${name} ${versionOf(tool)} (${go.stdout.trim()}): go ${args.join(' ')}`);
     const result = spawnSync('go', args, {
       stdio: ['ignore', process.stderr, process.stderr],

@@ -100,8 +100,12 @@ export function trivyEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return result;
 }
 
-/** Runs `trivy version --format json` and checks the version. */
-export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promise<TrivyBinary | ScanFailure> {
+/** Runs `trivy version --format json` and checks the version against the oldest supported (`minimum`). */
+export async function checkTrivy(
+  trivyPath: string,
+  signal?: AbortSignal,
+  minimum: string = MINIMUM_TRIVY_VERSION,
+): Promise<TrivyBinary | ScanFailure> {
   const execa = await loadExeca();
   const result = await execa(trivyPath, ['version', '--format', 'json'], {
     reject: false,
@@ -129,6 +133,9 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
   } catch {
     version = /Version:\s*v?([\d.]+)/.exec(String(result.stdout))?.[1];
   }
+  // A Trivy built from its sources without its releases' link flags (`go install`) says "dev": its
+  // version cannot be checked, so it is taken as it is rather than refused.
+  if (version === 'dev') return { path: trivyPath, version };
   if (typeof version !== 'string' || !/^v?\d+\.\d+/.test(version)) {
     return failure(
       '',
@@ -137,11 +144,11 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
       String(result.stdout).slice(0, 200),
     );
   }
-  if (compareVersions(version, MINIMUM_TRIVY_VERSION) < 0) {
+  if (compareVersions(version, minimum) < 0) {
     return failure(
       '',
       'too-old',
-      `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it ` +
+      `Trivy ${version.replace(/^v/, '')} at ${trivyPath} is too old: Shipshape needs ${minimum} or later. Upgrade it ` +
         `(https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`,
     );
   }
@@ -158,8 +165,18 @@ export function imageScanArgs(reference: string, settings: ScanSettings = {}): s
   if (settings.cacheDir) args.push('--cache-dir', settings.cacheDir);
   if (settings.ignoreFile) args.push('--ignorefile', settings.ignoreFile);
   if (settings.serverUrl) args.push('--server', settings.serverUrl);
+  if (settings.serverUrl && settings.tokenHeader) args.push('--token-header', settings.tokenHeader);
+  if (settings.dbRepository && !settings.serverUrl) args.push('--db-repository', settings.dbRepository);
+  if (isInsecure(reference, settings.insecureRegistries)) args.push('--insecure');
   args.push('--', reference);
   return args;
+}
+
+/** Whether the image's registry is one the user marked insecure (Trivy's `--insecure` is for every registry of a run). */
+function isInsecure(reference: string, insecureRegistries: readonly string[] = []): boolean {
+  if (insecureRegistries.length === 0) return false;
+  const parsed = parseReference(reference);
+  return parsed.ok && insecureRegistries.includes(parsed.reference.domain);
 }
 
 /** A reference is only ever handed to Trivy when it is a valid image reference. */

@@ -68,6 +68,15 @@ describe('checking the version', () => {
     }
   });
 
+  test('a Trivy built from its sources (version "dev") is taken as it is, not refused', async () => {
+    const log = standInLog({ TRIVY_STANDIN_VERSION: 'dev' });
+    try {
+      assert.deepEqual(await checkTrivy(STAND_IN), { path: STAND_IN, version: 'dev' });
+    } finally {
+      log.restore();
+    }
+  });
+
   test('a program that is not Trivy is said plainly', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-'));
     const fake = path.join(dir, 'trivy');
