@@ -85,6 +85,7 @@ describe('settings', () => {
       'shipshape.compose.envFiles',
       'shipshape.registry.insecureRegistries',
       'shipshape.trivy.cacheDir',
+      'shipshape.trivy.dbRepository',
       'shipshape.trivy.path',
       'shipshape.trivy.serverUrl',
     ]);

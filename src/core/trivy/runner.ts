@@ -188,6 +188,18 @@ export function isScannableReference(reference: string): boolean {
 // rate problems are more specific than "not found".
 const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
   [
+    /--skip-db-update cannot be specified on the first run/,
+    'database',
+    'Trivy has no vulnerability database in its cache and was told not to download one (--skip-db-update or ' +
+      'TRIVY_SKIP_DB_UPDATE): run `trivy image --download-db-only` once with the same cache folder, or let it update',
+  ],
+  [
+    /failed to open db: invalid database|db corrupted/i,
+    'database',
+    "Trivy's vulnerability database in its cache is damaged: run `trivy clean --vuln-db` (with the same cache folder) " +
+      'and let it download a new one',
+  ],
+  [
     /DB error|vulnerability DB|failed to download.*\bdb\b/i,
     'database',
     'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)',
@@ -198,6 +210,18 @@ const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
     'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)',
   ],
   [/TOOMANYREQUESTS|rate limit|429 Too Many Requests/i, 'rate-limited', 'the registry rate-limited the pull; try again later or log in'],
+  [
+    /server gave HTTP response to HTTPS client/i,
+    'unreachable',
+    'the registry answers over plain HTTP: if that is expected, mark it insecure (shipshape.registry.insecureRegistries, ' +
+      'CLI --insecure-registry HOST) and Trivy is run with --insecure for its images',
+  ],
+  [
+    /connection refused|no such host|network is unreachable|i\/o timeout|server misbehaving|connection reset by peer/i,
+    'unreachable',
+    'the registry could not be reached (is it up, and is the address right? a registry on plain HTTP needs ' +
+      'shipshape.registry.insecureRegistries, CLI --insecure-registry)',
+  ],
   [
     /MANIFEST_UNKNOWN|NAME_UNKNOWN|manifest unknown|repository does not exist|not found/i,
     'not-found',
