@@ -118,7 +118,7 @@ export async function checkTrivy(
     maxBuffer: 1024 * 1024,
   });
   if (result.failed) {
-    const detail = String(result.stderr ?? '').trim();
+    const detail = withoutSecrets(String(result.stderr ?? '')).trim();
     return failure(
       '',
       'not-installed',
@@ -167,7 +167,9 @@ export function imageScanArgs(reference: string, settings: ScanSettings = {}): s
   if (settings.serverUrl) args.push('--server', settings.serverUrl);
   if (settings.serverUrl && settings.tokenHeader) args.push('--token-header', settings.tokenHeader);
   if (settings.dbRepository && !settings.serverUrl) args.push('--db-repository', settings.dbRepository);
-  if (isInsecure(reference, settings.insecureRegistries)) args.push('--insecure');
+  // The database's mirror is pulled in the same run, with the same --insecure.
+  const pulled = [reference, ...(settings.dbRepository && !settings.serverUrl ? settings.dbRepository.split(',') : [])];
+  if (pulled.some((r) => isInsecure(r, settings.insecureRegistries))) args.push('--insecure');
   args.push('--', reference);
   return args;
 }
@@ -205,6 +207,12 @@ const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
     'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)',
   ],
   [
+    /twirp error unauthenticated|invalid token/i,
+    'unauthorized',
+    'the Trivy server refused the request: check its token (TRIVY_TOKEN in the environment) and the header it is ' +
+      'sent in (shipshape.trivy.tokenHeader, CLI --token-header; Trivy-Token by default)',
+  ],
+  [
     /UNAUTHORIZED|authentication required|DENIED|access denied|401 Unauthorized|403 Forbidden/i,
     'unauthorized',
     'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)',
@@ -235,6 +243,19 @@ const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
  */
 function remoteError(stderr: string): string | undefined {
   return /\*\s*remote error:\s*([^\n]+)/.exec(stderr)?.[1]?.trim();
+}
+
+/** The secrets Trivy may be given through the environment: a server's token, registry credentials. */
+const SECRET_VARIABLES = ['TRIVY_TOKEN', 'TRIVY_PASSWORD', 'TRIVY_REGISTRY_TOKEN'] as const;
+
+/** Trivy's output with the values of those secrets masked, before any of it is shown or logged. */
+export function withoutSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let masked = text;
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name];
+    if (value && value.length >= 4) masked = masked.split(value).join('***');
+  }
+  return masked;
 }
 
 /** Trivy's own reason: the last line of its fatal error, without timestamp and level. */
@@ -327,7 +348,7 @@ export async function runImageScan(
       ),
     };
   }
-  const stderr = String(result.stderr ?? '');
+  const stderr = withoutSecrets(String(result.stderr ?? ''));
   if (result.exitCode !== 0 || result.failed) {
     if (/timeout|context deadline exceeded/i.test(stderr)) {
       return {

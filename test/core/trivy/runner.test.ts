@@ -7,6 +7,7 @@ import {
   checkTrivy,
   compareVersions,
   imageScanArgs,
+  withoutSecrets,
   locateTrivy,
   runImageScan,
   trivyEnv,
@@ -94,7 +95,40 @@ describe('checking the version', () => {
   });
 });
 
+describe('secrets in what Trivy prints', () => {
+  test("the server token and registry credentials of the environment are masked in Trivy's output", () => {
+    const env = { TRIVY_TOKEN: 's3cret-token', TRIVY_PASSWORD: 'hunter22', TRIVY_REGISTRY_TOKEN: 'abc' };
+    assert.equal(
+      withoutSecrets('header Trivy-Token: s3cret-token; login with hunter22; abc stays (too short to mask)', env),
+      'header Trivy-Token: ***; login with ***; abc stays (too short to mask)',
+    );
+    assert.equal(withoutSecrets('nothing to hide', {}), 'nothing to hide');
+  });
+});
+
 describe('the command line', () => {
+  test('--insecure only for an image or a database mirror of a registry marked insecure; --token-header with a server; --db-repository without one', () => {
+    const tail = (args: string[]) => args.slice(args.indexOf('300s') + 1);
+    const insecure = { insecureRegistries: ['registry.lan:5000'] };
+    assert.deepEqual(tail(imageScanArgs('registry.lan:5000/team/app:1', insecure)), ['--insecure', '--', 'registry.lan:5000/team/app:1']);
+    assert.deepEqual(tail(imageScanArgs('registry.lan/team/app:1', insecure)), ['--', 'registry.lan/team/app:1']);
+    assert.deepEqual(tail(imageScanArgs('nginx:1.27', { ...insecure, dbRepository: 'registry.lan:5000/trivy-db' })), [
+      '--db-repository',
+      'registry.lan:5000/trivy-db',
+      '--insecure',
+      '--',
+      'nginx:1.27',
+    ]);
+    assert.deepEqual(tail(imageScanArgs('nginx:1.27', { serverUrl: 'http://t:4954', tokenHeader: 'X-T', dbRepository: 'r/db' })), [
+      '--server',
+      'http://t:4954',
+      '--token-header',
+      'X-T',
+      '--',
+      'nginx:1.27',
+    ]);
+  });
+
   test('the image comes last, after --, and the options are arguments of their own', () => {
     assert.deepEqual(imageScanArgs('nginx:1.27'), [
       'image',
