@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import type { JsonReport } from '../../src/core/index.js';
 
 type JsonImage = JsonReport['images'][number];
-import { fault, freePort, startFaultServer, startRegistry, type FaultServer, type Registry } from '../support/registry.js';
+import { fault, freePort, sleep, startFaultServer, startRegistry, type FaultServer, type Registry } from '../support/registry.js';
 import { pushDistroImage, pushDistroIndex } from '../support/distroImages.js';
 import {
   cleanUp,
@@ -194,6 +194,30 @@ describe('shipshape scan against trivy image, the real Trivy', () => {
     for (const raw of [`${repo}/alpine:3.20`, `${repo}/debian:12`]) {
       const trivy = await direct(raw, [], olderTrivy());
       assert.deepEqual(rowsOfShipshape(imageIn(report, raw)), rowsOfTrivy(trivy), raw);
+    }
+  });
+});
+
+describe('several Trivy processes at once', () => {
+  test('two scans at once with one cache folder both succeed, even when one holds on past Trivy’s 5 s cache lock', async () => {
+    // The registry answers one image's layer slowly, so that its scan lasts well over 5 s: with
+    // Trivy's file cache, the other process would wait for the lock 5 s and then give up.
+    const slow = await startFaultServer(async (request) => {
+      if (request.url.startsWith('/v2/shipshape/alpine/blobs/')) await sleep(8000);
+      // The other image is asked for a little later, once the slow scan has opened its cache.
+      if (request.url.startsWith('/v2/shipshape/debian/manifests/')) await sleep(2000);
+      return fault.proxy(registry.url);
+    });
+    try {
+      const host = new URL(slow.url).host;
+      const folder = tempFolder('two-at-once');
+      writeFileSync(path.join(folder, 'Dockerfile'), `FROM ${host}/shipshape/alpine:3.20 AS slow\nFROM ${host}/shipshape/debian:12\n`);
+      const { report } = await shipshape(['--no-registry', '--concurrency', '2', folder]);
+      assert.deepEqual(report.errors, []);
+      assert.deepEqual(imageIn(report, `${host}/shipshape/alpine:3.20`).vulnerabilities, countsOf(await direct(`${repo}/alpine:3.20`)));
+      assert.deepEqual(imageIn(report, `${host}/shipshape/debian:12`).vulnerabilities, countsOf(await direct(`${repo}/debian:12`)));
+    } finally {
+      await slow.stop();
     }
   });
 });

@@ -8,8 +8,13 @@ import { isImageId, parseReference } from '../analysis/reference.js';
 import { parseTrivyReport } from './parseReport.js';
 import type { ScanFailure, ScanFailureReason, ScanOutcome, ScanSettings } from './types.js';
 
-/** The oldest Trivy whose `image` flags Shipshape relies on (`--scanners`, `--list-all-pkgs=false`). */
-export const MINIMUM_TRIVY_VERSION = '0.45.0';
+/**
+ * The oldest Trivy Shipshape supports: the first with `--cache-backend memory` (0.53.0). Shipshape
+ * runs several Trivy processes at once, and Trivy's file cache lets one process at a time hold it
+ * (another waits 5 s, then fails), so each scan keeps its layer cache in memory; the vulnerability
+ * database stays in the cache folder, which Trivy opens read-only and shares.
+ */
+export const MINIMUM_TRIVY_VERSION = '0.53.0';
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 /** Trivy's JSON without `Packages[]` stays far below this; more is a runaway process. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -163,6 +168,8 @@ export function imageScanArgs(reference: string, settings: ScanSettings = {}): s
   if (settings.platform) args.push('--platform', settings.platform);
   args.push('--timeout', `${settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`);
   if (settings.cacheDir) args.push('--cache-dir', settings.cacheDir);
+  // A Trivy server keeps the cache in client/server mode; otherwise see MINIMUM_TRIVY_VERSION.
+  if (!settings.serverUrl) args.push('--cache-backend', 'memory');
   if (settings.ignoreFile) args.push('--ignorefile', settings.ignoreFile);
   if (settings.serverUrl) args.push('--server', settings.serverUrl);
   if (settings.serverUrl && settings.tokenHeader) args.push('--token-header', settings.tokenHeader);
@@ -350,6 +357,19 @@ export async function runImageScan(
   }
   const stderr = withoutSecrets(String(result.stderr ?? ''));
   if (result.exitCode !== 0 || result.failed) {
+    if (/cache may be in use by another process/.test(stderr)) {
+      return {
+        ok: false,
+        failure: failure(
+          reference,
+          'failed',
+          `Trivy could not scan ${reference}: another Trivy process holds its cache folder (a Trivy older than ` +
+            `${MINIMUM_TRIVY_VERSION}, or one run by hand with the same --cache-dir). Trivy said: ${trivyReason(stderr)}`,
+          stderr.trim().slice(0, 4000),
+          result.exitCode,
+        ),
+      };
+    }
     if (/timeout|context deadline exceeded/i.test(stderr)) {
       return {
         ok: false,
