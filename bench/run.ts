@@ -16,6 +16,7 @@ import { clusterBenchmark } from './cluster.js';
 import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
 import { scanBenchmark } from './scan.js';
+import { realTrivyBenchmark } from './realTrivy.js';
 import { orderTagsBenchmark } from './tags.js';
 
 const CORPUS = path.resolve(__dirname, '..', 'test', 'corpus');
@@ -136,6 +137,7 @@ for (const c of cases.filter((c) => wanted(c.name))) {
 
 async function editorAndScanBenchmarks(): Promise<void> {
   if (wanted('scan')) await scanBenchmark();
+  if (wanted('real trivy')) await realTrivyBenchmark();
   if (wanted('registry')) await registryBenchmark();
   if (wanted('tags')) orderTagsBenchmark();
   if (wanted('cluster')) await clusterBenchmark();
