@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../support/cli.js';
 import type { JsonReport } from '../../src/core/index.js';
-import { startRegistry, type Registry } from '../support/registry.js';
+import { freePort, startRegistry, type Registry } from '../support/registry.js';
 import { pushDistroImage } from '../support/distroImages.js';
 import {
   cleanUp,
@@ -115,6 +115,13 @@ describe('shipshape scan --server, the real trivy server', () => {
       undo();
     }
     assert.ok(!server.output().includes(TOKEN), 'nor does the server log');
+  });
+
+  test('a server that is not there: the message names the server, not a registry', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = await scan(['--server', url, '--timeout', '60', workspace]);
+    assert.equal(run.report.errors.length, 2);
+    for (const error of run.report.errors) assert.match(error.message, new RegExp(`the Trivy server ${url} could not be reached`));
   });
 
   test('--token-header must be a header name', async () => {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isImageId, parseReference } from '../analysis/reference.js';
 import { parseTrivyReport } from './parseReport.js';
+import { redactUrl } from '../util/redact.js';
 import type { ScanFailure, ScanFailureReason, ScanOutcome, ScanSettings } from './types.js';
 
 /**
@@ -299,6 +300,26 @@ function classify(reference: string, stderr: string, exitCode: number | undefine
   return failure(reference, 'failed', `Trivy failed on ${reference} (exit code ${exitCode ?? 'none'}).${said}`, detail, exitCode);
 }
 
+/** In client/server mode, a connection refused by the Trivy server itself (not by a registry). */
+function serverUnreachable(reference: string, serverUrl: string, stderr: string, exitCode: number | undefined): ScanFailure | undefined {
+  let host: string;
+  try {
+    host = new URL(serverUrl).host;
+  } catch {
+    return undefined;
+  }
+  const refused = stderr.split('\n').some((line) => line.includes(host) && /connection refused|no such host|i\/o timeout/i.test(line));
+  if (!refused) return undefined;
+  return failure(
+    reference,
+    'unreachable',
+    `Trivy could not scan ${reference}: the Trivy server ${redactUrl(serverUrl)} could not be reached (is \`trivy server\` ` +
+      `running there? shipshape.trivy.serverUrl, CLI --server). Trivy said: ${trivyReason(stderr)}`,
+    stderr.trim().slice(0, 4000),
+    exitCode,
+  );
+}
+
 /** Scans one image. Never throws: every way it can fail is a ScanFailure naming the image. */
 export async function runImageScan(
   trivy: TrivyBinary,
@@ -382,7 +403,8 @@ export async function runImageScan(
         ),
       };
     }
-    return { ok: false, failure: classify(reference, stderr, result.exitCode) };
+    const server = settings.serverUrl ? serverUnreachable(reference, settings.serverUrl, stderr, result.exitCode) : undefined;
+    return { ok: false, failure: server ?? classify(reference, stderr, result.exitCode) };
   }
   const parsed = parseTrivyReport(String(result.stdout), reference, started);
   if (!parsed.ok) {
