@@ -18,6 +18,7 @@ import { kustomizeBenchmark } from './kustomize.js';
 import { registryBenchmark } from './registry.js';
 import { staleBenchmark } from './stale.js';
 import { scanBenchmark } from './scan.js';
+import { realTrivyBenchmark } from './realTrivy.js';
 import { orderTagsBenchmark } from './tags.js';
 
 const CORPUS = path.resolve(__dirname, '..', 'test', 'corpus');
@@ -163,6 +164,7 @@ for (const c of cases.filter((c) => wanted(c.name))) {
 
 async function editorAndScanBenchmarks(): Promise<void> {
   if (wanted('scan')) await scanBenchmark();
+  if (wanted('real trivy')) await realTrivyBenchmark();
   if (wanted('registry')) await registryBenchmark();
   if (wanted('stale')) await staleBenchmark();
   if (wanted('tags')) orderTagsBenchmark();

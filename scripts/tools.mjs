@@ -13,22 +13,56 @@
 // test files starting together) from building the same tool at once. Everything is logged to
 // stderr; stdout carries only the answer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Every tool: the Go package that builds it and the release it is pinned to. */
 export const TOOLS = {
   helm: { module: 'helm.sh/helm/v4', pkg: 'helm.sh/helm/v4/cmd/helm', version: 'v4.3.2' },
   // Trivy imports encoding/json/v2, which Go 1.26 builds only under this experiment (its release
-  // builds set it too).
+  // builds set it too). Its version is stamped at link time, as its releases do: `go install`
+  // alone makes a Trivy that says it is version "dev".
   trivy: {
     module: 'github.com/aquasecurity/trivy',
     pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
     version: 'v0.74.0',
     env: { GOEXPERIMENT: 'jsonv2' },
+    ldflags: '-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=0.74.0',
   },
+  // An older Trivy that still builds with Go 1.26, to test Shipshape against a release other than
+  // the newest (what it reads of `trivy version`, its flags, its report).
+  'trivy-v0.58': {
+    module: 'github.com/aquasecurity/trivy',
+    pkg: 'github.com/aquasecurity/trivy/cmd/trivy',
+    version: 'v0.58.2',
+    binary: 'trivy',
+    ldflags: '-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=0.58.2',
+  },
+  // Ours (tools/trivy-db-writer): writes a Trivy database with trivy-db's own library, for
+  // scripts/trivy-db.mjs. Its version is a hash of its sources, so an edit rebuilds it.
+  'trivy-db-writer': { dir: 'tools/trivy-db-writer' },
 };
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A tool's version: its pinned release, or for one of ours a hash of its folder's sources. */
+function versionOf(tool) {
+  if (tool.version) return tool.version;
+  const dir = path.join(REPO, tool.dir);
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir)
+    .filter((n) => /^go\.(mod|sum)$|\.go$/.test(n))
+    .sort()) {
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(path.join(dir, name)))
+      .update('\0');
+  }
+  return `src-${hash.digest('hex').slice(0, 12)}`;
+}
 
 const LOCK_STALE_MS = 60 * 60 * 1000;
 const LOCK_POLL_MS = 2000;
@@ -44,7 +78,7 @@ export function toolsRoot() {
 export function toolPath(name) {
   const tool = TOOLS[name];
   if (!tool) throw new Error(`unknown tool ${JSON.stringify(name)}: expected one of ${Object.keys(TOOLS).join(', ')}`);
-  return path.join(toolsRoot(), `${name}-${tool.version}`, name);
+  return path.join(toolsRoot(), `${name}-${versionOf(tool)}`, tool.binary ?? name);
 }
 
 function sleep(ms) {
@@ -106,18 +140,24 @@ export function build(name) {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
-    log(`building ${name} ${tool.version} (${go.stdout.trim()}): go install ${tool.pkg}@${tool.version}`);
-    const result = spawnSync('go', ['install', `${tool.pkg}@${tool.version}`], {
+    // A pinned release is `go install`ed; one of ours is `go build`ed in its folder, by its go.sum.
+    const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];
+    const args = tool.dir
+      ? ['build', ...flags, '-o', path.join(staging, path.basename(target)), '.']
+      : ['install', ...flags, `${tool.pkg}@${tool.version}`];
+    log(`building ${name} ${versionOf(tool)} (${go.stdout.trim()}): go ${args.join(' ')}`);
+    const result = spawnSync('go', args, {
       stdio: ['ignore', process.stderr, process.stderr],
+      ...(tool.dir && { cwd: path.join(REPO, tool.dir) }),
       env: { ...process.env, ...tool.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
     });
     if (result.error || result.status !== 0) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`go install ${tool.pkg}@${tool.version} failed (${result.error?.message ?? `exit ${result.status}`})`);
+      throw new Error(`go ${args.join(' ')} for ${name} failed (${result.error?.message ?? `exit ${result.status}`})`);
     }
     rmSync(folder, { recursive: true, force: true });
     renameSync(staging, folder);
-    log(`built ${name} ${tool.version} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
+    log(`built ${name} ${versionOf(tool)} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
     return target;
   } finally {
     rmSync(lockDir, { recursive: true, force: true });
@@ -132,7 +172,7 @@ function main(argv) {
     for (const name of names.length ? names : Object.keys(TOOLS)) process.stdout.write(`${build(name)}\n`);
   } else if (command === 'list') {
     for (const [name, tool] of Object.entries(TOOLS)) {
-      process.stdout.write(`${name}\t${tool.version}\t${tool.pkg}\t${existsSync(toolPath(name)) ? 'built' : 'not built'}\n`);
+      process.stdout.write(`${name}\t${versionOf(tool)}\t${tool.pkg ?? tool.dir}\t${existsSync(toolPath(name)) ? 'built' : 'not built'}\n`);
     }
   } else {
     process.stderr.write('usage: node scripts/tools.mjs which NAME | build [NAME…] | list\n');

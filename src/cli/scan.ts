@@ -92,7 +92,11 @@ Vulnerability scanning (the default; needs Trivy, https://trivy.dev):
   --trivy PATH               the Trivy binary (default: trivy on PATH)
   --severity LIST            the vulnerability severities to report, e.g. HIGH,CRITICAL
   --ignore-unfixed           report only vulnerabilities that have a fix
-  --server URL               use a Trivy server (client/server mode)
+  --server URL               use a Trivy server (client/server mode); its token, if it wants
+                             one, is read from TRIVY_TOKEN (never from an argument)
+  --token-header NAME        the header that carries the server's token (Trivy's --token-header)
+  --db-repository REPO       where Trivy downloads its vulnerability database (an air-gapped
+                             mirror; several separated by commas)
   --concurrency N            images scanned at once (default 4)
   --timeout SECONDS          per image (default 300)
   --trivy-cache-dir DIR      Trivy's own cache (--cache-dir)
@@ -130,6 +134,9 @@ const SCAN_OPTION_NAMES: Readonly<Record<keyof ScanInput, string>> = {
   serverUrl: '--server',
   cacheDir: '--trivy-cache-dir',
   cacheHours: '--cache-hours',
+  tokenHeader: '--token-header',
+  dbRepository: '--db-repository',
+  insecureRegistries: '--insecure-registry',
 };
 
 function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
@@ -152,6 +159,8 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     trivy: { type: 'string' },
     'ignore-unfixed': { type: 'boolean', default: false },
     server: { type: 'string' },
+    'token-header': { type: 'string' },
+    'db-repository': { type: 'string' },
     concurrency: { type: 'string' },
     timeout: { type: 'string' },
     'trivy-cache-dir': { type: 'string' },
@@ -180,6 +189,9 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     ignoreUnfixed: values['ignore-unfixed'],
     serverUrl: values.server,
     cacheDir: values['trivy-cache-dir'],
+    tokenHeader: values['token-header'],
+    dbRepository: values['db-repository'],
+    insecureRegistries: values['insecure-registry'],
   };
   const [problem] = readScanOptions(input).problems;
   if (problem) {

@@ -106,6 +106,9 @@ export const SCAN_SETTING_KEYS: Readonly<Record<ScanField, string>> = {
   serverUrl: 'trivy.serverUrl',
   cacheDir: 'trivy.cacheDir',
   cacheHours: 'scan.cacheHours',
+  tokenHeader: 'trivy.tokenHeader',
+  dbRepository: 'trivy.dbRepository',
+  insecureRegistries: 'registry.insecureRegistries',
 };
 
 const DEBOUNCE = { default: 250, max: 5000 };
@@ -200,6 +203,9 @@ export function readScannerSettings(get: Get): ScannerSettings {
     serverUrl: get('trivy.serverUrl'),
     cacheDir: get('trivy.cacheDir'),
     cacheHours: get('scan.cacheHours'),
+    tokenHeader: get('trivy.tokenHeader'),
+    dbRepository: get('trivy.dbRepository'),
+    insecureRegistries: strings(get('registry.insecureRegistries')),
   });
   return { options, problems: problems.map((p) => `shipshape.${SCAN_SETTING_KEYS[p.field]} ${p.message}`) };
 }

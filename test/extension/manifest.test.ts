@@ -89,6 +89,7 @@ describe('settings', () => {
       'shipshape.helm.valuesFiles',
       'shipshape.registry.insecureRegistries',
       'shipshape.trivy.cacheDir',
+      'shipshape.trivy.dbRepository',
       'shipshape.trivy.path',
       'shipshape.trivy.serverUrl',
     ]);

@@ -135,6 +135,25 @@ describe('scan settings', () => {
     ]);
   });
 
+  test('the server token header, the database mirror and the insecure registries reach the scans; a bad one is said with its setting', () => {
+    const { options, problems } = readScannerSettings(
+      from({
+        'trivy.tokenHeader': 'X-Trivy-Token',
+        'trivy.dbRepository': 'registry.lan:5000/trivy-db',
+        'registry.insecureRegistries': ['registry.lan:5000', 7],
+      }),
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(options.settings, {
+      tokenHeader: 'X-Trivy-Token',
+      dbRepository: 'registry.lan:5000/trivy-db',
+      insecureRegistries: ['registry.lan:5000'],
+    });
+    assert.deepEqual(readScannerSettings(from({ 'trivy.dbRepository': 'Not A Repo' })).problems, [
+      'shipshape.trivy.dbRepository expects an OCI repository (e.g. registry.internal:5000/trivy-db), or several separated by commas, not "Not A Repo"',
+    ]);
+  });
+
   test('defaults: no problems, four at once, results kept 12 hours', () => {
     const { options, problems } = readScannerSettings(
       from({ 'scan.timeout': SCAN_LIMITS.timeoutSeconds.default, 'scan.severities': [], 'trivy.path': '' }),

@@ -6,10 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isImageId, parseReference } from '../analysis/reference.js';
 import { parseTrivyReport } from './parseReport.js';
+import { redactUrl } from '../util/redact.js';
 import type { ScanFailure, ScanFailureReason, ScanOutcome, ScanSettings } from './types.js';
 
-/** The oldest Trivy whose `image` flags Shipshape relies on (`--scanners`, `--list-all-pkgs=false`). */
-export const MINIMUM_TRIVY_VERSION = '0.45.0';
+/**
+ * The oldest Trivy Shipshape supports: the first with `--cache-backend memory` (0.53.0). Shipshape
+ * runs several Trivy processes at once, and Trivy's file cache lets one process at a time hold it
+ * (another waits 5 s, then fails), so each scan keeps its layer cache in memory; the vulnerability
+ * database stays in the cache folder, which Trivy opens read-only and shares.
+ */
+export const MINIMUM_TRIVY_VERSION = '0.53.0';
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 /** Trivy's JSON without `Packages[]` stays far below this; more is a runaway process. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -100,8 +106,12 @@ export function trivyEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return result;
 }
 
-/** Runs `trivy version --format json` and checks the version. */
-export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promise<TrivyBinary | ScanFailure> {
+/** Runs `trivy version --format json` and checks the version against the oldest supported (`minimum`). */
+export async function checkTrivy(
+  trivyPath: string,
+  signal?: AbortSignal,
+  minimum: string = MINIMUM_TRIVY_VERSION,
+): Promise<TrivyBinary | ScanFailure> {
   const execa = await loadExeca();
   const result = await execa(trivyPath, ['version', '--format', 'json'], {
     reject: false,
@@ -114,7 +124,7 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
     maxBuffer: 1024 * 1024,
   });
   if (result.failed) {
-    const detail = String(result.stderr ?? '').trim();
+    const detail = withoutSecrets(String(result.stderr ?? '')).trim();
     return failure(
       '',
       'not-installed',
@@ -129,6 +139,9 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
   } catch {
     version = /Version:\s*v?([\d.]+)/.exec(String(result.stdout))?.[1];
   }
+  // A Trivy built from its sources without its releases' link flags (`go install`) says "dev": its
+  // version cannot be checked, so it is taken as it is rather than refused.
+  if (version === 'dev') return { path: trivyPath, version };
   if (typeof version !== 'string' || !/^v?\d+\.\d+/.test(version)) {
     return failure(
       '',
@@ -137,11 +150,11 @@ export async function checkTrivy(trivyPath: string, signal?: AbortSignal): Promi
       String(result.stdout).slice(0, 200),
     );
   }
-  if (compareVersions(version, MINIMUM_TRIVY_VERSION) < 0) {
+  if (compareVersions(version, minimum) < 0) {
     return failure(
       '',
       'too-old',
-      `Trivy ${version} at ${trivyPath} is too old: Shipshape needs ${MINIMUM_TRIVY_VERSION} or later. Upgrade it ` +
+      `Trivy ${version.replace(/^v/, '')} at ${trivyPath} is too old: Shipshape needs ${minimum} or later. Upgrade it ` +
         `(https://trivy.dev/latest/getting-started/installation/) or point shipshape.trivy.path at a newer one.`,
     );
   }
@@ -156,10 +169,24 @@ export function imageScanArgs(reference: string, settings: ScanSettings = {}): s
   if (settings.platform) args.push('--platform', settings.platform);
   args.push('--timeout', `${settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`);
   if (settings.cacheDir) args.push('--cache-dir', settings.cacheDir);
+  // A Trivy server keeps the cache in client/server mode; otherwise see MINIMUM_TRIVY_VERSION.
+  if (!settings.serverUrl) args.push('--cache-backend', 'memory');
   if (settings.ignoreFile) args.push('--ignorefile', settings.ignoreFile);
   if (settings.serverUrl) args.push('--server', settings.serverUrl);
+  if (settings.serverUrl && settings.tokenHeader) args.push('--token-header', settings.tokenHeader);
+  if (settings.dbRepository && !settings.serverUrl) args.push('--db-repository', settings.dbRepository);
+  // The database's mirror is pulled in the same run, with the same --insecure.
+  const pulled = [reference, ...(settings.dbRepository && !settings.serverUrl ? settings.dbRepository.split(',') : [])];
+  if (pulled.some((r) => isInsecure(r, settings.insecureRegistries))) args.push('--insecure');
   args.push('--', reference);
   return args;
+}
+
+/** Whether the image's registry is one the user marked insecure (Trivy's `--insecure` is for every registry of a run). */
+function isInsecure(reference: string, insecureRegistries: readonly string[] = []): boolean {
+  if (insecureRegistries.length === 0) return false;
+  const parsed = parseReference(reference);
+  return parsed.ok && insecureRegistries.includes(parsed.reference.domain);
 }
 
 /** A reference is only ever handed to Trivy when it is a valid image reference. */
@@ -171,9 +198,27 @@ export function isScannableReference(reference: string): boolean {
 // rate problems are more specific than "not found".
 const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
   [
+    /--skip-db-update cannot be specified on the first run/,
+    'database',
+    'Trivy has no vulnerability database in its cache and was told not to download one (--skip-db-update or ' +
+      'TRIVY_SKIP_DB_UPDATE): run `trivy image --download-db-only` once with the same cache folder, or let it update',
+  ],
+  [
+    /failed to open db: invalid database|db corrupted/i,
+    'database',
+    "Trivy's vulnerability database in its cache is damaged: run `trivy clean --vuln-db` (with the same cache folder) " +
+      'and let it download a new one',
+  ],
+  [
     /DB error|vulnerability DB|failed to download.*\bdb\b/i,
     'database',
     'Trivy could not get its vulnerability database (check its network access, or use a Trivy server with shipshape.trivy.serverUrl)',
+  ],
+  [
+    /twirp error unauthenticated|invalid token/i,
+    'unauthorized',
+    'the Trivy server refused the request: check its token (TRIVY_TOKEN in the environment) and the header it is ' +
+      'sent in (shipshape.trivy.tokenHeader, CLI --token-header; Trivy-Token by default)',
   ],
   [
     /UNAUTHORIZED|authentication required|DENIED|access denied|401 Unauthorized|403 Forbidden/i,
@@ -181,6 +226,18 @@ const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
     'the registry refused access (log in with `docker login` or set TRIVY_USERNAME/TRIVY_PASSWORD)',
   ],
   [/TOOMANYREQUESTS|rate limit|429 Too Many Requests/i, 'rate-limited', 'the registry rate-limited the pull; try again later or log in'],
+  [
+    /server gave HTTP response to HTTPS client/i,
+    'unreachable',
+    'the registry answers over plain HTTP: if that is expected, mark it insecure (shipshape.registry.insecureRegistries, ' +
+      'CLI --insecure-registry HOST) and Trivy is run with --insecure for its images',
+  ],
+  [
+    /connection refused|no such host|network is unreachable|i\/o timeout|server misbehaving|connection reset by peer/i,
+    'unreachable',
+    'the registry could not be reached (is it up, and is the address right? a registry on plain HTTP needs ' +
+      'shipshape.registry.insecureRegistries, CLI --insecure-registry)',
+  ],
   [
     /MANIFEST_UNKNOWN|NAME_UNKNOWN|manifest unknown|repository does not exist|not found/i,
     'not-found',
@@ -194,6 +251,19 @@ const REASONS: readonly [RegExp, ScanFailureReason, string][] = [
  */
 function remoteError(stderr: string): string | undefined {
   return /\*\s*remote error:\s*([^\n]+)/.exec(stderr)?.[1]?.trim();
+}
+
+/** The secrets Trivy may be given through the environment: a server's token, registry credentials. */
+const SECRET_VARIABLES = ['TRIVY_TOKEN', 'TRIVY_PASSWORD', 'TRIVY_REGISTRY_TOKEN'] as const;
+
+/** Trivy's output with the values of those secrets masked, before any of it is shown or logged. */
+export function withoutSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let masked = text;
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name];
+    if (value && value.length >= 4) masked = masked.split(value).join('***');
+  }
+  return masked;
 }
 
 /** Trivy's own reason: the last line of its fatal error, without timestamp and level. */
@@ -228,6 +298,26 @@ function classify(reference: string, stderr: string, exitCode: number | undefine
   }
   const said = reason ? ` Trivy said: ${reason}` : ' Trivy printed nothing on stderr.';
   return failure(reference, 'failed', `Trivy failed on ${reference} (exit code ${exitCode ?? 'none'}).${said}`, detail, exitCode);
+}
+
+/** In client/server mode, a connection refused by the Trivy server itself (not by a registry). */
+function serverUnreachable(reference: string, serverUrl: string, stderr: string, exitCode: number | undefined): ScanFailure | undefined {
+  let host: string;
+  try {
+    host = new URL(serverUrl).host;
+  } catch {
+    return undefined;
+  }
+  const refused = stderr.split('\n').some((line) => line.includes(host) && /connection refused|no such host|i\/o timeout/i.test(line));
+  if (!refused) return undefined;
+  return failure(
+    reference,
+    'unreachable',
+    `Trivy could not scan ${reference}: the Trivy server ${redactUrl(serverUrl)} could not be reached (is \`trivy server\` ` +
+      `running there? shipshape.trivy.serverUrl, CLI --server). Trivy said: ${trivyReason(stderr)}`,
+    stderr.trim().slice(0, 4000),
+    exitCode,
+  );
 }
 
 /** Scans one image. Never throws: every way it can fail is a ScanFailure naming the image. */
@@ -286,8 +376,21 @@ export async function runImageScan(
       ),
     };
   }
-  const stderr = String(result.stderr ?? '');
+  const stderr = withoutSecrets(String(result.stderr ?? ''));
   if (result.exitCode !== 0 || result.failed) {
+    if (/cache may be in use by another process/.test(stderr)) {
+      return {
+        ok: false,
+        failure: failure(
+          reference,
+          'failed',
+          `Trivy could not scan ${reference}: another Trivy process holds its cache folder (a Trivy older than ` +
+            `${MINIMUM_TRIVY_VERSION}, or one run by hand with the same --cache-dir). Trivy said: ${trivyReason(stderr)}`,
+          stderr.trim().slice(0, 4000),
+          result.exitCode,
+        ),
+      };
+    }
     if (/timeout|context deadline exceeded/i.test(stderr)) {
       return {
         ok: false,
@@ -300,7 +403,8 @@ export async function runImageScan(
         ),
       };
     }
-    return { ok: false, failure: classify(reference, stderr, result.exitCode) };
+    const server = settings.serverUrl ? serverUnreachable(reference, settings.serverUrl, stderr, result.exitCode) : undefined;
+    return { ok: false, failure: server ?? classify(reference, stderr, result.exitCode) };
   }
   const parsed = parseTrivyReport(String(result.stdout), reference, started);
   if (!parsed.ok) {

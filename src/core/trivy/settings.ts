@@ -4,6 +4,7 @@
 import { TRIVY_SEVERITIES, type ScanSettings, type TrivySeverity } from './types.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './runner.js';
 import { redactUrl } from '../util/redact.js';
+import { parseReference } from '../analysis/reference.js';
 
 /** The bounds of each numeric scan option. The extension's settings declare the same (a test checks). */
 export const SCAN_LIMITS = {
@@ -22,6 +23,9 @@ export interface ScanInput {
   readonly serverUrl?: unknown;
   readonly cacheDir?: unknown;
   readonly cacheHours?: unknown;
+  readonly tokenHeader?: unknown;
+  readonly dbRepository?: unknown;
+  readonly insecureRegistries?: unknown;
 }
 
 /** A scan's set-up, checked. */
@@ -88,6 +92,23 @@ export function readScanOptions(input: ScanInput): { options: ScanOptions; probl
     });
     serverUrl = undefined;
   }
+  let tokenHeader = text(input.tokenHeader);
+  if (tokenHeader !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(tokenHeader)) {
+    problems.push({ field: 'tokenHeader', value: tokenHeader, message: `expects an HTTP header name, not ${JSON.stringify(tokenHeader)}` });
+    tokenHeader = undefined;
+  }
+  let dbRepository = text(input.dbRepository);
+  if (dbRepository !== undefined && !isDbRepository(dbRepository)) {
+    problems.push({
+      field: 'dbRepository',
+      value: dbRepository,
+      message: `expects an OCI repository (e.g. registry.internal:5000/trivy-db), or several separated by commas, not ${JSON.stringify(dbRepository)}`,
+    });
+    dbRepository = undefined;
+  }
+  const insecureRegistries = (Array.isArray(input.insecureRegistries) ? (input.insecureRegistries as unknown[]) : [])
+    .filter((host): host is string => typeof host === 'string' && host.trim() !== '')
+    .map((host) => host.trim());
   const trivyPath = text(input.trivyPath);
   const cacheDir = text(input.cacheDir);
   const options: ScanOptions = {
@@ -100,9 +121,25 @@ export function readScanOptions(input: ScanInput): { options: ScanOptions; probl
       ...(serverUrl !== undefined && { serverUrl }),
       ...(timeoutSeconds !== DEFAULT_TIMEOUT_SECONDS && { timeoutSeconds }),
       ...(cacheDir !== undefined && { cacheDir }),
+      ...(tokenHeader !== undefined && { tokenHeader }),
+      ...(dbRepository !== undefined && {
+        dbRepository: dbRepository
+          .split(',')
+          .map((r) => r.trim())
+          .join(','),
+      }),
+      ...(insecureRegistries.length > 0 && { insecureRegistries }),
     },
   };
   return { options, problems };
+}
+
+/** `--db-repository`: one or more repositories, each a valid reference (a tag or digest is allowed), comma-separated. */
+export function isDbRepository(text: string): boolean {
+  return text.split(',').every((entry) => {
+    const repository = entry.trim();
+    return repository !== '' && !repository.startsWith('-') && parseReference(repository).ok;
+  });
 }
 
 /** A Trivy server address: http(s), with nothing that would split it into several arguments. */

@@ -43,6 +43,7 @@ export type ScanFailureReason =
   | 'not-found'
   | 'unauthorized'
   | 'rate-limited'
+  | 'unreachable'
   | 'database'
   | 'timeout'
   | 'cancelled'
@@ -76,6 +77,15 @@ export interface ScanSettings {
   readonly ignoreFile?: string;
   /** Client/server mode: `--server URL`. */
   readonly serverUrl?: string;
+  /**
+   * Client/server mode: the header that carries the server's token (`--token-header`). The token
+   * itself comes from TRIVY_TOKEN in the environment, never from an argument (a process list shows those).
+   */
+  readonly tokenHeader?: string;
+  /** Registries (`host[:port]`) reached over plain HTTP or an unverified certificate: `--insecure` for their images. */
+  readonly insecureRegistries?: readonly string[];
+  /** Where Trivy downloads its vulnerability database (`--db-repository`): an air-gapped mirror, say. */
+  readonly dbRepository?: string;
 }
 
 /** Trivy itself cannot be used (missing, too old): one problem for the whole run, not one per image. */

@@ -7,6 +7,7 @@ import {
   checkTrivy,
   compareVersions,
   imageScanArgs,
+  withoutSecrets,
   locateTrivy,
   runImageScan,
   trivyEnv,
@@ -62,7 +63,16 @@ describe('checking the version', () => {
     try {
       const result = await checkTrivy(STAND_IN);
       assert.ok(!('version' in result) && result.reason === 'too-old');
-      assert.match(result.message, /0\.30\.2.*too old.*0\.45\.0/);
+      assert.match(result.message, /0\.30\.2.*too old.*0\.53\.0/);
+    } finally {
+      log.restore();
+    }
+  });
+
+  test('a Trivy built from its sources (version "dev") is taken as it is, not refused', async () => {
+    const log = standInLog({ TRIVY_STANDIN_VERSION: 'dev' });
+    try {
+      assert.deepEqual(await checkTrivy(STAND_IN), { path: STAND_IN, version: 'dev' });
     } finally {
       log.restore();
     }
@@ -85,7 +95,41 @@ describe('checking the version', () => {
   });
 });
 
+describe('secrets in what Trivy prints', () => {
+  test("the server token and registry credentials of the environment are masked in Trivy's output", () => {
+    const env = { TRIVY_TOKEN: 's3cret-token', TRIVY_PASSWORD: 'hunter22', TRIVY_REGISTRY_TOKEN: 'abc' };
+    assert.equal(
+      withoutSecrets('header Trivy-Token: s3cret-token; login with hunter22; abc stays (too short to mask)', env),
+      'header Trivy-Token: ***; login with ***; abc stays (too short to mask)',
+    );
+    assert.equal(withoutSecrets('nothing to hide', {}), 'nothing to hide');
+  });
+});
+
 describe('the command line', () => {
+  test('--insecure only for an image or a database mirror of a registry marked insecure; --token-header with a server; --db-repository without one', () => {
+    const tail = (args: string[]) =>
+      args.slice(args.indexOf('300s') + 1).filter((a, i, all) => a !== '--cache-backend' && all[i - 1] !== '--cache-backend');
+    const insecure = { insecureRegistries: ['registry.lan:5000'] };
+    assert.deepEqual(tail(imageScanArgs('registry.lan:5000/team/app:1', insecure)), ['--insecure', '--', 'registry.lan:5000/team/app:1']);
+    assert.deepEqual(tail(imageScanArgs('registry.lan/team/app:1', insecure)), ['--', 'registry.lan/team/app:1']);
+    assert.deepEqual(tail(imageScanArgs('nginx:1.27', { ...insecure, dbRepository: 'registry.lan:5000/trivy-db' })), [
+      '--db-repository',
+      'registry.lan:5000/trivy-db',
+      '--insecure',
+      '--',
+      'nginx:1.27',
+    ]);
+    assert.deepEqual(tail(imageScanArgs('nginx:1.27', { serverUrl: 'http://t:4954', tokenHeader: 'X-T', dbRepository: 'r/db' })), [
+      '--server',
+      'http://t:4954',
+      '--token-header',
+      'X-T',
+      '--',
+      'nginx:1.27',
+    ]);
+  });
+
   test('the image comes last, after --, and the options are arguments of their own', () => {
     assert.deepEqual(imageScanArgs('nginx:1.27'), [
       'image',
@@ -97,6 +141,8 @@ describe('the command line', () => {
       '--list-all-pkgs=false',
       '--timeout',
       '300s',
+      '--cache-backend',
+      'memory',
       '--',
       'nginx:1.27',
     ]);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { isServerUrl, readScanOptions, SCAN_LIMITS, shownScanSettings } from '../../../src/core/index.js';
+import { isDbRepository } from '../../../src/core/trivy/settings.js';
 
 test('nothing given: the defaults, and no problem', () => {
   assert.deepEqual(readScanOptions({}), { options: { concurrency: 4, cacheTtlMs: 12 * 3600_000, settings: {} }, problems: [] });
@@ -80,4 +81,26 @@ test('the settings a log shows name the Trivy server without its password; the s
   assert.ok(!shown.includes('s3cret-pw') && !shown.includes('scanner:'), shown);
   assert.deepEqual(shownScanSettings(options.settings), { severities: ['HIGH'], serverUrl: 'https://trivy.internal:4954' });
   assert.deepEqual(shownScanSettings({ ignoreUnfixed: true }), { ignoreUnfixed: true });
+});
+
+test('a token header, a database repository and the insecure registries are checked where they enter', () => {
+  const good = readScanOptions({
+    tokenHeader: 'X-Trivy-Token',
+    dbRepository: 'registry.internal:5000/trivy-db:2, mirror.lan/aquasec/trivy-db',
+    insecureRegistries: ['registry.internal:5000', ' ', 7],
+  });
+  assert.deepEqual(good.problems, []);
+  assert.deepEqual(good.options.settings, {
+    tokenHeader: 'X-Trivy-Token',
+    dbRepository: 'registry.internal:5000/trivy-db:2,mirror.lan/aquasec/trivy-db',
+    insecureRegistries: ['registry.internal:5000'],
+  });
+  const bad = readScanOptions({ tokenHeader: 'X Token: yes', dbRepository: 'mirror/Trivy DB,--debug' });
+  assert.deepEqual(
+    bad.problems.map((p) => p.field),
+    ['tokenHeader', 'dbRepository'],
+  );
+  assert.deepEqual(bad.options.settings, {});
+  assert.equal(isDbRepository('-x'), false);
+  assert.equal(isDbRepository('ghcr.io/aquasecurity/trivy-db:2'), true);
 });
