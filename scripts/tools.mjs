@@ -7,8 +7,9 @@
 //
 // These command lines are a contract: tests, benchmarks and other scripts ask `which` and never
 // hard-code a path. A tool lives in `${SHIPSHAPE_TOOLS:-~/.cache/shipshape/tools}/<name>-<version>/`.
-// The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell) with GOBIN set to
-// a temporary folder beside the final one, which is renamed into place when the build succeeds, so
+// The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell), or `go build` in
+// a Go module of the repository for a tool that cannot be installed as a module (the Kubernetes
+// control plane: tools/kube/), into a temporary folder beside the final one, which is renamed into place when the build succeeds, so
 // an interrupted build never leaves a half-written tool; a lock folder keeps two processes (two
 // test files starting together) from building the same tool at once. Everything is logged to
 // stderr; stdout carries only the answer.
@@ -28,8 +29,30 @@ export const TOOLS = {
     version: 'v0.74.0',
     env: { GOEXPERIMENT: 'jsonv2' },
   },
+  // The Kubernetes control plane (scripts/kube.mjs starts it) and the kubectl of the same release.
+  // k8s.io/kubernetes cannot be installed as a module, so these build inside tools/kube/, a Go
+  // module of ours that requires it and replaces its staging modules with their published versions.
+  'kube-apiserver': kubernetes('kube-apiserver'),
+  'kube-controller-manager': kubernetes('kube-controller-manager'),
+  kubectl: kubernetes('kubectl'),
+  // The etcd release that k8s.io/kubernetes v1.37.2 requires: its server module's main package.
+  etcd: { module: 'go.etcd.io/etcd/server/v3', pkg: 'go.etcd.io/etcd/server/v3', version: 'v3.7.0', dir: 'tools/kube' },
 };
 
+/** A command of k8s.io/kubernetes, built in tools/kube/ with the version a release build stamps. */
+function kubernetes(name) {
+  const version = 'v1.37.2';
+  const [major, minor] = version.slice(1).split('.');
+  const stamp = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+  return { module: 'k8s.io/kubernetes', pkg: `k8s.io/kubernetes/cmd/${name}`, version, dir: 'tools/kube', ldflags: stamp.join(' ') };
+}
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const LOCK_STALE_MS = 60 * 60 * 1000;
 const LOCK_POLL_MS = 2000;
 
@@ -106,14 +129,19 @@ export function build(name) {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
-    log(`building ${name} ${tool.version} (${go.stdout.trim()}): go install ${tool.pkg}@${tool.version}`);
-    const result = spawnSync('go', ['install', `${tool.pkg}@${tool.version}`], {
+    // A tool of a Go module of ours is built in its folder, at the versions its go.mod pins.
+    const args = tool.dir
+      ? ['build', '-o', path.join(staging, name), ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), tool.pkg]
+      : ['install', `${tool.pkg}@${tool.version}`];
+    log(`building ${name} ${tool.version} (${go.stdout.trim()}): go ${args.join(' ')}`);
+    const result = spawnSync('go', args, {
+      cwd: tool.dir ? path.join(REPO, tool.dir) : undefined,
       stdio: ['ignore', process.stderr, process.stderr],
       env: { ...process.env, ...tool.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0', GOFLAGS: '-buildvcs=false' },
     });
     if (result.error || result.status !== 0) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`go install ${tool.pkg}@${tool.version} failed (${result.error?.message ?? `exit ${result.status}`})`);
+      throw new Error(`go ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})`);
     }
     rmSync(folder, { recursive: true, force: true });
     renameSync(staging, folder);
