@@ -9,10 +9,10 @@
 // hard-code a path. A tool lives in `${SHIPSHAPE_TOOLS:-~/.cache/shipshape/tools}/<name>-<version>/`.
 // The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell), or `go build` in
 // a Go module of the repository for a tool that cannot be installed as a module (the Kubernetes
-// control plane: tools/kube/), into a temporary folder beside the final one, which is renamed into place when the build succeeds, so
-// an interrupted build never leaves a half-written tool; a lock folder keeps two processes (two
-// test files starting together) from building the same tool at once. Everything is logged to
-// stderr; stdout carries only the answer.
+// control plane: tools/kube/), into a temporary folder beside the final one, which is renamed into
+// place when the build succeeds, so an interrupted build never leaves a half-written tool; a lock
+// folder keeps two processes (two test files starting together) from building the same tool at
+// once. Everything is logged to stderr; stdout carries only the answer.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
