@@ -207,6 +207,8 @@ export async function start(dir) {
       '--authorization-mode=RBAC',
       `--token-auth-file=${tokens}`,
       '--service-cluster-ip-range=10.0.0.0/24',
+      // The kubernetes Service's endpoints would be the advertise address, which may not be loopback.
+      '--endpoint-reconciler-type=none',
       '--profiling=false',
     ]);
     const auth = () => ({ ca: readFileSync(ca), headers: { authorization: `Bearer ${token}` } });
