@@ -170,14 +170,17 @@ describe('shipshape cluster', () => {
     ];
     // The API server takes them: a pod's image is any string without surrounding blanks.
     await server.namespace('hostile');
+    // Only the fine one runs (no kubelet could pull the others: they stay Pending, without a status).
     await server.createPods(
-      [
-        { namespace: 'hostile', name: 'fine', containers: [{ name: 'app', image: 'registry.example/shop/fine-debian:1' }] },
-        ...hostile.map((image, i) => ({ namespace: 'hostile', name: `evil-${i}`, containers: [{ name: 'app', image }] })),
-      ],
+      [{ namespace: 'hostile', name: 'fine', containers: [{ name: 'app', image: 'registry.example/shop/fine-debian:1' }] }],
+      {
+        running: true,
+      },
+    );
+    await server.createPods(
+      hostile.map((image, i) => ({ namespace: 'hostile', name: `evil-${i}`, containers: [{ name: 'app', image }] })),
       { concurrency: 1 },
     );
-    await server.runPods('hostile', { count: hostile.length + 1 });
     const log = standInLog();
     try {
       const run = await runCli([
