@@ -20,7 +20,7 @@ export const INTEGRATION_FOLDERS = ['test/cli/', 'test/support/'];
 export const PROCESS_MODULES = [
   /^(node:)?(child_process|net|http|https|http2|tls|dgram|cluster)$/,
   /^(esbuild|execa|undici)$/,
-  /(^|\/)support\/(registry|apiServer|trivy|realTrivy|distroImages|webhook|proxy|cli)(\.js)?$/,
+  /(^|\/)support\/(registry|kube|faultProxy|trivy|realTrivy|distroImages|webhook|proxy|cli)(\.js)?$/,
 ];
 
 /** The runner's options for the core set: its guard. */

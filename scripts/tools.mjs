@@ -7,11 +7,12 @@
 //
 // These command lines are a contract: tests, benchmarks and other scripts ask `which` and never
 // hard-code a path. A tool lives in `${SHIPSHAPE_TOOLS:-~/.cache/shipshape/tools}/<name>-<version>/`.
-// The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell) with GOBIN set to
-// a temporary folder beside the final one, which is renamed into place when the build succeeds, so
-// an interrupted build never leaves a half-written tool; a lock folder keeps two processes (two
-// test files starting together) from building the same tool at once. Everything is logged to
-// stderr; stdout carries only the answer.
+// The build runs `go install MODULE/cmd/NAME@VERSION` (argument arrays, no shell), or `go build` in
+// a Go module of the repository for a tool that cannot be installed as a module (the Kubernetes
+// control plane: tools/kube/), into a temporary folder beside the final one, which is renamed into
+// place when the build succeeds, so an interrupted build never leaves a half-written tool; a lock
+// folder keeps two processes (two test files starting together) from building the same tool at
+// once. Everything is logged to stderr; stdout carries only the answer.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,28 @@ export const TOOLS = {
   // Ours (tools/trivy-db-writer): writes a Trivy database with trivy-db's own library, for
   // scripts/trivy-db.mjs. Its version is a hash of its sources, so an edit rebuilds it.
   'trivy-db-writer': { dir: 'tools/trivy-db-writer' },
+  // The Kubernetes control plane (scripts/kube.mjs starts it) and the kubectl of the same release.
+  // k8s.io/kubernetes cannot be installed as a module, so these build inside tools/kube/, a Go
+  // module of ours that requires it and replaces its staging modules with their published versions.
+  'kube-apiserver': kubernetes('kube-apiserver'),
+  'kube-controller-manager': kubernetes('kube-controller-manager'),
+  kubectl: kubernetes('kubectl'),
+  // The etcd release that k8s.io/kubernetes v1.37.2 requires: its server module's main package.
+  etcd: { module: 'go.etcd.io/etcd/server/v3', pkg: 'go.etcd.io/etcd/server/v3', version: 'v3.7.0', dir: 'tools/kube' },
 };
+
+/** A command of k8s.io/kubernetes, built in tools/kube/ with the version a release build stamps. */
+function kubernetes(name) {
+  const version = 'v1.37.2';
+  const [major, minor] = version.slice(1).split('.');
+  const stamp = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+  return { module: 'k8s.io/kubernetes', pkg: `k8s.io/kubernetes/cmd/${name}`, version, dir: 'tools/kube', ldflags: stamp.join(' ') };
+}
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -140,10 +162,11 @@ export function build(name) {
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
-    // A pinned release is `go install`ed; one of ours is `go build`ed in its folder, by its go.sum.
+    // A pinned release is `go install`ed; a tool of a Go module of ours is `go build`ed in its folder,
+    // at the versions its go.mod pins.
     const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];
     const args = tool.dir
-      ? ['build', ...flags, '-o', path.join(staging, path.basename(target)), '.']
+      ? ['build', ...flags, '-o', path.join(staging, path.basename(target)), tool.pkg ?? '.']
       : ['install', ...flags, `${tool.pkg}@${tool.version}`];
     log(`building ${name} ${versionOf(tool)} (${go.stdout.trim()}): go ${args.join(' ')}`);
     const result = spawnSync('go', args, {

@@ -1,4 +1,5 @@
-// `shipshape cluster`, against the test API server (test/support/apiServer.ts) and the stand-in Trivy.
+// `shipshape cluster`, against real control planes (test/support/kube.ts: etcd, kube-apiserver and
+// the controller manager, one per describe) and the stand-in Trivy.
 
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,37 +9,39 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../support/cli.js';
-import {
-  corpusPods,
-  expectedImages,
-  generatedDigest,
-  generatePods,
-  runningPod,
-  startApiServer,
-  unreachableServer,
-  writeClustersKubeconfig,
-  writeKubeconfig,
-  type ApiServer,
-  type Pod,
-} from '../support/apiServer.js';
+import { deployment, digestOf, distinctImages, eventually, startKube, writeContexts, type Kube } from '../support/kube.js';
 import { imageScans, isAlive, STAND_IN, standInLog } from '../support/trivy.js';
 import { startWebhook, type WebhookReceiver } from '../support/webhook.js';
 
 const execFileAsync = promisify(execFile);
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
+/** A kubeconfig of one context named `name` for this control plane. */
+const contextOf = (kube: Kube, name: string) => writeContexts([{ name, server: kube.url, ca: kube.ca, token: kube.token }]);
+
 describe('shipshape cluster', () => {
-  let server: ApiServer;
+  let server: Kube;
   let dir: string;
   let kubeconfig: string;
+  let expected: number;
   const saved = process.env['SHIPSHAPE_CACHE_DIR'];
   before(async () => {
-    server = await startApiServer({
-      pods: [...generatePods({ count: 30, distinctImages: 6, namespaces: ['shop', 'payments'], seed: 3 }), ...corpusPods()],
-    });
-    kubeconfig = writeKubeconfig(server);
+    server = await startKube();
+    await Promise.all(['shop', 'payments'].map((ns) => server.namespace(ns)));
+    await server.apply(
+      deployment('shop', 'api', 'registry.example/shop/api-debian:1.0', { replicas: 2 }) +
+        deployment('shop', 'web', 'registry.example/shop/web-alpine:2.0') +
+        deployment('shop', 'cart', 'registry.example/shop/cart-ubi:3.1') +
+        deployment('payments', 'pay', 'registry.example/payments/pay-debian:1.1') +
+        deployment('payments', 'ledger', 'registry.example/payments/ledger-alpine:4') +
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: toolbox, namespace: payments}\nspec: {containers: [{name: tools, image: "busybox:1.36"}]}\n',
+    );
+    await server.runPods('shop', { count: 4 });
+    await server.runPods('payments', { count: 3 });
+    kubeconfig = server.kubeconfig;
+    expected = distinctImages(await server.pods()).size;
   });
-  after(() => server.stop());
+  after(() => server?.stop());
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-cluster-'));
     process.env['SHIPSHAPE_CACHE_DIR'] = dir;
@@ -59,7 +62,7 @@ describe('shipshape cluster', () => {
       images: { reference: string; digest?: string; workloads: unknown[]; vulnerabilities?: Record<string, number> }[];
       findings: { severity: string; deadline: string; breached: boolean; firstSeen: string }[];
     };
-    assert.equal(report.images.length, expectedImages(server.pods()).size);
+    assert.equal(report.images.length, expected);
     assert.ok(report.images.every((i) => i.workloads.length > 0 && i.vulnerabilities));
     assert.ok(report.findings.length > 0);
     const order = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
@@ -83,15 +86,15 @@ describe('shipshape cluster', () => {
       breach.stdout.split('\r\n')[0]!,
       /^image,digest,namespaces,workloads,vulnerability,severity,package,installed,fixed,first seen,deadline,breached,contexts$/,
     );
-    assert.match(breach.stdout, /,true,shipshape-test\r\n/);
+    assert.match(breach.stdout, /,true,shipshape\r\n/);
   });
 
   test('markdown, SARIF and table formats; --output writes the file', async () => {
-    assert.match((await cluster('--format', 'markdown')).stdout, /^# Shipshape cluster report: shipshape-test/);
+    assert.match((await cluster('--format', 'markdown')).stdout, /^# Shipshape cluster report: shipshape\n/);
     const sarif = JSON.parse((await cluster('--format', 'sarif')).stdout) as { version: string; runs: { results: unknown[] }[] };
     assert.equal(sarif.version, '2.1.0');
     assert.ok(sarif.runs[0]!.results.length > 0);
-    assert.match((await cluster()).stdout, /^Cluster shipshape-test \(https:\/\/127\.0\.0\.1:\d+\): \d+ pods, \d+ distinct images/);
+    assert.match((await cluster()).stdout, /^Cluster shipshape \(https:\/\/127\.0\.0\.1:\d+\): \d+ pods, \d+ distinct images/);
   });
 
   test("the built CLI's SARIF names this build's version (the one in package.json)", async () => {
@@ -139,7 +142,7 @@ describe('shipshape cluster', () => {
       assert.equal(await exited, 2, stderr);
       const report = JSON.parse(stdout) as { partial?: boolean; images: unknown[]; errors: { image?: string; message: string }[] };
       assert.equal(report.partial, true);
-      assert.equal(report.images.length, expectedImages(server.pods()).size, 'the listed images are all in the report');
+      assert.equal(report.images.length, expected, 'the listed images are all in the report');
       assert.ok(
         report.errors.some((e) => /^Cancelled: this report is partial; \d+ images were not scanned/.test(e.message)),
         JSON.stringify(report.errors),
@@ -165,21 +168,27 @@ describe('shipshape cluster', () => {
       'nginx\n:1',
       'registry.example/app with space:1',
     ];
-    const base = generatePods({ count: 4, distinctImages: 2, namespaces: ['shop'], seed: 5 });
-    const evil = hostile.map((image, i) => {
-      const pod = structuredClone(base[0]!);
-      pod.metadata = { ...pod.metadata, name: `evil-${i}`, uid: `00000000-0000-4000-8000-00000000000${i}` };
-      pod.spec!.containers = [{ ...pod.spec!.containers![0]!, image }];
-      pod.status = { ...pod.status, containerStatuses: [] };
-      return pod;
-    });
-    const hostileServer = await startApiServer({ pods: [...base, ...evil] });
+    // The API server takes them: a pod's image is any string without surrounding blanks.
+    await server.namespace('hostile');
+    // Only the fine one runs (no kubelet could pull the others: they stay Pending, without a status).
+    await server.createPods(
+      [{ namespace: 'hostile', name: 'fine', containers: [{ name: 'app', image: 'registry.example/shop/fine-debian:1' }] }],
+      {
+        running: true,
+      },
+    );
+    await server.createPods(
+      hostile.map((image, i) => ({ namespace: 'hostile', name: `evil-${i}`, containers: [{ name: 'app', image }] })),
+      { concurrency: 1 },
+    );
     const log = standInLog();
     try {
       const run = await runCli([
         'cluster',
         '--kubeconfig',
-        writeKubeconfig(hostileServer),
+        kubeconfig,
+        '--namespace',
+        'hostile',
         '--trivy',
         STAND_IN,
         '--state',
@@ -206,7 +215,7 @@ describe('shipshape cluster', () => {
       for (const image of hostile) assert.ok(!argv.includes(image), `${JSON.stringify(image)} never reached a process`);
     } finally {
       log.restore();
-      await hostileServer.stop();
+      await server.kubectl(['delete', 'namespace', 'hostile', '--wait=false']);
     }
   });
 
@@ -267,40 +276,33 @@ function cacheFolder(): { dir: () => string } {
 describe('shipshape cluster over several contexts', () => {
   // The same Deployment image runs in east and west (one digest); each also runs its own.
   const shared = 'registry.example/shop/web-debian:1.0';
-  let east: ApiServer;
-  let west: ApiServer;
-  let north: ApiServer;
+  let east: Kube;
+  let west: Kube;
   let kubeconfig: string;
-  let withBroken: string;
+  let eastImages: Set<string>;
+  let westImages: Set<string>;
   const cache = cacheFolder();
   before(async () => {
-    [east, west, north] = await Promise.all([
-      startApiServer({
-        pods: [
-          runningPod({ deployment: 'web', namespace: 'shop', image: shared }),
-          ...generatePods({ count: 24, distinctImages: 6, namespaces: ['shop', 'batch'], seed: 'east' }),
-        ],
-      }),
-      startApiServer({
-        pods: [
-          runningPod({ deployment: 'web', namespace: 'shop', image: shared }),
-          ...generatePods({ count: 24, distinctImages: 6, namespaces: ['shop', 'data'], seed: 'west' }),
-        ],
-      }),
-      // Its credentials may read nothing: 403 for pods and namespaces alike.
-      startApiServer({ pods: generatePods({ count: 4, distinctImages: 2, namespaces: 1, seed: 'north' }), authorize: () => false }),
-    ]);
-    kubeconfig = writeClustersKubeconfig([
-      { name: 'east', server: east },
-      { name: 'west', server: west },
-    ]);
-    withBroken = writeClustersKubeconfig([
-      { name: 'east', server: east },
-      { name: 'gone', server: east, url: await unreachableServer() },
-      { name: 'north', server: north },
+    [east, west] = await Promise.all([startKube(), startKube()]);
+    const seed = async (kube: Kube, other: string) => {
+      await Promise.all(['shop', other].map((ns) => kube.namespace(ns)));
+      await kube.apply(
+        deployment('shop', 'web', shared) +
+          deployment('shop', 'api', `registry.example/shop/api-${other}-debian:1.0`, { replicas: 2 }) +
+          deployment(other, 'worker', `registry.example/${other}/worker-alpine:2`) +
+          deployment(other, 'report', `registry.example/${other}/report-ubi:8`),
+      );
+      await kube.runPods('shop', { count: 3 });
+      await kube.runPods(other, { count: 2 });
+      return distinctImages(await kube.pods());
+    };
+    [eastImages, westImages] = await Promise.all([seed(east, 'batch'), seed(west, 'data')]);
+    kubeconfig = writeContexts([
+      { name: 'east', server: east.url, ca: east.ca, token: east.token },
+      { name: 'west', server: west.url, ca: west.ca, token: west.token },
     ]);
   });
-  after(() => Promise.all([east.stop(), west.stop(), north.stop()]));
+  after(() => Promise.all([east?.stop(), west?.stop()]));
 
   const run = (config: string, ...args: string[]) =>
     runCli(['cluster', '--kubeconfig', config, '--trivy', STAND_IN, '--state', path.join(cache.dir(), 'state.json'), ...args]);
@@ -311,20 +313,21 @@ describe('shipshape cluster over several contexts', () => {
       const result = await run(kubeconfig, '--context', 'east', '--context', 'west', '--format', 'json');
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as JsonReport;
-      const distinct = new Set([...expectedImages(east.pods()), ...expectedImages(west.pods())]);
-      assert.ok(distinct.size < expectedImages(east.pods()).size + expectedImages(west.pods()).size, 'the clusters share images');
+      const distinct = new Set([...eastImages, ...westImages]);
+      assert.ok(distinct.size < eastImages.size + westImages.size, 'the clusters share images');
       assert.equal(report.images.length, distinct.size);
       assert.equal(imageScans(log.invocations()).length, distinct.size, 'one Trivy scan per distinct digest');
       assert.equal(report.context, undefined, 'no single context at the top');
+      const [eastPods, westPods] = [(await east.pods()).length, (await west.pods()).length];
       assert.deepEqual(
         report.clusters.map((c) => [c.context, c.server, c.pods]),
         [
-          ['east', east.url, east.pods().length],
-          ['west', west.url, west.pods().length],
+          ['east', east.url, eastPods],
+          ['west', west.url, westPods],
         ],
       );
-      assert.equal(report.pods, east.pods().length + west.pods().length);
-      const web = report.images.find((i) => i.digest === generatedDigest(shared));
+      assert.equal(report.pods, eastPods + westPods);
+      const web = report.images.find((i) => i.digest === digestOf(shared));
       assert.ok(web);
       assert.deepEqual(web.contexts, ['east', 'west']);
       assert.deepEqual(
@@ -341,37 +344,6 @@ describe('shipshape cluster over several contexts', () => {
     } finally {
       log.restore();
     }
-  });
-
-  test('--all-contexts: a cluster that is unreachable or forbidden is an error entry and the others are reported', async () => {
-    const result = await run(withBroken, '--all-contexts', '--format', 'json');
-    assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as JsonReport;
-    assert.deepEqual(
-      report.clusters.map((c) => [c.context, c.error === undefined]),
-      [
-        ['east', true],
-        ['gone', false],
-        ['north', false],
-      ],
-    );
-    assert.equal(report.images.length, expectedImages(east.pods()).size);
-    const gone = report.errors.find((e) => e.context === 'gone');
-    assert.match(gone?.message ?? '', /Could not reach the cluster/);
-    assert.deepEqual(Object.keys(gone!).sort(), ['context', 'message']);
-    assert.match(report.errors.find((e) => e.context === 'north')?.message ?? '', /\(403\)/);
-    assert.match(result.stderr, /^shipshape: cluster gone: Could not reach/m);
-    assert.match(result.stderr, /^shipshape: cluster north: /m);
-  });
-
-  test('exit 2 only when no cluster could be read; an unknown context or --context with --all-contexts fails at once', async () => {
-    const none = await run(withBroken, '--context', 'gone', '--context', 'north');
-    assert.equal(none.code, 2);
-    assert.match(none.stderr, /No cluster could be read:\n- gone: Could not reach[^\n]*\n- north: /);
-    const unknown = await run(kubeconfig, '--context', 'east', '--context', 'nowhere');
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /The kubeconfig has no context "nowhere"; it has: east, west/);
-    assert.equal((await run(kubeconfig, '--all-contexts', '--context', 'east')).code, 2);
   });
 
   test('the table, CSV, SARIF and Markdown say the context of each finding', async () => {
@@ -410,38 +382,132 @@ describe('shipshape cluster over several contexts', () => {
     const report = JSON.parse((await run(kubeconfig, '--context', 'west', '--format', 'json')).stdout) as JsonReport;
     assert.equal(report.context, 'west');
     assert.equal(report.server, west.url);
-    assert.deepEqual(report.clusters, [{ context: 'west', server: west.url, pods: west.pods().length }]);
+    assert.deepEqual(report.clusters, [{ context: 'west', server: west.url, pods: (await west.pods()).length }]);
     assert.ok(report.images.every((i) => i.contexts.join() === 'west' && i.workloads.every((w) => w.context === 'west')));
     // Workloads are named as before (no context in front) when the run reads one cluster.
     assert.ok(report.findings.every((f) => f.contexts.join() === 'west' && f.workloads.every((w) => !w.startsWith('west/'))));
     assert.match((await run(kubeconfig, '--context', 'west')).stdout, /^Cluster west \(https:\/\/127\.0\.0\.1:\d+\): /);
+  });
+  test('each run is appended to the state; --history --format csv exports it without reading a cluster', async () => {
+    const state = path.join(cache.dir(), 'state.json');
+    const scan = () =>
+      runCli(['cluster', '--kubeconfig', kubeconfig, '--all-contexts', '--trivy', STAND_IN, '--state', state, '--format', 'json']);
+    assert.equal((await scan()).code, 0);
+    assert.equal((await scan()).code, 0);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { format: number; history: { at: string; clusters: { context: string }[] }[] };
+    assert.equal(saved.format, 1);
+    assert.equal(saved.history.length, 2);
+    const csv = await runCli([
+      'cluster',
+      '--history',
+      '--format',
+      'csv',
+      '--state',
+      state,
+      '--kubeconfig',
+      path.join(cache.dir(), 'none.yaml'),
+    ]);
+    assert.equal(csv.code, 0, csv.stderr);
+    const rows = csv.stdout.split('\r\n').filter(Boolean);
+    assert.equal(rows[0], 'time,context,pods,images,critical,high,medium,low,unknown,breached,partial');
+    assert.equal(rows.length, 5, 'two runs of two clusters');
+    const counts = (pods: number, images: number) => `${pods},${images}(,\\d+){5},0,false`;
+    assert.match(rows[1]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,east,${counts((await east.pods()).length, eastImages.size)}$`));
+    assert.match(rows[2]!, new RegExp(`^[^,]+,west,${counts((await west.pods()).length, westImages.size)}$`));
+    const json = JSON.parse((await runCli(['cluster', '--history', '--format', 'json', '--state', state])).stdout) as {
+      history: unknown[];
+    };
+    assert.equal(json.history.length, 2);
+    assert.equal((await runCli(['cluster', '--history', '--state', state])).code, 2, 'the table is not a history format');
+    assert.ok(existsSync(state));
+  });
+  describe('when a server has stopped, or the credentials may read nothing', () => {
+    let withBroken: string;
+    before(async () => {
+      // north: east's API server, with the token of a ServiceAccount that no binding names.
+      assert.equal((await east.kubectl(['-n', 'default', 'create', 'serviceaccount', 'nobody'])).code, 0);
+      const nobody = await eventually('a token of nobody', async () => {
+        const created = await east.kubectl(['-n', 'default', 'create', 'token', 'nobody']);
+        return created.code === 0 ? created.stdout.trim() : undefined;
+      });
+      // gone: west's, stopped.
+      const gone = { name: 'gone', server: west.url, ca: west.ca, token: west.token };
+      await west.stop();
+      withBroken = writeContexts([
+        { name: 'east', server: east.url, ca: east.ca, token: east.token },
+        gone,
+        { name: 'north', server: east.url, ca: east.ca, token: nobody },
+      ]);
+    });
+
+    test('--all-contexts: a cluster that is unreachable or forbidden is an error entry and the others are reported', async () => {
+      const result = await run(withBroken, '--all-contexts', '--format', 'json');
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      assert.deepEqual(
+        report.clusters.map((c) => [c.context, c.error === undefined]),
+        [
+          ['east', true],
+          ['gone', false],
+          ['north', false],
+        ],
+      );
+      assert.equal(report.images.length, eastImages.size);
+      const gone = report.errors.find((e) => e.context === 'gone');
+      assert.match(gone?.message ?? '', /Could not reach the cluster/);
+      assert.deepEqual(Object.keys(gone!).sort(), ['context', 'message']);
+      assert.match(report.errors.find((e) => e.context === 'north')?.message ?? '', /\(403\)/);
+      assert.match(result.stderr, /^shipshape: cluster gone: Could not reach/m);
+      assert.match(result.stderr, /^shipshape: cluster north: /m);
+    });
+
+    test('exit 2 only when no cluster could be read; an unknown context or --context with --all-contexts fails at once', async () => {
+      const none = await run(withBroken, '--context', 'gone', '--context', 'north');
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /No cluster could be read:\n- gone: Could not reach[^\n]*\n- north: /);
+      const unknown = await run(kubeconfig, '--context', 'east', '--context', 'nowhere');
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /The kubeconfig has no context "nowhere"; it has: east, west/);
+      assert.equal((await run(kubeconfig, '--all-contexts', '--context', 'east')).code, 2);
+    });
   });
 });
 
 describe('shipshape cluster --notify', () => {
   const SECRET = 's3cr3t-T0KEN';
   const HEADER_VALUE = 'Bearer hdr-Zq9-secret';
-  let server: ApiServer;
+  let server: Kube;
   let hook: WebhookReceiver;
   let kubeconfig: string;
-  const basePods: Pod[] = [
-    runningPod({ deployment: 'api', namespace: 'shop', image: 'registry.example/shop/api-debian:1.0' }),
-    runningPod({ deployment: 'auth', namespace: 'identity', image: 'registry.example/identity/auth-ubi:2.1' }),
-    runningPod({ deployment: 'docs', namespace: 'web', image: 'registry.example/web/docs:3' }),
-  ];
   const cache = cacheFolder();
   before(async () => {
-    [server, hook] = await Promise.all([startApiServer({ pods: basePods }), startWebhook()]);
-    kubeconfig = writeClustersKubeconfig([{ name: 'prod', server }]);
+    [server, hook] = await Promise.all([startKube(), startWebhook()]);
+    await Promise.all(['shop', 'identity', 'web'].map((ns) => server.namespace(ns)));
+    await server.apply(
+      deployment('shop', 'api', 'registry.example/shop/api-debian:1.0') +
+        deployment('identity', 'auth', 'registry.example/identity/auth-ubi:2.1') +
+        deployment('web', 'docs', 'registry.example/web/docs:3'),
+    );
+    for (const ns of ['shop', 'identity', 'web']) await server.runPods(ns, { count: 1 });
+    kubeconfig = contextOf(server, 'prod');
   });
-  beforeEach(() => {
-    server.setPods(basePods);
+  beforeEach(async () => {
+    // Back to the three Deployments: what a test added goes, with its pods.
+    await server.kubectl(['delete', 'deployment', '-A', '-l', 'extra=yes', '--cascade=foreground', '--wait']);
+    await eventually('the added pods to go', async () => ((await server.pods()).length === 3 ? true : undefined));
     hook.clear();
     hook.failNext(0);
     hook.setDelay(0);
     hook.setRedirect(undefined);
   });
-  after(() => Promise.all([server.stop(), hook.stop()]));
+  after(() => Promise.all([server?.stop(), hook?.stop()]));
+
+  /** Adds a Deployment (removed before the next test) and runs its pod. */
+  const add = async (name: string, image: string) => {
+    const count = (await server.pods()).filter((p) => p.metadata.namespace === 'shop').length + 1;
+    await server.apply(deployment('shop', name, image, { extra: true }));
+    await server.runPods('shop', { count });
+  };
 
   const url = () => `${hook.url}/hook/${SECRET}?token=${SECRET}`;
   const run = (...args: string[]) =>
@@ -499,14 +565,14 @@ describe('shipshape cluster --notify', () => {
       'vulnerability',
       'workload',
     ]);
-    assert.equal(body.new[0]!['digest'], generatedDigest('registry.example/shop/api-debian:1.0'));
+    assert.equal(body.new[0]!['digest'], digestOf('registry.example/shop/api-debian:1.0'));
 
     const second = await run();
     assert.equal(second.code, 0, second.stderr);
     assert.equal(hook.deliveries().length, 1, 'nothing new: nothing sent');
 
     const added = 'registry.example/shop/cart-debian:5.0';
-    server.setPods([...basePods, runningPod({ deployment: 'cart', namespace: 'shop', image: added })]);
+    await add('cart', added);
     const third = await run();
     assert.equal(third.code, 0, third.stderr);
     assert.equal(hook.deliveries().length, 2);
@@ -514,7 +580,7 @@ describe('shipshape cluster --notify', () => {
     assert.match(news.text, /^Shipshape: 1 new vulnerability at HIGH or above \(1 CRITICAL\) in prod\.$/);
     assert.deepEqual(
       news.new.map((e) => [e['workload'], e['severity'], e['digest']]),
-      [['Deployment/cart', 'CRITICAL', generatedDigest(added)]],
+      [['Deployment/cart', 'CRITICAL', digestOf(added)]],
     );
   });
 
@@ -582,7 +648,7 @@ describe('shipshape cluster --notify', () => {
       report.errors.filter((e) => e.notify),
       [],
     );
-    server.setPods([...basePods, runningPod({ deployment: 'pay', namespace: 'shop', image: 'registry.example/shop/pay-debian:1' })]);
+    await add('pay', 'registry.example/shop/pay-debian:1');
     hook.failNext(1, 429, '0');
     assert.equal((await run()).code, 0);
     assert.deepEqual(
@@ -636,21 +702,19 @@ describe('shipshape cluster --notify', () => {
 
 describe('shipshape cluster --workspace', () => {
   const repository = 'registry.example/shop/api';
-  const runningDigest = generatedDigest(`${repository}:1.0`);
+  const runningDigest = digestOf(`${repository}:1.0`);
   const pinnedDigest = `sha256:${'a'.repeat(64)}`;
-  let server: ApiServer;
+  let server: Kube;
   let kubeconfig: string;
   const cache = cacheFolder();
   before(async () => {
-    server = await startApiServer({
-      pods: [
-        runningPod({ deployment: 'api', namespace: 'shop', image: `${repository}:1.0` }),
-        runningPod({ deployment: 'web', namespace: 'shop', image: 'registry.example/shop/web:2.0' }),
-      ],
-    });
-    kubeconfig = writeClustersKubeconfig([{ name: 'prod', server }]);
+    server = await startKube();
+    await server.namespace('shop');
+    await server.apply(deployment('shop', 'api', `${repository}:1.0`) + deployment('shop', 'web', 'registry.example/shop/web:2.0'));
+    await server.runPods('shop', { count: 2 });
+    kubeconfig = contextOf(server, 'prod');
   });
-  after(() => server.stop());
+  after(() => server?.stop());
 
   test('a reference pinned to another digest than the one running is drift; each running image says where the workspace defines it', async () => {
     const workspace = path.join(cache.dir(), 'repo');
@@ -670,7 +734,7 @@ describe('shipshape cluster --workspace', () => {
         '        - name: api',
         `          image: ${repository}:1.0@${pinnedDigest}`,
         '        - name: web',
-        `          image: registry.example/shop/web:2.0@${generatedDigest('registry.example/shop/web:2.0')}`,
+        `          image: registry.example/shop/web:2.0@${digestOf('registry.example/shop/web:2.0')}`,
         '',
       ].join('\n'),
     );
@@ -727,56 +791,5 @@ describe('shipshape cluster --workspace', () => {
     const missing = await runCli(['cluster', '--kubeconfig', kubeconfig, '--workspace', path.join(cache.dir(), 'nowhere')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--workspace .*nowhere: no such file or folder/);
-  });
-});
-
-describe('shipshape cluster --history', () => {
-  let east: ApiServer;
-  let west: ApiServer;
-  let kubeconfig: string;
-  const cache = cacheFolder();
-  before(async () => {
-    [east, west] = await Promise.all([
-      startApiServer({ pods: generatePods({ count: 10, distinctImages: 3, namespaces: ['shop'], seed: 'h-east' }) }),
-      startApiServer({ pods: [runningPod({ deployment: 'api', namespace: 'shop', image: 'registry.example/shop/api-debian:1.0' })] }),
-    ]);
-    kubeconfig = writeClustersKubeconfig([
-      { name: 'east', server: east },
-      { name: 'west', server: west },
-    ]);
-  });
-  after(() => Promise.all([east.stop(), west.stop()]));
-
-  test('each run is appended to the state; --history --format csv exports it without reading a cluster', async () => {
-    const state = path.join(cache.dir(), 'state.json');
-    const scan = () =>
-      runCli(['cluster', '--kubeconfig', kubeconfig, '--all-contexts', '--trivy', STAND_IN, '--state', state, '--format', 'json']);
-    assert.equal((await scan()).code, 0);
-    assert.equal((await scan()).code, 0);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { format: number; history: { at: string; clusters: { context: string }[] }[] };
-    assert.equal(saved.format, 1);
-    assert.equal(saved.history.length, 2);
-    const csv = await runCli([
-      'cluster',
-      '--history',
-      '--format',
-      'csv',
-      '--state',
-      state,
-      '--kubeconfig',
-      path.join(cache.dir(), 'none.yaml'),
-    ]);
-    assert.equal(csv.code, 0, csv.stderr);
-    const rows = csv.stdout.split('\r\n').filter(Boolean);
-    assert.equal(rows[0], 'time,context,pods,images,critical,high,medium,low,unknown,breached,partial');
-    assert.equal(rows.length, 5, 'two runs of two clusters');
-    assert.match(rows[1]!, /^\d{4}-\d\d-\d\dT[\d:.]+Z,east,10,\d+,0,0,\d+,\d+,\d+,0,false$/);
-    assert.match(rows[2]!, /^[^,]+,west,1,1,1,0,0,1,0,0,false$/);
-    const json = JSON.parse((await runCli(['cluster', '--history', '--format', 'json', '--state', state])).stdout) as {
-      history: unknown[];
-    };
-    assert.equal(json.history.length, 2);
-    assert.equal((await runCli(['cluster', '--history', '--state', state])).code, 2, 'the table is not a history format');
-    assert.ok(existsSync(state));
   });
 });

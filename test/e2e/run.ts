@@ -27,16 +27,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, pushTags, startRegistry, type Registry } from '../support/registry.js';
-import {
-  generatedDigest,
-  generatePods,
-  runningPod,
-  startApiServer,
-  unreachableServer,
-  writeClustersKubeconfig,
-  writeKubeconfig,
-  type ApiServer,
-} from '../support/apiServer.js';
+import { deployment, digestOf, podSpecs, startKube, unusedUrl, writeContexts, type Kube } from '../support/kube.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
@@ -78,8 +69,7 @@ const running: {
   tmp?: string;
   keep?: boolean;
   registry?: Registry;
-  apiServer?: ApiServer;
-  clusters?: ApiServer[];
+  clusters?: Kube[];
   hostile?: HostileSetup;
 } = {};
 let cleaning: Promise<void> | undefined;
@@ -165,32 +155,29 @@ async function main(): Promise<number> {
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
     env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
     await pushRegistryExtras(registry, env, tmp);
-    // A Kubernetes API server for the cluster view, with a few dozen generated pods.
-    const apiServer = await startApiServer({
-      pods: generatePods({ count: 24, distinctImages: 5, namespaces: ['shop', 'payments'], seed: 'e2e' }),
-    });
-    running.apiServer = apiServer;
-    env['SHIPSHAPE_E2E_KUBECONFIG'] = writeKubeconfig(apiServer);
-    // Several clusters, as contexts of one kubeconfig (suite/clusters.e2e.ts): prod and staging run
+    // Real control planes (test/support/kube.ts), as contexts of kubeconfigs: prod and staging run
     // one repository at two digests (Deployment api in shop: three pods in prod, one in staging),
-    // beside other workloads; nothing answers dev's server.
+    // beside other workloads (prod: a few dozen pods in shop and payments); nothing answers dev's
+    // server. The cluster view's own kubeconfig (suite/cluster.e2e.ts) names prod `shipshape-test`.
     const runningImage = 'registry.example/shop/api-debian:1.4';
-    const digests = { prod: generatedDigest(runningImage), staging: generatedDigest(runningImage, '-staging') };
-    const clusters = await Promise.all([
-      startApiServer({
-        pods: [
-          ...[0, 1, 2].map((index) => runningPod({ deployment: 'api', namespace: 'shop', image: runningImage, index })),
-          ...generatePods({ count: 8, distinctImages: 3, namespaces: ['payments'], seed: 'e2e-prod' }),
-        ],
-      }),
-      startApiServer({ pods: [runningPod({ deployment: 'api', namespace: 'shop', image: runningImage, digest: digests.staging })] }),
-    ]);
+    const digests = { prod: digestOf(runningImage), staging: digestOf(`${runningImage}-staging`) };
+    const clusters = await Promise.all([startKube(), startKube()]);
     running.clusters = clusters;
-    const kubeconfig = writeClustersKubeconfig([
-      { name: 'prod', server: clusters[0] },
-      { name: 'staging', server: clusters[1] },
-      { name: 'dev', server: clusters[1], url: await unreachableServer() },
+    const [prod, staging] = clusters;
+    await Promise.all([prod.namespace('shop'), prod.namespace('payments'), staging.namespace('shop')]);
+    await Promise.all([
+      prod.apply(deployment('shop', 'api', runningImage, { replicas: 3 })),
+      staging.apply(deployment('shop', 'api', runningImage)),
     ]);
+    const others = podSpecs(24, 5, 2, 'e2e').map((p, i) => ({ ...p, namespace: i % 2 ? 'payments' : 'shop' }));
+    await prod.createPods(others, { running: true });
+    await Promise.all([
+      prod.runPods('shop', { count: 3 + others.filter((p) => p.namespace === 'shop').length }),
+      staging.runPods('shop', { count: 1, digests: { [runningImage]: digests.staging } }),
+    ]);
+    const context = (name: string, kube: Kube, server = kube.url) => ({ name, server, ca: kube.ca, token: kube.token });
+    env['SHIPSHAPE_E2E_KUBECONFIG'] = writeContexts([context('shipshape-test', prod)]);
+    const kubeconfig = writeContexts([context('prod', prod), context('staging', staging), context('dev', staging, await unusedUrl())]);
     env['SHIPSHAPE_E2E_CLUSTERS'] = JSON.stringify({ kubeconfig, image: runningImage, digests });
   }
   if (multiRoot) {
@@ -491,11 +478,10 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp, registry, apiServer, clusters, hostile } = running;
+    const { browser, server, tmp, registry, clusters, hostile } = running;
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
     if (hostile) await hostile.stop().catch(() => {});
-    if (apiServer) await apiServer.stop().catch(() => {});
     for (const cluster of clusters ?? []) await cluster.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;

@@ -1,48 +1,65 @@
-// Trivy Operator's VulnerabilityReports instead of rescanning, when the user allows it.
+// Trivy Operator's VulnerabilityReports instead of rescanning, when the user allows it: its
+// published CRD on a real API server (test/support/kube.ts), reports as the operator writes them.
 
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/cli.js';
-import {
-  generatePods,
-  startApiServer,
-  vulnerabilityReportsFor,
-  writeKubeconfig,
-  type ApiServer,
-  type Pod,
-} from '../../support/apiServer.js';
+import { deployment, digestOf, operatorReport, startKube, type Kube } from '../../support/kube.js';
 import { imageScans, STAND_IN, standInLog } from '../../support/trivy.js';
 
+const CRD = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'corpus',
+  'crds',
+  'trivy-operator--deploy-helm-crds-aquasecurity.github.io_vulnerabilityreports.yaml',
+);
+
 describe('shipshape cluster --use-operator-reports', () => {
-  let server: ApiServer;
-  let pods: Pod[];
+  const covered = 'registry.example/shop/api-debian:1.0';
+  let kube: Kube;
   let dir: string;
   let log: ReturnType<typeof standInLog>;
   before(async () => {
-    pods = generatePods({ count: 20, distinctImages: 5, namespaces: ['shop'], seed: 11 });
-    // The operator has scanned the first image only.
-    const covered = pods[0]!.spec!.containers![0]!.image!;
-    const reports = vulnerabilityReportsFor(pods, (image) =>
-      image === covered
-        ? [
-            {
-              vulnerabilityID: 'CVE-2099-0001',
-              resource: 'libfoo',
-              installedVersion: '1.0',
-              fixedVersion: '1.1',
-              severity: 'CRITICAL',
-              title: 'from the operator',
-              primaryLink: 'https://avd.aquasec.com/nvd/cve-2099-0001',
-            },
-          ]
-        : undefined,
+    kube = await startKube();
+    await kube.namespace('shop');
+    await kube.apply(readFileSync(CRD, 'utf8'));
+    await kube.apply(
+      deployment('shop', 'api', covered, { replicas: 2 }) +
+        deployment('shop', 'web', 'registry.example/shop/web-alpine:2') +
+        deployment('shop', 'cart', 'registry.example/shop/cart-ubi:3'),
     );
-    server = await startApiServer({ pods, vulnerabilityReports: reports });
+    const pods = await kube.runPods('shop', { count: 4 });
+    await kube.kubectl(['wait', '--for=condition=Established', 'crd/vulnerabilityreports.aquasecurity.github.io']);
+    // The operator has scanned the first image only (its ReplicaSet's container).
+    const owner = pods.find((p) => p.spec.containers[0]!.image === covered)!.metadata.ownerReferences![0]!;
+    const created = await kube.request(
+      'POST',
+      '/apis/aquasecurity.github.io/v1alpha1/namespaces/shop/vulnerabilityreports',
+      operatorReport({
+        namespace: 'shop',
+        owner: { apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: owner.uid },
+        container: 'api',
+        artifact: { server: 'registry.example', repository: 'shop/api-debian', tag: '1.0', digest: digestOf(covered) },
+        vulnerabilities: [
+          {
+            vulnerabilityID: 'CVE-2099-0001',
+            resource: 'libfoo',
+            installedVersion: '1.0',
+            fixedVersion: '1.1',
+            severity: 'CRITICAL',
+            title: 'from the operator',
+          },
+        ],
+      }),
+    );
+    assert.equal(created.status, 201, created.text);
   });
-  after(() => server.stop());
+  after(() => kube?.stop());
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-operator-'));
     log = standInLog({ SHIPSHAPE_CACHE_DIR: dir });
@@ -56,7 +73,7 @@ describe('shipshape cluster --use-operator-reports', () => {
     runCli([
       'cluster',
       '--kubeconfig',
-      writeKubeconfig(server),
+      kube.kubeconfig,
       '--trivy',
       STAND_IN,
       '--state',
@@ -76,26 +93,15 @@ describe('shipshape cluster --use-operator-reports', () => {
   });
 
   test('without the operator installed, it says so and scans everything', async () => {
-    const bare = await startApiServer({ pods, operator: false });
-    try {
-      const result = await runCli([
-        'cluster',
-        '--kubeconfig',
-        writeKubeconfig(bare),
-        '--trivy',
-        STAND_IN,
-        '--state',
-        path.join(dir, 'state.json'),
-        '--format',
-        'json',
-        '--use-operator-reports',
-      ]);
-      assert.equal(result.code, 0, result.stderr);
-      const report = JSON.parse(result.stdout) as { errors: { message: string }[]; images: unknown[] };
-      assert.ok(report.errors.some((e) => /Trivy Operator is not installed/.test(e.message)));
-      assert.equal(imageScans(log.invocations()).length, report.images.length);
-    } finally {
-      await bare.stop();
-    }
+    const removed = await kube.kubectl(['delete', '-f', CRD, '--wait']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const result = await run('--use-operator-reports');
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { errors: { message: string }[]; images: unknown[] };
+    assert.ok(
+      report.errors.some((e) => /Trivy Operator is not installed/.test(e.message)),
+      JSON.stringify(report.errors),
+    );
+    assert.equal(imageScans(log.invocations()).length, report.images.length);
   });
 });
