@@ -8,6 +8,8 @@ import { classifyImage, findingImage } from '../analysis/classify.js';
 import { findSuppressions, isSuppressed, type Suppressions } from '../analysis/suppress.js';
 import { isEnabled, severityOf } from '../rules/catalog.js';
 import { imageFindings } from '../rules/index.js';
+import { kubernetesRootFindings } from '../rules/rootUser.js';
+import type { ContainerFact } from '../analysis/kubernetes.js';
 import { writtenName } from '../rules/unpinnedImage.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
@@ -16,7 +18,7 @@ import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
-import type { ChartImage, ChartProject, KustomizeImage, KustomizeProject } from './types.js';
+import type { ChartContainer, ChartImage, ChartProject, KustomizeImage, KustomizeProject, Place } from './types.js';
 
 export interface ProjectAnalysis {
   /** Images placed in each file (absolute path), in addition to what the file's own analysis found. */
@@ -45,9 +47,11 @@ export function placeKey(file: string, range: Range): string {
 export function withProject(file: string, result: AnalysisResult, project: ProjectAnalysis): AnalysisResult {
   const key = path.resolve(file);
   const images = project.images.get(key) ?? [];
-  const findings = project.findings.get(key) ?? [];
   const settled = result.findings.filter((f) => f.rule === 'unpinned-image' && project.settled.has(placeKey(key, f.range)));
   const template = project.chartTemplates.has(key) && result.notes.some(isTemplateNote);
+  // A chart template that parses as it is (no actions) was judged on that line by its own analysis already.
+  const own = new Set(result.findings.map((f) => `${f.rule}|${f.range.start.line}`));
+  const findings = (project.findings.get(key) ?? []).filter((f) => !own.has(`${f.rule}|${f.range.start.line}`));
   if (images.length === 0 && findings.length === 0 && settled.length === 0 && !template) return result;
   return {
     ...result,
@@ -156,6 +160,10 @@ export async function analyzeProject(
       if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }
+    for (const container of project.containers ?? []) {
+      const { place, findings } = chartRootFindings(container, options);
+      for (const finding of findings) await addFinding(path.resolve(place.file), finding);
+    }
   }
   (analysis as { charts: readonly ChartProject[] }).charts = projects;
   return analysis;
@@ -260,6 +268,31 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
     };
   }
   return { source: 'helm', raw: place.raw, range: place.range, ...classifyImage(image.reference), helm };
+}
+
+/**
+ * root-user on a container helm renders, judged by the rule plain manifests have, and placed where
+ * the fix belongs: the securityContext value that decides it (its values.yaml line when the values
+ * set it), else the template line that writes the container.
+ */
+function chartRootFindings(container: ChartContainer, options: AnalyzeOptions): { place: Place; findings: Finding[] } {
+  const { runAsUser, runAsNonRoot } = container;
+  const place = runAsUser?.place ?? runAsNonRoot?.place ?? container.place;
+  const at = <T>(value: { value: T; level: 'pod' | 'container' } | undefined) =>
+    value && { value: value.value, level: value.level, range: place.range };
+  const user = at(runAsUser);
+  const nonRoot = at(runAsNonRoot);
+  const type = (container.workload.containerType ?? 'containers') as ContainerFact['type'];
+  const fact: ContainerFact = {
+    workload: { ...container.workload, containerType: type, document: 0 },
+    type,
+    range: place.range,
+    ...(container.name !== undefined && { name: container.name }),
+    ...(container.image !== undefined && { image: container.image }),
+    ...(user && { runAsUser: user }),
+    ...(nonRoot && { runAsNonRoot: nonRoot }),
+  };
+  return { place, findings: kubernetesRootFindings([fact], options) };
 }
 
 /** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */
