@@ -502,9 +502,13 @@ async function renderCharts(
     if (failure) break;
     await budget.pause();
     {
-      if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
+      const notes = path.posix.basename(template.relative) === 'NOTES.txt';
+      if (!template.parsed || !(MANIFEST.test(path.posix.basename(template.relative)) || notes)) continue;
       try {
-        const { images, broken, pieces } = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        const rendered = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        // helm renders NOTES.txt too: a `fail` or `required` there stops the chart, though it holds no manifest.
+        if (notes) continue;
+        const { images, broken, pieces } = rendered;
         if (broken) rendering.failed.set(template.file, broken);
         else containers.push(...containersOfOutput(pieces, texts));
         for (const read of evaluator.reads) {
