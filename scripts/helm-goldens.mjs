@@ -42,6 +42,7 @@ export const VALUES = {
   'ingress-nginx': [['ci/controller-daemonset-values.yaml'], ['ci/admission-webhooks-cert-manager-values.yaml']],
   redis: [['../values/redis/sentinel-metrics.yaml']],
   packaged: [['../values/packaged/cache.yaml']],
+  'opentelemetry-collector': [['ci/deployment-values.yaml'], ['ci/GOMEMLIMIT-values.yaml'], ['ci/statefulset-values.yaml']],
   postgresql: [
     ['../values/postgresql/metrics-permissions.yaml'],
     ['../values/postgresql/metrics-permissions.yaml', '../values/postgresql/digest.yaml'],

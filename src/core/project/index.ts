@@ -18,7 +18,7 @@ import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
-import type { ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
+import type { ChartContainer, ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
 
 export interface ProjectAnalysis {
   /** Images placed in each file (absolute path), in addition to what the file's own analysis found. */
@@ -55,13 +55,15 @@ export function placeKey(file: string, range: Range): string {
 export function withProject(file: string, result: AnalysisResult, project: ProjectAnalysis): AnalysisResult {
   const key = path.resolve(file);
   const images = project.images.get(key) ?? [];
-  const findings = project.findings.get(key) ?? [];
   // A patch file is no manifest: what it changes is said through what the roots render.
   const patch = project.patchFiles.has(key) && !project.rendered.has(key);
   const rendered = project.rendered.has(key) || project.patchFiles.has(key);
   const dropped = result.findings.filter(
     (f) => patch || (rendered && f.rule === 'root-user') || (IMAGE_RULES.has(f.rule) && project.settled.has(placeKey(key, f.range))),
   );
+  // A chart template that parses as it is (no actions) was judged on that line by its own analysis already.
+  const judged = new Set(result.findings.filter((f) => !dropped.includes(f)).map((f) => `${f.rule}|${f.range.start.line}`));
+  const findings = (project.findings.get(key) ?? []).filter((f) => !judged.has(`${f.rule}|${f.range.start.line}`));
   const template = project.chartTemplates.has(key) && result.notes.some(isTemplateNote);
   if (images.length === 0 && findings.length === 0 && dropped.length === 0 && !template && !patch) return result;
   const own = patch ? [] : result.images;
@@ -180,6 +182,10 @@ export async function analyzeProject(
       // An image helm does not render with these values is listed, not judged.
       if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
+    }
+    for (const container of project.containers ?? []) {
+      const { place, findings } = chartRootFindings(container, options);
+      for (const finding of findings) await addFinding(path.resolve(place.file), finding);
     }
   }
   return { ...analysis, kustomize, charts: projects };
@@ -319,6 +325,31 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
     };
   }
   return { source: 'helm', raw: place.raw, range: place.range, ...classifyImage(image.reference), helm };
+}
+
+/**
+ * root-user on a container helm renders, judged by the rule plain manifests have, and placed where
+ * the fix belongs: the securityContext value that decides it (its values.yaml line when the values
+ * set it), else the template line that writes the container.
+ */
+function chartRootFindings(container: ChartContainer, options: AnalyzeOptions): { place: Place; findings: Finding[] } {
+  const { runAsUser, runAsNonRoot } = container;
+  const place = runAsUser?.place ?? runAsNonRoot?.place ?? container.place;
+  const at = <T>(value: { value: T; level: 'pod' | 'container' } | undefined) =>
+    value && { value: value.value, level: value.level, range: place.range };
+  const user = at(runAsUser);
+  const nonRoot = at(runAsNonRoot);
+  const type = (container.workload.containerType ?? 'containers') as ContainerFact['type'];
+  const fact: ContainerFact = {
+    workload: { ...container.workload, containerType: type, document: 0 },
+    type,
+    range: place.range,
+    ...(container.name !== undefined && { name: container.name }),
+    ...(container.image !== undefined && { image: container.image }),
+    ...(user && { runAsUser: user }),
+    ...(nonRoot && { runAsNonRoot: nonRoot }),
+  };
+  return { place, findings: kubernetesRootFindings([fact], options) };
 }
 
 /** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */

@@ -85,9 +85,30 @@ export interface ChartImage {
   readonly condition?: string;
 }
 
+/** A securityContext value of a rendered container, where the fix belongs: the values scalar it came from, else the template. */
+export interface ChartContextValue<T> {
+  readonly value: T;
+  readonly level: 'pod' | 'container';
+  readonly place: Place;
+  readonly fromValues: boolean;
+}
+
+/** A container of a rendered workload and who it runs as (root-user is judged on these). */
+export interface ChartContainer {
+  readonly workload: ImageWorkload;
+  readonly name?: string;
+  readonly image?: string;
+  /** Where the template writes the container (its name, else its image, else its first key). */
+  readonly place: Place;
+  readonly runAsUser?: ChartContextValue<number>;
+  readonly runAsNonRoot?: ChartContextValue<boolean>;
+}
+
 export interface ChartProject {
   readonly chart: string;
   readonly images: readonly ChartImage[];
+  /** The containers helm renders with these values (absent when the chart could not be rendered). */
+  readonly containers?: readonly ChartContainer[];
   readonly notes: readonly string[];
   readonly errors: readonly { readonly file: string; readonly range?: Range; readonly message: string }[];
 }

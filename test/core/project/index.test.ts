@@ -227,6 +227,82 @@ describe('Helm charts in a scan', () => {
     );
   });
 
+  const ROOT_CHART = {
+    'Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'values.yaml': 'image: nginx@sha256:' + 'a'.repeat(64) + '\npodSecurityContext: {}\nsecurityContext:\n  runAsUser: 1000\n',
+    'templates/deployment.yaml': [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: {{ .Release.Name }}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      securityContext:',
+      '        {{- toYaml .Values.podSecurityContext | nindent 8 }}',
+      '      containers:',
+      '        - name: {{ .Chart.Name }}',
+      '          image: {{ .Values.image }}',
+      '          securityContext:',
+      '            {{- toYaml .Values.securityContext | nindent 12 }}',
+      '        - name: sidecar',
+      '          image: {{ .Values.image }}',
+      '',
+    ].join('\n'),
+  };
+  const rootUsers = (report: ScanReport, root: string) =>
+    report.files.flatMap((f) =>
+      f.result.findings
+        .filter((x) => x.rule === 'root-user')
+        .map((x) => [path.relative(root, path.resolve(f.file)), x.range.start.line + 1, x.reason, x.message.replace(/[:.(].*$/, '')]),
+    );
+
+  test('root-user on what helm renders: a container without runAsUser or runAsNonRoot is implicit root on its template line; one that sets a user is not', async () => {
+    const root = await tree(ROOT_CHART);
+    const report = await scanPaths([root]);
+    assert.deepEqual(rootUsers(report, root), [['templates/deployment.yaml', 15, 'implicit', 'Container `sidecar` may run as root']]);
+  });
+
+  test("root-user from the values: runAsUser 0 (written with toYaml) and runAsNonRoot false in the user's values file are found on those values lines", async () => {
+    const root = await tree({
+      ...ROOT_CHART,
+      'values.yaml': ROOT_CHART['values.yaml'].replace('runAsUser: 1000', 'runAsUser: 0'),
+      'prod.yaml': 'podSecurityContext:\n  runAsNonRoot: false\n',
+    });
+    const report = await scanPaths([root], { analyze: { helm: { valuesFiles: [path.join(root, 'prod.yaml')] } } });
+    assert.deepEqual(rootUsers(report, root), [
+      ['prod.yaml', 2, 'implicit', 'Container `sidecar` may run as root'],
+      ['values.yaml', 4, 'explicit', 'Container `web` runs as root '],
+    ]);
+  });
+
+  test('root-user on the corpus charts as helm template renders them: bitnami redis and postgresql set runAsUser 1001 in values (none); podinfo sets none (implicit, on the container lines of its templates)', async () => {
+    for (const chart of ['charts/redis', 'charts/postgresql']) {
+      const root = corpusPath(chart);
+      assert.deepEqual(rootUsers(await scanPaths([root]), root), [], chart);
+    }
+    const podinfo = corpusPath('realworld/podinfo/charts/podinfo');
+    assert.deepEqual(
+      rootUsers(await scanPaths([podinfo]), podinfo).map(([file, line, reason]) => [file, line, reason]),
+      [
+        ['templates/deployment.yaml', 38, 'implicit'],
+        ['templates/tests/grpc.yaml', 16, 'implicit'],
+        ['templates/tests/jwt.yaml', 16, 'implicit'],
+        ['templates/tests/service.yaml', 16, 'implicit'],
+      ],
+    );
+  });
+
+  test('a chart template that needs no rendering is judged once, not by its own analysis and again as rendered', async () => {
+    const root = await tree({
+      ...ROOT_CHART,
+      'templates/deployment.yaml': DEPLOYMENT.replace('      securityContext: {runAsNonRoot: true}\n', ''),
+    });
+    assert.deepEqual(rootUsers(await scanPaths([root]), root), [
+      ['templates/deployment.yaml', 8, 'implicit', 'Container `web` may run as root'],
+    ]);
+  });
+
   test("a parent's override: each subchart image is found on the line that decides it, and the finding says where its digest goes", async () => {
     const root = path.resolve(__dirname, '..', '..', 'fixtures', 'charts', 'parent-override');
     const report = await scanPaths([root]);
@@ -332,7 +408,9 @@ describe('Helm charts in a scan', () => {
     const report = await scanPaths([root]);
     assert.deepEqual(
       report.files.flatMap((f) =>
-        f.result.findings.map((finding) => [path.basename(f.file), finding.rule, finding.message.includes('sha:')]),
+        f.result.findings
+          .filter((finding) => finding.rule !== 'root-user')
+          .map((finding) => [path.basename(f.file), finding.rule, finding.message.includes('sha:')]),
       ),
       [['values.yaml', 'unpinned-image', true]],
     );

@@ -5,11 +5,12 @@
 import * as path from 'node:path';
 import { Budget, BudgetSpent, type BudgetOptions } from '../budget.js';
 import { overlayFiles, type ProjectFiles } from '../files.js';
-import type { ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
+import type { ChartContainer, ChartImage, ChartPin, ChartProject, ImageWorkload, Place } from '../types.js';
 import { LineIndex } from '../../util/lines.js';
 import { ArchiveError, unpackChart } from './archive.js';
 import { BITNAMI_TEMPLATES } from './bitnami.js';
 import { capabilities, filesObject, type ChartFiles } from './builtins.js';
+import { containersOfOutput, type TemplateText } from './containers.js';
 import { parseHelmignore, type Ignore } from './helmignore.js';
 import { imageSites, MAX_SITES, textSpans } from './images.js';
 import { TemplateSyntaxError } from './lex.js';
@@ -150,8 +151,8 @@ async function imagesOfChart(folder: string, base: Loading, options: ChartOption
   const charts = flatten(chart);
   const { templates, files } = templatesOf(charts);
   const evaluator = new Evaluator(templates, files, budget);
-  const { drafts, reads } = await renderCharts(charts, evaluator, loading, budget);
-  return { chart: folder, images: finish(drafts, folder, reads, loading.archives), notes: loading.notes, errors: base.errors };
+  const { drafts, reads, containers } = await renderCharts(charts, evaluator, loading, budget);
+  return { chart: folder, images: finish(drafts, folder, reads, loading.archives), containers, notes: loading.notes, errors: base.errors };
 }
 
 async function loadChart(
@@ -478,10 +479,19 @@ async function renderCharts(
   evaluator: Evaluator,
   loading: Loading,
   budget: Budget,
-): Promise<{ drafts: Draft[]; reads: Rendering['reads'] }> {
+): Promise<{ drafts: Draft[]; reads: Rendering['reads']; containers: ChartContainer[] }> {
   const rendering: Rendering = { byFile: new Map(), rendered: new Set(), reads: new Map(), failed: new Map() };
   for (const chart of charts) for (const template of chart.templates) rendering.byFile.set(template.file, template);
   const drafts: Draft[] = [];
+  const containers: ChartContainer[] = [];
+  const indexes = new Map<string, LineIndex>();
+  const texts: TemplateText = (file) => {
+    const template = rendering.byFile.get(file);
+    if (!template) return undefined;
+    let lines = indexes.get(file);
+    if (!lines) indexes.set(file, (lines = new LineIndex(template.text)));
+    return { text: template.text, lines };
+  };
   let failure: string | undefined;
   // helm renders in this order, and a template may change the values the next ones see (istio's profiles).
   const order = charts
@@ -492,10 +502,15 @@ async function renderCharts(
     if (failure) break;
     await budget.pause();
     {
-      if (!template.parsed || !MANIFEST.test(path.posix.basename(template.relative))) continue;
+      const notes = path.posix.basename(template.relative) === 'NOTES.txt';
+      if (!template.parsed || !(MANIFEST.test(path.posix.basename(template.relative)) || notes)) continue;
       try {
-        const { images, broken } = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        const rendered = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        // helm renders NOTES.txt too: a `fail` or `required` there stops the chart, though it holds no manifest.
+        if (notes) continue;
+        const { images, broken, pieces } = rendered;
         if (broken) rendering.failed.set(template.file, broken);
+        else containers.push(...containersOfOutput(pieces, texts));
         for (const read of evaluator.reads) {
           if ((read.key !== 'digest' && read.key !== 'sha') || !read.holder) continue;
           for (const beside of read.holder.values()) {
@@ -518,7 +533,12 @@ async function renderCharts(
   }
   const active = failure ? [] : drafts;
   const inactive = failure ? drafts.map((d) => ({ ...d, inactive: failure })) : [];
-  return { drafts: [...active, ...inactive, ...unrendered(charts, rendering, loading, failure)], reads: rendering.reads };
+  return {
+    drafts: [...active, ...inactive, ...unrendered(charts, rendering, loading, failure)],
+    reads: rendering.reads,
+    // helm renders nothing when a template fails: no container runs.
+    containers: failure ? [] : containers,
+  };
 }
 
 /** The template place of a rendered image: where its `image:` value is written (or the action that wrote it). */

@@ -126,7 +126,8 @@ function rightDelimiter(text: string, pos: number): { end: number; trim: boolean
   return undefined;
 }
 
-const NUMBER = /[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/y;
+const NUMBER =
+  /[+-]?(?:0[xX](?:[0-9a-fA-F_]*\.[0-9a-fA-F_]*|[0-9a-fA-F_]+)[pP][+-]?\d+|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/y;
 
 function lexToken(text: string, start: number, spaced: boolean): Token {
   const make = (kind: TokenKind, end: number): Token => ({ kind, text: text.slice(start, end), start, end, spaced });

@@ -393,6 +393,14 @@ function parseNumber(token: Token): number | bigint {
     return negative ? -value : value;
   }
   if (/^\d+$/.test(unsigned)) return negative ? -BigInt(unsigned) : BigInt(unsigned);
+  const hex = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(unsigned);
+  if (hex) {
+    // A hexadecimal float (`0x1p60`): the mantissa's hex digits times a power of two.
+    const [, whole = '', fraction = '', exponent = '0'] = hex;
+    const mantissa = parseInt(`${whole}${fraction}` || '0', 16) / 16 ** fraction.length;
+    const value = mantissa * 2 ** Number(exponent);
+    return negative ? -value : value;
+  }
   const value = Number(text);
   if (Number.isNaN(value)) throw new TemplateSyntaxError(`bad number syntax: ${token.text}`, token.start);
   return value;

@@ -49,6 +49,8 @@ export interface RenderedTemplate {
   readonly broken?: string;
   /** The whole output, for the other checks of rendered workloads. */
   readonly text: string;
+  /** The output's pieces, to say where the template (or values) wrote a part of it. */
+  readonly pieces: readonly Piece[];
 }
 
 /** Renders one template file with `top` as dot; ChartFailure (helm's `fail`/`required`) and budget errors propagate. */
@@ -63,11 +65,11 @@ export function renderTemplate(evaluator: Evaluator, nodes: readonly Node[], top
     evaluator.soft = soft;
   }
   const { images, broken } = imagesOfOutput(sink.pieces);
-  return { images, text: new Text(sink.pieces).value, ...(broken && { broken }) };
+  return { images, text: new Text(sink.pieces).value, pieces: sink.pieces, ...(broken && { broken }) };
 }
 
 /** The pieces of the output with their offsets, to find which pieces make a span of it. */
-class Output {
+export class Output {
   readonly text: string;
   private readonly starts: number[] = [];
 
@@ -122,7 +124,7 @@ function cut(piece: Piece, from: number, to: number): Piece {
 }
 
 /** The output's documents, split where helm splits them (a `---` line), with their offsets. */
-function documents(text: string): { start: number; text: string }[] {
+export function documents(text: string): { start: number; text: string }[] {
   const found: { start: number; text: string }[] = [];
   const separator = /^---[ \t]*(?:#.*)?$/gm;
   let start = 0;

@@ -4,7 +4,20 @@
 // written as it is, so that an image in a sidecar list rendered with `toYaml` is still found there.
 
 import { parseAllDocuments } from 'yaml';
-import { goFloat, isMap, Methods, Missing, plain, Text, Unknown, Unresolved, type GoMap, type Piece, type Value } from './value.js';
+import {
+  goFloat,
+  isMap,
+  Methods,
+  Missing,
+  plain,
+  Sourced,
+  Text,
+  Unknown,
+  Unresolved,
+  type GoMap,
+  type Piece,
+  type Value,
+} from './value.js';
 
 const MAX_DEPTH = 64;
 
@@ -75,8 +88,10 @@ function yamlNode(value: Value, indent: string, depth: number): Piece[] {
   if (value instanceof Text || typeof value === 'string') return yamlString(value, indent);
   if (value === undefined || value instanceof Missing) return [{ text: 'null' }];
   const v = plain(value);
-  if (typeof v === 'number' || typeof v === 'bigint') return [{ text: numberText(v) }];
-  if (typeof v === 'boolean') return [{ text: String(v) }];
+  // A number or boolean of values.yaml keeps its place (a `runAsUser: 0` written with toYaml is fixed there).
+  const source = value instanceof Sourced ? { source: value.source } : undefined;
+  if (typeof v === 'number' || typeof v === 'bigint') return [{ text: numberText(v), ...source }];
+  if (typeof v === 'boolean') return [{ text: String(v), ...source }];
   if (Array.isArray(v)) {
     if (v.length === 0) return [{ text: '[]' }];
     const out: Piece[] = [];

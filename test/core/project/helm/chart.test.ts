@@ -176,6 +176,15 @@ test("argo-cd's single-global-helm: a tag that YAML reads as a number, joined to
         pin: { kind: 'tag', ...tag },
       },
     ],
+    // The container as rendered, on its template line: no securityContext (root-user judges it).
+    containers: [
+      {
+        workload: { kind: 'Deployment', name: 'guestbook-ui', container: 'guestbook-ui', containerType: 'containers' },
+        name: 'guestbook-ui',
+        image: 'quay.io/argoprojlabs/argocd-e2e-container:0.1',
+        place: { file: path.join(folder, 'templates', 'deployment.yaml'), range: range(15, 10, 15, 28) },
+      },
+    ],
     notes: [],
     errors: [],
   });

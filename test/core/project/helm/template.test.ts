@@ -74,6 +74,8 @@ test('numbers print as Go prints float64 values read through JSON, constants as 
   );
   assert.equal(render('{{ .Values.f }} {{ .Values.g }} {{ .Values.h }} {{ .Values.i }}', values), 'true 8 1.10 31');
   assert.equal(render('{{ 5 }} {{ 2.50 }} {{ -3 }}'), '5 2.5 -3');
+  // Go's hexadecimal floats, as opentelemetry-collector's memory limits write them (helm v4.3.2 renders this).
+  assert.equal(render('{{ 0x1p4 }} {{ 0x1.8p1 }} {{ mulf 2 0x1p60 }} {{ 0x_1P-2 }}'), '16 3 2.305843009213694e+18 0.25');
   assert.equal(unresolved('{{ .Values.j }}', values), '.Values.j');
 });
 
