@@ -108,8 +108,21 @@ function yamlNode(value: Value, indent: string, depth: number): Piece[] {
   return [{ text: 'null' }];
 }
 
+/** A UTF-16 code unit moved so that units compare as UTF-8 bytes do (surrogates, for U+10000 on, after U+E000–U+FFFF). */
+function byteRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
+/** Keys in the order of their UTF-8 bytes, as Go sorts them, without encoding them (toYaml of a large map sorts often). */
 function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return byteRank(x) - byteRank(y);
+  }
+  return a.length - b.length;
 }
 
 /** helm's `toYaml`: the value as YAML, without the final newline. */
