@@ -4,6 +4,7 @@
 // written as it is, so that an image in a sidecar list rendered with `toYaml` is still found there.
 
 import { parseAllDocuments } from 'yaml';
+import { FALLBACK, readBlockYaml } from './blockYaml.js';
 import { goFloat, isMap, Methods, Missing, plain, Text, Unknown, Unresolved, type GoMap, type Piece, type Value } from './value.js';
 
 const MAX_DEPTH = 64;
@@ -196,13 +197,19 @@ const MAX_PARSED = 64;
 /** The text read as YAML into plain values (cached), or throws its first error. */
 function plainYaml(text: string): unknown {
   if (parsed.has(text)) return parsed.get(text);
-  const docs = parseAllDocuments(text, { version: '1.1' });
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
-  if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
-  const value: unknown = doc?.toJS({ maxAliasCount: 100 });
+  let value = readBlockYaml(text);
+  if (value === FALLBACK) value = fullYaml(text);
   if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
   parsed.set(text, value);
   return value;
+}
+
+/** The text read by the full parser into plain values, or throws its first error. */
+export function fullYaml(text: string): unknown {
+  const docs = parseAllDocuments(text, { version: '1.1' });
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
+  return doc?.toJS({ maxAliasCount: 100 });
 }
 
 /** helm's `fromYaml` (`array`: `fromYamlArray`): a map (or list), or `{Error: …}` as helm returns when it does not parse. */
