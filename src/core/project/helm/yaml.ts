@@ -4,6 +4,7 @@
 // written as it is, so that an image in a sidecar list rendered with `toYaml` is still found there.
 
 import { parseAllDocuments } from 'yaml';
+import { FALLBACK, readBlockYaml } from './blockYaml.js';
 import {
   goFloat,
   isMap,
@@ -123,8 +124,21 @@ function yamlNode(value: Value, indent: string, depth: number): Piece[] {
   return [{ text: 'null' }];
 }
 
+/** A UTF-16 code unit moved so that units compare as UTF-8 bytes do (surrogates, for U+10000 on, after U+E000–U+FFFF). */
+function byteRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
+/** Keys in the order of their UTF-8 bytes, as Go sorts them, without encoding them (toYaml of a large map sorts often). */
 function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return byteRank(x) - byteRank(y);
+  }
+  return a.length - b.length;
 }
 
 /** helm's `toYaml`: the value as YAML, without the final newline. */
@@ -198,13 +212,19 @@ const MAX_PARSED = 64;
 /** The text read as YAML into plain values (cached), or throws its first error. */
 function plainYaml(text: string): unknown {
   if (parsed.has(text)) return parsed.get(text);
-  const docs = parseAllDocuments(text, { version: '1.1' });
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
-  if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
-  const value: unknown = doc?.toJS({ maxAliasCount: 100 });
+  let value = readBlockYaml(text);
+  if (value === FALLBACK) value = fullYaml(text);
   if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
   parsed.set(text, value);
   return value;
+}
+
+/** The text read by the full parser into plain values, or throws its first error. */
+export function fullYaml(text: string): unknown {
+  const docs = parseAllDocuments(text, { version: '1.1' });
+  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  if (doc && doc.errors.length > 0) throw new Error(doc.errors[0]!.message);
+  return doc?.toJS({ maxAliasCount: 100 });
 }
 
 /** helm's `fromYaml` (`array`: `fromYamlArray`): a map (or list), or `{Error: …}` as helm returns when it does not parse. */
