@@ -43,12 +43,13 @@ describe('the activation bundle', () => {
       ),
     );
     assert.deepEqual(lazy, []);
-    // Of the project modules, only what Compose files need at once (their .env) and a few
-    // constants: the Kustomize and Helm engines (over 90 KiB) stay in dist/project.js.
+    // Of the project modules, only what Compose files need at once (their .env, about 7.5 KiB) and
+    // a few constants and import stubs: the Kustomize and Helm engines (over 200 KiB) stay in
+    // dist/project.js.
     const project = Object.entries(output.inputs).filter(([file]) => file.startsWith('src/core/project/'));
     const bytes = project.reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
     assert.ok(
-      bytes < 8 * 1024,
+      bytes < 9 * 1024,
       `${bytes} bytes of src/core/project: ${project.map(([file, i]) => `${file} ${i.bytesInOutput}`).join(', ')}`,
     );
     assert.ok(!inputs.some((i) => /^src\/core\/project\/(kustomize\/render|helm\/chart)\.ts$/.test(i)));

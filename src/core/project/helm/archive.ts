@@ -7,7 +7,7 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
-const unzip = promisify(gunzip);
+const unzip = /* @__PURE__ */ promisify(gunzip);
 
 /** Bounds of one archive: helm's own limit on a chart archive's unpacked size is of this order. */
 export const MAX_ARCHIVE_BYTES = 10 * 1024 * 1024;

@@ -42,7 +42,7 @@ const STEPS_PER_CHECK = 256;
 
 /** Thrown by a line sink at the first newline: the line is complete (not a failure). */
 class LineEnd extends Error {}
-export const LINE_END: Error = new LineEnd('the line ends');
+export const LINE_END: Error = /* @__PURE__ */ new LineEnd('the line ends');
 
 /** `{{break}}` and `{{continue}}`, on their way to their range. */
 class LoopSignal extends Error {
