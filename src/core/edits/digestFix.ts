@@ -4,7 +4,7 @@
 
 import { LineIndex } from '../util/lines.js';
 import type { Finding } from '../types.js';
-import type { Fix } from './fixes.js';
+import type { Fix } from './textEdits.js';
 import { parseReference } from '../analysis/reference.js';
 
 /** Replaces the old digest inside the finding's range, when it is written there. */

@@ -3,18 +3,13 @@
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type YAMLMap } from 'yaml';
 import { LineIndex } from '../util/lines.js';
 import type { FileKind, Finding, Position } from '../types.js';
-import type { TextEdit } from './textEdits.js';
+import type { Fix } from './textEdits.js';
 import { parseChunk, splitDocuments } from '../analysis/yaml/parse.js';
 import { registryFix } from './registryFix.js';
 import { tagFix } from './tagFix.js';
 import { digestFix } from './digestFix.js';
 
-export interface Fix {
-  readonly title: string;
-  readonly edits: readonly TextEdit[];
-  /** The fix an editor should offer first (e.g. on "auto fix"). */
-  readonly preferred?: boolean;
-}
+export type { Fix };
 
 const CONTAINER_KEYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 const DIRECTIVE_LINE = /^([ \t]*(?:#|\/\/|;)[ \t]*shipshape-ignore)((?:[ \t,]+[a-z][\w-]*)*)/;

@@ -3,7 +3,7 @@
 
 import { LineIndex } from '../util/lines.js';
 import type { Finding } from '../types.js';
-import type { Fix } from './fixes.js';
+import type { Fix } from './textEdits.js';
 import { DEPRECATED_PLACES } from '../rules/deprecatedRegistries.js';
 
 /** Rewrites the deprecated registry prefix written at the finding, when the list names a replacement. */

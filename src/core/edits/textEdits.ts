@@ -27,3 +27,11 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   parts.push(text.slice(at));
   return parts.join('');
 }
+
+/** A quick fix: its title and the edits it makes (in textEdits.ts so that the fix modules and fixes.ts share it without importing each other). */
+export interface Fix {
+  readonly title: string;
+  readonly edits: readonly TextEdit[];
+  /** The fix an editor should offer first (e.g. on "auto fix"). */
+  readonly preferred?: boolean;
+}

@@ -2,14 +2,13 @@
 // `digest:` entries and charts' digests as project analysis placed them) asked once, through
 // the lookup the shell gives; never asked offline or in an untrusted workspace (no lookup then).
 
-import type { ImageOccurrence } from '../types.js';
+import type { AnalysisResult, AnalyzeOptions, ImageOccurrence } from '../types.js';
 import { isEnabled } from '../rules/catalog.js';
 import { isTaggedPin, staleDigestFindings } from '../rules/staleDigest.js';
 import { keyOf, type PinCheck, type PinQuestion } from '../registry/staleness.js';
 import { parsePlatform } from '../registry/platform.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { userErrorEntries } from './users.js';
-import type { ScanOptions, ScanReport } from './scan.js';
 
 /** Asks for the pins' tags' digests; never throws. */
 export type StaleLookup = (questions: readonly PinQuestion[], signal?: AbortSignal) => Promise<ReadonlyMap<string, PinCheck>>;
@@ -21,7 +20,12 @@ export function pinQuestion(image: ImageOccurrence): PinQuestion {
 }
 
 /** Adds stale-digest findings to the report's files, and the pins that could not be checked as notes. */
-export async function stalePins(report: ScanReport, lookup: StaleLookup, options: ScanOptions): Promise<void> {
+export async function stalePins<F extends { readonly file: string; readonly result: AnalysisResult }>(
+  // The scan's report and options, as much of them as this reads (scan.ts imports this module).
+  report: { readonly files: F[]; readonly userErrors: ReturnType<typeof userErrorEntries>[number][] },
+  lookup: StaleLookup,
+  options: { readonly analyze?: AnalyzeOptions; readonly signal?: AbortSignal },
+): Promise<void> {
   if (!isEnabled('stale-digest', options.analyze ?? {})) return;
   const wanted = new Map<string, { file: string; line: number }>();
   const questions: PinQuestion[] = [];
