@@ -118,6 +118,9 @@ export async function setUpHostileWorkspace(workspace: string, parent: string): 
     'shipshape.registry.insecureRegistries': registry ? [registry.host] : ['registry.workspace.invalid:5000'],
     // Env files outside the workspace: their values would show in the Compose files' diagnostics.
     'shipshape.compose.envFiles': ['../user-secrets.env'],
+    // Values files outside the workspace, and a database mirror of the workspace's choosing.
+    'shipshape.helm.valuesFiles': { chart: ['../user-values.yaml'] },
+    'shipshape.trivy.dbRepository': 'registry.workspace.invalid:5000/trivy-db',
     'shipshape.scan.concurrency': 3,
   };
   await mkdir(path.join(workspace, '.vscode'), { recursive: true });

@@ -152,12 +152,12 @@ describe('scanning the workspace', function () {
   before(() => vscode.workspace.getConfiguration('shipshape').update('registry.imageUsers', false, vscode.ConfigurationTarget.Global));
   after(() => vscode.workspace.getConfiguration('shipshape').update('registry.imageUsers', undefined, vscode.ConfigurationTarget.Global));
 
-  it("scans every image of the workspace's Dockerfiles, manifests and Compose files, each once", async () => {
+  it("scans every image of the workspace's Dockerfiles, manifests, Compose files and CI workflows, each once", async () => {
     await vscode.commands.executeCommand('shipshape.scanWorkspace');
     const scanned = trivyScans().map((argv) => argv.at(-1));
-    for (const image of ['nginx:1.27', 'redis', 'node:latest'])
+    // postgres is the CI workflow's service: its job container and services are images it runs.
+    for (const image of ['nginx:1.27', 'redis', 'node:latest', 'postgres'])
       assert.ok(scanned.includes(image), `${image} was scanned: ${scanned.join(', ')}`);
-    assert.ok(!scanned.includes('postgres'), 'the CI workflow is not a source of images');
     assert.equal(scanned.filter((r) => r === 'nginx:1.27').length, 1, 'each image once, however often it is named or asked for');
   });
 
@@ -174,7 +174,11 @@ describe('scanning the workspace', function () {
     const report = await cliScan(folder);
     const cli = [
       ...report.findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
-      ...report.errors.map((e) => `${e.file}:${e.line ?? 1} ${e.reference === undefined ? 'error' : 'scan-failed'}`),
+      // The CLI also checks `tag@sha256:` pins against their registries (stale-digest), which the
+      // editor's workspace scan does not do yet; offline here, each check is an error entry.
+      ...report.errors
+        .filter((e) => !/^the pin .* could not be checked/.test(e.message))
+        .map((e) => `${e.file}:${e.line ?? 1} ${e.reference === undefined ? 'error' : 'scan-failed'}`),
     ];
     assert.ok(
       ['unpinned-image', 'root-user', 'vulnerable-image'].every((rule) => cli.some((f) => f.endsWith(` ${rule}`))),
