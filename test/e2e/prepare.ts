@@ -136,8 +136,8 @@ export const MULTI_ROOT_SETTINGS: Readonly<Record<'alpha' | 'beta', Record<strin
 };
 
 /**
- * A workspace of two folders (`alpha`, `beta`) holding the same files (a Pod and a kustomization
- * over it, once in `kust/` and once in `skipped/`), each with settings of its own. Returns the
+ * A workspace of two folders (`alpha`, `beta`) holding the same files (a Pod, `app.yaml`, and a Pod
+ * with a kustomization over it, once in `kust/` and once in `skipped/`), each with settings of its own. Returns the
  * `.code-workspace` file.
  */
 export async function createMultiRootWorkspace(parent: string): Promise<string> {
@@ -147,6 +147,8 @@ export async function createMultiRootWorkspace(parent: string): Promise<string> 
   for (const [folder, settings] of Object.entries(MULTI_ROOT_SETTINGS)) {
     await mkdir(path.join(root, folder, '.vscode'), { recursive: true });
     await writeFile(path.join(root, folder, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+    // A manifest of its own, which no kustomization renders: its findings are its own.
+    await writeFile(path.join(root, folder, 'app.yaml'), pod);
     for (const sub of ['kust', 'skipped']) {
       await mkdir(path.join(root, folder, sub), { recursive: true });
       await writeFile(path.join(root, folder, sub, 'pod.yaml'), pod);

@@ -35,10 +35,11 @@ describe('multi-root workspace', function () {
   });
 
   it("each folder's manifests follow that folder's rules", async () => {
-    const beta = fileOf('beta', 'kust/pod.yaml');
+    // A Pod no kustomization renders (a rendered one's findings are the roots' to give).
+    const beta = fileOf('beta', 'app.yaml');
     await openDocument(beta);
     const betaFindings = await waitForDiagnostics(beta, (d) => d.some((x) => codeOf(x) === 'root-user') && unpinned(d).length > 0);
-    const alpha = fileOf('alpha', 'kust/pod.yaml');
+    const alpha = fileOf('alpha', 'app.yaml');
     await openDocument(alpha);
     const alphaFindings = await waitForDiagnostics(alpha, (d) => unpinned(d).length > 0);
     await screenshot('multi-root-manifest');
