@@ -19,7 +19,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const KUBE = path.join(REPO, 'scripts', 'kube.mjs');
@@ -260,6 +260,21 @@ export async function startKube(): Promise<Kube> {
     async apply(yaml) {
       const result = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], yaml);
       if (result.code !== 0) throw new Error(`kubectl apply failed: ${result.stderr}`);
+      // A new custom resource is served only once its storage is ready ("storage is (re)initializing"
+      // before): wait until each applied definition's resources can be listed.
+      for (const doc of parseAllDocuments(yaml)) {
+        const crd = doc.toJS() as {
+          kind?: string;
+          spec?: { group?: string; names?: { plural?: string }; versions?: { name?: string; served?: boolean }[] };
+        } | null;
+        if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec?.group || !crd.spec.names?.plural) continue;
+        const version = crd.spec.versions?.find((v) => v.served !== false)?.name;
+        if (!version) continue;
+        const url = `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`;
+        await eventually(`${crd.spec.names.plural} to be served`, async () =>
+          (await request('GET', url)).status === 200 ? true : undefined,
+        );
+      }
     },
     async namespace(name) {
       const created = await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
