@@ -34,10 +34,11 @@ interface StructureLine {
   readonly tokens: readonly LineToken[];
 }
 
-const CONTAINER_TYPES = new Set<string>(['containers', 'initContainers', 'ephemeralContainers']);
+/** The container lists of a pod spec. */
+export const CONTAINER_TYPES = new Set<string>(['containers', 'initContainers', 'ephemeralContainers']);
 
 /** Kinds whose pod spec Kubernetes knows: a `spec.image` of any other kind is a custom resource's image (as analysis/kubernetes.ts reads them). */
-const BUILTIN_WORKLOADS = new Set([
+export const BUILTIN_WORKLOADS = new Set([
   'Pod',
   'PodTemplate',
   'Deployment',

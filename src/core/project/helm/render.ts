@@ -7,24 +7,12 @@
 import { isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import type { ImageWorkload } from '../types.js';
 import { yamlScalar } from './line.js';
+import { BUILTIN_WORKLOADS, CONTAINER_TYPES } from './images.js';
 import type { Node } from './parse.js';
 import { STAND_IN } from './sprig.js';
 import { Evaluator, Sink } from './template.js';
 import { Text, type Origin, type Piece, type Value } from './value.js';
 
-const CONTAINER_TYPES = new Set<string>(['containers', 'initContainers', 'ephemeralContainers']);
-/** Kinds whose pod spec Kubernetes knows: a `spec.image` of any other kind is a custom resource's image. */
-const BUILTIN_WORKLOADS = new Set([
-  'Pod',
-  'PodTemplate',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'ReplicationController',
-  'Job',
-  'CronJob',
-]);
 /** Documents of one template read as YAML (a template that writes thousands is not a workload's). */
 const MAX_DOCUMENTS = 2000;
 const IMAGE_KEY = /^[ \t]*(?:-[ \t]+)*["']?image["']?[ \t]*:/m;
