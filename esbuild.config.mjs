@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI into dist/. `node esbuild.config.mjs [--minify]`.
 import * as esbuild from 'esbuild';
 import { chmod, readFile, rm } from 'node:fs/promises';
-import { LAZY_ENTRIES, jsoncEsm, k8sApart, lazyEntries, undiciApart, vscodeOnce } from './scripts/bundles.mjs';
+import { LAZY_ENTRIES, esmBuilds, k8sApart, lazyEntries, undiciApart, vscodeOnce } from './scripts/bundles.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 const common = {
@@ -37,17 +37,17 @@ await Promise.all([
     entryPoints: ['src/extension/main.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode'],
-    plugins: [vscodeOnce, lazyEntries, jsoncEsm],
+    plugins: [vscodeOnce, lazyEntries, esmBuilds],
   }),
   ...Object.values(LAZY_ENTRIES).map(({ entry, bundle }) =>
-    esbuild.build({ ...common, entryPoints: [entry], outfile: `dist/${bundle}`, plugins: [k8sApart, jsoncEsm] }),
+    esbuild.build({ ...common, entryPoints: [entry], outfile: `dist/${bundle}`, plugins: [k8sApart, esmBuilds] }),
   ),
   esbuild.build({
     ...common,
     entryPoints: ['src/cli/bin.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [k8sApart, undiciApart, jsoncEsm],
+    plugins: [k8sApart, undiciApart, esmBuilds],
   }),
 ]);
 await chmod('dist/cli.js', 0o755);

@@ -5,4 +5,4 @@ export declare const LAZY_ENTRIES: Readonly<Record<string, { readonly entry: str
 export declare const lazyEntries: Plugin;
 export declare const vscodeOnce: Plugin;
 export declare const k8sApart: Plugin;
-export declare const jsoncEsm: Plugin;
+export declare const esmBuilds: Plugin;

@@ -84,7 +84,15 @@ function moduleText(data: Record<string, { title: string; cycles: Cycle[] }>, li
     '',
     "import type { EolData } from './eolTypes.js';",
     '',
-    `export const EOL_DATA: EolData = ${JSON.stringify({ snapshot, products: data }, null, 2)};`,
+    '// A JSON text parsed on first use: loading the extension reads a string, not a 20 KB object literal.',
+    `const TEXT = ${JSON.stringify(JSON.stringify({ snapshot, products: data }))};`,
+    '',
+    'let parsed: EolData | undefined;',
+    '',
+    '/** The release cycles of each product, and the snapshot they were taken from. */',
+    'export function eolData(): EolData {',
+    '  return (parsed ??= JSON.parse(TEXT) as EolData);',
+    '}',
     '',
   ].join('\n');
 }

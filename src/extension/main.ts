@@ -127,8 +127,10 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.window.onDidChangeVisibleTextEditors((editors) => diagnostics.shown(editors)),
   );
   for (const document of vscode.workspace.textDocuments) diagnostics.open(document);
-  // Kustomizations and charts: analysed in the background, their module loaded only if there are any.
-  void project.refresh();
+  // Kustomizations and charts: analysed in the background once activate() has returned (reading a
+  // folder's settings the first time costs VS Code several milliseconds), their module loaded only if there are any.
+  const first = setTimeout(() => void project.refresh(), 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(first) });
   const activationMs = performance.now() - started;
   log.info(
     `Shipshape activated in ${activationMs.toFixed(1)} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: static rules only'})`,

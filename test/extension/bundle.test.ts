@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 // A plain ES module shared with esbuild.config.mjs.
-import { jsoncEsm, lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
+import { esmBuilds, lazyEntries, vscodeOnce } from '../../scripts/bundles.mjs';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -21,7 +21,7 @@ describe('the activation bundle', () => {
       format: 'cjs',
       target: 'node20',
       external: ['vscode'],
-      plugins: [vscodeOnce, lazyEntries, jsoncEsm],
+      plugins: [vscodeOnce, lazyEntries, esmBuilds],
       define: { SHIPSHAPE_VERSION: '"test"' },
       write: false,
       metafile: true,
@@ -58,6 +58,13 @@ describe('the activation bundle', () => {
     const text = result.outputFiles[0]!.text;
     assert.equal(text.match(/\brequire\("vscode"\)/g)?.length, 1, 'require("vscode") once');
     assert.doesNotMatch(text, /__toESM\(require\("vscode"\)\)/);
+    // yaml as its ES module build, joined into one scope (scripts/bundles.mjs: esmBuilds): its
+    // CommonJS build kept a wrapper per module, and loading the bundle took a third longer.
+    assert.ok(
+      inputs.some((i) => /(^|\/)node_modules\/yaml\/browser\/dist\//.test(i)),
+      'yaml from its ES module build',
+    );
+    assert.ok(!inputs.some((i) => /(^|\/)node_modules\/yaml\/dist\//.test(i)), 'none of yaml from its CommonJS build');
     // Every module is in the bundle: none is required by a relative path it does not hold (jsonc-parser's UMD build did that).
     assert.doesNotMatch(text, /\brequire\d*\("\.\/impl\//);
     // They are loaded at run time, beside the bundle.

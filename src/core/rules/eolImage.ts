@@ -4,7 +4,7 @@
 import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
-import { EOL_DATA } from './eolData.js';
+import { eolData } from './eolData.js';
 import type { EolCycle } from './eolTypes.js';
 import { codenameOf, cyclesOf, type CycleMatch } from './eolImages.js';
 
@@ -106,5 +106,5 @@ function eolMessage(image: ImageOccurrence, verdicts: readonly Verdict[], sugges
   const links = [...new Set(verdicts.map((v) => `https://endoflife.date/${v.match.product}`))].join(', ');
   const advice = suggestion !== undefined ? ` Move to a supported cycle, such as \`${suggestion}\`.` : ' Move to a supported cycle.';
   const after = verdicts.some((v) => v.ended) ? 'no more fixes, security ones included' : 'after that, no more fixes';
-  return `${shownImage(image)}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${EOL_DATA.snapshot.date}).`;
+  return `${shownImage(image)}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${eolData().snapshot.date}).`;
 }

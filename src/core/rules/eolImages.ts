@@ -2,7 +2,7 @@
 // version first (`18`, `3.8.18`, `8u392`, `11.0.21_9`), then variants, among them the operating
 // system (`bullseye`, `slim-buster`, `alpine3.16`, `jammy`). OS images name numbers or codenames.
 
-import { EOL_DATA } from './eolData.js';
+import { eolData } from './eolData.js';
 import type { EolCycle } from './eolTypes.js';
 import { EOL_IMAGES, OS_PRODUCTS } from './eolProducts.js';
 
@@ -65,7 +65,7 @@ function tokensOf(tag: string): Token[] {
 }
 
 function product(name: string): { title: string; cycles: readonly EolCycle[] } | undefined {
-  return EOL_DATA.products[name];
+  return eolData().products[name];
 }
 
 function versionToken(name: string, token: Token, os = false): CycleMatch | undefined {

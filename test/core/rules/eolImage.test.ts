@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { analyze, applyEdits, fixesFor, type AnalyzeOptions, type FileKind } from '../../../src/core/index.js';
-import { EOL_DATA } from '../../../src/core/rules/eolData.js';
+import { eolData } from '../../../src/core/rules/eolData.js';
 
 const NOW = Date.parse('2026-12-07T00:00:00Z');
 const eol = (text: string, kind: FileKind = 'dockerfile', options: AnalyzeOptions = {}) =>
   analyze(text, kind, { now: NOW, ...options }).findings.filter((f) => f.rule === 'eol-image');
 
 function cycle(product: string, name: string) {
-  const found = EOL_DATA.products[product]!.cycles.find((c) => c.cycle === name);
+  const found = eolData().products[product]!.cycles.find((c) => c.cycle === name);
   assert.ok(found, `${product} ${name} is in the snapshot`);
   return found;
 }
@@ -22,7 +22,7 @@ test('a cycle past its end: a warning naming the cycle, its end date and the sou
   assert.equal(finding!.severity, 'warning');
   assert.match(finding!.message, new RegExp(`Node\\.js 18 reached its end of life on ${end}`));
   assert.match(finding!.message, /https:\/\/endoflife\.date\/nodejs/);
-  assert.match(finding!.message, new RegExp(`snapshot of ${EOL_DATA.snapshot.date}`));
+  assert.match(finding!.message, new RegExp(`snapshot of ${eolData().snapshot.date}`));
 });
 
 test('within 90 days of its end: information; more than 90 days before: nothing', () => {

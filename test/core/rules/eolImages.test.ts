@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { corpusPath, readCorpus } from '../../support/analysis.js';
 import { cyclesOf, cycleOfVersion } from '../../../src/core/rules/eolImages.js';
-import { EOL_DATA } from '../../../src/core/rules/eolData.js';
+import { eolData } from '../../../src/core/rules/eolData.js';
 
 const SNAPSHOTS = readdirSync(corpusPath('official-images'));
 
@@ -63,7 +63,7 @@ for (const snapshot of SNAPSHOTS) {
         )[0];
         // A cycle newer than the data snapshot (or a release candidate) is not known: nothing is said.
         if (!product || product.os) {
-          assert.ok(!cycleOfVersion(EOL_DATA.products[productOf(name)]!.cycles, version), `${name}:${version} names a known cycle`);
+          assert.ok(!cycleOfVersion(eolData().products[productOf(name)]!.cycles, version), `${name}:${version} names a known cycle`);
           continue;
         }
         assert.ok(version.startsWith(product.cycle.cycle), `${name}:${version} is in cycle ${product.cycle.cycle}`);
@@ -103,7 +103,7 @@ for (const snapshot of SNAPSHOTS) {
         if (!os || !/(alpine\d|buster|bullseye|bookworm|trixie|stretch|jessie|bionic|focal|jammy|noble|xenial)/i.test(directory)) continue;
         // The folder the image is built from names the same OS (`18/bullseye-slim`, `3.11/alpine3.18`).
         const [product, cycle] = os.split(' ') as [string, string];
-        const data = EOL_DATA.products[product]!.cycles.find((c) => c.cycle === cycle)!;
+        const data = eolData().products[product]!.cycles.find((c) => c.cycle === cycle)!;
         const inFolder = product === 'alpine-linux' ? `alpine${cycle}` : data.codename!.split(' ')[0]!.toLowerCase();
         assert.ok(directory.toLowerCase().includes(inFolder), `${name} ${tags[0]}: ${os} in ${directory}`);
         checked++;

@@ -49,7 +49,7 @@ describe('activation', () => {
     const benchDir = process.env['SHIPSHAPE_BENCH_DIR'];
     if (benchDir && existsSync(path.join(benchDir, 'extension.js'))) {
       // Copies inside the extension's folder, so that `require('vscode')` resolves as it does for the extension.
-      const [load, baseline] = medianLoads([path.join(benchDir, 'extension.js'), path.join(benchDir, 'parsers.js')]);
+      const [load, baseline, esm] = medianLoads(['extension.js', 'parsers.js', 'parsers-esm.js'].map((f) => path.join(benchDir, f)));
       writeFileSync(
         path.join(benchDir, 'activation.json'),
         JSON.stringify({
@@ -58,6 +58,7 @@ describe('activation', () => {
           loadCpuMs: load!.cpu,
           baselineLoadMs: baseline!.wall,
           baselineLoadCpuMs: baseline!.cpu,
+          esmLoadMs: esm!.wall,
         }),
       );
     }
