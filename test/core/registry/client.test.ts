@@ -281,10 +281,14 @@ describe('faults', () => {
   test('429 with Retry-After is waited out, then the answer is used', async () => {
     const server = await startFaultServer(fault.firstN(2, fault.tooManyRequests(1), fault.manifest(DIGEST)));
     try {
-      const started = Date.now();
-      const outcome = await client(EMPTY).resolve(`${server.host}/team/app:1`);
+      const { lines, logger } = recorder();
+      const outcome = await client(EMPTY, {}, logger).resolve(`${server.host}/team/app:1`);
       assert.ok(outcome.ok && outcome.resolved.digest === DIGEST);
-      assert.ok(Date.now() - started >= 1900, 'waited Retry-After twice');
+      // The wait is the server's Retry-After (1 s), not the client's own backoff (10 ms here).
+      assert.deepEqual(
+        lines.filter((l) => /retrying/.test(l)),
+        [`${server.host} answered 429; retrying in 1000 ms`, `${server.host} answered 429; retrying in 1000 ms`],
+      );
       assert.equal(server.requests().length, 3);
     } finally {
       await server.stop();
