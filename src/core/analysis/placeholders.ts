@@ -22,6 +22,13 @@ const NOT_IMAGES: readonly { readonly matches: (raw: string) => boolean; readonl
   { matches: (raw) => raw === 'auto', filledBy: "Istio's injector replaces with its proxy image when the pod is created" },
   // https://ko.build/features/k8s ("ko resolve" builds each `ko://` import path and writes its image)
   { matches: (raw) => raw.startsWith('ko://'), filledBy: '`ko resolve` replaces with the image it builds from that Go package' },
+  // A name in capitals is never a reference (repositories are lowercase), so it is no image on Docker
+  // Hub either: scaffolds write one for the user to replace. Kubebuilder's manager_image_patch.yaml:
+  // "Change the value of image field below to your controller image URL" over `image: IMAGE_URL`.
+  {
+    matches: (raw) => /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(raw),
+    filledBy: 'you (or a build script) replace with a real image before the manifest is applied: a repository name is never in capitals',
+  },
 ];
 
 /** The placeholders an image field holds where nothing in the file substitutes them, or undefined. */

@@ -762,7 +762,7 @@ test('envsubst placeholders ($VAR, ${VAR}, ${VAR:-default}) in a manifest are un
   );
 });
 
-test("placeholders that are no images (Istio's `image: auto`, ko's `ko://`) are unresolved with who fills them in, not docker.io/library/auto", () => {
+test("placeholders that are no images (Istio's `image: auto`, ko's `ko://`, a scaffold's `IMAGE_URL`) are unresolved with who fills them in, not docker.io/library/auto", () => {
   const text = [
     'apiVersion: apps/v1',
     'kind: Deployment',
@@ -780,6 +780,10 @@ test("placeholders that are no images (Istio's `image: auto`, ko's `ko://`) are 
     '          image: ko://knative.dev/serving/cmd/controller',
     '        - name: automatic',
     '          image: autoscaler:1.0',
+    '        - name: manager',
+    '          image: IMAGE_URL',
+    '        - name: mixed',
+    '          image: Nginx:1.27',
     '',
   ].join('\n');
   const result = yaml(text);
@@ -789,11 +793,16 @@ test("placeholders that are no images (Istio's `image: auto`, ko's `ko://`) are 
       ['auto', 'unresolved', undefined],
       ['ko://knative.dev/serving/cmd/controller', 'unresolved', undefined],
       ['autoscaler:1.0', 'image', 'docker.io/library/autoscaler:1.0'],
+      ['IMAGE_URL', 'unresolved', undefined],
+      // Capitals in a name that is otherwise an image: a mistake, not a placeholder.
+      ['Nginx:1.27', 'invalid', undefined],
     ],
   );
   const messages = result.findings.filter((f) => f.rule === 'unresolved-image').map((f) => f.message);
   assert.deepEqual(messages, [
     "`auto` is a placeholder, which Istio's injector replaces with its proxy image when the pod is created, so the image is unknown here.",
     '`ko://knative.dev/serving/cmd/controller` is a placeholder, which `ko resolve` replaces with the image it builds from that Go package, so the image is unknown here.',
+    '`IMAGE_URL` is a placeholder, which you (or a build script) replace with a real image before the manifest is applied: a repository name is never in capitals, so the image is unknown here.',
   ]);
+  assert.ok(result.findings.some((f) => f.rule === 'invalid-reference' && f.message.startsWith('`Nginx:1.27`')));
 });
