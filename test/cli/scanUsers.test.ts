@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JsonReport } from '../../src/core/index.js';
@@ -130,6 +130,58 @@ describe('shipshape scan: images’ own users from their registry', () => {
     const start = front.requests().length;
     await runCli(['scan', '--offline', '--format', 'json', root]);
     assert.equal(front.requests().length - start, 0);
+  });
+
+  test("a chart's and a kustomization's containers are settled by their images' users, as a manifest's are", async () => {
+    process.env['SHIPSHAPE_CACHE_DIR'] = mkdtempSync(path.join(os.tmpdir(), 'shipshape-users-cache-'));
+    const project = mkdtempSync(path.join(os.tmpdir(), 'shipshape-users-project-'));
+    try {
+      const chart = path.join(project, 'chart');
+      mkdirSync(path.join(chart, 'templates'), { recursive: true });
+      writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');
+      writeFileSync(
+        path.join(chart, 'values.yaml'),
+        [`api: {repository: ${front.host}/team/img, tag: uid}`, `db: {repository: ${front.host}/team/img, tag: root}`, ''].join('\n'),
+      );
+      writeFileSync(
+        path.join(chart, 'templates', 'deployment.yaml'),
+        [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata: {name: {{ .Release.Name }}}',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      containers:',
+          '        - name: api',
+          '          image: "{{ .Values.api.repository }}:{{ .Values.api.tag }}"',
+          '        - name: db',
+          '          image: "{{ .Values.db.repository }}:{{ .Values.db.tag }}"',
+          '',
+        ].join('\n'),
+      );
+      const overlay = path.join(project, 'overlay');
+      mkdirSync(overlay);
+      writeFileSync(
+        path.join(overlay, 'kustomization.yaml'),
+        `resources: [app.yaml]\nimages:\n  - {name: app, newName: ${front.host}/team/img, newTag: uid}\n`,
+      );
+      writeFileSync(
+        path.join(overlay, 'app.yaml'),
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: app, image: app}\n',
+      );
+      const offline = JSON.parse(
+        (await runCli(['scan', '--offline', '--format', 'json', '--fail-on', 'none', project])).stdout,
+      ) as JsonReport;
+      assert.deepEqual(verdicts(offline), ['app.yaml:8 implicit', 'deployment.yaml:10 implicit', 'deployment.yaml:8 implicit']);
+      const run = await runCli(['scan', '--format', 'json', '--fail-on', 'none', '--trivy', '/nonexistent/trivy', project]);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      // The api's image and the overlay's run as 1000; the db's as root, which its message now says.
+      assert.deepEqual(verdicts(report), ['deployment.yaml:10 implicit (image-config)']);
+      assert.match(report.findings.find((f) => f.rule === 'root-user')!.message, /Container `db` runs as root.*configured user is `root`/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   test('a registry that cannot be reached is said once, and the verdicts stay as the files say', async () => {

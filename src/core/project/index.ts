@@ -11,9 +11,9 @@ import { imageFindings } from '../rules/index.js';
 import { whyUnpinned, writtenName } from '../rules/unpinnedImage.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
-import type { AnalysisResult, AnalyzeOptions, ContainerType, Finding, ImageOccurrence, Range } from '../types.js';
+import type { AnalysisResult, AnalyzeOptions, ContainerType, Finding, ImageOccurrence, ImageUser, Range } from '../types.js';
 import type { ContainerFact } from '../analysis/kubernetes.js';
-import { kubernetesRootFindings } from '../rules/rootUser.js';
+import { kubernetesRootFindings, usersWanted } from '../rules/rootUser.js';
 import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
@@ -40,6 +40,19 @@ export interface ProjectAnalysis {
   readonly notes: { readonly file: string; readonly reason: string }[];
   readonly kustomize: KustomizeProject;
   readonly charts: readonly ChartProject[];
+  /** Images whose own configured user would settle a root-user verdict here (containers that set no `runAsUser`). */
+  readonly usersWanted: readonly string[];
+  /**
+   * The same analysis with root-user judged again, these images' users known (a registry's answer or
+   * a scan's): an image that runs as a non-root user settles "may run as root", as in a manifest.
+   */
+  readonly withUsers: (users: ReadonlyMap<string, ImageUser>) => Promise<ProjectAnalysis>;
+}
+
+/** A rendered container's root-user verdict: what it judges on, and the file each finding goes to. */
+interface RootJudgement {
+  readonly fact: ContainerFact;
+  readonly fileOf: (finding: Finding) => string;
 }
 
 export function placeKey(file: string, range: Range): string {
@@ -95,7 +108,7 @@ export async function analyzeProject(
 ): Promise<ProjectAnalysis> {
   Budget.start(limits); // the options are checked before any work
   // What the roots and charts add up to; their own results join it at the end.
-  const analysis: Omit<ProjectAnalysis, 'kustomize' | 'charts'> = {
+  const analysis: Omit<ProjectAnalysis, 'kustomize' | 'charts' | 'usersWanted' | 'withUsers'> = {
     images: new Map(),
     findings: new Map(),
     settled: new Set(),
@@ -115,9 +128,9 @@ export async function analyzeProject(
     return found;
   };
   const add = <T>(map: Map<string, T[]>, file: string, item: T) => map.set(file, [...(map.get(file) ?? []), item]);
-  const addFinding = async (file: string, finding: Finding) => {
+  const addFinding = async (file: string, finding: Finding, findings = analysis.findings) => {
     if (isSuppressed(finding, await suppressionsOf(file))) return;
-    const known = analysis.findings.get(file) ?? [];
+    const known = findings.get(file) ?? [];
     // A place several roots (or charts) share gets one finding.
     if (
       known.some(
@@ -128,8 +141,10 @@ export async function analyzeProject(
       )
     )
       return;
-    add(analysis.findings, file, finding);
+    add(findings, file, finding);
   };
+  // root-user is judged once every root and chart has rendered, and again when images' users are known.
+  const judgements: RootJudgement[] = [];
 
   const kustomize = await analyzeKustomizations(files, fs, limits);
   for (const file of kustomize.manifests) analysis.rendered.add(path.resolve(file));
@@ -150,8 +165,7 @@ export async function analyzeProject(
       for (const finding of kustomizeFindings(occurrence, root.folder, options))
         await addFinding(path.resolve(image.decidedAt.file), finding);
     }
-    for (const container of root.containers)
-      for (const { file, finding } of renderedRootFindings(container, options)) await addFinding(path.resolve(file), finding);
+    for (const container of root.containers) judgements.push(renderedRootJudgement(container));
   }
   for (const [origin, used] of asWritten) if (!used) analysis.settled.add(origin);
 
@@ -183,12 +197,29 @@ export async function analyzeProject(
       if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);
     }
-    for (const container of project.containers ?? []) {
-      const { place, findings } = chartRootFindings(container, options);
-      for (const finding of findings) await addFinding(path.resolve(place.file), finding);
-    }
+    for (const container of project.containers ?? []) judgements.push(chartRootJudgement(container));
   }
-  return { ...analysis, kustomize, charts: projects };
+  // The findings of every rule but root-user, to which each judging of root-user adds its own.
+  const others = new Map([...analysis.findings].map(([file, findings]) => [file, [...findings]]));
+  const judged = async (judging: AnalyzeOptions): Promise<ProjectAnalysis> => {
+    const findings = new Map([...others].map(([file, list]) => [file, [...list]]));
+    for (const { fact, fileOf } of judgements)
+      for (const finding of kubernetesRootFindings([fact], judging)) await addFinding(path.resolve(fileOf(finding)), finding, findings);
+    return {
+      ...analysis,
+      findings,
+      kustomize,
+      charts: projects,
+      usersWanted: usersWanted(
+        judgements.map((j) => j.fact),
+        [],
+        [],
+      ).filter((reference) => !judging.imageUsers?.has(reference)),
+      // What was learnt first stands over what comes later, as for a file's own analysis.
+      withUsers: (users) => judged({ ...judging, imageUsers: new Map([...users, ...(judging.imageUsers ?? [])]) }),
+    };
+  };
+  return judged(options);
 }
 
 /**
@@ -254,7 +285,7 @@ function kustomizeFindings(image: KustomizeOccurrence, root: string, options: An
  * line in the manifest (or the patch that added it), or the patch value that makes it root
  * (`runAsUser: 0`, `runAsNonRoot: false`) when a patch sets it.
  */
-function renderedRootFindings(container: KustomizeContainer, options: AnalyzeOptions): { file: string; finding: Finding }[] {
+function renderedRootJudgement(container: KustomizeContainer): RootJudgement {
   const { runAsUser, runAsNonRoot } = container;
   let home: Place = container.place;
   if (runAsUser?.value === 0 && runAsUser.level === 'pod' && runAsUser.by === 'patch') home = runAsUser.place;
@@ -277,15 +308,15 @@ function renderedRootFindings(container: KustomizeContainer, options: AnalyzeOpt
     ...(runAsNonRoot && { runAsNonRoot: { value: runAsNonRoot.value, range: runAsNonRoot.place.range, level: runAsNonRoot.level } }),
   };
   // Each finding is at one of the fact's ranges (the same objects): the file is that range's.
-  return kubernetesRootFindings([fact], options).map((finding) => ({
-    file:
+  return {
+    fact,
+    fileOf: (finding) =>
       finding.range === fact.runAsUser?.range && runAsUser
         ? runAsUser.place.file
         : finding.range === fact.runAsNonRoot?.range && runAsNonRoot
           ? runAsNonRoot.place.file
           : home.file,
-    finding,
-  }));
+  };
 }
 
 function isContainerType(type: string | undefined): type is ContainerType {
@@ -332,7 +363,7 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
  * the fix belongs: the securityContext value that decides it (its values.yaml line when the values
  * set it), else the template line that writes the container.
  */
-function chartRootFindings(container: ChartContainer, options: AnalyzeOptions): { place: Place; findings: Finding[] } {
+function chartRootJudgement(container: ChartContainer): RootJudgement {
   const { runAsUser, runAsNonRoot } = container;
   const place = runAsUser?.place ?? runAsNonRoot?.place ?? container.place;
   const at = <T>(value: { value: T; level: 'pod' | 'container' } | undefined) =>
@@ -349,7 +380,7 @@ function chartRootFindings(container: ChartContainer, options: AnalyzeOptions): 
     ...(user && { runAsUser: user }),
     ...(nonRoot && { runAsNonRoot: nonRoot }),
   };
-  return { place, findings: kubernetesRootFindings([fact], options) };
+  return { fact, fileOf: () => place.file };
 }
 
 /** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { analyze, sortFindings } from '../analysis/analyze.js';
 import { mayBeCompose } from '../analysis/compose.js';
 import { builtServiceFinding, builtServices, type BuiltService } from '../project/compose.js';
-import { analyzeProject, withProject, type ProjectOptions } from '../project/index.js';
+import { analyzeProject, withProject, type ProjectAnalysis, type ProjectOptions } from '../project/index.js';
 import { isTemplateNote } from '../analysis/templateNotes.js';
 import { composeEnvironment, type ComposeEnvOptions } from '../project/dotenv.js';
 import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
@@ -152,22 +152,22 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     analysed.set(index, { text, kind, options: used }),
   );
   const built = await readBuiltDockerfiles(report, options, projectFiles, analysed);
-  if (options.imageUsers) await registryUsers(report, options.imageUsers, analysed, options.signal);
-  await projectImages(
-    report,
+  let project = await analyzeProject(
     collected.files.map((f) => path.resolve(f.path)),
-    options,
     projectFiles,
-    excluded,
+    options.analyze ?? {},
+    options.project,
   );
+  if (options.imageUsers) project = await registryUsers(report, options.imageUsers, analysed, project, options.signal);
+  projectImages(report, project, excluded);
   if (options.staleDigests) await stalePins(report, options.staleDigests, options);
   if (options.scanner) await scanImages(report, options.scanner, options, analysed);
   await builtServiceFindings(report, built, options, projectFiles, analysed);
   return report;
 }
 
-/** The images the files want the users of, each with the first place that wants it. */
-function wantedUsers(report: ScanReport): Map<string, { file: string; line: number }> {
+/** The images the files and the project want the users of, each with the first place that wants it. */
+function wantedUsers(report: ScanReport, project: ProjectAnalysis): Map<string, { file: string; line: number }> {
   const wanted = new Map<string, { file: string; line: number }>();
   for (const { file, result } of report.files) {
     for (const reference of result.usersWanted ?? []) {
@@ -178,16 +178,43 @@ function wantedUsers(report: ScanReport): Map<string, { file: string; line: numb
       wanted.set(reference, { file, line: (place?.start.line ?? 0) + 1 });
     }
   }
+  // Containers charts and kustomizations render: at their root-user finding, else at the image.
+  const projectWanted = new Set(project.usersWanted);
+  for (const [file, findings] of project.findings) {
+    for (const finding of findings) {
+      if (finding.rule !== 'root-user' || !finding.reference || !projectWanted.has(finding.reference) || wanted.has(finding.reference))
+        continue;
+      wanted.set(finding.reference, { file: displayPath(file), line: finding.range.start.line + 1 });
+    }
+  }
+  for (const [file, images] of project.images) {
+    for (const image of images) {
+      const reference = image.reference?.normalized;
+      if (reference && projectWanted.has(reference) && !wanted.has(reference))
+        wanted.set(reference, { file: displayPath(file), line: image.range.start.line + 1 });
+    }
+  }
   return wanted;
 }
 
-/** Asks the registries for the users the files want, and settles what they answer. */
-async function registryUsers(report: ScanReport, lookup: UserLookup, analysed: Map<number, Analysed>, signal?: AbortSignal): Promise<void> {
-  const wanted = wantedUsers(report);
-  if (wanted.size === 0) return;
+/**
+ * Asks the registries, in one lookup, for the users the files and the project want, and settles
+ * what they answer; returns the project judged again with them.
+ */
+async function registryUsers(
+  report: ScanReport,
+  lookup: UserLookup,
+  analysed: Map<number, Analysed>,
+  project: ProjectAnalysis,
+  signal?: AbortSignal,
+): Promise<ProjectAnalysis> {
+  const wanted = wantedUsers(report, project);
+  if (wanted.size === 0) return project;
   const answer = await lookup([...wanted.keys()], signal);
   report.userErrors.push(...userErrorEntries(answer.failures, wanted));
   settleUsers(report, answer.users, analysed);
+  const projectUsers = new Map([...answer.users].filter(([reference]) => project.usersWanted.includes(reference)));
+  return projectUsers.size > 0 ? project.withUsers(projectUsers) : project;
 }
 
 /**
@@ -348,14 +375,7 @@ function displayPath(file: string): string {
  * files where each is decided (`withProject`, as in the editor), and chart templates are no longer
  * "skipped as templates". Nothing is placed in an excluded file.
  */
-async function projectImages(
-  report: ScanReport,
-  files: readonly string[],
-  options: ScanOptions,
-  projectFiles: ProjectFiles,
-  excluded: (file: string) => boolean,
-): Promise<void> {
-  const project = await analyzeProject(files, projectFiles, options.analyze ?? {}, options.project);
+function projectImages(report: ScanReport, project: ProjectAnalysis, excluded: (file: string) => boolean): void {
   for (const error of project.errors) report.projectErrors.push(error);
   for (const note of project.notes) report.skipped.push({ path: displayPath(note.file), reason: note.reason });
   const indexOf = new Map(report.files.map((f, i) => [path.resolve(f.file), i]));
