@@ -3,7 +3,7 @@
 //
 // - core: the pure tests: no child process, no socket, no server; quick.
 // - integration: the tests that run programs or servers: the CLI runs, the registry, the API
-//   server, the Trivy stand-in, the proxy, the webhook receiver, esbuild.
+//   server, the Trivy stand-in, the proxy, the webhook receiver, esbuild; and the fuzz round.
 //
 // A file is an integration test when it lies in test/cli/ or test/support/, or when it, or a
 // helper of test/ it imports, imports something that starts a process or a server (below); the
@@ -13,8 +13,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** Folders whose tests run programs or servers, whatever they import. */
-export const INTEGRATION_FOLDERS = ['test/cli/', 'test/support/'];
+/**
+ * Folders whose tests run programs or servers, whatever they import; and the fuzz round, which runs
+ * the core at length in worker threads with heaps of their own (a minute or more of the core set's
+ * time, where the rest of it takes about as long together).
+ */
+export const INTEGRATION_FOLDERS = ['test/cli/', 'test/support/', 'test/fuzz/'];
 
 /** Modules imported only to start processes or servers: Node's, packages, and the harnesses of test/support/. */
 export const PROCESS_MODULES = [
