@@ -52,7 +52,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     () => pins.registryClient(),
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
+    (learnt) => void project.usersLearnt(learnt),
   );
+  project.useUsers(() => users.users());
   const advice = new SaferTags(log, config, scans, pins, (document) => diagnostics.resultOf(document));
   const completion = new TagCompletion(log, pins, () => config.registryQuietly());
   const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);

@@ -19,6 +19,7 @@ import {
   markdownText,
   overlayFiles,
   type AnalysisResult,
+  type ImageUser,
   type ProjectFiles,
 } from '../core/index.js';
 import type { ProjectAnalysis } from '../core/project/index.js';
@@ -46,6 +47,9 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
   /** The project analysis changed: documents' merged results and diagnostics are stale. */
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
+
+  /** The images' configured users the editor has learnt (ImageUsers), by normalised reference. */
+  private knownUsers: () => ReadonlyMap<string, ImageUser> = () => new Map();
 
   constructor(
     private readonly config: Config,
@@ -139,10 +143,13 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       if (found.length === 0) continue;
       const started = performance.now();
       this.engine ??= await loadProject();
-      const analysis = await this.engine.analyzeProject(found, files, {
+      const rendered = await this.engine.analyzeProject(found, files, {
         ...settings.analyze,
         helm: { byChart: this.config.helmValuesFiles(folder.uri) },
       });
+      // root-user judged with the images' users learnt so far (the rest are asked through the documents).
+      const users = this.knownUsers();
+      const analysis = rendered.usersWanted.some((r) => users.has(r)) ? await rendered.withUsers(users) : rendered;
       analyses.push(analysis);
       this.log.info(
         `project ${folder.name}: ${analysis.kustomize.roots.length} kustomization roots, ${analysis.charts.length} charts in ` +
@@ -164,6 +171,24 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     return confinedFiles(files, folders);
   }
 
+  /** Where the images' configured users the editor learns are kept. */
+  useUsers(known: () => ReadonlyMap<string, ImageUser>): void {
+    this.knownUsers = known;
+  }
+
+  /** Images' users were learnt: root-user on what the roots and charts render is judged again (nothing is rendered again). */
+  async usersLearnt(users: ReadonlyMap<string, ImageUser>): Promise<void> {
+    if (!this.analyses.some((analysis) => analysis.usersWanted.some((r) => users.has(r)))) return;
+    const before = this.analyses;
+    const known = this.knownUsers();
+    const judged = await Promise.all(before.map((analysis) => analysis.withUsers(known)));
+    // A new analysis that finished meanwhile already judged with what was known.
+    if (this.analyses !== before) return;
+    this.analyses = judged;
+    this.version++;
+    this.changed.fire();
+  }
+
   /** A cache key part: merged results are valid for one analysis. */
   get generation(): number {
     return this.version;
@@ -173,7 +198,17 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
   merge(uri: vscode.Uri, result: AnalysisResult): AnalysisResult {
     const engine = this.engine;
     if (!engine || uri.scheme !== 'file') return result;
-    return this.analyses.reduce((merged, analysis) => engine.withProject(uri.fsPath, merged, analysis), result);
+    const merged = this.analyses.reduce((merged, analysis) => engine.withProject(uri.fsPath, merged, analysis), result);
+    // The images whose users would settle root-user on what the project places here: asked through this document.
+    const file = path.resolve(uri.fsPath);
+    const wanted = this.analyses.flatMap((analysis) => {
+      const open = new Set(analysis.usersWanted);
+      return (analysis.findings.get(file) ?? []).flatMap((f) =>
+        f.rule === 'root-user' && f.reference && open.has(f.reference) ? [f.reference] : [],
+      );
+    });
+    if (wanted.length === 0) return merged;
+    return { ...merged, usersWanted: [...new Set([...(merged.usersWanted ?? []), ...wanted])] };
   }
 
   /** On a manifest's image: what each kustomization including it renders. */

@@ -45,6 +45,8 @@ export class ImageUsers implements vscode.Disposable {
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
     /** Analyses a document again (an image's user became known). */
     private readonly reanalyze: (document: vscode.TextDocument) => void,
+    /** Users became known (what the project renders is judged again with them). */
+    private readonly learnt: (users: ReadonlyMap<string, ImageUser>) => void = () => {},
   ) {}
 
   /** The users read so far, by normalised reference. */
@@ -90,7 +92,10 @@ export class ImageUsers implements vscode.Disposable {
     const lookup = await this.getLookup();
     return async (references, cancel) => {
       const answer = await lookup(references, cancel);
-      if (!signal.aborted) for (const [reference, user] of answer.users) this.known.set(reference, user);
+      if (!signal.aborted) {
+        for (const [reference, user] of answer.users) this.known.set(reference, user);
+        if (answer.users.size > 0) this.learnt(answer.users);
+      }
       return answer;
     };
   }
@@ -119,7 +124,10 @@ export class ImageUsers implements vscode.Disposable {
         );
       }
       for (const [reference, user] of answer.users) this.known.set(reference, user);
-      if (answer.users.size > 0) this.refresh((result) => (result.usersWanted ?? []).some((r) => answer.users.has(r)));
+      if (answer.users.size > 0) {
+        this.learnt(answer.users);
+        this.refresh((result) => (result.usersWanted ?? []).some((r) => answer.users.has(r)));
+      }
     } catch (error) {
       this.log.error(`reading images' users failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

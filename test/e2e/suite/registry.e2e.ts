@@ -70,6 +70,42 @@ describe('registry: images’ users, tag completion, safer tags', () => {
     assert.equal(refused.range.start.line, 7);
   });
 
+  it("a chart's containers are settled by their images' users: the one whose image runs as 1000 loses its finding", async () => {
+    await write('users/chart/Chart.yaml', 'apiVersion: v2\nname: users\nversion: 1.0.0\n');
+    await write('users/chart/values.yaml', `api: {image: "${host}/team/app:uid"}\ndb: {image: "${host}/team/app:root"}\n`);
+    const template = await write(
+      'users/chart/templates/deployment.yaml',
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: {{ .Release.Name }}}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: api',
+        '          image: {{ .Values.api.image }}',
+        '        - name: db',
+        '          image: {{ .Values.db.image }}',
+        '',
+      ].join('\n'),
+    );
+    await openDocument(template);
+    // Rendered and judged: the db's image runs as root, which its finding now says; the api's runs as 1000.
+    const diagnostics = await waitForDiagnostics(
+      template,
+      (d) => d.some((x) => codeOf(x) === 'root-user' && /as its image config says/.test(x.message)),
+      30_000,
+    );
+    const roots = diagnostics.filter((x) => codeOf(x) === 'root-user');
+    assert.deepEqual(
+      roots.map((x) => x.range.start.line),
+      [9],
+      roots.map((x) => `${x.range.start.line}: ${x.message}`).join('\n'),
+    );
+    assert.match(roots[0]!.message, /Container `db` runs as root/);
+  });
+
   it('completes tags in a FROM, newest first, and writes the chosen one pinned', async () => {
     const uri = await write('completion/Dockerfile', `FROM ${host}/team/api:\nUSER 1000\n`);
     const editor = await openDocument(uri);
