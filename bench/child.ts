@@ -2,6 +2,7 @@
 
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
+import { esmBuilds } from '../scripts/bundles.mjs';
 
 const REPO = path.resolve(__dirname, '..');
 const built = new Map<string, Promise<string>>();
@@ -20,6 +21,7 @@ export function bundleChild(name: string): Promise<string> {
         format: 'cjs',
         target: 'node20',
         logLevel: 'warning',
+        plugins: [esmBuilds],
       })
       .then(() => outfile);
     built.set(name, bundle);
