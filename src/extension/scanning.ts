@@ -275,7 +275,12 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
 
   /** One diagnostic per scanned reference: its vulnerabilities, or why it could not be scanned. */
   render(document: vscode.TextDocument, result: AnalysisResult): void {
-    const verdicts = scanVerdicts(result.images, (image) => this.outcomeOf(image), this.config.analysis(document.uri).analyze);
+    const verdicts = scanVerdicts(
+      result.images,
+      (image) => this.outcomeOf(image),
+      this.config.analysis(document.uri).analyze,
+      result.findings,
+    );
     const diagnostics = verdicts.findings.map(findingDiagnostic);
     for (const { image, failure } of verdicts.failures) {
       const diagnostic = new vscode.Diagnostic(

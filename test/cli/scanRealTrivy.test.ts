@@ -114,6 +114,17 @@ describe('shipshape scan against trivy image, the real Trivy', () => {
     assert.match(alpine.message, /Worst: CVE-2024-5535 in libcrypto3 3\.1\.4-r5, fixed in 3\.1\.6-r0/);
     const debian = report.findings.find((f) => f.rule === 'vulnerable-image' && f.raw === `${repo}/debian:12`)!;
     assert.match(debian.message, /CVE-2023-45853 in zlib1g/);
+    // An OS Trivy's own table says has reached its end of life is eol-image, whatever the tag says;
+    // exactly where Trivy's report says EOSL.
+    let ended = 0;
+    for (const raw of [`${repo}/alpine:3.19`, `${repo}/alpine:3.20`, `${repo}/debian:12`]) {
+      const eol = report.findings.find((f) => f.rule === 'eol-image' && f.raw === raw);
+      assert.equal(eol !== undefined, (await direct(raw)).Metadata?.OS?.EOSL === true, raw);
+      if (eol) ended++;
+      if (eol) assert.match(eol.message, /its OS, alpine 3\.\d+\.\d+, has reached its end of life, as Trivy's scan of the image says/);
+    }
+    // Alpine 3.19 ended on 2025-11-01 by Trivy's table.
+    assert.ok(ended > 0, 'not vacuous: at least one image has an ended OS');
   });
 
   test('--severity and --ignore-unfixed give what Trivy gives with the same flags', async () => {

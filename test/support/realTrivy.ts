@@ -153,7 +153,7 @@ export async function trivyImage(
 /** The part of Trivy's JSON report the comparisons read. */
 export interface TrivyReport {
   readonly Metadata?: {
-    readonly OS?: { readonly Family: string; readonly Name: string };
+    readonly OS?: { readonly Family: string; readonly Name: string; readonly EOSL?: boolean };
     readonly ImageConfig?: { readonly config?: { readonly User?: string } };
   };
   readonly Results?: readonly {

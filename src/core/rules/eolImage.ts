@@ -1,7 +1,8 @@
 // eol-image: an image whose tag names a release cycle past its end of life (warning) or within
 // 90 days of it (information), from the endoflife.date snapshot shipped in eolData.ts. Offline.
 
-import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import type { AnalyzeOptions, Finding, FindingOf, ImageOccurrence } from '../types.js';
+import type { ImageScan } from '../trivy/types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
 import { eolData } from './eolData.js';
@@ -107,4 +108,33 @@ function eolMessage(image: ImageOccurrence, verdicts: readonly Verdict[], sugges
   const advice = suggestion !== undefined ? ` Move to a supported cycle, such as \`${suggestion}\`.` : ' Move to a supported cycle.';
   const after = verdicts.some((v) => v.ended) ? 'no more fixes, security ones included' : 'after that, no more fixes';
   return `${shownImage(image)}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${eolData().snapshot.date}).`;
+}
+
+/**
+ * eol-image from a scan: Trivy says the image's OS has reached its end of service life (its own
+ * table of OS releases, `Metadata.OS.EOSL`), which a tag need not tell (an application image built
+ * on Alpine 3.10). Undefined when the OS is supported, or when `existing` already holds an eol-image
+ * finding on this image (the tag told it first).
+ */
+export function osEndOfLifeFinding(
+  image: ImageOccurrence,
+  scan: ImageScan,
+  options: AnalyzeOptions,
+  existing: readonly Finding[] = [],
+): FindingOf<'eol-image'> | undefined {
+  if (!scan.os?.eosl || !isEnabled('eol-image', options)) return undefined;
+  const same = (f: Finding) =>
+    f.rule === 'eol-image' && f.range.start.line === image.range.start.line && f.range.start.character === image.range.start.character;
+  if (existing.some(same)) return undefined;
+  const os = scan.os.name ? `${scan.os.family} ${scan.os.name}` : scan.os.family;
+  return {
+    rule: 'eol-image',
+    reason: 'end-of-life',
+    severity: severityOf('eol-image', 'end-of-life', options),
+    range: image.range,
+    ...findingImage(image),
+    message:
+      `${shownImage(image)}: its OS, ${os}, has reached its end of life, as Trivy's scan of the image says: no more fixes, ` +
+      'security ones included. Move to an image built on a supported release.',
+  };
 }

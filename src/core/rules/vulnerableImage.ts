@@ -9,7 +9,8 @@ import {
   type TrivySeverity,
   type Vulnerability,
 } from '../trivy/types.js';
-import type { AnalyzeOptions, FindingOf, ImageOccurrence, RuleReasons } from '../types.js';
+import type { AnalyzeOptions, Finding, FindingOf, ImageOccurrence, RuleReasons } from '../types.js';
+import { osEndOfLifeFinding } from './eolImage.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
 
@@ -62,9 +63,12 @@ export function vulnerabilityFinding(
   };
 }
 
-/** What the scans of a file's images say: a finding per vulnerable image, and the images that could not be scanned. */
+/**
+ * What the scans of a file's images say: a finding per vulnerable image, one per image whose OS
+ * Trivy says has reached its end of life, and the images that could not be scanned.
+ */
 export interface ScanVerdicts {
-  readonly findings: FindingOf<'vulnerable-image'>[];
+  readonly findings: (FindingOf<'vulnerable-image'> | FindingOf<'eol-image'>)[];
   readonly failures: { readonly image: ImageOccurrence; readonly failure: ScanFailure }[];
 }
 
@@ -77,6 +81,8 @@ export function scanVerdicts(
   images: readonly ImageOccurrence[],
   outcomeOf: (image: ImageOccurrence) => ScanOutcome | undefined,
   options: AnalyzeOptions,
+  /** The file's own findings: an image whose tag already told its end of life gets no second finding. */
+  existing: readonly Finding[] = [],
 ): ScanVerdicts {
   const verdicts: ScanVerdicts = { findings: [], failures: [] };
   for (const image of images) {
@@ -85,6 +91,8 @@ export function scanVerdicts(
     if (outcome.ok) {
       const finding = vulnerabilityFinding(image, outcome.scan, options);
       if (finding) verdicts.findings.push(finding);
+      const eol = osEndOfLifeFinding(image, outcome.scan, options, existing);
+      if (eol) verdicts.findings.push(eol);
     } else if (!isTrivyUnusable(outcome.failure)) {
       verdicts.failures.push({ image, failure: outcome.failure });
     }

@@ -259,7 +259,7 @@ async function scanImages(report: ScanReport, scanner: Scanner, options: ScanOpt
     if (trivyUsers.has(report.userErrors[i]!.reference)) report.userErrors.splice(i, 1);
   report.files.forEach((fileReport, index) => {
     const result = fileReport.result;
-    const verdicts = scanVerdicts(result.images, (image) => outcomeFor(report, image), options.analyze ?? {});
+    const verdicts = scanVerdicts(result.images, (image) => outcomeFor(report, image), options.analyze ?? {}, result.findings);
     for (const { image, failure } of verdicts.failures) {
       report.scanErrors.push({ file: fileReport.file, line: image.range.start.line + 1, reference: image.raw, message: failure.message });
     }

@@ -163,3 +163,28 @@ test('a chart or kustomization image is named by the reference it renders, not t
     /^`\$BASE` \(`alpine:3.20`\) has 1 known/,
   );
 });
+
+test('an image whose OS Trivy says has reached its end of life gets eol-image, unless its tag already told it', () => {
+  const eosl = scan([], { os: { family: 'alpine', name: '3.10.2', eosl: true } });
+  const outcome: ScanOutcome = { ok: true, scan: eosl };
+  const app = analyze('FROM registry.example.com/team/app:2.4\nUSER 1\n', 'dockerfile');
+  const verdicts = scanVerdicts(app.images, () => outcome, {});
+  assert.deepEqual(
+    verdicts.findings.map((f) => [f.rule, f.severity, f.range.start.line]),
+    [['eol-image', 'warning', 0]],
+    'no vulnerability, but an OS past its end',
+  );
+  assert.equal(
+    verdicts.findings[0]!.message,
+    "`registry.example.com/team/app:2.4`: its OS, alpine 3.10.2, has reached its end of life, as Trivy's scan of the image says: no more fixes, security ones included. Move to an image built on a supported release.",
+  );
+  // Supported, switched off, or already told by the tag (alpine:3.10 is in the end-of-life data): nothing more.
+  assert.deepEqual(
+    scanVerdicts(app.images, () => ({ ok: true, scan: scan([], { os: { family: 'alpine', name: '3.21', eosl: false } }) }), {}).findings,
+    [],
+  );
+  assert.deepEqual(scanVerdicts(app.images, () => outcome, { rules: { 'eol-image': { enabled: false } } }).findings, []);
+  const told = analyze('FROM alpine:3.10\nUSER 1\n', 'dockerfile', { now: Date.parse('2026-12-07') });
+  assert.ok(told.findings.some((f) => f.rule === 'eol-image'));
+  assert.deepEqual(scanVerdicts(told.images, () => outcome, {}, told.findings).findings, []);
+});
