@@ -28,6 +28,8 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, pushTags, startRegistry, type Registry } from '../support/registry.js';
 import { deployment, digestOf, podSpecs, startKube, unusedUrl, writeContexts, type Kube } from '../support/kube.js';
+import { pushDistroImage } from '../support/distroImages.js';
+import { cleanUp as cleanUpTrivy, offlineEnv, realTrivy, trivyCache } from '../support/realTrivy.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
@@ -155,6 +157,7 @@ async function main(): Promise<number> {
     env['SHIPSHAPE_E2E_REGISTRY_DIGEST'] = image.digest;
     env['SHIPSHAPE_E2E_REGISTRY_STABLE_DIGEST'] = stable.digest;
     await pushRegistryExtras(registry, env, tmp);
+    await prepareRealTrivy(registry, env);
     // Real control planes (test/support/kube.ts), as contexts of kubeconfigs: prod and staging run
     // one repository at two digests (Deployment api in shop: three pods in prod, one in staging),
     // beside other workloads (prod: a few dozen pods in shop and payments); nothing answers dev's
@@ -482,6 +485,7 @@ function cleanup(): Promise<void> {
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
     if (hostile) await hostile.stop().catch(() => {});
+    cleanUpTrivy();
     for (const cluster of clusters ?? []) await cluster.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;
@@ -551,4 +555,25 @@ async function pushRegistryExtras(registry: Registry, env: NodeJS.ProcessEnv, tm
     [`${api}:1.1`]: { CRITICAL: 1, HIGH: 2 },
   });
   env['SHIPSHAPE_CACHE_DIR'] = path.join(tmp, 'shipshape-cache');
+}
+
+/**
+ * What suite/realTrivy.e2e.ts needs: images with real package databases on the registry, the real
+ * Trivy (built by scripts/tools.mjs on first use) and a cache folder holding our database. Trivy
+ * is kept offline as in the CLI tests, through the environment the extension host inherits (the
+ * stand-in reads none of these variables).
+ */
+async function prepareRealTrivy(registry: Registry, env: NodeJS.ProcessEnv): Promise<void> {
+  await Promise.all([
+    pushDistroImage(registry, 'shipshape/alpine', '3.19', { rootfs: 'alpine-3.19' }),
+    pushDistroImage(registry, 'shipshape/debian', '12', { rootfs: 'debian-12' }),
+  ]);
+  const cacheDir = trivyCache();
+  Object.assign(env, offlineEnv(cacheDir));
+  env['SHIPSHAPE_E2E_REAL_TRIVY'] = JSON.stringify({
+    trivy: realTrivy(),
+    cacheDir,
+    alpine: `${registry.host}/shipshape/alpine:3.19`,
+    debian: `${registry.host}/shipshape/debian:12`,
+  });
 }
