@@ -3,13 +3,19 @@
 // databases (test/support/distroImages.ts), Trivy reads our own vulnerability database offline
 // (the runner's TRIVY_* environment, as the CLI tests set it), and the `vulnerable-image`
 // diagnostic and the hover say what `trivy image --format json` says run directly on the same image.
+// The cluster view, given shipshape.trivy.serverUrl, scans the test cluster's pods that run those
+// images through a real `trivy server` (with a token), and finds what `trivy image` finds.
 // The runner (test/e2e/run.ts) pushes the images and describes them in SHIPSHAPE_E2E_REAL_TRIVY.
 
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { countsOf, offlineEnv, trivyImage, vulnerabilitiesOf, type TrivyReport } from '../../support/realTrivy.js';
-import { openDocument, revertAndCloseAll, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ShipshapeTestApi } from '../../../src/extension/api.js';
+import { extension, openDocument, revertAndCloseAll, screenshot, sleep, waitForDiagnostics, workspaceUri } from './util.js';
 
 interface RealTrivySetup {
   /** The Trivy binary. */
@@ -19,6 +25,9 @@ interface RealTrivySetup {
   /** `host:port/shipshape/alpine:3.19` and `host:port/shipshape/debian:12`. */
   alpine: string;
   debian: string;
+  /** `trivy server` on the same database, wanting the token the extension host has in TRIVY_TOKEN, in this header. */
+  server: string;
+  tokenHeader: string;
 }
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
@@ -141,5 +150,46 @@ describe('the real Trivy in the editor', function () {
     const { uri, diagnostic } = await scanned('real-trivy/pod.yaml', manifest);
     assert.equal(diagnostic.range.start.line, 6);
     await compare(uri, diagnostic, setup!.debian);
+  });
+
+  it('the cluster view scans through the Trivy server of shipshape.trivy.serverUrl: each image has the findings trivy image gives', async () => {
+    const kubeconfig = process.env['SHIPSHAPE_E2E_KUBECONFIG'] ?? '';
+    // A Trivy cache without a database (and no download allowed): only the server can answer.
+    const emptyCache = mkdtempSync(path.join(os.tmpdir(), 'shipshape-e2e-empty-trivy-'));
+    const set = async (entries: Record<string, unknown>, target: vscode.ConfigurationTarget) => {
+      for (const [key, value] of Object.entries(entries)) await settings().update(key, value, target);
+    };
+    const trivySettings = { 'trivy.serverUrl': setup!.server, 'trivy.tokenHeader': setup!.tokenHeader, 'trivy.cacheDir': emptyCache };
+    const clusterSettings = { 'cluster.kubeconfig': kubeconfig, 'cluster.context': 'shipshape-test', 'cluster.namespaces': ['real-trivy'] };
+    await set(trivySettings, vscode.ConfigurationTarget.Workspace);
+    await set(clusterSettings, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('shipshape.scanCluster');
+      const api = (await extension().activate()) as ShipshapeTestApi;
+      const report = api.clusterReport();
+      assert.ok(report, 'a report exists after the command');
+      assert.deepEqual(
+        report.clusters.map((c) => [c.context, c.pods, c.error]),
+        [['shipshape-test', 2, undefined]],
+      );
+      assert.equal(report.images.length, 2, report.images.join(', '));
+      assert.match(api.clusterProgress().at(-1) ?? '', /^2 images found · 2 scanned · 0 failed$/, api.clusterProgress().join(' / '));
+      for (const image of report.images) {
+        const trivy = await trivyImage(setup!.trivy, image, offlineEnv(setup!.cacheDir));
+        const expected = vulnerabilitiesOf(trivy)
+          .map((v) => `${v.VulnerabilityID} ${v.Severity}`)
+          .sort();
+        assert.ok(expected.length > 0, image);
+        const found = report.findings
+          .filter((f) => f.image === image)
+          .map((f) => `${f.id} ${f.severity}`)
+          .sort();
+        assert.deepEqual(found, expected, image);
+      }
+    } finally {
+      await set(Object.fromEntries(Object.keys(trivySettings).map((k) => [k, undefined])), vscode.ConfigurationTarget.Workspace);
+      await set(Object.fromEntries(Object.keys(clusterSettings).map((k) => [k, undefined])), vscode.ConfigurationTarget.Global);
+      rmSync(emptyCache, { recursive: true, force: true });
+    }
   });
 });
