@@ -24,7 +24,7 @@ import {
   type NotifyTarget,
 } from '../core/cluster/index.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
-import { cliScanner } from './scan.js';
+import { checkScanInput, cliScanner } from './scan.js';
 
 export const CLUSTER_USAGE = `Usage: shipshape cluster [options]
 
@@ -47,6 +47,9 @@ Options:
   --fail-on-breach           exit 1 when a deadline has passed
   --use-operator-reports     use the Trivy Operator's VulnerabilityReports where it has scanned an image
   --trivy PATH               the Trivy binary; --concurrency N images at once (default 4)
+  --server URL               scan through a Trivy server (client/server mode); its token, if it
+                             wants one, is read from TRIVY_TOKEN (never from an argument)
+  --token-header NAME        the header that carries the server's token (Trivy's --token-header)
   --request-timeout SECONDS  how long one request to the API server may take (default 60)
   --workspace PATH           also analyse PATH (offline): its references pinned to a digest other than
                              the one running (drift), and where it defines each running image (repeatable)
@@ -104,6 +107,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     'fail-on-breach': { type: 'boolean', default: false },
     'use-operator-reports': { type: 'boolean', default: false },
     trivy: { type: 'string' },
+    server: { type: 'string' },
+    'token-header': { type: 'string' },
     concurrency: { type: 'string' },
     'request-timeout': { type: 'string' },
     workspace: { type: 'string', multiple: true, default: [] },
@@ -142,6 +147,9 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
   const concurrency = values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency', 32);
   const requestTimeout =
     values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
+  // The server's token stays in TRIVY_TOKEN, which Trivy reads itself: no argument shows it.
+  const scanInput = { trivyPath: values.trivy, concurrency, serverUrl: values.server, tokenHeader: values['token-header'] };
+  checkScanInput(scanInput);
   const targets = notifyTargets(values.notify, values['notify-header']);
   const notifySeverity = severityOf(values['notify-severity']);
   const notifyTimeout =
@@ -155,7 +163,7 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
   }
   // The workspace is read first: its analysis is offline and quick, and a problem with it is said before any cluster is read.
   const workspace = values.workspace.length > 0 ? await scanPaths(values.workspace) : undefined;
-  const scanner = await cliScanner({ trivyPath: values.trivy, concurrency }, true, io);
+  const scanner = await cliScanner(scanInput, true, io);
   const state = new DeadlineState(stateFile);
   // Ctrl-C, or a CronJob's deadline (SIGTERM): stop, and still write what was found so far.
   const controller = new AbortController();

@@ -139,6 +139,12 @@ const SCAN_OPTION_NAMES: Readonly<Record<keyof ScanInput, string>> = {
   insecureRegistries: '--insecure-registry',
 };
 
+/** Refuses scan options that cannot be used, naming the option as it is written on the command line. */
+export function checkScanInput(input: ScanInput): void {
+  const [problem] = readScanOptions(input).problems;
+  if (problem) throw new UsageError(`${SCAN_OPTION_NAMES[problem.field]} ${problem.message}`);
+}
+
 function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   const { values, positionals } = parseOptions(args, {
     format: { type: 'string', default: 'text' },
@@ -194,14 +200,12 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
     insecureRegistries: values['insecure-registry'],
   };
   const [problem] = readScanOptions(input).problems;
-  if (problem) {
-    if (problem.field === 'severities') {
-      throw new UsageError(
-        `--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not ${JSON.stringify(problem.value)}`,
-      );
-    }
-    throw new UsageError(`${SCAN_OPTION_NAMES[problem.field]} ${problem.message}`);
+  if (problem?.field === 'severities') {
+    throw new UsageError(
+      `--severity expects vulnerability severities (${TRIVY_SEVERITIES.join(',')}) or RULE[:VARIANT]=LEVEL, not ${JSON.stringify(problem.value)}`,
+    );
   }
+  checkScanInput(input);
   const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
   if (platform && !platform.ok) throw new UsageError(`--platform ${platform.message}`);
   const registry = { insecureRegistries: values['insecure-registry'], ...(platform?.ok && { platform: platform.platform }) };

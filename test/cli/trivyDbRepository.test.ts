@@ -6,46 +6,23 @@
 
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../support/cli.js';
 import type { JsonReport } from '../../src/core/index.js';
-import { startRegistry, type Registry } from '../support/registry.js';
-import { pushDistroImage } from '../support/distroImages.js';
-import { cleanUp, offlineEnv, pushTrivyDb, realTrivy, setEnv, tempFolder, trivyCache } from '../support/realTrivy.js';
+import type { Registry } from '../support/registry.js';
+import { cleanUp, offlineEnv, pushTrivyDb, setEnv, tempFolder, trivyCache } from '../support/realTrivy.js';
+import { distroWorkspace, findingRows as rows, scanJson } from '../support/realTrivyScan.js';
 
 let registry: Registry;
 let workspace: string;
 let restoreEnv: () => void;
 
-const rows = (report: JsonReport) =>
-  report.images
-    .filter((i) => i.details)
-    .flatMap((i) => i.details!.map((d) => `${i.raw} ${d.id} ${d.package} ${d.severity} ${d.fixed.join(',')}`))
-    .sort();
-
-async function scan(args: readonly string[]): Promise<JsonReport> {
-  const run = await runCli([
-    'scan',
-    '--format',
-    'json',
-    '--no-cache',
-    '--no-registry',
-    '--fail-on',
-    'none',
-    '--trivy',
-    realTrivy(),
-    ...args,
-  ]);
-  return JSON.parse(run.stdout) as JsonReport;
-}
+const scan = async (args: readonly string[]) => (await scanJson(args)).report;
 
 before(async () => {
-  registry = await startRegistry();
-  await pushDistroImage(registry, 'shipshape/alpine', '3.19', { rootfs: 'alpine-3.19' });
+  ({ registry, workspace } = await distroWorkspace(['alpine-3.19']));
   await pushTrivyDb(registry, 'mirror/trivy-db', '2');
-  workspace = tempFolder('db-repository-workspace');
-  writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${registry.host}/shipshape/alpine:3.19\n`);
 });
 
 after(async () => {

@@ -4,12 +4,8 @@
 
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { runCli } from '../support/cli.js';
-import type { JsonReport } from '../../src/core/index.js';
-import { freePort, startRegistry, type Registry } from '../support/registry.js';
-import { pushDistroImage } from '../support/distroImages.js';
+import { freePort, type Registry } from '../support/registry.js';
 import {
   cleanUp,
   offlineEnv,
@@ -20,6 +16,7 @@ import {
   trivyCache,
   type TrivyServer,
 } from '../support/realTrivy.js';
+import { distroWorkspace, findingRows as rows, scanJson as scan } from '../support/realTrivyScan.js';
 
 const TOKEN = 'shipshape-server-token-4c1d';
 const HEADER = 'X-Shipshape-Token';
@@ -29,39 +26,8 @@ let server: TrivyServer;
 let workspace: string;
 let restoreEnv: () => void;
 
-const rows = (report: JsonReport) =>
-  report.images
-    .filter((i) => i.details)
-    .flatMap((i) => i.details!.map((d) => `${i.raw} ${d.id} ${d.package} ${d.severity} ${d.fixed.join(',')}`))
-    .sort();
-
-async function scan(args: readonly string[]): Promise<{ code: number; report: JsonReport; stdout: string; stderr: string }> {
-  const run = await runCli([
-    'scan',
-    '--format',
-    'json',
-    '--no-cache',
-    '--no-registry',
-    '--fail-on',
-    'none',
-    '--trivy',
-    realTrivy(),
-    ...args,
-  ]);
-  return { code: run.code, report: JSON.parse(run.stdout) as JsonReport, stdout: run.stdout, stderr: run.stderr };
-}
-
 before(async () => {
-  registry = await startRegistry();
-  await Promise.all([
-    pushDistroImage(registry, 'shipshape/alpine', '3.19', { rootfs: 'alpine-3.19' }),
-    pushDistroImage(registry, 'shipshape/debian', '12', { rootfs: 'debian-12' }),
-  ]);
-  workspace = tempFolder('server-workspace');
-  writeFileSync(
-    path.join(workspace, 'Dockerfile'),
-    `FROM ${registry.host}/shipshape/alpine:3.19 AS build\nFROM ${registry.host}/shipshape/debian:12\nUSER 1000\n`,
-  );
+  ({ registry, workspace } = await distroWorkspace(['alpine-3.19', 'debian-12']));
   server = await startTrivyServer(realTrivy(), trivyCache(), { token: TOKEN, tokenHeader: HEADER });
 });
 

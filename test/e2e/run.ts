@@ -28,6 +28,8 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pushImage, pushTags, startRegistry, type Registry } from '../support/registry.js';
 import { deployment, digestOf, podSpecs, startKube, unusedUrl, writeContexts, type Kube } from '../support/kube.js';
+import { pushDistroImage } from '../support/distroImages.js';
+import { cleanUp as cleanUpTrivy, offlineEnv, realTrivy, startTrivyServer, trivyCache, type TrivyServer } from '../support/realTrivy.js';
 import { setUpHostileWorkspace, type HostileSetup } from './hostile.js';
 import {
   buildExtension,
@@ -71,6 +73,7 @@ const running: {
   registry?: Registry;
   clusters?: Kube[];
   hostile?: HostileSetup;
+  trivyServer?: TrivyServer;
 } = {};
 let cleaning: Promise<void> | undefined;
 
@@ -157,7 +160,8 @@ async function main(): Promise<number> {
     await pushRegistryExtras(registry, env, tmp);
     // Real control planes (test/support/kube.ts), as contexts of kubeconfigs: prod and staging run
     // one repository at two digests (Deployment api in shop: three pods in prod, one in staging),
-    // beside other workloads (prod: a few dozen pods in shop and payments); nothing answers dev's
+    // beside other workloads (prod: a few dozen pods in shop and payments, two in real-trivy,
+    // running the registry's images with real package databases: prepareRealTrivy); nothing answers dev's
     // server. The cluster view's own kubeconfig (suite/cluster.e2e.ts) names prod `shipshape-test`.
     const runningImage = 'registry.example/shop/api-debian:1.4';
     const digests = { prod: digestOf(runningImage), staging: digestOf(`${runningImage}-staging`) };
@@ -177,6 +181,7 @@ async function main(): Promise<number> {
     ]);
     const context = (name: string, kube: Kube, server = kube.url) => ({ name, server, ca: kube.ca, token: kube.token });
     env['SHIPSHAPE_E2E_KUBECONFIG'] = writeContexts([context('shipshape-test', prod)]);
+    running.trivyServer = await prepareRealTrivy(registry, prod, env);
     const kubeconfig = writeContexts([context('prod', prod), context('staging', staging), context('dev', staging, await unusedUrl())]);
     env['SHIPSHAPE_E2E_CLUSTERS'] = JSON.stringify({ kubeconfig, image: runningImage, digests });
   }
@@ -478,10 +483,12 @@ function freePort(): Promise<number> {
 /** Closes the browser, kills code-server's whole process group, removes the temporary folder. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    const { browser, server, tmp, registry, clusters, hostile } = running;
+    const { browser, server, tmp, registry, clusters, hostile, trivyServer } = running;
     if (browser) await browser.close().catch(() => {});
     if (registry) await registry.stop().catch(() => {});
     if (hostile) await hostile.stop().catch(() => {});
+    if (trivyServer) await trivyServer.stop().catch(() => {});
+    cleanUpTrivy();
     for (const cluster of clusters ?? []) await cluster.stop().catch(() => {});
     if (server?.pid) {
       const group = -server.pid;
@@ -551,4 +558,35 @@ async function pushRegistryExtras(registry: Registry, env: NodeJS.ProcessEnv, tm
     [`${api}:1.1`]: { CRITICAL: 1, HIGH: 2 },
   });
   env['SHIPSHAPE_CACHE_DIR'] = path.join(tmp, 'shipshape-cache');
+}
+
+/**
+ * What suite/realTrivy.e2e.ts needs: images with real package databases on the registry, the real
+ * Trivy (built by scripts/tools.mjs on first use), a cache folder holding our database, pods of
+ * `cluster` in the namespace `real-trivy` running those images, and `trivy server` on the
+ * same database, wanting a token (TRIVY_TOKEN, in `--token-header`'s header). Trivy is kept offline as
+ * in the CLI tests, through the environment the extension host inherits (the stand-in reads none
+ * of these variables).
+ */
+async function prepareRealTrivy(registry: Registry, cluster: Kube, env: NodeJS.ProcessEnv): Promise<TrivyServer> {
+  const alpine = `${registry.host}/shipshape/alpine:3.19`;
+  const debian = `${registry.host}/shipshape/debian:12`;
+  const [alpineImage, debianImage] = await Promise.all([
+    pushDistroImage(registry, 'shipshape/alpine', '3.19', { rootfs: 'alpine-3.19' }),
+    pushDistroImage(registry, 'shipshape/debian', '12', { rootfs: 'debian-12' }),
+    cluster.namespace('real-trivy'),
+  ]);
+  await cluster.createPods([
+    { namespace: 'real-trivy', name: 'web', containers: [{ name: 'web', image: alpine }] },
+    { namespace: 'real-trivy', name: 'api', containers: [{ name: 'api', image: debian }] },
+  ]);
+  await cluster.runPods('real-trivy', { count: 2, digests: { [alpine]: alpineImage.digest, [debian]: debianImage.digest } });
+  const cacheDir = trivyCache();
+  const token = 'shipshape-e2e-token-51f0';
+  const tokenHeader = 'X-Shipshape-Token';
+  // A cache of its own: a running server holds its cache folder's lock.
+  const server = await startTrivyServer(realTrivy(), trivyCache(), { token, tokenHeader });
+  Object.assign(env, offlineEnv(cacheDir), { TRIVY_TOKEN: token });
+  env['SHIPSHAPE_E2E_REAL_TRIVY'] = JSON.stringify({ trivy: realTrivy(), cacheDir, alpine, debian, server: server.url, tokenHeader });
+  return server;
 }
