@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, pinEdits } from '../../../src/core/index.js';
-import { diskFiles } from '../../../src/core/project/files.js';
+import { diskFiles, overlayFiles } from '../../../src/core/project/files.js';
 import { editSetImage, fluxEditImages, fluxImageRule, setImageRule } from '../../../src/core/project/gitops/images.js';
 import { gitOpsSources, type Written } from '../../../src/core/project/gitops/objects.js';
 import { analyzeProject, type ProjectAnalysis } from '../../../src/core/project/index.js';
@@ -195,5 +195,75 @@ describe('image edits as the tools make them', () => {
       'nginx  1.29',
       'alpine  3.20',
     ]);
+  });
+});
+
+describe('GitOps sources read as the tools read them, and no further', () => {
+  const CHART = 'apiVersion: v2\nname: web\nversion: 1.0.0\n';
+  const VALUES = 'image:\n  repository: nginx\n  tag: "1.27"\n';
+  const TEMPLATE = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: web}',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+    '',
+  ].join('\n');
+  const repo = (files: Record<string, string>) => new Map(Object.entries(files).map(([name, text]) => [path.join('/repo', name), text]));
+  const app = (source: string) =>
+    ['apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata: {name: web}', 'spec:', source].join('\n') + '\n';
+
+  test("multi-source `$ref/…` valueFiles are read from the repository's root, each image on the line that sets it", async () => {
+    const texts = repo({
+      'chart/Chart.yaml': CHART,
+      'chart/values.yaml': VALUES,
+      'chart/templates/deployment.yaml': TEMPLATE,
+      'env/prod.yaml': 'image:\n  tag: "1.28"\n',
+      'apps/web.yaml': app(
+        [
+          '  sources:',
+          '    - repoURL: https://example.com/repo.git',
+          '      path: chart',
+          '      helm:',
+          '        valueFiles: [$values/env/prod.yaml]',
+          '    - repoURL: https://example.com/repo.git',
+          '      ref: values',
+        ].join('\n'),
+      ),
+    });
+    const project = await analyzeProject([...texts.keys()], overlayFiles(texts), {});
+    const [root] = project.gitops;
+    assert.deepEqual(
+      root?.chart?.images.map((i) => [i.reference, i.value?.file, i.value && i.value.range.start.line + 1]),
+      [['nginx:1.28', '/repo/env/prod.yaml', 2]],
+    );
+  });
+
+  test('a path or a values file outside the repository is not read; a templated path is not guessed', async () => {
+    const texts = repo({
+      'chart/Chart.yaml': CHART,
+      'chart/values.yaml': VALUES,
+      'chart/templates/deployment.yaml': TEMPLATE,
+      'apps/escape.yaml': app('  source:\n    path: ../../outside\n    kustomize:\n      images: [nginx:1.29]\n'),
+      'apps/templated.yaml': app('  source:\n    path: "{{path}}"\n    kustomize:\n      images: [nginx:1.29]\n'),
+      'apps/values.yaml': app('  source:\n    path: chart\n    helm:\n      valueFiles: [../../../etc/values.yaml]\n'),
+    });
+    texts.set('/outside/kustomization.yaml', 'resources: []\n');
+    texts.set('/etc/values.yaml', 'image:\n  tag: "6.6.6"\n');
+    const project = await analyzeProject(
+      [...texts.keys()].filter((f) => f.startsWith('/repo/')),
+      overlayFiles(texts),
+      {},
+    );
+    assert.deepEqual(
+      project.gitops.map((r) => path.basename(r.source.file)),
+      ['values.yaml'],
+    );
+    assert.deepEqual(project.gitops[0]!.chart?.images, []);
+    assert.ok(project.notes.some((n) => /valueFiles \.\.\/\.\.\/\.\.\/etc\/values\.yaml: not a file of this repository/.test(n.reason)));
   });
 });
