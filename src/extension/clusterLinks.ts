@@ -16,6 +16,9 @@ import { loadCluster, type Cluster } from './lazy.js';
 import { DOCUMENT_GLOB } from './scanning.js';
 
 export const DRIFT_CODE = 'running-digest-drift';
+/** Dev containers, Quadlet units and Bake files, whose names DOCUMENT_GLOB leaves out: their pins are compared too. */
+const CONTAINER_FILES =
+  '**/{.devcontainer/devcontainer.json,.devcontainer/*/devcontainer.json,.devcontainer.json,*.container,*.image,docker-bake*.hcl,docker-bake*.json}';
 /** At most this many files of the workspace are read for one report (as a workspace scan reads). */
 const MAX_FILES = 5000;
 /** After an edit is analysed, the drift diagnostics and lenses are redone after this pause. */
@@ -108,7 +111,10 @@ export class ClusterLinks implements vscode.CodeLensProvider, vscode.Disposable 
     const source = new vscode.CancellationTokenSource();
     signal.addEventListener('abort', () => source.cancel(), { once: true });
     try {
-      const uris = await vscode.workspace.findFiles(DOCUMENT_GLOB, '**/{node_modules,.git}/**', MAX_FILES, source.token);
+      const uris = [
+        ...(await vscode.workspace.findFiles(DOCUMENT_GLOB, '**/{node_modules,.git}/**', MAX_FILES, source.token)),
+        ...(await vscode.workspace.findFiles(CONTAINER_FILES, '**/{node_modules,.git}/**', MAX_FILES, source.token)),
+      ];
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         if (folder.uri.scheme !== 'file') continue;
         const settings = this.config.analysis(folder.uri);

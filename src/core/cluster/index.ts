@@ -27,7 +27,10 @@ export {
 } from './reports.js';
 export { toClusterHtml } from './html.js';
 // The workspace read offline, as drift and the editor's links to it need (with the Kustomize and
-// Helm engines: here, not in the extension's activation bundle).
+// Helm engines: here, not in the extension's activation bundle). The readers of dev containers,
+// Quadlet units and Bake files are registered with this entry's own `analyze` (the editor's
+// dist/cluster.js has one of its own), so that their pins are compared with what runs too.
+import '../containers.js';
 export { scanPaths } from '../workspace/scan.js';
 export { driftOf, withWorkspace, workspaceLinks, type WorkspaceFile } from './drift.js';
 export { driftText, placesOf, runsAt, runsText, runsTooltip, type ContextRuns, type RunsHere, type WorkspaceImagePlace } from './lens.js';

@@ -18,6 +18,7 @@ import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import { analyzeKustomizations } from './kustomize.js';
+import { analyzeGitOps, setImageArgs, type GitOpsRoot } from './gitops/index.js';
 import type { ChartContainer, ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
 
 export interface ProjectAnalysis {
@@ -40,6 +41,8 @@ export interface ProjectAnalysis {
   readonly notes: { readonly file: string; readonly reason: string }[];
   readonly kustomize: KustomizeProject;
   readonly charts: readonly ChartProject[];
+  /** Argo CD and Flux objects that render a folder of the repository with overrides: each its own root. */
+  readonly gitops: readonly GitOpsRoot[];
   /** Images whose own configured user would settle a root-user verdict here (containers that set no `runAsUser`). */
   readonly usersWanted: readonly string[];
   /**
@@ -108,7 +111,7 @@ export async function analyzeProject(
 ): Promise<ProjectAnalysis> {
   Budget.start(limits); // the options are checked before any work
   // What the roots and charts add up to; their own results join it at the end.
-  const analysis: Omit<ProjectAnalysis, 'kustomize' | 'charts' | 'usersWanted' | 'withUsers'> = {
+  const analysis: Omit<ProjectAnalysis, 'kustomize' | 'charts' | 'gitops' | 'usersWanted' | 'withUsers'> = {
     images: new Map(),
     findings: new Map(),
     settled: new Set(),
@@ -199,6 +202,27 @@ export async function analyzeProject(
     }
     for (const container of project.containers ?? []) judgements.push(chartRootJudgement(container));
   }
+  const gitops = await analyzeGitOps(files, fs, limits);
+  for (const root of gitops) {
+    const { file, kind, name } = root.source;
+    for (const note of root.notes) analysis.notes.push({ file, reason: `${kind} ${name}: ${note}` });
+    for (const error of root.errors)
+      analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
+    for (const image of root.kustomize?.images ?? []) {
+      const occurrence = gitOpsKustomizeOccurrence(root, image);
+      const at = path.resolve(image.decidedAt.file);
+      add(analysis.images, at, occurrence);
+      for (const finding of gitOpsKustomizeFindings(occurrence, root, options)) await addFinding(at, finding);
+    }
+    for (const image of root.chart?.images ?? []) {
+      const occurrence = chartOccurrence(image);
+      const at = path.resolve(image.value?.file ?? image.template.file);
+      add(analysis.images, at, occurrence);
+      if (image.active === false) continue;
+      for (const finding of chartFindings(occurrence, image, options, objectName(root).replace(/^The /, 'the ')))
+        await addFinding(at, finding);
+    }
+  }
   // The findings of every rule but root-user, to which each judging of root-user adds its own.
   const others = new Map([...analysis.findings].map(([file, findings]) => [file, [...findings]]));
   const judged = async (judging: AnalyzeOptions): Promise<ProjectAnalysis> => {
@@ -210,6 +234,7 @@ export async function analyzeProject(
       findings,
       kustomize,
       charts: projects,
+      gitops,
       usersWanted: usersWanted(
         judgements.map((j) => j.fact),
         [],
@@ -220,6 +245,35 @@ export async function analyzeProject(
     };
   };
   return judged(options);
+}
+
+/** What a GitOps object is called in messages. */
+function objectName(root: GitOpsRoot): string {
+  const tool = root.source.kind === 'Application' || root.source.kind === 'ApplicationSet' ? 'Argo CD' : 'Flux';
+  return `The ${tool} ${root.source.kind} \`${root.source.name}\``;
+}
+
+/**
+ * An image a GitOps object's `images:` override decides, placed on the override. Argo CD's are
+ * `kustomize edit set image` arguments: no mapping to write `digest:` into, the pin is written
+ * into the argument itself (`name=new:tag@sha256:…`, which kustomize reads as the digest).
+ */
+function gitOpsKustomizeOccurrence(root: GitOpsRoot, image: KustomizeImage): KustomizeOccurrence {
+  const occurrence = kustomizeOccurrence(root.folder, image);
+  const arg = image.entry && setImageArgs.get(image.entry);
+  if (arg === undefined) return occurrence;
+  const { entry: _entry, ...context } = occurrence.kustomize;
+  return { ...occurrence, raw: arg, kustomize: context };
+}
+
+function gitOpsKustomizeFindings(image: KustomizeOccurrence, root: GitOpsRoot, options: AnalyzeOptions): Finding[] {
+  const argo = image.kustomize.entry === undefined;
+  return imageFindings([image], options, (unpinned, reason) => {
+    const fix = argo
+      ? `Pin it here (\`${image.raw.split('@')[0]}@sha256:…\`, which kustomize edit set image reads as the digest).`
+      : 'Pin it with `digest: sha256:…` in this entry (the digest of the tag it renders).';
+    return `${objectName(root)} renders \`${unpinned.resolved}\` from ${path.basename(root.folder)} here, which is not pinned: ${whyUnpinned(unpinned, reason)}. ${fix}`;
+  });
 }
 
 /**
@@ -383,8 +437,11 @@ function chartRootJudgement(container: ChartContainer): RootJudgement {
   return { fact, fileOf: () => place.file };
 }
 
-/** A chart image's findings: on the values.yaml line that sets it, or the template when it is written there. */
-function chartFindings(image: ImageOccurrence, chart: ChartImage, options: AnalyzeOptions): Finding[] {
+/**
+ * A chart image's findings: on the values.yaml line that sets it, or the template when it is
+ * written there; `by` names the GitOps object whose values these are.
+ */
+function chartFindings(image: ImageOccurrence, chart: ChartImage, options: AnalyzeOptions, by?: string): Finding[] {
   // Not made at all (a placeholder the chart writes, Istio's `auto`, is made, and said as such).
   if (image.status === 'unresolved' && chart.reference === undefined) {
     if (!isEnabled('unresolved-image', options)) return [];
@@ -412,12 +469,16 @@ function chartFindings(image: ImageOccurrence, chart: ChartImage, options: Analy
           : 'The chart reads a digest: set `digest: sha256:…` beside it.'
         : `The chart reads a digest, which the parent's values decide: set \`${pin.field ?? 'digest'}: ${pin.field === 'sha' ? '…' : 'sha256:…'}\` under \`${pin.key.join('.')}\` in ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/')}.`
       : pin.kind === 'tag'
-        ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
+        ? path.resolve(pin.file) === placed && pin.range.start.line === chart.value.range.start.line
+          ? `Pin it by its digest here (\`${reference.tag ?? 'latest'}@sha256:…\`).`
+          : `Pin it by its digest where its tag is set (\`${reference.tag ?? 'latest'}@sha256:…\`, ${path.relative(path.dirname(placed), pin.file).split(path.sep).join('/') || path.basename(pin.file)} line ${pin.range.start.line + 1}).`
         : `It cannot be pinned here: ${pin.why}.`;
   const key = chart.value.key.join('.');
+  const whose = by ? ` (of ${by})` : '';
   return imageFindings(
     [image],
     options,
-    (_, reason) => `\`${key}\` makes the chart's image \`${image.resolved}\`, which is not pinned: ${whyUnpinned(image, reason)}. ${fix}`,
+    (_, reason) =>
+      `\`${key}\`${whose} makes the chart's image \`${image.resolved}\`, which is not pinned: ${whyUnpinned(image, reason)}. ${fix}`,
   );
 }

@@ -15,7 +15,7 @@ import type {
   Place,
   RenderedSetting,
 } from './types.js';
-import type { Kustomization } from './kustomize/kustomization.js';
+import type { ImageRule, Kustomization } from './kustomize/kustomization.js';
 import type { Issue } from './kustomize/log.js';
 import { Renderer } from './kustomize/render.js';
 import { sortResources } from './kustomize/resources.js';
@@ -65,10 +65,31 @@ export async function analyzeKustomizations(
   return { roots, kustomizations, manifests: [...renderer.manifests].sort(), patchFiles: [...renderer.patchFiles].sort() };
 }
 
-/** Renders one folder's kustomization (a root, or any other: kubectl renders components on their own too). */
-export async function renderKustomization(folder: string, fs: ProjectFiles, options: BudgetOptions = {}): Promise<KustomizeRoot> {
+/** Changes a GitOps object makes to a folder's `images:` before it renders, written in its own file. */
+export interface ImagesEdit {
+  /** The file the new entries are written in (their ranges are in it). */
+  readonly file: string;
+  readonly edit: (images: readonly ImageRule[]) => readonly ImageRule[];
+}
+
+/**
+ * Renders one folder's kustomization (a root, or any other: kubectl renders components on their
+ * own too); with `imagesEdit`, its `images:` changed first, as a GitOps tool changes them.
+ */
+export async function renderKustomization(
+  folder: string,
+  fs: ProjectFiles,
+  options: BudgetOptions = {},
+  imagesEdit?: ImagesEdit,
+): Promise<KustomizeRoot> {
   const renderer = new Renderer(new Sources(fs));
-  return renderRoot(renderer, path.resolve(folder), undefined, options);
+  const absolute = path.resolve(folder);
+  if (imagesEdit) {
+    // The entries' spans are in the object's file: their ranges are read from its text.
+    await renderer.sources.read(imagesEdit.file);
+    renderer.imagesEdit = { folder: absolute, edit: imagesEdit.edit };
+  }
+  return renderRoot(renderer, absolute, undefined, options);
 }
 
 async function readSafely(renderer: Renderer, file: string): Promise<Kustomization | undefined> {

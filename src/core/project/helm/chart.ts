@@ -67,6 +67,13 @@ export interface ChartOptions extends BudgetOptions {
   readonly valuesFiles?: readonly string[];
   /** `--set` arguments, over the files. */
   readonly set?: readonly string[];
+  /** Values already read (a GitOps object's own values and parameters), over the files and under `set`. */
+  readonly layers?: readonly GoMap[];
+  /**
+   * Files whose values decide an image before the chart's own (a GitOps object's, in order): an
+   * image one of them feeds is placed there, on the value it sets, even when the tag is the chart's.
+   */
+  readonly prefer?: readonly string[];
 }
 
 type Problem = ChartProject['errors'][number];
@@ -108,6 +115,7 @@ async function userValues(options: ChartOptions, loading: Loading): Promise<GoMa
     loading.errors.push(...read.errors.map((e) => ({ file: absolute, ...e })));
     user = user ? overlay(user, read.values) : read.values;
   }
+  for (const layer of options.layers ?? []) user = user ? overlay(user, layer) : layer;
   if (options.set && options.set.length > 0) {
     try {
       const set = parseSet(options.set);
@@ -152,7 +160,9 @@ async function imagesOfChart(folder: string, base: Loading, options: ChartOption
   const { templates, files } = templatesOf(charts);
   const evaluator = new Evaluator(templates, files, budget);
   const { drafts, reads, containers } = await renderCharts(charts, evaluator, loading, budget);
-  return { chart: folder, images: finish(drafts, folder, reads, loading.archives), containers, notes: loading.notes, errors: base.errors };
+  const prefer = (options.prefer ?? []).map((f) => path.resolve(f));
+  const images = finish(drafts, folder, reads, loading.archives, prefer);
+  return { chart: folder, images, containers, notes: loading.notes, errors: base.errors };
 }
 
 async function loadChart(
@@ -631,7 +641,13 @@ function sourceKey(source: Source): string {
 }
 
 /** Values and pins, now that it is known which images each values.yaml scalar feeds. */
-function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads'], archives: readonly string[]): ChartImage[] {
+function finish(
+  drafts: readonly Draft[],
+  root: string,
+  reads: Rendering['reads'],
+  archives: readonly string[],
+  prefer: readonly string[],
+): ChartImage[] {
   const feeds = new Map<string, Set<string>>();
   for (const draft of drafts) {
     if (draft.reference === undefined) continue;
@@ -661,8 +677,8 @@ function finish(drafts: readonly Draft[], root: string, reads: Rendering['reads'
       } satisfies ChartImage;
     }
     const pieces = draft.pieces ?? [];
-    const value = valueOf(draft.reference, pieces);
-    const decided = pinOf(draft, pieces, feeds, root, reads);
+    const value = valueOf(draft.reference, pieces, prefer);
+    const decided = pinOf(draft, pieces, feeds, root, reads, prefer);
     // A packaged subchart's values.yaml is inside its archive: no edit can be written there.
     const archive = decided.kind !== 'none' ? archives.find((a) => decided.file.startsWith(a + path.sep)) : undefined;
     const pin: ChartPin = archive
@@ -686,19 +702,27 @@ function tagSpan(reference: string): { name: [number, number]; tag?: [number, nu
   return { name: [0, colon], tag: [colon + 1, nameEnd] };
 }
 
-/** The values.yaml scalar behind the tag, else behind the repository. */
-function valueOf(reference: string, pieces: readonly Piece[]): Source | undefined {
+/**
+ * The values.yaml scalar behind the tag, else behind the repository; with `prefer`red files (a
+ * GitOps object's, in order), the first of them that sets either, before any other file.
+ */
+function valueOf(reference: string, pieces: readonly Piece[], prefer: readonly string[] = []): Source | undefined {
   const spans = tagSpan(reference);
-  const within = ([from, to]: [number, number]): Source | undefined => {
+  const within = ([from, to]: [number, number], only?: string): Source | undefined => {
     let found: Source | undefined;
     let at = 0;
     for (const piece of pieces) {
       const end = at + piece.text.length;
-      if (piece.source?.from === 'values' && end > from && at < to) found = piece.source;
+      const source = piece.source;
+      if (source?.from === 'values' && end > from && at < to && (only === undefined || path.resolve(source.file) === only)) found = source;
       at = end;
     }
     return found;
   };
+  for (const file of prefer) {
+    const found = (spans.tag && within(spans.tag, file)) ?? within(spans.name, file);
+    if (found) return found;
+  }
   return (spans.tag && within(spans.tag)) ?? within(spans.name);
 }
 
@@ -708,9 +732,10 @@ function pinOf(
   feeds: ReadonlyMap<string, ReadonlySet<string>>,
   root: string,
   reads: Rendering['reads'],
+  prefer: readonly string[],
 ): ChartPin {
   // The chart reads a digest (or kube-prometheus-stack's `sha`) beside the tag or repository: it goes there.
-  const decided = valueOf(draft.reference!, pieces);
+  const decided = valueOf(draft.reference!, pieces, prefer);
   const beside = [decided, ...pieces.map((piece) => piece.source)].filter((source) => source?.from === 'values');
   const digest = beside.map((source) => reads.get(sourceKey(source!))).find((read) => read !== undefined);
   if (digest) {
@@ -732,6 +757,9 @@ function pinOf(
   const source = last?.source;
   if (!last || !source) return { kind: 'none', why: 'the reference ends with text written in the template' };
   const name = valuesName(source, root);
+  // The chart's own default serves every deployment of it: an override's image is pinned where it is overridden.
+  if (prefer.length > 0 && !prefer.includes(path.resolve(source.file)))
+    return { kind: 'none', why: `the tag is the chart's ${name}; set the tag beside the override to pin it there` };
   if (source.from === 'chart')
     return { kind: 'none', why: `the tag comes from .Chart.${source.key[0] === 'appVersion' ? 'AppVersion' : 'Version'}` };
   if (!last.exact) return { kind: 'none', why: `the template changes ${name} before using it` };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Budget } from '../budget.js';
 import { readOperations } from './jsonPatch.js';
 import { imagePattern, transformImages } from './images.js';
-import { readKustomization, type Kustomization, type PatchSpec, type Ref, type SortOptions } from './kustomization.js';
+import { readKustomization, type ImageRule, type Kustomization, type PatchSpec, type Ref, type SortOptions } from './kustomization.js';
 import { Log } from './log.js';
 import { applyJsonPatch, applyStrategicPatches } from './patches.js';
 import { addAffix, describeId, flattenLists, idOf, sameId, setNamespace, type Resource } from './resources.js';
@@ -44,6 +44,11 @@ export class Renderer {
   readonly patchFiles = new Set<string>();
   /** The time left to the root being rendered (its renders are cached for the next roots, when they finish). */
   budget: Budget = Budget.none();
+  /**
+   * A change to one folder's `images:` before it renders, as a GitOps tool makes it (`kustomize
+   * edit set image`, Flux's `spec.images`); the renderer is then that one object's.
+   */
+  imagesEdit?: { readonly folder: string; readonly edit: (images: readonly ImageRule[]) => readonly ImageRule[] };
 
   constructor(readonly sources: Sources) {}
 
@@ -95,7 +100,9 @@ export class Renderer {
       log.error(folder, undefined, found?.missing ?? `${folder} is not a folder`);
       return { folder, resources: [], log };
     }
-    const k = await this.kustomization(found.file);
+    const read = await this.kustomization(found.file);
+    const edit = this.imagesEdit?.folder === folder ? this.imagesEdit.edit : undefined;
+    const k = edit ? { ...read, images: edit(read.images) } : read;
     const resources: Resource[] = [];
     await this.accumulate(k, resources, log, stack);
     return { folder, file: found.file, kind: k.kind, resources, ...(k.sortOptions && { sortOptions: k.sortOptions }), log };

@@ -1,0 +1,269 @@
+// GitOps objects as roots: Argo CD Applications and ApplicationSets, Flux HelmReleases and
+// Kustomizations over folders of test/corpus/gitops (the repository they name) render what
+// `helm template` and `kubectl kustomize` render with the same overrides (the goldens of
+// scripts/gitops-goldens.mjs), and what the overrides decide is placed on the object's lines.
+
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { applyEdits, pinEdits } from '../../../src/core/index.js';
+import { diskFiles, overlayFiles } from '../../../src/core/project/files.js';
+import { editSetImage, fluxEditImages, fluxImageRule, setImageRule } from '../../../src/core/project/gitops/images.js';
+import { gitOpsSources, type Written } from '../../../src/core/project/gitops/objects.js';
+import { analyzeProject, type ProjectAnalysis } from '../../../src/core/project/index.js';
+import type { ImageRule } from '../../../src/core/project/kustomize/kustomization.js';
+import { corpusPath } from '../../support/analysis.js';
+
+const REPOSITORY = corpusPath('gitops');
+const GOLDENS = path.resolve(__dirname, 'gitops-goldens');
+const FILES = readdirSync(REPOSITORY, { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => path.join(e.parentPath, e.name));
+
+let analysis: Promise<ProjectAnalysis> | undefined;
+const analysed = () => (analysis ??= analyzeProject(FILES, diskFiles(), {}));
+
+interface GoldenImage {
+  readonly reference: string;
+  readonly kind: string;
+  readonly container?: string;
+}
+interface Golden {
+  readonly file: string;
+  readonly sources: readonly { readonly kind: string; readonly name: string; readonly images: readonly GoldenImage[] }[];
+}
+
+const line = (i: { kind?: string; container?: string; reference: string }) => `${i.kind ?? '?'} ${i.container ?? ''}=${i.reference}`;
+
+/** The 1-based line of `needle` in an app file (the line a test expects a finding on). */
+function lineOf(app: string, needle: string): number {
+  const lines = readFileSync(path.join(REPOSITORY, 'apps', app), 'utf8').split('\n');
+  const index = lines.findIndex((l) => l.includes(needle));
+  assert.notEqual(index, -1, `${needle} is in ${app}`);
+  return index + 1;
+}
+
+describe('GitOps objects against the real engines', () => {
+  const goldens = readdirSync(GOLDENS)
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => JSON.parse(readFileSync(path.join(GOLDENS, n), 'utf8')) as Golden);
+
+  test('every object of the corpus has a golden', () => {
+    const apps = readdirSync(path.join(REPOSITORY, 'apps')).filter((n) => n.endsWith('.yaml'));
+    assert.deepEqual(goldens.map((g) => path.basename(g.file)).sort(), apps.sort());
+  });
+
+  for (const golden of goldens) {
+    test(`${golden.file}: the images helm or kubectl render with the object's overrides`, async () => {
+      const { gitops } = await analysed();
+      for (const source of golden.sources) {
+        const root = gitops.find((r) => r.source.file === path.join(REPOSITORY, golden.file) && r.source.name === source.name);
+        assert.ok(root, `${source.kind} ${source.name} is a root`);
+        const ours = root.rendered.map((i) =>
+          line({ reference: i.reference, kind: i.workload?.kind ?? '?', container: i.workload?.container ?? '' }),
+        );
+        assert.deepEqual(ours.sort(), source.images.map(line).sort());
+        assert.deepEqual(root.errors, []);
+      }
+    });
+  }
+});
+
+describe('GitOps overrides in the project analysis', () => {
+  const findingsIn = (project: ProjectAnalysis, app: string) =>
+    (project.findings.get(path.join(REPOSITORY, 'apps', app)) ?? []).map((f) => `${f.range.start.line + 1} ${f.rule}`);
+
+  test("an Argo CD kustomize.images argument is the image's place, and its finding", async () => {
+    const project = await analysed();
+    const line = lineOf('guestbook-kustomize.yaml', 'argocd-e2e-container:0.3');
+    assert.deepEqual(findingsIn(project, 'guestbook-kustomize.yaml'), [`${line} unpinned-image`]);
+    const [image] = project.images.get(path.join(REPOSITORY, 'apps', 'guestbook-kustomize.yaml')) ?? [];
+    assert.equal(image?.source, 'kustomize');
+    assert.equal(image?.raw, 'quay.io/argoprojlabs/argocd-e2e-container:0.3');
+    assert.equal(image?.range.start.line, line - 1);
+    assert.match(
+      project.findings.get(path.join(REPOSITORY, 'apps', 'guestbook-kustomize.yaml'))![0]!.message,
+      /^The Argo CD Application `guestbook` renders/,
+    );
+  });
+
+  test('a renamed and digest-pinned image of a multi-source Application is placed there, pinned, without a finding', async () => {
+    const project = await analysed();
+    const file = path.join(REPOSITORY, 'apps', 'guestbook-sources.yaml');
+    const [image] = project.images.get(file) ?? [];
+    assert.equal(image?.status === 'image' && image.pinned, true);
+    assert.equal(image?.range.start.line, lineOf('guestbook-sources.yaml', 'ghcr.io/example/guestbook') - 1);
+    assert.deepEqual(findingsIn(project, 'guestbook-sources.yaml'), []);
+  });
+
+  test('Argo CD helm parameters, values and valuesObject: each image on the line that sets it', async () => {
+    const project = await analysed();
+    // The parameter's value sets podinfo's tag; the values block names redis' repository (its tag is values-prod.yaml's).
+    assert.deepEqual(findingsIn(project, 'podinfo-helm.yaml'), [
+      `${lineOf('podinfo-helm.yaml', 'public.ecr.aws/docker/library/redis')} unpinned-image`,
+      `${lineOf('podinfo-helm.yaml', '"6.14.2"')} unpinned-image`,
+    ]);
+    const redis = project.findings.get(path.join(REPOSITORY, 'apps', 'podinfo-helm.yaml'))![0]!;
+    assert.match(
+      redis.message,
+      /^`redis.repository` \(of the Argo CD Application `podinfo`\) makes the chart's image `public.ecr.aws\/docker\/library\/redis:8.8.0`/,
+    );
+    assert.match(redis.message, /where its tag is set \(`8.8.0@sha256:…`, \.\.\/charts\/podinfo\/values-prod\.yaml line \d+\)/);
+    assert.deepEqual(findingsIn(project, 'podinfo-appset.yaml'), [`${lineOf('podinfo-appset.yaml', 'tag: latest')} unpinned-image`]);
+  });
+
+  test("a Flux HelmRelease's values and a Flux Kustomization's images", async () => {
+    const project = await analysed();
+    assert.deepEqual(findingsIn(project, 'podinfo-helmrelease.yaml'), [
+      `${lineOf('podinfo-helmrelease.yaml', 'tag: 8.6.2')} unpinned-image`,
+    ]);
+    assert.deepEqual(findingsIn(project, 'guestbook-flux.yaml'), [
+      `${lineOf('guestbook-flux.yaml', '- name: quay.io/argoprojlabs/argocd-e2e-container')} unpinned-image`,
+    ]);
+  });
+
+  test('a HelmRelease of a chart from a Helm repository (flux2-kustomize-helm-example) is no root of this repository', async () => {
+    const { gitops } = await analysed();
+    assert.equal(gitops.filter((r) => r.source.file.includes('flux2-kustomize-helm-example')).length, 0);
+    assert.equal(gitopsSourcesOf('flux2-kustomize-helm-example--apps--base--podinfo--release.yaml').length, 0);
+  });
+
+  test("pinning an Argo CD argument writes the digest into it, which kustomize reads as the image's digest", async () => {
+    const project = await analysed();
+    const file = path.join(REPOSITORY, 'apps', 'guestbook-kustomize.yaml');
+    const text = readFileSync(file, 'utf8');
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const { changes, refused } = pinEdits(project.images.get(file) ?? [], () => digest, { file, text });
+    assert.deepEqual(refused, []);
+    const pinned = applyEdits(
+      text,
+      changes.map((c) => c.edit),
+    );
+    assert.match(pinned, new RegExp(`- quay\\.io/argoprojlabs/argocd-e2e-container:0\\.3@${digest}\\n`));
+    const [arg] = gitOpsSources(pinned, file)[0]!.setImages;
+    const rule = setImageRule(file, arg!);
+    assert.ok(!('error' in rule));
+    assert.equal(rule.digest, digest);
+  });
+});
+
+function gitopsSourcesOf(name: string) {
+  const file = path.join(REPOSITORY, name);
+  return gitOpsSources(readFileSync(file, 'utf8'), file);
+}
+
+describe('image edits as the tools make them', () => {
+  const written = (value: string): Written => ({
+    value,
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: value.length } },
+    start: 0,
+    end: value.length,
+  });
+  const rule = (value: string) => {
+    const made = setImageRule('/app.yaml', written(value));
+    assert.ok(!('error' in made), value);
+    return made;
+  };
+  const short = (rules: readonly ImageRule[]) =>
+    rules.map((r) => [r.name, r.newName ?? '', r.newTag ?? '', r.digest ?? ''].join(' ').trim());
+
+  test('kustomize edit set image reads name=new:tag@digest, name:tag and name@digest, and refuses a bare name', () => {
+    assert.deepEqual(short([rule('a=b.io/c:1@sha256:x'), rule('nginx:1.27'), rule('localhost:5000/x@sha256:y')]), [
+      'a b.io/c 1 sha256:x',
+      'nginx  1.27',
+      'localhost:5000/x   sha256:y',
+    ]);
+    const refused = setImageRule('/app.yaml', written('nginx'));
+    assert.ok('error' in refused);
+    assert.match(refused.error, /sets nothing/);
+  });
+
+  test('kustomize edit set image replaces the entry of its name, keeps `*` fields from it, and sorts by name', () => {
+    const existing = [rule('zeta=registry/zeta:2'), rule('nginx=mirror/nginx:1.0')];
+    assert.deepEqual(short(editSetImage(existing, [rule('nginx:1.27')])), ['nginx  1.27', 'zeta registry/zeta 2']);
+    assert.deepEqual(short(editSetImage(existing, [rule('nginx=*:1.28')])), ['nginx mirror/nginx 1.28', 'zeta registry/zeta 2']);
+    assert.deepEqual(short(editSetImage([], [rule('nginx=*:*')])), ['nginx']);
+  });
+
+  test("Flux's spec.images replace the entry of the same name in place, or are appended", () => {
+    const flux = (name: string, newTag: string) =>
+      fluxImageRule('/k.yaml', { name: written(name), newTag: written(newTag), range: written(name).range });
+    const existing = [rule('zeta=registry/zeta:2'), rule('nginx=mirror/nginx:1.0')];
+    assert.deepEqual(short(fluxEditImages(existing, [flux('nginx', '1.29'), flux('alpine', '3.20')])), [
+      'zeta registry/zeta 2',
+      'nginx  1.29',
+      'alpine  3.20',
+    ]);
+  });
+});
+
+describe('GitOps sources read as the tools read them, and no further', () => {
+  const CHART = 'apiVersion: v2\nname: web\nversion: 1.0.0\n';
+  const VALUES = 'image:\n  repository: nginx\n  tag: "1.27"\n';
+  const TEMPLATE = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: web}',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+    '',
+  ].join('\n');
+  const repo = (files: Record<string, string>) => new Map(Object.entries(files).map(([name, text]) => [path.join('/repo', name), text]));
+  const app = (source: string) =>
+    ['apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata: {name: web}', 'spec:', source].join('\n') + '\n';
+
+  test("multi-source `$ref/…` valueFiles are read from the repository's root, each image on the line that sets it", async () => {
+    const texts = repo({
+      'chart/Chart.yaml': CHART,
+      'chart/values.yaml': VALUES,
+      'chart/templates/deployment.yaml': TEMPLATE,
+      'env/prod.yaml': 'image:\n  tag: "1.28"\n',
+      'apps/web.yaml': app(
+        [
+          '  sources:',
+          '    - repoURL: https://example.com/repo.git',
+          '      path: chart',
+          '      helm:',
+          '        valueFiles: [$values/env/prod.yaml]',
+          '    - repoURL: https://example.com/repo.git',
+          '      ref: values',
+        ].join('\n'),
+      ),
+    });
+    const project = await analyzeProject([...texts.keys()], overlayFiles(texts), {});
+    const [root] = project.gitops;
+    assert.deepEqual(
+      root?.chart?.images.map((i) => [i.reference, i.value?.file, i.value && i.value.range.start.line + 1]),
+      [['nginx:1.28', '/repo/env/prod.yaml', 2]],
+    );
+  });
+
+  test('a path or a values file outside the repository is not read; a templated path is not guessed', async () => {
+    const texts = repo({
+      'chart/Chart.yaml': CHART,
+      'chart/values.yaml': VALUES,
+      'chart/templates/deployment.yaml': TEMPLATE,
+      'apps/escape.yaml': app('  source:\n    path: ../../outside\n    kustomize:\n      images: [nginx:1.29]\n'),
+      'apps/templated.yaml': app('  source:\n    path: "{{path}}"\n    kustomize:\n      images: [nginx:1.29]\n'),
+      'apps/values.yaml': app('  source:\n    path: chart\n    helm:\n      valueFiles: [../../../etc/values.yaml]\n'),
+    });
+    texts.set('/outside/kustomization.yaml', 'resources: []\n');
+    texts.set('/etc/values.yaml', 'image:\n  tag: "6.6.6"\n');
+    const project = await analyzeProject(
+      [...texts.keys()].filter((f) => f.startsWith('/repo/')),
+      overlayFiles(texts),
+      {},
+    );
+    assert.deepEqual(
+      project.gitops.map((r) => path.basename(r.source.file)),
+      ['values.yaml'],
+    );
+    assert.deepEqual(project.gitops[0]!.chart?.images, []);
+    assert.ok(project.notes.some((n) => /valueFiles \.\.\/\.\.\/\.\.\/etc\/values\.yaml: not a file of this repository/.test(n.reason)));
+  });
+});
