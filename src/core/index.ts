@@ -72,6 +72,7 @@ export { plural } from './util/plural.js';
 export { tagContext, type TagContext } from './analysis/tagContext.js';
 export { composeEnvironment, parseDotenv, type ComposeEnv, type ComposeEnvOptions } from './project/dotenv.js';
 export { confinedFiles, diskFiles, overlayFiles, type ProjectFiles } from './project/files.js';
+export { mayHoldGitOps } from './project/gitops/groups.js';
 export { toJsonReport, type JsonReport } from './output/json.js';
 export { toSarif } from './output/sarif.js';
 export { displayReport } from './output/paths.js';

@@ -17,6 +17,7 @@ import {
   excludeMatcher,
   markdownCode,
   markdownText,
+  mayHoldGitOps,
   overlayFiles,
   type AnalysisResult,
   type ImageUser,
@@ -29,6 +30,8 @@ import { loadProject, type Project } from './lazy.js';
 
 /** The files that make a project: where a change means analysing it again. */
 const PROJECT_FILES = '**/{kustomization.yaml,kustomization.yml,Kustomization,Chart.yaml}';
+/** Where Argo CD and Flux objects may be: any YAML file, read only to see whether it names their API groups. */
+const GITOPS_FILES = '**/*.{yaml,yml}';
 const EXCLUDED = '**/{node_modules,.git}/**';
 const MAX_PROJECT_FILES = 2000;
 const DEBOUNCE_MS = 300;
@@ -85,7 +88,9 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     const file = document.uri.fsPath;
     return this.analyses.some(
       (analysis) =>
-        analysis.chartTemplates.has(file) || analysis.kustomize.roots.some((root) => root.images.some((i) => i.origin.file === file)),
+        analysis.chartTemplates.has(file) ||
+        analysis.kustomize.roots.some((root) => root.images.some((i) => i.origin.file === file)) ||
+        analysis.gitops.some((root) => root.source.file === file),
     );
   }
 
@@ -140,13 +145,17 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       const excluded = excludeMatcher(settings.exclude, [folder.uri.fsPath]);
       const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, PROJECT_FILES), EXCLUDED, MAX_PROJECT_FILES);
       const found = uris.filter((u) => u.scheme === 'file' && !excluded(u.fsPath)).map((u) => u.fsPath);
+      found.push(...(await this.gitOpsFiles(folder, files, excluded)));
       if (found.length === 0) continue;
       const started = performance.now();
       this.engine ??= await loadProject();
-      const rendered = await this.engine.analyzeProject(found, files, {
-        ...settings.analyze,
-        helm: { byChart: this.config.helmValuesFiles(folder.uri) },
-      });
+      const rendered = await this.engine.analyzeProject(
+        found,
+        files,
+        { ...settings.analyze, helm: { byChart: this.config.helmValuesFiles(folder.uri) } },
+        // A GitOps object's path starts at the repository's root: the workspace folder.
+        { root: folder.uri.fsPath },
+      );
       // root-user judged with the images' users learnt so far (the rest are asked through the documents).
       const users = this.knownUsers();
       const analysis = rendered.usersWanted.some((r) => users.has(r)) ? await rendered.withUsers(users) : rendered;
@@ -161,6 +170,18 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
     this.analyses = analyses;
     this.version++;
     this.changed.fire();
+  }
+
+  /** The folder's YAML files that name an Argo CD or Flux API group (the GitOps objects among them are roots). */
+  private async gitOpsFiles(folder: vscode.WorkspaceFolder, files: ProjectFiles, excluded: (file: string) => boolean): Promise<string[]> {
+    const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, GITOPS_FILES), EXCLUDED, MAX_PROJECT_FILES);
+    const found: string[] = [];
+    for (const uri of uris) {
+      if (uri.scheme !== 'file' || excluded(uri.fsPath) || /^(kustomization\.ya?ml|Chart\.yaml)$/.test(path.basename(uri.fsPath))) continue;
+      const text = await files.read(uri.fsPath);
+      if (text !== undefined && mayHoldGitOps(text)) found.push(uri.fsPath);
+    }
+    return found;
   }
 
   /** Open documents over the disk; before the workspace is trusted, only inside its folders (a kustomization may name any folder). */

@@ -96,8 +96,12 @@ export function withProject(file: string, result: AnalysisResult, project: Proje
 /** The rules about an image as written; a manifest's line that no root renders as written has none of them. */
 const IMAGE_RULES = new Set(['unpinned-image', 'invalid-reference', 'unresolved-image']);
 
-/** How long each kustomization root and each chart may take (`timeBudget`, seconds). */
-export type ProjectOptions = BudgetOptions;
+/**
+ * How long each kustomization root and each chart may take (`timeBudget`, seconds), and the
+ * repository's root, where a GitOps object's `path` starts (default: the folder all the files share;
+ * the editor gives its workspace folder).
+ */
+export type ProjectOptions = BudgetOptions & { readonly root?: string };
 
 /**
  * Runs the Kustomize and Helm engines over the scanned files (absolute paths). Each root and each
@@ -202,7 +206,7 @@ export async function analyzeProject(
     }
     for (const container of project.containers ?? []) judgements.push(chartRootJudgement(container));
   }
-  const gitops = await analyzeGitOps(files, fs, limits);
+  const gitops = await analyzeGitOps(files, fs, limits, limits.root);
   for (const root of gitops) {
     const { file, kind, name } = root.source;
     for (const note of root.notes) analysis.notes.push({ file, reason: `${kind} ${name}: ${note}` });

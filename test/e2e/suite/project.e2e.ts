@@ -127,6 +127,33 @@ describe('Compose, Kustomize and Helm in the editor', () => {
     await screenshot('kustomize-pinned');
   });
 
+  it("an Argo CD Application's kustomize.images override of an overlay of the workspace carries the finding, on its own line", async () => {
+    await write({
+      'gitops/guestbook/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: ui}\nspec:\n  containers:\n    - name: ui\n      image: example.com/ui:0.1\n',
+      'gitops/guestbook/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+      'gitops/apps/guestbook.yaml': [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata: {name: guestbook, namespace: argocd}',
+        'spec:',
+        '  source:',
+        '    repoURL: https://github.com/example/gitops.git',
+        '    path: gitops/guestbook',
+        '    kustomize:',
+        '      images:',
+        '        - example.com/ui:0.3',
+        '',
+      ].join('\n'),
+    });
+    const app = workspaceUri('gitops/apps/guestbook.yaml');
+    await openDocument(app);
+    const diagnostics = await waitForDiagnostics(app, (d) => d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    const unpinned = diagnostics.find((x) => codeOf(x) === 'unpinned-image')!;
+    assert.equal(unpinned.range.start.line, 9);
+    assert.match(unpinned.message, /Argo CD Application `guestbook` renders `example\.com\/ui:0\.3`/);
+  });
+
   it('a chart: the tag in values.yaml carries the finding, and editing it updates it', async () => {
     await write({
       'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: "1.27"\n',

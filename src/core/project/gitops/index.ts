@@ -44,12 +44,18 @@ function candidate(file: string): boolean {
 
 /**
  * The GitOps objects among `files` (absolute paths) whose source is a folder of the repository
- * (its path resolved from the folder all the files share, the scan's root, or from one of the
- * object's own folders below it) and that override images, each rendered with its overrides.
+ * (its path resolved from `repository`, else the folder all the files share, the scan's root, or
+ * from one of the object's own folders below it) and that override images, each rendered with its
+ * overrides.
  */
-export async function analyzeGitOps(files: readonly string[], fs: ProjectFiles, limits: BudgetOptions = {}): Promise<GitOpsRoot[]> {
+export async function analyzeGitOps(
+  files: readonly string[],
+  fs: ProjectFiles,
+  limits: BudgetOptions = {},
+  repository?: string,
+): Promise<GitOpsRoot[]> {
   const absolute = files.map((f) => path.resolve(f));
-  const root = commonFolder(absolute);
+  const root = repository !== undefined ? path.resolve(repository) : commonFolder(absolute);
   const roots: GitOpsRoot[] = [];
   for (const file of absolute.filter(candidate)) {
     const text = await fs.read(file);

@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { deref, getNode, parseChunk, scalarSpan, splitDocuments } from '../../analysis/yaml/parse.js';
 import { LineIndex } from '../../util/lines.js';
 import type { Range } from '../../types.js';
+import { GITOPS_GROUPS } from './groups.js';
 
 /** A string as written: its value and where (offsets of exactly that text when it has no escapes). */
 export interface Written {
@@ -56,7 +57,7 @@ export interface GitOpsSource {
 }
 
 /** A cheap test before parsing: the API groups of the objects read here. */
-const GROUPS = /argoproj\.io|fluxcd\.io/;
+const GROUPS = GITOPS_GROUPS;
 
 /** The GitOps sources of a YAML file's text (none when it holds no such object). */
 export function gitOpsSources(text: string, file: string): GitOpsSource[] {
