@@ -50,6 +50,9 @@ Options:
   --server URL               scan through a Trivy server (client/server mode); its token, if it
                              wants one, is read from TRIVY_TOKEN (never from an argument)
   --token-header NAME        the header that carries the server's token (Trivy's --token-header)
+  --db-repository REPO       where Trivy downloads its vulnerability database (an OCI repository,
+                             e.g. a mirror inside an air-gapped network; Trivy's --db-repository)
+  --trivy-cache-dir DIR      Trivy's cache folder (its database and image layers; Trivy's --cache-dir)
   --request-timeout SECONDS  how long one request to the API server may take (default 60)
   --workspace PATH           also analyse PATH (offline): its references pinned to a digest other than
                              the one running (drift), and where it defines each running image (repeatable)
@@ -109,6 +112,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     trivy: { type: 'string' },
     server: { type: 'string' },
     'token-header': { type: 'string' },
+    'db-repository': { type: 'string' },
+    'trivy-cache-dir': { type: 'string' },
     concurrency: { type: 'string' },
     'request-timeout': { type: 'string' },
     workspace: { type: 'string', multiple: true, default: [] },
@@ -148,7 +153,14 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
   const requestTimeout =
     values['request-timeout'] === undefined ? undefined : positiveInteger(values['request-timeout'], '--request-timeout', 3600);
   // The server's token stays in TRIVY_TOKEN, which Trivy reads itself: no argument shows it.
-  const scanInput = { trivyPath: values.trivy, concurrency, serverUrl: values.server, tokenHeader: values['token-header'] };
+  const scanInput = {
+    trivyPath: values.trivy,
+    concurrency,
+    serverUrl: values.server,
+    tokenHeader: values['token-header'],
+    dbRepository: values['db-repository'],
+    cacheDir: values['trivy-cache-dir'],
+  };
   checkScanInput(scanInput);
   const targets = notifyTargets(values.notify, values['notify-header']);
   const notifySeverity = severityOf(values['notify-severity']);

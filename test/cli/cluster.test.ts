@@ -160,6 +160,26 @@ describe('shipshape cluster', () => {
     }
   });
 
+  test('--db-repository and --trivy-cache-dir reach each Trivy run (an air-gapped mirror); a bad repository is refused', async () => {
+    const cache = path.join(dir, 'trivy-cache');
+    const log = standInLog();
+    try {
+      const run = await cluster('--namespace', 'shop', '--db-repository', 'mirror.internal:5000/trivy-db', '--trivy-cache-dir', cache);
+      assert.equal(run.code, 0, run.stderr);
+      const scans = imageScans(log.invocations());
+      assert.ok(scans.length > 0);
+      for (const { argv } of scans) {
+        assert.equal(argv[argv.indexOf('--db-repository') + 1], 'mirror.internal:5000/trivy-db', argv.join(' '));
+        assert.equal(argv[argv.indexOf('--cache-dir') + 1], cache, argv.join(' '));
+      }
+    } finally {
+      log.restore();
+    }
+    const bad = await cluster('--db-repository', 'not a repository');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--db-repository expects an OCI repository/);
+  });
+
   test('hostile image names from the cluster are never passed to Trivy; each is an error, the rest is scanned', async () => {
     const hostile = [
       '--output=/tmp/owned',
