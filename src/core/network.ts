@@ -72,3 +72,4 @@ export {
 export { scanPaths, type ScanOptions as WorkspaceScanOptions } from './workspace/scan.js';
 // The editor checks its open documents' pins as a scan does (stale-digest).
 export { staleFindings } from './workspace/stale.js';
+export { DigestTagFinder, digestTagsText, tagsOfDigest, type DigestTags } from './registry/digestTags.js';

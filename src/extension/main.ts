@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const environments = new ComposeEnvironments(config, log);
   const project = new ProjectController(config, log);
   const diagnostics = new DiagnosticsController(log, config, environments, project);
-  const stale = new StalePins(log, config);
+  const stale = new StalePins(log, config, (document) => diagnostics.resultOf(document));
   const scans = new ScanController(
     context.globalStorageUri,
     log,
@@ -118,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     vscode.languages.registerHoverProvider(SELECTOR, advice),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
+    vscode.languages.registerHoverProvider(SELECTOR, stale),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, links),
     vscode.languages.registerHoverProvider(SELECTOR, project),

@@ -11,7 +11,7 @@ import type { RegistryFailure } from '../core/network.js';
 export type StaleFindings = (
   result: AnalysisResult,
   lookup: StaleLookup,
-  options: { readonly analyze?: AnalyzeOptions; readonly signal?: AbortSignal },
+  options: { readonly analyze?: AnalyzeOptions; readonly signal?: AbortSignal; readonly file?: string },
 ) => Promise<{ readonly findings: Finding[]; readonly failures: RegistryFailure[] }>;
 
 export interface CheckedPins {
@@ -42,6 +42,8 @@ export class DocumentPinChecks {
     result: AnalysisResult,
     analyze: AnalyzeOptions,
     currentVersion: () => number | undefined,
+    /** The document's path (a chart's values.yaml: its digests are written there). */
+    file?: string,
   ): Promise<CheckedPins | undefined> {
     const running = this.running.get(key);
     // The same analysis asked again (shown again unchanged): the check under way answers it.
@@ -53,7 +55,11 @@ export class DocumentPinChecks {
     try {
       const { lookup, staleFindings } = await this.network();
       if (controller.signal.aborted) return undefined;
-      const { findings, failures } = await staleFindings(result, lookup, { analyze, signal: controller.signal });
+      const { findings, failures } = await staleFindings(result, lookup, {
+        analyze,
+        signal: controller.signal,
+        ...(file !== undefined && { file }),
+      });
       if (controller.signal.aborted || currentVersion() !== version) return undefined;
       const checked = { version, findings, failures };
       this.checked.set(key, checked);

@@ -2,28 +2,42 @@
 // pins (with the kustomizations' and charts' digests its project places in it) are checked in the
 // background through the network bundle's PinChecker (one HEAD per pin, answers kept a while);
 // the findings are shown as diagnostics with the core's quick fix "Update to the current digest".
-// Never in an untrusted workspace, nor with shipshape.registry.checkPins off. The logic without
-// 'vscode' is pinChecks.ts.
+// A digest-only reference (`name@sha256:…`) gets a hover naming the tags that point to it now
+// (a bounded number of tags resolved, answers kept). Never in an untrusted workspace, nor with
+// shipshape.registry.checkPins off. The logic without 'vscode' is pinChecks.ts.
 
 import * as vscode from 'vscode';
 import type { AnalysisResult, Finding, StaleLookup } from '../core/index.js';
+import type { Network } from './lazy.js';
 import type { Config } from './config.js';
-import { dropEdited, findingDiagnostic } from './diagnostics.js';
+import { dropEdited, findingDiagnostic, toRange } from './diagnostics.js';
 import { Lazy, loadNetwork } from './lazy.js';
 import { DocumentPinChecks, type StaleFindings } from './pinChecks.js';
 
 /** How long the registries' answers are kept: a tag pushed again shows within this. */
 const ANSWER_TTL_MS = 30 * 60 * 1000;
 
-export class StalePins implements vscode.Disposable {
+type DigestTagFinder = InstanceType<Network['DigestTagFinder']>;
+
+export class StalePins implements vscode.Disposable, vscode.HoverProvider {
   private readonly collection = vscode.languages.createDiagnosticCollection('shipshape-stale');
-  private readonly network = new Lazy<{ readonly lookup: StaleLookup; readonly staleFindings: StaleFindings }>(() =>
+  private readonly network = new Lazy<{
+    readonly lookup: StaleLookup;
+    readonly staleFindings: StaleFindings;
+    readonly tags: DigestTagFinder;
+    readonly tagsText: Network['digestTagsText'];
+  }>(() =>
     loadNetwork().then((network) => {
       const { insecureRegistries, imagePlatform } = this.config.registry();
       // No platform on the client: the HEAD answers with the tag's own digest, as a pin writes it (the CLI's check).
       const client = new network.RegistryClient({ logger: this.log, insecureRegistries });
       const checker = new network.PinChecker(client, { concurrency: 4, ttlMs: ANSWER_TTL_MS });
-      return { lookup: network.staleLookupOf(checker, imagePlatform), staleFindings: network.staleFindings };
+      return {
+        lookup: network.staleLookupOf(checker, imagePlatform),
+        staleFindings: network.staleFindings,
+        tags: new network.DigestTagFinder(client, ANSWER_TTL_MS),
+        tagsText: network.digestTagsText,
+      };
     }),
   );
   private readonly checks = new DocumentPinChecks(() => this.network.get());
@@ -33,6 +47,8 @@ export class StalePins implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly config: Config,
+    /** The current analysis of an open document (for the hover). */
+    private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
   ) {}
 
   /** Whether pins are checked now: a trusted workspace with shipshape.registry.checkPins on. */
@@ -55,7 +71,14 @@ export class StalePins implements vscode.Disposable {
     const analyze = this.config.analysis(document.uri).analyze;
     const version = document.version;
     void this.checks
-      .check(key, version, result, analyze, () => (document.isClosed ? undefined : document.version))
+      .check(
+        key,
+        version,
+        result,
+        analyze,
+        () => (document.isClosed ? undefined : document.version),
+        document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
+      )
       .then((checked) => {
         if (!checked) return;
         this.collection.set(document.uri, checked.findings.map(findingDiagnostic));
@@ -68,6 +91,25 @@ export class StalePins implements vscode.Disposable {
       .catch((error: unknown) => {
         this.log.error(`checking the pins of ${vscode.workspace.asRelativePath(document.uri)} failed`, error);
       });
+  }
+
+  /** On a digest-only reference: the tags that point to its digest now. */
+  async provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
+    const image = this.analysisOf(document)?.images.find((i) => toRange(i.range).contains(position));
+    const reference = image?.status === 'image' ? image.reference : undefined;
+    if (!image || !reference || reference.digest === undefined || reference.tag !== undefined || !this.enabled()) return undefined;
+    const network = await this.network.get();
+    // The answer is shared with other hovers (and kept): a hover that moved on only stops waiting for it.
+    const answer = await network.tags.find(reference.normalized);
+    if (token.isCancellationRequested) return undefined;
+    if (!answer.ok) this.log.warn(`the tags of ${reference.normalized} could not be listed: ${answer.failure.message}`);
+    const markdown = new vscode.MarkdownString(network.tagsText(answer));
+    markdown.supportHtml = false;
+    return new vscode.Hover(markdown, toRange(image.range));
   }
 
   /** The stale-digest findings shown for a document's current version (for the quick fix). */

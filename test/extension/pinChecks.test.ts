@@ -154,5 +154,12 @@ describe('the editor checks the pins of open documents', () => {
       diagnostics.map((d) => `${path.relative(root, file)}:${d.range.start.line + 1}:${d.range.start.character} ${d.code} ${d.severity}`),
     );
     assert.deepEqual(shown.sort(), ['Dockerfile:1:5 stale-digest warning', 'other.Dockerfile:1:5 pin-check-failed info']);
+    const note = reportDiagnostics(report, folder.analyze)
+      .get(path.join(root, 'other.Dockerfile'))
+      ?.find((d) => d.code === 'pin-check-failed');
+    assert.match(
+      note?.message ?? '',
+      /^Shipshape: the pin 127\.0\.0\.1:1\/team\/gone:1@sha256:0{64} could not be checked against its tag \(--offline/,
+    );
   });
 });

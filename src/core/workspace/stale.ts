@@ -9,7 +9,15 @@ import { isTaggedPin, staleDigestFindings } from '../rules/staleDigest.js';
 import { keyOf, type PinQuestion, type StaleLookupFn } from '../registry/staleness.js';
 import { parsePlatform } from '../registry/platform.js';
 import { sortFindings } from '../analysis/findingOrder.js';
-import { userErrorEntries } from './users.js';
+import { userErrorEntries, type ErrorWording } from './users.js';
+
+/** Pins that could not be checked keep no finding: said once per pin, or once per registry out of reach. */
+const PIN_WORDING: ErrorWording = {
+  one: (reference, message) => `the pin ${reference} could not be checked against its tag: ${message}`,
+  registry: (count, images, message) =>
+    `${count === 1 ? `the pin ${images.replace(/^of /, '')} could not be checked against its tag` : `the pins ${images} could not be checked against their tags`} ` +
+    `(--offline does not ask): ${message}`,
+};
 
 /** Asks for the pins' tags' digests; never throws. */
 export type StaleLookup = StaleLookupFn;
@@ -41,19 +49,13 @@ export async function stalePins<F extends { readonly file: string; readonly resu
   const answers = await lookup(questions, options.signal);
   const failures = [...answers.values()].flatMap((a) => (a.ok ? [] : [a.failure]));
   const at = new Map([...wanted].map(([key, place]) => [key.split(' ')[0]!, place]));
-  report.userErrors.push(
-    ...userErrorEntries(failures, at).map((e) => ({
-      ...e,
-      message: `the pin ${e.reference} could not be checked: ${e.message}`,
-      pinCheck: true as const,
-    })),
-  );
+  report.userErrors.push(...userErrorEntries(failures, at, PIN_WORDING).map((e) => ({ ...e, pinCheck: true as const })));
   report.files.forEach((entry, index) => {
     const staleOf = (image: ImageOccurrence) => {
       const answer = answers.get(keyOf(pinQuestion(image)));
       return answer?.ok ? answer.stale : undefined;
     };
-    const added = staleDigestFindings(entry.result.images, staleOf, options.analyze ?? {});
+    const added = staleDigestFindings(entry.result.images, staleOf, options.analyze ?? {}, entry.file);
     if (added.length === 0) return;
     report.files[index] = { ...entry, result: { ...entry.result, findings: sortFindings([...entry.result.findings, ...added]) } };
   });
@@ -66,7 +68,8 @@ export async function stalePins<F extends { readonly file: string; readonly resu
 export async function staleFindings(
   result: AnalysisResult,
   lookup: StaleLookup,
-  options: { readonly analyze?: AnalyzeOptions; readonly signal?: AbortSignal },
+  // `file`: the document's path, where a chart's digest written in it is found.
+  options: { readonly analyze?: AnalyzeOptions; readonly signal?: AbortSignal; readonly file?: string },
 ): Promise<{ readonly findings: Finding[]; readonly failures: RegistryFailure[] }> {
   const analyze = options.analyze ?? {};
   const questions = isEnabled('stale-digest', analyze) ? result.images.filter(isTaggedPin).map(pinQuestion) : [];
@@ -77,5 +80,5 @@ export async function staleFindings(
     return answer?.ok ? answer.stale : undefined;
   };
   const failures = [...answers.values()].flatMap((a) => (a.ok || a.failure.reason === 'cancelled' ? [] : [a.failure]));
-  return { findings: staleDigestFindings(result.images, staleOf, analyze), failures };
+  return { findings: staleDigestFindings(result.images, staleOf, analyze, options.file), failures };
 }
