@@ -4,7 +4,7 @@
 // time; a newer version of the document, or its closing, cancels the check, and a check whose
 // document has changed meanwhile gives nothing: its ranges are places in text that is gone.
 
-import type { AnalysisResult, AnalyzeOptions, Finding, StaleLookup } from '../core/index.js';
+import { isEnabled, isTaggedPin, type AnalysisResult, type AnalyzeOptions, type Finding, type StaleLookup } from '../core/index.js';
 import type { RegistryFailure } from '../core/network.js';
 
 /** What a check needs of the network bundle: `staleFindings`. */
@@ -49,6 +49,13 @@ export class DocumentPinChecks {
     // The same analysis asked again (shown again unchanged): the check under way answers it.
     if (running?.version === version && running.result === result) return undefined;
     running?.controller.abort();
+    // Nothing to ask (most documents): the network bundle is not loaded for them.
+    if (!isEnabled('stale-digest', analyze) || !result.images.some(isTaggedPin)) {
+      this.running.delete(key);
+      const none = { version, findings: [], failures: [] };
+      this.checked.set(key, none);
+      return none;
+    }
     const controller = new AbortController();
     const mine = { version, result, controller };
     this.running.set(key, mine);

@@ -123,6 +123,25 @@ describe('the editor checks the pins of open documents', () => {
     }
   });
 
+  test('a document without a tag-and-digest pin loads nothing: the network bundle waits for one', async () => {
+    let loaded = 0;
+    const checks = new DocumentPinChecks(() => {
+      loaded++;
+      return network()();
+    });
+    const unpinned = await checks.check('file:///d', 1, analyze(`FROM ${front.host}/team/app:1\nUSER 1\n`, 'dockerfile', {}), {}, () => 1);
+    const digestOnly = await checks.check(
+      'file:///e',
+      1,
+      analyze(`FROM ${front.host}/team/app@${old.app}\n`, 'dockerfile', {}),
+      {},
+      () => 1,
+    );
+    assert.deepEqual([unpinned?.findings, digestOnly?.findings, loaded], [[], [], 0]);
+    await checks.check('file:///f', 1, analyze(dockerfile('team/app', old.app), 'dockerfile', {}), {}, () => 1);
+    assert.equal(loaded, 1);
+  });
+
   test('with the rule disabled nothing is asked', async () => {
     const checks = new DocumentPinChecks(network());
     const asked = front.requests().length;
