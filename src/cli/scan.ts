@@ -32,11 +32,10 @@ import {
   createScanner,
   findTrivyIgnore,
   ImageUserCache,
-  keyOf,
   PinChecker,
   RegistryClient,
   registryUserLookup,
-  type PinQuestion,
+  staleLookupOf,
   USER_CACHE_FILE,
   type Platform,
   type Scanner,
@@ -348,11 +347,7 @@ export function cliStaleLookup(pins: NonNullable<ScanArgs['pins']>): StaleLookup
   // No platform on the client: the HEAD answers with the tag's own digest (the index's), as a pin writes it.
   const checker = new PinChecker(new RegistryClient({ logger: silentLogger, insecureRegistries: pins.insecureRegistries }));
   // A pin whose file names no platform is compared on --platform's image.
-  const withPlatform = (q: PinQuestion): PinQuestion => (q.platform || !pins.platform ? q : { ...q, platform: pins.platform });
-  return async (questions, signal) => {
-    const answers = await checker.check(questions.map(withPlatform), signal);
-    return new Map(questions.map((q) => [keyOf(q), answers.get(keyOf(withPlatform(q)))!]));
-  };
+  return staleLookupOf(checker, pins.platform);
 }
 
 /**

@@ -10,6 +10,7 @@ export { mayBeCompose } from './analysis/compose.js';
 export { parseReference, familiarName, isImageId, type ImageReference, type ParseResult } from './analysis/reference.js';
 export { RULES, severityOf, isEnabled, type RuleInfo } from './rules/catalog.js';
 export { isRootUser, imageUsersOf, usersWanted } from './rules/rootUser.js';
+export { isTaggedPin } from './rules/staleDigest.js';
 export {
   collectFiles,
   readSourceFile,

@@ -26,7 +26,16 @@ export type {
 } from './registry/types.js';
 export { ImageUserCache } from './registry/userCache.js';
 export { registryUserLookup } from './registry/userLookup.js';
-export { PinChecker, checkPin, keyOf, type PinCheck, type StalePin, type PinQuestion } from './registry/staleness.js';
+export {
+  PinChecker,
+  checkPin,
+  keyOf,
+  staleLookupOf,
+  type PinCheck,
+  type PinCheckerOptions,
+  type StalePin,
+  type PinQuestion,
+} from './registry/staleness.js';
 export {
   compareTags,
   mayMoveTo,
@@ -61,3 +70,6 @@ export {
 // The editor's "Scan Images in the Workspace" is the CLI's scan: the same function, given the
 // editor's open documents and each folder's settings (advice already brought it into this bundle).
 export { scanPaths, type ScanOptions as WorkspaceScanOptions } from './workspace/scan.js';
+// The editor checks its open documents' pins as a scan does (stale-digest).
+export { staleFindings } from './workspace/stale.js';
+export { DigestTagFinder, digestTagsText, tagsOfDigest, type DigestTags } from './registry/digestTags.js';

@@ -1,7 +1,7 @@
 // Quick fixes for Shipshape's diagnostics; the edits come from the core (fixesFor).
 
 import * as vscode from 'vscode';
-import { fixesFor } from '../core/index.js';
+import { fixesFor, type Finding } from '../core/index.js';
 import { COMMANDS } from './commandIds.js';
 import { kindOf, SOURCE, toRange, type DiagnosticsController } from './diagnostics.js';
 import { TAG_MOVED, type ImageLocation } from './pinning.js';
@@ -11,12 +11,16 @@ export const PIN_SOURCE_ACTION = vscode.CodeActionKind.Source.append('pinImages'
 export class QuickFixes implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix, PIN_SOURCE_ACTION];
 
-  constructor(private readonly diagnostics: DiagnosticsController) {}
+  constructor(
+    private readonly diagnostics: DiagnosticsController,
+    /** Findings shown beside the analysis's own (stale-digest, from the registries), for the current version. */
+    private readonly more: (document: vscode.TextDocument) => readonly Finding[] = () => [],
+  ) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const kind = kindOf(document);
     if (!kind) return [];
-    const findings = this.diagnostics.findings(document);
+    const findings = [...this.diagnostics.findings(document), ...this.more(document)];
     const actions: vscode.CodeAction[] = [];
     if (!context.only || context.only.contains(PIN_SOURCE_ACTION) || PIN_SOURCE_ACTION.contains(context.only)) {
       if (findings.some((f) => f.rule === 'unpinned-image')) {

@@ -377,7 +377,7 @@ export function findingDiagnostic(finding: Finding): vscode.Diagnostic {
 export function dataDiagnostic(data: DiagnosticData): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(data.range), data.message, SEVERITY[data.severity]);
   diagnostic.source = SOURCE;
-  if (data.code === 'scan-failed') diagnostic.code = data.code;
+  if (data.code === 'scan-failed' || data.code === 'pin-check-failed') diagnostic.code = data.code;
   else if (data.code !== undefined) diagnostic.code = { value: data.code, target: ruleLink(data.code) };
   return diagnostic;
 }

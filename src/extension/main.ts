@@ -14,6 +14,7 @@ import { ComposeEnvironments } from './environments.js';
 import { PinController } from './pinning.js';
 import { ScanController } from './scanning.js';
 import { ImageUsers } from './users.js';
+import { StalePins } from './stalePins.js';
 import { TagCompletion } from './completion.js';
 import { SaferTags } from './advice.js';
 
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   const environments = new ComposeEnvironments(config, log);
   const project = new ProjectController(config, log);
   const diagnostics = new DiagnosticsController(log, config, environments, project);
+  const stale = new StalePins(log, config, (document) => diagnostics.resultOf(document));
   const scans = new ScanController(
     context.globalStorageUri,
     log,
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     (document) => diagnostics.resultOf(document),
     (document) => diagnostics.reanalyze(document),
     () => users.scanLookup(),
+    () => stale.scanLookup(),
   );
   const pins = new PinController(log, config, (document) => diagnostics.currentResultOf(document));
   const users = new ImageUsers(
@@ -63,16 +66,19 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   diagnostics.listen({
     analyzed: (document, result, why) => {
       users.analyzed(result);
+      stale.analyzed(document, result);
       scans.analyzed(document, result, why);
       links.analyzed(document, result);
     },
     edited: (event) => {
       scans.edited(event);
       pins.edited(event);
+      stale.edited(event);
     },
     closed: (uri) => {
       scans.closed(uri);
       pins.closed(uri);
+      stale.closed(uri);
     },
     // What an image's own config says stands over what a scan's report says.
     imageUsers: () => new Map([...scans.imageUsers(), ...users.users()]),
@@ -89,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     if (change.registry) {
       pins.configure();
       users.configure();
+      stale.configure();
       completion.configure();
     }
     if (change.registry || change.scanner || change.advise) advice.configure();
@@ -104,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     scans,
     pins,
     users,
+    stale,
     advice,
     cluster,
     links,
@@ -112,10 +120,13 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     vscode.languages.registerCodeActionsProvider(SELECTOR, advice, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     vscode.languages.registerHoverProvider(SELECTOR, advice),
     vscode.languages.registerHoverProvider(SELECTOR, scans),
+    vscode.languages.registerHoverProvider(SELECTOR, stale),
     vscode.languages.registerCodeLensProvider(SELECTOR, scans),
     vscode.languages.registerCodeLensProvider(SELECTOR, links),
     vscode.languages.registerHoverProvider(SELECTOR, project),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixes(diagnostics, (document) => stale.findings(document)), {
+      providedCodeActionKinds: QuickFixes.kinds,
+    }),
     vscode.workspace.onDidOpenTextDocument((document) => diagnostics.open(document)),
     vscode.workspace.onDidChangeTextDocument((event) => diagnostics.change(event)),
     vscode.workspace.onDidCloseTextDocument((document) => diagnostics.close(document)),

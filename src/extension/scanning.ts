@@ -23,6 +23,7 @@ import {
   type ScanOutcome,
   type ScanReport,
   type ScanRequest,
+  type StaleLookup,
   type UserLookup,
 } from '../core/index.js';
 import type { Config } from './config.js';
@@ -83,6 +84,8 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     private readonly reanalyze: (document: vscode.TextDocument) => void,
     /** How a workspace scan reads images' own users (undefined: not asked). */
     private readonly userLookup: () => Promise<UserLookup | undefined> = () => Promise.resolve(undefined),
+    /** How a workspace scan checks pins against their tags (undefined: not checked). */
+    private readonly staleLookup: () => Promise<StaleLookup | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   /** Settings changed: a new scanner with the new settings; results under the old ones are dropped. */
@@ -395,6 +398,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
     const network = await loadNetwork();
     const scanner = await this.getScanner();
     const imageUsers = await this.userLookup();
+    const staleDigests = await this.staleLookup();
     // Open documents stand for their files: unsaved text wins over the disk, as in the editor.
     const documents = new Map<string, string>();
     for (const document of vscode.workspace.textDocuments)
@@ -415,6 +419,7 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
         }),
         scanner,
         ...(imageUsers && { imageUsers }),
+        ...(staleDigests && { staleDigests }),
         signal,
         logger: this.log,
         onScanProgress: (done, total) => {
@@ -463,7 +468,11 @@ export class ScanController implements vscode.Disposable, vscode.HoverProvider, 
       ...report.ioErrors.map((e) => `${e.path}: ${e.message}`),
       ...report.projectErrors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`),
       ...report.scanErrors.map((e) => `${e.file}:${e.line}: ${e.reference} could not be scanned: ${e.message}`),
-      ...report.userErrors.map((e) => `${e.file}:${e.line}: the configured user of ${e.reference} could not be read: ${e.message}`),
+      ...report.userErrors.map((e) =>
+        e.pinCheck
+          ? `${e.file}:${e.line}: ${e.message}`
+          : `${e.file}:${e.line}: the configured user of ${e.reference} could not be read: ${e.message}`,
+      ),
     ];
     for (const problem of problems) this.log.warn(problem);
     for (const skipped of report.skipped) this.log.debug(`${skipped.path}: ${skipped.reason}`);

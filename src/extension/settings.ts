@@ -54,6 +54,8 @@ export interface RegistrySettings {
   readonly imagePlatform: { readonly os: string; readonly architecture: string; readonly variant?: string };
   /** Ask registries for images' configured users, to settle root-user. */
   readonly imageUsers: boolean;
+  /** Check `name:tag@sha256:…` pins against their tags (stale-digest) and name a digest's tags in the hover. */
+  readonly checkPins: boolean;
   /** Complete image tags from registries. */
   readonly completeTags: boolean;
   /** An accepted tag completion writes `tag@sha256:…`. */
@@ -226,6 +228,7 @@ export function readRegistrySettings(get: Get): RegistrySettings {
     ...(platform && { platform }),
     imagePlatform,
     imageUsers: get('registry.imageUsers') !== false,
+    checkPins: get('registry.checkPins') !== false,
     completeTags: get('registry.tagCompletion') !== false,
     completionPins: get('registry.tagCompletionPins') !== false,
     problems,

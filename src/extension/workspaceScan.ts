@@ -40,14 +40,17 @@ export interface DiagnosticData {
   readonly range: Range;
   readonly severity: Severity;
   readonly message: string;
-  /** The rule, `scan-failed` for an image Trivy could not scan, absent for a file that could not be read as one. */
+  /**
+   * The rule, `scan-failed` for an image Trivy could not scan, `pin-check-failed` for a pin whose tag
+   * could not be asked, absent for a file that could not be read as one.
+   */
   readonly code?: string;
 }
 
 /**
  * Each analysed file's diagnostics (by absolute path), as the editor shows an open document's:
- * its findings (Kustomize, Helm and vulnerability findings included), the images that could not
- * be scanned, and what made it unreadable.
+ * its findings (Kustomize, Helm, vulnerability and stale-digest findings included), the images that
+ * could not be scanned, the pins that could not be checked, and what made it unreadable.
  */
 export function reportDiagnostics(report: ScanReport, analyze: AnalyzeOptions): Map<string, DiagnosticData[]> {
   const byFile = new Map<string, DiagnosticData[]>();
@@ -72,6 +75,19 @@ export function reportDiagnostics(report: ScanReport, analyze: AnalyzeOptions): 
       diagnostics.push({ range: error.range ?? { start, end: start }, severity: 'error', message: error.message });
     }
     byFile.set(path.resolve(file), diagnostics);
+  }
+  // One entry per registry that could not be reached, at the first pin on it (as the CLI reports it).
+  for (const error of report.userErrors) {
+    const entry = error.pinCheck && report.files.find((f) => path.resolve(f.file) === path.resolve(error.file));
+    if (!entry) continue;
+    const start = { line: Math.max(0, error.line - 1), character: 0 };
+    const image = entry.result.images.find((i) => i.range.start.line === start.line);
+    byFile.get(path.resolve(entry.file))!.push({
+      range: image?.range ?? { start, end: start },
+      severity: 'info',
+      message: `Shipshape: ${error.message}`,
+      code: 'pin-check-failed',
+    });
   }
   return byFile;
 }

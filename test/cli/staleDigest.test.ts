@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyEdits, fixesFor, scanPaths, type JsonReport } from '../../src/core/index.js';
@@ -125,7 +125,7 @@ describe('stale-digest: pins checked against their tags', () => {
     }
   });
 
-  test("a kustomization's images: entry with newTag and digest is checked where it is decided", async () => {
+  test("a kustomization's images: entry with newTag and digest is checked, reported at its digest: line, which the quick fix moves", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-stale-kustomize-'));
     try {
       writeFileSync(
@@ -154,7 +154,83 @@ describe('stale-digest: pins checked against their tags', () => {
         ].join('\n'),
       );
       const run = await runCli(['scan', '--format', 'json', '--fail-on', 'none', '--no-registry', '--trivy', '/nonexistent/trivy', dir]);
-      assert.deepEqual(stale(JSON.parse(run.stdout) as JsonReport), ['kustomization.yaml:3 rebuilt warning']);
+      assert.deepEqual(stale(JSON.parse(run.stdout) as JsonReport), ['kustomization.yaml:6 rebuilt warning']);
+      // The quick fix writes the current digest into the entry's digest: line.
+      const scanned = await scanPaths([dir], { analyze: {}, staleDigests: cliStaleLookup({ insecureRegistries: [] }) });
+      const kustomization = path.join(dir, 'kustomization.yaml');
+      const entry = scanned.files.find((f) => f.file === kustomization);
+      const finding = entry?.result.findings.find((f) => f.rule === 'stale-digest');
+      assert.ok(entry && finding);
+      const text = readFileSync(kustomization, 'utf8');
+      const fix = fixesFor(text, entry.kind, finding).find((f) => f.title === 'Update to the current digest');
+      assert.ok(fix, 'the quick fix is offered');
+      assert.equal(applyEdits(text, fix.edits), text.replace(old.app, now.app));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a chart's digest and sha values are checked where the values write them", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-stale-chart-'));
+    try {
+      const chart = path.join(dir, 'chart');
+      mkdirSync(path.join(chart, 'templates'), { recursive: true });
+      writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 0.1.0\n');
+      writeFileSync(
+        path.join(chart, 'values.yaml'),
+        [
+          'image:',
+          `  repository: ${front.host}/team/app`,
+          '  tag: "1"',
+          `  digest: ${old.app}`,
+          'sidecar:',
+          `  repository: ${front.host}/team/multi`,
+          '  tag: "1"',
+          `  sha: ${old.multi.slice('sha256:'.length)}`,
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        path.join(chart, 'templates', 'deployment.yaml'),
+        [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata: {name: web}',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      securityContext: {runAsUser: 1000}',
+          '      containers:',
+          '        - name: web',
+          '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}@{{ .Values.image.digest }}"',
+          '        - name: sidecar',
+          '          image: "{{ .Values.sidecar.repository }}:{{ .Values.sidecar.tag }}@sha256:{{ .Values.sidecar.sha }}"',
+          '',
+        ].join('\n'),
+      );
+      const run = await runCli(['scan', '--format', 'json', '--fail-on', 'none', '--no-registry', '--trivy', '/nonexistent/trivy', dir]);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      assert.deepEqual(
+        report.findings
+          .filter((f) => f.rule === 'stale-digest')
+          .map((f) => `${path.relative(dir, f.file)}:${f.line} ${f.reason}`)
+          .sort(),
+        ['chart/values.yaml:4 rebuilt', 'chart/values.yaml:8 republished'],
+      );
+      // The quick fix writes the current digest into values.yaml, where the old one is.
+      const scanned = await scanPaths([dir], { analyze: {}, staleDigests: cliStaleLookup({ insecureRegistries: [] }) });
+      const values = path.join(chart, 'values.yaml');
+      const text = readFileSync(values, 'utf8');
+      const entry = scanned.files.find((f) => f.file === values);
+      assert.ok(entry, 'values.yaml is in the report');
+      let fixed = text;
+      for (const finding of entry.result.findings.filter((f) => f.rule === 'stale-digest')) {
+        const fix = fixesFor(text, entry.kind, finding).find((f) => f.title === 'Update to the current digest');
+        assert.ok(fix, finding.message);
+        fixed = applyEdits(fixed, fix.edits);
+      }
+      const hex = (digest: string) => digest.slice('sha256:'.length);
+      assert.equal(fixed, text.replace(old.app, now.app).replace(hex(old.multi), hex(now.multi)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -170,6 +170,7 @@ describe('registry and cluster settings', () => {
       insecureRegistries: ['registry.lan:5000'],
       imagePlatform: { os: 'linux', architecture: 'amd64' },
       imageUsers: true,
+      checkPins: true,
       completeTags: true,
       completionPins: true,
       problems: [],
@@ -185,16 +186,21 @@ describe('registry and cluster settings', () => {
     assert.match(bad.problems[0]!, /^shipshape\.registry\.platform expects OS\/ARCH\[\/VARIANT\], e\.g\. linux\/arm64, not "arm64"/);
   });
 
-  test('images are read for the platform setting whether or not pins use it; users, completion and its pins can be turned off', () => {
+  test('images are read for the platform setting whether or not pins use it; users, pin checks, completion and its pins can be turned off', () => {
     const arm = readRegistrySettings(from({ 'registry.platform': 'linux/arm64' }));
     assert.deepEqual([arm.platform, arm.imagePlatform], [undefined, { os: 'linux', architecture: 'arm64' }]);
     const bad = readRegistrySettings(from({ 'registry.platform': 'arm64' }));
     assert.deepEqual(bad.imagePlatform, { os: 'linux', architecture: 'amd64' });
     assert.match(bad.problems[0]!, /reading linux\/amd64 images instead/);
     const off = readRegistrySettings(
-      from({ 'registry.imageUsers': false, 'registry.tagCompletion': false, 'registry.tagCompletionPins': false }),
+      from({
+        'registry.imageUsers': false,
+        'registry.checkPins': false,
+        'registry.tagCompletion': false,
+        'registry.tagCompletionPins': false,
+      }),
     );
-    assert.deepEqual([off.imageUsers, off.completeTags, off.completionPins], [false, false, false]);
+    assert.deepEqual([off.imageUsers, off.checkPins, off.completeTags, off.completionPins], [false, false, false, false]);
   });
 
   test('shipshape.pin.style: the digest alone when asked, the tag and digest otherwise (anything else too)', () => {

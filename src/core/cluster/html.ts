@@ -204,6 +204,9 @@ export function toClusterHtml(report: ClustersReport, options: HtmlOptions): str
       `<li><code>${escapeHtml(`${d.file}:${d.line}`)}</code> pins <code>${escapeHtml(d.reference)}</code>; running: ` +
       `${escapeHtml(d.running.map((r) => `${r.digest} in ${r.context}/${r.namespace}/${r.workload}`).join(', '))}</li>`,
   );
+  const eol = (report.eol ?? []).map(
+    (e) => `<li class="${e.severity}">${escapeHtml(e.message)} <span class="workloads">(${escapeHtml(e.workloads.join(', '))})</span></li>`,
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -231,6 +234,7 @@ ${history.length > 0 ? `<section>\n<h2>Last runs</h2>\n${historyChart(history, c
 ${breached.length === 0 ? '<p class="none">None: every finding is within its deadline.</p>' : breachTable}
 </section>
 ${drift.length > 0 ? `<section><h2>Pinned in the workspace, running another digest (${drift.length})</h2><ul class="drift">${drift.join('')}</ul></section>` : ''}
+${eol.length > 0 ? `<section><h2>Past or near their end of life (${eol.length})</h2><ul class="eol">${eol.join('')}</ul></section>` : ''}
 ${errors.length > 0 ? `<section><h2>Not scanned (${errors.length})</h2><ul class="errors">${errors.join('')}</ul></section>` : ''}
 </body>
 </html>

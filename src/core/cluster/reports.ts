@@ -130,6 +130,7 @@ export function toClusterJson(report: ClustersReport): object {
       workloads: f.workloads,
     })),
     ...(report.drift && { drift: report.drift }),
+    ...(report.eol && { eol: report.eol }),
     errors: report.errors,
   };
 }
@@ -267,6 +268,10 @@ export function toClusterMarkdown(report: ClustersReport): string {
           `${md(d.running.map((r) => `${r.context}/${r.namespace}/${r.workload} ${r.digest}`).join(', '))}`,
       );
   }
+  if (report.eol && report.eol.length > 0) {
+    lines.push('', '## Past or near their end of life', '');
+    for (const e of report.eol) lines.push(`- ${md(`${e.severity}: ${e.message}`)} (${md(e.workloads.join(', '))})`);
+  }
   if (report.errors.length > 0) {
     lines.push('', '## Not scanned', '');
     for (const e of report.errors) lines.push(`- ${md(errorText(e, several))}`);
@@ -292,6 +297,7 @@ export function toClusterTable(report: ClustersReport): string {
       ),
     );
   }
+  for (const e of report.eol ?? []) lines.push(printable(`eol-image ${e.severity}: ${e.message} (${e.workloads.join(', ')})`));
   for (const d of report.drift ?? [])
     lines.push(
       printable(

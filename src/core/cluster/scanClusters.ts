@@ -2,6 +2,8 @@
 // an error entry and the others are still reported), their images merged by digest so that an
 // image running in three clusters is scanned once, and the run's summary kept in the history.
 
+import { clusterEol, type ClusterEol } from './eol.js';
+import type { AnalyzeOptions } from '../types.js';
 import type { Scanner } from '../trivy/scanner.js';
 import type { ImageScan, ScanOutcome } from '../trivy/types.js';
 import { TRIVY_SEVERITIES } from '../trivy/types.js';
@@ -74,6 +76,8 @@ export interface ClustersReport {
   readonly history?: readonly RunSummary[];
   /** With a workspace (withWorkspace): its pinned references that clusters run at another digest. */
   readonly drift?: readonly Drift[];
+  /** Running images past their end of life or within 90 days of it (eol-image, offline); absent when none. */
+  readonly eol?: readonly ClusterEol[];
 }
 
 export interface ClustersScanOptions extends Omit<ClusterOptions, 'context'> {
@@ -83,6 +87,8 @@ export interface ClustersScanOptions extends Omit<ClusterOptions, 'context'> {
   readonly state: DeadlineState;
   readonly sla: Sla;
   readonly now?: Date;
+  /** The rules' settings (eol-image may be off or have other severities); the report's date is added. */
+  readonly analyze?: AnalyzeOptions;
   readonly fromPublished?: boolean;
   /** Use the Trivy Operator's VulnerabilityReports for the images it has scanned. */
   readonly useOperatorReports?: boolean;
@@ -246,6 +252,7 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     ...(options.fromPublished && { fromPublished: true }),
     ...(inventory.several && { qualify: true }),
   });
+  const eol = clusterEol(inventory.images, { ...options.analyze, now: now.getTime(), ...(inventory.several && { qualify: true }) });
   const report: ClustersReport = {
     generatedAt: now.toISOString(),
     clusters: inventory.clusters,
@@ -256,6 +263,7 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     errors,
     sla: options.sla,
     cancelled,
+    ...(eol.length > 0 && { eol }),
   };
   options.state.recordRun(runSummaryOf(report));
   await options.state.save();

@@ -15,8 +15,15 @@ export function digestFix(text: string, finding: Finding): Fix | undefined {
   if (old === undefined) return undefined;
   const lines = new LineIndex(text);
   const start = lines.offsetAt(finding.range.start);
-  const at = text.slice(start, lines.offsetAt(finding.range.end)).indexOf(old);
+  const written = text.slice(start, lines.offsetAt(finding.range.end));
+  // A chart's `sha` value holds the hex alone (kube-prometheus-stack writes `@sha256:{{ .sha }}`).
+  const [before, after] = written.includes(old) ? [old, finding.suggestion] : [hex(old), hex(finding.suggestion)];
+  const at = written.indexOf(before);
   if (at === -1) return undefined;
-  const range = { start: lines.positionAt(start + at), end: lines.positionAt(start + at + old.length) };
-  return { title: 'Update to the current digest', preferred: true, edits: [{ range, newText: finding.suggestion }] };
+  const range = { start: lines.positionAt(start + at), end: lines.positionAt(start + at + before.length) };
+  return { title: 'Update to the current digest', preferred: true, edits: [{ range, newText: after }] };
+}
+
+function hex(digest: string): string {
+  return digest.slice(digest.indexOf(':') + 1);
 }

@@ -1,7 +1,7 @@
 // eol-image: an image whose tag names a release cycle past its end of life (warning) or within
 // 90 days of it (information), from the endoflife.date snapshot shipped in eolData.ts. Offline.
 
-import type { AnalyzeOptions, Finding, FindingOf, ImageOccurrence } from '../types.js';
+import type { AnalyzeOptions, Finding, FindingOf, ImageOccurrence, Severity } from '../types.js';
 import type { ImageScan } from '../trivy/types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
@@ -21,29 +21,54 @@ type Verdict = { readonly match: CycleMatch; readonly ended: boolean; readonly e
  * that analysing the same text always gives the same result; without it the rule says nothing.
  */
 export function eolImageFindings(images: readonly ImageOccurrence[], options: AnalyzeOptions): Finding[] {
-  const now = options.now;
-  if (!isEnabled('eol-image', options) || now === undefined) return [];
   const findings: Finding[] = [];
   for (const image of images) {
     const ref = image.reference;
     if (image.status !== 'image' || !ref || ref.tag === undefined) continue;
-    const verdicts = cyclesOf(ref.name, ref.tag)
-      .map((match) => verdictOf(match, now))
-      .filter((v): v is Verdict => v !== undefined);
-    if (verdicts.length === 0) continue;
-    const reason = verdicts.some((v) => v.ended) ? 'end-of-life' : 'ends-soon';
-    const suggestion = suggestedTag(ref.tag, verdicts, now);
+    const eol = eolOf(ref.name, ref.tag, options);
+    if (!eol) continue;
     findings.push({
       rule: 'eol-image',
-      reason,
-      severity: severityOf('eol-image', reason, options),
+      reason: eol.reason,
+      severity: eol.severity,
       range: image.range,
       ...findingImage(image),
-      message: eolMessage(image, verdicts, suggestion),
-      ...(suggestion !== undefined && { suggestion }),
+      message: eol.message(shownImage(image)),
+      ...(eol.suggestion !== undefined && { suggestion: eol.suggestion }),
     });
   }
   return findings;
+}
+
+/** The end-of-life verdict on one repository and tag, with the message for an image shown as `shown`. */
+export interface EolVerdict {
+  readonly reason: 'end-of-life' | 'ends-soon';
+  readonly severity: Severity;
+  /** The tag to move to, when a supported cycle of the same variant has one. */
+  readonly suggestion?: string;
+  readonly message: (shown: string) => string;
+}
+
+/**
+ * The verdict on a repository's tag (`docker.io/library/node`, `16-bullseye`): undefined when
+ * nothing has ended or ends within 90 days, the rule is off, or no date is given (`options.now`).
+ * The cluster report judges the images running with it.
+ */
+export function eolOf(name: string, tag: string, options: AnalyzeOptions): EolVerdict | undefined {
+  const now = options.now;
+  if (!isEnabled('eol-image', options) || now === undefined) return undefined;
+  const verdicts = cyclesOf(name, tag)
+    .map((match) => verdictOf(match, now))
+    .filter((v): v is Verdict => v !== undefined);
+  if (verdicts.length === 0) return undefined;
+  const reason = verdicts.some((v) => v.ended) ? 'end-of-life' : 'ends-soon';
+  const suggestion = suggestedTag(tag, verdicts, now);
+  return {
+    reason,
+    severity: severityOf('eol-image', reason, options),
+    ...(suggestion !== undefined && { suggestion }),
+    message: (shown) => eolMessage(shown, verdicts, suggestion),
+  };
 }
 
 function verdictOf(match: CycleMatch, now: number): Verdict | undefined {
@@ -98,7 +123,7 @@ function cycleName(match: CycleMatch): string {
   return `${match.title} ${match.cycle.cycle}${codename}`;
 }
 
-function eolMessage(image: ImageOccurrence, verdicts: readonly Verdict[], suggestion: string | undefined): string {
+function eolMessage(shown: string, verdicts: readonly Verdict[], suggestion: string | undefined): string {
   const parts = verdicts.map((v) => {
     const name = v.match.os && verdicts[0] !== v ? `its OS, ${cycleName(v.match)},` : cycleName(v.match);
     if (v.end === undefined) return `${name} has reached its end of life`;
@@ -107,7 +132,7 @@ function eolMessage(image: ImageOccurrence, verdicts: readonly Verdict[], sugges
   const links = [...new Set(verdicts.map((v) => `https://endoflife.date/${v.match.product}`))].join(', ');
   const advice = suggestion !== undefined ? ` Move to a supported cycle, such as \`${suggestion}\`.` : ' Move to a supported cycle.';
   const after = verdicts.some((v) => v.ended) ? 'no more fixes, security ones included' : 'after that, no more fixes';
-  return `${shownImage(image)}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${eolData().snapshot.date}).`;
+  return `${shown}: ${parts.join('; ')}: ${after}.${advice} ` + `Source: ${links} (snapshot of ${eolData().snapshot.date}).`;
 }
 
 /**

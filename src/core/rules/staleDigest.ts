@@ -2,7 +2,8 @@
 // answers (registry/staleness.ts, through the lookup a shell gives); this module only words them.
 // Never offline: without answers there is nothing to say.
 
-import type { AnalyzeOptions, Finding, ImageOccurrence } from '../types.js';
+import * as path from 'node:path';
+import type { AnalyzeOptions, Finding, ImageOccurrence, Range } from '../types.js';
 import { isEnabled, severityOf } from './catalog.js';
 import { findingImage, shownImage } from '../analysis/classify.js';
 import type { StalePin } from '../registry/staleness.js';
@@ -14,11 +15,15 @@ export function isTaggedPin(image: ImageOccurrence): boolean {
   return image.status === 'image' && image.reference?.tag !== undefined && image.reference.digest !== undefined;
 }
 
-/** One finding per pin the registry says has moved; `staleOf` gives the answer for an image, if any. */
+/**
+ * One finding per pin the registry says has moved; `staleOf` gives the answer for an image, if any.
+ * `file` is the file the images are placed in: a chart's digest written in it is where its finding goes.
+ */
 export function staleDigestFindings(
   images: readonly ImageOccurrence[],
   staleOf: (image: ImageOccurrence) => StalePin | undefined,
   options: AnalyzeOptions,
+  file?: string,
 ): Finding[] {
   if (!isEnabled('stale-digest', options)) return [];
   const findings: Finding[] = [];
@@ -30,13 +35,28 @@ export function staleDigestFindings(
       rule: 'stale-digest',
       reason: stale.kind,
       severity: severityOf('stale-digest', stale.kind, options),
-      range: image.range,
+      range: writtenAt(image, file),
       ...findingImage(image),
       message: staleMessage(image, stale, options.now),
       suggestion: stale.current,
     });
   }
   return findings;
+}
+
+/**
+ * Where the pinned digest is written, when it is in the file the image is placed in: a chart's
+ * `digest`/`sha` value (its image is placed at the tag) or a kustomization entry's `digest:` (its
+ * image at the entry's name); else the image's own range.
+ */
+function writtenAt(image: ImageOccurrence, file: string | undefined): Range {
+  if (file === undefined) return image.range;
+  const here = (other: string) => path.resolve(other) === path.resolve(file);
+  const pin = image.helm?.pin;
+  if (pin?.kind === 'digest' && pin.existing && here(pin.file)) return pin.existing;
+  const entry = image.kustomize?.entry;
+  if (entry?.digest && here(entry.file)) return entry.digest.range;
+  return image.range;
 }
 
 /** `2026-11-30, 7 days ago`, or the date alone without a time to count from. */

@@ -34,6 +34,8 @@ export interface ScanErrorEntry {
   readonly line: number;
   readonly reference: string;
   readonly message: string;
+  /** Set on a pin that could not be checked against its tag (stale-digest), not an image that could not be scanned. */
+  readonly pinCheck?: true;
 }
 
 export interface ScanReport {

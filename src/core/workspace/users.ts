@@ -25,13 +25,28 @@ export interface UserErrorEntry {
   readonly message: string;
 }
 
+/** How the entries say what could not be done: for one image, and for the images of a registry out of reach. */
+export interface ErrorWording {
+  readonly one: (reference: string, message: string) => string;
+  /** `images`: `of REFERENCE` for one, `of 3 images of REGISTRY` for several. */
+  readonly registry: (count: number, images: string, message: string) => string;
+}
+
+const USER_WORDING: ErrorWording = {
+  one: (reference, message) => `The configured user of ${reference} could not be read, so its root-user finding stays: ${message}`,
+  registry: (count, images, message) =>
+    `The configured user${count === 1 ? '' : 's'} ${images} could not be read, so their root-user findings stay as the files say (--no-registry does not ask): ${message}`,
+};
+
 /**
  * One entry per image whose user could not be read, placed where it was first wanted; a registry
  * that could not be reached is one entry for all its images. Cancelled lookups are not errors.
+ * `wording` says it for something else asked of the registries (pin checks).
  */
 export function userErrorEntries(
   failures: readonly RegistryFailure[],
   wantedAt: ReadonlyMap<string, { readonly file: string; readonly line: number }>,
+  wording: ErrorWording = USER_WORDING,
 ): UserErrorEntry[] {
   const entries: UserErrorEntry[] = [];
   const registries = new Map<string, { entry: UserErrorEntry; count: number }>();
@@ -54,7 +69,7 @@ export function userErrorEntries(
     entries.push({
       ...at,
       reference: failure.reference,
-      message: `The configured user of ${failure.reference} could not be read, so its root-user finding stays: ${failure.message}`,
+      message: wording.one(failure.reference, failure.message),
     });
   }
   // An unreachable registry is said once, with how many images it leaves unsettled.
@@ -62,11 +77,7 @@ export function userErrorEntries(
     const parsed = parseReference(entry.reference);
     const group = parsed.ok ? registries.get(parsed.reference.domain) : undefined;
     if (!group || group.entry !== entry) return entry;
-    const images =
-      group.count === 1 ? `user of ${entry.reference}` : `users of ${group.count} images of ${parsed.ok ? parsed.reference.domain : ''}`;
-    return {
-      ...entry,
-      message: `The configured ${images} could not be read, so their root-user findings stay as the files say (--no-registry does not ask): ${entry.message}`,
-    };
+    const images = group.count === 1 ? `of ${entry.reference}` : `of ${group.count} images of ${parsed.ok ? parsed.reference.domain : ''}`;
+    return { ...entry, message: wording.registry(group.count, images, entry.message) };
   });
 }

@@ -218,4 +218,35 @@ describe('pinning to digests', () => {
       'the digest is updated',
     );
   });
+
+  it('a pin whose tag was pushed again is a stale-digest warning; its quick fix writes the current digest; a digest alone names its tags', async () => {
+    const uri = workspaceUri('pin/stale.Dockerfile');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`FROM ${host}/team/web:stable@${digest}\nUSER 1000\n`));
+    const editor = await openDocument(uri);
+    const shown = await waitForDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'stale-digest'), 20_000);
+    const stale = shown.find((x) => codeOf(x) === 'stale-digest')!;
+    assert.equal(stale.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(stale.message, /is pinned to a digest its tag no longer points to: `stable` now points to `sha256:/);
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, stale.range);
+    const update = fixes.find((a) => a.title === 'Update to the current digest');
+    assert.ok(update?.edit, `the quick fix is offered: ${fixes.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(update.edit));
+    assert.equal(editor.document.lineAt(0).text, `FROM ${host}/team/web:stable@${stableDigest}`);
+    await waitForDiagnostics(uri, (d) => !d.some((x) => codeOf(x) === 'stale-digest'), 20_000);
+    await screenshot('stale-digest-updated');
+
+    await editor.edit((e) => e.replace(editor.document.lineAt(0).range, `FROM ${host}/team/web@${digest}`));
+    const position = new vscode.Position(0, 10);
+    let text = '';
+    await waitFor(
+      async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+        text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        return /tags pointing to this digest now/.test(text);
+      },
+      20_000,
+      'the hover names the tags',
+    );
+    assert.match(text, /tags pointing to this digest now: `1\.0` \(checked all 2 tags\)/);
+  });
 });
