@@ -285,6 +285,9 @@ export class PinController implements vscode.Disposable {
 
   private showMoved(document: vscode.TextDocument, moved: readonly PinChange[]): void {
     const diagnostics: vscode.Diagnostic[] = [];
+    // With pins checked (shipshape.registry.checkPins), the same pin is a stale-digest warning with
+    // its own quick fix: one diagnostic on the line, not two.
+    if (vscode.workspace.isTrusted && this.config.registryQuietly().checkPins) moved = [];
     for (const { image, previous, edit } of moved) {
       const now = edit.newText.slice(edit.newText.lastIndexOf('@') + 1);
       const diagnostic = new vscode.Diagnostic(
