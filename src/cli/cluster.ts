@@ -24,7 +24,7 @@ import {
   type NotifyTarget,
 } from '../core/cluster/index.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
-import { checkScanInput, cliScanner } from './scan.js';
+import { checkRule, checkScanInput, cliScanner } from './scan.js';
 
 export const CLUSTER_USAGE = `Usage: shipshape cluster [options]
 
@@ -53,6 +53,7 @@ Options:
   --db-repository REPO       where Trivy downloads its vulnerability database (an OCI repository,
                              e.g. a mirror inside an air-gapped network; Trivy's --db-repository)
   --trivy-cache-dir DIR      Trivy's cache folder (its database and image layers; Trivy's --cache-dir)
+  --disable eol-image        leave out the end-of-life verdicts of the images running
   --request-timeout SECONDS  how long one request to the API server may take (default 60)
   --workspace PATH           also analyse PATH (offline): its references pinned to a digest other than
                              the one running (drift), and where it defines each running image (repeatable)
@@ -114,6 +115,7 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     'token-header': { type: 'string' },
     'db-repository': { type: 'string' },
     'trivy-cache-dir': { type: 'string' },
+    disable: { type: 'string', multiple: true, default: [] },
     concurrency: { type: 'string' },
     'request-timeout': { type: 'string' },
     workspace: { type: 'string', multiple: true, default: [] },
@@ -195,6 +197,9 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
       ...(values.kubeconfig.length > 0 && { kubeconfig: values.kubeconfig }),
       ...(values['all-contexts'] ? { contexts: 'all' as const } : values.context.length > 0 && { contexts: values.context }),
       ...(values.namespace.length > 0 && { namespaces: values.namespace }),
+      ...(values.disable.length > 0 && {
+        analyze: { rules: Object.fromEntries(values.disable.map((rule) => [checkRule(rule, '--disable'), { enabled: false }])) },
+      }),
     });
   } catch (error) {
     if (error instanceof ClusterUnavailable) {

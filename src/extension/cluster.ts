@@ -159,6 +159,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         let failed = 0;
         let report: ClustersReport;
         try {
+          const rules = this.config.analysis().analyze.rules;
           report = await core.scanClusters({
             ...(settings.kubeconfig && { kubeconfig: settings.kubeconfig }),
             ...(contexts.length > 0 && { contexts }),
@@ -166,6 +167,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             scanner,
             state: new core.DeadlineState(vscode.Uri.joinPath(this.storage, 'deadlines.json').fsPath, this.log),
             sla,
+            // The rules as the user set them (eol-image off, or another severity), at the window's level.
+            ...(rules && { analyze: { rules } }),
             signal: controller.signal,
             logger: this.log,
             onPods: (pods) => say(`listing pods: ${pods} read`),

@@ -73,7 +73,7 @@ export class Config implements vscode.Disposable {
   }
 
   /** What analysing a document takes; folder settings apply to their files. */
-  analysis(uri: vscode.Uri): AnalysisSettings {
+  analysis(uri?: vscode.Uri): AnalysisSettings {
     const settings = readAnalysisSettings(this.get(uri));
     // The date end-of-life verdicts are judged by: the core reads no clock of its own.
     return { ...settings, analyze: { ...settings.analyze, now: Date.now() } };

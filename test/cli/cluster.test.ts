@@ -180,6 +180,27 @@ describe('shipshape cluster', () => {
     assert.match(bad.stderr, /--db-repository expects an OCI repository/);
   });
 
+  test('an image past its end of life is in the report; --disable eol-image leaves it out', async () => {
+    await server.namespace('legacy');
+    await server.createPods([{ namespace: 'legacy', name: 'old', containers: [{ name: 'app', image: 'node:16-alpine' }] }], {
+      running: true,
+    });
+    try {
+      const eolOf = async (...extra: string[]) => {
+        const run = await cluster('--namespace', 'legacy', '--format', 'json', ...extra);
+        assert.equal(run.code, 0, run.stderr);
+        return ((JSON.parse(run.stdout) as { eol?: { image: string; message: string }[] }).eol ?? []).map((e) => e.message);
+      };
+      const told = await eolOf();
+      assert.equal(told.length, 1, told.join('\n'));
+      assert.match(told[0]!, /node:16-alpine.*reached its end of life/);
+      assert.deepEqual(await eolOf('--disable', 'eol-image'), []);
+      assert.equal((await cluster('--disable', 'no-such-rule')).code, 2);
+    } finally {
+      await server.kubectl(['delete', 'namespace', 'legacy', '--wait=false']);
+    }
+  });
+
   test('hostile image names from the cluster are never passed to Trivy; each is an error, the rest is scanned', async () => {
     const hostile = [
       '--output=/tmp/owned',
