@@ -1,7 +1,8 @@
 // Quick fixes for Shipshape's diagnostics; the edits come from the core (fixesFor).
 
 import * as vscode from 'vscode';
-import { fixesFor, type Finding } from '../core/index.js';
+import { fixesFor, type Finding, type Fix } from '../core/index.js';
+import type { CompletedTag } from './completion.js';
 import { COMMANDS } from './commandIds.js';
 import { kindOf, SOURCE, toRange, type DiagnosticsController } from './diagnostics.js';
 import { TAG_MOVED, type ImageLocation } from './pinning.js';
@@ -67,10 +68,47 @@ export class QuickFixes implements vscode.CodeActionProvider {
         for (const e of fix.edits) edit.replace(document.uri, toRange(e.range), e.newText);
         action.edit = edit;
         action.diagnostics = [diagnostic];
-        if (fix.preferred) action.isPreferred = true;
+        const pinned = finding.rule === 'eol-image' && vscode.workspace.isTrusted ? pinnedTagAction(document, finding, fix) : undefined;
+        // Where the registry may be asked, the supported tag written pinned is the one to take.
+        if (fix.preferred && !pinned) action.isPreferred = true;
         actions.push(action);
+        if (pinned) {
+          pinned.diagnostics = [diagnostic];
+          actions.push(pinned);
+        }
       }
     }
     return actions;
   }
+}
+
+/**
+ * The eol-image fix written pinned: the same edit, then the registry asked for the new tag's digest
+ * (the tag completion's command, which writes `@sha256:…` after the tag only if the tag is still
+ * there as written). Only where the tag sits in a whole reference on one line: a kustomization's
+ * `newTag:` or a chart's tag value takes no digest there.
+ */
+function pinnedTagAction(document: vscode.TextDocument, finding: Finding, fix: Fix): vscode.CodeAction | undefined {
+  const [edit] = fix.edits;
+  if (fix.edits.length !== 1 || !edit || finding.suggestion === undefined) return undefined;
+  const { start, end } = edit.range;
+  if (start.line !== end.line || start.line !== finding.range.start.line || start.character <= finding.range.start.character)
+    return undefined;
+  // The name as written before `:tag`: what the registry is asked for.
+  const repository = document.lineAt(start.line).text.slice(finding.range.start.character, start.character - 1);
+  if (repository === '' || /[\s@]/.test(repository)) return undefined;
+  const action = new vscode.CodeAction(`${fix.title}, pinned (asks the registry)`, vscode.CodeActionKind.QuickFix);
+  const workspaceEdit = new vscode.WorkspaceEdit();
+  workspaceEdit.replace(document.uri, toRange(edit.range), edit.newText);
+  action.edit = workspaceEdit;
+  const completed: CompletedTag = {
+    uri: document.uri.toString(),
+    line: start.line,
+    character: start.character,
+    repository,
+    tag: finding.suggestion,
+  };
+  action.command = { title: action.title, command: COMMANDS.pinCompletedTag, arguments: [completed] };
+  action.isPreferred = true;
+  return action;
 }

@@ -137,6 +137,26 @@ describe('Shipshape in the editor', () => {
     await waitForDiagnostics(uri, (d) => !shapes(d).some(([rule]) => rule === 'root-user'));
   });
 
+  it('quick fix: an end-of-life tag is moved to a supported one, written pinned where the registry may be asked', async () => {
+    const uri = workspaceUri('eol/Dockerfile');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('FROM node:16-bullseye\nUSER 1000\n'));
+    const editor = await openDocument(uri);
+    const diagnostics = await waitForDiagnostics(uri, (d) => shapes(d).some(([rule]) => rule === 'eol-image'));
+    const eol = diagnostics.find((d) => ruleOf(d) === 'eol-image')!;
+    const fixes = (await quickFixes(uri, eol.range)).filter((a) => /^Use the supported tag/.test(a.title));
+    const [plain, pinned] = [fixes.find((a) => !/pinned/.test(a.title)), fixes.find((a) => /pinned \(asks the registry\)$/.test(a.title))];
+    assert.ok(plain?.edit && pinned?.edit && pinned.command, fixes.map((a) => a.title).join(', '));
+    // The pinned one is preferred: the same edit, then the tag completion's command asks for the new tag's digest.
+    assert.equal(pinned.isPreferred, true);
+    assert.notEqual(plain.isPreferred, true);
+    const tag = /^Use the supported tag (\S+),/.exec(pinned.title)![1]!;
+    assert.match(tag, /^\d+-[a-z]+$/);
+    assert.equal(pinned.command.command, 'shipshape.pinCompletedTag');
+    assert.deepEqual(pinned.command.arguments, [{ uri: uri.toString(), line: 0, character: 10, repository: 'node', tag }]);
+    assert.ok(await vscode.workspace.applyEdit(pinned.edit));
+    assert.equal(editor.document.lineAt(0).text, `FROM node:${tag}`);
+  });
+
   it('a setting change updates severities at once', async () => {
     const editor = await openDocument('k8s/deployment.yaml');
     const uri = editor.document.uri;
