@@ -24,7 +24,7 @@ import {
   type NotifyTarget,
 } from '../core/cluster/index.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
-import { checkRule, checkScanInput, cliScanner } from './scan.js';
+import { checkScanInput, cliScanner, disabledRules } from './scan.js';
 
 export const CLUSTER_USAGE = `Usage: shipshape cluster [options]
 
@@ -164,6 +164,7 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     cacheDir: values['trivy-cache-dir'],
   };
   checkScanInput(scanInput);
+  const rules = disabledRules(values.disable);
   const targets = notifyTargets(values.notify, values['notify-header']);
   const notifySeverity = severityOf(values['notify-severity']);
   const notifyTimeout =
@@ -197,9 +198,7 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
       ...(values.kubeconfig.length > 0 && { kubeconfig: values.kubeconfig }),
       ...(values['all-contexts'] ? { contexts: 'all' as const } : values.context.length > 0 && { contexts: values.context }),
       ...(values.namespace.length > 0 && { namespaces: values.namespace }),
-      ...(values.disable.length > 0 && {
-        analyze: { rules: Object.fromEntries(values.disable.map((rule) => [checkRule(rule, '--disable'), { enabled: false }])) },
-      }),
+      ...(values.disable.length > 0 && { analyze: { rules } }),
     });
   } catch (error) {
     if (error instanceof ClusterUnavailable) {

@@ -181,8 +181,7 @@ function parseScanArgs(args: readonly string[]): ScanArgs | 'help' {
   if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new UsageError(`--fail-on must be error, warning, info or none, not "${failOn}"`);
   }
-  const rules: Partial<Record<RuleId, RuleSettings>> = {};
-  for (const rule of values.disable) rules[checkRule(rule, '--disable')] = { enabled: false };
+  const rules: Partial<Record<RuleId, RuleSettings>> = disabledRules(values.disable);
   // `--severity HIGH,CRITICAL` filters vulnerabilities; `--severity RULE=LEVEL` sets a rule's severity.
   const vulnerabilitySeverities = values.severity.filter((s) => !s.includes('='));
   for (const setting of values.severity.filter((s) => s.includes('='))) setRuleSeverity(rules, setting);
@@ -254,6 +253,13 @@ function setRuleSeverity(rules: Partial<Record<RuleId, RuleSettings>>, setting: 
         : {};
   const severity = variant === undefined ? (level as Severity) : { ...perVariant, [variant]: level as Severity };
   rules[rule] = { ...rules[rule], severity };
+}
+
+/** `--disable RULE` (repeatable), as rule settings; an unknown rule is a usage error. */
+export function disabledRules(names: readonly string[]): Partial<Record<RuleId, RuleSettings>> {
+  const rules: Partial<Record<RuleId, RuleSettings>> = {};
+  for (const name of names) rules[checkRule(name, '--disable')] = { enabled: false };
+  return rules;
 }
 
 export function checkRule(name: string, option: string): RuleId {

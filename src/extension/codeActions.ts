@@ -68,7 +68,8 @@ export class QuickFixes implements vscode.CodeActionProvider {
         for (const e of fix.edits) edit.replace(document.uri, toRange(e.range), e.newText);
         action.edit = edit;
         action.diagnostics = [diagnostic];
-        const pinned = finding.rule === 'eol-image' && vscode.workspace.isTrusted ? pinnedTagAction(document, finding, fix) : undefined;
+        const pinned =
+          finding.rule === 'eol-image' && vscode.workspace.isTrusted ? pinnedTagAction(document, finding, fix, edit) : undefined;
         // Where the registry may be asked, the supported tag written pinned is the one to take.
         if (fix.preferred && !pinned) action.isPreferred = true;
         actions.push(action);
@@ -88,19 +89,23 @@ export class QuickFixes implements vscode.CodeActionProvider {
  * there as written). Only where the tag sits in a whole reference on one line: a kustomization's
  * `newTag:` or a chart's tag value takes no digest there.
  */
-function pinnedTagAction(document: vscode.TextDocument, finding: Finding, fix: Fix): vscode.CodeAction | undefined {
-  const [edit] = fix.edits;
-  if (fix.edits.length !== 1 || !edit || finding.suggestion === undefined) return undefined;
-  const { start, end } = edit.range;
+function pinnedTagAction(
+  document: vscode.TextDocument,
+  finding: Finding,
+  fix: Fix,
+  /** The plain fix's edit: the pinned one writes the same, then asks. */
+  edit: vscode.WorkspaceEdit,
+): vscode.CodeAction | undefined {
+  const [tagEdit] = fix.edits;
+  if (fix.edits.length !== 1 || !tagEdit || finding.suggestion === undefined) return undefined;
+  const { start, end } = tagEdit.range;
   if (start.line !== end.line || start.line !== finding.range.start.line || start.character <= finding.range.start.character)
     return undefined;
   // The name as written before `:tag`: what the registry is asked for.
   const repository = document.lineAt(start.line).text.slice(finding.range.start.character, start.character - 1);
   if (repository === '' || /[\s@]/.test(repository)) return undefined;
   const action = new vscode.CodeAction(`${fix.title}, pinned (asks the registry)`, vscode.CodeActionKind.QuickFix);
-  const workspaceEdit = new vscode.WorkspaceEdit();
-  workspaceEdit.replace(document.uri, toRange(edit.range), edit.newText);
-  action.edit = workspaceEdit;
+  action.edit = edit;
   const completed: CompletedTag = {
     uri: document.uri.toString(),
     line: start.line,

@@ -48,7 +48,12 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
     () => users.scanLookup(),
     () => stale.scanLookup(),
   );
-  const pins = new PinController(log, config, (document) => diagnostics.currentResultOf(document));
+  const pins = new PinController(
+    log,
+    config,
+    (document) => diagnostics.currentResultOf(document),
+    () => stale.checking(),
+  );
   const users = new ImageUsers(
     log,
     config,

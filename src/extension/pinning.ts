@@ -48,6 +48,8 @@ export class PinController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly config: Config,
     private readonly analysisOf: (document: vscode.TextDocument) => AnalysisResult | undefined,
+    /** Whether open documents' pins are checked (stale-digest): a moved pin is then said there, with its fix. */
+    private readonly pinsChecked: () => boolean = () => false,
   ) {}
 
   /** Settings changed: the next lookup builds a client with them. */
@@ -156,10 +158,8 @@ export class PinController implements vscode.Disposable {
     // Unpinned images are pinned; pins whose tag has moved (`previous` set) are shown, for a person to check.
     const { changes, refused } = await this.pinsOf(document, current, digestOf);
     if (!(await this.apply(document, { changes: changes.filter((c) => c.previous === undefined), refused }))) return;
-    this.showMoved(
-      document,
-      changes.filter((c) => c.previous !== undefined),
-    );
+    // With pins checked, a moved pin is already a stale-digest warning with its own fix: one diagnostic on the line, not two.
+    this.showMoved(document, this.pinsChecked() ? [] : changes.filter((c) => c.previous !== undefined));
     const failures = [...outcomes.values()].filter((o) => !o.ok);
     if (failures.length > 0) {
       for (const f of failures) if (!f.ok) this.log.warn(f.failure.message);
@@ -285,9 +285,6 @@ export class PinController implements vscode.Disposable {
 
   private showMoved(document: vscode.TextDocument, moved: readonly PinChange[]): void {
     const diagnostics: vscode.Diagnostic[] = [];
-    // With pins checked (shipshape.registry.checkPins), the same pin is a stale-digest warning with
-    // its own quick fix: one diagnostic on the line, not two.
-    if (vscode.workspace.isTrusted && this.config.registryQuietly().checkPins) moved = [];
     for (const { image, previous, edit } of moved) {
       const now = edit.newText.slice(edit.newText.lastIndexOf('@') + 1);
       const diagnostic = new vscode.Diagnostic(

@@ -52,7 +52,7 @@ export class StalePins implements vscode.Disposable, vscode.HoverProvider {
   ) {}
 
   /** Whether pins are checked now: a trusted workspace with shipshape.registry.checkPins on. */
-  private enabled(): boolean {
+  checking(): boolean {
     return vscode.workspace.isTrusted && this.config.registryQuietly().checkPins;
   }
 
@@ -61,12 +61,12 @@ export class StalePins implements vscode.Disposable, vscode.HoverProvider {
    * documents'), or undefined when pins are not checked.
    */
   async scanLookup(): Promise<StaleLookup | undefined> {
-    return this.enabled() ? (await this.network.get()).lookup : undefined;
+    return this.checking() ? (await this.network.get()).lookup : undefined;
   }
 
   /** After every analysis of an open document: check its pins, and show what moved. */
   analyzed(document: vscode.TextDocument, result: AnalysisResult): void {
-    if (!this.enabled()) return;
+    if (!this.checking()) return;
     const key = document.uri.toString();
     const analyze = this.config.analysis(document.uri).analyze;
     const version = document.version;
@@ -101,7 +101,7 @@ export class StalePins implements vscode.Disposable, vscode.HoverProvider {
   ): Promise<vscode.Hover | undefined> {
     const image = this.analysisOf(document)?.images.find((i) => toRange(i.range).contains(position));
     const reference = image?.status === 'image' ? image.reference : undefined;
-    if (!image || !reference || reference.digest === undefined || reference.tag !== undefined || !this.enabled()) return undefined;
+    if (!image || !reference || reference.digest === undefined || reference.tag !== undefined || !this.checking()) return undefined;
     const network = await this.network.get();
     // The answer is shared with other hovers (and kept): a hover that moved on only stops waiting for it.
     const answer = await network.tags.find(reference.normalized);

@@ -392,24 +392,14 @@ function chartOccurrence(image: ChartImage): ImageOccurrence {
     ...(image.active === false && { active: false as const, condition: image.condition ?? '' }),
   };
   if (image.reference === undefined) {
-    if (image.active === false) {
-      return {
-        source: 'helm',
-        raw: image.template.raw,
-        range: image.template.range,
-        status: 'unresolved',
-        pinned: false,
-        unresolvedVariables: [],
-        helm,
-      };
-    }
     return {
       source: 'helm',
       raw: image.template.raw,
       range: image.template.range,
       status: 'unresolved',
       pinned: false,
-      unresolvedVariables: [image.unresolved ?? image.template.raw],
+      // An image the values switch off is listed, not judged: nothing is said unresolved about it.
+      unresolvedVariables: image.active === false ? [] : [image.unresolved ?? image.template.raw],
       helm,
     };
   }
