@@ -6,7 +6,7 @@ import type { AnalysisResult, AnalyzeOptions, Finding, ImageOccurrence } from '.
 import type { RegistryFailure } from '../registry/types.js';
 import { isEnabled } from '../rules/catalog.js';
 import { isTaggedPin, staleDigestFindings } from '../rules/staleDigest.js';
-import { keyOf, type PinQuestion, type StaleLookupFn } from '../registry/staleness.js';
+import { keyOf, type PinCheck, type PinQuestion, type StaleLookupFn, type StalePin } from '../registry/staleness.js';
 import { parsePlatform } from '../registry/platform.js';
 import { sortFindings } from '../analysis/findingOrder.js';
 import { userErrorEntries, type ErrorWording } from './users.js';
@@ -50,11 +50,8 @@ export async function stalePins<F extends { readonly file: string; readonly resu
   const failures = [...answers.values()].flatMap((a) => (a.ok ? [] : [a.failure]));
   const at = new Map([...wanted].map(([key, place]) => [key.split(' ')[0]!, place]));
   report.userErrors.push(...userErrorEntries(failures, at, PIN_WORDING).map((e) => ({ ...e, pinCheck: true as const })));
+  const staleOf = staleIn(answers);
   report.files.forEach((entry, index) => {
-    const staleOf = (image: ImageOccurrence) => {
-      const answer = answers.get(keyOf(pinQuestion(image)));
-      return answer?.ok ? answer.stale : undefined;
-    };
     const added = staleDigestFindings(entry.result.images, staleOf, options.analyze ?? {}, entry.file);
     if (added.length === 0) return;
     report.files[index] = { ...entry, result: { ...entry.result, findings: sortFindings([...entry.result.findings, ...added]) } };
@@ -75,10 +72,15 @@ export async function staleFindings(
   const questions = isEnabled('stale-digest', analyze) ? result.images.filter(isTaggedPin).map(pinQuestion) : [];
   if (questions.length === 0) return { findings: [], failures: [] };
   const answers = await lookup(questions, options.signal);
-  const staleOf = (image: ImageOccurrence) => {
+  const staleOf = staleIn(answers);
+  const failures = [...answers.values()].flatMap((a) => (a.ok || a.failure.reason === 'cancelled' ? [] : [a.failure]));
+  return { findings: staleDigestFindings(result.images, staleOf, analyze, options.file), failures };
+}
+
+/** An image's pin as the lookup answered it: where its tag points now when that moved, else undefined. */
+function staleIn(answers: ReadonlyMap<string, PinCheck>): (image: ImageOccurrence) => StalePin | undefined {
+  return (image) => {
     const answer = answers.get(keyOf(pinQuestion(image)));
     return answer?.ok ? answer.stale : undefined;
   };
-  const failures = [...answers.values()].flatMap((a) => (a.ok || a.failure.reason === 'cancelled' ? [] : [a.failure]));
-  return { findings: staleDigestFindings(result.images, staleOf, analyze, options.file), failures };
 }
