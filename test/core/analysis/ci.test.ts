@@ -93,6 +93,138 @@ describe('CI pipelines from public repositories', () => {
   });
 });
 
+/**
+ * Where a line scan of the text (not the YAML reader) finds each image, as `places` writes them: every
+ * line `key: value` for the given keys (a trailing comment and quotes left out), an expression with
+ * `$` unresolved. A key with no value is a mapping: its image is the `name:` on the next line when
+ * `mapName` is set (Bitbucket's `image: {name}`), or found by the scan of its own `image:` line.
+ */
+function writtenAt(
+  text: string,
+  keys: readonly string[],
+  options: { mapName?: boolean; skip?: (value: string, line: string) => boolean } = {},
+): string[] {
+  const lines = text.split('\n');
+  const field = new RegExp(`^(\\s*(?:-\\s+)?(?:${keys.join('|')}):[ \\t]*)(.*)$`);
+  const found: string[] = [];
+  lines.forEach((line, index) => {
+    const match = field.exec(line);
+    if (!match) return;
+    let value = match[2]!.replace(/\s+#.*$/, '').trimEnd();
+    let column = match[1]!.length;
+    let at = index;
+    if (value === '') {
+      if (!options.mapName) return;
+      const next = /^(\s*name:[ \t]*)(\S.*)$/.exec(lines[index + 1] ?? '');
+      if (!next) return;
+      [at, column, value] = [index + 1, next[1]!.length, next[2]!.replace(/\s+#.*$/, '').trimEnd()];
+    }
+    if (/^(["']).*\1$/.test(value)) [column, value] = [column + 1, value.slice(1, -1)];
+    if (options.skip?.(value, line)) return;
+    const status = value.includes('$') ? 'unresolved' : 'image';
+    found.push(`${at + 1}:${column + 1}-${at + 1}:${column + 1 + value.length} ${status} ${value}`);
+  });
+  return found;
+}
+
+describe('Bitbucket Pipelines, Azure Pipelines and Drone from public repositories: each image where a line scan finds it', () => {
+  test("DSpace-CRIS's pipeline: the top image, step images in definitions.steps anchors used by many pipelines, pipes that are not images", () => {
+    const text = readCorpus('ci/bitbucket/DSpace/bitbucket-pipelines.yml');
+    const result = ci(text, 'bitbucket-pipelines.yml');
+    assert.deepEqual(places(result), writtenAt(text, ['image']));
+    assertExact(text, result);
+    // Read by hand: 11 image lines; each anchored step is one place whatever the pipelines that use it.
+    assert.equal(result.images.length, 11);
+    assert.deepEqual(places(result).slice(0, 2), [
+      '1:8-1:39 image maven:3.9.11-eclipse-temurin-21',
+      '138:16-138:41 image atlassian/default-image:4',
+    ]);
+    assert.deepEqual(result.images[1]!.ci, {
+      system: 'bitbucket-pipelines',
+      job: 'Build and Push Docker Image to ECR',
+      field: 'step.image',
+    });
+    // `pipe: atlassian/aws-ecr-push-image:2.5.0` is a pipe, not an image reference.
+    assert.ok(!result.images.some((i) => i.raw.includes('aws-ecr-push-image')));
+    assert.deepEqual(result.errors, []);
+  });
+
+  test("DSpace-CRIS Angular's pipeline: step images as {name, run-as-user} and as strings", () => {
+    const text = readCorpus('ci/bitbucket/dspace-angular/bitbucket-pipelines.yml');
+    const result = ci(text, 'bitbucket-pipelines.yml');
+    assert.deepEqual(places(result), writtenAt(text, ['image'], { mapName: true }));
+    assertExact(text, result);
+    assert.equal(result.images.length, 16);
+    const browsers = 'cypress/browsers:node-22.21.0-chrome-141.0.7390.107-1-ff-144.0-edge-141.0.3537.92-1';
+    assert.deepEqual(
+      places(result).filter((p) => p.includes('cypress')),
+      [`65:17-65:100 image ${browsers}`, `81:17-81:100 image ${browsers}`, `99:17-99:100 image ${browsers}`],
+    );
+  });
+
+  test("20tab's Django template: the top image and a service's image in definitions.services", () => {
+    const text = readCorpus('ci/bitbucket/django-uwsgi-template/bitbucket-pipelines.yml');
+    const result = ci(text, 'bitbucket-pipelines.yml');
+    assert.deepEqual(places(result), ['1:8-1:18 image python:3.7', '19:14-19:25 image postgres:12']);
+    assert.deepEqual(places(result), writtenAt(text, ['image']));
+    assert.deepEqual(result.images[1]!.ci, { system: 'bitbucket-pipelines', job: 'postgres', field: 'definitions.services.image' });
+  });
+
+  test("rdma-core's pipeline: container resources, jobs that name them by alias, and a matrix's $[ variables['CONTAINER'] ]", () => {
+    const text = readCorpus('ci/azure/rdma-core/buildlib/azure-pipelines.yml');
+    const result = ci(text, 'buildlib/azure-pipelines.yml');
+    const aliases = new Set([...text.matchAll(/^\s*- container:\s*(\S+)/gm)].map((m) => m[1]!));
+    // A `- container: alias` line defines a resource; a `container: alias` line uses one: neither is an image.
+    const expected = writtenAt(text, ['image', 'container'], {
+      skip: (value, line) => aliases.has(value) || /^\s*- container:/.test(line),
+    });
+    assert.deepEqual(places(result), expected);
+    assertExact(text, result);
+    // Read by hand: ten resources, two jobs whose container is the matrix's variable.
+    assert.equal(result.images.filter((i) => i.status === 'image').length, 10);
+    assert.deepEqual(
+      result.images.filter((i) => i.status === 'unresolved').map((i) => `${at(i.range)} ${i.ci?.job} ${i.unresolvedVariables?.join()}`),
+      ["194:20-194:47 RPM_Distros $[ variables['CONTAINER'] ]", "228:20-228:47 DEB_Distros $[ variables['CONTAINER'] ]"],
+    );
+    const message = result.findings.find((f) => f.rule === 'unresolved-image')!.message;
+    assert.match(message, /holds `\$\[ variables\['CONTAINER'\] \]`, which Azure Pipelines fills in/);
+    assert.ok(!result.findings.some((f) => f.rule === 'invalid-reference'));
+  });
+
+  test("curl's .azure-pipelines.yml: a stage's job container as {image: $(container_img)}", () => {
+    const text = readCorpus('ci/azure/curl/.azure-pipelines.yml');
+    const result = ci(text, '.azure-pipelines.yml');
+    assert.deepEqual(places(result), ['267:14-267:30 unresolved $(container_img)']);
+    assert.deepEqual(places(result), writtenAt(text, ['image', 'container']));
+    assert.deepEqual(result.images[0]!.ci, { system: 'azure-pipelines', job: 'windows', field: 'container' });
+    assert.deepEqual(result.images[0]!.unresolvedVariables, ['$(container_img)']);
+    assert.ok(!result.findings.some((f) => f.rule === 'invalid-reference'));
+  });
+
+  test("Synthetic Monitoring agent's Drone file: two pipelines with steps and services, then secret and signature documents", () => {
+    const text = readCorpus('ci/drone/synthetic-monitoring-agent/.drone.yml');
+    const result = ci(text, '.drone.yml');
+    assert.deepEqual(places(result), writtenAt(text, ['image']));
+    assertExact(text, result);
+    assert.equal(result.images.length, 26);
+    assert.deepEqual(
+      result.images.filter((i) => i.ci?.field === 'services.image').map((i) => `${at(i.range)} ${i.raw}`),
+      ['215:10-215:32 jrei/systemd-debian:12', '221:10-221:31 jrei/systemd-centos:8'],
+    );
+    // The `kind: secret` documents are Drone's, not Kubernetes objects.
+    assert.deepEqual(result.sources, ['ci']);
+    assert.deepEqual(result.errors, []);
+  });
+
+  test("DSpace-CRIS's Drone file: a step in each of two pipelines, and known by its shape under another name", () => {
+    const text = readCorpus('ci/drone/DSpace/.drone.yml');
+    const result = ci(text, '.drone.yml');
+    assert.deepEqual(places(result), ['8:10-8:28 image maven:3.6.3-jdk-11', '21:10-21:28 image maven:3.6.3-jdk-11']);
+    assert.deepEqual(places(result), writtenAt(text, ['image']));
+    assert.deepEqual(places(analyze(text, 'yaml')), places(result));
+  });
+});
+
 describe('CI pipelines: what is skipped before parsing', () => {
   test('each of the 53 starter CI workflows gives the images a full parse finds (those without an image word are not parsed)', () => {
     const files = readdirSync(corpusPath('ci/github/starter-workflows')).filter((f) => f.endsWith('.yml'));
@@ -347,6 +479,41 @@ describe('CI pipelines: the forms each system allows', () => {
     assertExact(text, result);
     // Known by its shape too.
     assert.equal(analyze(text, 'yaml').images.length, 3);
+  });
+
+  test("Bitbucket's, Azure's and Drone's run-time expressions are unresolved, never invalid", () => {
+    const bitbucket =
+      'image: $REGISTRY/builder:$BITBUCKET_BUILD_NUMBER\npipelines:\n  default:\n    - step:\n        image: {name: "acme/ci:${BITBUCKET_BRANCH}"}\n';
+    const azure = [
+      'parameters: [{name: image, default: "node:22"}]',
+      'variables: {tag: "3.12"}',
+      'container: ${{ parameters.image }}',
+      'jobs:',
+      '  - job: a',
+      '    container: {image: "python:$(tag)"}',
+      '  - deployment: b',
+      '    container: "python:${{ variables.tag }}"',
+      '',
+    ].join('\n');
+    const drone = 'kind: pipeline\nsteps:\n  - name: a\n    image: golang:${GO_VERSION}\n';
+    for (const [text, fileName, raws] of [
+      [bitbucket, 'bitbucket-pipelines.yml', ['$REGISTRY/builder:$BITBUCKET_BUILD_NUMBER', 'acme/ci:${BITBUCKET_BRANCH}']],
+      [azure, 'azure-pipelines.yml', ['${{ parameters.image }}', 'python:$(tag)', 'python:${{ variables.tag }}']],
+      [drone, '.drone.yml', ['golang:${GO_VERSION}']],
+    ] as const) {
+      const result = ci(text, fileName);
+      assert.deepEqual(
+        result.images.map((i) => `${i.status} ${i.raw}`),
+        raws.map((raw) => `unresolved ${raw}`),
+        fileName,
+      );
+      assertExact(text, result);
+      assert.deepEqual(
+        result.findings.map((f) => f.rule),
+        raws.map(() => 'unresolved-image'),
+        fileName,
+      );
+    }
   });
 
   test('a file named like no pipeline, and a Kubernetes manifest named like one, are read as before', () => {

@@ -55,6 +55,15 @@ describe('pinning in CI pipelines and container files', () => {
     assertPinned(readCorpus('ci/cloudbuild/microservices-demo--cloudbuild.yaml'), 'yaml', { fileName: 'cloudbuild.yaml' });
   });
 
+  test('real pipelines: Bitbucket (anchored steps, {name} images, a service), Azure container resources, Drone steps and services', () => {
+    for (const repo of ['DSpace', 'dspace-angular', 'django-uwsgi-template']) {
+      assertPinned(readCorpus(`ci/bitbucket/${repo}/bitbucket-pipelines.yml`), 'yaml', { fileName: 'bitbucket-pipelines.yml' });
+    }
+    assertPinned(readCorpus('ci/azure/rdma-core/buildlib/azure-pipelines.yml'), 'yaml', { fileName: 'buildlib/azure-pipelines.yml' });
+    for (const repo of ['synthetic-monitoring-agent', 'DSpace'])
+      assertPinned(readCorpus(`ci/drone/${repo}/.drone.yml`), 'yaml', { fileName: '.drone.yml' });
+  });
+
   test('a docker:// step keeps its scheme; an untagged image says which tag was resolved', () => {
     const text = 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker://alpine\n';
     const pinned = pinAll(text, 'yaml', { fileName: '.github/workflows/a.yml' });

@@ -7,8 +7,9 @@
 import { classifyImage, type Classification } from '../classify.js';
 import { expand } from '../substitute.js';
 
-// Bounded alternatives (no nested quantifiers): each stops at its closing delimiter.
-const EXPRESSION = /\$\{\{[^}]*\}\}|\$\[[^\]]*\]|\$\([^)]*\)|<<[^>]*>>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
+// Bounded alternatives (no nested quantifiers): each stops at its closing delimiter; Azure's
+// `$[ variables['name'] ]` holds one level of brackets, whose two branches never start alike.
+const EXPRESSION = /\$\{\{[^}]*\}\}|\$\[(?:[^[\]]|\[[^\]]*\])*\]|\$\([^)]*\)|<<[^>]*>>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** The run-time expressions in an image field, each once, or an empty list. */
 export function expressionsIn(raw: string): string[] {

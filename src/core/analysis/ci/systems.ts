@@ -12,7 +12,8 @@ const BY_PATH: readonly (readonly [RegExp, CiSystem])[] = [
   [/(?:^|\/)\.circleci\/.+\.ya?ml$/, 'circleci'],
   [/(?:^|\/)cloudbuild[^/]*\.ya?ml$/, 'cloud-build'],
   [/(?:^|\/)(?:\.azuredevops|\.azure-pipelines)\/.+\.ya?ml$/, 'azure-pipelines'],
-  [/(?:^|\/)azure-pipelines?[^/]*\.ya?ml$/, 'azure-pipelines'],
+  // `.azure-pipelines.yml` too (curl's name for it), as Renovate's `azure.*pipelines?.*\.ya?ml` finds it.
+  [/(?:^|\/)\.?azure-pipelines?[^/]*\.ya?ml$/, 'azure-pipelines'],
   [/(?:^|\/)\.drone\.ya?ml$/, 'drone'],
   [/(?:^|\/)\.woodpecker(?:\/[^/]+)?\.ya?ml$/, 'woodpecker'],
 ];

@@ -135,7 +135,9 @@ export function analyzeChunk(text: string, options: AnalyzeOptions): ChunkResult
   if (!mayMatter || holdsNoImagesByText(text)) {
     // A line that is neither blank, a comment nor a `---` marker: the chunk holds a document.
     const hasContent = /^(?!---(?:[ \t]|\r?$))[ \t]*[^\s#]/m.test(text);
-    return { ...empty, documents: hasContent ? 1 : 0, sources: kind !== undefined ? ['kubernetes'] : [], templated: false };
+    // A Kubernetes object has both; Drone's `kind: secret` documents have no `apiVersion`.
+    const kubernetes = kind !== undefined && API_VERSION_LINE.test(text);
+    return { ...empty, documents: hasContent ? 1 : 0, sources: kubernetes ? ['kubernetes'] : [], templated: false };
   }
   const lines = new LineIndex(text);
   const sources = new Set<SourceKind>();
