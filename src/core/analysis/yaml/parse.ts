@@ -75,7 +75,7 @@ export const MAX_NESTING = 256;
  * recursion (block collections, which need a new column at least every other level) or before
  * composing (any collection, counted on the parser's tokens, without recursion).
  */
-export function parseChunk(text: string): Document.Parsed[] {
+export function parseChunk(text: string, options: ChunkOptions = {}): Document.Parsed[] {
   // Block levels reaching the parser: at most 2 * (2 * MAX_NESTING + 1); it overflows past about 2000.
   if (blockStartColumn(text) > 2 * MAX_NESTING) return [tooDeep(text)];
   let tokens: CST.Token[];
@@ -86,9 +86,22 @@ export function parseChunk(text: string): Document.Parsed[] {
     throw error;
   }
   if (tokens.some((token) => nestingOf(token) > MAX_NESTING)) return [tooDeep(text)];
-  const docs = Array.from(new Composer(PARSE_OPTIONS).compose(tokens));
-  for (const doc of docs) reportDuplicateKeys(doc, text);
+  const composer = new Composer(options.version ? { ...PARSE_OPTIONS, version: options.version } : PARSE_OPTIONS);
+  const docs = Array.from(composer.compose(tokens));
+  if (options.duplicates !== false) for (const doc of docs) reportDuplicateKeys(doc, text);
   return docs;
+}
+
+export interface ChunkOptions {
+  /** `1.1` reads scalars as helm's and Kubernetes' YAML libraries do (`yes` is true). */
+  readonly version?: '1.1' | '1.2';
+  /** Whether a key written twice in one mapping is an error (the default); see `hasDuplicateKeys`. */
+  readonly duplicates?: boolean;
+}
+
+/** Whether some mapping of a document writes a key twice (what `parseChunk` reports as an error). */
+export function hasDuplicateKeys(doc: Document.Parsed): boolean {
+  return duplicateKeys(doc).length > 0;
 }
 
 /**
@@ -97,28 +110,12 @@ export function parseChunk(text: string): Document.Parsed[] {
  * each key before it: a Compose file of 30,000 services took minutes. Merge keys (`<<`) may repeat.
  */
 function reportDuplicateKeys(doc: Document.Parsed, text: string): void {
-  const found: YAMLParseError[] = [];
-  const pending: unknown[] = [doc.contents];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (isMap(node)) {
-      const seen = new Set<unknown>();
-      for (const pair of node.items) {
-        const key = pair.key;
-        if (isScalar(key) && !isMergeKey(key)) {
-          if (seen.has(key.value)) {
-            const [start, end] = key.range ?? [0, 0];
-            // An empty key is placed before the spaces in front of its `:`; the parser reports it at the `:`.
-            const at = start === end ? start + /^[ \t]*/.exec(text.slice(start, start + 256))![0].length : start;
-            found.push(new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
-          } else seen.add(key.value);
-        }
-        pending.push(key, pair.value);
-      }
-    } else if (isSeq(node)) {
-      for (const item of node.items) pending.push(item);
-    }
-  }
+  const found = duplicateKeys(doc).map((key) => {
+    const [start, end] = key.range ?? [0, 0];
+    // An empty key is placed before the spaces in front of its `:`; the parser reports it at the `:`.
+    const at = start === end ? start + /^[ \t]*/.exec(text.slice(start, start + 256))![0].length : start;
+    return new YAMLParseError([at, at + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
+  });
   if (found.length === 0) return;
   // In order of position, each before the first of the parser's errors that comes after it.
   found.sort((a, b) => a.pos[0] - b.pos[0]);
@@ -130,6 +127,29 @@ function reportDuplicateKeys(doc: Document.Parsed, text: string): void {
   }
   merged.push(...found.slice(next));
   doc.errors.splice(0, doc.errors.length, ...merged);
+}
+
+/** The keys written again in the mapping that holds them (merge keys, `<<`, may repeat). */
+function duplicateKeys(doc: Document.Parsed): Scalar[] {
+  const found: Scalar[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && !isMergeKey(key)) {
+          if (seen.has(key.value)) found.push(key);
+          else seen.add(key.value);
+        }
+        pending.push(key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    }
+  }
+  return found;
 }
 
 // Indentation, then the block indicators (`- `, `? `, `: `) that open compact nested collections.

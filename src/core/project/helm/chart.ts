@@ -343,23 +343,23 @@ async function unpacked(archive: string, loading: Loading): Promise<boolean> {
 }
 
 async function loadTemplates(folder: string, prefix: string, loading: Loading, depth: number): Promise<TemplateFile[]> {
-  const entries = depth <= MAX_FOLDER_DEPTH ? await loading.fs.list(folder) : undefined;
-  const templates: TemplateFile[] = [];
-  for (const entry of entries ?? []) {
-    const file = path.join(folder, entry.name);
-    if (ignored(loading, file, entry.folder)) continue;
-    const relativeName = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.folder) {
-      templates.push(...(await loadTemplates(file, relativeName, loading, depth + 1)));
-      continue;
-    }
+  // The names first (folders listed at once), then every file read at once: read one after the
+  // other, a chart of a few hundred templates waited on the disk longer than it took to render.
+  const names = await templateNames(folder, prefix, loading, depth);
+  const kept: { file: string; relative: string }[] = [];
+  for (const name of names) {
     if (++loading.templateFiles > MAX_TEMPLATE_FILES) {
       if (loading.templateFiles === MAX_TEMPLATE_FILES + 1)
         loading.notes.push(`only the first ${MAX_TEMPLATE_FILES} template files are read`);
       continue;
     }
-    const text = await loading.fs.read(file);
-    if (text === undefined) continue;
+    kept.push(name);
+  }
+  const texts = await Promise.all(kept.map(({ file }) => loading.fs.read(file)));
+  const templates: TemplateFile[] = [];
+  kept.forEach(({ file, relative: relativeName }, i) => {
+    const text = texts[i];
+    if (text === undefined) return;
     try {
       templates.push({ file, relative: relativeName, text, parsed: parseTemplate(text) });
     } catch (error) {
@@ -368,8 +368,27 @@ async function loadTemplates(folder: string, prefix: string, loading: Loading, d
       loading.errors.push({ file, range: { start: at, end: at }, message: `template: ${error.message}` });
       templates.push({ file, relative: relativeName, text });
     }
-  }
+  });
   return templates;
+}
+
+/** The files under a templates folder, in the order of its listing (a folder's files where the folder is). */
+async function templateNames(
+  folder: string,
+  prefix: string,
+  loading: Loading,
+  depth: number,
+): Promise<{ file: string; relative: string }[]> {
+  const entries = depth <= MAX_FOLDER_DEPTH ? await loading.fs.list(folder) : undefined;
+  const found = await Promise.all(
+    (entries ?? []).map(async (entry) => {
+      const file = path.join(folder, entry.name);
+      if (ignored(loading, file, entry.folder)) return [];
+      const relativeName = prefix ? `${prefix}/${entry.name}` : entry.name;
+      return entry.folder ? templateNames(file, relativeName, loading, depth + 1) : [{ file, relative: relativeName }];
+    }),
+  );
+  return found.flat();
 }
 
 function flatten(chart: LoadedChart, disabled?: string): LoadedChart[] {
@@ -518,9 +537,9 @@ async function renderCharts(
         const rendered = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
         // helm renders NOTES.txt too: a `fail` or `required` there stops the chart, though it holds no manifest.
         if (notes) continue;
-        const { images, broken, pieces } = rendered;
+        const { images, broken } = rendered;
         if (broken) rendering.failed.set(template.file, broken);
-        else containers.push(...containersOfOutput(pieces, texts));
+        else containers.push(...containersOfOutput(rendered, texts));
         for (const read of evaluator.reads) {
           if ((read.key !== 'digest' && read.key !== 'sha') || !read.holder) continue;
           for (const beside of read.holder.values()) {

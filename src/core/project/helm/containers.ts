@@ -5,12 +5,11 @@
 
 import { isMap } from 'yaml';
 import { extractKubernetes, isKubernetesObject, type ContextValue } from '../../analysis/kubernetes.js';
-import { parseChunk } from '../../analysis/yaml/parse.js';
+import { hasDuplicateKeys } from '../../analysis/yaml/parse.js';
 import type { Range } from '../../types.js';
 import { LineIndex } from '../../util/lines.js';
 import type { ChartContainer, ChartContextValue, Place } from '../types.js';
-import { documents, Output } from './render.js';
-import type { Piece } from './value.js';
+import type { Output, RenderedTemplate } from './render.js';
 
 /** Documents that may hold a pod spec (cheaply found before any parse). */
 const CONTAINERS_KEY = /^[ \t]*(?:-[ \t]+)*["']?(?:initContainers|containers|ephemeralContainers)["']?[ \t]*:/m;
@@ -19,14 +18,13 @@ const CRD = /^kind:[ \t]*["']?CustomResourceDefinition\b/m;
 /** A template file's text, by its path, and its line index (built once). */
 export type TemplateText = (file: string) => { readonly text: string; readonly lines: LineIndex } | undefined;
 
-/** The containers of one rendered output (`pieces`), their places in `texts`' templates or in values files. */
-export function containersOfOutput(pieces: readonly Piece[], texts: TemplateText): ChartContainer[] {
-  const output = new Output(pieces);
+/** The containers of one rendered output, their places in `texts`' templates or in values files. */
+export function containersOfOutput({ output, documents }: RenderedTemplate, texts: TemplateText): ChartContainer[] {
   const found: ChartContainer[] = [];
-  for (const document of documents(output.text)) {
+  for (const document of documents) {
     if (!CONTAINERS_KEY.test(document.text) || CRD.test(document.text)) continue;
-    const [doc] = parseChunk(document.text);
-    if (!doc || doc.errors.length > 0 || !isMap(doc.contents) || !isKubernetesObject(doc.contents, doc)) continue;
+    const doc = document.yaml();
+    if (!doc || doc.errors.length > 0 || !isMap(doc.contents) || hasDuplicateKeys(doc) || !isKubernetesObject(doc.contents, doc)) continue;
     const lines = new LineIndex(document.text);
     const span = (range: Range): [number, number] => [
       document.start + lines.offsetAt(range.start),

@@ -4,14 +4,15 @@
 // it are known. Images that come out of a `define`, a `toYaml` of values or a `tpl` are found the
 // same way as literal ones.
 
-import { isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { parseChunk } from '../../analysis/yaml/parse.js';
 import type { ImageWorkload } from '../types.js';
 import { yamlScalar } from './line.js';
 import { BUILTIN_WORKLOADS, CONTAINER_TYPES } from './images.js';
 import type { Node } from './parse.js';
 import { STAND_IN } from './sprig.js';
 import { Evaluator, Sink } from './template.js';
-import { Text, type Origin, type Piece, type Value } from './value.js';
+import type { Origin, Piece, Value } from './value.js';
 
 /** Documents of one template read as YAML (a template that writes thousands is not a workload's). */
 const MAX_DOCUMENTS = 2000;
@@ -35,10 +36,30 @@ export interface RenderedTemplate {
   readonly images: RenderedImage[];
   /** Why a document with an `image` key could not be read as YAML (helm would fail on it too). */
   readonly broken?: string;
-  /** The whole output, for the other checks of rendered workloads. */
-  readonly text: string;
-  /** The output's pieces, to say where the template (or values) wrote a part of it. */
-  readonly pieces: readonly Piece[];
+  /** The whole output and its pieces, to say where the template (or values) wrote a part of it. */
+  readonly output: Output;
+  /** Its documents, each read as YAML once, for the images and for the other checks of rendered workloads. */
+  readonly documents: readonly RenderedDocument[];
+}
+
+/** One document of an output (split where helm splits them), read as YAML when first asked. */
+export class RenderedDocument {
+  private parsed: Document.Parsed | null | undefined;
+
+  constructor(
+    /** Its offset in the output. */
+    readonly start: number,
+    readonly text: string,
+  ) {}
+
+  /**
+   * The document as helm's YAML library reads it (YAML 1.1 scalars; a key written twice is not an
+   * error: the last one wins), or undefined for an empty one.
+   */
+  yaml(): Document.Parsed | undefined {
+    if (this.parsed === undefined) this.parsed = parseChunk(this.text, { version: '1.1', duplicates: false })[0] ?? null;
+    return this.parsed ?? undefined;
+  }
 }
 
 /** Renders one template file with `top` as dot; ChartFailure (helm's `fail`/`required`) and budget errors propagate. */
@@ -52,8 +73,10 @@ export function renderTemplate(evaluator: Evaluator, nodes: readonly Node[], top
   } finally {
     evaluator.soft = soft;
   }
-  const { images, broken } = imagesOfOutput(sink.pieces);
-  return { images, text: new Text(sink.pieces).value, pieces: sink.pieces, ...(broken && { broken }) };
+  const output = new Output(sink.pieces);
+  const documents = documentsOf(output.text);
+  const { images, broken } = imagesOfOutput(output, documents);
+  return { images, output, documents, ...(broken && { broken }) };
 }
 
 /** The pieces of the output with their offsets, to find which pieces make a span of it. */
@@ -112,16 +135,16 @@ function cut(piece: Piece, from: number, to: number): Piece {
 }
 
 /** The output's documents, split where helm splits them (a `---` line), with their offsets. */
-export function documents(text: string): { start: number; text: string }[] {
-  const found: { start: number; text: string }[] = [];
+export function documentsOf(text: string): RenderedDocument[] {
+  const found: RenderedDocument[] = [];
   const separator = /^---[ \t]*(?:#.*)?$/gm;
   let start = 0;
   for (let match = separator.exec(text); match; match = separator.exec(text)) {
-    found.push({ start, text: text.slice(start, match.index) });
+    found.push(new RenderedDocument(start, text.slice(start, match.index)));
     start = match.index + match[0].length;
     if (found.length > MAX_DOCUMENTS) return found;
   }
-  found.push({ start, text: text.slice(start) });
+  found.push(new RenderedDocument(start, text.slice(start)));
   return found;
 }
 
@@ -135,15 +158,13 @@ function pairOf(map: YAMLMap, key: string): Pair | undefined {
 }
 
 /** The images of a rendered output. */
-export function imagesOfOutput(pieces: readonly Piece[]): { images: RenderedImage[]; broken?: string } {
-  const output = new Output(pieces);
+function imagesOfOutput(output: Output, documents: readonly RenderedDocument[]): { images: RenderedImage[]; broken?: string } {
   const images: RenderedImage[] = [];
   let broken: string | undefined;
-  for (const document of documents(output.text)) {
+  for (const document of documents) {
     // Only documents with an `image` key are read as YAML (CRDs mention images in their descriptions only).
     if (!IMAGE_KEY.test(document.text) || CRD.test(document.text)) continue;
-    const docs = parseAllDocuments(document.text, { version: '1.1', uniqueKeys: false });
-    const doc = Array.isArray(docs) ? docs[0] : undefined;
+    const doc = document.yaml();
     if (doc && doc.errors.length > 0) broken ??= `the rendered YAML does not parse: ${doc.errors[0]!.message.split('\n')[0]!}`;
     if (!doc || doc.errors.length > 0 || !isMap(doc.contents)) continue;
     const root = doc.contents;
