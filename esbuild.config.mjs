@@ -42,6 +42,8 @@ await Promise.all([
   ...Object.values(LAZY_ENTRIES).map(({ entry, bundle }) =>
     esbuild.build({ ...common, entryPoints: [entry], outfile: `dist/${bundle}`, plugins: [k8sApart, esmBuilds] }),
   ),
+  // The chart worker thread the CLI renders charts on (src/core/project/helm/workers.ts).
+  esbuild.build({ ...common, entryPoints: ['src/core/project/helm/chartWorker.ts'], outfile: 'dist/chartWorker.js', plugins: [esmBuilds] }),
   esbuild.build({
     ...common,
     entryPoints: ['src/cli/bin.ts'],

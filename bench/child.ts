@@ -7,14 +7,14 @@ import { esmBuilds } from '../scripts/bundles.mjs';
 const REPO = path.resolve(__dirname, '..');
 const built = new Map<string, Promise<string>>();
 
-/** `bench/<name>.ts` bundled into `.e2e/bench/<name>.js`; the path of the bundle. */
-export function bundleChild(name: string): Promise<string> {
+/** `bench/<name>.ts` (or `entry`, relative to the repository) bundled into `.e2e/bench/<name>.js`; the path of the bundle. */
+export function bundleChild(name: string, entry = path.join('bench', `${name}.ts`)): Promise<string> {
   let bundle = built.get(name);
   if (!bundle) {
     const outfile = path.join(REPO, '.e2e', 'bench', `${name}.js`);
     bundle = esbuild
       .build({
-        entryPoints: [path.join(REPO, 'bench', `${name}.ts`)],
+        entryPoints: [path.join(REPO, entry)],
         outfile,
         bundle: true,
         platform: 'node',

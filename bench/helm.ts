@@ -1,5 +1,5 @@
 // Helm benchmark: the images of every chart of test/corpus/charts with its default values, in one
-// Shipshape process (Node's start-up included), against the summed wall time of the real
+// Shipshape process (Node's start-up included; charts on worker threads, as the CLI renders them), against the summed wall time of the real
 // `helm template` (the one scripts/tools.mjs builds) over the same charts, measured in the same run.
 
 import { execFile, execFileSync } from 'node:child_process';
@@ -29,6 +29,8 @@ export async function helmBenchmark(rounds = 5): Promise<void> {
     return;
   }
   const child = await bundleChild('helmChild');
+  // Beside it, the worker thread the CLI renders charts on.
+  await bundleChild('chartWorker', path.join('src', 'core', 'project', 'helm', 'chartWorker.ts'));
   const env = {
     ...process.env,
     HELM_CACHE_HOME: '/nonexistent',
@@ -44,8 +46,15 @@ export async function helmBenchmark(rounds = 5): Promise<void> {
     images = (JSON.parse(shipshape.value.stdout) as { images: unknown[] }[]).reduce((n, c) => n + c.images.length, 0);
     ours.push(shipshape.ms);
     let sum = 0;
-    for (const chart of charts)
-      sum += (await timed(() => run(helm, ['template', 'release-name', chart], { env, maxBuffer: 256 * 1024 * 1024 }))).ms;
+    for (const chart of charts) {
+      // A chart may refuse its defaults (opentelemetry-collector's `fail` asks for a value): helm
+      // has rendered every template by then, so its time still counts, as Shipshape's does.
+      const template = () =>
+        run(helm, ['template', 'release-name', chart], { env, maxBuffer: 256 * 1024 * 1024 }).catch((error: { code?: unknown }) => {
+          if (typeof error.code !== 'number') throw error;
+        });
+      sum += (await timed(template)).ms;
+    }
     theirs.push(sum);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

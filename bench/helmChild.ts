@@ -1,18 +1,24 @@
 // Run by bench/helm.ts in a process of its own: the images of every chart folder it is given, each
-// with its default values, printed as JSON (one list of active references per chart).
+// with its default values, rendered as the CLI renders several charts (on worker threads: the
+// bundled chartWorker.js beside this one), printed as JSON (one list of active references per chart).
 
-import { diskFiles } from '../src/core/project/files.js';
-import { analyzeChart } from '../src/core/project/helm/chart.js';
+import * as path from 'node:path';
+import { chartWorkers } from '../src/core/project/helm/workers.js';
 
 async function main(): Promise<void> {
-  const files = diskFiles();
-  const charts: { chart: string; images: (string | undefined)[]; errors: number }[] = [];
-  for (const chart of process.argv.slice(2)) {
-    const project = await analyzeChart(chart, files, { timeBudget: Number.POSITIVE_INFINITY });
-    const images = project.images.filter((i) => i.active !== false).map((i) => i.reference);
-    charts.push({ chart, images, errors: project.errors.length });
+  const workers = chartWorkers(path.join(__dirname, 'chartWorker.js'));
+  const charts = process.argv.slice(2);
+  try {
+    const projects = await Promise.all(charts.map((chart) => workers.render({ chart, timeBudget: Number.POSITIVE_INFINITY })));
+    const out = projects.map((project, i) => ({
+      chart: charts[i]!,
+      images: project.images.filter((image) => image.active !== false).map((image) => image.reference),
+      errors: project.errors.length,
+    }));
+    process.stdout.write(JSON.stringify(out));
+  } finally {
+    await workers.close();
   }
-  process.stdout.write(JSON.stringify(charts));
 }
 
 void main();

@@ -29,6 +29,7 @@ import {
   UsageError,
   type Io,
 } from './args.js';
+import { withChartWorker } from './chartWorker.js';
 
 export const IMAGES_USAGE = `Usage: shipshape images [options] [PATH...]
        shipshape images --chart DIR --annotate [--check]
@@ -80,7 +81,7 @@ export async function images(args: readonly string[], io: Io): Promise<number> {
   const compose = composeOptions(values);
   if (values.chart !== undefined && values.annotate) return annotate(values.chart, values.check, { analyze, compose }, io);
 
-  const report = displayReport(await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze, compose }));
+  const report = displayReport(await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze, compose, ...withChartWorker() }));
   for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
   const inventory = inventoryOf(report);
   const text =

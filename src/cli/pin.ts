@@ -24,6 +24,7 @@ import {
   UsageError,
   type Io,
 } from './args.js';
+import { withChartWorker } from './chartWorker.js';
 
 export const PIN_USAGE = `Usage: shipshape pin [options] [PATH...]
 
@@ -74,7 +75,11 @@ export async function pin(args: readonly string[], io: Io): Promise<number> {
   if (platform && !platform.ok) throw new UsageError(`--platform ${platform.message}`);
   const buildArgs = parseBuildArgs(values['build-arg']);
   const concurrency = values.concurrency === undefined ? 8 : positiveInteger(values.concurrency, '--concurrency', 64);
-  const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], { analyze: { buildArgs }, compose: composeOptions(values) });
+  const report = await scanPaths(positionals.length > 0 ? positionals : ['.'], {
+    analyze: { buildArgs },
+    compose: composeOptions(values),
+    ...withChartWorker(),
+  });
   if (report.ioErrors.length > 0) {
     for (const error of report.ioErrors) io.stderr(`shipshape: ${error.path}: ${error.message}\n`);
     return EXIT_ERROR;

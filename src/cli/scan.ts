@@ -53,6 +53,7 @@ import {
   UsageError,
   type Io,
 } from './args.js';
+import { withChartWorker } from './chartWorker.js';
 
 export const SCAN_USAGE = `Usage: shipshape scan [options] [PATH...]
        shipshape pin [--write | --check] [PATH...]   (shipshape pin --help)
@@ -283,6 +284,7 @@ export async function scan(args: readonly string[], io: Io): Promise<number> {
     ...(scanner && { scanner }),
     ...(imageUsers && { imageUsers }),
     ...(options.pins && { staleDigests: cliStaleLookup(options.pins) }),
+    ...withChartWorker(),
     compose: options.compose,
   });
   const rendered = render(report, options.format, { color: io.isTTY && options.output === undefined, verbose: options.verbose });

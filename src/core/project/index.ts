@@ -17,6 +17,7 @@ import { kubernetesRootFindings, usersWanted } from '../rules/rootUser.js';
 import { Budget, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
+import type { ChartRenderer } from './helm/workers.js';
 import { analyzeKustomizations } from './kustomize.js';
 import { analyzeGitOps, setImageArgs, type GitOpsRoot } from './gitops/index.js';
 import type { ChartContainer, ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
@@ -97,11 +98,52 @@ export function withProject(file: string, result: AnalysisResult, project: Proje
 const IMAGE_RULES = new Set(['unpinned-image', 'invalid-reference', 'unresolved-image']);
 
 /**
- * How long each kustomization root and each chart may take (`timeBudget`, seconds), and the
+ * How long each kustomization root and each chart may take (`timeBudget`, seconds), the
  * repository's root, where a GitOps object's `path` starts (default: the folder all the files share;
- * the editor gives its workspace folder).
+ * the editor gives its workspace folder), and, when the files are the disk's, chart workers to
+ * render several charts at once (helm/workers.ts; one after the other on this thread otherwise).
  */
-export type ProjectOptions = BudgetOptions & { readonly root?: string };
+export type ProjectOptions = BudgetOptions & { readonly root?: string; readonly chartWorkers?: ChartRenderer };
+
+/**
+ * Each chart's rendering, asked by its index in `charts`: on the chart workers, all started at once,
+ * when there are several charts to render and workers to do it (a clock given for tests stays on
+ * this thread); else each in turn here, letting the event loop run between charts.
+ */
+function renderCharts(
+  charts: readonly string[],
+  fs: ProjectFiles,
+  options: AnalyzeOptions,
+  limits: ProjectOptions,
+): (index: number) => Promise<ChartProject> {
+  const helm = options.helm;
+  const jobOf = (chart: string) => ({
+    chart,
+    valuesFiles: [...(helm?.byChart?.[chart] ?? []), ...(helm?.valuesFiles ?? [])],
+    ...(helm?.set && { set: helm.set }),
+    ...(limits.timeBudget !== undefined && { timeBudget: limits.timeBudget }),
+  });
+  const workers = limits.chartWorkers;
+  if (!workers || charts.length < 2 || limits.clock) {
+    return async (index) => {
+      await nextTurn();
+      const { chart, ...job } = jobOf(charts[index]!);
+      return analyzeChart(chart, fs, { ...limits, ...job });
+    };
+  }
+  // Every chart starts now; an error is thrown when its chart's turn comes, as on this thread.
+  const started = charts.map((chart) =>
+    workers(jobOf(chart)).then(
+      (project) => ({ project }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  return async (index) => {
+    const outcome = await started[index]!;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.project;
+  };
+}
 
 /**
  * Runs the Kustomize and Helm engines over the scanned files (absolute paths). Each root and each
@@ -178,11 +220,9 @@ export async function analyzeProject(
 
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
-  for (const chart of charts) {
-    await nextTurn();
-    const helm = options.helm;
-    const valuesFiles = [...(helm?.byChart?.[chart] ?? []), ...(helm?.valuesFiles ?? [])];
-    const project = await analyzeChart(chart, fs, { ...limits, valuesFiles, ...(helm?.set && { set: helm.set }) });
+  const rendered = renderCharts(charts, fs, options, limits);
+  for (const [index, chart] of charts.entries()) {
+    const project = await rendered(index);
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
     for (const file of files)

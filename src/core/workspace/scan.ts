@@ -10,6 +10,7 @@ import { isTemplateNote } from '../analysis/templateNotes.js';
 import { composeEnvironment, type ComposeEnvOptions } from '../project/dotenv.js';
 import { findSuppressions, isSuppressed } from '../analysis/suppress.js';
 import { diskFiles, overlayFiles, type ProjectFiles } from '../project/files.js';
+import { chartWorkers } from '../project/helm/workers.js';
 import { collectFiles, readSourceFile, readSourceText, type SkippedFile } from './files.js';
 import { excludeMatcher } from './exclude.js';
 import type { Logger } from '../util/logger.js';
@@ -88,6 +89,11 @@ export interface ScanOptions {
   readonly project?: ProjectOptions;
   /** Asks registries whether `name:tag@sha256:…` pins are stale (stale-digest); nothing is asked when absent (`--offline`). */
   readonly staleDigests?: StaleLookup;
+  /**
+   * The bundled chart worker (`dist/chartWorker.js`): when the files around are the disk's, several
+   * charts render at once on worker threads, one per core (project/helm/workers.ts).
+   */
+  readonly chartWorker?: string;
 }
 
 /** What a file was analysed from, to analyse it again once images' users are known. */
@@ -154,12 +160,20 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     analysed.set(index, { text, kind, options: used }),
   );
   const built = await readBuiltDockerfiles(report, options, projectFiles, analysed);
-  let project = await analyzeProject(
-    collected.files.map((f) => path.resolve(f.path)),
-    projectFiles,
-    options.analyze ?? {},
-    options.project,
-  );
+  // Workers read the disk themselves: not for the editor's open documents or files given.
+  const workers =
+    options.chartWorker !== undefined && !options.files && documents.size === 0 ? chartWorkers(options.chartWorker) : undefined;
+  let project: ProjectAnalysis;
+  try {
+    project = await analyzeProject(
+      collected.files.map((f) => path.resolve(f.path)),
+      projectFiles,
+      options.analyze ?? {},
+      workers ? { ...options.project, chartWorkers: workers.render } : options.project,
+    );
+  } finally {
+    await workers?.close();
+  }
   if (options.imageUsers) project = await registryUsers(report, options.imageUsers, analysed, project, options.signal);
   projectImages(report, project, excluded);
   if (options.staleDigests) await stalePins(report, options.staleDigests, options);
