@@ -108,23 +108,33 @@ function editCase(name: string, anchor: string, from: string, to: string): Case 
   };
 }
 
-// A repository's CI pipelines: the corpus's real workflow and pipeline files (the 53 starter CI
-// workflows of GitHub Actions, and GitLab, CircleCI, Woodpecker and Cloud Build files) under the
-// names their systems give them, 200 in all (each file in turn).
+// A repository's CI pipelines: one of each of the corpus's real pipeline files of other systems
+// (GitLab, CircleCI, Woodpecker, Cloud Build, Bitbucket, Azure and Drone, as a repository holds
+// one or two), and the 53 starter CI workflows of GitHub Actions, in turn, for the rest of the 200
+// (a repository with many files has many workflows), each under the name its system gives it.
 const STARTER = path.join(CORPUS, 'ci', 'github', 'starter-workflows');
-const CI_FILES: readonly (readonly [string, string])[] = [
-  ...readdirSync(STARTER)
-    .sort()
-    .map((f) => [path.join('ci', 'github', 'starter-workflows', f), `.github/workflows/${f}`] as const),
+const OTHER_CI: readonly (readonly [string, string])[] = [
   ['ci/gitlab/gitlabhq--Docker.gitlab-ci.yml', '.gitlab-ci.yml'],
   ['ci/circleci/prometheus--.circleci--config.yml', '.circleci/config.yml'],
   ['ci/woodpecker/woodpecker--.woodpecker--test.yaml', '.woodpecker/test.yaml'],
   ['ci/cloudbuild/microservices-demo--cloudbuild.yaml', 'cloudbuild.yaml'],
+  ['ci/bitbucket/DSpace/bitbucket-pipelines.yml', 'bitbucket-pipelines.yml'],
+  ['ci/bitbucket/dspace-angular/bitbucket-pipelines.yml', 'bitbucket-pipelines.yml'],
+  ['ci/azure/rdma-core/buildlib/azure-pipelines.yml', 'azure-pipelines.yml'],
+  ['ci/azure/curl/.azure-pipelines.yml', '.azure-pipelines.yml'],
+  ['ci/drone/synthetic-monitoring-agent/.drone.yml', '.drone.yml'],
+  ['ci/drone/DSpace/.drone.yml', '.drone.yml'],
 ];
-const ciFiles = Array.from({ length: 200 }, (_, i) => {
-  const [file, name] = CI_FILES[i % CI_FILES.length]!;
-  return { text: readFileSync(path.join(CORPUS, file), 'utf8'), fileName: `repo${i}/${name}` };
-});
+const WORKFLOWS = readdirSync(STARTER).sort();
+const CI_FILES: readonly (readonly [string, string])[] = Array.from({ length: 200 }, (_, i) =>
+  i < OTHER_CI.length
+    ? OTHER_CI[i]!
+    : ([
+        path.join('ci', 'github', 'starter-workflows', WORKFLOWS[i % WORKFLOWS.length]!),
+        `.github/workflows/${WORKFLOWS[i % WORKFLOWS.length]!}`,
+      ] as const),
+);
+const ciFiles = CI_FILES.map(([file, name], i) => ({ text: readFileSync(path.join(CORPUS, file), 'utf8'), fileName: `repo${i}/${name}` }));
 
 const cases: Case[] = [
   {
