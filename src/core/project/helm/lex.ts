@@ -65,7 +65,12 @@ function isSpace(ch: string | undefined): boolean {
 }
 
 function isAlnum(ch: string | undefined): boolean {
-  return ch !== undefined && /[\p{L}\p{Nd}_]/u.test(ch);
+  if (ch === undefined) return false;
+  // ASCII without a regular expression: identifiers are read a character at a time.
+  const code = ch.charCodeAt(0);
+  if (code < 0x80)
+    return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f;
+  return /[\p{L}\p{Nd}_]/u.test(ch);
 }
 
 /** Splits a template into text and action items; comments are dropped (their trim markers still apply). */

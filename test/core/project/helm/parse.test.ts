@@ -75,3 +75,20 @@ test('the parser refuses what helm refuses', () => {
     assert.throws(() => parseTemplate(bad), TemplateSyntaxError, bad);
   }
 });
+
+test('identifiers are letters, digits and _ of any script, as Go reads them; other characters end them', () => {
+  const [action] = lexTemplate('{{ .Values.größe_2.値 $x_1 | default "a" }}');
+  assert.ok(action?.type === 'action');
+  assert.deepEqual(
+    action.tokens.map((t) => [t.kind, t.text]),
+    [
+      ['field', '.Values'],
+      ['field', '.größe_2'],
+      ['field', '.値'],
+      ['variable', '$x_1'],
+      ['pipe', '|'],
+      ['identifier', 'default'],
+      ['string', '"a"'],
+    ],
+  );
+});
