@@ -59,7 +59,10 @@ export class Text {
 
   constructor(readonly pieces: readonly Piece[]) {
     if (pieces.length > MAX_PIECES) throw new Unresolved('(a string is too long)');
-    this.value = pieces.map((p) => p.text).join('');
+    // Most texts are one piece (a values scalar, a template's literal): no array is made for them.
+    let value = '';
+    for (const piece of pieces) value += piece.text;
+    this.value = value;
     if (this.value.length > MAX_STRING) throw new Unresolved('(a string is too long)');
   }
 }
