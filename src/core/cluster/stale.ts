@@ -10,7 +10,6 @@ import { isEnabled, severityOf } from '../rules/catalog.js';
 import { ageText } from '../rules/staleDigest.js';
 import type { AnalyzeOptions, Severity } from '../types.js';
 import { userErrorEntries, type ErrorWording } from '../workspace/users.js';
-import type { ReportError } from './scanClusters.js';
 import type { RunningImage } from './types.js';
 
 /** A running image whose tag now points to another digest than the one its pods run. */
@@ -59,13 +58,14 @@ function questionOf(spec: string, digest: string): PinQuestion | undefined {
 
 /**
  * The running images whose tag moved, one entry per spec image (ordered as the images are), and
- * the checks that failed as report errors (cancelled ones left out). Asks nothing when the rule is off.
+ * the checks that failed as report errors (scanClusters.ts' ReportError about no cluster nor image;
+ * cancelled ones left out). Asks nothing when the rule is off.
  */
 export async function clusterStale(
   images: readonly RunningImage[],
   lookup: StaleLookupFn,
   options: ClusterStaleOptions = {},
-): Promise<{ readonly stale: ClusterStale[]; readonly errors: ReportError[] }> {
+): Promise<{ readonly stale: ClusterStale[]; readonly errors: { readonly message: string }[] }> {
   const analyze = options.analyze ?? {};
   if (!isEnabled('stale-digest', analyze)) return { stale: [], errors: [] };
   const asked = images.flatMap((image) =>
@@ -79,7 +79,7 @@ export async function clusterStale(
   if (asked.length === 0) return { stale: [], errors: [] };
   const answers = await lookup([...new Map(asked.map((a) => [a.question.reference, a.question])).values()], options.signal);
   const failures = [...answers.values()].flatMap((a) => (a.ok ? [] : [a.failure]));
-  const errors: ReportError[] = userErrorEntries(failures, new Map(), WORDING).map((e) => ({ message: e.message }));
+  const errors = userErrorEntries(failures, new Map(), WORDING).map((e) => ({ message: e.message }));
   const stale: ClusterStale[] = [];
   for (const { image, spec, question } of asked) {
     const answer = answers.get(question.reference);
