@@ -24,7 +24,7 @@ import {
   type NotifyTarget,
 } from '../core/cluster/index.js';
 import { cacheDir, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parseOptions, positiveInteger, UsageError, type Io } from './args.js';
-import { checkScanInput, cliScanner, disabledRules } from './scan.js';
+import { checkScanInput, cliScanner, cliStaleLookup, disabledRules } from './scan.js';
 
 export const CLUSTER_USAGE = `Usage: shipshape cluster [options]
 
@@ -53,7 +53,10 @@ Options:
   --db-repository REPO       where Trivy downloads its vulnerability database (an OCI repository,
                              e.g. a mirror inside an air-gapped network; Trivy's --db-repository)
   --trivy-cache-dir DIR      Trivy's cache folder (its database and image layers; Trivy's --cache-dir)
-  --disable eol-image        leave out the end-of-life verdicts of the images running
+  --disable RULE             leave out a rule's verdicts on the images running (repeatable): eol-image,
+                             stale-digest
+  --no-registry              ask no registry whether the tags the pod specs name now point to another
+                             digest than the one running (stale-digest; Trivy still pulls what it scans)
   --request-timeout SECONDS  how long one request to the API server may take (default 60)
   --workspace PATH           also analyse PATH (offline): its references pinned to a digest other than
                              the one running (drift), and where it defines each running image (repeatable)
@@ -116,6 +119,7 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
     'db-repository': { type: 'string' },
     'trivy-cache-dir': { type: 'string' },
     disable: { type: 'string', multiple: true, default: [] },
+    'no-registry': { type: 'boolean', default: false },
     concurrency: { type: 'string' },
     'request-timeout': { type: 'string' },
     workspace: { type: 'string', multiple: true, default: [] },
@@ -199,6 +203,8 @@ export async function cluster(args: readonly string[], io: Io): Promise<number> 
       ...(values['all-contexts'] ? { contexts: 'all' as const } : values.context.length > 0 && { contexts: values.context }),
       ...(values.namespace.length > 0 && { namespaces: values.namespace }),
       ...(values.disable.length > 0 && { analyze: { rules } }),
+      // Plain HTTP only to loopback registries, as scan without --insecure-registry.
+      ...(!values['no-registry'] && { staleDigests: cliStaleLookup({ insecureRegistries: [] }) }),
     });
   } catch (error) {
     if (error instanceof ClusterUnavailable) {

@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { ClusterFinding, ClusterRead, ClustersReport, ReportError, RunningImage } from '../core/cluster/index.js';
-import { plural, TRIVY_SEVERITIES, type TrivySeverity } from '../core/index.js';
+import { plural, TRIVY_SEVERITIES, type StaleLookup, type TrivySeverity } from '../core/index.js';
 import { CLUSTER_VIEW, CONTEXT_KEYS } from './commandIds.js';
 import type { Config } from './config.js';
 import { loadCluster, type Cluster } from './lazy.js';
@@ -87,6 +87,8 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     private readonly log: vscode.LogOutputChannel,
     private readonly config: Config,
     private readonly scans: ScanController,
+    /** Where running tags are checked (stale-digest): the editor's pin checker, undefined with shipshape.registry.checkPins off. */
+    private readonly staleLookup: () => Promise<StaleLookup | undefined>,
   ) {}
 
   /**
@@ -142,6 +144,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       void vscode.window.showWarningMessage(`Shipshape: shipshape.cluster.sla: ${(error as Error).message}; using the defaults.`);
     }
     const scanner = await this.scans.getScanner();
+    const staleDigests = await this.staleLookup();
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
@@ -169,6 +172,7 @@ export class ClusterView implements vscode.TreeDataProvider<Node>, vscode.Dispos
             sla,
             // The rules as the user set them (eol-image off, or another severity), at the window's level.
             ...(rules && { analyze: { rules } }),
+            ...(staleDigests && { staleDigests }),
             signal: controller.signal,
             logger: this.log,
             onPods: (pods) => say(`listing pods: ${pods} read`),

@@ -65,7 +65,9 @@ export function activate(context: vscode.ExtensionContext): ShipshapeApi {
   project.useUsers(() => users.users());
   const advice = new SaferTags(log, config, scans, pins, (document) => diagnostics.resultOf(document));
   const completion = new TagCompletion(log, pins, () => config.registryQuietly());
-  const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans);
+  const cluster = new ClusterView(context.globalStorageUri, vscode.Uri.joinPath(context.extensionUri, 'media'), log, config, scans, () =>
+    stale.scanLookup(),
+  );
   const links = new ClusterLinks(log, config, (document) => diagnostics.resultOf(document));
   cluster.onDidChangeReport((report) => void links.reportChanged(report));
   diagnostics.listen({

@@ -52,8 +52,9 @@ describe('shipshape cluster', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // --no-registry: the test images' registries (registry.example, docker.io) are not reachable from here; clusterStale.test.ts asks a real one.
   const cluster = (...args: string[]) =>
-    runCli(['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), ...args]);
+    runCli(['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--no-registry', '--state', path.join(dir, 'state.json'), ...args]);
 
   test('JSON: images with digests, workloads and counts; findings with deadlines, worst first', async () => {
     const run = await cluster('--format', 'json');
@@ -101,7 +102,19 @@ describe('shipshape cluster', () => {
     const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
     const { stdout } = await execFileAsync(
       process.execPath,
-      [CLI, 'cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(dir, 'state.json'), '--format', 'sarif'],
+      [
+        CLI,
+        'cluster',
+        '--kubeconfig',
+        kubeconfig,
+        '--trivy',
+        STAND_IN,
+        '--no-registry',
+        '--state',
+        path.join(dir, 'state.json'),
+        '--format',
+        'sarif',
+      ],
       { env: process.env, maxBuffer: 64 * 1024 * 1024 },
     );
     const sarif = JSON.parse(stdout) as { runs: { tool: { driver: { name: string; version: string } } }[] };
@@ -122,6 +135,7 @@ describe('shipshape cluster', () => {
           kubeconfig,
           '--trivy',
           STAND_IN,
+          '--no-registry',
           '--state',
           path.join(dir, 'state.json'),
           '--format',
@@ -232,6 +246,7 @@ describe('shipshape cluster', () => {
         'hostile',
         '--trivy',
         STAND_IN,
+        '--no-registry',
         '--state',
         path.join(dir, 'state.json'),
         '--format',
@@ -346,7 +361,17 @@ describe('shipshape cluster over several contexts', () => {
   after(() => Promise.all([east?.stop(), west?.stop()]));
 
   const run = (config: string, ...args: string[]) =>
-    runCli(['cluster', '--kubeconfig', config, '--trivy', STAND_IN, '--state', path.join(cache.dir(), 'state.json'), ...args]);
+    runCli([
+      'cluster',
+      '--kubeconfig',
+      config,
+      '--trivy',
+      STAND_IN,
+      '--no-registry',
+      '--state',
+      path.join(cache.dir(), 'state.json'),
+      ...args,
+    ]);
 
   test('each distinct digest is scanned once across the clusters; JSON says where each image and workload runs', async () => {
     const log = standInLog();
@@ -432,7 +457,19 @@ describe('shipshape cluster over several contexts', () => {
   test('each run is appended to the state; --history --format csv exports it without reading a cluster', async () => {
     const state = path.join(cache.dir(), 'state.json');
     const scan = () =>
-      runCli(['cluster', '--kubeconfig', kubeconfig, '--all-contexts', '--trivy', STAND_IN, '--state', state, '--format', 'json']);
+      runCli([
+        'cluster',
+        '--kubeconfig',
+        kubeconfig,
+        '--all-contexts',
+        '--trivy',
+        STAND_IN,
+        '--no-registry',
+        '--state',
+        state,
+        '--format',
+        'json',
+      ]);
     assert.equal((await scan()).code, 0);
     assert.equal((await scan()).code, 0);
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { format: number; history: { at: string; clusters: { context: string }[] }[] };
@@ -558,6 +595,7 @@ describe('shipshape cluster --notify', () => {
       kubeconfig,
       '--trivy',
       STAND_IN,
+      '--no-registry',
       '--state',
       path.join(cache.dir(), 'state.json'),
       '--notify',
@@ -721,7 +759,16 @@ describe('shipshape cluster --notify', () => {
   });
 
   test('refused URLs, headers and levels are usage errors that show no secret', async () => {
-    const base = ['cluster', '--kubeconfig', kubeconfig, '--trivy', STAND_IN, '--state', path.join(cache.dir(), 'state.json')];
+    const base = [
+      'cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--trivy',
+      STAND_IN,
+      '--no-registry',
+      '--state',
+      path.join(cache.dir(), 'state.json'),
+    ];
     const plain = await runCli([...base, '--notify', `http://hooks.example.com/services/${SECRET}`]);
     assert.equal(plain.code, 2);
     assert.match(
@@ -786,6 +833,7 @@ describe('shipshape cluster --workspace', () => {
       kubeconfig,
       '--trivy',
       STAND_IN,
+      '--no-registry',
       '--state',
       path.join(cache.dir(), 'state.json'),
       '--workspace',
@@ -820,6 +868,7 @@ describe('shipshape cluster --workspace', () => {
       kubeconfig,
       '--trivy',
       STAND_IN,
+      '--no-registry',
       '--state',
       path.join(cache.dir(), 'state.json'),
       '--workspace',

@@ -141,6 +141,7 @@ describe('shipshape cluster against a real API server', () => {
       kubeconfig,
       '--trivy',
       STAND_IN,
+      '--no-registry',
       '--state',
       path.join(cache, 'state.json'),
       ...args,

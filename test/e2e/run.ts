@@ -179,6 +179,11 @@ async function main(): Promise<number> {
       prod.runPods('shop', { count: 3 + others.filter((p) => p.namespace === 'shop').length }),
       staging.runPods('shop', { count: 1, digests: { [runningImage]: digests.staging } }),
     ]);
+    // A pod of prod still running 1.0's digest under the tag `stable`, which has moved since (suite/cluster.e2e.ts: stale-digest).
+    await prod.namespace('stale-tags');
+    const movedTag = `${registry.host}/team/web:stable`;
+    await prod.createPods([{ namespace: 'stale-tags', name: 'old-web', containers: [{ name: 'web', image: movedTag }] }]);
+    await prod.runPods('stale-tags', { count: 1, digests: { [movedTag]: image.digest } });
     const context = (name: string, kube: Kube, server = kube.url) => ({ name, server, ca: kube.ca, token: kube.token });
     env['SHIPSHAPE_E2E_KUBECONFIG'] = writeContexts([context('shipshape-test', prod)]);
     running.trivyServer = await prepareRealTrivy(registry, prod, env);

@@ -207,6 +207,9 @@ export function toClusterHtml(report: ClustersReport, options: HtmlOptions): str
   const eol = (report.eol ?? []).map(
     (e) => `<li class="${e.severity}">${escapeHtml(e.message)} <span class="workloads">(${escapeHtml(e.workloads.join(', '))})</span></li>`,
   );
+  const stale = (report.stale ?? []).map(
+    (e) => `<li class="${e.severity}">${escapeHtml(e.message)} <span class="workloads">(${escapeHtml(e.workloads.join(', '))})</span></li>`,
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -235,6 +238,7 @@ ${breached.length === 0 ? '<p class="none">None: every finding is within its dea
 </section>
 ${drift.length > 0 ? `<section><h2>Pinned in the workspace, running another digest (${drift.length})</h2><ul class="drift">${drift.join('')}</ul></section>` : ''}
 ${eol.length > 0 ? `<section><h2>Past or near their end of life (${eol.length})</h2><ul class="eol">${eol.join('')}</ul></section>` : ''}
+${stale.length > 0 ? `<section><h2>Running a digest their tag no longer points to (${stale.length})</h2><ul class="stale">${stale.join('')}</ul></section>` : ''}
 ${errors.length > 0 ? `<section><h2>Not scanned (${errors.length})</h2><ul class="errors">${errors.join('')}</ul></section>` : ''}
 </body>
 </html>

@@ -72,13 +72,14 @@ export function errorText(error: ReportError, several = true): string {
 }
 
 /**
- * The JSON report (version 1). `clusters` lists every context asked for; with a single one,
- * `context` and `server` are also at the top, as before reports covered several clusters.
+ * The JSON report (version 2: `stale` added; CHANGELOG says what changed). `clusters` lists every
+ * context asked for; with a single one, `context` and `server` are also at the top, as before
+ * reports covered several clusters.
  */
 export function toClusterJson(report: ClustersReport): object {
   const single = report.clusters.length === 1 ? report.clusters[0] : undefined;
   return {
-    version: 1,
+    version: 2,
     ...(single && { context: single.context, server: single.server }),
     generatedAt: report.generatedAt,
     ...(report.cancelled && { partial: true }),
@@ -131,6 +132,7 @@ export function toClusterJson(report: ClustersReport): object {
     })),
     ...(report.drift && { drift: report.drift }),
     ...(report.eol && { eol: report.eol }),
+    ...(report.stale && { stale: report.stale }),
     errors: report.errors,
   };
 }
@@ -272,6 +274,10 @@ export function toClusterMarkdown(report: ClustersReport): string {
     lines.push('', '## Past or near their end of life', '');
     for (const e of report.eol) lines.push(`- ${md(`${e.severity}: ${e.message}`)} (${md(e.workloads.join(', '))})`);
   }
+  if (report.stale && report.stale.length > 0) {
+    lines.push('', '## Running a digest their tag no longer points to', '');
+    for (const e of report.stale) lines.push(`- ${md(`${e.severity}: ${e.message}`)} (${md(e.workloads.join(', '))})`);
+  }
   if (report.errors.length > 0) {
     lines.push('', '## Not scanned', '');
     for (const e of report.errors) lines.push(`- ${md(errorText(e, several))}`);
@@ -298,6 +304,7 @@ export function toClusterTable(report: ClustersReport): string {
     );
   }
   for (const e of report.eol ?? []) lines.push(printable(`eol-image ${e.severity}: ${e.message} (${e.workloads.join(', ')})`));
+  for (const e of report.stale ?? []) lines.push(printable(`stale-digest ${e.severity}: ${e.message} (${e.workloads.join(', ')})`));
   for (const d of report.drift ?? [])
     lines.push(
       printable(

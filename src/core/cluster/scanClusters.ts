@@ -3,6 +3,8 @@
 // image running in three clusters is scanned once, and the run's summary kept in the history.
 
 import { clusterEol, type ClusterEol } from './eol.js';
+import { clusterStale, type ClusterStale } from './stale.js';
+import type { StaleLookupFn } from '../registry/staleness.js';
 import type { AnalyzeOptions } from '../types.js';
 import type { Scanner } from '../trivy/scanner.js';
 import type { ImageScan, ScanOutcome } from '../trivy/types.js';
@@ -78,6 +80,8 @@ export interface ClustersReport {
   readonly drift?: readonly Drift[];
   /** Running images past their end of life or within 90 days of it (eol-image, offline); absent when none. */
   readonly eol?: readonly ClusterEol[];
+  /** Running images whose tag now points to another digest (stale-digest, asked of the registry); absent when none. */
+  readonly stale?: readonly ClusterStale[];
 }
 
 export interface ClustersScanOptions extends Omit<ClusterOptions, 'context'> {
@@ -92,6 +96,11 @@ export interface ClustersScanOptions extends Omit<ClusterOptions, 'context'> {
   readonly fromPublished?: boolean;
   /** Use the Trivy Operator's VulnerabilityReports for the images it has scanned. */
   readonly useOperatorReports?: boolean;
+  /**
+   * Where running tags are checked against what runs (stale-digest); nothing is asked of
+   * registries without it (the CLI's --no-registry, the editor's checkPins off).
+   */
+  readonly staleDigests?: StaleLookupFn;
   readonly logger?: Logger;
   readonly onProgress?: (done: number, total: number, outcome: ScanOutcome) => void;
 }
@@ -223,6 +232,16 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     }
   }
   const toScan = options.signal?.aborted ? [] : inventory.images.filter((i) => !fromOperator.has(i.reference));
+  const now = options.now ?? new Date();
+  // Tags are checked while the images are scanned: neither waits for the other.
+  const staleness =
+    options.staleDigests && !options.signal?.aborted
+      ? clusterStale(inventory.images, options.staleDigests, {
+          analyze: { ...options.analyze, now: now.getTime() },
+          ...(inventory.several && { qualify: true }),
+          ...(options.signal && { signal: options.signal }),
+        })
+      : undefined;
   const scanned = await options.scanner.scanAll(
     toScan.map((i) => ({ reference: i.reference })),
     options.signal,
@@ -232,6 +251,8 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
   for (const [reference, outcome] of outcomes) {
     if (!outcome.ok && outcome.failure.reason !== 'cancelled') errors.push({ image: reference, message: outcome.failure.message });
   }
+  const checked = await staleness;
+  if (checked) errors.push(...checked.errors);
   const cancelled = inventory.cancelled || !!options.signal?.aborted;
   if (cancelled) {
     const notScanned = inventory.images.filter(
@@ -244,7 +265,6 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
         `this report is partial${notScanned > 0 ? `; ${plural(notScanned, 'image was', 'images were')} not scanned` : ''}.`,
     });
   }
-  const now = options.now ?? new Date();
   const findings = clusterFindings(inventory.images, outcomes, {
     sla: options.sla,
     state: options.state,
@@ -264,6 +284,7 @@ export async function scanClusters(options: ClustersScanOptions): Promise<Cluste
     sla: options.sla,
     cancelled,
     ...(eol.length > 0 && { eol }),
+    ...(checked && checked.stale.length > 0 && { stale: checked.stale }),
   };
   options.state.recordRun(runSummaryOf(report));
   await options.state.save();

@@ -7,6 +7,7 @@ import { DeadlineState, DEFAULT_SLA } from '../../../src/core/cluster/deadlines.
 import { runSummaryOf, scanClusters } from '../../../src/core/cluster/scanClusters.js';
 import type { Scanner } from '../../../src/core/network.js';
 import type { ScanOutcome, ScanRequest } from '../../../src/core/index.js';
+import type { PinCheck, StaleLookupFn } from '../../../src/core/registry/staleness.js';
 import { deployment, digestOf, distinctImages, podSpecs, startKube, writeContexts, type Kube } from '../../support/kube.js';
 import { scan, v } from '../../support/cluster.js';
 
@@ -95,6 +96,63 @@ describe('scanClusters', () => {
         ['west', pods.west, images.west, images.west, 0],
       ],
     );
+  });
+
+  test('with a lookup, each running tag is asked once at its running digest; what moved and what failed are in the report', async () => {
+    const { scanner } = countingScanner();
+    const asked: string[] = [];
+    const webAsked = `registry.example/shop/web:1.0@${digestOf(shared)}`;
+    // The shared tag has moved; every other tag is one the registry cannot be asked about.
+    const lookup: StaleLookupFn = (questions) => {
+      asked.push(...questions.map((q) => q.reference));
+      return Promise.resolve(
+        new Map<string, PinCheck>(
+          questions.map((q) => [
+            q.reference,
+            q.reference === webAsked
+              ? {
+                  ok: true,
+                  stale: { reference: q.reference, current: `sha256:${'e'.repeat(64)}`, kind: 'rebuilt', platform: 'linux/amd64' },
+                }
+              : {
+                  ok: false,
+                  failure: { reference: q.reference, reason: 'unreachable', message: 'getaddrinfo ENOTFOUND registry.example' },
+                },
+          ]),
+        ),
+      );
+    };
+    const report = await scanClusters({
+      kubeconfig: [kubeconfig],
+      contexts: 'all',
+      scanner,
+      state: new DeadlineState(undefined),
+      sla: DEFAULT_SLA,
+      staleDigests: lookup,
+    });
+    assert.equal(asked.length, new Set(asked).size, 'each name:tag@digest once');
+    assert.equal(
+      asked.length,
+      report.images.reduce((n, i) => n + i.specImages.length, 0),
+    );
+    assert.ok(asked.includes(webAsked));
+    assert.deepEqual(
+      report.stale?.map((s) => [s.image, s.reason, s.severity, s.workloads]),
+      [[shared, 'rebuilt', 'warning', ['east/shop/Deployment/web', 'west/www/Deployment/web']]],
+    );
+    const said = report.errors.filter((e) => e.message.includes('ENOTFOUND'));
+    assert.equal(said.length, 1, 'the registry out of reach is said once');
+    assert.match(said[0]!.message, new RegExp(`^the tags of ${asked.length - 1} images of registry\\.example could not be checked`));
+    // Without a lookup nothing is asked, and the report has no stale entries.
+    const without = await scanClusters({
+      kubeconfig: [kubeconfig],
+      contexts: 'all',
+      scanner,
+      state: new DeadlineState(undefined),
+      sla: DEFAULT_SLA,
+    });
+    assert.equal(without.stale, undefined);
+    assert.ok(!without.errors.some((e) => e.message.includes('could not be checked')));
   });
 
   test('one context keeps its run in the history too, and names its context on every image, workload and finding', async () => {

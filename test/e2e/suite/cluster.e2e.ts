@@ -15,11 +15,14 @@ describe('the cluster view', () => {
     const settings = vscode.workspace.getConfiguration('shipshape');
     await settings.update('cluster.kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
     await settings.update('cluster.context', 'shipshape-test', vscode.ConfigurationTarget.Global);
+    // The test pods' registry (registry.example) does not exist: their tags are not asked of it (stale-digest).
+    await settings.update('registry.checkPins', false, vscode.ConfigurationTarget.Global);
   });
   after(async () => {
     const settings = vscode.workspace.getConfiguration('shipshape');
     await settings.update('cluster.kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await settings.update('cluster.context', undefined, vscode.ConfigurationTarget.Global);
+    await settings.update('registry.checkPins', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('Scan Cluster lists the running images, scans them, and the tree shows them by severity', async () => {
@@ -116,10 +119,38 @@ describe('the cluster view', () => {
         .filter(([depth]) => depth === 1)
         .map(([, label]) => label);
       // real-trivy: the pods suite/realTrivy.e2e.ts scans through a Trivy server (run.ts: prepareRealTrivy).
-      const namespaces = ['shop', 'payments', 'real-trivy', 'Not scanned'];
+      // stale-tags: the pod the stale-digest test below reads (run.ts).
+      const namespaces = ['shop', 'payments', 'real-trivy', 'stale-tags', 'Not scanned'];
       assert.ok(groups.length > 0 && groups.every((g) => namespaces.includes(g)), groups.join(', '));
     } finally {
       await vscode.workspace.getConfiguration('shipshape').update('cluster.groupBy', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a pod running a digest its tag no longer points to: the report page says so with shipshape.registry.checkPins on, and nothing without', async () => {
+    const api = (await extension().activate()) as ShipshapeTestApi;
+    const settings = () => vscode.workspace.getConfiguration('shipshape');
+    // stale-tags: run.ts's pod running the loopback registry's team/web:stable at 1.0's digest (the tag moved since).
+    await settings().update('cluster.namespaces', ['stale-tags'], vscode.ConfigurationTarget.Global);
+    try {
+      const staleSection = async (checkPins: boolean) => {
+        await settings().update('registry.checkPins', checkPins, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('shipshape.scanCluster');
+        await vscode.commands.executeCommand('shipshape.openClusterReport');
+        const html = await waitFor(() => api.clusterReportHtml(), 10_000, 'the report page');
+        await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+        return /<h2>Running a digest their tag no longer points to[^]*?<\/section>/.exec(html)?.[0];
+      };
+      const section = await staleSection(true);
+      assert.ok(section, 'the report page has the stale-digest section');
+      const registry = process.env['SHIPSHAPE_E2E_REGISTRY'] ?? '';
+      assert.ok(section.includes(`${registry}/team/web:stable`), section);
+      assert.match(section, /a rebuild the running pods miss/);
+      assert.match(section, /\(stale-tags\/Pod\/old-web\)/);
+      assert.equal(await staleSection(false), undefined);
+    } finally {
+      await settings().update('cluster.namespaces', undefined, vscode.ConfigurationTarget.Global);
+      await settings().update('registry.checkPins', false, vscode.ConfigurationTarget.Global);
     }
   });
 

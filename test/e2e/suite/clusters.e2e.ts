@@ -52,6 +52,8 @@ describe('several clusters: tree, CodeLens, drift and Reveal in Workspace', () =
     const settings = vscode.workspace.getConfiguration('shipshape');
     await settings.update('cluster.kubeconfig', setup.kubeconfig, vscode.ConfigurationTarget.Global);
     await settings.update('cluster.contexts', ['prod', 'staging', 'dev'], vscode.ConfigurationTarget.Global);
+    // The test pods' registry (registry.example) does not exist: their tags are not asked of it (stale-digest).
+    await settings.update('registry.checkPins', false, vscode.ConfigurationTarget.Global);
   });
   afterEach(revertAndCloseAll);
   after(async () => {
@@ -59,6 +61,7 @@ describe('several clusters: tree, CodeLens, drift and Reveal in Workspace', () =
     const settings = vscode.workspace.getConfiguration('shipshape');
     await settings.update('cluster.kubeconfig', undefined, vscode.ConfigurationTarget.Global);
     await settings.update('cluster.contexts', undefined, vscode.ConfigurationTarget.Global);
+    await settings.update('registry.checkPins', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('shipshape.clearClusterReport');
     await vscode.workspace.fs.delete(workspaceUri(MANIFEST));
   });
