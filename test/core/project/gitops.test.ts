@@ -125,6 +125,37 @@ describe('GitOps overrides in the project analysis', () => {
     ]);
   });
 
+  test("a HelmRelease's valuesFrom: the redis tag on its ConfigMap's line, podinfo's tag on the release's own values", async () => {
+    const project = await analysed();
+    assert.deepEqual(findingsIn(project, 'podinfo-valuesfrom.yaml'), [
+      `${lineOf('podinfo-valuesfrom.yaml', 'tag: 8.6.1')} unpinned-image`,
+      `${lineOf('podinfo-valuesfrom.yaml', 'tag: 6.14.0')} unpinned-image`,
+    ]);
+    // The optional Secret is not in the repository: nothing is said of it.
+    assert.deepEqual(
+      project.notes.filter((n) => n.file.endsWith('podinfo-valuesfrom.yaml')),
+      [],
+    );
+  });
+
+  test("a chartRef HelmChart is rendered with the release's values; an OCIRepository is one note", async () => {
+    const project = await analysed();
+    assert.deepEqual(findingsIn(project, 'podinfo-chartref.yaml'), [`${lineOf('podinfo-chartref.yaml', 'tag: 6.12.0')} unpinned-image`]);
+    assert.deepEqual(
+      project.notes.filter((n) => n.file.endsWith('podinfo-chartref.yaml')).map((n) => n.reason),
+      ['HelmRelease podinfo-oci: chartRef OCIRepository podinfo: the chart is not in this repository, not read'],
+    );
+  });
+
+  test("fileParameters: the tag is the file's text, its finding in that file", async () => {
+    const project = await analysed();
+    const file = path.join(REPOSITORY, 'env', 'podinfo-tag.txt');
+    assert.deepEqual(
+      (project.findings.get(file) ?? []).map((f) => `${f.range.start.line + 1}:${f.range.start.character + 1} ${f.rule}`),
+      ['1:1 unpinned-image'],
+    );
+  });
+
   test('a HelmRelease of a chart from a Helm repository (flux2-kustomize-helm-example) is no root of this repository', async () => {
     const { gitops } = await analysed();
     assert.equal(gitops.filter((r) => r.source.file.includes('flux2-kustomize-helm-example')).length, 0);
