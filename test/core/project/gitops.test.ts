@@ -362,6 +362,21 @@ describe('Flux valuesFrom: ConfigMaps and Secrets of the repository', () => {
     assert.deepEqual(project.notes, []);
   });
 
+  test("given only the files that name GitOps groups (the editor's), the ConfigMap beside the HelmRelease is found", async () => {
+    const texts = repo({
+      ...chartFiles,
+      'apps/web/values.yaml': values,
+      'apps/web/release.yaml': release(['  valuesFrom:', '    - kind: ConfigMap', '      name: web-values']),
+    });
+    const project = await analyzeProject(
+      ['/repo/chart/Chart.yaml', '/repo/apps/web/release.yaml'],
+      overlayFiles(texts),
+      {},
+      { root: '/repo' },
+    );
+    assert.deepEqual(placed(project), [['registry.example/web:1.0', `apps/web/values.yaml:${at(values, '1.0')}`]]);
+  });
+
   test('entries merge in order, a targetPath sets one value, and spec.values is over them all', async () => {
     const tag = configMap('web-tag', ['  tag: "2.0"']);
     const files = {
