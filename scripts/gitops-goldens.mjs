@@ -23,8 +23,8 @@ const goldens = path.join(root, 'test', 'core', 'project', 'gitops-goldens');
 const CONTAINER_TYPES = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 const HELM_ENV = { HELM_CACHE_HOME: '/nonexistent', HELM_REPOSITORY_CONFIG: '/nonexistent', HELM_REGISTRY_CONFIG: '/nonexistent' };
 
-/** The sources of one object that name a folder of the repository, with their overrides. */
-function sourcesOf(object) {
+/** The sources of one object that name a folder of the repository, with their overrides; `objects` are every app file's. */
+function sourcesOf(object, objects) {
   const { kind, metadata = {}, spec = {} } = object ?? {};
   const name = metadata.name ?? '';
   if (kind === 'Application' || kind === 'ApplicationSet') {
@@ -41,16 +41,67 @@ function sourcesOf(object) {
           valueFiles: s.helm.valueFiles ?? [],
           values: s.helm.valuesObject ?? (s.helm.values ? parseAllDocuments(s.helm.values)[0].toJS() : undefined),
           parameters: s.helm.parameters ?? [],
+          fileParameters: s.helm.fileParameters ?? [],
         },
       }));
   }
   if (kind === 'HelmRelease') {
-    const chart = spec.chart?.spec;
-    return [{ kind, name, path: chart.chart, helm: { valueFiles: [], values: spec.values, parameters: [] } }];
+    const namespace = metadata.namespace;
+    let chart = spec.chart?.spec;
+    if (spec.chartRef) {
+      if (spec.chartRef.kind !== 'HelmChart') return [];
+      const ref = objects.find((o) => o?.kind === 'HelmChart' && o.metadata?.name === spec.chartRef.name);
+      chart = ref?.spec;
+    }
+    if (chart?.sourceRef?.kind !== 'GitRepository') return [];
+    const values = fluxValues(spec, namespace, objects);
+    return [{ kind, name, path: chart.chart, helm: { valueFiles: [], values, parameters: [], fileParameters: [] } }];
   }
   if (kind === 'Kustomization' && object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'))
     return [{ kind, name, path: spec.path, images: spec.images ?? [] }];
   return [];
+}
+
+/** helm-controller's values: each valuesFrom entry in order (targetPath: one value, as --set types it), then spec.values. */
+function fluxValues(spec, namespace, objects) {
+  let result = {};
+  for (const ref of spec.valuesFrom ?? []) {
+    const found = objects.find((o) => o?.kind === ref.kind && o.metadata?.name === ref.name && o.metadata?.namespace === namespace);
+    const data =
+      ref.kind === 'Secret'
+        ? {
+            ...Object.fromEntries(Object.entries(found?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+            ...found?.stringData,
+          }
+        : found?.data;
+    const text = data?.[ref.valuesKey || 'values.yaml'];
+    if (text === undefined) {
+      if (ref.optional) continue;
+      throw new Error(`valuesFrom ${ref.kind} ${ref.name}: not in the apps files`);
+    }
+    if (ref.targetPath) {
+      if (!/^[\w-]+(\.[\w-]+)*$/.test(ref.targetPath) || /^['"]|[,\\]/.test(text))
+        throw new Error(`targetPath ${ref.targetPath}: write it out here first`);
+      const keys = ref.targetPath.split('.');
+      let node = result;
+      for (const key of keys.slice(0, -1)) node = node[key] = typeof node[key] === 'object' && node[key] !== null ? node[key] : {};
+      node[keys.at(-1)] = /^-?\d+$/.test(text) ? Number(text) : text === 'true' ? true : text === 'false' ? false : text;
+      continue;
+    }
+    result = mergeMaps(result, parseAllDocuments(text)[0].toJS() ?? {});
+  }
+  return mergeMaps(result, spec.values ?? {});
+}
+
+/** transform.MergeMaps: mappings merge, anything else replaces. */
+function mergeMaps(base, over) {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const mine = merged[key];
+    const isMap = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    merged[key] = isMap(value) && isMap(mine) ? mergeMaps(mine, value) : value;
+  }
+  return merged;
 }
 
 /** kustomize's own reading of a `kustomize edit set image` argument, as an `images:` entry. */
@@ -112,6 +163,7 @@ async function render(source, tools, temp) {
         `${p.name}=${/^\{.*\}$/.test(value) ? value : value.replace(/(^|[^\\]),/g, '$1\\,')}`,
       );
     }
+    for (const p of source.helm.fileParameters) args.push('--set-file', `${p.name}=${path.resolve(folder, p.path)}`);
     const { stdout } = await run(tools.helm, args, { env: { ...process.env, ...HELM_ENV }, maxBuffer: 64 * 1024 * 1024 });
     return { engine: `helm ${TOOLS.helm.version}`, images: imagesOf(stdout) };
   }
@@ -127,11 +179,13 @@ async function main() {
   const tools = { helm: build('helm'), kubectl: build('kubectl') };
   const stale = [];
   if (!check) mkdirSync(goldens, { recursive: true });
-  for (const name of readdirSync(apps)
+  const names = readdirSync(apps)
     .filter((n) => n.endsWith('.yaml'))
-    .sort()) {
+    .sort();
+  const objects = names.flatMap((name) => parseAllDocuments(readFileSync(path.join(apps, name), 'utf8')).map((doc) => doc.toJS()));
+  for (const name of names) {
     const text = readFileSync(path.join(apps, name), 'utf8');
-    const sources = parseAllDocuments(text).flatMap((doc) => sourcesOf(doc.toJS()));
+    const sources = parseAllDocuments(text).flatMap((doc) => sourcesOf(doc.toJS(), objects));
     const rendered = [];
     for (const source of sources) {
       const temp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-gitops-'));

@@ -165,6 +165,8 @@ export interface KustomizeContext {
   /** The `images:` entry that decides it, when one does: pinning writes `digest:` into it. */
   readonly entry?: ImagesEntry;
   readonly workload: ImageWorkload;
+  /** The GitOps object whose `images:` override decides it (`Application argocd/guestbook`). */
+  readonly gitops?: string;
 }
 
 /** An image a Helm chart's template makes (`source: 'helm'`). */
@@ -175,6 +177,8 @@ export interface HelmContext {
   readonly template: { readonly file: string; readonly range: Range; readonly raw: string };
   /** The values.yaml key that sets the tag (or the repository), when the image comes from values. */
   readonly valueKey?: readonly string[];
+  /** The GitOps object whose values make it (`HelmRelease flux-system/podinfo`). */
+  readonly gitops?: string;
   /** Where pinning can write a digest. */
   readonly pin: ChartPin;
   readonly workload?: ImageWorkload;

@@ -31,6 +31,21 @@ describe('shipshape images', () => {
     assert.equal(wrong.code, 2);
   });
 
+  test('an image an Argo CD or Flux object makes names that object', async () => {
+    const csv = await runCli(['images', '--format', 'csv', corpusPath('gitops')]);
+    assert.equal(csv.code, 0, csv.stderr);
+    const rows = csv.stdout.trimEnd().split('\r\n');
+    assert.equal(rows[0]!.split(',').at(-1), 'gitops');
+    assert.ok(
+      rows.some((row) =>
+        /argocd-e2e-container:0\.3,.*apps\/guestbook-kustomize\.yaml,.*,kustomize,.*,Application argocd\/guestbook$/.test(row),
+      ),
+    );
+    assert.ok(
+      rows.some((row) => /redis:8\.6\.1,.*apps\/podinfo-valuesfrom\.yaml,.*,helm,8\.6\.1,HelmRelease podinfo\/podinfo-from$/.test(row)),
+    );
+  });
+
   test('--chart --annotate writes the images the chart renders; --check then passes, and fails after a change', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shipshape-annotate-'));
     try {

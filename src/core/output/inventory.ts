@@ -19,6 +19,8 @@ export interface InventoryPlace {
   readonly source: string;
   /** The text as written there (`$BASE`, a chart's `tag:` value). */
   readonly raw: string;
+  /** The GitOps object whose overrides make the image written there (`Application argocd/guestbook`). */
+  readonly gitops?: string;
 }
 
 export interface InventoryImage {
@@ -36,6 +38,11 @@ function sourceOf(image: ImageOccurrence): string {
   return image.ci ? `ci:${image.ci.system}` : image.source;
 }
 
+/** The Argo CD or Flux object an image made by its overrides names. */
+function gitOpsOf(image: ImageOccurrence): string | undefined {
+  return image.source === 'helm' ? image.helm.gitops : image.source === 'kustomize' ? image.kustomize.gitops : undefined;
+}
+
 /**
  * Every image of a report, once per reference, in order of first appearance; stages, `scratch`
  * and a Compose service's own build are not images it uses.
@@ -46,6 +53,7 @@ export function inventoryOf(report: Pick<ScanReport, 'files'>): InventoryImage[]
     for (const image of result.images) {
       if (image.status === 'stage' || image.status === 'scratch' || image.compose?.built) continue;
       const reference = reportedReference(image) ?? image.resolved ?? image.raw;
+      const gitops = gitOpsOf(image);
       const entry = byReference.get(reference) ?? { image, places: [], seen: new Set<string>() };
       byReference.set(reference, entry);
       const place: InventoryPlace = {
@@ -54,6 +62,7 @@ export function inventoryOf(report: Pick<ScanReport, 'files'>): InventoryImage[]
         column: image.range.start.character + 1,
         source: sourceOf(image),
         raw: image.raw,
+        ...(gitops !== undefined && { gitops }),
       };
       const key = `${file}:${place.line}:${place.column}:${place.source}`;
       if (entry.seen.has(key)) continue;
@@ -77,7 +86,8 @@ export function inventoryText(images: readonly InventoryImage[]): string {
   for (const image of images) {
     const state = image.status === 'image' || image.status === 'id' ? (image.pinned ? 'pinned' : 'not pinned') : image.status;
     lines.push(`${image.reference} (${state})`);
-    for (const place of image.places) lines.push(`  ${place.file}:${place.line}:${place.column}  ${place.source}`);
+    for (const place of image.places)
+      lines.push(`  ${place.file}:${place.line}:${place.column}  ${place.source}${place.gitops !== undefined ? ` (${place.gitops})` : ''}`);
   }
   const places = images.reduce((sum, image) => sum + image.places.length, 0);
   lines.push('', `${images.length} image${images.length === 1 ? '' : 's'} in ${places} place${places === 1 ? '' : 's'}.`);
@@ -89,7 +99,7 @@ export function inventoryJson(images: readonly InventoryImage[]): string {
   return `${JSON.stringify({ version: 1, images }, null, 2)}\n`;
 }
 
-const CSV_HEADER = ['reference', 'status', 'pinned', 'digest', 'file', 'line', 'column', 'source', 'raw'];
+const CSV_HEADER = ['reference', 'status', 'pinned', 'digest', 'file', 'line', 'column', 'source', 'raw', 'gitops'];
 
 /** One row a place (RFC 4180: fields quoted when they hold a comma, a quote or a line break). */
 export function inventoryCsv(images: readonly InventoryImage[]): string {
@@ -106,6 +116,7 @@ export function inventoryCsv(images: readonly InventoryImage[]): string {
         String(place.column),
         place.source,
         place.raw,
+        place.gitops ?? '',
       ]);
     }
   }
@@ -147,6 +158,10 @@ export function inventoryCycloneDx(images: readonly InventoryImage[], options: C
           { name: 'shipshape:reference', value: image.reference },
           { name: 'shipshape:pinned', value: String(image.pinned) },
           ...[...new Set(image.places.map((p) => p.source))].map((source) => ({ name: 'shipshape:source', value: source })),
+          ...[...new Set(image.places.flatMap((p) => (p.gitops !== undefined ? [p.gitops] : [])))].map((object) => ({
+            name: 'shipshape:gitops',
+            value: object,
+          })),
         ],
         evidence: {
           occurrences: image.places.map((place) => ({
@@ -154,7 +169,7 @@ export function inventoryCycloneDx(images: readonly InventoryImage[], options: C
             line: place.line,
             offset: place.column,
             symbol: place.raw,
-            additionalContext: place.source,
+            additionalContext: place.gitops !== undefined ? `${place.source} (${place.gitops})` : place.source,
           })),
         },
       };

@@ -19,7 +19,7 @@ import type { ProjectFiles } from './files.js';
 import { analyzeChart, CHART_FILE } from './helm/chart.js';
 import type { ChartRenderer } from './helm/workers.js';
 import { analyzeKustomizations } from './kustomize.js';
-import { analyzeGitOps, setImageArgs, type GitOpsRoot } from './gitops/index.js';
+import { analyzeGitOps, objectLabel, setImageArgs, type GitOpsRoot } from './gitops/index.js';
 import type { ChartContainer, ChartImage, ChartProject, KustomizeContainer, KustomizeImage, KustomizeProject, Place } from './types.js';
 
 export interface ProjectAnalysis {
@@ -246,7 +246,8 @@ export async function analyzeProject(
     }
     for (const container of project.containers ?? []) judgements.push(chartRootJudgement(container));
   }
-  const gitops = await analyzeGitOps(files, fs, limits, limits.root);
+  const { roots: gitops, notes: gitopsNotes } = await analyzeGitOps(files, fs, limits, limits.root);
+  analysis.notes.push(...gitopsNotes);
   for (const root of gitops) {
     const { file, kind, name } = root.source;
     for (const note of root.notes) analysis.notes.push({ file, reason: `${kind} ${name}: ${note}` });
@@ -259,7 +260,7 @@ export async function analyzeProject(
       for (const finding of gitOpsKustomizeFindings(occurrence, root, options)) await addFinding(at, finding);
     }
     for (const image of root.chart?.images ?? []) {
-      const occurrence = chartOccurrence(image);
+      const occurrence = chartOccurrence(image, objectLabel(root.source));
       const at = path.resolve(image.value?.file ?? image.template.file);
       add(analysis.images, at, occurrence);
       if (image.active === false) continue;
@@ -303,7 +304,8 @@ function objectName(root: GitOpsRoot): string {
  * into the argument itself (`name=new:tag@sha256:…`, which kustomize reads as the digest).
  */
 function gitOpsKustomizeOccurrence(root: GitOpsRoot, image: KustomizeImage): KustomizeOccurrence {
-  const occurrence = kustomizeOccurrence(root.folder, image);
+  const plain = kustomizeOccurrence(root.folder, image);
+  const occurrence = { ...plain, kustomize: { ...plain.kustomize, gitops: objectLabel(root.source) } };
   const arg = image.entry && setImageArgs.get(image.entry);
   if (arg === undefined) return occurrence;
   const { entry: _entry, ...context } = occurrence.kustomize;
@@ -421,10 +423,12 @@ function isContainerType(type: string | undefined): type is ContainerType {
   return type === 'containers' || type === 'initContainers' || type === 'ephemeralContainers';
 }
 
-function chartOccurrence(image: ChartImage): ImageOccurrence {
+/** A chart image as an occurrence; `gitops` names the GitOps object whose values make it. */
+function chartOccurrence(image: ChartImage, gitops?: string): ImageOccurrence {
   const place = image.value ?? image.template;
   const helm = {
     chart: image.chart,
+    ...(gitops !== undefined && { gitops }),
     template: image.template,
     ...(image.value && { valueKey: image.value.key }),
     pin: image.pin,

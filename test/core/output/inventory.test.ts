@@ -47,9 +47,9 @@ describe('the inventory', () => {
     assert.match(text, /3 images in 5 places\.\n$/);
     assert.deepEqual(JSON.parse(inventoryJson(images)), { version: 1, images: JSON.parse(JSON.stringify(images)) });
     const rows = inventoryCsv(images).trimEnd().split('\r\n');
-    assert.equal(rows[0], 'reference,status,pinned,digest,file,line,column,source,raw');
+    assert.equal(rows[0], 'reference,status,pinned,digest,file,line,column,source,raw,gitops');
     assert.equal(rows.length, 6);
-    assert.equal(rows[1], 'docker.io/library/node:22,image,false,,Dockerfile,1,6,dockerfile,node:22');
+    assert.equal(rows[1], 'docker.io/library/node:22,image,false,,Dockerfile,1,6,dockerfile,node:22,');
   });
 
   test('CSV quotes what a spreadsheet would misread', () => {
@@ -61,7 +61,7 @@ describe('the inventory', () => {
         places: [{ file: 'a,b.yaml', line: 1, column: 1, source: 'compose', raw: 'x"y' }],
       },
     ]);
-    assert.equal(rows.split('\r\n')[1], `"'=cmd",invalid,false,,"a,b.yaml",1,1,compose,"x""y"`);
+    assert.equal(rows.split('\r\n')[1], `"'=cmd",invalid,false,,"a,b.yaml",1,1,compose,"x""y",`);
   });
 
   test('CycloneDX 1.6: container components with reference, digest (hash and pkg:oci), and occurrences; unknown images left out', () => {

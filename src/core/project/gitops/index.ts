@@ -1,22 +1,33 @@
 // GitOps objects as roots of the project: an Argo CD Application (or ApplicationSet template), a
-// Flux HelmRelease or Kustomization whose source is a folder of this repository, rendered by the
-// Kustomize or Helm engine with the object's overrides, as the tool would render it. Only what
-// the overrides decide is kept: the folder's own images are the folder's roots' already.
+// Flux HelmRelease (its chart a path, or a `chartRef` to a HelmChart of a path) or Kustomization
+// whose source is a folder of this repository, rendered by the Kustomize or Helm engine with the
+// object's overrides (a HelmRelease's `valuesFrom` ConfigMaps and Secrets too, when they are
+// manifests of the repository), as the tool would render it. Only what the overrides decide is
+// kept: the folder's own images are the folder's roots' already.
 
 import * as path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BudgetOptions } from '../budget.js';
 import type { ProjectFiles } from '../files.js';
 import { analyzeChart, CHART_FILE } from '../helm/chart.js';
-import { parseSet } from '../helm/userValues.js';
-import { isMap, Text, type GoMap, type Value } from '../helm/value.js';
+import type { GoMap, Value } from '../helm/value.js';
 import { readValues } from '../helm/values.js';
 import { isKustomizationFile, renderKustomization } from '../kustomize.js';
 import type { ImageRule } from '../kustomize/kustomization.js';
 import type { Range } from '../../types.js';
-import type { ChartProject, ImagesEntry, ImageWorkload, KustomizeRoot } from '../types.js';
+import { LineIndex } from '../../util/lines.js';
+import type { ChartImage, ChartProject, ImagesEntry, ImageWorkload, KustomizeRoot } from '../types.js';
 import { editSetImage, fluxEditImages, fluxImageRule, setImageRule } from './images.js';
-import { gitOpsSources, type GitOpsSource, type HelmOverrides, type Written } from './objects.js';
+import {
+  gitOpsObjects,
+  type ChartRefRelease,
+  type GitOpsSource,
+  type HelmChartObject,
+  type HelmOverrides,
+  type Written,
+} from './objects.js';
+import { mergeInto, mergeMaps, parameterValues, setOne } from './setValues.js';
+import { valuesFrom, ValuesObjects, type Sealed } from './valuesFrom.js';
 
 export type { GitOpsSource } from './objects.js';
 
@@ -42,6 +53,17 @@ function candidate(file: string): boolean {
   return !file.split(path.sep).includes('templates');
 }
 
+/** How reports name a GitOps object: `Application argocd/guestbook` (its namespace when written). */
+export function objectLabel(source: GitOpsSource): string {
+  return `${source.kind} ${source.namespace !== undefined ? `${source.namespace}/` : ''}${source.name}`;
+}
+
+/** What analyzeGitOps finds: the roots, and what is said of objects that render nothing here. */
+export interface GitOpsAnalysis {
+  readonly roots: GitOpsRoot[];
+  readonly notes: { readonly file: string; readonly reason: string }[];
+}
+
 /**
  * The GitOps objects among `files` (absolute paths) whose source is a folder of the repository
  * (its path resolved from `repository`, else the folder all the files share, the scan's root, or
@@ -53,30 +75,75 @@ export async function analyzeGitOps(
   fs: ProjectFiles,
   limits: BudgetOptions = {},
   repository?: string,
-): Promise<GitOpsRoot[]> {
+): Promise<GitOpsAnalysis> {
   const absolute = files.map((f) => path.resolve(f));
   const root = repository !== undefined ? path.resolve(repository) : commonFolder(absolute);
-  const roots: GitOpsRoot[] = [];
-  for (const file of absolute.filter(candidate)) {
+  const candidates = absolute.filter(candidate);
+  const sources: GitOpsSource[] = [];
+  const chartRefs: ChartRefRelease[] = [];
+  const helmCharts: HelmChartObject[] = [];
+  for (const file of candidates) {
     const text = await fs.read(file);
     if (text === undefined) continue;
-    for (const source of gitOpsSources(text, file)) {
-      if (!overrides(source)) continue;
-      const found = await resolveFolder(source, root, fs);
-      if (!found) continue;
-      await nextTurn();
-      roots.push(await renderSource(source, found, fs, limits));
-    }
+    const objects = gitOpsObjects(text, file);
+    sources.push(...objects.sources);
+    chartRefs.push(...objects.chartRefs);
+    helmCharts.push(...objects.helmCharts);
   }
-  return roots;
+  const notes: { file: string; reason: string }[] = [];
+  for (const release of chartRefs) {
+    const followed = chartOfRef(release, helmCharts);
+    if ('note' in followed) notes.push({ file: release.source.file, reason: `HelmRelease ${release.source.name}: ${followed.note}` });
+    else if (followed.source) sources.push(followed.source);
+  }
+  const valuesObjects = new ValuesObjects(candidates, fs);
+  const roots: GitOpsRoot[] = [];
+  for (const source of sources) {
+    const found = await resolveFolder(source, root, fs);
+    if (!found) continue;
+    // What is not followed is said even when nothing else is left to render (a values file of another repository).
+    if (!overrides(source)) {
+      for (const note of source.notes) notes.push({ file: source.file, reason: `${source.kind} ${source.name}: ${note}` });
+      continue;
+    }
+    await nextTurn();
+    roots.push(await renderSource(source, found, fs, limits, valuesObjects));
+  }
+  return { roots, notes };
+}
+
+/**
+ * A `chartRef`'s chart: a HelmChart of the repository whose source is a GitRepository (or a
+ * Bucket) is its `spec.chart` path; an OCIRepository's chart is not in the repository (said); a
+ * HelmChart of a Helm repository is not either (silent, as a `spec.chart` by name is).
+ */
+function chartOfRef(release: ChartRefRelease, charts: readonly HelmChartObject[]): { source?: GitOpsSource } | { note: string } {
+  const { kind, name } = release.chartRef;
+  const namespace = release.chartRef.namespace ?? release.source.namespace;
+  if (kind === 'OCIRepository') return { note: `chartRef OCIRepository ${name}: the chart is not in this repository, not read` };
+  if (kind !== 'HelmChart') return {};
+  const chart = charts.find((c) => c.name === name && (c.namespace === undefined || namespace === undefined || c.namespace === namespace));
+  if (!chart) return { note: `chartRef HelmChart ${name}: not a manifest of this repository, not read` };
+  if (chart.sourceKind !== 'GitRepository' && chart.sourceKind !== 'Bucket') return {};
+  const notes = chart.valuesFiles
+    ? [...release.source.notes, `valuesFiles of HelmChart ${chart.name} are not read: the images they set are not listed`]
+    : release.source.notes;
+  return { source: { ...release.source, path: chart.chart, notes } };
 }
 
 function overrides(source: GitOpsSource): boolean {
-  const helm = source.helm;
+  return source.setImages.length > 0 || source.fluxImages.length > 0 || helmOverrides(source.helm);
+}
+
+/** Whether the object sets values of a chart. */
+function helmOverrides(helm: HelmOverrides | undefined): boolean {
   return (
-    source.setImages.length > 0 ||
-    source.fluxImages.length > 0 ||
-    (helm !== undefined && (helm.valuesText !== undefined || helm.parameters.length > 0 || helm.valueFiles.length > 0))
+    helm !== undefined &&
+    (helm.valuesText !== undefined ||
+      helm.parameters.length > 0 ||
+      helm.valueFiles.length > 0 ||
+      (helm.fileParameters?.length ?? 0) > 0 ||
+      (helm.valuesFrom?.length ?? 0) > 0)
   );
 }
 
@@ -112,18 +179,22 @@ async function resolveFolder(source: GitOpsSource, root: string, fs: ProjectFile
     if (!entries) continue;
     const chart = entries.some((e) => !e.folder && e.name === CHART_FILE);
     const kustomization = entries.some((e) => !e.folder && isKustomizationFile(e.name));
-    const helm =
-      source.helm !== undefined &&
-      (source.helm.valuesText !== undefined || source.helm.parameters.length > 0 || source.helm.valueFiles.length > 0);
+    const helm = helmOverrides(source.helm);
     if (chart && (helm || !kustomization)) return { folder, root: base, engine: 'helm' };
     if (kustomization) return { folder, root: base, engine: 'kustomize' };
   }
   return undefined;
 }
 
-async function renderSource(source: GitOpsSource, found: Found, fs: ProjectFiles, limits: BudgetOptions): Promise<GitOpsRoot> {
+async function renderSource(
+  source: GitOpsSource,
+  found: Found,
+  fs: ProjectFiles,
+  limits: BudgetOptions,
+  objects: ValuesObjects,
+): Promise<GitOpsRoot> {
   const common = { source, folder: found.folder };
-  if (found.engine === 'helm') return renderHelm(source, found, fs, limits);
+  if (found.engine === 'helm') return renderHelm(source, found, fs, limits, objects);
   const errors: { file: string; range?: Range; message: string }[] = [];
   const rules: ImageRule[] = [];
   for (const arg of source.setImages) {
@@ -149,7 +220,13 @@ async function renderSource(source: GitOpsSource, found: Found, fs: ProjectFiles
   return { ...common, kustomize, rendered: all, notes: [...source.notes, ...rendered.notes], errors: [...errors, ...rendered.errors] };
 }
 
-async function renderHelm(source: GitOpsSource, found: Found, fs: ProjectFiles, limits: BudgetOptions): Promise<GitOpsRoot> {
+async function renderHelm(
+  source: GitOpsSource,
+  found: Found,
+  fs: ProjectFiles,
+  limits: BudgetOptions,
+  objects: ValuesObjects,
+): Promise<GitOpsRoot> {
   const helm = source.helm ?? { valueFiles: [], parameters: [] };
   const notes = [...source.notes];
   const errors: { file: string; range?: Range; message: string }[] = [];
@@ -160,13 +237,22 @@ async function renderHelm(source: GitOpsSource, found: Found, fs: ProjectFiles, 
     else valuesFiles.push(file);
   }
   const layers: GoMap[] = [];
+  let values: GoMap | undefined;
   if (helm.valuesText !== undefined) {
     const read = readValues(helm.valuesText, source.file);
-    layers.push(read.values);
+    values = read.values;
     errors.push(
       ...read.errors.map((e) => ({ file: source.file, ...(e.range && { range: e.range }), message: `helm values: ${e.message}` })),
     );
   }
+  // Flux: the valuesFrom entries in order, then spec.values over them (helm-controller's merge, not helm's).
+  const from = helm.valuesFrom && (await valuesFrom(helm.valuesFrom, source.namespace, source.file, objects));
+  if (from) {
+    notes.push(...from.notes);
+    errors.push(...from.errors);
+    values = mergeMaps(from.values, values ?? new Map<string, Value>());
+  }
+  if (values) layers.push(values);
   try {
     const set = parameterValues(helm.parameters, source.file);
     if (set.size > 0) layers.push(set);
@@ -174,10 +260,17 @@ async function renderHelm(source: GitOpsSource, found: Found, fs: ProjectFiles, 
     if (!(error instanceof Error)) throw error;
     errors.push({ file: source.file, message: error.message });
   }
-  const prefer = [source.file, ...valuesFiles];
+  // --set-file comes after --set in helm's merge, as Argo CD passes it.
+  const files = await fileParameterValues(helm.fileParameters ?? [], source.file, found, fs);
+  notes.push(...files.notes);
+  errors.push(...files.errors);
+  if (files.values.size > 0) layers.push(files.values);
+  const prefer = [source.file, ...(from?.files ?? []), ...files.files, ...valuesFiles];
   const chart = await analyzeChart(found.folder, fs, { ...limits, valuesFiles, layers, prefer });
   const preferred = new Set(prefer);
-  const decided = chart.images.filter((image) => image.value !== undefined && preferred.has(path.resolve(image.value.file)));
+  const decided = chart.images
+    .filter((image) => image.value !== undefined && preferred.has(path.resolve(image.value.file)))
+    .map((image) => unsealed(image, from?.sealed ?? []));
   return {
     source,
     folder: found.folder,
@@ -192,60 +285,60 @@ async function renderHelm(source: GitOpsSource, found: Found, fs: ProjectFiles, 
   };
 }
 
+/** An image whose pin would be written into a sealed place (a Secret's base64 value) has none. */
+function unsealed(image: ChartImage, sealed: readonly Sealed[]): ChartImage {
+  const pin = image.pin;
+  if (pin.kind === 'none') return image;
+  const at = pin.kind === 'tag' ? pin.range : pin.mapping;
+  const seal = sealed.find((s) => path.resolve(s.file) === path.resolve(pin.file) && within(at, s.range));
+  return seal ? { ...image, pin: { kind: 'none', why: `${seal.why}; pin it where the Secret is made` } } : image;
+}
+
+function within(inner: Range, outer: Range): boolean {
+  const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return before(outer.start, inner.start) && before(inner.end, outer.end);
+}
+
+/**
+ * Argo CD's `fileParameters` as helm's `--set-file`: each file's text (its path relative to the
+ * source's, inside the repository) is the string at its name, placed on the whole file.
+ */
+async function fileParameterValues(
+  parameters: NonNullable<HelmOverrides['fileParameters']>,
+  objectFile: string,
+  found: Found,
+  fs: ProjectFiles,
+): Promise<{ values: GoMap; files: string[]; notes: string[]; errors: { file: string; range?: Range; message: string }[] }> {
+  let values: GoMap = new Map();
+  const files: string[] = [];
+  const notes: string[] = [];
+  const errors: { file: string; range?: Range; message: string }[] = [];
+  for (const { name, path: written } of parameters) {
+    const file =
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(written.value) || path.isAbsolute(written.value)
+        ? undefined
+        : path.resolve(found.folder, written.value);
+    const text = file !== undefined && file.startsWith(found.root + path.sep) ? await fs.read(file) : undefined;
+    if (file === undefined || text === undefined) {
+      notes.push(`fileParameters ${name.value}: ${written.value} is not a file of this repository, not read`);
+      continue;
+    }
+    try {
+      const range = new LineIndex(text).rangeAt(0, text.length);
+      values = mergeInto(values, setOne(name.value, text, true, { file, range, raw: text }));
+      files.push(file);
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      errors.push({ file: objectFile, range: name.range, message: `fileParameters: ${error.message}` });
+    }
+  }
+  return { values, files, notes, errors };
+}
+
 /** A `valueFiles` entry's file: relative to the chart's folder, or `$ref/…` to the repository's root; inside the root only. */
 function valueFile(written: Written, found: Found): string | undefined {
   const ref = /^\$[^/]+\/(.*)$/.exec(written.value);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(written.value) || path.isAbsolute(written.value)) return undefined;
   const file = ref ? path.resolve(found.root, ref[1]!) : path.resolve(found.folder, written.value);
   return file.startsWith(found.root + path.sep) ? file : undefined;
-}
-
-/**
- * Argo CD's `parameters` as helm's `--set` (`--set-string` with `forceString`), commas in a value
- * escaped as Argo CD escapes them; each string keeps the place of its `value:`.
- */
-export function parameterValues(parameters: HelmOverrides['parameters'], file: string): GoMap {
-  let values: GoMap = new Map();
-  for (const { name, value, forceString } of parameters) {
-    const escaped = /^\{.*\}$/.test(value.value) ? value.value : value.value.replace(/(^|[^\\]),/g, '$1\\,');
-    const one = parseSet([`${name.value}=${escaped}`]);
-    placeLeaf(one, [], (key, leaf) => {
-      if (!(leaf instanceof Text) && !forceString) return leaf;
-      const text = leaf instanceof Text ? leaf.value : value.value;
-      return new Text([{ text, exact: true, source: { file, key, range: value.range, raw: value.value, from: 'values' } }]);
-    });
-    values = mergeInto(values, one);
-  }
-  return values;
-}
-
-/** Replaces the one leaf a single `--set` assignment makes. */
-function placeLeaf(node: GoMap | Value[], key: string[], place: (key: string[], leaf: Value) => Value): void {
-  const entries: [string | number, Value][] = node instanceof Map ? [...node] : node.map((v, i) => [i, v] as [number, Value]);
-  for (const [k, v] of entries) {
-    if (v === undefined) continue;
-    const next = [...key, String(k)];
-    if (isMap(v) || Array.isArray(v)) placeLeaf(v, next, place);
-    else if (node instanceof Map) node.set(k as string, place(next, v));
-    else node[k as number] = place(next, v);
-  }
-}
-
-/** `over` merged into `base` as successive `--set`s merge: mappings key by key, lists index by index. */
-function mergeInto(base: GoMap, over: GoMap): GoMap {
-  const merged: GoMap = new Map(base);
-  for (const [key, value] of over) {
-    const mine = merged.get(key);
-    if (isMap(value) && isMap(mine)) merged.set(key, mergeInto(mine, value));
-    else if (Array.isArray(value) && Array.isArray(mine)) {
-      const list = [...mine];
-      value.forEach((item, i) => {
-        if (item === undefined) return;
-        const old = list[i];
-        list[i] = isMap(item) && isMap(old) ? mergeInto(old, item) : item;
-      });
-      merged.set(key, list);
-    } else merged.set(key, value);
-  }
-  return merged;
 }
