@@ -245,3 +245,37 @@ test('helmCharts: releaseName and namespace reach the templates; without release
   assert.deepEqual(anonymous.errors, []);
   assert.deepEqual(anonymous.images[0]?.workload, { kind: 'Pod', namespace: 'default', container: 'c', containerType: 'containers' });
 });
+
+// kubectl kustomize --enable-helm renders the same project (written to disk): prod-web nginx:1.27, prod-job busybox:1.37.
+test('helmCharts in a base: an overlay patches and renames what the chart renders; a patched image is decided by the patch', async () => {
+  const fs = overlayFiles(
+    new Map([
+      ['/r/base/charts/c/Chart.yaml', 'apiVersion: v2\nname: c\nversion: 1.0.0\n'],
+      ['/r/base/charts/c/values.yaml', 'web: nginx:1.27\njob: busybox:1.36\n'],
+      [
+        '/r/base/charts/c/templates/pods.yaml',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: {{ .Values.web }}\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\nspec:\n  template:\n    spec:\n      containers:\n      - name: job\n        image: {{ .Values.job }}\n',
+      ],
+      ['/r/base/kustomization.yaml', 'helmCharts:\n- name: c\n  releaseName: r\n'],
+      [
+        '/r/overlay/kustomization.yaml',
+        'resources: [../base]\nnamePrefix: prod-\npatches:\n- target: {kind: Job}\n  patch: |\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: busybox:1.37\n',
+      ],
+    ]),
+    diskFiles(),
+  );
+  const root = await renderKustomization('/r/overlay', fs);
+  assert.deepEqual(root.errors, []);
+  assert.deepEqual(
+    root.images.map((i) => [i.reference, i.workload.name, i.decidedAt.by, i.decidedAt.file, i.decidedAt.range.start.line]),
+    [
+      ['nginx:1.27', 'prod-web', 'manifest', '/r/base/charts/c/values.yaml', 0],
+      ['busybox:1.37', 'prod-job', 'patch', '/r/overlay/kustomization.yaml', 7],
+    ],
+  );
+  // The chart images the overlay leaves as they are: only nginx; busybox:1.36 is no image it runs.
+  assert.deepEqual(
+    root.charts?.flatMap((c) => c.images.map((i) => i.reference)),
+    ['nginx:1.27'],
+  );
+});
