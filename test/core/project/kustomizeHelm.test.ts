@@ -12,6 +12,7 @@ import { renderKustomization } from '../../../src/core/project/kustomize.js';
 import { analyzeProject } from '../../../src/core/project/index.js';
 import { diskFiles, overlayFiles } from '../../../src/core/project/files.js';
 import type { KustomizeRoot, Place } from '../../../src/core/project/types.js';
+import { pinEdits } from '../../../src/core/edits/pin.js';
 import { corpusPath, textAt } from '../../support/analysis.js';
 
 const CORPUS = corpusPath('kustomize');
@@ -278,4 +279,32 @@ test('helmCharts in a base: an overlay patches and renames what the chart render
     root.charts?.flatMap((c) => c.images.map((i) => i.reference)),
     ['nginx:1.27'],
   );
+});
+
+test("helmCharts: pinning writes where the kustomization decides: valuesInline's tag, the images: entry, its values file's digest", async () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const pins = async (folder: string, files: readonly string[]) => {
+    const absolute = files.map((f) => path.join(CORPUS, folder, f));
+    const project = await analyzeProject(absolute, diskFiles(), {});
+    return absolute.flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const { changes, refused } = pinEdits(project.images.get(file) ?? [], () => digest, { file, text });
+      assert.deepEqual(refused, [], file);
+      return changes.map((c) => `${path.basename(c.file)}:${c.edit.range.start.line} ${c.edit.newText.trim()}`);
+    });
+  };
+  assert.deepEqual(await pins('helm-podinfo', ['kustomization.yaml']), [
+    `kustomization.yaml:18 digest: ${digest}`,
+    `kustomization.yaml:13 6.5.0@${digest}`,
+  ]);
+  // The values file sets `digest: ""` under the chart's image mapping: the digest goes there, not into the chart.
+  const nginx = path.join(CORPUS, 'helm-ingress-nginx');
+  const project = await analyzeProject([path.join(nginx, 'kustomization.yaml')], diskFiles(), {});
+  const [finding] = (project.findings.get(path.join(nginx, 'values.yaml')) ?? []).filter((f) => f.rule === 'unpinned-image');
+  assert.match(finding?.message ?? '', /The chart reads a digest: set `digest: sha256:…` beside it\./);
+  assert.deepEqual(await pins('helm-ingress-nginx', ['kustomization.yaml', 'values.yaml', 'webhook.yaml']), [
+    `kustomization.yaml:26 digest: ${digest}`,
+    `values.yaml:3 ${digest}`,
+    `webhook.yaml:5 ${digest}`,
+  ]);
 });

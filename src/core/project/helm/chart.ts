@@ -761,6 +761,16 @@ function pinOf(
     // A subchart's own `digest: ""` under a parent's override of the mapping is not where helm
     // takes the digest from once the parent sets one: the key is added to the parent's mapping.
     const existing = digestPlace(digest);
+    // A digest the deployment's own values write (a kustomization's values file, `digest: ""`) is replaced there.
+    if (existing && existing.file !== digest.map.file && prefer.includes(path.resolve(existing.file)))
+      return {
+        kind: 'digest',
+        file: existing.file,
+        key: existing.key.slice(0, -1),
+        mapping: existing.range,
+        existing: existing.range,
+        ...(digest.key === 'sha' && { field: 'sha' as const }),
+      };
     const here = existing?.file === digest.map.file ? existing.range : undefined;
     return {
       kind: 'digest',
