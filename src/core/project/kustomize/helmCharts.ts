@@ -6,6 +6,7 @@
 // decided (the values line, the kustomization's `valuesInline` line, or the template).
 
 import * as path from 'node:path';
+import type { BudgetOptions } from '../budget.js';
 import { analyzeChart, CHART_FILE } from '../helm/chart.js';
 import { STAND_IN } from '../helm/sprig.js';
 import type { GoMap } from '../helm/value.js';
@@ -36,7 +37,13 @@ export function chartFolder(k: Kustomization, spec: HelmChartSpec): string {
 }
 
 /** Renders one `helmCharts:` entry into resources; what kustomize would refuse is logged. */
-export async function inflateChart(k: Kustomization, spec: HelmChartSpec, sources: Sources, log: Log): Promise<Inflated> {
+export async function inflateChart(
+  k: Kustomization,
+  spec: HelmChartSpec,
+  sources: Sources,
+  log: Log,
+  limits: BudgetOptions = {},
+): Promise<Inflated> {
   const name = spec.name.value;
   const folder = chartFolder(k, spec);
   const entries = await sources.list(folder);
@@ -52,7 +59,13 @@ export async function inflateChart(k: Kustomization, spec: HelmChartSpec, source
   const layers = await valueLayers(k, spec, folder, sources, log);
   if (!layers) return { resources: [] };
   const release = { name: spec.releaseName ?? `${name}-${STAND_IN}`, namespace: spec.namespace ?? 'default' };
-  const chart = await analyzeChart(folder, sources.fs, { layers: layers.values, prefer: layers.prefer, release, manifests: true });
+  const chart = await analyzeChart(folder, sources.fs, {
+    ...limits,
+    layers: layers.values,
+    prefer: layers.prefer,
+    release,
+    manifests: true,
+  });
   const resources: Resource[] = [];
   const places = new Map<ChartImage, Span | undefined>();
   // The workloads kept (skipTests and skipHooks leave some out): the chart judges only their containers.

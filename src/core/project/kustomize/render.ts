@@ -171,7 +171,9 @@ export class Renderer {
     }
     for (const spec of k.helmCharts) {
       await this.budget.pause();
-      const inflated = await inflateChart(k, spec, this.sources, log);
+      // The chart has a budget of its own, as the charts of a scan have.
+      const limits = { timeBudget: this.budget.seconds };
+      const inflated = await this.budget.aside(() => inflateChart(k, spec, this.sources, log, limits));
       if (inflated.chart) charts.push(inflated.chart);
       await append(resources, inflated.resources, k.file, spec.name.at, log, this.budget);
     }
