@@ -1,8 +1,10 @@
-// Records what `kubectl kustomize` renders for every kustomization folder of test/corpus/realworld:
+// Records what `kubectl kustomize` renders for every kustomization folder of test/corpus/realworld
+// (and of test/corpus/kustomize, the small projects of `helmCharts:`, into kustomize-goldens/helm/):
 // the images of its output, read by Shipshape's single-file analysis of a manifest (every pod
 // spec, and the images of custom resources), in order, with their workloads, one JSON file per
 // folder in test/core/project/kustomize-goldens/ (the Kustomize engine's tests compare against
-// them, since CI machines may lack kubectl). `--check` compares instead of writing, and fails on a
+// them, since CI machines may lack kubectl). Charts are inflated with the pinned helm
+// (`--enable-helm`, through scripts/helm-v3-args.mjs: kubectl's kustomize refuses helm v4 else). `--check` compares instead of writing, and fails on a
 // difference. Runs under tsx (`node --import tsx scripts/kustomize-goldens.mjs`), to read the
 // analysis from its TypeScript source; kubectl runs with execFile, no shell.
 import { execFile } from 'node:child_process';
@@ -10,21 +12,26 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { build } from './tools.mjs';
 import { extractKubernetes, isKubernetesObject } from '../src/core/analysis/kubernetes.ts';
 import { LineIndex } from '../src/core/util/lines.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const corpus = path.join(root, 'test', 'corpus', 'realworld');
-const goldens = path.join(root, 'test', 'core', 'project', 'kustomize-goldens');
+const goldenRoot = path.join(root, 'test', 'core', 'project', 'kustomize-goldens');
+const CORPORA = [
+  { corpus: path.join(root, 'test', 'corpus', 'realworld'), goldens: goldenRoot },
+  { corpus: path.join(root, 'test', 'corpus', 'kustomize'), goldens: path.join(goldenRoot, 'helm') },
+];
+const HELM = path.join(root, 'scripts', 'helm-v3-args.mjs');
 const NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 /** Folders (relative to the corpus) holding a kustomization, sorted. */
-function kustomizationFolders(dir = corpus) {
+function kustomizationFolders(corpus, dir = corpus) {
   const entries = readdirSync(dir, { withFileTypes: true });
   const here = entries.some((e) => e.isFile() && NAMES.has(e.name)) ? [path.relative(corpus, dir).split(path.sep).join('/')] : [];
   const below = entries.filter((e) => e.isDirectory() && e.name !== '.git' && e.name !== 'node_modules');
-  return [...here, ...below.flatMap((e) => kustomizationFolders(path.join(dir, e.name)))].sort();
+  return [...here, ...below.flatMap((e) => kustomizationFolders(corpus, path.join(dir, e.name)))].sort();
 }
 
 /** The images of kubectl's output as the single-file analysis reads a manifest, document by document. */
@@ -57,10 +64,11 @@ export async function kustomizeVersion() {
 }
 
 /** What kubectl makes of one folder: its images, or its error (without the log prefix and absolute paths). */
-async function render(folder, version) {
+async function render(corpus, folder, version) {
   const absolute = path.join(corpus, folder);
   try {
-    const { stdout } = await run('kubectl', ['kustomize', absolute], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const args = ['kustomize', '--enable-helm', '--helm-command', HELM, absolute];
+    const { stdout } = await run('kubectl', args, { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
     const images = renderedImages(stdout);
     return { folder, kustomize: version, renders: true, images };
   } catch (error) {
@@ -73,37 +81,41 @@ async function render(folder, version) {
   }
 }
 
-function goldenFile(folder) {
+function goldenFile(goldens, folder) {
   return path.join(goldens, `${folder.replaceAll('/', '__')}.json`);
 }
 
 async function main() {
   const check = process.argv.includes('--check');
+  // helm-v3-args.mjs runs the pinned helm: built first, when missing, not inside kubectl's call.
+  build('helm');
   const version = await kustomizeVersion();
   const stale = [];
-  if (!check) mkdirSync(goldens, { recursive: true });
-  for (const folder of kustomizationFolders()) {
-    const golden = await render(folder, version);
-    const text = `${JSON.stringify(golden, null, 2)}\n`;
-    if (!check) {
-      writeFileSync(goldenFile(folder), text);
-      continue;
+  for (const { corpus, goldens } of CORPORA) {
+    if (!check) mkdirSync(goldens, { recursive: true });
+    for (const folder of kustomizationFolders(corpus)) {
+      const golden = await render(corpus, folder, version);
+      const text = `${JSON.stringify(golden, null, 2)}\n`;
+      if (!check) {
+        writeFileSync(goldenFile(goldens, folder), text);
+        continue;
+      }
+      let recorded;
+      try {
+        recorded = JSON.parse(readFileSync(goldenFile(goldens, folder), 'utf8'));
+      } catch {
+        stale.push(`${folder}: no golden`);
+        continue;
+      }
+      const same = (g) => JSON.stringify({ renders: g.renders, images: g.images ?? [] });
+      if (same(recorded) !== same(golden)) stale.push(`${folder}: kubectl now renders ${same(golden)}`);
     }
-    let recorded;
-    try {
-      recorded = JSON.parse(readFileSync(goldenFile(folder), 'utf8'));
-    } catch {
-      stale.push(`${folder}: no golden`);
-      continue;
-    }
-    const same = (g) => JSON.stringify({ renders: g.renders, images: g.images ?? [] });
-    if (same(recorded) !== same(golden)) stale.push(`${folder}: kubectl now renders ${same(golden)}`);
   }
   if (stale.length > 0) {
     console.error(`kustomize goldens are stale (run node --import tsx scripts/kustomize-goldens.mjs):\n${stale.join('\n')}`);
     process.exit(1);
   }
-  console.log(check ? 'kustomize goldens are current' : `wrote goldens to ${path.relative(root, goldens)}`);
+  console.log(check ? 'kustomize goldens are current' : `wrote goldens to ${path.relative(root, goldenRoot)}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) await main();

@@ -177,6 +177,19 @@ export async function analyzeProject(
     return found;
   };
   const add = <T>(map: Map<string, T[]>, file: string, item: T) => map.set(file, [...(map.get(file) ?? []), item]);
+  // A chart a kustomization inflates may be scanned as a chart too: one image per place and reference.
+  const addChartImage = (file: string, occurrence: ImageOccurrence): boolean => {
+    const same = (analysis.images.get(file) ?? []).some(
+      (o) =>
+        o.source === 'helm' &&
+        o.raw === occurrence.raw &&
+        o.range.start.line === occurrence.range.start.line &&
+        o.range.start.character === occurrence.range.start.character &&
+        (o.status === 'image' ? o.resolved : o.status) === (occurrence.status === 'image' ? occurrence.resolved : occurrence.status),
+    );
+    if (!same) add(analysis.images, file, occurrence);
+    return !same;
+  };
   const addFinding = async (file: string, finding: Finding, findings = analysis.findings) => {
     if (isSuppressed(finding, await suppressionsOf(file))) return;
     const known = findings.get(file) ?? [];
@@ -205,16 +218,34 @@ export async function analyzeProject(
     for (const error of root.errors)
       analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
     for (const image of root.images) {
+      // As its chart makes it: the chart's own image, below, stands for it.
+      if (image.chart !== undefined && image.decidedAt.by === 'manifest') continue;
       const occurrence = kustomizeOccurrence(root.folder, image);
       add(analysis.images, path.resolve(image.decidedAt.file), occurrence);
       const origin = placeKey(image.origin.file, image.origin.range);
-      asWritten.set(origin, (asWritten.get(origin) ?? false) || image.decidedAt.by === 'manifest');
+      if (image.chart === undefined) asWritten.set(origin, (asWritten.get(origin) ?? false) || image.decidedAt.by === 'manifest');
       // Decided by the manifest itself: the manifest's own findings are the ones to fix.
       if (image.decidedAt.by === 'manifest') continue;
       for (const finding of kustomizeFindings(occurrence, root.folder, options))
         await addFinding(path.resolve(image.decidedAt.file), finding);
     }
     for (const container of root.containers) judgements.push(renderedRootJudgement(container));
+    for (const chart of root.charts ?? []) {
+      for (const note of chart.notes) analysis.notes.push({ file: root.file, reason: `helm chart ${path.basename(chart.chart)}: ${note}` });
+      for (const error of chart.errors)
+        analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
+      for (const image of chart.images) {
+        const occurrence = chartOccurrence(image);
+        const file = path.resolve(image.value?.file ?? image.template.file);
+        addChartImage(file, occurrence);
+        if (image.active === false) continue;
+        // The chart's own values are the chart's; values the kustomization gives are named as its.
+        const own = file.startsWith(path.resolve(chart.chart) + path.sep);
+        const by = own ? undefined : `the kustomization \`${path.basename(root.folder)}\``;
+        for (const finding of chartFindings(occurrence, image, options, by)) await addFinding(file, finding);
+      }
+      for (const container of chart.containers ?? []) judgements.push(chartRootJudgement(container));
+    }
   }
   for (const [origin, used] of asWritten) if (!used) analysis.settled.add(origin);
 
@@ -239,7 +270,7 @@ export async function analyzeProject(
       const key = `${placeKey(file, occurrence.range)}|${image.reference ?? ''}`;
       if (placed.has(key)) continue;
       placed.add(key);
-      add(analysis.images, file, occurrence);
+      addChartImage(file, occurrence);
       // An image helm does not render with these values is listed, not judged.
       if (image.active === false) continue;
       for (const finding of chartFindings(occurrence, image, options)) await addFinding(file, finding);

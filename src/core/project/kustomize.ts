@@ -7,6 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Budget, BudgetSpent, type BudgetOptions } from './budget.js';
 import type { ProjectFiles } from './files.js';
 import type {
+  ChartImage,
   ImageWorkload,
   KustomizeContainer,
   KustomizeImage,
@@ -16,6 +17,8 @@ import type {
   RenderedSetting,
 } from './types.js';
 import type { ImageRule, Kustomization } from './kustomize/kustomization.js';
+import { STAND_IN } from './helm/sprig.js';
+import { chartImageAt } from './kustomize/helmCharts.js';
 import type { Issue } from './kustomize/log.js';
 import { Renderer } from './kustomize/render.js';
 import { sortResources } from './kustomize/resources.js';
@@ -125,12 +128,16 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
   const place = (span: Span): Place => ({ file: span.file, range: sources.range(span) });
   const images: KustomizeImage[] = [];
   const containers: KustomizeContainer[] = [];
+  // The chart images the root renders as their chart makes them.
+  const unchanged = new Set<ChartImage>();
   for (const resource of sortResources(rendered.resources, rendered.sortOptions)) {
     budget.check();
     const object = resource.object;
     const metadata = object.entries.get('metadata');
     const kind = str(object, 'kind') ?? '';
-    const name = str(metadata, 'name');
+    // A name helm makes up (a chart's randAlphaNum, a release without releaseName) is not the workload's.
+    const written = str(metadata, 'name');
+    const name = written?.includes(STAND_IN) ? undefined : written;
     const namespace = str(metadata, 'namespace');
     const workloadOf = (container: string | undefined, containerType: string | undefined): ImageWorkload => ({
       kind,
@@ -147,16 +154,20 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
       const decided = trace
         ? { span: trace.decided, by: trace.by }
         : { span: origin, by: image.by === 'patch' ? ('patch' as const) : ('manifest' as const) };
+      const chart = chartImageAt.get(origin);
+      if (chart && decided.by === 'manifest') unchanged.add(chart);
       images.push({
         reference: image.text,
         decidedAt: { ...place(decided.span), by: decided.by },
         origin: { ...place(origin), raw: origin.raw },
         ...(trace?.by === 'images-entry' && trace.entry && { entry: trace.entry }),
         workload: workloadOf(container, containerType),
+        ...(chart && { chart: chart.chart }),
       });
     }
     for (const container of found.containers) {
-      if (!container.at) continue;
+      // A chart's container is judged by the chart, where its securityContext is written (the output has no places).
+      if (!container.at || chartImageAt.has(container.at)) continue;
       const setting = <T>(value: RenderedValue<T> | undefined): RenderedSetting<T> | undefined =>
         value && { value: value.value, place: place(value.at), level: value.level, by: value.by };
       const runAsUser = setting(container.runAsUser);
@@ -171,11 +182,17 @@ async function imagesOfRoot(renderer: Renderer, folder: string, file: string | u
     }
   }
   const rootFile = file ?? rendered.file ?? path.join(folder, KUSTOMIZATION_NAMES[0]);
+  // An image the values switch off, or that could not be resolved, is listed as the chart has it.
+  const charts = rendered.charts.map((chart) => ({
+    ...chart,
+    images: chart.images.filter((i) => i.active === false || i.reference === undefined || unchanged.has(i)),
+  }));
   return {
     folder,
     file: rootFile,
     images,
     containers,
+    ...(charts.length > 0 && { charts }),
     notes: [...rendered.log.notes],
     errors: rendered.log.errors.map((issue: Issue) => ({
       file: issue.at?.file ?? issue.file,

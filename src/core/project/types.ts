@@ -22,6 +22,11 @@ export interface KustomizeImage {
   /** The entry that applied last, when one did (pinning writes `digest:` into it). */
   readonly entry?: ImagesEntry;
   readonly workload: ImageWorkload;
+  /**
+   * The chart folder when a `helmCharts:` entry inflated the image: as the chart makes it (decided by
+   * 'manifest'), the chart's own image (`KustomizeRoot.charts`) stands for it, findings and all.
+   */
+  readonly chart?: string;
 }
 
 /** A securityContext value of a root's output, where it is written (a manifest, or a patch). */
@@ -50,6 +55,12 @@ export interface KustomizeRoot {
   readonly file: string;
   readonly images: readonly KustomizeImage[];
   readonly containers: readonly KustomizeContainer[];
+  /**
+   * The charts its `helmCharts:` inflate, rendered by the Helm engine with the entry's values: their
+   * images as the root renders them unchanged (those an `images:` entry or a patch changes are in
+   * `images`, decided there), their containers, notes and errors.
+   */
+  readonly charts?: readonly ChartProject[];
   /** Remote resources (noted, not fetched), unsupported generators or fields: said, not guessed. */
   readonly notes: readonly string[];
   /** What kept the render from being complete: a missing resource, a file that does not parse. */
@@ -109,6 +120,8 @@ export interface ChartProject {
   readonly images: readonly ChartImage[];
   /** The containers helm renders with these values (absent when the chart could not be rendered). */
   readonly containers?: readonly ChartContainer[];
+  /** The output of each manifest template, in helm's order, when asked for (a kustomization inflates the chart with it). */
+  readonly manifests?: readonly string[];
   readonly notes: readonly string[];
   readonly errors: readonly { readonly file: string; readonly range?: Range; readonly message: string }[];
 }

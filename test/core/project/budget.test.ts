@@ -135,3 +135,15 @@ test('the time budget is checked where it enters: a number of seconds above 0', 
     for (let i = 0; i < 2000; i++) budget.check();
   }, BudgetSpent);
 });
+
+test('time a budget sets aside (a chart a kustomization inflates, on its own budget) is not counted', async () => {
+  let now = 0;
+  const budget = Budget.start({ timeBudget: 1, clock: () => now });
+  await budget.aside(() => {
+    now += 5000;
+    return Promise.resolve();
+  });
+  budget.check();
+  now += 1001;
+  assert.throws(() => budget.check(), BudgetSpent);
+});

@@ -1002,7 +1002,7 @@ test('kubectl refusals: two kustomization files in a folder, an unknown field, a
   assert.deepEqual(lines(dup), ['Deployment/web a=a:1']);
 });
 
-test('helmCharts, configurations and replacements writing images are noted as not supported', async () => {
+test('a remote helm chart, configurations and replacements writing images are noted as not supported', async () => {
   const root = project({
     'd.yaml': deployment('web', { a: 'a:1' }),
     'kustomization.yaml': `resources: [d.yaml]
@@ -1020,7 +1020,7 @@ replacements:
   const rendered = await renderKustomization(root, diskFiles());
   assert.deepEqual(lines(rendered), ['Deployment/web a=a:1']);
   assert.equal(rendered.notes.length, 3, rendered.notes.join('\n'));
-  assert.match(rendered.notes.join('\n'), /helmCharts are not inflated/);
+  assert.match(rendered.notes.join('\n'), /helm chart podinfo \(https:\/\/stefanprodan\.github\.io\/podinfo\) is not pulled/);
   assert.match(rendered.notes.join('\n'), /configurations .* not read/);
   assert.match(rendered.notes.join('\n'), /replacements that write image fields are not applied/);
 });

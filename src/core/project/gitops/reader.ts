@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { deref, getNode, scalarSpan } from '../../analysis/yaml/parse.js';
 import type { LineIndex } from '../../util/lines.js';
 import type { Range } from '../../types.js';
+import { blankOutside } from '../helm/values.js';
 
 /** A string as written: its value and where (offsets of exactly that text when it has no escapes). */
 export interface Written {
@@ -90,10 +91,4 @@ export class YamlReader {
     const line = this.lines.positionAt(start).line;
     return '\n'.repeat(line) + target.value;
   }
-}
-
-/** `text` with every character outside [start, end) but line breaks made a space. */
-function blankOutside(text: string, start: number, end: number): string {
-  const blank = (part: string) => part.replace(/[^\r\n]/g, ' ');
-  return blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end));
 }

@@ -74,6 +74,10 @@ export interface ChartOptions extends BudgetOptions {
    * image one of them feeds is placed there, on the value it sets, even when the tag is the chart's.
    */
   readonly prefer?: readonly string[];
+  /** `helm template NAME --namespace NS`: the release's name and namespace (default `release-name`, `default`). */
+  readonly release?: { readonly name: string; readonly namespace: string };
+  /** Keep the text of every manifest template's output, in helm's order (`ChartProject.manifests`). */
+  readonly manifests?: boolean;
 }
 
 type Problem = ChartProject['errors'][number];
@@ -94,6 +98,9 @@ interface Loading {
   readonly ignore?: Ignore;
   templateFiles: number;
   fileBytes: number;
+  readonly release?: ChartOptions['release'];
+  /** The outputs of the manifest templates, when asked for. */
+  readonly manifests?: string[];
 }
 
 /** Whether the root chart's .helmignore leaves a file or folder out. */
@@ -134,7 +141,17 @@ async function userValues(options: ChartOptions, loading: Loading): Promise<GoMa
  */
 export async function analyzeChart(chartFolder: string, fs: ProjectFiles, options: ChartOptions = {}): Promise<ChartProject> {
   const folder = path.resolve(chartFolder);
-  const base: Loading = { fs, root: folder, notes: [], errors: [], archives: [], templateFiles: 0, fileBytes: 0 };
+  const base: Loading = {
+    fs,
+    root: folder,
+    notes: [],
+    errors: [],
+    archives: [],
+    templateFiles: 0,
+    fileBytes: 0,
+    ...(options.release && { release: options.release }),
+    ...(options.manifests && { manifests: [] }),
+  };
   const budget = Budget.start(options);
   try {
     return await imagesOfChart(folder, base, options, budget);
@@ -162,7 +179,8 @@ async function imagesOfChart(folder: string, base: Loading, options: ChartOption
   const { drafts, reads, containers } = await renderCharts(charts, evaluator, loading, budget);
   const prefer = (options.prefer ?? []).map((f) => path.resolve(f));
   const images = finish(drafts, folder, reads, loading.archives, prefer);
-  return { chart: folder, images, containers, notes: loading.notes, errors: base.errors };
+  const manifests = loading.manifests && { manifests: loading.manifests };
+  return { chart: folder, images, containers, notes: loading.notes, errors: base.errors, ...manifests };
 }
 
 async function loadChart(
@@ -439,8 +457,8 @@ const tops = /* @__PURE__ */ new WeakMap<LoadedChart, GoMap>();
  * `.` at the top of a template: what helm gives `helm template` with no flags. One map per chart,
  * as helm has it: a template that sets `$.Values` changes what the chart's later templates see.
  */
-function topOf(chart: LoadedChart, template: TemplateFile): GoMap {
-  const top = tops.get(chart) ?? newTop(chart, template);
+function topOf(chart: LoadedChart, template: TemplateFile, release: Loading['release']): GoMap {
+  const top = tops.get(chart) ?? newTop(chart, template, release);
   tops.set(chart, top);
   top.set(
     'Template',
@@ -452,15 +470,15 @@ function topOf(chart: LoadedChart, template: TemplateFile): GoMap {
   return top;
 }
 
-function newTop(chart: LoadedChart, template: TemplateFile): GoMap {
+function newTop(chart: LoadedChart, template: TemplateFile, release: Loading['release']): GoMap {
   return new Map<string, Value>([
     ['Values', chart.values],
     ['Chart', chart.meta],
     [
       'Release',
       new Map<string, Value>([
-        ['Name', 'release-name'],
-        ['Namespace', 'default'],
+        ['Name', release?.name ?? 'release-name'],
+        ['Namespace', release?.namespace ?? 'default'],
         ['Service', 'Helm'],
         ['IsInstall', true],
         ['IsUpgrade', false],
@@ -534,12 +552,13 @@ async function renderCharts(
       const notes = path.posix.basename(template.relative) === 'NOTES.txt';
       if (!template.parsed || !(MANIFEST.test(path.posix.basename(template.relative)) || notes)) continue;
       try {
-        const rendered = renderTemplate(evaluator, template.parsed.root, topOf(chart, template), template.file);
+        const rendered = renderTemplate(evaluator, template.parsed.root, topOf(chart, template, loading.release), template.file);
         // helm renders NOTES.txt too: a `fail` or `required` there stops the chart, though it holds no manifest.
         if (notes) continue;
         const { images, broken } = rendered;
         if (broken) rendering.failed.set(template.file, broken);
         else containers.push(...containersOfOutput(rendered, texts));
+        loading.manifests?.push(rendered.output.text);
         for (const read of evaluator.reads) {
           if ((read.key !== 'digest' && read.key !== 'sha') || !read.holder) continue;
           for (const beside of read.holder.values()) {
@@ -761,6 +780,16 @@ function pinOf(
     // A subchart's own `digest: ""` under a parent's override of the mapping is not where helm
     // takes the digest from once the parent sets one: the key is added to the parent's mapping.
     const existing = digestPlace(digest);
+    // A digest the deployment's own values write (a kustomization's values file, `digest: ""`) is replaced there.
+    if (existing && existing.file !== digest.map.file && prefer.includes(path.resolve(existing.file)))
+      return {
+        kind: 'digest',
+        file: existing.file,
+        key: existing.key.slice(0, -1),
+        mapping: existing.range,
+        existing: existing.range,
+        ...(digest.key === 'sha' && { field: 'sha' as const }),
+      };
     const here = existing?.file === digest.map.file ? existing.range : undefined;
     return {
       kind: 'digest',

@@ -31,6 +31,16 @@ interface Reading {
   nodes: number;
 }
 
+/**
+ * `text` with every character outside [start, end) but line breaks made a space: values written
+ * inside another file (a GitOps object's, a kustomization's `valuesInline:`), read as a values
+ * file, keep their lines and columns in that file.
+ */
+export function blankOutside(text: string, start: number, end: number): string {
+  const blank = (part: string) => part.replace(/[^\r\n]/g, ' ');
+  return blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end));
+}
+
 /** values.yaml as `.Values`: mappings are maps, scalars keep their place. */
 export function readValues(text: string, file: string): ValuesFile {
   const { root, errors, reading } = readDocument(text, file, 'values');

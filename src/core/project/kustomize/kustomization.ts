@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { Range } from '../../types.js';
 import type { ImagesEntry } from '../types.js';
-import { isKMap, isKScalar, isKSeq, type KMap, type KNode, type KScalar, type Span } from './tree.js';
+import { isKMap, isKScalar, isKSeq, isNull, type KMap, type KNode, type KScalar, type Span } from './tree.js';
 
 /** A string value of the kustomization and where it is written. */
 export interface Ref {
@@ -65,6 +65,27 @@ export interface Replacement {
   readonly inline?: KNode;
 }
 
+/** A `helmCharts:` entry (or a legacy `helmChartInflationGenerator:` one), as kustomize's HelmChart reads it. */
+export interface HelmChartSpec {
+  readonly name: Ref;
+  readonly version?: string;
+  readonly repo?: string;
+  readonly releaseName?: string;
+  readonly namespace?: string;
+  readonly valuesFile?: Ref;
+  readonly additionalValuesFiles: readonly Ref[];
+  /** `valuesInline:` as written (a mapping of the kustomization). */
+  readonly valuesInline?: KMap;
+  readonly valuesMerge: 'override' | 'merge' | 'replace';
+  readonly skipTests: boolean;
+  readonly skipHooks: boolean;
+  /** `helmGlobals.chartHome` (default `charts`), relative to the kustomization's folder unless absolute. */
+  readonly chartHome: string;
+  /** Fields read but not applied (apiVersions, kubeVersion, nameTemplate): said in a note. */
+  readonly ignored: readonly string[];
+  readonly at?: Span;
+}
+
 export interface Kustomization {
   readonly file: string;
   readonly folder: string;
@@ -82,6 +103,8 @@ export interface Kustomization {
   /** `images:`, then the legacy `imageTags:` (kustomize appends them). */
   readonly images: readonly ImageRule[];
   readonly replacements: readonly Replacement[];
+  /** `helmCharts:`, then the legacy `helmChartInflationGenerator:` (kustomize appends them). */
+  readonly helmCharts: readonly HelmChartSpec[];
   readonly sortOptions?: SortOptions;
   readonly notes: readonly string[];
   readonly errors: readonly { readonly at?: Span; readonly message: string }[];
@@ -273,8 +296,7 @@ export function readKustomization(file: string, root: KNode | undefined, range: 
     replacements.push(isKScalar(file) ? { path: ref(file) } : { inline: item });
   }
 
-  if (field('helmCharts') !== undefined || field('helmChartInflationGenerator') !== undefined)
-    notes.push(`${file}: helmCharts are not inflated (kustomize runs helm for them): the images of their charts are not listed`);
+  const helmCharts = readHelmCharts(field('helmGlobals'), field('helmCharts'), field('helmChartInflationGenerator'), fail);
   if (field('configurations') !== undefined)
     notes.push(`${file}: configurations (custom transformer field specs) are not read: image fields they add are not transformed`);
   for (const name of ['transformers', 'generators', 'validators'])
@@ -302,6 +324,7 @@ export function readKustomization(file: string, root: KNode | undefined, range: 
     ...(nameSuffix && { nameSuffix }),
     images,
     replacements,
+    helmCharts,
     ...(sortOptions && { sortOptions }),
     notes,
     errors,
@@ -429,4 +452,133 @@ function readImages(
     });
   }
   return rules;
+}
+
+const HELM_CHART_FIELDS = [
+  'name',
+  'version',
+  'repo',
+  'releaseName',
+  'namespace',
+  'additionalValuesFiles',
+  'valuesFile',
+  'valuesInline',
+  'valuesMerge',
+  'includeCRDs',
+  'skipHooks',
+  'apiVersions',
+  'kubeVersion',
+  'nameTemplate',
+  'skipTests',
+  'debug',
+  'devel',
+];
+const LEGACY_HELM_FIELDS = [
+  'chartName',
+  'chartVersion',
+  'chartRepoUrl',
+  'chartHome',
+  'chartRepoName',
+  'helmBin',
+  'helmHome',
+  'values',
+  'valuesLocal',
+  'valuesMerge',
+  'releaseName',
+  'releaseNamespace',
+  'extraArgs',
+];
+const MERGES = ['override', 'merge', 'replace'] as const;
+
+/**
+ * `helmCharts:` with `helmGlobals:`, and the legacy `helmChartInflationGenerator:` entries as
+ * kustomize converts them (chartName, chartVersion, chartRepoUrl, values, valuesLocal; the last
+ * chartHome given is the global one when helmGlobals sets none).
+ */
+function readHelmCharts(
+  globals: KNode | undefined,
+  charts: KNode | undefined,
+  legacy: KNode | undefined,
+  fail: (node: KNode | undefined, message: string) => void,
+): HelmChartSpec[] {
+  const list = (node: KNode | undefined, name: string): KMap[] => {
+    if (node === undefined || isNull(node)) return [];
+    if (!isKSeq(node)) {
+      fail(node, `${name} is a list of mappings`);
+      return [];
+    }
+    return node.items.filter((item): item is KMap => {
+      if (!isKMap(item)) fail(item, `each of ${name} is a mapping`);
+      return isKMap(item);
+    });
+  };
+  const legacyEntries = list(legacy, 'helmChartInflationGenerator').map((item) => fold(item, LEGACY_HELM_FIELDS));
+  let chartHome = 'charts';
+  if (isKMap(globals)) chartHome = textOf(fold(globals, ['chartHome', 'configHome']).fields.get('chartHome')) || chartHome;
+  else for (const { fields } of legacyEntries) chartHome = textOf(fields.get('chartHome')) || chartHome;
+  const read = (fields: Map<string, KNode>, item: KMap, names: Record<string, string>): HelmChartSpec | undefined => {
+    const get = (key: string): KNode | undefined => fields.get(names[key] ?? key);
+    const nameNode = get('name');
+    if (!isKScalar(nameNode) || nameNode.type === 'null' || nameNode.text === '') {
+      fail(item, 'a helm chart needs a name (kustomize: chart name cannot be empty)');
+      return undefined;
+    }
+    const text = (key: string): string | undefined => textOf(get(key)) || undefined;
+    const merge = text('valuesMerge') ?? 'override';
+    if (!(MERGES as readonly string[]).includes(merge)) {
+      fail(get('valuesMerge'), `valuesMerge must be one of ${MERGES.join(', ')}`);
+      return undefined;
+    }
+    const valuesFile = get('valuesFile');
+    const additional = get('additionalValuesFiles');
+    const inline = get('valuesInline');
+    const flagSet = (key: string): boolean => {
+      const value = get(key);
+      return isKScalar(value) && /^(?:true|True|TRUE|y|Y|yes|Yes|YES|on|On|ON)$/.test(value.text);
+    };
+    const version = text('version');
+    const repo = text('repo');
+    const releaseName = text('releaseName');
+    const namespace = text('namespace');
+    return {
+      name: ref(nameNode),
+      ...(version && { version }),
+      ...(repo && { repo }),
+      ...(releaseName && { releaseName }),
+      ...(namespace && { namespace }),
+      ...(isKScalar(valuesFile) && valuesFile.type !== 'null' && valuesFile.text !== '' && { valuesFile: ref(valuesFile) }),
+      additionalValuesFiles: isKSeq(additional) ? additional.items.flatMap((i) => (isKScalar(i) && i.type !== 'null' ? [ref(i)] : [])) : [],
+      ...(isKMap(inline) && inline.entries.size > 0 && { valuesInline: inline }),
+      valuesMerge: merge as HelmChartSpec['valuesMerge'],
+      skipTests: flagSet('skipTests'),
+      skipHooks: flagSet('skipHooks'),
+      chartHome,
+      ignored: ['apiVersions', 'kubeVersion', 'nameTemplate'].filter((key) => get(key) !== undefined && !isNull(get(key))),
+      ...(item.at && { at: item.at }),
+    };
+  };
+  const specs: HelmChartSpec[] = [];
+  for (const item of list(charts, 'helmCharts')) {
+    const { fields, unknown } = fold(item, HELM_CHART_FIELDS);
+    for (const [key, value] of unknown) fail(value, `unknown field "${key}" in a helmCharts entry: kustomize refuses this kustomization`);
+    const spec = read(fields, item, {});
+    if (spec) specs.push(spec);
+  }
+  const legacyNames = {
+    name: 'chartName',
+    version: 'chartVersion',
+    repo: 'chartRepoUrl',
+    valuesFile: 'values',
+    valuesInline: 'valuesLocal',
+  };
+  for (const [i, item] of list(legacy, 'helmChartInflationGenerator').entries()) {
+    const { fields, unknown } = legacyEntries[i]!;
+    for (const [key, value] of unknown)
+      fail(value, `unknown field "${key}" in a helmChartInflationGenerator entry: kustomize refuses this kustomization`);
+    // Only these fields carry over to the chart kustomize makes of the entry.
+    const kept = new Map([...fields].filter(([key]) => [...Object.values(legacyNames), 'valuesMerge', 'releaseName'].includes(key)));
+    const spec = read(kept, item, legacyNames);
+    if (spec) specs.push(spec);
+  }
+  return specs;
 }

@@ -9,6 +9,8 @@ import { Budget } from '../budget.js';
 import { readOperations } from './jsonPatch.js';
 import { imagePattern, transformImages } from './images.js';
 import { readKustomization, type ImageRule, type Kustomization, type PatchSpec, type Ref, type SortOptions } from './kustomization.js';
+import type { ChartProject } from '../types.js';
+import { inflateChart } from './helmCharts.js';
 import { Log } from './log.js';
 import { applyJsonPatch, applyStrategicPatches } from './patches.js';
 import { addAffix, describeId, flattenLists, idOf, sameId, setNamespace, type Resource } from './resources.js';
@@ -23,6 +25,8 @@ export interface Rendered {
   readonly resources: readonly Resource[];
   readonly sortOptions?: SortOptions;
   readonly log: Log;
+  /** The charts its `helmCharts:` (and those of what it includes) inflate. */
+  readonly charts: readonly ChartProject[];
 }
 
 /** How patches.ts says that a strategic-merge patch matches no resource. */
@@ -83,7 +87,7 @@ export class Renderer {
     if (visited !== undefined) {
       const log = new Log();
       log.error(stack[stack.length - 1]!, undefined, cycle(key, visited, stack));
-      return Promise.resolve({ folder: key, resources: [], log });
+      return Promise.resolve({ folder: key, resources: [], log, charts: [] });
     }
     let rendered = this.folders.get(key);
     if (!rendered) {
@@ -98,14 +102,15 @@ export class Renderer {
     const found = await this.sources.kustomizationIn(folder);
     if (!found || 'missing' in found) {
       log.error(folder, undefined, found?.missing ?? `${folder} is not a folder`);
-      return { folder, resources: [], log };
+      return { folder, resources: [], log, charts: [] };
     }
     const read = await this.kustomization(found.file);
     const edit = this.imagesEdit?.folder === folder ? this.imagesEdit.edit : undefined;
     const k = edit ? { ...read, images: edit(read.images) } : read;
     const resources: Resource[] = [];
-    await this.accumulate(k, resources, log, stack);
-    return { folder, file: found.file, kind: k.kind, resources, ...(k.sortOptions && { sortOptions: k.sortOptions }), log };
+    const charts: ChartProject[] = [];
+    await this.accumulate(k, resources, log, stack, charts);
+    return { folder, file: found.file, kind: k.kind, resources, ...(k.sortOptions && { sortOptions: k.sortOptions }), log, charts };
   }
 
   /**
@@ -138,18 +143,20 @@ export class Renderer {
     for (const promise of started) promise.catch(() => undefined);
   }
 
-  /** kustomize's accumulateTarget: resources, components, generators, then transformers, into `resources`. */
-  private async accumulate(k: Kustomization, resources: Resource[], log: Log, stack: readonly string[]): Promise<void> {
+  /** kustomize's accumulateTarget: resources, generators (helm charts among them), components, then transformers, into `resources`. */
+  private async accumulate(
+    k: Kustomization,
+    resources: Resource[],
+    log: Log,
+    stack: readonly string[],
+    charts: ChartProject[],
+  ): Promise<void> {
     this.prefetch(k);
     for (const note of k.notes) log.note(note);
     for (const error of k.errors) log.error(k.file, error.at, error.message);
     for (const ref of k.resources) {
       await this.budget.pause();
-      await this.addResource(k, ref, resources, log, stack);
-    }
-    for (const ref of k.components) {
-      await this.budget.pause();
-      await this.addComponent(k, ref, resources, log, stack);
+      await this.addResource(k, ref, resources, log, stack, charts);
     }
     for (const generated of k.generated) {
       if (generated.behavior !== 'create') continue;
@@ -161,6 +168,19 @@ export class Renderer {
         ['metadata', metadata],
       ]);
       await append(resources, [{ object, previous: [] }], k.file, undefined, log, this.budget);
+    }
+    for (const spec of k.helmCharts) {
+      await this.budget.pause();
+      // The chart has a budget of its own, as the charts of a scan have.
+      const limits = { timeBudget: this.budget.seconds };
+      const inflated = await this.budget.aside(() => inflateChart(k, spec, this.sources, log, limits));
+      if (inflated.chart) charts.push(inflated.chart);
+      await append(resources, inflated.resources, k.file, spec.name.at, log, this.budget);
+    }
+    // Components come after the generators (kustomize v5.1 on), so that they change what those make too.
+    for (const ref of k.components) {
+      await this.budget.pause();
+      await this.addComponent(k, ref, resources, log, stack, charts);
     }
     const before = log.errors.length;
     for (const spec of k.patchesStrategicMerge) await this.patch(k, spec, 'strategic', resources, log);
@@ -190,7 +210,14 @@ export class Renderer {
     for (const replacement of k.replacements) await this.noteReplacement(k, replacement.path, replacement.inline, log);
   }
 
-  private async addResource(k: Kustomization, ref: Ref, resources: Resource[], log: Log, stack: readonly string[]): Promise<void> {
+  private async addResource(
+    k: Kustomization,
+    ref: Ref,
+    resources: Resource[],
+    log: Log,
+    stack: readonly string[],
+    charts: ChartProject[],
+  ): Promise<void> {
     if (REMOTE.test(ref.value)) {
       log.remoteResource(`${k.file}: remote resource ${ref.value} is not fetched: its images are not listed`);
       return;
@@ -201,6 +228,7 @@ export class Renderer {
     if (!parsed && (await this.sources.list(target))) {
       const sub = await this.render(target, stack);
       log.absorb(sub.log);
+      charts.push(...sub.charts);
       if (sub.kind === 'Component') {
         log.error(k.file, ref.at, `${ref.value} is a Component: kustomize takes components under components:, not resources:`);
         return;
@@ -252,7 +280,14 @@ export class Renderer {
     await append(resources, added, k.file, ref.at, log, this.budget);
   }
 
-  private async addComponent(k: Kustomization, ref: Ref, resources: Resource[], log: Log, stack: readonly string[]): Promise<void> {
+  private async addComponent(
+    k: Kustomization,
+    ref: Ref,
+    resources: Resource[],
+    log: Log,
+    stack: readonly string[],
+    charts: ChartProject[],
+  ): Promise<void> {
     if (REMOTE.test(ref.value)) {
       log.note(`${k.file}: remote component ${ref.value} is not fetched: what it changes is not shown`);
       return;
@@ -274,7 +309,7 @@ export class Renderer {
       return;
     }
     // A component adds to and transforms the resources of the kustomization that includes it.
-    await this.accumulate(component, resources, log, [...stack, folder]);
+    await this.accumulate(component, resources, log, [...stack, folder], charts);
   }
 
   /** Applies one patch entry (a strategic-merge or JSON 6902 patch, as its content says). */

@@ -43,7 +43,8 @@ export class Sources {
   private readonly lineIndices = new Map<string, LineIndex>();
   private readonly known = new Map<string, string>();
 
-  constructor(private readonly fs: ProjectFiles) {}
+  /** `fs` is also what the Helm engine reads the charts of `helmCharts:` through. */
+  constructor(readonly fs: ProjectFiles) {}
 
   /** The text of a file, or undefined when it is none. */
   read(file: string): Promise<string | undefined> {
