@@ -4,6 +4,7 @@
 import { parseReference } from '../analysis/reference.js';
 import { eolOf } from '../rules/eolImage.js';
 import type { AnalyzeOptions, Severity } from '../types.js';
+import { workloadNames } from './findings.js';
 import type { RunningImage } from './types.js';
 
 /** A running image whose release cycle has ended or ends within 90 days. */
@@ -23,9 +24,7 @@ export interface ClusterEol {
 export function clusterEol(images: readonly RunningImage[], options: AnalyzeOptions & { readonly qualify?: boolean }): ClusterEol[] {
   const entries: ClusterEol[] = [];
   for (const image of images) {
-    const workloads = [
-      ...new Set(image.workloads.map((w) => `${options.qualify ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`)),
-    ].sort();
+    const workloads = workloadNames(image, options.qualify);
     for (const spec of image.specImages) {
       const parsed = parseReference(spec);
       if (!parsed.ok || parsed.reference.tag === undefined) continue;

@@ -6,6 +6,11 @@ import { TRIVY_SEVERITIES } from '../trivy/types.js';
 import { deadlineOf, type DeadlineState, type Sla } from './deadlines.js';
 import type { RunningImage } from './types.js';
 
+/** The workloads running an image, `namespace/Kind/name` (after the context in a report of several clusters), sorted. */
+export function workloadNames(image: RunningImage, qualify: boolean | undefined): string[] {
+  return [...new Set(image.workloads.map((w) => `${qualify ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`))].sort();
+}
+
 export interface ClusterFinding {
   readonly id: string;
   readonly severity: TrivySeverity;
@@ -47,9 +52,7 @@ export function clusterFindings(
     const outcome = outcomes.get(image.reference);
     if (!outcome?.ok) continue;
     const namespaces = [...new Set(image.workloads.map((w) => w.namespace))].sort();
-    const workloads = [
-      ...new Set(image.workloads.map((w) => `${options.qualify ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`)),
-    ].sort();
+    const workloads = workloadNames(image, options.qualify);
     const key = image.digest ?? image.reference;
     for (const v of outcome.scan.vulnerabilities) {
       const seen = options.state.firstSeen(key, `${v.id}|${v.package}`, options.now);

@@ -10,6 +10,7 @@ import { isEnabled, severityOf } from '../rules/catalog.js';
 import { ageText } from '../rules/staleDigest.js';
 import type { AnalyzeOptions, Severity } from '../types.js';
 import { userErrorEntries, type ErrorWording } from '../workspace/users.js';
+import { workloadNames } from './findings.js';
 import type { RunningImage } from './types.js';
 
 /** A running image whose tag now points to another digest than the one its pods run. */
@@ -85,9 +86,7 @@ export async function clusterStale(
     const answer = answers.get(question.reference);
     if (!answer?.ok || !answer.stale) continue;
     const moved = answer.stale;
-    const workloads = [
-      ...new Set(image.workloads.map((w) => `${options.qualify ? `${w.context}/` : ''}${w.namespace}/${w.kind}/${w.name}`)),
-    ].sort();
+    const workloads = workloadNames(image, options.qualify);
     stale.push({
       image: spec,
       digest: image.digest!,
