@@ -189,6 +189,23 @@ parentPort.on('message', ({ id, job }) => {
     }
   });
 
+  test('jobs asked together start heaviest first (a big chart does not start last), ties in the order asked', async () => {
+    const workers = chartWorkers(standIn(), 1);
+    const done: string[] = [];
+    try {
+      const weights: [string, number][] = [
+        ['small', 3],
+        ['tie-a', 10],
+        ['big', 400],
+        ['tie-b', 10],
+      ];
+      await Promise.all(weights.map(([chart, weight]) => workers.render({ chart }, weight).then(() => done.push(chart))));
+      assert.deepEqual(done, ['big', 'tie-a', 'tie-b', 'small']);
+    } finally {
+      await workers.close();
+    }
+  });
+
   test('close rejects what still waits, and nothing is taken after', async () => {
     const workers = chartWorkers(standIn(), 1);
     // The one running and the one waiting.

@@ -106,12 +106,13 @@ const IMAGE_RULES = new Set(['unpinned-image', 'invalid-reference', 'unresolved-
 export type ProjectOptions = BudgetOptions & { readonly root?: string; readonly chartWorkers?: ChartRenderer };
 
 /**
- * Each chart's rendering, asked by its index in `charts`: on the chart workers, all started at once,
- * when there are several charts to render and workers to do it (a clock given for tests stays on
+ * Each chart's rendering, asked by its index in `charts`: on the chart workers, all asked at once
+ * (weighed by the scanned files in each chart's folder), when there are several charts to render and workers to do it (a clock given for tests stays on
  * this thread); else each in turn here, letting the event loop run between charts.
  */
 function renderCharts(
   charts: readonly string[],
+  files: readonly string[],
   fs: ProjectFiles,
   options: AnalyzeOptions,
   limits: ProjectOptions,
@@ -133,7 +134,7 @@ function renderCharts(
   }
   // Every chart starts now; an error is thrown when its chart's turn comes, as on this thread.
   const started = charts.map((chart) =>
-    workers(jobOf(chart)).then(
+    workers(jobOf(chart), files.filter((file) => file.startsWith(`${chart}${path.sep}`)).length).then(
       (project) => ({ project }),
       (error: unknown) => ({ error }),
     ),
@@ -251,7 +252,7 @@ export async function analyzeProject(
 
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
-  const rendered = renderCharts(charts, fs, options, limits);
+  const rendered = renderCharts(charts, files, fs, options, limits);
   for (const [index, chart] of charts.entries()) {
     const project = await rendered(index);
     projects.push(project);

@@ -15,8 +15,12 @@ export interface ChartJob {
   readonly set?: readonly string[];
 }
 
-/** Renders one chart from the disk; rejects when the chart's engine threw (as `analyzeChart` would) or the worker stopped. */
-export type ChartRenderer = (job: ChartJob) => Promise<ChartProject>;
+/**
+ * Renders one chart from the disk; rejects when the chart's engine threw (as `analyzeChart` would)
+ * or the worker stopped. `weight` (the chart's file count, say) orders the jobs asked together:
+ * the heaviest start first, so that the last to finish is not a big chart started last.
+ */
+export type ChartRenderer = (job: ChartJob, weight?: number) => Promise<ChartProject>;
 
 export interface ChartWorkers {
   readonly render: ChartRenderer;
@@ -29,6 +33,7 @@ type Reply = { readonly id: number; readonly project: ChartProject } | { readonl
 interface Pending {
   readonly id: number;
   readonly job: ChartJob;
+  readonly weight: number;
   resolve(project: ChartProject): void;
   reject(error: Error): void;
 }
@@ -47,6 +52,18 @@ export function chartWorkers(script: string, size = availableParallelism()): Cha
   const threads: Thread[] = [];
   let next = 0;
   let closed = false;
+  let scheduled = false;
+
+  // Jobs asked in one turn are weighed together: dispatched on the next microtask, heaviest first.
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      queue.sort((a, b) => b.weight - a.weight || a.id - b.id);
+      dispatch();
+    });
+  };
 
   const dispatch = (): void => {
     for (const thread of threads) {
@@ -89,11 +106,11 @@ export function chartWorkers(script: string, size = availableParallelism()): Cha
   };
 
   return {
-    render(job) {
+    render(job, weight = 0) {
       if (closed) return Promise.reject(new Error('the chart workers are closed'));
       return new Promise<ChartProject>((resolve, reject) => {
-        queue.push({ id: next++, job, resolve, reject });
-        dispatch();
+        queue.push({ id: next++, job, weight, resolve, reject });
+        schedule();
       });
     },
     async close() {
