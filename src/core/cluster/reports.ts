@@ -10,6 +10,9 @@ import { TRIVY_SEVERITIES, type VulnerabilityCounts } from '../trivy/types.js';
 import { VERSION } from '../version.js';
 import type { RunSummary } from './deadlines.js';
 import type { ClusterRead, ClustersReport, ReportError } from './scanClusters.js';
+import type { ClusterEol } from './eol.js';
+import type { ClusterStale } from './stale.js';
+import type { Severity } from '../types.js';
 import { plural } from '../util/plural.js';
 
 export const CLUSTER_FORMATS = ['table', 'json', 'csv', 'sarif', 'markdown'] as const;
@@ -349,6 +352,22 @@ export function toClusterSarif(report: ClustersReport, version: string = VERSION
     locations: [{ physicalLocation: { artifactLocation: { uri: fileUri(d.file) }, region: { startLine: d.line } } }],
     properties: { contexts: [...new Set(d.running.map((r) => r.context))] },
   }));
+  // eol-image and stale-digest on running images: the rule's own severity, the image as the pod spec writes it.
+  const sarifLevel = (severity: Severity): Sarif.Result.level => (severity === 'info' ? 'note' : severity);
+  const imageResult = (ruleId: string, e: ClusterEol | ClusterStale): Sarif.Result => ({
+    ruleId,
+    level: sarifLevel(e.severity),
+    message: { text: `${e.message} Runs in ${e.workloads.join(', ')}.` },
+    locations: [{ logicalLocations: [{ name: e.image, kind: 'image' }] }],
+    properties: {
+      reason: e.reason,
+      workloads: e.workloads,
+      contexts: e.contexts,
+      ...('current' in e && { digest: e.digest, current: e.current }),
+    },
+  });
+  const eol = (report.eol ?? []).map((e) => imageResult('eol-image', e));
+  const stale = (report.stale ?? []).map((e) => imageResult('stale-digest', e));
   return {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -360,6 +379,10 @@ export function toClusterSarif(report: ClustersReport, version: string = VERSION
             version,
             rules: [
               { id: 'vulnerable-image', shortDescription: { text: 'Running image with a known vulnerability' } },
+              ...(eol.length > 0 ? [{ id: 'eol-image', shortDescription: { text: 'Running image past or near its end of life' } }] : []),
+              ...(stale.length > 0
+                ? [{ id: 'stale-digest', shortDescription: { text: 'Running digest its tag no longer points to' } }]
+                : []),
               ...(drift.length > 0
                 ? [
                     {
@@ -371,7 +394,7 @@ export function toClusterSarif(report: ClustersReport, version: string = VERSION
             ],
           },
         },
-        results: [...findings, ...drift],
+        results: [...findings, ...eol, ...stale, ...drift],
         invocations: [
           {
             executionSuccessful: true,

@@ -2,25 +2,14 @@
 
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as Sarif from 'sarif';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { RULE_IDS, scanPaths, toJsonReport, toSarif, type ScanReport } from '../../../src/core/index.js';
 import { BROKEN, COMPOSE, KUBERNETES, renamed, scan, STATUSES } from '../../support/reports.js';
+import { sarifValidator } from '../../support/sarif.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-const SCHEMA_FILE = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-
-/** The official SARIF 2.1.0 JSON schema (draft-04), as shipped by Microsoft's SARIF SDK. */
-function sarifValidator() {
-  // The schema's patterns are not all valid in Unicode mode; its formats (uri, uri-reference, date-time) are checked.
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
-}
 
 const LEVELS_DOCKERFILE = 'FROM Nginx:1 AS bad\nFROM nginx:latest AS old\nFROM nginx:1.27\nUSER 1000\n';
 
