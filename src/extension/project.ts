@@ -68,9 +68,10 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
       vscode.workspace.onDidChangeTextDocument((event) => {
         if (event.contentChanges.length > 0 && this.concerns(event.document)) this.schedule();
       }),
-      // A kustomization or chart file opened that the last analysis may not have seen (just created).
+      // A kustomization, chart file or GitOps object opened that the last analysis may not have seen
+      // (just created: no watcher looks at every YAML file, and the analysis may have run before it was written).
       vscode.workspace.onDidOpenTextDocument((document) => {
-        if (this.concerns(document) && !this.knows(document.uri.fsPath)) this.schedule();
+        if ((this.concerns(document) && !this.knows(document.uri.fsPath)) || this.newGitOps(document)) this.schedule();
       }),
       vscode.workspace.onDidSaveTextDocument((document) => {
         if (document.languageId === 'yaml') this.schedule();
@@ -91,6 +92,15 @@ export class ProjectController implements vscode.Disposable, vscode.HoverProvide
         analysis.chartTemplates.has(file) ||
         analysis.kustomize.roots.some((root) => root.images.some((i) => i.origin.file === file)) ||
         analysis.gitops.some((root) => root.source.file === file),
+    );
+  }
+
+  /** A YAML file that names an Argo CD or Flux API group and is no root of the last analysis. */
+  private newGitOps(document: vscode.TextDocument): boolean {
+    if (document.uri.scheme !== 'file' || document.languageId !== 'yaml') return false;
+    const file = document.uri.fsPath;
+    return (
+      !this.analyses.some((analysis) => analysis.gitops.some((root) => root.source.file === file)) && mayHoldGitOps(document.getText())
     );
   }
 

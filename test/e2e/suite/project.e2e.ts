@@ -154,6 +154,39 @@ describe('Compose, Kustomize and Helm in the editor', () => {
     assert.match(unpinned.message, /Argo CD Application `guestbook` renders `example\.com\/ui:0\.3`/);
   });
 
+  it('an Argo CD Application written after the project was analysed is found when it is opened', async () => {
+    await write({
+      'gitops-late/guestbook/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: ui}\nspec:\n  containers:\n    - name: ui\n      image: example.com/late:0.1\n',
+      'gitops-late/guestbook/kustomization.yaml': 'resources:\n  - pod.yaml\n',
+    });
+    // The kustomization's creation has the project analysed again (after its pause): let it run
+    // before the Application exists, which no file watcher then reports.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const app = workspaceUri('gitops-late/apps/guestbook.yaml');
+    await write({
+      'gitops-late/apps/guestbook.yaml': [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata: {name: late, namespace: argocd}',
+        'spec:',
+        '  source:',
+        '    repoURL: https://github.com/example/gitops.git',
+        '    path: gitops-late/guestbook',
+        '    kustomize:',
+        '      images:',
+        '        - example.com/late:0.3',
+        '',
+      ].join('\n'),
+    });
+    await openDocument(app);
+    const diagnostics = await waitForDiagnostics(app, (d) => d.some((x) => codeOf(x) === 'unpinned-image'), 30_000);
+    assert.match(
+      diagnostics.find((x) => codeOf(x) === 'unpinned-image')!.message,
+      /Argo CD Application `late` renders `example\.com\/late:0\.3`/,
+    );
+  });
+
   it('a chart: the tag in values.yaml carries the finding, and editing it updates it', async () => {
     await write({
       'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: "1.27"\n',
