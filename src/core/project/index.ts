@@ -107,12 +107,13 @@ export type ProjectOptions = BudgetOptions & { readonly root?: string; readonly 
 
 /**
  * Each chart's rendering, asked by its index in `charts`: on the chart workers, all asked at once
- * (weighed by the scanned files in each chart's folder), when there are several charts to render and workers to do it (a clock given for tests stays on
- * this thread); else each in turn here, letting the event loop run between charts.
+ * (weighed by the scanned files in each chart's folder, `below`), when there are several charts
+ * to render and workers to do it (a clock given for tests stays on this thread); else each in turn
+ * here, letting the event loop run between charts.
  */
 function renderCharts(
   charts: readonly string[],
-  files: readonly string[],
+  below: ReadonlyMap<string, readonly string[]>,
   fs: ProjectFiles,
   options: AnalyzeOptions,
   limits: ProjectOptions,
@@ -134,7 +135,7 @@ function renderCharts(
   }
   // Every chart starts now; an error is thrown when its chart's turn comes, as on this thread.
   const started = charts.map((chart) =>
-    workers(jobOf(chart), files.filter((file) => file.startsWith(`${chart}${path.sep}`)).length).then(
+    workers(jobOf(chart), below.get(chart)!.length).then(
       (project) => ({ project }),
       (error: unknown) => ({ error }),
     ),
@@ -252,13 +253,14 @@ export async function analyzeProject(
 
   const charts = await chartFolders(files, fs);
   const projects: ChartProject[] = [];
-  const rendered = renderCharts(charts, files, fs, options, limits);
+  // The scanned files in each chart's folder: its weight on the workers, and the templates it read.
+  const below = new Map(charts.map((chart) => [chart, files.filter((file) => file.startsWith(`${chart}${path.sep}`))]));
+  const rendered = renderCharts(charts, below, fs, options, limits);
   for (const [index, chart] of charts.entries()) {
     const project = await rendered(index);
     projects.push(project);
     // The chart's templates (and its subcharts') were read by the chart, whatever images they hold.
-    for (const file of files)
-      if (file.startsWith(`${chart}${path.sep}`) && file.split(path.sep).includes('templates')) analysis.chartTemplates.add(file);
+    for (const file of below.get(chart)!) if (file.split(path.sep).includes('templates')) analysis.chartTemplates.add(file);
     for (const note of project.notes) analysis.notes.push({ file: path.join(chart, CHART_FILE), reason: note });
     for (const error of project.errors)
       analysis.errors.push({ file: error.file, ...(error.range && { line: error.range.start.line + 1 }), message: error.message });
