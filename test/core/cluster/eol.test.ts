@@ -36,6 +36,19 @@ const RUNNING: RunningImage[] = [
   { reference: 'registry.lan/team/app:1', specImages: ['registry.lan/team/app:1'], workloads: [workload('app')], contexts: ['prod'] },
 ];
 
+/** A report of one cluster running RUNNING, with nothing else found in it. */
+const BASE_REPORT: ClustersReport = {
+  generatedAt: '2026-12-01T00:00:00.000Z',
+  clusters: [{ context: 'prod', server: 'https://x', pods: 4 }],
+  pods: 4,
+  images: RUNNING,
+  outcomes: new Map(),
+  findings: [],
+  errors: [],
+  sla: DEFAULT_SLA,
+  cancelled: false,
+};
+
 describe('eol-image in cluster reports', () => {
   test('a running image past its end of life is flagged with what the files would say of the same tag', () => {
     const eol = clusterEol(RUNNING, { now: NOW });
@@ -56,18 +69,7 @@ describe('eol-image in cluster reports', () => {
 
   test('the reports list them', () => {
     const eol = clusterEol(RUNNING, { now: NOW });
-    const report: ClustersReport = {
-      generatedAt: '2026-12-01T00:00:00.000Z',
-      clusters: [{ context: 'prod', server: 'https://x', pods: 4 }],
-      pods: 4,
-      images: RUNNING,
-      outcomes: new Map(),
-      findings: [],
-      errors: [],
-      sla: DEFAULT_SLA,
-      cancelled: false,
-      eol,
-    };
+    const report: ClustersReport = { ...BASE_REPORT, eol };
     assert.deepEqual((toClusterJson(report) as { eol: unknown }).eol, eol);
     assert.match(
       toClusterMarkdown(report),
@@ -94,18 +96,7 @@ describe('eol-image in cluster reports', () => {
       workloads: ['shop/Deployment/app'],
       contexts: ['prod'],
     };
-    const base: ClustersReport = {
-      generatedAt: '2026-12-01T00:00:00.000Z',
-      clusters: [{ context: 'prod', server: 'https://x', pods: 4 }],
-      pods: 4,
-      images: RUNNING,
-      outcomes: new Map(),
-      findings: [],
-      errors: [],
-      sla: DEFAULT_SLA,
-      cancelled: false,
-    };
-    const sarif = toClusterSarif({ ...base, eol, stale: [stale, { ...stale, reason: 'republished', severity: 'info' }] });
+    const sarif = toClusterSarif({ ...BASE_REPORT, eol, stale: [stale, { ...stale, reason: 'republished', severity: 'info' }] });
     const valid = sarifValidator();
     assert.ok(valid(sarif), JSON.stringify(valid.errors));
     const [run] = sarif.runs;
@@ -124,7 +115,7 @@ describe('eol-image in cluster reports', () => {
       ['vulnerable-image', 'eol-image', 'stale-digest'],
     );
     // Nothing past its end nor stale: no such rule, no such result.
-    const [quiet] = toClusterSarif(base).runs;
+    const [quiet] = toClusterSarif(BASE_REPORT).runs;
     assert.deepEqual(quiet!.results, []);
     assert.deepEqual(
       quiet!.tool.driver.rules!.map((r) => r.id),
